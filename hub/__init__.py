@@ -1,0 +1,1 @@
+"""INFO Hub: the ASGI app, settings, database models and domain services."""

@@ -1,0 +1,51 @@
+"""Database models (SQLAlchemy 2 typed mappings). Importing this registers every table."""
+
+from hub.models.accounts import ApiClient, HubMeta, RoleAssignment, User
+from hub.models.base import Base
+from hub.models.change_log import ChangeLogEntry
+from hub.models.domain_tables import RECORD_TABLES, SECTION_TABLES
+from hub.models.fiscal_years import (
+    CertificationEvent,
+    FiscalYear,
+    LaoYear,
+    LpaAssessment,
+    LpaRubric,
+)
+from hub.models.geography import District, Province, Subdistrict, Village
+from hub.models.kpi16 import Kpi16Reference, Kpi16Round
+from hub.models.missions import Agency, LaoMission, LaoMissionEvent, Mission, MissionRound
+from hub.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+
+metadata = Base.metadata
+
+__all__ = [
+    "RECORD_TABLES",
+    "SECTION_TABLES",
+    "Agency",
+    "ApiClient",
+    "Base",
+    "CertificationEvent",
+    "ChangeLogEntry",
+    "District",
+    "FiscalYear",
+    "HubMeta",
+    "Kpi16Reference",
+    "Kpi16Round",
+    "Lao",
+    "LaoCode",
+    "LaoContact",
+    "LaoMission",
+    "LaoMissionEvent",
+    "LaoTypePeriod",
+    "LaoYear",
+    "LpaAssessment",
+    "LpaRubric",
+    "Mission",
+    "MissionRound",
+    "Province",
+    "RoleAssignment",
+    "Subdistrict",
+    "User",
+    "Village",
+    "metadata",
+]

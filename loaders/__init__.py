@@ -1,0 +1,1 @@
+"""Batched data access and bulk loading: geography, the demo dataset, importers."""

@@ -1,0 +1,305 @@
+"""Loading Thai geography: the shipped dataset or an official registry in the same format.
+
+The format is a UTF-8 CSV (optionally gzip-compressed) with the header `COLUMNS`:
+province_code, province_name_th, province_name_en, district_code, district_name_th,
+subdistrict_code, subdistrict_name_th, postcode, latitude, longitude — one row per
+subdistrict. Codes follow the DOPA scheme: province 2 digits, district 4 starting with its
+province's code, subdistrict 6 starting with its district's code.
+
+Loading is an upsert that keeps surrogate ids stable: a row is matched by code first, then by
+name under the same parent, so an official registry can replace the generated codes of the
+shipped dataset without breaking anything that refers to a subdistrict.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
+from hub.models import District, Province, Subdistrict
+
+COLUMNS = (
+    "province_code",
+    "province_name_th",
+    "province_name_en",
+    "district_code",
+    "district_name_th",
+    "subdistrict_code",
+    "subdistrict_name_th",
+    "postcode",
+    "latitude",
+    "longitude",
+)
+SHIPPED_GEOGRAPHY = Path(__file__).parent / "data" / "thai_geography.csv.gz"
+
+
+class GeographyError(ValueError):
+    """The registry file is malformed; the message names the line and column."""
+
+
+@dataclass(frozen=True)
+class GeoRow:
+    province_code: str
+    province_name_th: str
+    province_name_en: str | None
+    district_code: str
+    district_name_th: str
+    subdistrict_code: str
+    subdistrict_name_th: str
+    postcode: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass
+class ImportReport:
+    inserted: dict[str, int] = field(
+        default_factory=lambda: {"provinces": 0, "districts": 0, "subdistricts": 0}
+    )
+    updated: dict[str, int] = field(
+        default_factory=lambda: {"provinces": 0, "districts": 0, "subdistricts": 0}
+    )
+
+    def __str__(self) -> str:
+        parts = [f"{k}: {self.inserted[k]} new, {self.updated[k]} updated" for k in self.inserted]
+        return "; ".join(parts)
+
+
+def _nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _coordinate(raw: str, bounds: tuple[float, float], where: str) -> float | None:
+    if raw.strip() in ("", "null"):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise GeographyError(f"{where}: not a number: {raw!r}") from None
+    if not bounds[0] <= value <= bounds[1]:
+        raise GeographyError(f"{where}: {value} is outside Thailand ({bounds[0]}–{bounds[1]})")
+    return value
+
+
+def parse_registry(text: str, source: str = "registry") -> list[GeoRow]:
+    """Parse and validate a registry; raises GeographyError naming the first bad cell."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise GeographyError(
+            f"{source}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}"
+        )
+    rows: list[GeoRow] = []
+    seen: set[str] = set()
+    for line, raw in enumerate(reader, start=2):
+
+        def cell(name: str, line: int = line, raw: dict[str, str] = raw) -> str:
+            value = _nfc(raw.get(name) or "")
+            if not value and name not in ("province_name_en", "latitude", "longitude"):
+                raise GeographyError(f"{source}:{line}: {name} is empty")
+            return value
+
+        p, d, s = cell("province_code"), cell("district_code"), cell("subdistrict_code")
+        where = f"{source}:{line}"
+        if not re.fullmatch(r"\d{2}", p):
+            raise GeographyError(f"{where}: province_code must be 2 digits, got {p!r}")
+        if not re.fullmatch(r"\d{4}", d) or not d.startswith(p):
+            raise GeographyError(
+                f"{where}: district_code must be 4 digits starting with {p}, got {d!r}"
+            )
+        if not re.fullmatch(r"\d{6}", s) or not s.startswith(d):
+            raise GeographyError(
+                f"{where}: subdistrict_code must be 6 digits starting with {d}, got {s!r}"
+            )
+        if s in seen:
+            raise GeographyError(f"{where}: subdistrict_code {s} appears twice")
+        seen.add(s)
+        postcode = cell("postcode")
+        if not re.fullmatch(r"\d{5}", postcode):
+            raise GeographyError(f"{where}: postcode must be 5 digits, got {postcode!r}")
+        rows.append(
+            GeoRow(
+                p,
+                cell("province_name_th"),
+                cell("province_name_en") or None,
+                d,
+                cell("district_name_th"),
+                s,
+                cell("subdistrict_name_th"),
+                postcode,
+                _coordinate(raw.get("latitude") or "", THAILAND_LATITUDE, f"{where}: latitude"),
+                _coordinate(raw.get("longitude") or "", THAILAND_LONGITUDE, f"{where}: longitude"),
+            )
+        )
+    if not rows:
+        raise GeographyError(f"{source}: no rows")
+    return rows
+
+
+def read_registry(path: Path) -> list[GeoRow]:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GeographyError(f"{path.name}: not UTF-8 ({exc})") from None
+    return parse_registry(text, path.name)
+
+
+async def load_geography(conn: AsyncConnection, rows: Iterable[GeoRow]) -> ImportReport:
+    """Upsert provinces, districts and subdistricts; ids of existing rows never change."""
+    rows = list(rows)
+    report = ImportReport()
+
+    provinces = {r.province_code: r for r in rows}
+    existing = (await conn.execute(select(Province.id, Province.code, Province.name_th))).all()
+    province_ids = await _upsert(
+        conn,
+        Province,
+        "provinces",
+        report,
+        existing,
+        wanted={code: (None, r.province_name_th) for code, r in provinces.items()},
+        values=lambda code: {
+            "code": code,
+            "name_th": provinces[code].province_name_th,
+            "name_en": provinces[code].province_name_en,
+        },
+    )
+
+    districts = {r.district_code: r for r in rows}
+    existing = (
+        await conn.execute(
+            select(District.id, District.code, District.name_th, District.province_id)
+        )
+    ).all()
+    district_ids = await _upsert(
+        conn,
+        District,
+        "districts",
+        report,
+        existing,
+        wanted={
+            code: (province_ids[r.province_code], r.district_name_th)
+            for code, r in districts.items()
+        },
+        values=lambda code: {
+            "code": code,
+            "name_th": districts[code].district_name_th,
+            "province_id": province_ids[districts[code].province_code],
+        },
+    )
+
+    subdistricts = {r.subdistrict_code: r for r in rows}
+    existing = (
+        await conn.execute(
+            select(Subdistrict.id, Subdistrict.code, Subdistrict.name_th, Subdistrict.district_id)
+        )
+    ).all()
+    await _upsert(
+        conn,
+        Subdistrict,
+        "subdistricts",
+        report,
+        existing,
+        wanted={
+            code: (district_ids[r.district_code], r.subdistrict_name_th)
+            for code, r in subdistricts.items()
+        },
+        values=lambda code: {
+            "code": code,
+            "name_th": subdistricts[code].subdistrict_name_th,
+            "district_id": district_ids[subdistricts[code].district_code],
+            "postcode": subdistricts[code].postcode,
+            "latitude": subdistricts[code].latitude,
+            "longitude": subdistricts[code].longitude,
+        },
+    )
+    return report
+
+
+async def _upsert(
+    conn: AsyncConnection,
+    model: type[Province] | type[District] | type[Subdistrict],
+    label: str,
+    report: ImportReport,
+    existing: Sequence[Row[Any]],
+    wanted: dict[str, tuple[int | None, str]],
+    values: Callable[[str], dict[str, Any]],
+) -> dict[str, int]:
+    """Match `wanted` codes to existing rows (by code, else by parent and name) and write.
+
+    Returns the id of every wanted code.
+    """
+    parent = _PARENT_COLUMN[model]
+    by_code = {row.code: row for row in existing}
+    by_name = {(getattr(row, parent) if parent else None, row.name_th): row for row in existing}
+    ids: dict[str, int] = {}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for code, (parent_id, name) in wanted.items():
+        row = by_code.get(code) or by_name.get((parent_id, name))
+        if row is None:
+            inserts.append(values(code))
+        else:
+            ids[code] = row.id
+            updates.append({"_id": row.id, **values(code)})
+    recoded = [
+        u for u in updates if by_code.get(u["code"]) is None or by_code[u["code"]].id != u["_id"]
+    ]
+    if recoded:
+        # Official codes may permute generated ones: park the re-coded rows on temporary
+        # codes first so the unique constraint holds at every step.
+        await conn.execute(
+            update(model).where(model.id == bindparam("_id")).values(code=bindparam("_tmp")),
+            [{"_id": u["_id"], "_tmp": _temporary_code(u["_id"], len(u["code"]))} for u in recoded],
+        )
+    if updates:
+        columns = {k: bindparam(k) for k in updates[0] if k != "_id"}
+        await conn.execute(
+            update(model).where(model.id == bindparam("_id")).values(columns), updates
+        )
+        report.updated[label] += len(updates)
+    if inserts:
+        await conn.execute(insert(model), inserts)
+        report.inserted[label] += len(inserts)
+        new_codes = [i["code"] for i in inserts]
+        for chunk_start in range(0, len(new_codes), 5000):
+            chunk = new_codes[chunk_start : chunk_start + 5000]
+            for row in (
+                await conn.execute(select(model.id, model.code).where(model.code.in_(chunk)))
+            ).all():
+                ids[row.code] = row.id
+    return ids
+
+
+_PARENT_COLUMN: dict[type, str | None] = {
+    Province: None,
+    District: "province_id",
+    Subdistrict: "district_id",
+}
+
+
+def _temporary_code(row_id: int, length: int) -> str:
+    """A code of `length` letters, unique per id, that no all-digit code can equal."""
+    letters = []
+    for _ in range(length):
+        row_id, digit = divmod(row_id, 26)
+        letters.append(chr(ord("A") + digit))
+    return "".join(reversed(letters))
+
+
+async def load_shipped_geography(conn: AsyncConnection) -> ImportReport:
+    return await load_geography(conn, read_registry(SHIPPED_GEOGRAPHY))
