@@ -1,0 +1,131 @@
+"""The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz.
+
+`create_app()` builds everything from `Settings`; uvicorn serves `hub.app:app` (a factory
+call on import) or `hub serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from hub import migrate
+from hub.database import create_engine
+from hub.settings import Settings
+from schema.context import HubContext
+from schema.root import build_schema
+
+log = logging.getLogger("hub")
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class HubGraphQL(GraphQL[HubContext, None]):
+    """Strawberry's ASGI view with our context and a fast JSON encoder."""
+
+    def __init__(self, app_state: Any, **kwargs: Any) -> None:
+        super().__init__(kwargs.pop("schema"), **kwargs)
+        self.app_state = app_state
+
+    async def get_context(self, request: Any, response: Any) -> HubContext:
+        return HubContext(engine=self.app_state.engine, request=request, response=response)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        app.state.engine = create_engine(settings.database_url)
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    async def healthz(request: Request) -> Response:
+        """The process is alive; says nothing about the database."""
+        return ORJSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        """The database answers and its schema is at the migrations' head."""
+        engine = request.app.state.engine
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await migrate.current_revision(engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            log.warning("readiness check failed: %s", exc)
+            return ORJSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        head = migrate.head_revision()
+        if current != head:
+            return ORJSONResponse(
+                {"status": "unavailable", "database": "ok", "migrations": {"current": current, "head": head}},
+                status_code=503,
+            )
+        return ORJSONResponse({"status": "ok", "database": "ok", "migrations": {"current": current, "head": head}})
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    graphql = HubGraphQL(
+        app.state,
+        schema=build_schema(mask_errors=settings.production),
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+    app.add_route("/graphql", graphql, methods=["GET", "POST"])
+    app.add_middleware(RequestIdMiddleware)
+    app.state.settings = settings
+    return app
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request an id (or keeps the caller's `X-Request-Id`) and returns it.
+
+    Logs carry the id, so a masked error can be traced from what the caller saw.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 100 else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

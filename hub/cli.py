@@ -1,0 +1,182 @@
+"""The `hub` command: serve, migrate, load geography and the demo dataset, export the schema.
+
+    hub serve                     serve the hub (migrates first unless HUB_AUTO_MIGRATE=false)
+    hub db upgrade                apply database migrations
+    hub db current                print the database's migration revision
+    hub geography load [FILE]     load the shipped geography, or an official registry CSV
+    hub demo load [--provinces N] load the demo dataset (never in production)
+    hub schema export [--check]   write schema/schema.graphql (or check it is current)
+
+Configuration comes from environment variables only (see README "Configuration").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from hub import migrate
+from hub.database import create_engine
+from hub.settings import Settings, SettingsError
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+def _fail(message: str) -> int:
+    print(f"hub: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if settings.auto_migrate:
+        migrate.upgrade(settings.database_url)
+    workers = args.workers or settings.workers
+    if settings.is_sqlite and workers > 1:
+        print("hub: SQLite is served by a single worker; use PostgreSQL for more.", file=sys.stderr)
+        workers = 1
+    uvicorn.run(
+        "hub.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.db_command == "upgrade":
+        migrate.upgrade(settings.database_url)
+        print(f"database is at revision {migrate.head_revision()}")
+        return 0
+
+    async def current() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(current())
+    head = migrate.head_revision()
+    print(f"{revision or 'empty'} (head: {head})")
+    return 0 if revision == head else 1
+
+
+def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
+    from loaders.geography import SHIPPED_GEOGRAPHY, GeographyError, load_geography, read_registry
+
+    path = Path(args.file) if args.file else SHIPPED_GEOGRAPHY
+    try:
+        rows = read_registry(path)
+    except (OSError, GeographyError) as exc:
+        return _fail(str(exc))
+    migrate.upgrade(settings.database_url)
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with engine.begin() as conn:
+                return str(await load_geography(conn, rows))
+        finally:
+            await engine.dispose()
+
+    print(f"geography from {path.name}: {asyncio.run(run())}")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.production:
+        return _fail("the demo dataset and its accounts are never loaded in production (HUB_ENV=production)")
+    from loaders.demo import DemoConfig, DemoError, format_credentials, load_demo
+
+    config = DemoConfig(seed=args.seed, provinces=args.provinces)
+    migrate.upgrade(settings.database_url)
+
+    async def run():  # type: ignore[no-untyped-def]
+        engine = create_engine(settings.database_url)
+        try:
+            return await load_demo(engine, config, replace=args.replace)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except DemoError as exc:
+        return _fail(str(exc))
+    if report.skipped:
+        print("demo dataset already loaded; nothing to do (use --replace to reload)")
+    else:
+        total = sum(report.counts.values())
+        print(f"loaded the demo dataset: {total:,} rows in {report.seconds:.1f} s")
+        for table, count in sorted(report.counts.items()):
+            print(f"  {table:<28} {count:>9,}")
+    print()
+    print(format_credentials(report))
+    return 0
+
+
+def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.check:
+        if not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text(encoding="utf-8") != sdl:
+            return _fail(f"{SCHEMA_FILE.name} is out of date: run `make schema`")
+        print(f"{SCHEMA_FILE.name} is current")
+        return 0
+    SCHEMA_FILE.write_text(sdl, encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hub", description="INFO Hub command line.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the hub over HTTP")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("db_command", choices=["upgrade", "current"])
+    db.set_defaults(func=cmd_db)
+
+    geo = sub.add_parser("geography", help="load provinces, districts and subdistricts")
+    geo.add_argument("geo_command", choices=["load"])
+    geo.add_argument("file", nargs="?", help="official registry CSV (default: the shipped dataset)")
+    geo.set_defaults(func=cmd_geography)
+
+    demo = sub.add_parser("demo", help="the demo dataset")
+    demo.add_argument("demo_command", choices=["load"])
+    demo.add_argument("--provinces", type=int, help="only the first N provinces (default: all 77)")
+    demo.add_argument("--seed", type=int, default=2570)
+    demo.add_argument("--replace", action="store_true", help="replace data already in the database")
+    demo.set_defaults(func=cmd_demo)
+
+    sch = sub.add_parser("schema", help="the exported GraphQL schema")
+    sch.add_argument("schema_command", choices=["export"])
+    sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
+    sch.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    return int(args.func(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

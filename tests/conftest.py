@@ -1,0 +1,124 @@
+"""Shared fixtures: real databases (an SQLite file, a PostgreSQL server) and the real app.
+
+PostgreSQL tests run when HUB_TEST_POSTGRES_URL points at a server (any database on it; each
+test gets a fresh database created there and dropped afterwards). In CI (CI=true) a missing
+server is an error, not a skip: the PostgreSQL half of the suite must run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from hub import migrate
+from hub.app import create_app
+from hub.settings import Settings
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_server_url() -> str | None:
+    url = os.environ.get("HUB_TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI") == "true":
+        raise RuntimeError("CI must run the PostgreSQL tests: set HUB_TEST_POSTGRES_URL")
+    return url
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(postgres_server_url())
+    conn = await asyncpg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+        password=url.password, database="postgres",
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def scratch_database(backend: str, directory: Path) -> Iterator[str]:
+    """A new, empty database URL of `backend`; removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / f'hub-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip("HUB_TEST_POSTGRES_URL is not set")
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    with scratch_database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def migrated_database_url(empty_database_url: str) -> str:
+    migrate.upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database with the small demo dataset (3 provinces), shared by read-only tests."""
+    from hub.database import create_engine
+    from loaders.demo import DemoConfig, load_demo
+
+    with scratch_database(request.param, tmp_path_factory.mktemp("demo")) as url:
+        migrate.upgrade(url)
+
+        async def load() -> None:
+            engine = create_engine(url)
+            try:
+                await load_demo(engine, DemoConfig(provinces=3))
+            finally:
+                await engine.dispose()
+
+        asyncio.run(load())
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The real ASGI app with its lifespan, behind an HTTP client."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            yield client
+
+
+@pytest.fixture
+async def demo_client(demo_database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(Settings(database_url=demo_database_url, environment="test")) as client:
+        yield client
+
+
+async def graphql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
