@@ -6,8 +6,8 @@ subdistrict_code, subdistrict_name_th, postcode, latitude, longitude — one row
 subdistrict. Codes follow the DOPA scheme: province 2 digits, district 4 starting with its
 province's code, subdistrict 6 starting with its district's code.
 
-Loading is an upsert that keeps surrogate ids stable: a row is matched by code first, then by
-name under the same parent, so an official registry can replace the generated codes of the
+Loading is an upsert that keeps surrogate ids stable: a row is matched by its name under the same
+parent first, then by code, so an official registry can replace the generated codes of the
 shipped dataset without breaking anything that refers to a subdistrict.
 """
 
@@ -239,18 +239,30 @@ async def _upsert(
     wanted: dict[str, tuple[int | None, str]],
     values: Callable[[str], dict[str, Any]],
 ) -> dict[str, int]:
-    """Match `wanted` codes to existing rows (by code, else by parent and name) and write.
+    """Match `wanted` codes to existing rows (by parent and name, else by code) and write.
 
     Returns the id of every wanted code.
     """
     parent = _PARENT_COLUMN[model]
     by_code = {row.code: row for row in existing}
     by_name = {(getattr(row, parent) if parent else None, row.name_th): row for row in existing}
+    # Names under the same parent identify a place better than generated codes do; a code
+    # match only applies to rows no name claimed (a place renamed under the same code).
+    matched: dict[str, Any] = {}
+    for code, key in wanted.items():
+        if key in by_name:
+            matched[code] = by_name[key]
+    claimed = {row.id for row in matched.values()}
+    for code in wanted:
+        row = by_code.get(code)
+        if code not in matched and row is not None and row.id not in claimed:
+            matched[code] = row
+            claimed.add(row.id)
     ids: dict[str, int] = {}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for code, (parent_id, name) in wanted.items():
-        row = by_code.get(code) or by_name.get((parent_id, name))
+    for code in wanted:
+        row = matched.get(code)
         if row is None:
             inserts.append(values(code))
         else:
