@@ -75,14 +75,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
             current = await migrate.current_revision(engine)
         except Exception as exc:  # any failure to reach the database means "not ready"
             log.warning("readiness check failed: %s", exc)
-            return ORJSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+            return ORJSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
         head = migrate.head_revision()
         if current != head:
             return ORJSONResponse(
-                {"status": "unavailable", "database": "ok", "migrations": {"current": current, "head": head}},
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "migrations": {"current": current, "head": head},
+                },
                 status_code=503,
             )
-        return ORJSONResponse({"status": "ok", "database": "ok", "migrations": {"current": current, "head": head}})
+        return ORJSONResponse(
+            {"status": "ok", "database": "ok", "migrations": {"current": current, "head": head}}
+        )
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
@@ -125,7 +133,9 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+                message.setdefault("headers", []).append(
+                    (b"x-request-id", request_id.encode("latin-1"))
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_id)

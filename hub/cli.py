@@ -93,7 +93,9 @@ def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     if settings.production:
-        return _fail("the demo dataset and its accounts are never loaded in production (HUB_ENV=production)")
+        return _fail(
+            "the demo dataset and its accounts are never loaded in production (HUB_ENV=production)"
+        )
     from loaders.demo import DemoConfig, DemoError, format_credentials, load_demo
 
     config = DemoConfig(seed=args.seed, provinces=args.provinces)

@@ -34,10 +34,14 @@ def _by_id(engine: AsyncEngine, model: Any) -> DataLoader[int, Any]:
     return DataLoader(load_fn=load)
 
 
-def _grouped(engine: AsyncEngine, model: Any, column: str, order: Callable[[Any], Any]) -> DataLoader[int, list[Any]]:
+def _grouped(
+    engine: AsyncEngine, model: Any, column: str, order: Callable[[Any], Any]
+) -> DataLoader[int, list[Any]]:
     async def load(keys: list[int]) -> list[list[Any]]:
         key_column = getattr(model, column)
-        rows = await fetch_all(engine, select(model).where(key_column.in_(keys)).order_by(order(model)))
+        rows = await fetch_all(
+            engine, select(model).where(key_column.in_(keys)).order_by(order(model))
+        )
         groups: dict[int, list[Any]] = defaultdict(list)
         for (obj,) in rows:
             groups[getattr(obj, column)].append(obj)
@@ -59,5 +63,7 @@ class Loaders:
         self.province = _by_id(self.engine, Province)
         self.district = _by_id(self.engine, District)
         self.subdistrict = _by_id(self.engine, Subdistrict)
-        self.districts_of_province = _grouped(self.engine, District, "province_id", lambda m: m.code)
+        self.districts_of_province = _grouped(
+            self.engine, District, "province_id", lambda m: m.code
+        )
         self.laos_of_district = _grouped(self.engine, Lao, "district_id", lambda m: m.code)

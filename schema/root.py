@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaskErrors
 from sqlalchemy import func, select
+from strawberry.extensions import MaskErrors
 
 from hub import enums
 from hub.models import FiscalYear as FiscalYearRow
@@ -25,7 +25,9 @@ class Query:
 
     @strawberry.field(description="จังหวัด — one province by its 2-digit DOPA code.")
     async def province(self, info: Info, code: str) -> Province | None:
-        rows = await fetch_all(info.context.engine, select(ProvinceRow).where(ProvinceRow.code == code))
+        rows = await fetch_all(
+            info.context.engine, select(ProvinceRow).where(ProvinceRow.code == code)
+        )
         return Province(row=rows[0][0]) if rows else None
 
     @strawberry.field(
@@ -73,7 +75,9 @@ def build_schema(*, mask_errors: bool = False) -> strawberry.Schema:
     """The hub's schema; with `mask_errors`, unexpected errors reach callers without internals."""
     extensions = []
     if mask_errors:
-        extensions.append(MaskErrors(error_message="Internal error; quote the X-Request-Id header to support."))
+        extensions.append(
+            MaskErrors(error_message="Internal error; quote the X-Request-Id header to support.")
+        )
     return strawberry.Schema(query=Query, extensions=extensions)
 
 

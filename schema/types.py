@@ -13,7 +13,6 @@ from hub.models import Province as ProvinceRow
 from hub.models import Subdistrict as SubdistrictRow
 from schema.context import Info
 
-
 LaoType = strawberry.enum(
     Enum("LaoType", {m.name: m.name for m in enums.LaoType}),  # type: ignore[misc]
     description="ประเภท อปท. — type of local administrative organisation. "
@@ -151,10 +150,14 @@ class LaoTypeCount:
     count: int
 
 
-@strawberry.type(description="ปีงบประมาณ — a Thai fiscal year (1 Oct – 30 Sep), named by its BE end year.")
+@strawberry.type(
+    description="ปีงบประมาณ — a Thai fiscal year (1 Oct – 30 Sep), named by its BE end year."
+)
 class FiscalYear:
     year_be: int = strawberry.field(description="ปีงบประมาณ (พ.ศ.) — Buddhist-Era year.")
     starts_on: str = strawberry.field(description="วันเริ่มต้น — first day (ISO date).")
     ends_on: str = strawberry.field(description="วันสิ้นสุด — last day (ISO date).")
-    record_deadline: str = strawberry.field(description="กำหนดส่งข้อมูล — recording and LAO certification deadline.")
+    record_deadline: str = strawberry.field(
+        description="กำหนดส่งข้อมูล — recording and LAO certification deadline."
+    )
     is_open: bool = strawberry.field(description="เปิดให้บันทึก — false once DLA has closed the year.")

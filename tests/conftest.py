@@ -37,8 +37,11 @@ async def _admin(sql: str) -> None:
 
     url = make_url(postgres_server_url())
     conn = await asyncpg.connect(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-        password=url.password, database="postgres",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database="postgres",
     )
     try:
         await conn.execute(sql)
@@ -81,10 +84,13 @@ def migrated_database_url(empty_database_url: str) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def demo_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A database with the small demo dataset (3 provinces), shared by read-only tests."""
-    from hub.database import create_engine
     from loaders.demo import DemoConfig, load_demo
+
+    from hub.database import create_engine
 
     with scratch_database(request.param, tmp_path_factory.mktemp("demo")) as url:
         migrate.upgrade(url)

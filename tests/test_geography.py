@@ -38,7 +38,18 @@ def _registry_text(rows):
     return "\n".join(lines) + "\n"
 
 
-GOOD_ROW = ["50", "เชียงใหม่", "Chiang Mai", "5001", "เมืองเชียงใหม่", "500101", "ศรีภูมิ", "50200", "18.79", "98.98"]
+GOOD_ROW = [
+    "50",
+    "เชียงใหม่",
+    "Chiang Mai",
+    "5001",
+    "เมืองเชียงใหม่",
+    "500101",
+    "ศรีภูมิ",
+    "50200",
+    "18.79",
+    "98.98",
+]
 
 
 @pytest.mark.parametrize(
@@ -57,7 +68,7 @@ def test_a_bad_registry_row_is_refused_naming_line_and_column(column, value, mes
     row = list(GOOD_ROW)
     row[column] = value
     with pytest.raises(GeographyError, match=f"registry:3: {message}"):
-        parse_registry(_registry_text([GOOD_ROW[:5] + ["500102", "ช้างม่อย"] + GOOD_ROW[7:], row]))
+        parse_registry(_registry_text([[*GOOD_ROW[:5], "500102", "ช้างม่อย", *GOOD_ROW[7:]], row]))
 
 
 def test_a_registry_without_the_expected_columns_is_refused():
@@ -95,17 +106,22 @@ def test_loading_the_shipped_geography_twice_changes_nothing(migrated_database_u
     assert asyncio.run(_counts(migrated_database_url)) == [77, 929, 7427]
 
 
-def test_an_official_registry_recodes_existing_rows_by_name_keeping_their_ids(migrated_database_url):
+def test_an_official_registry_recodes_existing_rows_by_name_keeping_their_ids(
+    migrated_database_url,
+):
     shipped = [r for r in read_registry(SHIPPED_GEOGRAPHY) if r.province_code in ("10", "50")]
     # An "official" registry whose Chiang Mai district codes are the shipped ones reversed.
     cm_districts = sorted({r.district_code for r in shipped if r.province_code == "50"})
     swap = dict(zip(cm_districts, reversed(cm_districts), strict=True))
     official = [
-        r.__class__(**{
-            **r.__dict__,
-            "district_code": swap.get(r.district_code, r.district_code),
-            "subdistrict_code": swap.get(r.district_code, r.district_code) + r.subdistrict_code[4:],
-        })
+        r.__class__(
+            **{
+                **r.__dict__,
+                "district_code": swap.get(r.district_code, r.district_code),
+                "subdistrict_code": swap.get(r.district_code, r.district_code)
+                + r.subdistrict_code[4:],
+            }
+        )
         for r in shipped
     ]
 
@@ -114,10 +130,34 @@ def test_an_official_registry_recodes_existing_rows_by_name_keeping_their_ids(mi
         try:
             async with engine.begin() as conn:
                 await load_geography(conn, shipped)
-                before = dict((await conn.execute(select(District.name_th, District.id).join(Province).where(Province.code == "50"))).all())
+                before = dict(
+                    (
+                        await conn.execute(
+                            select(District.name_th, District.id)
+                            .join(Province)
+                            .where(Province.code == "50")
+                        )
+                    ).all()
+                )
                 report = await load_geography(conn, official)
-                after = dict((await conn.execute(select(District.name_th, District.id).join(Province).where(Province.code == "50"))).all())
-                codes = dict((await conn.execute(select(District.name_th, District.code).join(Province).where(Province.code == "50"))).all())
+                after = dict(
+                    (
+                        await conn.execute(
+                            select(District.name_th, District.id)
+                            .join(Province)
+                            .where(Province.code == "50")
+                        )
+                    ).all()
+                )
+                codes = dict(
+                    (
+                        await conn.execute(
+                            select(District.name_th, District.code)
+                            .join(Province)
+                            .where(Province.code == "50")
+                        )
+                    ).all()
+                )
                 return before, after, codes, report
         finally:
             await engine.dispose()
