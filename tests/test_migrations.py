@@ -16,9 +16,12 @@ async def _diff_and_tables(url: str):
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
+
             def check(sync_conn):
                 context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-                return compare_metadata(context, hub.models.metadata), set(inspect(sync_conn).get_table_names())
+                return compare_metadata(context, hub.models.metadata), set(
+                    inspect(sync_conn).get_table_names()
+                )
 
             return await conn.run_sync(check)
     finally:

@@ -12,13 +12,15 @@ def test_defaults_serve_the_embedded_database_on_loopback():
 
 
 def test_environment_variables_override_defaults():
-    settings = Settings.from_env({
-        "HUB_DATABASE_URL": "postgresql+asyncpg://hub@db/hub",
-        "HUB_ENV": "production",
-        "HUB_PORT": "9000",
-        "HUB_WORKERS": "4",
-        "HUB_REDIS_URL": "redis://127.0.0.1:6379/0",
-    })
+    settings = Settings.from_env(
+        {
+            "HUB_DATABASE_URL": "postgresql+asyncpg://hub@db/hub",
+            "HUB_ENV": "production",
+            "HUB_PORT": "9000",
+            "HUB_WORKERS": "4",
+            "HUB_REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
     assert not settings.is_sqlite
     assert settings.production
     assert settings.port == 9000 and settings.workers == 4
