@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 
 from hub import migrate
 from hub.database import create_engine
+from hub.identity import PUBLIC, Identity
 from hub.settings import Settings
 from schema.context import HubContext
 from schema.root import build_schema
@@ -38,18 +39,29 @@ class ORJSONResponse(JSONResponse):
 class HubGraphQL(GraphQL[HubContext, None]):
     """Strawberry's ASGI view with our context and a fast JSON encoder."""
 
-    def __init__(self, app_state: Any, **kwargs: Any) -> None:
+    def __init__(self, app_state: Any, identify: IdentityResolver, **kwargs: Any) -> None:
         super().__init__(kwargs.pop("schema"), **kwargs)
         self.app_state = app_state
+        self.identify = identify
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
-        return HubContext(engine=self.app_state.engine, request=request, response=response)
+        identity = await self.identify(request)
+        return HubContext(engine=self.app_state.engine, identity=identity, request=request, response=response)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+IdentityResolver = Callable[[Request], Awaitable[Identity]]
+
+
+async def public_only(request: Request) -> Identity:
+    """Until the OAuth resource server lands, every caller is the public."""
+    return PUBLIC
+
+
+def create_app(settings: Settings | None = None, *, identify: IdentityResolver | None = None) -> Starlette:
+    """The hub. `identify` decides who each request's caller is (tests install their own)."""
     settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
@@ -105,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql = HubGraphQL(
         app.state,
+        identify or public_only,
         schema=build_schema(mask_errors=settings.production),
         graphql_ide="graphiql" if settings.graphiql else None,
     )

@@ -97,6 +97,11 @@ class RecordTable:
     fields: tuple[Field, ...]
 
     @property
+    def type_name(self) -> str:
+        """GraphQL name of one record: water_supply_systems → WaterSupplySystem."""
+        return pascal(self.name.removesuffix("s"))
+
+    @property
     def none_flag(self) -> str:
         """Section column marking the table explicitly "none in this area"."""
         return f"{self.name}_none"
@@ -115,11 +120,20 @@ class Domain:
     def table_name(self) -> str:
         return f"domain{self.number}_{self.key}"
 
+    @property
+    def type_name(self) -> str:
+        """GraphQL name of the section type: health_environment → HealthEnvironmentSection."""
+        return pascal(self.key) + "Section"
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
                 return f
         raise KeyError(f"domain {self.number} has no field {name!r}")
+
+
+def pascal(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))
 
 
 def _c(code: str, th: str, en: str) -> Choice:

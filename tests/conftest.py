@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from hub import migrate
 from hub.app import create_app
+from hub.identity import Identity
 from hub.settings import Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -106,13 +108,23 @@ def demo_database_url(
         yield url
 
 
+def as_identity(identity: Identity) -> Callable[[Any], Awaitable[Identity]]:
+    """A test-only identity resolver: every request is made by `identity`."""
+
+    async def identify(request: Any) -> Identity:
+        return identity
+
+    return identify
+
+
 @contextlib.asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The real ASGI app with its lifespan, behind an HTTP client."""
-    app = create_app(settings)
+async def serve(settings: Settings, identity: Identity | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The real ASGI app with its lifespan, behind an HTTP client (`client.app` is the app)."""
+    app = create_app(settings, identify=as_identity(identity) if identity is not None else None)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            client.app = app  # type: ignore[attr-defined]
             yield client
 
 
@@ -123,8 +135,14 @@ async def demo_client(demo_database_url: str) -> AsyncIterator[httpx.AsyncClient
 
 
 async def graphql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body = response.json()
+    """POSTs a query and returns `data`, failing the test on any error."""
+    body = await graphql_response(client, query, **variables)
     assert "errors" not in body, body["errors"]
     return body["data"]
+
+
+async def graphql_response(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
+    """POSTs a query and returns the whole response body (data and errors)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    return response.json()
