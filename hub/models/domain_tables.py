@@ -8,6 +8,8 @@ record per LAO-year; `record_key` identifies the same real-world record across y
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -31,7 +33,7 @@ from hub.models.base import Base
 metadata = Base.metadata
 
 
-def _sql_type(f: Field) -> TypeEngine[object]:
+def _sql_type(f: Field) -> TypeEngine[Any]:
     match f.kind:
         case Kind.INT | Kind.YEAR_BE:
             return Integer()

@@ -1,0 +1,200 @@
+"""LPA indicator 7: the provisional score as of a date, from the certification history."""
+
+import datetime as dt
+
+import pytest
+
+from hub.enums import CertificationState
+from hub.lpa import (
+    DEFAULT_RUBRIC_2564,
+    Rubric,
+    RubricLevel,
+    end_of_day,
+    provisional_score,
+    rubric_from_json,
+    rubric_to_json,
+    state_as_of,
+    timeliness,
+)
+
+DRAFT = CertificationState.DRAFT
+LAO = CertificationState.LAO_CERTIFIED
+PROVINCE = CertificationState.PROVINCE_CERTIFIED
+UTC = dt.UTC
+BANGKOK = dt.timezone(dt.timedelta(hours=7))
+COMPLETE = 255
+
+
+def at(day, hour=10):
+    """A moment of March 2026 (FY 2569), Bangkok time."""
+    return dt.datetime(2026, 3, day, hour, tzinfo=BANGKOK)
+
+
+# An LAO certifies on 1 March, the province on 10 March.
+CERTIFIED = [(at(1), LAO), (at(10), PROVINCE)]
+
+
+# --- every level of the 2564 rubric -------------------------------------------------------------
+
+
+def test_complete_and_certified_by_lao_and_province_scores_5():
+    score = provisional_score(CERTIFIED, at(20), COMPLETE, anything_recorded=True)
+    assert (score.score, score.rule, score.state_as_of) == (
+        5,
+        "COMPLETE_LAO_AND_PROVINCE_CERTIFIED",
+        PROVINCE,
+    )
+    assert "certified by the LAO and the province" in score.rule_en
+    assert "จังหวัดรับรองข้อมูลแล้ว" in score.rule_th
+
+
+def test_complete_and_certified_by_the_lao_only_scores_3():
+    score = provisional_score(CERTIFIED, at(5), COMPLETE, anything_recorded=True)
+    assert (score.score, score.rule, score.state_as_of) == (3, "COMPLETE_LAO_CERTIFIED", LAO)
+
+
+def test_recorded_but_incomplete_scores_1():
+    score = provisional_score([], at(5), 0b0111_1111, anything_recorded=True)
+    assert (score.score, score.rule, score.state_as_of) == (1, "RECORDED_NOT_CERTIFIED", DRAFT)
+
+
+def test_nothing_recorded_scores_0():
+    score = provisional_score([], at(5), 0, anything_recorded=False)
+    assert (score.score, score.rule) == (0, "NOTHING_RECORDED")
+    assert "Could not record" in score.rule_en
+
+
+# --- the rubric's gaps ---------------------------------------------------------------------------
+
+
+def test_complete_but_not_certified_by_the_lao_scores_1_under_its_own_rule():
+    score = provisional_score([], at(5), COMPLETE, anything_recorded=True)
+    assert (score.score, score.rule, score.state_as_of) == (1, "COMPLETE_NOT_CERTIFIED", DRAFT)
+    assert "rubric is silent" in score.rule_en
+
+
+def test_a_complete_domain_means_something_was_recorded():
+    score = provisional_score([], at(5), 0b1, anything_recorded=False)
+    assert (score.score, score.rule) == (1, "RECORDED_NOT_CERTIFIED")
+
+
+def test_certified_yet_incomplete_today_is_not_scored_as_complete():
+    # Certified on 1 March; cancelled and edited after the inspection date so a domain is now
+    # incomplete: completeness is today's, so the 3 is not given.
+    score = provisional_score([(at(1), LAO), (at(8), DRAFT)], at(5), 0b0111_1111, True)
+    assert (score.score, score.rule, score.state_as_of) == (1, "RECORDED_NOT_CERTIFIED", LAO)
+
+
+# --- as of a date --------------------------------------------------------------------------------
+
+
+def test_before_any_event_the_state_is_draft():
+    assert state_as_of(CERTIFIED, at(1, hour=9)) is DRAFT
+    assert provisional_score(CERTIFIED, at(1, hour=9), COMPLETE, True).score == 1
+
+
+def test_an_event_at_the_very_moment_counts():
+    assert state_as_of(CERTIFIED, at(10)) is PROVINCE
+    assert state_as_of(CERTIFIED, at(10) - dt.timedelta(microseconds=1)) is LAO
+
+
+def test_moments_compare_across_time_zones_and_naive_means_utc():
+    province_at_utc = dt.datetime(2026, 3, 10, 3, 0)  # 10:00 Bangkok, naive as SQLite returns it
+    assert state_as_of([(province_at_utc, PROVINCE)], at(10)) is PROVINCE
+    assert state_as_of([(province_at_utc, PROVINCE)], at(10, hour=9)) is DRAFT
+
+
+def test_cancel_cycles_follow_the_history():
+    history = [
+        (at(1), LAO),
+        (at(2), PROVINCE),
+        (at(3), LAO),  # the province cancels
+        (at(4), DRAFT),  # then the LAO cancels, edits
+        (at(6), LAO),  # and certifies again
+        (at(9), PROVINCE),
+    ]
+    scores = [provisional_score(history, at(d, 12), COMPLETE, True).score for d in range(1, 11)]
+    assert scores == [3, 5, 3, 1, 1, 3, 3, 3, 5, 5]
+
+
+def test_events_at_the_same_moment_count_in_recording_order():
+    assert state_as_of([(at(1), LAO), (at(1), DRAFT)], at(2)) is DRAFT
+    assert state_as_of([(at(1), DRAFT), (at(1), LAO)], at(2)) is LAO
+    assert state_as_of([(at(3), PROVINCE), (at(1), LAO)], at(2)) is LAO  # any order of times
+
+
+# --- timeliness ----------------------------------------------------------------------------------
+
+DEADLINE = dt.date(2026, 3, 15)
+
+
+def test_certified_by_the_deadline_is_on_time():
+    assert timeliness(CERTIFIED, DEADLINE) is True
+    last_minute = [(dt.datetime(2026, 3, 15, 23, 59, tzinfo=BANGKOK), LAO)]
+    assert timeliness(last_minute, DEADLINE) is True
+    assert end_of_day(DEADLINE) == dt.datetime(2026, 3, 15, 16, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_certified_after_the_deadline_is_late():
+    assert timeliness([(at(16, hour=0), LAO)], DEADLINE) is False
+    # Certified in time but cancelled before the deadline and certified again after it.
+    assert timeliness([(at(1), LAO), (at(14), DRAFT), (at(20), LAO)], DEADLINE) is False
+
+
+def test_never_certified_has_no_timeliness():
+    assert timeliness([], DEADLINE) is None
+    assert timeliness([(at(1), LAO), (at(2), DRAFT)], DEADLINE) is None
+
+
+def test_the_score_reports_timeliness_when_given_the_deadline():
+    assert provisional_score(CERTIFIED, at(20), COMPLETE, True).certified_on_time is None
+    score = provisional_score(CERTIFIED, at(20), COMPLETE, True, deadline=dt.date(2026, 3, 5))
+    assert score.certified_on_time is True
+    score = provisional_score(CERTIFIED, at(20), COMPLETE, True, deadline=dt.date(2026, 2, 28))
+    assert score.certified_on_time is False
+
+
+# --- the rubric is data --------------------------------------------------------------------------
+
+
+def test_the_2564_rubric_has_the_documented_levels():
+    assert DEFAULT_RUBRIC_2564.full_score == 5
+    assert DEFAULT_RUBRIC_2564.scores == [5, 3, 1, 0]
+    assert [(v.rule, v.score) for v in DEFAULT_RUBRIC_2564.levels] == [
+        ("COMPLETE_LAO_AND_PROVINCE_CERTIFIED", 5),
+        ("COMPLETE_LAO_CERTIFIED", 3),
+        ("COMPLETE_NOT_CERTIFIED", 1),
+        ("RECORDED_NOT_CERTIFIED", 1),
+        ("NOTHING_RECORDED", 0),
+    ]
+    assert all(v.th and v.en for v in DEFAULT_RUBRIC_2564.levels)
+
+
+def test_a_rubric_round_trips_through_json_with_thai_text_intact():
+    text = rubric_to_json(DEFAULT_RUBRIC_2564)
+    assert "ครบทั้ง 8 ด้าน" in text
+    assert rubric_from_json(text) == DEFAULT_RUBRIC_2564
+
+
+def test_another_years_rubric_changes_the_scores_not_the_rules():
+    levels = [
+        v if v.score != 3 else RubricLevel(v.rule, 4, v.th, v.en)
+        for v in DEFAULT_RUBRIC_2564.levels
+    ]
+    rubric_2565 = rubric_from_json(rubric_to_json(Rubric(tuple(levels))))
+    score = provisional_score(CERTIFIED, at(5), COMPLETE, True, rubric=rubric_2565)
+    assert (score.score, score.rule) == (4, "COMPLETE_LAO_CERTIFIED")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "{}",
+        '[{"rule": "NOTHING_RECORDED", "score": 0, "th": "x", "en": "x"}]',
+        '[{"rule": "NOTHING_RECORDED", "score": 0}]',
+    ],
+)
+def test_a_malformed_rubric_is_refused(text):
+    with pytest.raises(ValueError, match="rubric"):
+        rubric_from_json(text)

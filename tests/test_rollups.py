@@ -1,0 +1,301 @@
+"""Roll-ups per fiscal year: certification progress and the LPA indicator-7 distribution."""
+
+import contextlib
+import datetime as dt
+from collections import Counter
+
+import pytest
+from sqlalchemy import event, insert, select, update
+
+from hub import completeness, lpa
+from hub.catalogue import DOMAINS, Kind
+from hub.database import create_engine
+from hub.enums import CertificationState, LaoSize, LaoType
+from hub.models import (
+    RECORD_TABLES,
+    SECTION_TABLES,
+    CertificationEvent,
+    District,
+    FiscalYear,
+    Lao,
+    LaoYear,
+    Province,
+    Subdistrict,
+)
+from hub.rollups import certification_progress, lpa_distribution
+
+DRAFT = CertificationState.DRAFT
+LAO = CertificationState.LAO_CERTIFIED
+PROVINCE = CertificationState.PROVINCE_CERTIFIED
+TAK, LAMPANG = 63, 52
+MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG = 6301, 6302, 5201
+UTC = dt.UTC
+
+
+def march(day, hour=0):
+    return dt.datetime(2026, 3, day, hour, tzinfo=UTC)
+
+
+SAMPLE = {Kind.INT: 1, Kind.DECIMAL: 2.5, Kind.BOOL: True}
+
+
+def filled(d):
+    return {
+        f.column: f.choice_codes[0] if f.kind is Kind.CHOICE else SAMPLE[f.kind] for f in d.fields
+    }
+
+
+async def record_everything(conn, lao_year_id):
+    """All 8 sections filled, one water system, "no tourist site in this area"."""
+    for d in DOMAINS:
+        await conn.execute(
+            insert(SECTION_TABLES[d.number]).values(lao_year_id=lao_year_id, **filled(d))
+        )
+    await conn.execute(
+        update(SECTION_TABLES[8]).where(SECTION_TABLES[8].c.lao_year_id == lao_year_id),
+        {"tourist_sites_none": True},
+    )
+    await conn.execute(
+        insert(RECORD_TABLES["water_supply_systems"]).values(
+            lao_year_id=lao_year_id, record_key=f"w{lao_year_id}"
+        )
+    )
+
+
+async def seed(conn):
+    """Tak (2 districts, LAOs 1-4) and Lampang (LAOs 5-6), FY 2568 and 2569.
+
+    FY 2569, LAO by LAO (LAO-year id = LAO id):
+    1  complete; LAO-certified 1 Mar, province-certified 10 Mar
+    2  complete; LAO-certified 2 Mar, cancelled 5 Mar, certified again 20 Mar
+    3  domain 1 recorded only
+    4  only a value pulled from another DLA system (the LAO recorded nothing)
+    5  no LAO-year row at all
+    6  complete, never certified (the rubric's gap)
+    FY 2568: LAO 1 only (id 101), province-certified.
+    """
+    await conn.execute(
+        insert(Province.__table__),
+        [
+            {"id": TAK, "code": "63", "name_th": "ตาก"},
+            {"id": LAMPANG, "code": "52", "name_th": "ลำปาง"},
+        ],
+    )
+    await conn.execute(
+        insert(District.__table__),
+        [
+            {"id": MUEANG_TAK, "code": "6301", "province_id": TAK, "name_th": "เมืองตาก"},
+            {"id": BAN_TAK, "code": "6302", "province_id": TAK, "name_th": "บ้านตาก"},
+            {"id": MUEANG_LAMPANG, "code": "5201", "province_id": LAMPANG, "name_th": "เมือง"},
+        ],
+    )
+    await conn.execute(
+        insert(Subdistrict.__table__),
+        [
+            {
+                "id": d * 100 + 1,
+                "code": f"{d}01",
+                "district_id": d,
+                "name_th": "ตำบล",
+                "postcode": "63000",
+            }
+            for d in (MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG)
+        ],
+    )
+    districts = {
+        1: MUEANG_TAK,
+        2: MUEANG_TAK,
+        3: BAN_TAK,
+        4: BAN_TAK,
+        5: MUEANG_LAMPANG,
+        6: MUEANG_LAMPANG,
+    }
+    await conn.execute(
+        insert(Lao.__table__),
+        [
+            {
+                "id": lao,
+                "type": LaoType.SAO,
+                "name_th": f"อบต.{lao}",
+                "size": LaoSize.S,
+                "province_id": LAMPANG if district == MUEANG_LAMPANG else TAK,
+                "district_id": district,
+                "subdistrict_id": district * 100 + 1,
+                "postcode": "63000",
+            }
+            for lao, district in districts.items()
+        ],
+    )
+    for year in (2568, 2569):
+        await conn.execute(
+            insert(FiscalYear.__table__).values(
+                year_be=year,
+                starts_on=dt.date(year - 544, 10, 1),
+                ends_on=dt.date(year - 543, 9, 30),
+                record_deadline=dt.date(year - 543, 6, 15),
+            )
+        )
+    await conn.execute(
+        insert(LaoYear.__table__),
+        [{"id": lao, "lao_id": lao, "fiscal_year": 2569} for lao in (1, 2, 3, 4, 6)]
+        + [{"id": 101, "lao_id": 1, "fiscal_year": 2568}],
+    )
+    for lao_year in (1, 2, 6, 101):
+        await record_everything(conn, lao_year)
+    await conn.execute(insert(SECTION_TABLES[1]).values(lao_year_id=3, **filled(DOMAINS[0])))
+    await conn.execute(insert(SECTION_TABLES[6]).values(lao_year_id=4, staff=25))
+
+    # complete_domains as the application keeps it: recomputed from the rows.
+    masks = await completeness.recompute(conn, [1, 2, 3, 4, 6, 101])
+    assert masks == {1: 255, 2: 255, 3: 1, 4: 0, 6: 255, 101: 255}
+    for lao_year, value in masks.items():
+        await conn.execute(
+            update(LaoYear.__table__).where(LaoYear.id == lao_year).values(complete_domains=value)
+        )
+
+    history = [
+        (1, march(1), DRAFT, LAO),
+        (1, march(10), LAO, PROVINCE),
+        (2, march(2), DRAFT, LAO),
+        (2, march(5), LAO, DRAFT),
+        (2, march(20), DRAFT, LAO),
+        (101, dt.datetime(2025, 5, 1, tzinfo=UTC), DRAFT, LAO),
+        (101, dt.datetime(2025, 5, 2, tzinfo=UTC), LAO, PROVINCE),
+    ]
+    await conn.execute(
+        insert(CertificationEvent.__table__),
+        [{"lao_year_id": ly, "at": at, "from_state": f, "to_state": t} for ly, at, f, t in history],
+    )
+    for lao_year, state in {1: PROVINCE, 2: LAO, 101: PROVINCE}.items():
+        await conn.execute(
+            update(LaoYear.__table__).where(LaoYear.id == lao_year).values(state=state)
+        )
+
+
+@pytest.fixture
+async def engine(migrated_database_url):
+    engine = create_engine(migrated_database_url)
+    async with engine.begin() as conn:
+        await seed(conn)
+    yield engine
+    await engine.dispose()
+
+
+@contextlib.contextmanager
+def counting_statements(engine):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+def states(draft, lao, province):
+    return {DRAFT: draft, LAO: lao, PROVINCE: province}
+
+
+def scores(five, three, one, zero):
+    return {5: five, 3: three, 1: one, 0: zero}
+
+
+# --- certification progress ----------------------------------------------------------------------
+
+
+async def test_certification_progress_counts_every_lao_of_each_key(engine):
+    async with engine.connect() as conn:
+        with counting_statements(engine) as statements:
+            by_province = await certification_progress(conn, 2569, "province")
+        by_district = await certification_progress(conn, 2569, "district", province_id=TAK)
+        nation = await certification_progress(conn, 2569, "nation")
+        last_year = await certification_progress(conn, 2568, "province")
+    assert len(statements) == 1
+    # LAO 5 has no LAO-year for 2569: it counts as not yet certified.
+    assert by_province == {TAK: states(2, 1, 1), LAMPANG: states(2, 0, 0)}
+    assert by_district == {MUEANG_TAK: states(0, 1, 1), BAN_TAK: states(2, 0, 0)}
+    assert nation == {None: states(4, 1, 1)}
+    assert last_year == {TAK: states(3, 0, 1), LAMPANG: states(2, 0, 0)}
+
+
+# --- LPA distribution ----------------------------------------------------------------------------
+
+
+async def test_lpa_distribution_as_of_the_inspection_date(engine):
+    async with engine.connect() as conn:
+        with counting_statements(engine) as statements:
+            on_6_march = await lpa_distribution(conn, 2569, march(6), "province")
+        assert len(statements) == 1
+        # LAO 1 awaits its province: 3; LAO 2 cancelled on 5 Mar, so complete but draft: 1;
+        # LAO 3: 1; LAO 4 (a pulled value only): 0; LAO 5 (no LAO-year): 0; LAO 6 (complete,
+        # never certified): 1.
+        assert on_6_march == {TAK: scores(0, 1, 2, 1), LAMPANG: scores(0, 0, 1, 1)}
+        assert await lpa_distribution(conn, 2569, march(31), "province") == {
+            TAK: scores(1, 1, 1, 1),
+            LAMPANG: scores(0, 0, 1, 1),
+        }
+        assert await lpa_distribution(conn, 2569, march(31), "district", province_id=TAK) == {
+            MUEANG_TAK: scores(1, 1, 0, 0),
+            BAN_TAK: scores(0, 0, 1, 1),
+        }
+        # Midday on 1 March LAO 1 is LAO-certified and nobody else yet.
+        assert await lpa_distribution(conn, 2569, march(1, 12), "nation") == {
+            None: scores(0, 1, 3, 2)
+        }
+
+
+async def test_an_event_at_the_inspection_moment_counts(engine):
+    async with engine.connect() as conn:
+        before = await lpa_distribution(conn, 2569, march(10) - dt.timedelta(seconds=1), "nation")
+        at_the_moment = await lpa_distribution(conn, 2569, march(10), "nation")
+        in_bangkok = await lpa_distribution(
+            conn, 2569, dt.datetime(2026, 3, 10, 7, tzinfo=lpa.BANGKOK), "nation"
+        )
+    assert before == {None: scores(0, 1, 3, 2)}
+    assert at_the_moment == in_bangkok == {None: scores(1, 0, 3, 2)}
+
+
+async def test_sql_and_python_agree_on_every_lao(engine):
+    """`lpa_distribution` is `hub.lpa.provisional_score` summed, whatever the date."""
+    events = CertificationEvent.__table__
+    async with engine.connect() as conn:
+        laos = (await conn.execute(select(Lao.id, Lao.province_id, Lao.district_id))).all()
+        years = dict(
+            (
+                await conn.execute(
+                    select(LaoYear.lao_id, LaoYear.id).where(LaoYear.fiscal_year == 2569)
+                )
+            ).all()
+        )
+        masks = dict((await conn.execute(select(LaoYear.id, LaoYear.complete_domains))).all())
+        loaded = await completeness.load(conn, list(years.values()))
+        history = (
+            await conn.execute(
+                select(events.c.lao_year_id, events.c.at, events.c.to_state).order_by(events.c.id)
+            )
+        ).all()
+
+        moments = [march(1) - dt.timedelta(days=30)] + [
+            march(d, h) for d in range(1, 32) for h in (0, 12)
+        ]
+        for as_of in moments:
+            expected = {"nation": Counter(), "province": Counter(), "district": Counter()}
+            for lao_id, province_id, district_id in laos:
+                lao_year = years.get(lao_id)
+                score = lpa.provisional_score(
+                    [(at, to) for ly, at, to in history if ly == lao_year],
+                    as_of,
+                    masks.get(lao_year, 0),
+                    loaded[lao_year].anything_recorded if lao_year else False,
+                ).score
+                expected["nation"][(None, score)] += 1
+                expected["province"][(province_id, score)] += 1
+                expected["district"][(district_id, score)] += 1
+            for by, counts in expected.items():
+                actual = await lpa_distribution(conn, 2569, as_of, by)
+                assert {
+                    (k, s): n for k, per in actual.items() for s, n in per.items() if n
+                } == counts, (by, as_of)
