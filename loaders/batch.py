@@ -1,69 +1,181 @@
 """Per-request DataLoaders: one SQL statement per batch, however many rows a query returns.
 
-A `Loaders` instance is created for every GraphQL request (see `hub.app`) and never shared
-across requests, so nothing cached here outlives the request that loaded it.
+A `Loaders` instance is created for every GraphQL request and never shared across requests,
+so nothing cached here outlives the request that loaded it. Loaders that return LAO-year
+data apply the caller's row filter (`hub.permissions`) in SQL.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from hub.models import District, Lao, Province, Subdistrict
+from hub import permissions
+from hub.identity import Identity
+from hub.models import (
+    RECORD_TABLES,
+    SECTION_TABLES,
+    Agency,
+    CertificationEvent,
+    District,
+    Lao,
+    LaoCode,
+    LaoContact,
+    LaoMission,
+    LaoTypePeriod,
+    LaoYear,
+    Mission,
+    Province,
+    Subdistrict,
+    User,
+    Village,
+)
 
-T = TypeVar("T")
+CHUNK = 5000  # keys per IN list: far below every driver's bind-parameter limit
 
 
-async def fetch_all(engine: AsyncEngine, statement: Any) -> Sequence[Any]:
+async def fetch_all(engine: AsyncEngine, statement: Any) -> Sequence[Row[Any]]:
     async with engine.connect() as conn:
         return (await conn.execute(statement)).all()
 
 
-def _by_id(engine: AsyncEngine, model: Any) -> DataLoader[int, Any]:
-    async def load(ids: list[int]) -> list[Any]:
-        rows = await fetch_all(engine, select(model).where(model.id.in_(ids)))
-        found = {row[0].id: row[0] for row in rows}
-        return [found.get(i) for i in ids]
+def _chunks(keys: list[Any]) -> list[list[Any]]:
+    return [keys[i : i + CHUNK] for i in range(0, len(keys), CHUNK)]
+
+
+def one_per_key(
+    engine: AsyncEngine, table: Any, key: Any, *where: ColumnElement[bool]
+) -> DataLoader[Any, Row[Any] | None]:
+    """Loads the row whose `key` column equals each key (None when there is none)."""
+    columns = table.__table__.c if hasattr(table, "__table__") else table.c
+
+    async def load(keys: list[Any]) -> list[Row[Any] | None]:
+        found: dict[Any, Row[Any]] = {}
+        for chunk in _chunks(keys):
+            statement = select(*columns).where(key.in_(chunk), *where)
+            for row in await fetch_all(engine, statement):
+                found[row._mapping[key.key]] = row
+        return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-def _grouped(
-    engine: AsyncEngine, model: Any, column: str, order: Callable[[Any], Any]
-) -> DataLoader[int, list[Any]]:
-    async def load(keys: list[int]) -> list[list[Any]]:
-        key_column = getattr(model, column)
-        rows = await fetch_all(
-            engine, select(model).where(key_column.in_(keys)).order_by(order(model))
-        )
-        groups: dict[int, list[Any]] = defaultdict(list)
-        for (obj,) in rows:
-            groups[getattr(obj, column)].append(obj)
+def many_per_key(
+    engine: AsyncEngine,
+    table: Any,
+    key: Any,
+    *where: ColumnElement[bool],
+    order_by: Sequence[Any] = (),
+    base: Any = None,
+) -> DataLoader[Any, list[Row[Any]]]:
+    """Loads, for each key, the rows whose `key` column equals it, in `order_by` order.
+
+    `base` replaces the plain `SELECT table.*` when a join is needed.
+    """
+    columns = table.__table__.c if hasattr(table, "__table__") else table.c
+
+    async def load(keys: list[Any]) -> list[list[Row[Any]]]:
+        groups: dict[Any, list[Row[Any]]] = defaultdict(list)
+        for chunk in _chunks(keys):
+            statement = base if base is not None else select(*columns)
+            statement = statement.where(key.in_(chunk), *where).order_by(*order_by)
+            for row in await fetch_all(engine, statement):
+                groups[row._mapping[key.key]].append(row)
         return [groups.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-@dataclass
 class Loaders:
-    engine: AsyncEngine
-    province: DataLoader[int, Province | None] = field(init=False)
-    district: DataLoader[int, District | None] = field(init=False)
-    subdistrict: DataLoader[int, Subdistrict | None] = field(init=False)
-    districts_of_province: DataLoader[int, list[District]] = field(init=False)
-    laos_of_district: DataLoader[int, list[Lao]] = field(init=False)
+    """Everything a request may batch-load, built lazily on first use."""
 
-    def __post_init__(self) -> None:
-        self.province = _by_id(self.engine, Province)
-        self.district = _by_id(self.engine, District)
-        self.subdistrict = _by_id(self.engine, Subdistrict)
-        self.districts_of_province = _grouped(
-            self.engine, District, "province_id", lambda m: m.code
+    def __init__(self, engine: AsyncEngine, identity: Identity) -> None:
+        self.engine = engine
+        self.identity = identity
+        self.extra: dict[str, DataLoader[Any, Any]] = {}  # loaders owned by schema modules
+        e = engine
+        self.province = one_per_key(e, Province, Province.id)
+        self.district = one_per_key(e, District, District.id)
+        self.subdistrict = one_per_key(e, Subdistrict, Subdistrict.id)
+        self.village = one_per_key(e, Village, Village.id)
+        self.lao = one_per_key(e, Lao, Lao.id)
+        self.agency = one_per_key(e, Agency, Agency.id)
+        self.mission = one_per_key(e, Mission, Mission.id)
+        self.districts_of_province = many_per_key(
+            e, District, District.province_id, order_by=[District.code]
         )
-        self.laos_of_district = _grouped(self.engine, Lao, "district_id", lambda m: m.code)
+        self.codes_of_lao = many_per_key(e, LaoCode, LaoCode.lao_id, order_by=[LaoCode.valid_from])
+        self.types_of_lao = many_per_key(
+            e, LaoTypePeriod, LaoTypePeriod.lao_id, order_by=[LaoTypePeriod.valid_from]
+        )
+        self.contacts_of_lao = many_per_key(
+            e, LaoContact, LaoContact.lao_id, order_by=[LaoContact.kind, LaoContact.slot]
+        )
+        self.missions_of_lao = many_per_key(
+            e, LaoMission, LaoMission.lao_id, order_by=[LaoMission.id]
+        )
+        self.events_of_lao_year = many_per_key(
+            e,
+            CertificationEvent,
+            CertificationEvent.lao_year_id,
+            order_by=[CertificationEvent.at, CertificationEvent.id],
+            base=select(
+                *CertificationEvent.__table__.c, User.display_name.label("actor_display_name")
+            ).outerjoin(User, User.id == CertificationEvent.actor_user_id),
+        )
+        self.lao_year = self._visible_lao_year()
+        self.years_of_lao = self._visible_years_of_lao()
+        self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {
+            n: one_per_key(e, table, table.c.lao_year_id) for n, table in SECTION_TABLES.items()
+        }
+        self.records: dict[str, DataLoader[int, list[Row[Any]]]] = {
+            name: many_per_key(
+                e, table, table.c.lao_year_id, table.c.retired_on.is_(None), order_by=[table.c.id]
+            )
+            for name, table in RECORD_TABLES.items()
+        }
+
+    def _visible_lao_year(self) -> DataLoader[tuple[int, int], Row[Any] | None]:
+        """(lao_id, fiscal_year) → the LAO-year if the caller may see its domain data."""
+        visible = permissions.visible_lao_years_clause(self.identity)
+
+        async def load(keys: list[tuple[int, int]]) -> list[Row[Any] | None]:
+            found: dict[tuple[int, int], Row[Any]] = {}
+            for chunk in _chunks(keys):
+                statement = (
+                    select(*LaoYear.__table__.c)
+                    .join(Lao, Lao.id == LaoYear.lao_id)
+                    .where(tuple_(LaoYear.lao_id, LaoYear.fiscal_year).in_(chunk), visible)
+                )
+                for row in await fetch_all(self.engine, statement):
+                    found[(row.lao_id, row.fiscal_year)] = row
+            return [found.get(k) for k in keys]
+
+        return DataLoader(load_fn=load)
+
+    def _visible_years_of_lao(self) -> DataLoader[int, list[Row[Any]]]:
+        visible = permissions.visible_lao_years_clause(self.identity)
+
+        async def load(keys: list[int]) -> list[list[Row[Any]]]:
+            groups: dict[int, list[Row[Any]]] = defaultdict(list)
+            for chunk in _chunks(keys):
+                statement = (
+                    select(*LaoYear.__table__.c)
+                    .join(Lao, Lao.id == LaoYear.lao_id)
+                    .where(LaoYear.lao_id.in_(chunk), visible)
+                    .order_by(LaoYear.fiscal_year.desc())
+                )
+                for row in await fetch_all(self.engine, statement):
+                    groups[row.lao_id].append(row)
+            return [groups.get(k, []) for k in keys]
+
+        return DataLoader(load_fn=load)
+
+
+def record_table(name: str) -> Table:
+    return RECORD_TABLES[name]

@@ -1,4 +1,4 @@
-"""What every resolver receives: the database engine and this request's loaders."""
+"""What every resolver receives: the engine, the caller's identity and this request's loaders."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
+from hub.identity import PUBLIC, Identity
 from loaders.batch import Loaders
 
 
 @dataclass
 class HubContext:
     engine: AsyncEngine
+    identity: Identity = PUBLIC
     request: Any = None
     response: Any = None
+    current_fiscal_year: int | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.engine)
+        self.loaders = Loaders(self.engine, self.identity)
 
 
 Info = StrawberryInfo[HubContext, None]

@@ -12,16 +12,21 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from hub import migrate
 from hub.app import create_app
-from hub.identity import Identity
+from hub.database import create_engine
+from hub.enums import CertificationState, LaoType, Role
+from hub.identity import PUBLIC, Identity, RoleGrant, client, user
+from hub.models import District, FiscalYear, Lao, LaoYear, Province
 from hub.settings import Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -89,10 +94,9 @@ def migrated_database_url(empty_database_url: str) -> str:
 def demo_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A database with the small demo dataset (3 provinces), shared by read-only tests."""
-    from loaders.demo import DemoConfig, load_demo
-
+    """A database with a small demo dataset (the first 5 provinces), shared by read-only tests."""
     from hub.database import create_engine
+    from loaders.demo import DemoConfig, load_demo
 
     with scratch_database(request.param, tmp_path_factory.mktemp("demo")) as url:
         migrate.upgrade(url)
@@ -100,7 +104,7 @@ def demo_database_url(
         async def load() -> None:
             engine = create_engine(url)
             try:
-                await load_demo(engine, DemoConfig(provinces=3))
+                await load_demo(engine, DemoConfig(provinces=5))
             finally:
                 await engine.dispose()
 
@@ -118,7 +122,9 @@ def as_identity(identity: Identity) -> Callable[[Any], Awaitable[Identity]]:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, identity: Identity | None = None) -> AsyncIterator[httpx.AsyncClient]:
+async def serve(
+    settings: Settings, identity: Identity | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """The real ASGI app with its lifespan, behind an HTTP client (`client.app` is the app)."""
     app = create_app(settings, identify=as_identity(identity) if identity is not None else None)
     async with app.router.lifespan_context(app):
@@ -146,3 +152,93 @@ async def graphql_response(client: httpx.AsyncClient, query: str, **variables: o
     response = await client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+# --- Places and callers in the shared demo dataset, for the read-API tests -----------------
+
+
+@dataclass(frozen=True)
+class Places:
+    year: int
+    draft_sao_code: str
+    draft_sao_id: int
+    district_id: int
+    district_code: str
+    province_id: int
+    province_code: str
+    certified_code: str
+    other_lao_id: int
+
+
+async def _places(url: str) -> Places:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            year = (
+                await conn.execute(select(FiscalYear.year_be).where(FiscalYear.closed_at.is_(None)))
+            ).scalar_one()
+            draft = (
+                await conn.execute(
+                    select(
+                        Lao.id,
+                        Lao.code,
+                        Lao.district_id,
+                        Lao.province_id,
+                        District.code,
+                        Province.code,
+                    )
+                    .join(LaoYear, LaoYear.lao_id == Lao.id)
+                    .join(District, District.id == Lao.district_id)
+                    .join(Province, Province.id == Lao.province_id)
+                    .where(
+                        LaoYear.fiscal_year == year,
+                        LaoYear.state == CertificationState.DRAFT,
+                        Lao.type == LaoType.SAO,
+                    )
+                    .order_by(Lao.id)
+                    .limit(1)
+                )
+            ).one()
+            certified = (
+                await conn.execute(
+                    select(Lao.code)
+                    .join(LaoYear, LaoYear.lao_id == Lao.id)
+                    .where(
+                        LaoYear.fiscal_year == year,
+                        LaoYear.state == CertificationState.PROVINCE_CERTIFIED,
+                        Lao.type != LaoType.BANGKOK,
+                    )
+                    .order_by(Lao.id)
+                    .limit(1)
+                )
+            ).scalar_one()
+            other = (
+                await conn.execute(
+                    select(Lao.id).where(Lao.province_id != draft[3]).order_by(Lao.id).limit(1)
+                )
+            ).scalar_one()
+    finally:
+        await engine.dispose()
+    return Places(
+        year, draft[1], draft[0], draft[2], draft[4], draft[3], draft[5], certified, other
+    )
+
+
+@pytest.fixture(scope="session")
+def places(demo_database_url: str) -> Places:
+    return asyncio.run(_places(demo_database_url))
+
+
+def identities(p: Places) -> dict[str, Identity]:
+    return {
+        "public": PUBLIC,
+        "agency": client("demo-moph", "domain:1 domain:7"),
+        "agency_personal": client(
+            "demo-personal", " ".join(f"domain:{n}" for n in range(1, 9)) + " missions personal"
+        ),
+        "recorder": user("rec", RoleGrant(Role.LAO_RECORDER, lao_id=p.draft_sao_id)),
+        "other_recorder": user("rec2", RoleGrant(Role.LAO_RECORDER, lao_id=p.other_lao_id)),
+        "district": user("dis", RoleGrant(Role.DISTRICT_OFFICER, district_id=p.district_id)),
+        "province": user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=p.province_id)),
+        "dla": user("dla", RoleGrant(Role.DLA_ADMIN)),
+    }

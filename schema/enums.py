@@ -1,0 +1,33 @@
+"""GraphQL enums mirroring the domain's vocabularies, each value described in Thai and English."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+
+from hub import enums
+
+
+def mirror(source: type[enums.Labelled], description: str) -> Any:
+    values = {
+        m.name: strawberry.enum_value(m.name, description=f"{m.label_th} — {m.label_en}")
+        for m in source
+    }
+    return strawberry.enum(enum.Enum(source.__name__, values), description=description)  # type: ignore[misc]
+
+
+LaoType = mirror(enums.LaoType, "ประเภท อปท. — type of local administrative organisation.")
+LaoSize = mirror(enums.LaoSize, "ขนาด อปท. — size of the LAO.")
+CertificationState = mirror(
+    enums.CertificationState,
+    "สถานะการรับรองข้อมูล — certification state of one LAO's data for one fiscal year "
+    "(DRAFT → LAO_CERTIFIED → PROVINCE_CERTIFIED).",
+)
+Role = mirror(enums.Role, "บทบาทผู้ใช้ — role of a person using the hub.")
+MissionArea = mirror(enums.MissionArea, "ด้านของภารกิจถ่ายโอน — area of a transferred mission.")
+MissionStatus = mirror(
+    enums.MissionStatus, "สถานะภารกิจ — status of an LAO's transferred-mission record."
+)
+ContactKind = mirror(enums.ContactKind, "ประเภทผู้ติดต่อ — who a contact of the LAO is.")

@@ -1,0 +1,112 @@
+"""Provinces, districts, subdistricts and villages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+
+from schema.context import Info
+from schema.stats import AreaYearStats, area_stats
+
+
+@strawberry.type(description="จังหวัด — a province (DOPA code, 2 digits).")
+class Province:
+    id: strawberry.Private[int]
+    code: str = strawberry.field(description="รหัสจังหวัด — DOPA province code, 2 digits.")
+    name_th: str = strawberry.field(description="ชื่อจังหวัด — Thai name.")
+    name_en: str | None = strawberry.field(description="English name.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Province:
+        return cls(id=row.id, code=row.code, name_th=row.name_th, name_en=row.name_en)
+
+    @strawberry.field(description="อำเภอ/เขต — districts of the province, by code.")
+    async def districts(self, info: Info) -> list[District]:
+        rows = await info.context.loaders.districts_of_province.load(self.id)
+        return [District.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="สรุปรายปีของจังหวัด — certification progress, LPA distribution and KPI-16 coverage "
+        "of the province's LAOs in a fiscal year; LPA scores as of `asOf` (default: now)."
+    )
+    async def stats(
+        self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
+    ) -> AreaYearStats:
+        return await area_stats(info, "province", fiscal_year, as_of, self.id)
+
+
+@strawberry.type(
+    description="อำเภอ/เขต — a district (code of 4 digits starting with its province's)."
+)
+class District:
+    id: strawberry.Private[int]
+    province_id: strawberry.Private[int]
+    code: str = strawberry.field(description="รหัสอำเภอ — district code, 4 digits.")
+    name_th: str = strawberry.field(description="ชื่ออำเภอ — Thai name.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> District:
+        return cls(id=row.id, province_id=row.province_id, code=row.code, name_th=row.name_th)
+
+    @strawberry.field(description="จังหวัด — the district's province.")
+    async def province(self, info: Info) -> Province:
+        return Province.from_row(await info.context.loaders.province.load(self.province_id))
+
+    @strawberry.field(
+        description="สรุปรายปีของอำเภอ — the same roll-ups for the LAOs whose office is in this district."
+    )
+    async def stats(
+        self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
+    ) -> AreaYearStats:
+        return await area_stats(info, "district", fiscal_year, as_of, self.id)
+
+
+@strawberry.type(
+    description="ตำบล/แขวง — a subdistrict (code of 6 digits starting with its district's)."
+)
+class Subdistrict:
+    id: strawberry.Private[int]
+    district_id: strawberry.Private[int]
+    code: str = strawberry.field(description="รหัสตำบล — subdistrict code, 6 digits.")
+    name_th: str = strawberry.field(description="ชื่อตำบล — Thai name.")
+    postcode: str = strawberry.field(description="รหัสไปรษณีย์ — postcode.")
+    latitude: float | None = strawberry.field(description="ละติจูด — latitude, degrees.")
+    longitude: float | None = strawberry.field(description="ลองจิจูด — longitude, degrees.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Subdistrict:
+        return cls(
+            id=row.id,
+            district_id=row.district_id,
+            code=row.code,
+            name_th=row.name_th,
+            postcode=row.postcode,
+            latitude=row.latitude,
+            longitude=row.longitude,
+        )
+
+    @strawberry.field(description="อำเภอ — the subdistrict's district.")
+    async def district(self, info: Info) -> District:
+        return District.from_row(await info.context.loaders.district.load(self.district_id))
+
+
+@strawberry.type(description="หมู่บ้าน — a village, numbered within its subdistrict (หมู่ที่).")
+class Village:
+    id: strawberry.Private[int]
+    subdistrict_id: strawberry.Private[int]
+    number: int = strawberry.field(description="หมู่ที่ — village number within the subdistrict.")
+    name_th: str = strawberry.field(description="ชื่อหมู่บ้าน — Thai name.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Village:
+        return cls(
+            id=row.id, subdistrict_id=row.subdistrict_id, number=row.number, name_th=row.name_th
+        )
+
+    @strawberry.field(description="ตำบล — the village's subdistrict.")
+    async def subdistrict(self, info: Info) -> Subdistrict:
+        return Subdistrict.from_row(
+            await info.context.loaders.subdistrict.load(self.subdistrict_id)
+        )

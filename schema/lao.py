@@ -1,0 +1,180 @@
+"""LAO profiles: identity, dated codes and types, address, people (personal data), years."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+
+from hub.enums import ContactKind as ContactKindEnum
+from hub.permissions import LaoPlace
+from schema.context import Info
+from schema.enums import LaoSize, LaoType
+from schema.geography import District, Province, Subdistrict
+from schema.lao_year import LaoYear, lao_year_from_row
+from schema.permissions import MissionsData, PersonalData, guarded
+
+
+@strawberry.type(description="รหัส อปท. ในช่วงเวลาหนึ่ง — a DLA code the LAO held, and when.")
+class LaoCodePeriod:
+    code: str
+    valid_from: dt.date = strawberry.field(description="ใช้ตั้งแต่ — first day.")
+    valid_to: dt.date | None = strawberry.field(
+        description="ใช้ถึง (ไม่รวม) — end, exclusive; null while current."
+    )
+
+
+@strawberry.type(
+    description="ประเภท อปท. ในช่วงเวลาหนึ่ง — a type the LAO had, and when (e.g. SAO upgraded)."
+)
+class LaoTypePeriod:
+    type: LaoType
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+@strawberry.type(
+    description="ผู้ติดต่อ — a data recorder or INFO administrator of the LAO (personal data)."
+)
+class LaoContact:
+    slot: int = strawberry.field(description="ลำดับ — slot number (recorders have slots 1 and 2).")
+    name: str = strawberry.field(description="ชื่อ-สกุล — full name.")
+    position: str | None = strawberry.field(description="ตำแหน่ง — position.")
+    phone: str | None = strawberry.field(description="โทรศัพท์ — phone number.")
+    email: str | None = strawberry.field(description="อีเมล — e-mail address.")
+
+
+def _contacts(rows: list[Any], kind: ContactKindEnum) -> list[LaoContact]:
+    return [
+        LaoContact(slot=r.slot, name=r.name, position=r.position, phone=r.phone, email=r.email)
+        for r in rows
+        if r.kind is kind
+    ]
+
+
+@strawberry.type(description="องค์กรปกครองส่วนท้องถิ่น (อปท.) — a local administrative organisation.")
+class Lao:
+    id: strawberry.Private[int]
+    lao_place: strawberry.Private[LaoPlace]
+    province_id: strawberry.Private[int]
+    district_id: strawberry.Private[int]
+    subdistrict_id: strawberry.Private[int]
+    code: str | None = strawberry.field(
+        description="รหัส อปท. — DLA's current 7-digit code; Bangkok has none."
+    )
+    name_th: str = strawberry.field(description="ชื่อ อปท. — Thai name.")
+    name_en: str | None = strawberry.field(description="English name, where known.")
+    type: LaoType = strawberry.field(description="ประเภท อปท. — current type.")
+    size: LaoSize = strawberry.field(description="ขนาด — size.")
+    address_number: str | None = strawberry.field(description="เลขที่ — house number of the office.")
+    address_village_number: int | None = strawberry.field(
+        description="หมู่ที่ — village number of the office."
+    )
+    address_road: str | None = strawberry.field(description="ถนน — road.")
+    postcode: str = strawberry.field(description="รหัสไปรษณีย์ — postcode of the office.")
+    latitude: float | None = strawberry.field(
+        description="ละติจูด — latitude of the office, degrees."
+    )
+    longitude: float | None = strawberry.field(
+        description="ลองจิจูด — longitude of the office, degrees."
+    )
+    phone: str | None = strawberry.field(description="โทรศัพท์สำนักงาน — the office's public line.")
+    has_website: bool = strawberry.field(description="มีเว็บไซต์ — whether the LAO has a website.")
+    website_url: str | None = strawberry.field(description="เว็บไซต์ — its address.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Lao:
+        return cls(
+            id=row.id,
+            lao_place=LaoPlace(row.id, row.type, row.district_id, row.province_id),
+            province_id=row.province_id,
+            district_id=row.district_id,
+            subdistrict_id=row.subdistrict_id,
+            code=row.code,
+            name_th=row.name_th,
+            name_en=row.name_en,
+            type=row.type.name,
+            size=row.size.name,
+            address_number=row.address_number,
+            address_village_number=row.address_village_number,
+            address_road=row.address_road,
+            postcode=row.postcode,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            phone=row.phone,
+            has_website=row.has_website,
+            website_url=row.website_url if row.has_website else None,
+        )
+
+    @strawberry.field(description="จังหวัด — province of the office.")
+    async def province(self, info: Info) -> Province:
+        return Province.from_row(await info.context.loaders.province.load(self.province_id))
+
+    @strawberry.field(description="อำเภอ — district of the office.")
+    async def district(self, info: Info) -> District:
+        return District.from_row(await info.context.loaders.district.load(self.district_id))
+
+    @strawberry.field(description="ตำบล — subdistrict of the office.")
+    async def subdistrict(self, info: Info) -> Subdistrict:
+        return Subdistrict.from_row(
+            await info.context.loaders.subdistrict.load(self.subdistrict_id)
+        )
+
+    @strawberry.field(description="ประวัติรหัส อปท. — every DLA code the LAO has held, oldest first.")
+    async def code_history(self, info: Info) -> list[LaoCodePeriod]:
+        rows = await info.context.loaders.codes_of_lao.load(self.id)
+        return [
+            LaoCodePeriod(code=r.code, valid_from=r.valid_from, valid_to=r.valid_to) for r in rows
+        ]
+
+    @strawberry.field(description="ประวัติประเภท อปท. — every type the LAO has had, oldest first.")
+    async def type_history(self, info: Info) -> list[LaoTypePeriod]:
+        rows = await info.context.loaders.types_of_lao.load(self.id)
+        return [
+            LaoTypePeriod(type=r.type.name, valid_from=r.valid_from, valid_to=r.valid_to)
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="ผู้บันทึกข้อมูล — the LAO's two data-recorder slots (personal data).",
+        extensions=guarded(PersonalData()),
+    )
+    async def recorders(self, info: Info) -> list[LaoContact] | None:
+        return _contacts(
+            await info.context.loaders.contacts_of_lao.load(self.id), ContactKindEnum.RECORDER
+        )
+
+    @strawberry.field(
+        description="ผู้ดูแลระบบ INFO — the LAO's INFO administrators (personal data).",
+        extensions=guarded(PersonalData()),
+    )
+    async def info_administrators(self, info: Info) -> list[LaoContact] | None:
+        rows = await info.context.loaders.contacts_of_lao.load(self.id)
+        return _contacts(rows, ContactKindEnum.INFO_ADMINISTRATOR)
+
+    @strawberry.field(
+        description="ข้อมูลรายปี — the LAO's data for one fiscal year (BE); null when the year does not "
+        "exist or the caller may not see it (uncertified years are hidden from the public)."
+    )
+    async def year(self, info: Info, fiscal_year: int) -> LaoYear | None:
+        row = await info.context.loaders.lao_year.load((self.id, fiscal_year))
+        return lao_year_from_row(row, self.lao_place) if row is not None else None
+
+    @strawberry.field(
+        description="ข้อมูลทุกปี — every fiscal year of the LAO the caller may see, newest first."
+    )
+    async def years(self, info: Info) -> list[LaoYear]:
+        rows = await info.context.loaders.years_of_lao.load(self.id)
+        return [lao_year_from_row(r, self.lao_place) for r in rows]
+
+    @strawberry.field(
+        description="ภารกิจถ่ายโอน — missions transferred to this LAO (INFO phase 2).",
+        extensions=guarded(MissionsData()),
+    )
+    async def transferred_missions(self, info: Info) -> list[LaoMission] | None:
+        rows = await info.context.loaders.missions_of_lao.load(self.id)
+        return [LaoMission.from_row(r) for r in rows]
+
+
+from schema.missions import LaoMission  # noqa: E402  (cyclic: a mission record points back to its LAO)

@@ -1,0 +1,205 @@
+"""One LAO's data for one fiscal year: state, completeness, LPA score, history, 8 sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+
+from hub import completeness, lpa
+from hub.catalogue import DOMAINS
+from hub.enums import CertificationState as State
+from hub.permissions import LaoPlace
+from schema.context import Info
+from schema.domains import SECTION_TYPES, section_from_row
+from schema.enums import CertificationState, Role
+from schema.permissions import DomainData, PersonalData, RowFilter, guarded
+
+
+@strawberry.type(
+    description="การเปลี่ยนสถานะการรับรอง — one certification transition (seed 002 steps 4–8)."
+)
+class CertificationEvent:
+    lao_place: strawberry.Private[LaoPlace]
+    at: dt.datetime = strawberry.field(description="วันเวลา — when it happened.")
+    from_state: CertificationState = strawberry.field(description="สถานะเดิม — state before.")
+    to_state: CertificationState = strawberry.field(description="สถานะใหม่ — state after.")
+    actor_role: Role | None = strawberry.field(description="บทบาทผู้ดำเนินการ — role of who did it.")
+    reason: str | None = strawberry.field(
+        description="เหตุผล — reason given (required for cancellations)."
+    )
+    actor_display_name: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="ผู้ดำเนินการ — name of who did it (personal data).",
+        extensions=guarded(PersonalData()),
+    )
+    def actor_name(self) -> str | None:
+        return self.actor_display_name
+
+
+@strawberry.type(description="ความครบถ้วนรายด้าน — whether one domain is completely recorded.")
+class DomainCompleteness:
+    lao_year_id: strawberry.Private[int]
+    domain: int = strawberry.field(description="ด้านที่ — domain number, 1–8.")
+    label_th: str = strawberry.field(description="ชื่อด้าน — Thai name of the domain.")
+    label_en: str = strawberry.field(description="English name of the domain.")
+    complete: bool = strawberry.field(description="ครบถ้วน — every required field filled.")
+
+    @strawberry.field(
+        description="รายการที่ยังไม่ได้บันทึก — required fields and record tables still empty."
+    )
+    async def missing_fields(self, info: Info) -> list[str]:
+        # Loaded even when complete, so a query's SQL does not depend on which rows are drafts.
+        domain = DOMAINS[self.domain - 1]
+        section = await info.context.loaders.sections[domain.number].load(self.lao_year_id)
+        counts = {}
+        for records in domain.record_tables:
+            counts[records.name] = len(
+                await info.context.loaders.records[records.name].load(self.lao_year_id)
+            )
+        mapping = section._mapping if section is not None else None
+        return completeness.missing_fields(domain, mapping, counts)
+
+
+@strawberry.type(
+    description="คะแนน LPA ตัวชี้วัดที่ 7 (ชั่วคราว) — provisional LPA indicator-7 score (full score 5)."
+)
+class LpaScore:
+    score: int = strawberry.field(description="คะแนน — 5, 3, 1 or 0.")
+    rule: str = strawberry.field(description="Code of the rubric rule that applied.")
+    rule_th: str = strawberry.field(description="เกณฑ์ที่ใช้ — the rule, in Thai.")
+    rule_en: str = strawberry.field(description="The rule, in English.")
+    as_of: dt.datetime = strawberry.field(
+        description="วันที่ตรวจประเมิน — the date the score is computed for."
+    )
+    state_as_of: CertificationState = strawberry.field(description="State on that date.")
+
+
+class LaoYear:
+    id: strawberry.Private[int]
+    lao_place: strawberry.Private[LaoPlace]
+    complete_mask: strawberry.Private[int]
+    fiscal_year: int = strawberry.field(description="ปีงบประมาณ (พ.ศ.) — fiscal year, BE.")
+    state: CertificationState = strawberry.field(
+        description="สถานะการรับรองข้อมูล — certification state."
+    )
+    version: int = strawberry.field(
+        description="Version for optimistic concurrency: send it back with edits."
+    )
+    data_received_at: dt.datetime | None = strawberry.field(
+        description="วันที่ได้รับข้อมูล — when the LAO first certified this year's data."
+    )
+
+    @strawberry.field(description="ชื่อสถานะ — the state's Thai label.")
+    def state_label_th(self) -> str:
+        return State[self.state].label_th
+
+    @strawberry.field(description="ความครบถ้วน — completeness of each of the 8 domains.")
+    def completeness(self) -> list[DomainCompleteness]:
+        return [
+            DomainCompleteness(
+                lao_year_id=self.id,
+                domain=d.number,
+                label_th=d.label_th,
+                label_en=d.label_en,
+                complete=bool(self.complete_mask & (1 << (d.number - 1))),
+            )
+            for d in DOMAINS
+        ]
+
+    @strawberry.field(description="ครบทั้ง 8 ด้าน — all eight domains complete (required to certify).")
+    def all_domains_complete(self) -> bool:
+        return self.complete_mask == completeness.ALL_DOMAINS_MASK
+
+    @strawberry.field(description="ประวัติการรับรอง — every certification transition, oldest first.")
+    async def certification_history(self, info: Info) -> list[CertificationEvent]:
+        rows = await info.context.loaders.events_of_lao_year.load(self.id)
+        return [
+            CertificationEvent(
+                lao_place=self.lao_place,
+                at=r.at,
+                from_state=r.from_state.name,
+                to_state=r.to_state.name,
+                actor_role=r.actor_role.name if r.actor_role else None,
+                reason=r.reason,
+                actor_display_name=r.actor_display_name,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="คะแนน LPA ตัวชี้วัดที่ 7 — provisional score as of a date (default: now), from the "
+        "certification history and completeness; an assessor records the final score."
+    )
+    async def lpa_score(self, info: Info, as_of: dt.datetime | None = None) -> LpaScore:
+        when = as_of or dt.datetime.now(dt.UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        rows = await info.context.loaders.events_of_lao_year.load(self.id)
+        events = [(_aware(r.at), r.to_state) for r in rows]
+        recorded = self.complete_mask > 0 or await _anything_recorded(info, self.id)
+        result = lpa.provisional_score(events, when, self.complete_mask, recorded)
+        return LpaScore(
+            score=result.score,
+            rule=result.rule,
+            rule_th=result.rule_th,
+            rule_en=result.rule_en,
+            as_of=when,
+            state_as_of=result.state_as_of.name,
+        )
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+async def _anything_recorded(info: Info, lao_year_id: int) -> bool:
+    loaders = info.context.loaders
+    sections = {}
+    for d in DOMAINS:
+        row = await loaders.sections[d.number].load(lao_year_id)
+        sections[d.number] = dict(row._mapping) if row is not None else None
+    counts = {name: len(await loader.load(lao_year_id)) for name, loader in loaders.records.items()}
+    return completeness.anything_recorded(sections, counts)
+
+
+def _section_resolver(number: int) -> Any:
+    async def resolve(root: Any, info: Info) -> Any:
+        row = await info.context.loaders.sections[number].load(root.id)
+        return section_from_row(number, row) if row is not None else None
+
+    resolve.__annotations__ = {"root": Any, "info": Info, "return": SECTION_TYPES[number] | None}
+    return resolve
+
+
+for _d in DOMAINS:
+    setattr(
+        LaoYear,
+        _d.key,
+        strawberry.field(
+            resolver=_section_resolver(_d.number),
+            description=f"ด้านที่ {_d.number} {_d.label_th} — {_d.label_en}. Null when not yet started.",
+            extensions=guarded(DomainData(_d.number)),
+        ),
+    )
+
+LaoYear = strawberry.type(  # type: ignore[misc]  (decorated after the 8 sections are attached)
+    LaoYear,
+    description="ข้อมูล อปท. รายปี — one LAO's data for one fiscal year. Visible to the public and agencies "
+    "once certified by the LAO; drafts only to the LAO's staff and officers covering it.",
+    directives=[RowFilter(rule="lao_year: certified, or the caller covers the LAO")],
+)
+
+
+def lao_year_from_row(row: Any, place: LaoPlace) -> Any:
+    return LaoYear(
+        id=row.id,
+        lao_place=place,
+        complete_mask=row.complete_domains,
+        fiscal_year=row.fiscal_year,
+        state=row.state.name,
+        version=row.version,
+        data_received_at=row.data_received_at,
+    )

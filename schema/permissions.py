@@ -1,0 +1,81 @@
+"""Field-level permissions, declared on the fields they guard and shown in the schema.
+
+Each class is a thin adapter from a GraphQL field to a rule in `hub.permissions`; a denied
+field resolves to null with an error at its path whose `extensions.code` is `FORBIDDEN`.
+The `@guard(rule: ...)` directive in `schema.graphql` names the rule on every guarded field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
+
+from hub import permissions
+from hub.permissions import LaoPlace
+from schema.context import Info
+
+FORBIDDEN = "FORBIDDEN"
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    description="Field-level permission: who may read this field (see README 'Permissions').",
+)
+class Guard:
+    rule: str
+
+
+@strawberry.schema_directive(
+    locations=[Location.OBJECT],
+    description="Row-level filter applied in SQL: objects the caller may not see are omitted.",
+)
+class RowFilter:
+    rule: str
+
+
+class _Rule(BasePermission):
+    rule = ""
+    error_extensions = {"code": FORBIDDEN}  # noqa: RUF012 - strawberry reads a class attribute
+
+    @property
+    def schema_directive(self) -> object:
+        return Guard(rule=self.rule)
+
+
+class PersonalData(_Rule):
+    """Names and phone numbers of people (PDPA). The source must expose `lao_place`."""
+
+    rule = "personal: the LAO's staff, officers covering it, DLA, clients with scope 'personal'"
+    message = "Personal data: readable by the LAO's staff, officers whose area covers it, DLA administrators and clients granted the 'personal' scope."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        place: LaoPlace = source.lao_place
+        return permissions.can_read_personal(info.context.identity, place)
+
+
+class DomainData(_Rule):
+    """A domain's data; agency clients need the scope `domain:N`."""
+
+    def __init__(self, domain_number: int) -> None:
+        self.domain_number = domain_number
+        self.rule = f"domain:{domain_number}: everyone who sees the LAO-year; clients need scope 'domain:{domain_number}'"
+        self.message = f"Domain {domain_number}: this client has not been granted the scope 'domain:{domain_number}'."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_read_domain(info.context.identity, self.domain_number)
+
+
+class MissionsData(_Rule):
+    rule = "missions: everyone; clients need scope 'missions'"
+    message = "Transferred missions: this client has not been granted the scope 'missions'."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_read_missions(info.context.identity)
+
+
+def guarded(*rules: BasePermission) -> list[PermissionExtension]:
+    """Field extensions enforcing `rules` and showing them as `@guard` in the schema."""
+    return [PermissionExtension(permissions=list(rules), use_directives=True)]

@@ -1,0 +1,152 @@
+"""Role × field matrix, derived from the declarations: every guarded field in the schema is
+queried as every kind of caller, and the outcome must be what hub/permissions.py decides.
+
+A field that gains a `@guard` without a probe below fails `test_every_guarded_field_is_probed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from hub import permissions
+from hub.catalogue import DOMAINS
+from hub.database import create_engine
+from hub.identity import Identity
+from hub.models import Lao
+from hub.permissions import LaoPlace
+from hub.settings import Settings
+from schema import schema
+from schema.permissions import Guard
+from tests.conftest import Places, graphql_response, identities, serve
+
+
+def guarded_fields() -> set[tuple[str, str]]:
+    found = set()
+    for type_name, graphql_type in schema._schema.type_map.items():
+        for field_name, field in getattr(graphql_type, "fields", {}).items():
+            definition = field.extensions.get("strawberry-definition") if field.extensions else None
+            if definition and any(isinstance(d, Guard) for d in definition.directives):
+                found.add((type_name, field_name))
+    return found
+
+
+@dataclass(frozen=True)
+class Probe:
+    query: str
+    path: tuple[str | int, ...]
+    allowed: Callable[[Identity, LaoPlace], bool]
+
+
+LAO_Q = "query($code: String!) { lao(code: $code) { %s } }"
+YEAR_Q = "query($code: String!, $year: Int!) { lao(code: $code) { year(fiscalYear: $year) { %s } } }"
+
+PROBES: dict[tuple[str, str], Probe] = {
+    ("Lao", "recorders"): Probe(
+        LAO_Q % "recorders { name }", ("lao", "recorders"), permissions.can_read_personal
+    ),
+    ("Lao", "infoAdministrators"): Probe(
+        LAO_Q % "infoAdministrators { name }",
+        ("lao", "infoAdministrators"),
+        permissions.can_read_personal,
+    ),
+    ("Lao", "transferredMissions"): Probe(
+        LAO_Q % "transferredMissions { status }",
+        ("lao", "transferredMissions"),
+        lambda who, place: permissions.can_read_missions(who),
+    ),
+    ("CertificationEvent", "actorName"): Probe(
+        YEAR_Q % "certificationHistory { actorName }",
+        ("lao", "year", "certificationHistory", 0, "actorName"),
+        permissions.can_read_personal,
+    ),
+    ("Query", "waterSupplySystems"): Probe(
+        "query($code: String!, $year: Int!) { waterSupplySystems(filter: {laoCode: $code, fiscalYear: $year}) { totalCount } }",
+        ("waterSupplySystems",),
+        lambda who, place: permissions.can_read_domain(who, 5),
+    ),
+    ("Query", "transferredMissions"): Probe(
+        "query($code: String!) { transferredMissions(filter: {laoCode: $code}) { totalCount } }",
+        ("transferredMissions",),
+        lambda who, place: permissions.can_read_missions(who),
+    ),
+}
+
+
+def camel(snake: str) -> str:
+    first, *rest = snake.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+for _d in DOMAINS:
+    PROBES[("LaoYear", camel(_d.key))] = Probe(
+        YEAR_Q % f"{camel(_d.key)} {{ updatedAt }}",
+        ("lao", "year", camel(_d.key)),
+        lambda who, place, n=_d.number: permissions.can_read_domain(who, n),
+    )
+
+
+def test_every_guarded_field_is_probed():
+    assert guarded_fields() == set(PROBES)
+
+
+async def _place(url: str, code: str) -> LaoPlace:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(Lao.id, Lao.type, Lao.district_id, Lao.province_id).where(
+                        Lao.code == code
+                    )
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    return LaoPlace(*row)
+
+
+def _at(data: object, path: tuple[str | int, ...]) -> object:
+    for step in path:
+        data = data[step]  # type: ignore[index]
+    return data
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "public",
+        "agency",
+        "agency_personal",
+        "recorder",
+        "other_recorder",
+        "district",
+        "province",
+        "dla",
+    ],
+)
+async def test_matrix(demo_database_url: str, places: Places, who: str):
+    identity = identities(places)[who]
+    # The certified LAO is visible to every caller, so only the field rule decides.
+    lao_place = await _place(demo_database_url, places.certified_code)
+    settings = Settings(database_url=demo_database_url, environment="test")
+    async with serve(settings, identity) as c:
+        for field, probe in sorted(PROBES.items()):
+            body = await graphql_response(
+                c, probe.query, code=places.certified_code, year=places.year
+            )
+            allowed = probe.allowed(identity, lao_place)
+            errors = {tuple(e["path"]): e["extensions"]["code"] for e in body.get("errors", [])}
+            if allowed:
+                assert not errors, (field, who, body["errors"])
+                assert _at(body["data"], probe.path) is not None or field == (
+                    "CertificationEvent",
+                    "actorName",
+                ), (field, who)
+            else:
+                # one error per denied value (a list of events yields one per event)
+                assert probe.path in errors and set(errors.values()) == {"FORBIDDEN"}, (field, who, body)
+                assert _at(body["data"], probe.path) is None
