@@ -1,0 +1,62 @@
+"""The `hub` command as an operator uses it."""
+
+import subprocess
+import sys
+
+from hub.cli import main
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+def test_the_demo_dataset_is_refused_in_production(tmp_path):
+    result = run(
+        "demo",
+        "load",
+        "--provinces",
+        "1",
+        env={
+            "HUB_ENV": "production",
+            "HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3",
+        },
+    )
+    assert result.returncode == 2
+    assert "never loaded in production" in result.stderr
+    assert not (tmp_path / "p.sqlite3").exists()
+
+
+def test_a_bad_setting_is_reported_without_a_traceback():
+    result = run("db", "current", env={"HUB_PORT": "eighty"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "hub: HUB_PORT must be an integer, got 'eighty'"
+
+
+def test_db_upgrade_then_current(tmp_path):
+    env = {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"}
+    assert run("db", "current", env=env).returncode == 1  # empty database: not at head
+    assert run("db", "upgrade", env=env).returncode == 0
+    current = run("db", "current", env=env)
+    assert current.returncode == 0 and "(head:" in current.stdout
+
+
+def test_geography_load_reports_a_bad_registry_by_line(tmp_path):
+    bad = tmp_path / "registry.csv"
+    bad.write_text("province_code,province_name_th\n10,กรุงเทพมหานคร\n", encoding="utf-8")
+    env = {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"}
+    result = run("geography", "load", str(bad), env=env)
+    assert result.returncode == 2
+    assert "missing column(s)" in result.stderr
+
+
+def test_schema_export_check_passes_on_a_current_schema(capsys):
+    assert main(["schema", "export", "--check"]) == 0
+    assert "is current" in capsys.readouterr().out
