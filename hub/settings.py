@@ -6,6 +6,7 @@ reads the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,42 @@ def _int(name: str, raw: str) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+SIGNING_ALGORITHMS = ("ES256", "RS256")
+# How claims of an external identity provider's tokens map onto ours (HUB_EXTERNAL_CLAIMS_MAP).
+DEFAULT_CLAIMS_MAP: dict[str, str] = {
+    "subject": "sub",
+    "role": "role",
+    "lao_code": "lao_code",
+    "district_code": "district_code",
+    "province_code": "province_code",
+    "scope": "scope",
+}
+
+
+def _claims_map(raw: str) -> dict[str, object]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise SettingsError(f"HUB_EXTERNAL_CLAIMS_MAP must be a JSON object, got {raw!r}") from None
+    if not isinstance(value, dict):
+        raise SettingsError("HUB_EXTERNAL_CLAIMS_MAP must be a JSON object")
+    return {**DEFAULT_CLAIMS_MAP, **value}
+
+
+def _algorithms(name: str, raw: str) -> tuple[str, ...]:
+    algs = tuple(raw.replace(",", " ").split())
+    if not algs or any(a not in SIGNING_ALGORITHMS for a in algs):
+        raise SettingsError(f"{name} must list algorithms out of {' '.join(SIGNING_ALGORITHMS)}")
+    return algs
+
+
 @dataclass(frozen=True)
 class Settings:
     """The hub's configuration. Build it with `Settings.from_env()`."""
@@ -48,6 +85,25 @@ class Settings:
     log_level: str = "info"
     graphiql: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    # OAuth 2.0: the hub as authorization server and resource server (README "Authentication").
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "info-hub"
+    signing_alg: str = "ES256"
+    key_encryption_secret: str | None = None
+    access_token_ttl: int = 15 * 60  # seconds
+    refresh_token_ttl: int = 30 * 24 * 3600
+    token_leeway: int = 30  # seconds of clock skew accepted on exp / nbf / iat
+    login_max_failures: int = 5  # failed logins before the account locks
+    login_lockout_seconds: int = 15 * 60
+    login_delay_step: float = 0.5  # seconds of delay added per failed login
+    login_delay_max: float = 5.0
+    token_rate_limit: int = 60  # token requests per client per window
+    token_rate_window: int = 60  # seconds
+    external_issuer: str | None = None
+    external_jwks_url: str | None = None
+    external_audience: str | None = None
+    external_algorithms: tuple[str, ...] = SIGNING_ALGORITHMS
+    external_claims_map: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLAIMS_MAP))
 
     @property
     def production(self) -> bool:
@@ -78,4 +134,44 @@ class Settings:
             graphiql=_bool(
                 "HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "false" if production else "true")
             ),
+            **_oauth_from_env(env),
         )
+
+
+def _oauth_from_env(env: dict[str, str]) -> dict[str, object]:
+    alg = env.get("HUB_SIGNING_ALG", "ES256")
+    if alg not in SIGNING_ALGORITHMS:
+        raise SettingsError(f"HUB_SIGNING_ALG must be ES256 or RS256, got {alg!r}")
+    external = env.get("HUB_EXTERNAL_ISSUER") or None
+    if external and not env.get("HUB_EXTERNAL_JWKS_URL"):
+        raise SettingsError("HUB_EXTERNAL_ISSUER needs HUB_EXTERNAL_JWKS_URL")
+    return {
+        "issuer": env.get("HUB_ISSUER", "http://127.0.0.1:8000").rstrip("/"),
+        "audience": env.get("HUB_AUDIENCE", "info-hub"),
+        "signing_alg": alg,
+        "key_encryption_secret": env.get("HUB_KEY_ENCRYPTION_SECRET") or None,
+        "access_token_ttl": _int("HUB_ACCESS_TOKEN_TTL", env.get("HUB_ACCESS_TOKEN_TTL", "900")),
+        "refresh_token_ttl": _int(
+            "HUB_REFRESH_TOKEN_TTL", env.get("HUB_REFRESH_TOKEN_TTL", str(30 * 24 * 3600))
+        ),
+        "token_leeway": _int("HUB_TOKEN_LEEWAY", env.get("HUB_TOKEN_LEEWAY", "30")),
+        "login_max_failures": _int(
+            "HUB_LOGIN_MAX_FAILURES", env.get("HUB_LOGIN_MAX_FAILURES", "5")
+        ),
+        "login_lockout_seconds": _int(
+            "HUB_LOGIN_LOCKOUT_SECONDS", env.get("HUB_LOGIN_LOCKOUT_SECONDS", "900")
+        ),
+        "login_delay_step": _float("HUB_LOGIN_DELAY_STEP", env.get("HUB_LOGIN_DELAY_STEP", "0.5")),
+        "login_delay_max": _float("HUB_LOGIN_DELAY_MAX", env.get("HUB_LOGIN_DELAY_MAX", "5")),
+        "token_rate_limit": _int("HUB_TOKEN_RATE_LIMIT", env.get("HUB_TOKEN_RATE_LIMIT", "60")),
+        "token_rate_window": _int(
+            "HUB_TOKEN_RATE_WINDOW", env.get("HUB_TOKEN_RATE_WINDOW", "60")
+        ),
+        "external_issuer": external,
+        "external_jwks_url": env.get("HUB_EXTERNAL_JWKS_URL") or None,
+        "external_audience": env.get("HUB_EXTERNAL_AUDIENCE") or None,
+        "external_algorithms": _algorithms(
+            "HUB_EXTERNAL_ALGORITHMS", env.get("HUB_EXTERNAL_ALGORITHMS", "RS256 ES256")
+        ),
+        "external_claims_map": _claims_map(env.get("HUB_EXTERNAL_CLAIMS_MAP", "{}")),
+    }

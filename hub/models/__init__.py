@@ -14,6 +14,14 @@ from hub.models.fiscal_years import (
 from hub.models.geography import District, Province, Subdistrict, Village
 from hub.models.kpi16 import Kpi16Reference, Kpi16Round
 from hub.models.missions import Agency, LaoMission, LaoMissionEvent, Mission, MissionRound
+from hub.models.oauth import (
+    AuthorizationCode,
+    ClientRegistration,
+    RateLimitCounter,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+)
 from hub.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
 
 metadata = Base.metadata
@@ -23,9 +31,11 @@ __all__ = [
     "SECTION_TABLES",
     "Agency",
     "ApiClient",
+    "AuthorizationCode",
     "Base",
     "CertificationEvent",
     "ChangeLogEntry",
+    "ClientRegistration",
     "District",
     "FiscalYear",
     "HubMeta",
@@ -43,7 +53,11 @@ __all__ = [
     "Mission",
     "MissionRound",
     "Province",
+    "RateLimitCounter",
+    "RefreshToken",
+    "RevokedAccessToken",
     "RoleAssignment",
+    "SigningKey",
     "Subdistrict",
     "User",
     "Village",
