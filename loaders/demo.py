@@ -1,0 +1,440 @@
+"""The deterministic demo dataset: every LAO of Thailand with three fiscal years of data.
+
+`load_demo(engine, DemoConfig())` fills a migrated database with ~800,000 rows: villages,
+7,850 LAOs with codes, types and contacts, three fiscal years (two closed, one open) of
+certification state and history, the 8 domain sections, water-supply systems and tourist
+sites, a KPI-16 round with DLA's reference list, the transferred-mission catalogue with each
+LAO's missions, LPA rubrics, and demo accounts for every role plus API clients.
+
+Everything is derived from `random.Random` seeded from `DemoConfig.seed` (no clock, no
+system randomness), so two loads give identical rows. Rows are inserted with SQLAlchemy Core
+executemany in chunks, with primary keys assigned here, in one transaction. The config's
+fingerprint is kept in `hub_meta` ("demo_dataset"): loading the same dataset again is a
+no-op, a different one needs `replace=True`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hub.enums import LaoType
+from hub.models import (
+    RECORD_TABLES,
+    SECTION_TABLES,
+    District,
+    HubMeta,
+    Province,
+    Subdistrict,
+    metadata,
+)
+from loaders import demo_accounts, demo_laos, demo_missions, demo_records, demo_sections
+from loaders.demo_accounts import DemoCredential
+from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years
+from loaders.geography import load_shipped_geography
+
+__all__ = [
+    "GENERATOR_VERSION",
+    "DemoConfig",
+    "DemoCredential",
+    "DemoError",
+    "DemoReport",
+    "format_credentials",
+    "load_demo",
+]
+
+GENERATOR_VERSION = 1  # bump when the generated rows change, so a reload is detected
+META_KEY = "demo_dataset"
+GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
+# Tables whose rows mean "this database already holds LAO data".
+DATA_TABLES = ("laos", "villages", "fiscal_years", "lao_years", "agencies", "missions")
+LOADED_AT = dt.datetime(2024, 9, 1, 2, 0, tzinfo=dt.UTC)  # created_at of catalogue rows
+CHUNK = 5000  # rows per executemany
+SQLITE_LOAD_CACHE_KIB = -262144  # negative: KiB (256 MiB) of page cache during the load
+QUEUED_CHUNKS = 48  # how far generation may run ahead of the inserts
+
+LPA_LEVELS = [
+    {
+        "score": 5,
+        "rule": "COMPLETE_LAO_AND_PROVINCE_CERTIFIED",
+        "th": "บันทึกข้อมูลครบทั้ง 8 ด้าน ถูกต้องและเป็นปัจจุบัน ณ วันที่ตรวจประเมิน "
+        "และผ่านการรับรองข้อมูลโดย อปท. และจังหวัด",
+        "en": "All 8 domains recorded correctly and current as of the inspection date, "
+        "certified by the LAO and the province",
+    },
+    {
+        "score": 3,
+        "rule": "COMPLETE_LAO_CERTIFIED",
+        "th": "บันทึกข้อมูลครบทั้ง 8 ด้าน ถูกต้องและเป็นปัจจุบัน ณ วันที่ตรวจประเมิน "
+        "และผ่านการรับรองข้อมูลโดย อปท. เท่านั้น",
+        "en": "As for 5, but certified by the LAO only",
+    },
+    {
+        "score": 1,
+        "rule": "INCOMPLETE_NOT_CERTIFIED",
+        "th": "บันทึกข้อมูลไม่ครบถ้วน และยังไม่ได้รับรองข้อมูลโดย อปท.",
+        "en": "Recorded incompletely and not certified by the LAO",
+    },
+    {
+        "score": 0,
+        "rule": "NOT_RECORDED",
+        "th": "ไม่สามารถบันทึกข้อมูลทั้ง 8 ด้านได้",
+        "en": "Could not record the 8 domains",
+    },
+]
+
+
+class DemoError(RuntimeError):
+    """The database holds other data; the message says how to proceed."""
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    seed: int = 2570
+    provinces: int | None = None  # None: all 77; N: the first N provinces by DOPA code
+    current_fiscal_year: int = 2570  # BE, the open year; the two before it are closed
+
+    def fingerprint(self) -> str:
+        return json.dumps(
+            {
+                "generator": GENERATOR_VERSION,
+                "seed": self.seed,
+                "provinces": self.provinces,
+                "current_fiscal_year": self.current_fiscal_year,
+            },
+            sort_keys=True,
+        )
+
+
+@dataclass
+class DemoReport:
+    counts: dict[str, int] = field(default_factory=dict)  # rows per table
+    skipped: bool = False  # the same dataset was already loaded
+    credentials: list[DemoCredential] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def format_credentials(report: DemoReport) -> str:
+    """The demo accounts as a plain-text table, for the CLI to print."""
+    header = ("kind", "name", "secret", "role / scopes", "bound to")
+    rows = [header] + [
+        (c.kind, c.name, c.secret, c.role_or_scopes, c.bound_to) for c in report.credentials
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]  # fmt: skip
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+async def load_demo(
+    engine: AsyncEngine, config: DemoConfig = DemoConfig(), *, replace: bool = False
+) -> DemoReport:
+    """Load the demo dataset (schema must exist); see the module docstring."""
+    started = time.perf_counter()
+    report = DemoReport()
+    async with engine.begin() as conn:
+        existing = (
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == META_KEY))
+        ).scalar_one_or_none()
+        if existing == config.fingerprint():
+            report.skipped = True
+            report.counts = await _table_counts(conn)
+        else:
+            occupied = [t for t in DATA_TABLES if await _count(conn, metadata.tables[t]) > 0]
+            if (existing is not None or occupied) and not replace:
+                what = f"demo dataset {existing}" if existing else "LAO data"
+                raise DemoError(
+                    f"the database already holds {what} (tables: {', '.join(occupied)}); "
+                    "pass replace=True (hub demo load --replace) to delete it and load "
+                    f"demo dataset {config.fingerprint()}"
+                )
+            if existing is not None or occupied:
+                await _clear(conn)
+            if await _count(conn, Province.__table__) == 0:
+                await load_shipped_geography(conn)
+            if conn.dialect.name == "sqlite":
+                # A bulk load touches index pages all over; SQLite's default 2 MB page cache
+                # makes it thrash. Enlarge it for this load, restore it afterwards.
+                cache = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar_one()
+                await conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_LOAD_CACHE_KIB}")
+                try:
+                    report.counts = await _generate(conn, config)
+                finally:
+                    await conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+            else:
+                report.counts = await _generate(conn, config)
+            if conn.dialect.name == "postgresql":
+                await _reset_sequences(conn, report.counts)
+        report.credentials = await demo_accounts.demo_credentials(conn, config.seed)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _count(conn: AsyncConnection, table: Table) -> int:
+    return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def _existing_tables(conn: AsyncConnection) -> list[Table]:
+    """The models' tables present in this database, parents first (a model may be newer
+    than the database's migrations)."""
+    names = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    return [t for t in metadata.sorted_tables if t.name in names]
+
+
+async def _table_counts(conn: AsyncConnection) -> dict[str, int]:
+    counts = {}
+    for table in await _existing_tables(conn):
+        if table.name not in GEOGRAPHY and table.name != "hub_meta":
+            counts[table.name] = await _count(conn, table)
+    return counts
+
+
+async def _clear(conn: AsyncConnection) -> None:
+    """Delete everything but geography, other hub_meta keys and alembic_version."""
+    for table in reversed(await _existing_tables(conn)):
+        if table.name in GEOGRAPHY:
+            continue
+        if table.name == "hub_meta":
+            await conn.execute(delete(table).where(table.c.key == META_KEY))
+        else:
+            await conn.execute(delete(table))
+
+
+def _statement(conn: AsyncConnection, table: Table) -> Any:
+    statement = insert(table)
+    if conn.dialect.name == "postgresql":
+        # asyncpg's executemany sends one row per Bind/Execute; RETURNING makes SQLAlchemy
+        # batch rows into multi-row VALUES ("insertmanyvalues"): far fewer round trips.
+        statement = statement.returning(*table.primary_key.columns)
+    return statement
+
+
+_DONE = object()
+
+
+class _Stopped(Exception):
+    """The consumer gave up (a database error): the generator thread stops."""
+
+
+async def _generate(conn: AsyncConnection, config: DemoConfig) -> dict[str, int]:
+    """Generate rows in a thread while this coroutine inserts them, chunk by chunk.
+
+    Generation is pure Python and deterministic (it reads nothing from the database once
+    started), so running it beside the inserts only overlaps it with the database's work.
+    """
+    geo = await _select_geography(conn, config)
+    id_bases = {
+        name: await _max_id(conn, metadata.tables[name])
+        for name in ("users", "role_assignments", "api_clients")
+    }
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=QUEUED_CHUNKS)
+    stop = threading.Event()
+
+    def emit(table: Table, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, max(len(rows), 1), CHUNK):
+            item = (table, rows[start : start + CHUNK])
+            while True:
+                if stop.is_set():
+                    raise _Stopped
+                try:
+                    chunks.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+
+    def run() -> None:
+        try:
+            _produce(geo, config, id_bases, emit)
+            chunks.put(_DONE)
+        except _Stopped:
+            pass
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            chunks.put(exc)
+
+    loop = asyncio.get_running_loop()
+    counts: dict[str, int] = {}
+    statements: dict[str, Any] = {}
+    thread = threading.Thread(target=run, name="demo-generator", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = await loop.run_in_executor(None, chunks.get)
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            table, rows = item
+            counts[table.name] = counts.get(table.name, 0) + len(rows)
+            if rows:
+                if table.name not in statements:
+                    statements[table.name] = _statement(conn, table)
+                await conn.execute(statements[table.name], rows)
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join)
+    await conn.execute(insert(HubMeta), [{"key": META_KEY, "value": config.fingerprint()}])
+    return counts
+
+
+async def _max_id(conn: AsyncConnection, table: Table) -> int:
+    return int((await conn.execute(select(func.max(table.c.id)))).scalar_one() or 0)
+
+
+async def _select_geography(conn: AsyncConnection, config: DemoConfig) -> demo_laos.Geo:
+    provinces = (
+        await conn.execute(
+            select(Province.id, Province.code, Province.name_th, Province.name_en).order_by(
+                Province.code
+            )
+        )
+    ).all()
+    if config.provinces is not None:
+        provinces = provinces[: config.provinces]
+    wanted = {p.id for p in provinces}
+    districts = [
+        d
+        for d in (
+            await conn.execute(
+                select(District.id, District.code, District.province_id, District.name_th).order_by(
+                    District.code
+                )
+            )
+        ).all()
+        if d.province_id in wanted
+    ]
+    district_ids = {d.id for d in districts}
+    subdistricts = [
+        s
+        for s in (
+            await conn.execute(
+                select(
+                    Subdistrict.id,
+                    Subdistrict.code,
+                    Subdistrict.district_id,
+                    Subdistrict.name_th,
+                    Subdistrict.postcode,
+                    Subdistrict.latitude,
+                    Subdistrict.longitude,
+                ).order_by(Subdistrict.code)
+            )
+        ).all()
+        if s.district_id in district_ids
+    ]
+    return demo_laos.Geo(list(provinces), districts, subdistricts)
+
+
+def _produce(
+    geo: demo_laos.Geo,
+    config: DemoConfig,
+    id_bases: dict[str, int],
+    emit: Callable[[Table, list[dict[str, Any]]], None],
+) -> None:
+    """Generate every demo row, handing each table's rows to `emit` in insert order."""
+    seed = config.seed
+    tables = metadata.tables
+
+    def rng(stage: str) -> random.Random:
+        return random.Random(f"{seed}:{stage}")
+
+    villages, villages_of = demo_laos.village_rows(geo, rng("villages"))
+    emit(tables["villages"], villages)
+    del villages
+
+    laos = demo_laos.allocate_laos(geo, villages_of, rng("laos"))
+    for name, rows in demo_laos.lao_rows(laos, rng("lao-rows"), LOADED_AT).items():
+        emit(tables[name], rows)
+
+    # Missions first: their many rows keep the database busy while the years are generated.
+    agencies = demo_missions.agency_rows()
+    missions = demo_missions.mission_rows()
+    emit(tables["agencies"], agencies)
+    emit(tables["missions"], missions)
+    emit(tables["mission_rounds"], list(demo_missions.MISSION_ROUNDS))
+    large = (LaoType.PAO, LaoType.CITY_MUNICIPALITY, LaoType.BANGKOK, LaoType.PATTAYA)
+    lao_missions, mission_events = demo_missions.lao_mission_rows(
+        [(lao.id, lao.type in large) for lao in laos], missions, rng("missions")
+    )
+    emit(tables["lao_missions"], lao_missions)
+    emit(tables["lao_mission_events"], mission_events)
+    del lao_missions, mission_events
+
+    years = fiscal_years(config.current_fiscal_year)
+    emit(tables["fiscal_years"], fiscal_year_rows(years))
+    year_rows, events, infos = lao_years(laos, years, rng("lao-years"))
+    ly_updated = [info.updated_at for info in infos]
+
+    systems = demo_records.water_systems(laos, config.current_fiscal_year, rng("water"))
+    demo_records.assign_reference_codes(systems)
+    water, water_per_ly = demo_records.water_rows(systems, years, ly_updated, rng("water-rows"))
+    sites = demo_records.tourist_sites(laos, rng("tourist-sites"))
+    tourist, visitors = demo_records.tourist_rows(sites, years, ly_updated, rng("tourist-rows"))
+    record_counts = {
+        "water_supply_systems": water_per_ly,
+        "tourist_sites": {ly: 1 for ly in visitors},
+    }
+    sections, masks = demo_sections.section_rows(
+        infos, years, record_counts, visitors, rng("sections")
+    )
+    for row in year_rows:
+        if row["state"] == "DRAFT":
+            row["complete_domains"] = masks[row["id"]]
+        elif masks[row["id"]] != ALL_DOMAINS:
+            raise AssertionError(f"certified lao_year {row['id']} is not complete")
+    emit(tables["lao_years"], year_rows)
+    emit(tables["certification_events"], events)
+    del year_rows, events
+    for number, rows in sections.items():
+        emit(SECTION_TABLES[number], rows)
+    del sections
+    emit(RECORD_TABLES["water_supply_systems"], water)
+    emit(RECORD_TABLES["tourist_sites"], tourist)
+    del water, tourist
+
+    round_row, references = demo_records.kpi16_rows(systems, years[-1], rng("kpi16"))
+    emit(tables["kpi16_rounds"], [round_row])
+    emit(tables["kpi16_references"], references)
+
+    accounts = demo_accounts.account_rows(
+        laos,
+        {a["code"]: a["id"] for a in agencies},
+        seed,
+        user_id_base=id_bases["users"],
+        grant_id_base=id_bases["role_assignments"],
+        client_id_base=id_bases["api_clients"],
+        at=LOADED_AT,
+    )
+    for name in ("users", "role_assignments", "api_clients"):
+        emit(tables[name], accounts[name])
+
+    rubric = json.dumps(LPA_LEVELS, ensure_ascii=False)
+    emit(
+        tables["lpa_rubrics"],
+        [
+            {"lpa_year_be": year, "indicator": "1.2.7", "full_score": 5, "levels_json": rubric}
+            for year in sorted({2564, config.current_fiscal_year})
+        ],
+    )
+
+
+async def _reset_sequences(conn: AsyncConnection, counts: dict[str, int]) -> None:
+    for name in counts:
+        table = metadata.tables[name]
+        if "id" in table.c and table.c.id.primary_key:
+            await conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT max(id) FROM {name}))"
+                )
+            )
