@@ -36,6 +36,8 @@ class Identity:
     subject: str | None = None  # username or client id
     grants: tuple[RoleGrant, ...] = ()
     scopes: frozenset[str] = field(default_factory=frozenset)
+    user_id: int | None = None  # users.id of a person, for the change log
+    client_pk: int | None = None  # api_clients.id of a machine client, for the change log
 
     @property
     def is_public(self) -> bool:

@@ -15,6 +15,7 @@ from loaders.batch import Loaders
 @dataclass
 class HubContext:
     engine: AsyncEngine
+    writer: AsyncEngine | None = None  # transactions that write (SQLite: BEGIN IMMEDIATE)
     identity: Identity = PUBLIC
     request: Any = None
     response: Any = None

@@ -52,13 +52,20 @@ def _num(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
+CHOICE_ENUMS: dict[tuple[str, str], Any] = {}  # (owner, field name) → GraphQL enum, shared by inputs
+
+
 def _choice_enum(f: Field, owner: str) -> Any:
+    if (owner, f.name) in CHOICE_ENUMS:
+        return CHOICE_ENUMS[(owner, f.name)]
     values = {
         c.code: strawberry.enum_value(c.code, description=f"{c.label_th} — {c.label_en}")
         for c in f.choices
     }
     name = owner + pascal(f.name) if owner else pascal(f.name)
-    return strawberry.enum(enum.Enum(name, values), description=f"{f.label_th} — {f.label_en}")  # type: ignore[misc]
+    graphql_enum = strawberry.enum(enum.Enum(name, values), description=f"{f.label_th} — {f.label_en}")  # type: ignore[misc]
+    CHOICE_ENUMS[(owner, f.name)] = graphql_enum
+    return graphql_enum
 
 
 def _village_resolver(attribute: str) -> Callable[..., Any]:
@@ -109,6 +116,9 @@ def _record_type(records: RecordTable) -> tuple[Any, list[tuple[str, str]]]:
     )
     columns = [("record_key", "record_key")]
     columns += _value_fields(records.fields, records.type_name, namespace)
+    namespace["__annotations__"]["id"] = int
+    namespace["id"] = strawberry.field(description="เลขที่รายการ — id of this record in this fiscal year (for updates).")
+    columns.append(("id", "id"))
     namespace["__annotations__"]["version"] = int
     namespace["version"] = strawberry.field(
         description="Optimistic-concurrency version of this record.", default=1

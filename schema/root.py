@@ -32,6 +32,7 @@ from schema.geography import District, Province
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.missions import Agency, LaoMission, Mission
+from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
@@ -365,6 +366,7 @@ def build_schema(*, mask_errors: bool = False) -> strawberry.Schema:
     as "Internal server error" and a request id, never internals."""
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             *limit_extensions(QueryLimits()),
             partial(MaskInternalErrors, mask=mask_errors),

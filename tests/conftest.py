@@ -242,3 +242,53 @@ def identities(p: Places) -> dict[str, Identity]:
         "province": user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=p.province_id)),
         "dla": user("dla", RoleGrant(Role.DLA_ADMIN)),
     }
+
+
+# --- A fresh small demo database per test, copied from a template built once ---------------
+
+
+@pytest.fixture(scope="session")
+def _template_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Per backend, a database holding the 2-province demo dataset, used only as a template."""
+    from loaders.demo import DemoConfig, load_demo
+
+    templates: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+
+        def build(backend: str) -> str:
+            if backend not in templates:
+                url = stack.enter_context(scratch_database(backend, tmp_path_factory.mktemp("template")))
+                migrate.upgrade(url)
+
+                async def load() -> None:
+                    engine = create_engine(url)
+                    try:
+                        await load_demo(engine, DemoConfig(provinces=2))
+                    finally:
+                        await engine.dispose()
+
+                asyncio.run(load())
+                templates[backend] = url
+            return templates[backend]
+
+        yield build  # type: ignore[misc]
+
+
+@pytest.fixture
+def fresh_demo_url(backend: str, tmp_path: Path, _template_databases: Any) -> Iterator[str]:
+    """A private copy of the small demo dataset that a test may change at will."""
+    import shutil
+
+    template = _template_databases(backend)
+    if backend == "sqlite":
+        source = make_url(template).database
+        target = tmp_path / "fresh.sqlite3"
+        shutil.copyfile(source, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
+    try:
+        yield make_url(template).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

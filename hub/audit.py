@@ -1,0 +1,179 @@
+"""The change log: append-only, each entry chained to the one before by SHA-256.
+
+`append` must run inside the writing transaction, so a change and its log entry commit or
+roll back together. Appends are serialised on the chain head (a row lock on PostgreSQL; the
+single writer of SQLite), which also makes entry ids gapless: a deleted, inserted or edited
+entry breaks the chain at that point, and `verify` names the first entry that no longer fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hub.enums import Role
+from hub.models import ChangeLogEntry, HubMeta
+
+GENESIS = "0" * 64
+HEAD_KEY = "change_log_head"
+_log = ChangeLogEntry.__table__
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None = None
+    client_id: int | None = None
+    role: Role | None = None
+    name: str | None = None  # username or client id, for messages only (not hashed)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "name"):  # enums
+        return value.name
+    raise TypeError(f"cannot log {type(value).__name__}")
+
+
+def canonical_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    return json.dumps(
+        {k: [before, after] for k, (before, after) in changes.items()},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=_json_default,
+        separators=(",", ":"),
+    )
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 over the canonical form of an entry (its id and prev_hash included)."""
+    at = row["at"]
+    if isinstance(at, dt.datetime):
+        at = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+    role = row["actor_role"]
+    payload = {
+        "id": row["id"],
+        "at": at,
+        "actor_user_id": row["actor_user_id"],
+        "actor_client_id": row["actor_client_id"],
+        "actor_role": role.name if isinstance(role, Role) else role,
+        "entity": row["entity"],
+        "entity_id": row["entity_id"],
+        "lao_id": row["lao_id"],
+        "action": row["action"],
+        "changes": row["changes_json"],
+        "reason": row["reason"],
+        "prev_hash": row["prev_hash"],
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
+    statement = select(HubMeta.value).where(HubMeta.key == HEAD_KEY)
+    if conn.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    value = (await conn.execute(statement)).scalar_one_or_none()
+    if value is None:
+        await conn.execute(insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}"))
+        if conn.dialect.name == "postgresql":
+            await conn.execute(
+                select(HubMeta.value).where(HubMeta.key == HEAD_KEY).with_for_update()
+            )
+        return 0, GENESIS
+    last_id, last_hash = value.split()
+    return int(last_id), last_hash
+
+
+async def append(
+    conn: AsyncConnection,
+    actor: Actor,
+    *,
+    entity: str,
+    entity_id: str | int,
+    action: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    lao_id: int | None = None,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Append one entry in the caller's transaction; returns its hash."""
+    last_id, last_hash = await _lock_head(conn)
+    row = {
+        "id": last_id + 1,
+        "at": (at or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        "actor_user_id": actor.user_id,
+        "actor_client_id": actor.client_id,
+        "actor_role": actor.role,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "lao_id": lao_id,
+        "action": action,
+        "changes_json": canonical_changes(changes),
+        "reason": reason,
+        "prev_hash": last_hash,
+    }
+    row["hash"] = entry_hash(row)
+    await conn.execute(insert(_log).values(**row))
+    await conn.execute(
+        update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{row['id']} {row['hash']}")
+    )
+    return str(row["hash"])
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    broken_at: int | None  # id of the first entry that does not fit the chain
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
+    """Recompute the whole chain; report the first entry that does not fit."""
+    expected_prev, expected_id, count = GENESIS, 1, 0
+    async with engine.connect() as conn:
+        last = 0
+        while True:
+            rows = (
+                (
+                    await conn.execute(
+                        select(_log).where(_log.c.id > last).order_by(_log.c.id).limit(batch)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            if not rows:
+                break
+            for row in rows:
+                if row["id"] != expected_id:
+                    return Verification(count, row["id"], f"entry {expected_id} is missing")
+                if row["prev_hash"] != expected_prev:
+                    return Verification(
+                        count, row["id"], "its prev_hash does not match the entry before it"
+                    )
+                if entry_hash(row) != row["hash"]:
+                    return Verification(
+                        count, row["id"], "its content does not match its hash (edited)"
+                    )
+                expected_prev, expected_id, count = row["hash"], expected_id + 1, count + 1
+            last = rows[-1]["id"]
+        head = (
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == HEAD_KEY))
+        ).scalar_one_or_none()
+    if head is not None and head.split()[1] != expected_prev:
+        return Verification(
+            count, expected_id, f"the chain ends early: the head says {head.split()[0]} entries"
+        )
+    return Verification(count, None, None)
