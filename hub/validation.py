@@ -52,9 +52,10 @@ def _check(f: Field, value: Any, path: str, today: dt.date | None) -> tuple[Any,
     def err(code: str, en: str, th: str) -> tuple[Any, FieldError]:
         return value, FieldError(path, code, f"{label}: {en}", f"{f.label_th}: {th}")
 
-    if f.kind in (Kind.INT, Kind.YEAR_BE, Kind.VILLAGE):
-        if isinstance(value, bool) or not isinstance(value, int):
-            return err("WRONG_TYPE", "must be a whole number", "ต้องเป็นจำนวนเต็ม")
+    if f.kind in (Kind.INT, Kind.YEAR_BE, Kind.VILLAGE) and (
+        isinstance(value, bool) or not isinstance(value, int)
+    ):
+        return err("WRONG_TYPE", "must be a whole number", "ต้องเป็นจำนวนเต็ม")
     if f.kind in (Kind.DECIMAL, Kind.LATITUDE, Kind.LONGITUDE):
         if (
             isinstance(value, bool)
