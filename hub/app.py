@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -24,6 +25,10 @@ from strawberry.asgi import GraphQL
 from hub import migrate
 from hub.database import create_engine
 from hub.identity import PUBLIC, Identity
+from hub.oauth import resource
+from hub.oauth.production import check_production
+from hub.oauth.routes import oauth_state
+from hub.oauth.routes import routes as oauth_routes
 from hub.settings import Settings
 from schema.context import HubContext
 from schema.root import build_schema
@@ -44,8 +49,24 @@ class HubGraphQL(GraphQL[HubContext, None]):
         self.app_state = app_state
         self.identify = identify
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Decide who the caller is first: a rejected token is a 401, not a GraphQL error."""
+        if scope["type"] == "http":
+            try:
+                identity = await self.identify(Request(scope, receive))
+            except HTTPException as exc:
+                response = ORJSONResponse(
+                    {"errors": [{"message": exc.detail, "extensions": {"code": "UNAUTHENTICATED"}}]},
+                    status_code=exc.status_code,
+                    headers=exc.headers,
+                )
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["identity"] = identity
+        await super().__call__(scope, receive, send)
+
     async def get_context(self, request: Any, response: Any) -> HubContext:
-        identity = await self.identify(request)
+        identity = request.scope.get("state", {}).get("identity", PUBLIC)
         return HubContext(engine=self.app_state.engine, identity=identity, request=request, response=response)
 
     def encode_json(self, data: object) -> bytes:
@@ -56,12 +77,13 @@ IdentityResolver = Callable[[Request], Awaitable[Identity]]
 
 
 async def public_only(request: Request) -> Identity:
-    """Until the OAuth resource server lands, every caller is the public."""
+    """Every caller is the public (a resolver for tests and tools)."""
     return PUBLIC
 
 
 def create_app(settings: Settings | None = None, *, identify: IdentityResolver | None = None) -> Starlette:
-    """The hub. `identify` decides who each request's caller is (tests install their own)."""
+    """The hub. `identify` decides who each request's caller is: by default the OAuth
+    resource server (hub/oauth/resource.py); tests may install their own."""
     settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
@@ -70,6 +92,8 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         app.state.engine = create_engine(settings.database_url)
         try:
+            if settings.production:
+                await check_production(app.state.engine, settings, app.state.oauth.keystore)
             yield
         finally:
             await app.state.engine.dispose()
@@ -112,18 +136,20 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
             Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *oauth_routes(),
         ],
         lifespan=lifespan,
     )
     graphql = HubGraphQL(
         app.state,
-        identify or public_only,
+        identify or resource.identify,
         schema=build_schema(mask_errors=settings.production),
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
     app.add_middleware(RequestIdMiddleware)
     app.state.settings = settings
+    app.state.oauth = oauth_state(settings)
     return app
 
 

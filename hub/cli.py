@@ -6,6 +6,7 @@
     hub geography load [FILE]     load the shipped geography, or an official registry CSV
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
+    hub users|clients|keys …      accounts, API clients and signing keys (hub/cli_accounts.py)
 
 Configuration comes from environment variables only (see README "Configuration").
 """
@@ -168,6 +169,10 @@ def parser() -> argparse.ArgumentParser:
     sch.add_argument("schema_command", choices=["export"])
     sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
     sch.set_defaults(func=cmd_schema)
+
+    from hub.cli_accounts import add_parsers
+
+    add_parsers(sub)
     return p
 
 

@@ -60,6 +60,7 @@ class AuthorizationCode(Base):
     scope: Mapped[str] = mapped_column(Text, default="")
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(10))
+    nonce: Mapped[str | None] = mapped_column(String(255))  # OpenID Connect, echoed in id_token
     auth_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('scope', sa.Text(), nullable=False),
     sa.Column('code_challenge', sa.String(length=128), nullable=False),
     sa.Column('code_challenge_method', sa.String(length=10), nullable=False),
+    sa.Column('nonce', sa.String(length=255), nullable=True),
     sa.Column('auth_time', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
