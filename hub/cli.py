@@ -6,6 +6,7 @@
     hub geography load [FILE]     load the shipped geography, or an official registry CSV
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
+    hub audit verify              check the change log's hash chain; names the first broken entry
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli_accounts.py)
 
 Configuration comes from environment variables only (see README "Configuration").
@@ -125,6 +126,24 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from hub import audit
+
+    async def run() -> audit.Verification:
+        engine = create_engine(settings.database_url)
+        try:
+            return await audit.verify(engine)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    if result.ok:
+        print(f"change log: {result.entries:,} entries; the chain verifies")
+        return 0
+    print(f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)")
+    return 1
+
+
 def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
     from schema import schema
 
@@ -164,6 +183,10 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2570)
     demo.add_argument("--replace", action="store_true", help="replace data already in the database")
     demo.set_defaults(func=cmd_demo)
+
+    aud = sub.add_parser("audit", help="the hash-chained change log")
+    aud.add_argument("audit_command", choices=["verify"])
+    aud.set_defaults(func=cmd_audit)
 
     sch = sub.add_parser("schema", help="the exported GraphQL schema")
     sch.add_argument("schema_command", choices=["export"])

@@ -18,6 +18,7 @@ Field level:
   | domain N's data                         | everyone who sees the row; a client only with   |
   |                                         | scope `domain:N`                                |
   | transferred missions                    | everyone; a client only with scope `missions`   |
+  | the change log of an LAO                | the LAO's staff, officers covering it, DLA      |
 
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
@@ -68,6 +69,11 @@ def can_read_lao_year(identity: Identity, lao: LaoPlace, state: CertificationSta
 def can_read_personal(identity: Identity, lao: LaoPlace) -> bool:
     if identity.is_client:
         return PERSONAL_SCOPE in identity.scopes
+    return covers_lao(identity, lao)
+
+
+def can_read_history(identity: Identity, lao: LaoPlace) -> bool:
+    """The change log holds drafts' values and who changed them: those covering the LAO."""
     return covers_lao(identity, lao)
 
 

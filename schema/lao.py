@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import strawberry
+from sqlalchemy import func, select
+from strawberry.scalars import JSON
 
 from hub.enums import ContactKind as ContactKindEnum
+from hub.models import ChangeLogEntry as ChangeLogRow
+from hub.models import User
 from hub.permissions import LaoPlace
+from loaders.batch import fetch_all
 from schema.context import Info
-from schema.enums import LaoSize, LaoType
+from schema.enums import LaoSize, LaoType, Role
 from schema.geography import District, Province, Subdistrict
 from schema.lao_year import LaoYear, lao_year_from_row
-from schema.permissions import MissionsData, PersonalData, guarded
+from schema.pagination import Connection, build_connection, decode_cursor, page_size
+from schema.permissions import ChangeHistory, MissionsData, PersonalData, guarded
 
 
 @strawberry.type(description="รหัส อปท. ในช่วงเวลาหนึ่ง — a DLA code the LAO held, and when.")
@@ -53,6 +60,43 @@ def _contacts(rows: list[Any], kind: ContactKindEnum) -> list[LaoContact]:
     ]
 
 
+@strawberry.type(
+    description="รายการประวัติการแก้ไข — one change-log entry (hash-chained; `hub audit verify` checks the chain)."
+)
+class ChangeLogEntry:
+    id: int
+    at: dt.datetime = strawberry.field(description="วันเวลา — when.")
+    entity: str = strawberry.field(
+        description="What was changed: a table such as domain1_health_environment."
+    )
+    entity_id: str
+    action: str = strawberry.field(
+        description="save, add, update, retire, certify_lao, cancel_lao, …"
+    )
+    changes: JSON = strawberry.field(
+        description="{field: [before, after]} for every field that changed."
+    )
+    reason: str | None = strawberry.field(description="เหตุผล — reason given, if any.")
+    actor_role: Role | None = strawberry.field(description="บทบาทผู้ดำเนินการ — role of who did it.")
+    actor_name: str | None = strawberry.field(description="ผู้ดำเนินการ — who did it.")
+    hash: str = strawberry.field(description="SHA-256 of this entry, chained to the previous one.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> ChangeLogEntry:
+        return cls(
+            id=row.id,
+            at=row.at,
+            entity=row.entity,
+            entity_id=row.entity_id,
+            action=row.action,
+            changes=json.loads(row.changes_json),
+            reason=row.reason,
+            actor_role=row.actor_role.name if row.actor_role else None,
+            actor_name=row.actor_display_name,
+            hash=row.hash,
+        )
+
+
 @strawberry.type(description="องค์กรปกครองส่วนท้องถิ่น (อปท.) — a local administrative organisation.")
 class Lao:
     id: strawberry.Private[int]
@@ -82,6 +126,9 @@ class Lao:
     phone: str | None = strawberry.field(description="โทรศัพท์สำนักงาน — the office's public line.")
     has_website: bool = strawberry.field(description="มีเว็บไซต์ — whether the LAO has a website.")
     website_url: str | None = strawberry.field(description="เว็บไซต์ — its address.")
+    version: int = strawberry.field(
+        description="Profile version for optimistic concurrency: send it back with edits."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Lao:
@@ -105,6 +152,7 @@ class Lao:
             phone=row.phone,
             has_website=row.has_website,
             website_url=row.website_url if row.has_website else None,
+            version=row.version,
         )
 
     @strawberry.field(description="จังหวัด — province of the office.")
@@ -167,6 +215,34 @@ class Lao:
     async def years(self, info: Info) -> list[LaoYear]:
         rows = await info.context.loaders.years_of_lao.load(self.id)
         return [lao_year_from_row(r, self.lao_place) for r in rows]
+
+    @strawberry.field(
+        description="ประวัติการแก้ไข — the LAO's change log, newest first: who changed what, when and why.",
+        extensions=guarded(ChangeHistory()),
+    )
+    async def change_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ChangeLogEntry] | None:
+        statement = (
+            select(*ChangeLogRow.__table__.c, User.display_name.label("actor_display_name"))
+            .outerjoin(User, User.id == ChangeLogRow.actor_user_id)
+            .where(ChangeLogRow.lao_id == self.id)
+        )
+        size = page_size(first)
+        after_key = decode_cursor(after)
+        total = (
+            await fetch_all(
+                info.context.engine, select(func.count()).where(ChangeLogRow.lao_id == self.id)
+            )
+        )[0][0]
+        if after_key is not None:
+            statement = statement.where(ChangeLogRow.id < after_key)
+        rows = await fetch_all(
+            info.context.engine, statement.order_by(ChangeLogRow.id.desc()).limit(size + 1)
+        )
+        return build_connection(
+            [(ChangeLogEntry.from_row(r), r.id) for r in rows], size, total, after_key
+        )
 
     @strawberry.field(
         description="ภารกิจถ่ายโอน — missions transferred to this LAO (INFO phase 2).",

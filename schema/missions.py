@@ -69,6 +69,7 @@ class LaoMission:
     lao_id: strawberry.Private[int]
     mission_id: strawberry.Private[int]
     agency_id: strawberry.Private[int]
+    id: int = strawberry.field(description="เลขที่รายการ — record id (for updates).")
     received_on: dt.date = strawberry.field(description="วันที่รับถ่ายโอน — received since.")
     status: MissionStatus = strawberry.field(description="สถานะ — status.")
     budget_baht: float | None = strawberry.field(
@@ -88,6 +89,7 @@ class LaoMission:
     @classmethod
     def from_row(cls, row: Any) -> LaoMission:
         return cls(
+            id=row.id,
             lao_id=row.lao_id,
             mission_id=row.mission_id,
             agency_id=row.agency_id,

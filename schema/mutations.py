@@ -13,15 +13,17 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from hub import audit, workflow
+from hub import audit, fiscal_years, kpi16_import, mission_records, profile, workflow
 from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.certification import Action
 from hub.completeness import domains_in
+from hub.enums import MissionArea as MissionAreaEnum
 from hub.enums import Role as RoleEnum
 from hub.identity import Identity
+from hub.validation import FieldError
 from schema.context import Info
 from schema.domains import _SCALARS, CHOICE_ENUMS, describe
-from schema.enums import CertificationState
+from schema.enums import CertificationState, MissionArea, MissionStatus
 
 # --- errors ---------------------------------------------------------------------------------
 
@@ -599,4 +601,347 @@ def _mutation_namespace() -> dict[str, Any]:
     return namespace
 
 
-Mutation = strawberry.type(type("Mutation", (), _mutation_namespace()))
+# --- fiscal years, missions, KPI-16 baseline, profile ---------------------------------------
+
+
+@strawberry.type(description="ปีงบประมาณ — a fiscal year was opened or closed.")
+class FiscalYearUpdated:
+    year_be: int
+    is_open: bool
+    lao_years: int | None = strawberry.field(description="LAO-years created (when opened).")
+    copied_from: int | None = strawberry.field(
+        description="The year whose data each LAO starts from, if copied."
+    )
+
+
+@strawberry.type(description="บันทึกภารกิจแล้ว — a transferred-mission record was saved.")
+class MissionRecordSaved:
+    id: int
+    status: MissionStatus
+    version: int
+
+
+@strawberry.type(description="เพิ่มภารกิจในบัญชีแล้ว — a mission was added to DLA's catalogue.")
+class CatalogueMissionAdded:
+    code: str
+
+
+@strawberry.type(
+    description="นำเข้าฐานข้อมูลอ้างอิงแล้ว — a province's KPI-16 reference list was imported."
+)
+class Kpi16BaselineImported:
+    province_code: str
+    references: int
+    replaced: int = strawberry.field(
+        description="References of the previous list for this province and round."
+    )
+
+
+@strawberry.type(description="บันทึกข้อมูลทั่วไปแล้ว — the LAO profile was saved.")
+class ProfileSaved:
+    version: int
+
+
+FiscalYearResult = Annotated[
+    FiscalYearUpdated | Forbidden | NotFound | InvalidState | FiscalYearClosed | ValidationFailed,
+    strawberry.union("FiscalYearResult"),
+]
+MissionRecordResult = Annotated[
+    MissionRecordSaved
+    | Forbidden
+    | NotFound
+    | InvalidState
+    | VersionConflict
+    | ValidationFailed
+    | ReasonRequired,
+    strawberry.union("MissionRecordResult"),
+]
+CatalogueMissionResult = Annotated[
+    CatalogueMissionAdded | Forbidden | NotFound | InvalidState | ValidationFailed,
+    strawberry.union("CatalogueMissionResult"),
+]
+Kpi16ImportResult = Annotated[
+    Kpi16BaselineImported | Forbidden | NotFound | ValidationFailed,
+    strawberry.union("Kpi16ImportResult"),
+]
+ProfileResult = Annotated[
+    ProfileSaved | Forbidden | NotFound | VersionConflict | ValidationFailed,
+    strawberry.union("ProfileResult"),
+]
+
+
+@strawberry.input(description="ข้อมูลภารกิจถ่ายโอน — what came with a transferred mission.")
+class MissionRecordInput:
+    received_on: dt.date | None = strawberry.field(
+        default=UNSET, description="วันที่รับถ่ายโอน — received since."
+    )
+    budget_baht: float | None = strawberry.field(
+        default=UNSET, description="งบประมาณ (บาท) — budget, baht."
+    )
+    staff_transferred: int | None = strawberry.field(
+        default=UNSET, description="บุคลากร (คน) — staff transferred."
+    )
+    assets: str | None = strawberry.field(default=UNSET, description="ทรัพย์สิน — assets transferred.")
+    note: str | None = strawberry.field(default=UNSET, description="หมายเหตุ — note.")
+
+
+@strawberry.input(description="ผู้บันทึกข้อมูล — one data-recorder slot (personal data).")
+class RecorderInput:
+    slot: int
+    name: str
+    position: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@strawberry.input(
+    description="ข้อมูลทั่วไปของ อปท. — profile fields to save; omitted ones keep their values."
+)
+class LaoProfileInput:
+    address_number: str | None = UNSET
+    address_village_number: int | None = UNSET
+    address_road: str | None = UNSET
+    phone: str | None = strawberry.field(
+        default=UNSET, description="โทรศัพท์สำนักงาน — the office line (public)."
+    )
+    has_website: bool | None = UNSET
+    website_url: str | None = UNSET
+    latitude: float | None = UNSET
+    longitude: float | None = UNSET
+
+
+def _given(data: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(data).items() if v is not UNSET}
+
+
+def _admin_namespace() -> dict[str, Any]:
+    @strawberry.mutation(
+        description="เปิดปีงบประมาณ — DLA opens a fiscal year with its deadlines; with `copyPrevious` each LAO starts from last year's data as a draft."
+    )
+    async def open_fiscal_year(
+        info: Info,
+        year_be: int,
+        record_deadline: dt.date,
+        province_deadline: dt.date | None = None,
+        copy_previous: bool = True,
+    ) -> FiscalYearResult:
+        identity = info.context.identity
+
+        async def call() -> FiscalYearUpdated:
+            opened = await fiscal_years.open_year(
+                _writer(info),
+                identity,
+                actor_of(identity, (RoleEnum.DLA_ADMIN,)),
+                year_be=year_be,
+                record_deadline=record_deadline,
+                province_deadline=province_deadline,
+                copy_previous=copy_previous,
+            )
+            return FiscalYearUpdated(
+                year_be=year_be,
+                is_open=True,
+                lao_years=opened.lao_years,
+                copied_from=opened.copied_from,
+            )
+
+        return await _attempt(call, year_be)
+
+    @strawberry.mutation(
+        description="ปิดปีงบประมาณ — DLA closes a fiscal year: read-only for every role afterwards."
+    )
+    async def close_fiscal_year(
+        info: Info, year_be: int, reason: str | None = None
+    ) -> FiscalYearResult:
+        identity = info.context.identity
+
+        async def call() -> FiscalYearUpdated:
+            await fiscal_years.close_year(
+                _writer(info),
+                identity,
+                actor_of(identity, (RoleEnum.DLA_ADMIN,)),
+                year_be=year_be,
+                reason=reason,
+            )
+            return FiscalYearUpdated(
+                year_be=year_be, is_open=False, lao_years=None, copied_from=None
+            )
+
+        return await _attempt(call, year_be)
+
+    @strawberry.mutation(description="เพิ่มภารกิจในบัญชี — DLA adds a mission to the catalogue.")
+    async def add_catalogue_mission(
+        info: Info,
+        code: str,
+        name_th: str,
+        area: MissionArea,
+        agency_code: str,
+        name_en: str | None = None,
+    ) -> CatalogueMissionResult:
+        identity = info.context.identity
+
+        async def call() -> CatalogueMissionAdded:
+            await mission_records.add_catalogue_mission(
+                _writer(info),
+                identity,
+                actor_of(identity),
+                code=code,
+                name_th=name_th,
+                area=MissionAreaEnum[area.value],
+                agency_code=agency_code,
+                name_en=name_en,
+            )
+            return CatalogueMissionAdded(code=code.strip())
+
+        return await _attempt(call, None)
+
+    @strawberry.mutation(
+        description="บันทึกภารกิจที่ได้รับถ่ายโอน — the LAO records a mission it received."
+    )
+    async def record_transferred_mission(
+        info: Info, lao_code: str, mission_code: str, data: MissionRecordInput
+    ) -> MissionRecordResult:
+        identity = info.context.identity
+        values = _given(data)
+
+        async def call() -> MissionRecordSaved:
+            if values.get("received_on") is None:
+                raise workflow.Problem(
+                    "VALIDATION",
+                    "receivedOn is required.",
+                    "ต้องระบุวันที่รับถ่ายโอน",
+                    errors=[
+                        FieldError(
+                            "mission.receivedOn",
+                            "REQUIRED",
+                            "Received on: required",
+                            "วันที่รับถ่ายโอน: ต้องระบุ",
+                        )
+                    ],
+                )
+            saved = await mission_records.record_mission(
+                _writer(info),
+                identity,
+                actor_of(identity),
+                lao_code=lao_code,
+                mission_code=mission_code,
+                **values,
+            )
+            return MissionRecordSaved(id=saved.id, status=saved.status.name, version=saved.version)
+
+        return await _attempt(call, None)
+
+    @strawberry.mutation(
+        description="แก้ไขภารกิจถ่ายโอน — update a mission record (it becomes CHANGED; history kept)."
+    )
+    async def update_transferred_mission(
+        info: Info, id: int, version: int, data: MissionRecordInput
+    ) -> MissionRecordResult:
+        identity = info.context.identity
+
+        async def call() -> MissionRecordSaved:
+            saved = await mission_records.change_mission(
+                _writer(info),
+                identity,
+                actor_of(identity),
+                record_id=id,
+                expected_version=version,
+                values=_given(data),
+            )
+            return MissionRecordSaved(id=saved.id, status=saved.status.name, version=saved.version)
+
+        return await _attempt(call, None)
+
+    @strawberry.mutation(
+        description="ยกเลิกภารกิจถ่ายโอน — cancel a mission record with a date and reason; the record is kept."
+    )
+    async def cancel_transferred_mission(
+        info: Info, id: int, version: int, reason: str, cancelled_on: dt.date | None = None
+    ) -> MissionRecordResult:
+        identity = info.context.identity
+
+        async def call() -> MissionRecordSaved:
+            saved = await mission_records.change_mission(
+                _writer(info),
+                identity,
+                actor_of(identity),
+                record_id=id,
+                expected_version=version,
+                values={},
+                cancel_reason=reason,
+                cancelled_on=cancelled_on,
+            )
+            return MissionRecordSaved(id=saved.id, status=saved.status.name, version=saved.version)
+
+        return await _attempt(call, None)
+
+    @strawberry.mutation(
+        description="นำเข้าฐานข้อมูลอ้างอิงประปาหมู่บ้าน (ตัวชี้วัดที่ 16) — DLA imports a province's reference list (CSV: reference_code, lao_code, village_number, name, latitude, longitude); it replaces that province's list for the round."
+    )
+    async def import_kpi16_baseline(
+        info: Info,
+        fiscal_year: int,
+        province_code: str,
+        csv: str,
+        round_no: int = 1,
+        target_percent: float = 80.0,
+    ) -> Kpi16ImportResult:
+        identity = info.context.identity
+
+        async def call() -> Kpi16BaselineImported:
+            done = await kpi16_import.import_references(
+                _writer(info),
+                identity,
+                actor_of(identity, (RoleEnum.DLA_ADMIN,)),
+                fiscal_year=fiscal_year,
+                round_no=round_no,
+                province_code=province_code,
+                csv_text=csv,
+                target_percent=target_percent,
+            )
+            return Kpi16BaselineImported(
+                province_code=province_code, references=done.references, replaced=done.replaced
+            )
+
+        return await _attempt(call, fiscal_year)
+
+    @strawberry.mutation(
+        description="แก้ไขข้อมูลทั่วไปของ อปท. — the LAO's staff update its profile and, optionally, its two recorder slots."
+    )
+    async def update_lao_profile(
+        info: Info,
+        lao_code: str,
+        version: int,
+        data: LaoProfileInput,
+        recorders: list[RecorderInput] | None = None,
+    ) -> ProfileResult:
+        identity = info.context.identity
+
+        async def call() -> ProfileSaved:
+            new_version = await profile.update_profile(
+                _writer(info),
+                identity,
+                actor_of(identity),
+                lao_code=lao_code,
+                expected_version=version,
+                values=_given(data),
+                recorders=None
+                if recorders is None
+                else [profile.Recorder(**vars(r)) for r in recorders],
+            )
+            return ProfileSaved(version=new_version)
+
+        return await _attempt(call, None)
+
+    return {
+        "open_fiscal_year": open_fiscal_year,
+        "close_fiscal_year": close_fiscal_year,
+        "add_catalogue_mission": add_catalogue_mission,
+        "record_transferred_mission": record_transferred_mission,
+        "update_transferred_mission": update_transferred_mission,
+        "cancel_transferred_mission": cancel_transferred_mission,
+        "import_kpi16_baseline": import_kpi16_baseline,
+        "update_lao_profile": update_lao_profile,
+    }
+
+
+Mutation = strawberry.type(type("Mutation", (), {**_mutation_namespace(), **_admin_namespace()}))

@@ -68,6 +68,16 @@ class DomainData(_Rule):
         return permissions.can_read_domain(info.context.identity, self.domain_number)
 
 
+class ChangeHistory(_Rule):
+    """An LAO's change log. The source must expose `lao_place`."""
+
+    rule = "history: the LAO's staff, officers covering it, DLA"
+    message = "The change log is readable by the LAO's staff, officers whose area covers it and DLA administrators."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_read_history(info.context.identity, source.lao_place)
+
+
 class MissionsData(_Rule):
     rule = "missions: everyone; clients need scope 'missions'"
     message = "Transferred missions: this client has not been granted the scope 'missions'."

@@ -53,6 +53,9 @@ PROBES: dict[tuple[str, str], Probe] = {
         ("lao", "infoAdministrators"),
         permissions.can_read_personal,
     ),
+    ("Lao", "changeLog"): Probe(
+        LAO_Q % "changeLog { totalCount }", ("lao", "changeLog"), permissions.can_read_history
+    ),
     ("Lao", "transferredMissions"): Probe(
         LAO_Q % "transferredMissions { status }",
         ("lao", "transferredMissions"),

@@ -40,6 +40,7 @@ class Lao(Base):
     phone: Mapped[str | None] = mapped_column(String(50))  # the office's line: public
     has_website: Mapped[bool] = mapped_column(Boolean, default=False)
     website_url: Mapped[str | None] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic concurrency
     created_at: Mapped[dt.datetime] = created_at_column()
 
     province: Mapped[Province] = relationship()

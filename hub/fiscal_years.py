@@ -1,0 +1,220 @@
+"""Opening and closing fiscal years (DLA administrators only).
+
+Opening a year creates a DRAFT LAO-year for every LAO; with `copy_previous`, each starts from
+its previous year's data (sections and current records), so clerks update rather than retype
+(the letters ask LAOs to "บันทึกปรับปรุง" each year). Closing makes the year read-only for all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub import audit, completeness
+from hub.enums import CertificationState
+from hub.identity import Identity
+from hub.models import RECORD_TABLES, SECTION_TABLES, FiscalYear, Lao, LaoYear
+from hub.workflow import Problem, now
+
+BE_OFFSET = 543
+
+
+def _forbidden() -> Problem:
+    return Problem(
+        "FORBIDDEN",
+        "Only DLA administrators open and close fiscal years.",
+        "เฉพาะผู้ดูแลระบบของกรมส่งเสริมการปกครองท้องถิ่นเท่านั้นที่เปิดหรือปิดปีงบประมาณได้",
+    )
+
+
+def year_bounds(year_be: int) -> tuple[dt.date, dt.date]:
+    """Thai fiscal year `year_be` runs 1 Oct of the previous CE year to 30 Sep."""
+    end_ce = year_be - BE_OFFSET
+    return dt.date(end_ce - 1, 10, 1), dt.date(end_ce, 9, 30)
+
+
+@dataclass(frozen=True)
+class Opened:
+    year_be: int
+    lao_years: int
+    copied_from: int | None
+
+
+async def open_year(
+    writer: AsyncEngine,
+    identity: Identity,
+    actor: audit.Actor,
+    *,
+    year_be: int,
+    record_deadline: dt.date,
+    province_deadline: dt.date | None = None,
+    copy_previous: bool = False,
+) -> Opened:
+    if not identity.is_dla_admin:
+        raise _forbidden()
+    starts_on, ends_on = year_bounds(year_be)
+    if not 2500 <= year_be <= 2700:
+        raise Problem(
+            "VALIDATION",
+            f"yearBe: {year_be} is not a plausible Buddhist-Era year.",
+            f"ปี พ.ศ. {year_be} ไม่ถูกต้อง",
+        )
+    if not starts_on <= record_deadline <= ends_on or (
+        province_deadline and not record_deadline <= province_deadline
+    ):
+        raise Problem(
+            "VALIDATION",
+            f"recordDeadline must fall inside the fiscal year ({starts_on}–{ends_on}) and not after the province deadline.",
+            f"กำหนดส่งข้อมูลต้องอยู่ในปีงบประมาณ ({starts_on} ถึง {ends_on}) และไม่หลังกำหนดของจังหวัด",
+        )
+    async with writer.begin() as conn:
+        exists = (
+            await conn.execute(select(FiscalYear.year_be).where(FiscalYear.year_be == year_be))
+        ).first()
+        if exists:
+            raise Problem(
+                "INVALID_STATE",
+                f"Fiscal year {year_be} is already open.",
+                f"ปีงบประมาณ {year_be} เปิดอยู่แล้ว",
+            )
+        previous = (
+            await conn.execute(
+                select(FiscalYear.year_be)
+                .where(FiscalYear.year_be < year_be)
+                .order_by(FiscalYear.year_be.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        stamp = now()
+        await conn.execute(
+            insert(FiscalYear).values(
+                year_be=year_be,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                record_deadline=record_deadline,
+                province_deadline=province_deadline,
+                opened_at=stamp,
+            )
+        )
+        # One DRAFT per LAO, in one INSERT … SELECT.
+        await conn.execute(
+            insert(LaoYear).from_select(
+                [
+                    "lao_id",
+                    "fiscal_year",
+                    "state",
+                    "version",
+                    "complete_domains",
+                    "created_at",
+                    "updated_at",
+                ],
+                select(
+                    Lao.id,
+                    literal(year_be),
+                    literal(CertificationState.DRAFT.name),
+                    literal(1),
+                    literal(0),
+                    literal(stamp),
+                    literal(stamp),
+                ),
+            )
+        )
+        copied_from = None
+        if copy_previous and previous is not None:
+            copied_from = previous
+            new, old = LaoYear.__table__.alias("new"), LaoYear.__table__.alias("old")
+            pairs = (
+                select(new.c.id.label("new_id"), old.c.id.label("old_id"))
+                .join(old, (old.c.lao_id == new.c.lao_id) & (old.c.fiscal_year == previous))
+                .where(new.c.fiscal_year == year_be)
+                .subquery()
+            )
+            for table in SECTION_TABLES.values():
+                columns = [c.name for c in table.c if c.name != "lao_year_id"]
+                await conn.execute(
+                    insert(table).from_select(
+                        ["lao_year_id", *columns],
+                        select(pairs.c.new_id, *[table.c[c] for c in columns]).join(
+                            table, table.c.lao_year_id == pairs.c.old_id
+                        ),
+                    )
+                )
+            for table in RECORD_TABLES.values():
+                columns = [c.name for c in table.c if c.name not in ("id", "lao_year_id")]
+                await conn.execute(
+                    insert(table).from_select(
+                        ["lao_year_id", *columns],
+                        select(pairs.c.new_id, *[table.c[c] for c in columns])
+                        .join(table, table.c.lao_year_id == pairs.c.old_id)
+                        .where(table.c.retired_on.is_(None)),
+                    )
+                )
+        ids = list(
+            (await conn.execute(select(LaoYear.id).where(LaoYear.fiscal_year == year_be))).scalars()
+        )
+        if copied_from is not None:
+            masks = await completeness.recompute(conn, ids)
+            for mask in set(masks.values()):
+                chosen = [i for i, m in masks.items() if m == mask]
+                for start in range(0, len(chosen), 5000):
+                    await conn.execute(
+                        update(LaoYear)
+                        .where(LaoYear.id.in_(chosen[start : start + 5000]))
+                        .values(complete_domains=mask)
+                    )
+        await audit.append(
+            conn,
+            actor,
+            entity="fiscal_years",
+            entity_id=year_be,
+            action="open",
+            changes={
+                "record_deadline": (None, record_deadline),
+                "province_deadline": (None, province_deadline),
+                "copied_from": (None, copied_from),
+            },
+        )
+        return Opened(year_be, len(ids), copied_from)
+
+
+async def close_year(
+    writer: AsyncEngine,
+    identity: Identity,
+    actor: audit.Actor,
+    *,
+    year_be: int,
+    reason: str | None = None,
+) -> dt.datetime:
+    if not identity.is_dla_admin:
+        raise _forbidden()
+    async with writer.begin() as conn:
+        row = (
+            await conn.execute(select(FiscalYear.closed_at).where(FiscalYear.year_be == year_be))
+        ).first()
+        if row is None:
+            raise Problem(
+                "NOT_FOUND", f"Fiscal year {year_be} was not found.", f"ไม่พบปีงบประมาณ {year_be}"
+            )
+        if row.closed_at is not None:
+            raise Problem(
+                "YEAR_CLOSED",
+                f"Fiscal year {year_be} is already closed.",
+                f"ปีงบประมาณ {year_be} ปิดแล้ว",
+            )
+        stamp = now()
+        await conn.execute(
+            update(FiscalYear).where(FiscalYear.year_be == year_be).values(closed_at=stamp)
+        )
+        await audit.append(
+            conn,
+            actor,
+            entity="fiscal_years",
+            entity_id=year_be,
+            action="close",
+            changes={"closed_at": (None, stamp)},
+            reason=reason,
+        )
+        return stamp
