@@ -54,7 +54,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 1  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 2  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".

@@ -18,6 +18,9 @@ from loaders.demo_laos import DemoLao
 UTC = dt.UTC
 ALL_DOMAINS = 0b11111111
 DAY = 86400
+# How far into the open fiscal year the demo dataset stands: its events end here (mid-November
+# for a year opened on 1 October), so no certification is dated in the future.
+OPEN_YEAR_DAYS = 50
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,10 @@ def lao_years(
             ly_id += 1
             start_ts = year.start.timestamp()
             deadline_ts = year.deadline.timestamp()
+            if k == open_index:
+                # The open year is young: everything happened in its first weeks, never after
+                # the dataset's "today" (OPEN_YEAR_DAYS after the year opened).
+                deadline_ts = start_ts + OPEN_YEAR_DAYS * DAY
             r = rnd()
             if k == open_index:
                 state = "DRAFT" if r < 0.45 else "LAO_CERTIFIED" if r < 0.75 else "PROVINCE"
@@ -132,20 +139,23 @@ def lao_years(
                 )
                 infos.append(LaoYearInfo(ly_id, lao, k, mask, _ts(updated)))
                 continue
-            if rnd() < 0.9:  # on time
+            if k == open_index:
+                t = start_ts + (3 + rnd() * (OPEN_YEAR_DAYS - 15)) * DAY
+            elif rnd() < 0.9:  # on time
                 t = deadline_ts - (0.5 + rnd() * 200) * DAY
                 t = max(t, start_ts + (20 + rnd() * 10) * DAY)
             else:
                 t = deadline_ts + (0.2 + rnd() * 75) * DAY
             received = t
             history = [(t, "DRAFT", "LAO_CERTIFIED", "LAO_VERIFIER", None)]
+            gap = 3 if k == open_index else 10
             if rnd() < 0.03:  # cancel and re-certify
-                t += (0.5 + rnd() * 10) * DAY
+                t += (0.5 + rnd() * gap) * DAY
                 history.append((t, "LAO_CERTIFIED", "DRAFT", "LAO_VERIFIER", rng.choice(reasons)))
-                t += (0.5 + rnd() * 10) * DAY
+                t += (0.5 + rnd() * gap) * DAY
                 history.append((t, "DRAFT", "LAO_CERTIFIED", "LAO_VERIFIER", None))
             if state == "PROVINCE":
-                t += (0.5 + rnd() * 40) * DAY
+                t += (0.5 + rnd() * (4 if k == open_index else 40)) * DAY
                 history.append((t, "LAO_CERTIFIED", "PROVINCE_CERTIFIED", "PROVINCE_OFFICER", None))
             for at, before, after, role, reason in history:
                 events.append(

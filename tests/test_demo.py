@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import os
 import re
@@ -493,3 +494,20 @@ async def test_national_dataset(tmp_path: Path) -> None:
         assert [tuple(p) for p in pattaya] == [("20", "บางละมุง")]
     finally:
         await engine.dispose()
+
+
+async def test_no_certification_is_dated_after_the_dataset_s_today(small: tuple) -> None:
+    """The open year's history ends a few weeks after it opened: nothing in the future."""
+    from sqlalchemy import func, select
+
+    from hub.models import CertificationEvent, FiscalYear
+
+    engine = small[0]
+    async with engine.connect() as conn:
+        opened = (
+            await conn.execute(
+                select(func.max(FiscalYear.starts_on)).where(FiscalYear.closed_at.is_(None))
+            )
+        ).scalar_one()
+        latest = (await conn.execute(select(func.max(CertificationEvent.at)))).scalar_one()
+    assert latest.date() <= opened + dt.timedelta(days=51)
