@@ -88,6 +88,7 @@ async def test_a_ministry_gets_a_token_with_authlibs_client_and_calls_graphql(hu
     assert claims["sub"] == client_id and claims["client_id"] == client_id
     assert claims["kind"] == "client" and claims["exp"] - claims["iat"] == 900
     assert len(claims["jti"]) == 32 and "roles" not in claims
+    assert isinstance(claims["cid"], int)  # api_clients.id, for the change log
 
 
 async def test_a_client_may_ask_for_fewer_scopes_but_never_more(hub):
@@ -199,6 +200,7 @@ async def test_a_person_signs_in_with_pkce_refreshes_and_reuse_revokes_the_famil
     assert claims["kind"] == "user" and claims["sub"] == username
     assert claims["client_id"] == client_id and claims["roles"] == [{"role": "DLA_ADMIN"}]
     assert claims["auth_time"] <= claims["iat"]
+    assert isinstance(claims["uid"], int) and claims["username"] == username
     _, id_claims = await _claims(hub, first["id_token"])
     assert id_claims["aud"] == client_id and id_claims["nonce"] == "n-1"
 

@@ -246,3 +246,15 @@ async def test_production_refuses_demo_accounts_and_plain_http(migrated_database
     with pytest.raises(ProductionRefused, match="https"):
         async with serve(remote):
             pass
+
+
+async def test_the_identity_carries_the_callers_database_ids(hub):
+    client_id, secret = await create_client(hub.app.state.engine, "x", "domain:1")
+    token = (
+        await hub.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        )
+    ).json()["access_token"]
+    identity = await hub.app.state.oauth.resource.identity(hub.app.state.engine, token)
+    assert identity.is_client and identity.subject == client_id
+    assert identity.scopes == frozenset({"domain:1"}) and isinstance(identity.client_pk, int)

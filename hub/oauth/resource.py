@@ -57,6 +57,10 @@ def _scopes(claims: dict[str, Any], name: str = "scope") -> frozenset[str]:
     return frozenset(values) & frozenset(ALL_SCOPES)
 
 
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _claim(claims: dict[str, Any], path: str) -> Any:
     """A claim by name, or by dotted path into nested objects (`realm_access.roles`)."""
     if path in claims:
@@ -158,7 +162,12 @@ class ResourceServer:
             raise TokenRejected("the token has been revoked")
         kind = claims.get("kind")
         if kind == "client":
-            return Identity(kind="client", subject=str(claims["client_id"]), scopes=_scopes(claims))
+            return Identity(
+                kind="client",
+                subject=str(claims["client_id"]),
+                scopes=_scopes(claims),
+                client_pk=_int_or_none(claims.get("cid")),
+            )
         if kind != "user":
             raise TokenRejected("the token names no kind of caller")
         grants = []
@@ -175,7 +184,11 @@ class ResourceServer:
             except (KeyError, TypeError):
                 raise TokenRejected("the token holds an unknown role") from None
         return Identity(
-            kind="user", subject=str(claims["sub"]), grants=tuple(grants), scopes=_scopes(claims)
+            kind="user",
+            subject=str(claims["sub"]),
+            grants=tuple(grants),
+            scopes=_scopes(claims),
+            user_id=_int_or_none(claims.get("uid")),
         )
 
     async def _external(self, engine: AsyncEngine, token: str, header: dict[str, Any]) -> Identity:

@@ -354,10 +354,15 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         settings = self.ctx.settings
         scope = client.get_allowed_scope(scope)
         if user is None:
-            extra: dict[str, Any] = {"kind": "client"}
+            extra: dict[str, Any] = {"kind": "client", "cid": client.id}
             subject = client.client_id
         else:
-            extra = {"kind": "user", "roles": self.user_roles(user.id), "username": user.username}
+            extra = {
+                "kind": "user",
+                "roles": self.user_roles(user.id),
+                "username": user.username,
+                "uid": user.id,
+            }
             subject = user.username
             auth_time = self._auth_time()
             if auth_time is not None:

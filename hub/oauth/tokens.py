@@ -1,7 +1,8 @@
 """Access tokens: signed JWTs in the RFC 9068 profile, issued and verified here.
 
 Claims: iss, aud, sub, client_id, scope, exp, iat, nbf, jti (RFC 9068) plus `kind` ("user"
-or "client"), `auth_time` for people, and `roles`: each role the person holds with the LAO,
+or "client"), the hub's own ids `uid` (users.id) or `cid` (api_clients.id) for the change
+log, `username` and `auth_time` for people, and `roles`: each role the person holds with the LAO,
 district or province it is bound to, by code and by id, e.g.
 `[{"role": "LAO_RECORDER", "lao": "6110101", "lao_id": 12}]`.
 
