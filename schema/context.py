@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ class HubContext:
     request: Any = None
     response: Any = None
     current_fiscal_year: int | None = None
+    # One "now" per request, so every default "as of now" in a query means the same instant.
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

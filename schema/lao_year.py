@@ -134,7 +134,7 @@ class LaoYear:
         "certification history and completeness; an assessor records the final score."
     )
     async def lpa_score(self, info: Info, as_of: dt.datetime | None = None) -> LpaScore:
-        when = as_of or dt.datetime.now(dt.UTC)
+        when = as_of or info.context.now
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
         rows = await info.context.loaders.events_of_lao_year.load(self.id)

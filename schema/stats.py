@@ -155,7 +155,7 @@ async def _compute(
 async def area_stats(
     info: Info, level: Level, fiscal_year: int, as_of: dt.datetime | None, area_id: int | None
 ) -> AreaYearStats:
-    when = as_of or dt.datetime.now(dt.UTC)
+    when = as_of or info.context.now
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     if info.context.loaders.extra.get("stats") is None:

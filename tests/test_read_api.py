@@ -210,3 +210,30 @@ async def test_sql_statements_do_not_grow_with_the_rows_returned(demo_database_u
         finally:
             event.remove(engine, "before_cursor_execute", listener)
     assert counts[5] == counts[200], counts
+
+
+async def test_roll_ups_for_every_province_cost_what_one_province_costs(demo_database_url, places):
+    one = """query($p: String!, $y: Int!) { province(code: $p) { stats(fiscalYear: $y) {
+      certification { draft laoCertified provinceCertified total } lpaDistribution { score count }
+      kpi16 { referenceSystems recorded rate met } } } }"""
+    every = """query($y: Int!) { provinces { code stats(fiscalYear: $y) {
+      certification { draft laoCertified provinceCertified total } lpaDistribution { score count }
+      kpi16 { referenceSystems recorded rate met } } } nationalStats(fiscalYear: $y) { certification { total } } }"""
+    async with serve(_settings(demo_database_url), identities(places)["dla"]) as c:
+        statements: list[str] = []
+        engine = c.app.state.engine.sync_engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            single = await graphql(c, one, p=places.province_code, y=places.year)
+            count_one = len(statements)
+            statements.clear()
+            data = await graphql(c, every, y=places.year)
+            count_every = len(statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    by_code = {p["code"]: p["stats"] for p in data["provinces"]}
+    assert by_code[places.province_code] == single["province"]["stats"]
+    assert sum(p["certification"]["total"] for p in by_code.values()) == data["nationalStats"]["certification"]["total"]
+    # provinces: one extra statement for the list, and the nation's roll-ups once more.
+    assert count_every <= count_one + 1 + count_one
