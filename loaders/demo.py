@@ -54,7 +54,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 2  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 3  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".
@@ -392,6 +392,14 @@ def _produce(
             row["complete_domains"] = masks[row["id"]]
         elif masks[row["id"]] != ALL_DOMAINS:
             raise AssertionError(f"certified lao_year {row['id']} is not complete")
+    # The demo clerks work for an LAO still drafting this year, so they can try everything.
+    drafting = {
+        row["lao_id"]
+        for row in year_rows
+        if row["fiscal_year"] == years[-1].year_be
+        and row["state"] == "DRAFT"
+        and 0 < row["complete_domains"] < 255
+    }
     emit(tables["lao_years"], year_rows)
     emit(tables["certification_events"], events)
     del year_rows, events
@@ -410,6 +418,7 @@ def _produce(
         laos,
         {a["code"]: a["id"] for a in agencies},
         seed,
+        drafting=drafting,
         user_id_base=id_bases["users"],
         grant_id_base=id_bases["role_assignments"],
         client_id_base=id_bases["api_clients"],

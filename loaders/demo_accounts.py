@@ -60,6 +60,7 @@ def account_rows(
     grant_id_base: int,
     client_id_base: int,
     at: dt.datetime,
+    drafting: set[int] | frozenset[int] = frozenset(),
 ) -> dict[str, list[dict[str, Any]]]:
     """Users with role assignments for every role, and the demo API clients."""
     users: list[dict[str, Any]] = []
@@ -113,7 +114,10 @@ def account_rows(
     saos = [lao for lao in laos if lao.type is LaoType.SAO]
     if provinces and saos:
         home = [lao for lao in saos if lao.province.id == provinces[0].id]
-        sao = min(home or saos, key=lambda lao: (lao.district.code, lao.code or ""))
+        home_drafting = [lao for lao in home if lao.id in drafting]
+        sao = min(
+            home_drafting or home or saos, key=lambda lao: (lao.district.code, lao.code or "")
+        )
         district = sao.district
         user(
             f"demo.district.{district.code}",
@@ -137,11 +141,14 @@ def account_rows(
                 admin,
                 lao_id=sao.id,
             )
-        neighbours = [
-            lao
-            for lao in laos
-            if lao.district.id == district.id and lao.id != sao.id and lao.primary
-        ] or [lao for lao in laos if lao.province.id == sao.province.id and lao.id != sao.id]
+        neighbours = sorted(
+            (
+                lao
+                for lao in laos
+                if lao.district.id == district.id and lao.id != sao.id and lao.primary
+            ),
+            key=lambda lao: lao.id not in drafting,
+        ) or [lao for lao in laos if lao.province.id == sao.province.id and lao.id != sao.id]
         if neighbours:
             other = neighbours[0]
             user(
