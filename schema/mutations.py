@@ -386,23 +386,30 @@ def _record_mutations(t: RecordTable) -> dict[str, Any]:
     input_type = RECORD_INPUTS[t.name]
     name = t.type_name
 
-    async def add(info: Info, lao_code: str, fiscal_year: int, version: int, data: Any) -> Any:
+    def save(
+        info: Info,
+        lao_code: str,
+        fiscal_year: int,
+        version: int,
+        values: dict[str, Any],
+        **record: Any,
+    ) -> Any:
         identity = info.context.identity
-        return await _attempt(
-            lambda: _record_saved(
-                workflow.save_record(
-                    _writer(info),
-                    identity,
-                    actor_of(identity),
-                    table_name=t.name,
-                    lao_code=lao_code,
-                    fiscal_year=fiscal_year,
-                    values=_values(data, t.fields),
-                    expected_lao_year_version=version,
-                )
-            ),
-            fiscal_year,
+        call = workflow.save_record(
+            _writer(info),
+            identity,
+            actor_of(identity),
+            table_name=t.name,
+            lao_code=lao_code,
+            fiscal_year=fiscal_year,
+            values=values,
+            expected_lao_year_version=version,
+            **record,
         )
+        return _attempt(lambda: _record_saved(call), fiscal_year)
+
+    async def add(info: Info, lao_code: str, fiscal_year: int, version: int, data: Any) -> Any:
+        return await save(info, lao_code, fiscal_year, version, _values(data, t.fields))
 
     async def change(
         info: Info,
@@ -413,23 +420,14 @@ def _record_mutations(t: RecordTable) -> dict[str, Any]:
         record_version: int,
         data: Any,
     ) -> Any:
-        identity = info.context.identity
-        return await _attempt(
-            lambda: _record_saved(
-                workflow.save_record(
-                    _writer(info),
-                    identity,
-                    actor_of(identity),
-                    table_name=t.name,
-                    lao_code=lao_code,
-                    fiscal_year=fiscal_year,
-                    values=_values(data, t.fields),
-                    expected_lao_year_version=version,
-                    record_id=record_id,
-                    expected_record_version=record_version,
-                )
-            ),
+        return await save(
+            info,
+            lao_code,
             fiscal_year,
+            version,
+            _values(data, t.fields),
+            record_id=record_id,
+            expected_record_version=record_version,
         )
 
     async def retire(
@@ -441,24 +439,15 @@ def _record_mutations(t: RecordTable) -> dict[str, Any]:
         record_version: int,
         reason: str,
     ) -> Any:
-        identity = info.context.identity
-        return await _attempt(
-            lambda: _record_saved(
-                workflow.save_record(
-                    _writer(info),
-                    identity,
-                    actor_of(identity),
-                    table_name=t.name,
-                    lao_code=lao_code,
-                    fiscal_year=fiscal_year,
-                    values={},
-                    expected_lao_year_version=version,
-                    record_id=record_id,
-                    expected_record_version=record_version,
-                    retire_reason=reason,
-                )
-            ),
+        return await save(
+            info,
+            lao_code,
             fiscal_year,
+            version,
+            {},
+            record_id=record_id,
+            expected_record_version=record_version,
+            retire_reason=reason,
         )
 
     base = {
