@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -31,6 +32,7 @@ from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
 from hub.settings import Settings
 from schema.context import HubContext
+from schema.planner import Planner
 from schema.root import build_schema
 
 log = logging.getLogger("hub")
@@ -44,10 +46,32 @@ class ORJSONResponse(JSONResponse):
 class HubGraphQL(GraphQL[HubContext, None]):
     """Strawberry's ASGI view with our context and a fast JSON encoder."""
 
-    def __init__(self, app_state: Any, identify: IdentityResolver, **kwargs: Any) -> None:
+    def __init__(
+        self, app_state: Any, identify: IdentityResolver, planner: Planner | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(kwargs.pop("schema"), **kwargs)
         self.app_state = app_state
         self.identify = identify
+        self.planner = planner
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
+        """The planned read path (schema/planner.py) answers the operations it fully supports;
+        everything else goes through strawberry's resolvers."""
+        if self.planner is not None and request_adapter.method == "POST":
+            result = await self.planner.execute(request_data, context)
+            if result is not None:
+                return result
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Decide who the caller is first: a rejected token is a 401, not a GraphQL error."""
@@ -67,7 +91,13 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
         identity = request.scope.get("state", {}).get("identity", PUBLIC)
-        return HubContext(engine=self.app_state.engine, identity=identity, request=request, response=response)
+        return HubContext(
+            engine=self.app_state.engine,
+            writer=self.app_state.writer,
+            identity=identity,
+            request=request,
+            response=response,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -91,12 +121,22 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         app.state.engine = create_engine(settings.database_url)
+        # Mutations use their own engine on SQLite, whose transactions take the write lock at
+        # BEGIN; on PostgreSQL row locks serialise writers and one engine serves both.
+        app.state.writer = (
+            create_engine(settings.database_url, writer=True) if settings.is_sqlite else app.state.engine
+        )
+        if settings.count_statements:
+            for engine in {app.state.engine, app.state.writer}:
+                event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
         try:
             if settings.production:
                 await check_production(app.state.engine, settings, app.state.oauth.keystore)
             yield
         finally:
             await app.state.engine.dispose()
+            if app.state.writer is not app.state.engine:
+                await app.state.writer.dispose()
 
     async def healthz(request: Request) -> Response:
         """The process is alive; says nothing about the database."""
@@ -140,14 +180,18 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         ],
         lifespan=lifespan,
     )
+    schema = build_schema(mask_errors=settings.production)
     graphql = HubGraphQL(
         app.state,
         identify or resource.identify,
-        schema=build_schema(mask_errors=settings.production),
+        planner=Planner(schema) if settings.planner else None,
+        schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
     app.add_middleware(RequestIdMiddleware)
+    if settings.count_statements:
+        app.add_middleware(StatementCountMiddleware)
     app.state.settings = settings
     app.state.oauth = oauth_state(settings)
     return app
@@ -178,3 +222,41 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+# Per-request SQL statement counts (HUB_COUNT_STATEMENTS=true, for `make bench`): every
+# statement a request's tasks send is counted into the request's counter and returned in the
+# `X-SQL-Statements` response header. Off by default.
+_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "hub_sql_statements", default=None
+)
+
+
+def _count_statement(*args: Any) -> None:
+    counter = _statements.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+class StatementCountMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        counter = [0]
+        token = _statements.set(counter)
+
+        async def send_with_count(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(
+                    (b"x-sql-statements", str(counter[0]).encode())
+                )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_count)
+        finally:
+            _statements.reset(token)

@@ -84,6 +84,9 @@ class Settings:
     redis_url: str | None = None
     log_level: str = "info"
     graphiql: bool = True
+    # Performance (README "Performance"): the planned read path, and per-request SQL counts.
+    planner: bool = True
+    count_statements: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     # OAuth 2.0: the hub as authorization server and resource server (README "Authentication").
     issuer: str = "http://127.0.0.1:8000"
@@ -133,6 +136,10 @@ class Settings:
             log_level=env.get("HUB_LOG_LEVEL", "info").lower(),
             graphiql=_bool(
                 "HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "false" if production else "true")
+            ),
+            planner=_bool("HUB_PLANNER", env.get("HUB_PLANNER", "on")),
+            count_statements=_bool(
+                "HUB_COUNT_STATEMENTS", env.get("HUB_COUNT_STATEMENTS", "false")
             ),
             **_oauth_from_env(env),
         )
