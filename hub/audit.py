@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.enums import Role
@@ -23,7 +23,7 @@ from hub.models import ChangeLogEntry, HubMeta
 
 GENESIS = "0" * 64
 HEAD_KEY = "change_log_head"
-_log = ChangeLogEntry.__table__
+_log: Table = ChangeLogEntry.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
                     return Verification(
                         count, row["id"], "its prev_hash does not match the entry before it"
                     )
-                if entry_hash(row) != row["hash"]:
+                if entry_hash(dict(row)) != row["hash"]:
                     return Verification(
                         count, row["id"], "its content does not match its hash (edited)"
                     )

@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SQLITE_PATH = Path("var/hub.sqlite3")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
@@ -145,7 +146,7 @@ class Settings:
         )
 
 
-def _oauth_from_env(env: dict[str, str]) -> dict[str, object]:
+def _oauth_from_env(env: dict[str, str]) -> dict[str, Any]:
     alg = env.get("HUB_SIGNING_ALG", "ES256")
     if alg not in SIGNING_ALGORITHMS:
         raise SettingsError(f"HUB_SIGNING_ALG must be ES256 or RS256, got {alg!r}")

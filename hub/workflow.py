@@ -365,7 +365,7 @@ async def save_record(
                     lao_year_id=t.lao_year_id, record_key=key, version=1, **columns, **stamp
                 )
             )
-            new_id = result.inserted_primary_key[0]
+            new_id = result.inserted_primary_key[0]  # type: ignore[index]
             changes = {c: (None, v) for c, v in columns.items()}
             action, new_version = "add", 1
         else:
