@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 
 from hub import migrate
 from hub.database import create_engine
+from hub.graphql_http import GraphQLResponseMediaType
 from hub.identity import PUBLIC, Identity
 from hub.oauth import resource
 from hub.oauth.production import check_production
@@ -188,7 +189,7 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
-    app.add_route("/graphql", graphql, methods=["GET", "POST"])
+    app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
     app.add_middleware(RequestIdMiddleware)
     if settings.count_statements:
         app.add_middleware(StatementCountMiddleware)
