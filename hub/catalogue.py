@@ -663,6 +663,7 @@ DOMAINS: tuple[Domain, ...] = (
 
 DOMAIN_BY_NUMBER: dict[int, Domain] = {d.number: d for d in DOMAINS}
 RECORD_TABLES: tuple[RecordTable, ...] = tuple(t for d in DOMAINS for t in d.record_tables)
+RECORD_TABLE_BY_NAME: dict[str, RecordTable] = {t.name: t for t in RECORD_TABLES}
 
 # Thailand's bounding box, for coordinate validation (land and territorial islands).
 THAILAND_LATITUDE = (5.6, 20.5)

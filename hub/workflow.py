@@ -8,6 +8,7 @@ no partial write. The rules themselves live in `hub.certification` and `hub.vali
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit, completeness
-from hub.catalogue import DOMAINS, Field, Kind, RecordTable, domain
+from hub.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
 from hub.certification import TRANSITIONS, Action, Refusal, YearStatus, decide
 from hub.enums import CertificationState
 from hub.identity import Identity
@@ -304,14 +305,6 @@ async def save_section(
 # --- record tables (water-supply systems, tourist sites) ------------------------------------
 
 
-def _record_table(name: str) -> RecordTable:
-    for d in DOMAINS:
-        for t in d.record_tables:
-            if t.name == name:
-                return t
-    raise KeyError(name)
-
-
 @dataclass(frozen=True)
 class RecordSaved:
     record_id: int
@@ -336,9 +329,7 @@ async def save_record(
     retire_reason: str | None = None,
 ) -> RecordSaved:
     """Add a record (record_id None), update one, or retire one (retire_reason given)."""
-    import uuid
-
-    spec = _record_table(table_name)
+    spec = RECORD_TABLE_BY_NAME[table_name]
     prefix = camel(spec.type_name[0].lower() + spec.type_name[1:])
     cleaned, errors = validate(spec.fields, values, prefix=prefix)
     if record_id is None and retire_reason is None:

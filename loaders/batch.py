@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, select, tuple_
+from sqlalchemy import ColumnElement, Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
@@ -175,7 +175,3 @@ class Loaders:
             return [groups.get(k, []) for k in keys]
 
         return DataLoader(load_fn=load)
-
-
-def record_table(name: str) -> Table:
-    return RECORD_TABLES[name]
