@@ -77,17 +77,24 @@ def entry_hash(row: Mapping[str, Any]) -> str:
 
 
 async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
-    statement = select(HubMeta.value).where(HubMeta.key == HEAD_KEY)
+    """Read the chain head under a lock held until the transaction ends (creating it once)."""
     if conn.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    value = (await conn.execute(statement)).scalar_one_or_none()
-    if value is None:
-        await conn.execute(insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}"))
-        if conn.dialect.name == "postgresql":
-            await conn.execute(
-                select(HubMeta.value).where(HubMeta.key == HEAD_KEY).with_for_update()
-            )
-        return 0, GENESIS
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        # Concurrent first appends: one creates the head, the others wait on its row lock.
+        await conn.execute(
+            pg_insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}").on_conflict_do_nothing()
+        )
+        statement = select(HubMeta.value).where(HubMeta.key == HEAD_KEY).with_for_update()
+        value: str | None = (await conn.execute(statement)).scalar_one()
+    else:  # SQLite: writers hold the database lock from BEGIN IMMEDIATE
+        value = (
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == HEAD_KEY))
+        ).scalar_one_or_none()
+        if value is None:
+            await conn.execute(insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}"))
+            value = f"0 {GENESIS}"
+    assert value is not None
     last_id, last_hash = value.split()
     return int(last_id), last_hash
 
