@@ -125,6 +125,21 @@ async def current_fiscal_year(info: Info) -> int | None:
     return info.context.current_fiscal_year
 
 
+def in_area(
+    statement: Select[Any], province_code: str | None, district_code: str | None
+) -> Select[Any]:
+    """Narrow a statement over `laos` to a province and/or district given by code."""
+    if province_code is not None:
+        statement = statement.join(ProvinceRow, ProvinceRow.id == LaoRow.province_id).where(
+            ProvinceRow.code == province_code
+        )
+    if district_code is not None:
+        statement = statement.join(DistrictRow, DistrictRow.id == LaoRow.district_id).where(
+            DistrictRow.code == district_code
+        )
+    return statement
+
+
 async def paginate(
     info: Info, statement: Select[Any], key: Any, first: int | None, after: str | None, to_node: Any
 ) -> Any:
@@ -203,14 +218,7 @@ class Query:
     ) -> Connection[Lao]:
         statement = select(*LaoRow.__table__.c)
         f = filter or LaoFilter()
-        if f.province_code is not None:
-            statement = statement.join(ProvinceRow, ProvinceRow.id == LaoRow.province_id).where(
-                ProvinceRow.code == f.province_code
-            )
-        if f.district_code is not None:
-            statement = statement.join(DistrictRow, DistrictRow.id == LaoRow.district_id).where(
-                DistrictRow.code == f.district_code
-            )
+        statement = in_area(statement, f.province_code, f.district_code)
         if f.type is not None:
             statement = statement.where(LaoRow.type == enums.LaoType[f.type.value])
         if f.name_contains:
@@ -257,14 +265,7 @@ class Query:
                 permissions.visible_lao_years_clause(info.context.identity),
             )
         )
-        if f.province_code is not None:
-            statement = statement.join(ProvinceRow, ProvinceRow.id == LaoRow.province_id).where(
-                ProvinceRow.code == f.province_code
-            )
-        if f.district_code is not None:
-            statement = statement.join(DistrictRow, DistrictRow.id == LaoRow.district_id).where(
-                DistrictRow.code == f.district_code
-            )
+        statement = in_area(statement, f.province_code, f.district_code)
         if f.lao_code is not None:
             statement = statement.where(LaoRow.code == f.lao_code)
         if f.status is not None:
