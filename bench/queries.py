@@ -17,11 +17,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.utils.str_converters import to_camel_case
 
@@ -162,406 +163,534 @@ query Q4($year: Int!, $asOf: DateTime!) {
 """
 
 
-# --- value conversion, as the GraphQL layer serialises each type ----------------------------
+# --- the floors' building blocks -----------------------------------------------------------
+#
+# Each floor statement selects exactly the columns its part of the document selects. A
+# `Shape` is one flat JSON object over a contiguous run of those columns: it is built with
+# `dict(zip(keys, row[a:b]))`, and only the columns GraphQL serialises differently from the
+# driver's value (enums → name, dates → ISO 8601) are converted afterwards.
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.name
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
+def _name(value: Any) -> Any:
+    return value.name if value is not None else None
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return None
+    if issubclass(python_type, enum.Enum):
+        return _name
+    if issubclass(python_type, dt.date):  # datetime included
+        return _iso
+    return None
+
+
+class Select:
+    """A statement's select list, grown shape by shape; rows are read back by position."""
+
+    def __init__(self) -> None:
+        self.columns: list[Any] = []
+
+    def shape(self, pairs: list[tuple[str, Any]]) -> Shape:
+        start = len(self.columns)
+        self.columns += [c.label(f"c{start + i}") for i, (_, c) in enumerate(pairs)]
+        convert = [
+            (key, start + i, f)
+            for i, (key, column) in enumerate(pairs)
+            if (f := _converter(column)) is not None
+        ]
+        return Shape([k for k, _ in pairs], start, len(self.columns), convert)
+
+    def column(self, column: Any) -> int:
+        self.columns.append(column.label(f"c{len(self.columns)}"))
+        return len(self.columns) - 1
+
+
+@dataclass(frozen=True)
+class Shape:
+    keys: list[str]
+    start: int
+    end: int
+    convert: list[tuple[str, int, Callable[[Any], Any]]]
+
+    def __call__(self, row: Any) -> dict[str, Any]:
+        out = dict(zip(self.keys, row[self.start : self.end], strict=True))
+        for key, i, f in self.convert:
+            out[key] = f(row[i])
+        return out
 
 
 def cursor(key: int) -> str:
     return base64.urlsafe_b64encode(f"k:{key}".encode()).decode().rstrip("=")
 
 
-def _profile(r: Any) -> dict[str, Any]:
-    return {
-        "code": r.code,
-        "nameTh": r.name_th,
-        "nameEn": r.name_en,
-        "type": r.type.name,
-        "size": r.size.name,
-        "addressNumber": r.address_number,
-        "addressVillageNumber": r.address_village_number,
-        "addressRoad": r.address_road,
-        "postcode": r.postcode,
-        "latitude": r.latitude,
-        "longitude": r.longitude,
-        "phone": r.phone,
-        "hasWebsite": r.has_website,
-        "websiteUrl": r.website_url if r.has_website else None,
-    }
+LAO = Lao.__table__
+PROFILE_COLUMNS = [
+    ("code", LAO.c.code),
+    ("nameTh", LAO.c.name_th),
+    ("nameEn", LAO.c.name_en),
+    ("type", LAO.c.type),
+    ("size", LAO.c.size),
+    ("addressNumber", LAO.c.address_number),
+    ("addressVillageNumber", LAO.c.address_village_number),
+    ("addressRoad", LAO.c.address_road),
+    ("postcode", LAO.c.postcode),
+    ("latitude", LAO.c.latitude),
+    ("longitude", LAO.c.longitude),
+    ("phone", LAO.c.phone),
+    ("hasWebsite", LAO.c.has_website),
+    ("websiteUrl", LAO.c.website_url),
+]
 
 
-def _values(fields: tuple[Field, ...], m: Any, villages: dict[int, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _profile(shape: Shape, row: Any) -> dict[str, Any]:
+    out = shape(row)
+    if not out["hasWebsite"]:
+        out["websiteUrl"] = None  # as Lao.from_row
+    return out
+
+
+def _value_columns(fields: tuple[Field, ...], table: Any) -> list[tuple[str, Any]]:
+    """A section's or record's non-village fields, in the document's order."""
+    out = []
     for f in fields:
+        assert f.kind is not Kind.VILLAGE or table.name in RECORD_TABLES, f.name
         if f.kind is Kind.VILLAGE:
-            village = villages.get(m[f.column]) if m[f.column] is not None else None
-            out[_gql(f.name)] = (
-                {"number": village.number, "nameTh": village.name_th} if village else None
-            )
             continue
-        out[_gql(f.name)] = _json_value(m[f.name])
+        out.append((_gql(f.name), table.c[f.column]))
         if f.fetched_at_column:
-            out[_gql(f.fetched_at_column)] = _json_value(m[f.fetched_at_column])
+            out.append((_gql(f.fetched_at_column), table.c[f.fetched_at_column]))
     return out
 
 
-def _record(records: RecordTable, m: Any, villages: dict[int, Any]) -> dict[str, Any]:
-    return {
-        "recordKey": m["record_key"],
-        **_values(records.fields, m, villages),
-        "id": m["id"],
-        "version": m["version"],
-    }
+@dataclass
+class SectionShape:
+    """Domain `domain`'s section in a statement joined to it: its fields, none-flags and
+    updatedAt; its record lists are filled in by `RecordsFloor`."""
 
+    domain: Domain
+    present: int
+    values: Shape
+    flags: Shape
+    updated_at: Shape
 
-def _section(
-    domain: Domain, m: Any, records: dict[str, list[Any]], villages: dict[int, Any]
-) -> Any:
-    if m is None:
-        return None
-    out = _values(domain.fields, m, villages)
-    for t in domain.record_tables:
-        out[_gql(t.none_flag)] = m[t.none_flag]
-        out[_gql(t.name)] = [_record(t, r, villages) for r in records.get(t.name, [])]
-    out["updatedAt"] = _json_value(m["updated_at"])
-    return out
+    @classmethod
+    def add(cls, q: Select, domain: Domain, table: Any) -> SectionShape:
+        return cls(
+            domain,
+            q.column(table.c.lao_year_id),
+            q.shape(_value_columns(domain.fields, table)),
+            q.shape([(_gql(t.none_flag), table.c[t.none_flag]) for t in domain.record_tables]),
+            q.shape([("updatedAt", table.c.updated_at)]),
+        )
 
-
-VISIBLE = LaoYear.state.in_(PUBLIC_STATES)
-
-
-def _section_columns(domain: Domain) -> list[Any]:
-    table = SECTION_TABLES[domain.number]
-    return [c.label(f"s{domain.number}_{c.name}") for c in table.c]
-
-
-def _section_mapping(domain: Domain, row: Any) -> dict[str, Any] | None:
-    prefix = f"s{domain.number}_"
-    m = {k[len(prefix) :]: v for k, v in row._mapping.items() if k.startswith(prefix)}
-    return m if m["lao_year_id"] is not None else None
-
-
-async def _records(
-    conn: AsyncConnection, records: RecordTable, lao_year_ids: list[int]
-) -> tuple[dict[int, list[Any]], dict[int, Any]]:
-    """Live records of the LAO-years, by LAO-year, and the villages they point to."""
-    table = RECORD_TABLES[records.name]
-    village_fields = [f for f in records.fields if f.kind is Kind.VILLAGE]
-    by_year: dict[int, list[Any]] = {}
-    villages: dict[int, Any] = {}
-    if not lao_year_ids:
-        return by_year, villages
-    columns: list[Any] = [*table.c]
-    joined: Any = table
-    for f in village_fields:
-        v = Village.__table__.alias(f"v_{f.name}")
-        columns += [v.c.number.label(f"{f.name}__number"), v.c.name_th.label(f"{f.name}__name_th")]
-        joined = joined.outerjoin(v, v.c.id == table.c[f.column])
-    statement = select(*columns).select_from(joined)
-    statement = statement.where(
-        table.c.lao_year_id.in_(lao_year_ids), table.c.retired_on.is_(None)
-    ).order_by(table.c.id)
-    for row in (await conn.execute(statement)).mappings():
-        by_year.setdefault(row["lao_year_id"], []).append(row)
-        for f in village_fields:
-            if row[f.column] is not None:
-                villages[row[f.column]] = _Village(
-                    row[f"{f.name}__number"], row[f"{f.name}__name_th"]
-                )
-    return by_year, villages
+    def __call__(
+        self, row: Any, records: dict[str, dict[int, list[Any]]], lao_year_id: int
+    ) -> dict[str, Any] | None:
+        if row[self.present] is None:
+            return None
+        out = self.values(row)
+        flags = self.flags(row)
+        for t in self.domain.record_tables:
+            key = _gql(t.none_flag)
+            out[key] = flags[key]
+            out[_gql(t.name)] = records[t.name].get(lao_year_id, [])
+        out.update(self.updated_at(row))
+        return out
 
 
 @dataclass(frozen=True)
-class _Village:
-    number: int
-    name_th: str
+class RecordsStatement:
+    """A record table's live records of some LAO-years (bound as `lao_years`, expanding),
+    joined to the villages they point to: only the selected columns, in id order."""
+
+    statement: Any
+    parent: int
+    parts: list[tuple[str, Any]]
+
+    async def fetch(
+        self, conn: AsyncConnection, lao_year_ids: list[int]
+    ) -> dict[int, list[dict[str, Any]]]:
+        by_year: dict[int, list[dict[str, Any]]] = {}
+        if not lao_year_ids:
+            return by_year
+        for row in (await conn.execute(self.statement, {"lao_years": lao_year_ids})).all():
+            out: dict[str, Any] = {}
+            for key, part in self.parts:
+                if isinstance(part, tuple):
+                    present, village = part
+                    out[key] = village(row) if row[present] is not None else None
+                else:
+                    out.update(part(row))
+            by_year.setdefault(row[self.parent], []).append(out)
+        return by_year
+
+
+@functools.cache
+def records_statement(name: str) -> RecordsStatement:
+    records = next(t for d in DOMAINS for t in d.record_tables if t.name == name)
+    table = RECORD_TABLES[name]
+    q = Select()
+    parent = q.column(table.c.lao_year_id)
+    parts: list[tuple[str, Any]] = [("", q.shape([("recordKey", table.c.record_key)]))]
+    joined: Any = table
+    for f in records.fields:
+        if f.kind is Kind.VILLAGE:
+            v = Village.__table__.alias(f"v_{f.name}")
+            joined = joined.outerjoin(v, v.c.id == table.c[f.column])
+            village = q.shape([("number", v.c.number), ("nameTh", v.c.name_th)])
+            parts.append((_gql(f.name), (q.column(v.c.id), village)))
+        else:
+            parts.append(("", q.shape(_value_columns((f,), table))))
+    parts.append(("", q.shape([("id", table.c.id), ("version", table.c.version)])))
+    statement = (
+        select(*q.columns)
+        .select_from(joined)
+        .where(
+            table.c.lao_year_id.in_(bindparam("lao_years", expanding=True)),
+            table.c.retired_on.is_(None),
+        )
+        .order_by(table.c.id)
+    )
+    return RecordsStatement(statement, parent, parts)
+
+
+VISIBLE = LaoYear.state.in_(PUBLIC_STATES)
+# `lao_years` of the bound `year` the bench's caller sees, as a LEFT JOIN's ON clause (the
+# row rule in the ON clause: the cheapest form on both backends).
+VISIBLE_YEAR = and_(
+    LaoYear.lao_id == Lao.id,
+    LaoYear.fiscal_year == bindparam("year", type_=Integer, literal_execute=True),
+    VISIBLE,
+)
+
+
+@dataclass(frozen=True)
+class ListStatement:
+    statement: Any
+    shape: Shape
+
+    async def fetch(self, conn: AsyncConnection, **params: Any) -> list[dict[str, Any]]:
+        return [self.shape(r) for r in (await conn.execute(self.statement, params)).all()]
+
+
+def _list(pairs: list[tuple[str, Any]], *where: Any, order_by: list[Any]) -> ListStatement:
+    q = Select()
+    shape = q.shape(pairs)
+    return ListStatement(select(*q.columns).where(*where).order_by(*order_by), shape)
 
 
 # --- the floors -----------------------------------------------------------------------------
+#
+# Every statement is built once (`functools.cache`) with bound parameters, so a floor run
+# pays for execution and encoding only, not for building SQLAlchemy expressions.
 
 
-async def floor_q1(conn: AsyncConnection, code: str, year: int) -> dict[str, Any]:
-    lao = (
-        await conn.execute(
-            select(
-                *Lao.__table__.c,
-                Province.code.label("p_code"),
-                Province.name_th.label("p_name_th"),
-                Province.name_en.label("p_name_en"),
-                District.code.label("d_code"),
-                District.name_th.label("d_name_th"),
-                Subdistrict.code.label("s_code"),
-                Subdistrict.name_th.label("s_name_th"),
-                Subdistrict.postcode.label("s_postcode"),
-            )
-            .join(Province, Province.id == Lao.province_id)
-            .join(District, District.id == Lao.district_id)
-            .join(Subdistrict, Subdistrict.id == Lao.subdistrict_id)
-            .where(Lao.code == code)
-        )
-    ).one()
-    codes = (
-        await conn.execute(
-            select(LaoCode.code, LaoCode.valid_from, LaoCode.valid_to)
-            .where(LaoCode.lao_id == lao.id)
-            .order_by(LaoCode.valid_from)
-        )
-    ).all()
-    types = (
-        await conn.execute(
-            select(LaoTypePeriod.type, LaoTypePeriod.valid_from, LaoTypePeriod.valid_to)
-            .where(LaoTypePeriod.lao_id == lao.id)
-            .order_by(LaoTypePeriod.valid_from)
-        )
-    ).all()
-    missions = (
-        await conn.execute(
-            select(
-                LaoMission.received_on,
-                LaoMission.status,
-                LaoMission.budget_baht,
-                LaoMission.staff_transferred,
-                LaoMission.version,
-                Mission.code,
-                Mission.name_th,
-                Mission.area,
-            )
-            .join(Mission, Mission.id == LaoMission.mission_id)
-            .where(LaoMission.lao_id == lao.id)
-            .order_by(LaoMission.id)
-        )
-    ).all()
-    statement = select(*LaoYear.__table__.c, *(c for d in DOMAINS for c in _section_columns(d)))
-    joined = LaoYear.__table__.join(Lao, Lao.id == LaoYear.lao_id)
+@dataclass(frozen=True)
+class Q1Plan:
+    statement: Any
+    lao_id: int
+    year_id: int
+    profile: Shape
+    province: Shape
+    district: Shape
+    subdistrict: Shape
+    year: Shape
+    sections: list[SectionShape]
+    codes: ListStatement
+    types: ListStatement
+    missions: Any
+    mission_row: Shape
+    mission: Shape
+    events: ListStatement
+
+
+@functools.cache
+def q1_plan() -> Q1Plan:
+    q = Select()
+    lao_id = q.column(LAO.c.id)
+    profile = q.shape(PROFILE_COLUMNS)
+    province = q.shape(
+        [("code", Province.code), ("nameTh", Province.name_th), ("nameEn", Province.name_en)]
+    )
+    district = q.shape([("code", District.code), ("nameTh", District.name_th)])
+    subdistrict = q.shape(
+        [
+            ("code", Subdistrict.code),
+            ("nameTh", Subdistrict.name_th),
+            ("postcode", Subdistrict.postcode),
+        ]
+    )
+    year_id = q.column(LaoYear.id)
+    year = q.shape(
+        [
+            ("fiscalYear", LaoYear.fiscal_year),
+            ("state", LaoYear.state),
+            ("version", LaoYear.version),
+            ("dataReceivedAt", LaoYear.data_received_at),
+        ]
+    )
+    joined: Any = (
+        LAO.join(Province, Province.id == Lao.province_id)
+        .join(District, District.id == Lao.district_id)
+        .join(Subdistrict, Subdistrict.id == Lao.subdistrict_id)
+        .outerjoin(LaoYear, VISIBLE_YEAR)
+    )
+    sections = []
     for d in DOMAINS:
         table = SECTION_TABLES[d.number]
         joined = joined.outerjoin(table, table.c.lao_year_id == LaoYear.id)
-    year_row = (
-        await conn.execute(
-            statement.select_from(joined).where(
-                LaoYear.lao_id == lao.id, LaoYear.fiscal_year == year, VISIBLE
-            )
-        )
-    ).first()
+        sections.append(SectionShape.add(q, d, table))
+    statement = select(*q.columns).select_from(joined).where(Lao.code == bindparam("code"))
+    m = Select()
+    mission_row = m.shape(
+        [
+            ("receivedOn", LaoMission.received_on),
+            ("status", LaoMission.status),
+            ("budgetBaht", LaoMission.budget_baht),
+            ("staffTransferred", LaoMission.staff_transferred),
+            ("version", LaoMission.version),
+        ]
+    )
+    mission = m.shape([("code", Mission.code), ("nameTh", Mission.name_th), ("area", Mission.area)])
+    missions = (
+        select(*m.columns)
+        .join_from(LaoMission, Mission, Mission.id == LaoMission.mission_id)
+        .where(LaoMission.lao_id == bindparam("lao"))
+        .order_by(LaoMission.id)
+    )
+    period = [("validFrom", "valid_from"), ("validTo", "valid_to")]
+    return Q1Plan(
+        statement,
+        lao_id,
+        year_id,
+        profile,
+        province,
+        district,
+        subdistrict,
+        year,
+        sections,
+        _list(
+            [("code", LaoCode.code), *((k, LaoCode.__table__.c[c]) for k, c in period)],
+            LaoCode.lao_id == bindparam("lao"),
+            order_by=[LaoCode.valid_from],
+        ),
+        _list(
+            [
+                ("type", LaoTypePeriod.type),
+                *((k, LaoTypePeriod.__table__.c[c]) for k, c in period),
+            ],
+            LaoTypePeriod.lao_id == bindparam("lao"),
+            order_by=[LaoTypePeriod.valid_from],
+        ),
+        missions,
+        mission_row,
+        mission,
+        _list(
+            [
+                ("at", CertificationEvent.at),
+                ("fromState", CertificationEvent.from_state),
+                ("toState", CertificationEvent.to_state),
+                ("actorRole", CertificationEvent.actor_role),
+                ("reason", CertificationEvent.reason),
+            ],
+            CertificationEvent.lao_year_id == bindparam("lao_year"),
+            order_by=[CertificationEvent.at, CertificationEvent.id],
+        ),
+    )
+
+
+async def floor_q1(conn: AsyncConnection, code: str, year: int) -> dict[str, Any]:
+    """7 statements: the LAO with its places, its visible LAO-year and the 8 sections (one
+    joined row); code history; type history; missions with their catalogue entries;
+    certification events; one per record table."""
+    p = q1_plan()
+    row = (await conn.execute(p.statement, {"code": code, "year": year})).one()
+    lao = row[p.lao_id]
+    missions = (await conn.execute(p.missions, {"lao": lao})).all()
     result: dict[str, Any] = {
-        **_profile(lao),
-        "province": {"code": lao.p_code, "nameTh": lao.p_name_th, "nameEn": lao.p_name_en},
-        "district": {"code": lao.d_code, "nameTh": lao.d_name_th},
-        "subdistrict": {"code": lao.s_code, "nameTh": lao.s_name_th, "postcode": lao.s_postcode},
-        "codeHistory": [
-            {
-                "code": c.code,
-                "validFrom": _json_value(c.valid_from),
-                "validTo": _json_value(c.valid_to),
-            }
-            for c in codes
-        ],
-        "typeHistory": [
-            {
-                "type": t.type.name,
-                "validFrom": _json_value(t.valid_from),
-                "validTo": _json_value(t.valid_to),
-            }
-            for t in types
-        ],
-        "transferredMissions": [
-            {
-                "receivedOn": _json_value(m.received_on),
-                "status": m.status.name,
-                "budgetBaht": m.budget_baht,
-                "staffTransferred": m.staff_transferred,
-                "version": m.version,
-                "mission": {"code": m.code, "nameTh": m.name_th, "area": m.area.name},
-            }
-            for m in missions
-        ],
+        **_profile(p.profile, row),
+        "province": p.province(row),
+        "district": p.district(row),
+        "subdistrict": p.subdistrict(row),
+        "codeHistory": await p.codes.fetch(conn, lao=lao),
+        "typeHistory": await p.types.fetch(conn, lao=lao),
+        "transferredMissions": [{**p.mission_row(r), "mission": p.mission(r)} for r in missions],
         "year": None,
     }
-    if year_row is not None:
-        events = (
-            await conn.execute(
-                select(*CertificationEvent.__table__.c)
-                .where(CertificationEvent.lao_year_id == year_row.id)
-                .order_by(CertificationEvent.at, CertificationEvent.id)
-            )
-        ).all()
-        records: dict[str, list[Any]] = {}
-        villages: dict[int, Any] = {}
-        for d in DOMAINS:
-            for t in d.record_tables:
-                by_year, found = await _records(conn, t, [year_row.id])
-                records[t.name] = by_year.get(year_row.id, [])
-                villages.update(found)
+    the_year = row[p.year_id]
+    if the_year is not None:
+        records = {
+            t.name: await records_statement(t.name).fetch(conn, [the_year])
+            for d in DOMAINS
+            for t in d.record_tables
+        }
         result["year"] = {
-            "fiscalYear": year_row.fiscal_year,
-            "state": year_row.state.name,
-            "version": year_row.version,
-            "dataReceivedAt": _json_value(year_row.data_received_at),
-            "certificationHistory": [
-                {
-                    "at": _json_value(e.at),
-                    "fromState": e.from_state.name,
-                    "toState": e.to_state.name,
-                    "actorRole": e.actor_role.name if e.actor_role else None,
-                    "reason": e.reason,
-                }
-                for e in events
-            ],
-            **{
-                _gql(d.key): _section(d, _section_mapping(d, year_row), records, villages)
-                for d in DOMAINS
-            },
+            **p.year(row),
+            "certificationHistory": await p.events.fetch(conn, lao_year=the_year),
+            **{_gql(s.domain.key): s(row, records, the_year) for s in p.sections},
         }
     return {"data": {"lao": result}}
 
 
-async def _laos_page(
-    conn: AsyncConnection,
-    year: int,
+@dataclass(frozen=True)
+class PagePlan:
+    """COUNT and one keyset page of LAOs (`after` bound, 0 for the first page) joined to the
+    visible LAO-year of the bound `year` and its section of one domain."""
+
+    count: Any
+    statement: Any
+    lao_id: int
+    year_id: int
+    section: SectionShape
+    shapes: dict[str, Shape]
+
+
+def _page_plan(
     domain: Domain,
-    *,
+    shapes: Callable[[Select], dict[str, Shape]],
     where: list[Any],
-    extra: list[Any],
     joins: list[tuple[Any, Any]],
-    after: int | None,
     first: int,
-) -> tuple[int, list[Any]]:
-    """One keyset page of LAOs with the visible LAO-year of `year` and its section."""
+) -> PagePlan:
     section = SECTION_TABLES[domain.number]
-    total = (await conn.execute(select(func.count()).select_from(Lao).where(*where))).scalar_one()
-    visible_year = (
-        select(LaoYear.id, LaoYear.lao_id, LaoYear.state, LaoYear.fiscal_year)
-        .where(LaoYear.fiscal_year == year, VISIBLE)
-        .subquery("y")
-    )
-    joined = Lao.__table__
+    q = Select()
+    lao_id = q.column(LAO.c.id)
+    year_id = q.column(LaoYear.id)
+    named = shapes(q)
+    section_shape = SectionShape.add(q, domain, section)
+    joined: Any = LAO
     for table, on in joins:
         joined = joined.join(table, on)
-    joined = joined.outerjoin(visible_year, visible_year.c.lao_id == Lao.id).outerjoin(
-        section, section.c.lao_year_id == visible_year.c.id
+    joined = joined.outerjoin(LaoYear, VISIBLE_YEAR).outerjoin(
+        section, section.c.lao_year_id == LaoYear.id
     )
     statement = (
-        select(
-            *Lao.__table__.c,
-            *extra,
-            visible_year.c.id.label("y_id"),
-            visible_year.c.state.label("y_state"),
-            visible_year.c.fiscal_year.label("y_fiscal_year"),
-            *_section_columns(domain),
-        )
+        select(*q.columns)
         .select_from(joined)
-        .where(*where)
+        .where(*where, Lao.id > bindparam("after", type_=Integer, literal_execute=True))
         .order_by(Lao.id)
         .limit(first + 1)
     )
-    if after is not None:
-        statement = statement.where(Lao.id > after)
-    return total, list((await conn.execute(statement)).all())
+    count = select(func.count()).select_from(Lao).where(*where)
+    return PagePlan(count, statement, lao_id, year_id, section_shape, named)
 
 
 def _connection(
-    total: int, rows: list[Any], first: int, node: Callable[[Any], dict[str, Any]], cursors: bool
+    total: int,
+    rows: list[Any],
+    first: int,
+    lao_id: int,
+    node: Callable[[Any], dict[str, Any]],
+    cursors: bool,
 ) -> dict[str, Any]:
     page = rows[:first]
-    edges = []
-    for r in page:
-        edge: dict[str, Any] = {"cursor": cursor(r.id)} if cursors else {}
-        edge["node"] = node(r)
-        edges.append(edge)
+    if cursors:
+        edges = [{"cursor": cursor(r[lao_id]), "node": node(r)} for r in page]
+    else:
+        edges = [{"node": node(r)} for r in page]
     return {
         "totalCount": total,
         "pageInfo": {
             "hasNextPage": len(rows) > first,
-            "endCursor": cursor(page[-1].id) if page else None,
+            "endCursor": cursor(page[-1][lao_id]) if page else None,
         },
         "edges": edges,
     }
 
 
-def _after_key(after: str | None) -> int | None:
+def _after_key(after: str | None) -> int:
     if not after:
-        return None
+        return 0  # ids start at 1
     return int(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()[2:])
+
+
+@functools.cache
+def q2_plan() -> PagePlan:
+    return _page_plan(
+        DOMAINS[4],
+        lambda q: {
+            "profile": q.shape(PROFILE_COLUMNS),
+            "district": q.shape([("code", District.code), ("nameTh", District.name_th)]),
+            "year": q.shape([("fiscalYear", LaoYear.fiscal_year), ("state", LaoYear.state)]),
+        },
+        [
+            Lao.province_id
+            == select(Province.id).where(Province.code == bindparam("province")).scalar_subquery()
+        ],
+        [(District.__table__, District.id == Lao.district_id)],
+        PROVINCE_PAGE,
+    )
 
 
 async def floor_q2(
     conn: AsyncConnection, province: str, year: int, after: str | None
 ) -> dict[str, Any]:
+    """3 statements a page: COUNT, the page (profile, district, year, domain 5), water systems."""
+    p = q2_plan()
     domain = DOMAINS[4]
-    first = PROVINCE_PAGE
-    total, rows = await _laos_page(
-        conn,
-        year,
-        domain,
-        where=[
-            Lao.province_id
-            == select(Province.id).where(Province.code == province).scalar_subquery()
-        ],
-        extra=[District.code.label("d_code"), District.name_th.label("d_name_th")],
-        joins=[(District.__table__, District.id == Lao.district_id)],
-        after=_after_key(after),
-        first=first,
-    )
-    year_ids = [r.y_id for r in rows[:first] if r.y_id is not None]
-    records: dict[str, dict[int, list[Any]]] = {}
-    villages: dict[int, Any] = {}
-    for t in domain.record_tables:
-        records[t.name], found = await _records(conn, t, year_ids)
-        villages.update(found)
+    params = {"province": province, "year": year, "after": _after_key(after)}
+    total = (await conn.execute(p.count, params)).scalar_one()
+    rows = (await conn.execute(p.statement, params)).all()
+    year_ids = [r[p.year_id] for r in rows[:PROVINCE_PAGE] if r[p.year_id] is not None]
+    records = {
+        t.name: await records_statement(t.name).fetch(conn, year_ids) for t in domain.record_tables
+    }
+    key = _gql(domain.key)
+    profile, district, year_shape = p.shapes["profile"], p.shapes["district"], p.shapes["year"]
 
     def node(r: Any) -> dict[str, Any]:
-        year_value = None
-        if r.y_id is not None:
-            own = {t.name: records[t.name].get(r.y_id, []) for t in domain.record_tables}
-            year_value = {
-                "fiscalYear": r.y_fiscal_year,
-                "state": r.y_state.name,
-                _gql(domain.key): _section(domain, _section_mapping(domain, r), own, villages),
-            }
+        y = r[p.year_id]
         return {
-            **_profile(r),
-            "district": {"code": r.d_code, "nameTh": r.d_name_th},
-            "year": year_value,
+            **_profile(profile, r),
+            "district": district(r),
+            "year": {**year_shape(r), key: p.section(r, records, y)} if y is not None else None,
         }
 
-    return {"data": {"laos": _connection(total, rows, first, node, cursors=True)}}
+    connection = _connection(total, rows, PROVINCE_PAGE, p.lao_id, node, cursors=True)
+    return {"data": {"laos": connection}}
+
+
+@functools.cache
+def q3_plan() -> PagePlan:
+    return _page_plan(
+        DOMAINS[0],
+        lambda q: {
+            "lao": q.shape([("code", LAO.c.code), ("nameTh", LAO.c.name_th), ("type", LAO.c.type)]),
+            "province": q.shape([("code", Province.code), ("nameTh", Province.name_th)]),
+            "state": q.shape([("state", LaoYear.state)]),
+        },
+        [],
+        [(Province.__table__, Province.id == Lao.province_id)],
+        PAGE,
+    )
 
 
 async def floor_q3_page(conn: AsyncConnection, after: str | None, year: int) -> dict[str, Any]:
-    domain = DOMAINS[0]
-    after_key = _after_key(after)
-    total, rows = await _laos_page(
-        conn,
-        year,
-        domain,
-        where=[],
-        extra=[Province.code.label("p_code"), Province.name_th.label("p_name_th")],
-        joins=[(Province.__table__, Province.id == Lao.province_id)],
-        after=after_key,
-        first=PAGE,
-    )
+    """2 statements a page: COUNT, the page (code, name, type, province, domain 1)."""
+    p = q3_plan()
+    params = {"year": year, "after": _after_key(after)}
+    total = (await conn.execute(p.count, params)).scalar_one()
+    rows = (await conn.execute(p.statement, params)).all()
+    key = _gql(DOMAINS[0].key)
+    lao, province, state = p.shapes["lao"], p.shapes["province"], p.shapes["state"]
+    no_records: dict[str, dict[int, list[Any]]] = {}
 
     def node(r: Any) -> dict[str, Any]:
+        y = r[p.year_id]
         return {
-            "code": r.code,
-            "nameTh": r.name_th,
-            "type": r.type.name,
-            "province": {"code": r.p_code, "nameTh": r.p_name_th},
-            "year": {
-                "state": r.y_state.name,
-                _gql(domain.key): _section(domain, _section_mapping(domain, r), {}, {}),
-            }
-            if r.y_id is not None
-            else None,
+            **lao(r),
+            "province": province(r),
+            "year": {**state(r), key: p.section(r, no_records, y)} if y is not None else None,
         }
 
-    return {"data": {"laos": _connection(total, rows, PAGE, node, cursors=False)}}
+    return {"data": {"laos": _connection(total, rows, PAGE, p.lao_id, node, cursors=False)}}
 
 
 async def floor_q4(conn: AsyncConnection, year: int, as_of: str) -> dict[str, Any]:
