@@ -43,20 +43,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     Source,
     parse,
     specified_rules,
     validate,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select
 from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.types import ExecutionResult
 from strawberry.utils.str_converters import to_camel_case
@@ -70,6 +70,7 @@ from hub.models import (
     SECTION_TABLES,
     District,
     Lao,
+    LaoCode,
     LaoYear,
     Province,
     Subdistrict,
@@ -78,53 +79,25 @@ from hub.models import (
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor, encode_cursor
 from schema.permissions import DomainData
-
-Row = Any
-Getter = Callable[[Row], Any]
-
-
-class Unsupported(Exception):
-    """The selection uses something the planner does not compile: use the resolvers."""
-
-
-# --- converters: what the GraphQL layer makes of a column value ---------------------------
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
-
-
-def _name(value: Any) -> Any:
-    return value.name if value is not None else None
-
-
-def _float(value: Any) -> Any:
-    return float(value) if value is not None else None
-
-
-def _int(value: Any) -> Any:
-    return int(value) if value is not None else None
-
-
-def _str(value: Any) -> Any:
-    return str(value) if value is not None else None
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-_KIND_CONVERTERS: dict[Kind, Callable[[Any], Any]] = {
-    Kind.INT: _int,
-    Kind.YEAR_BE: _int,
-    Kind.DECIMAL: _float,
-    Kind.BOOL: _same,
-    Kind.TEXT: _same,
-    Kind.CHOICE: _same,
-    Kind.LATITUDE: _float,
-    Kind.LONGITUDE: _float,
-    Kind.DATE: _iso,
-}
+from schema.plan_common import (
+    _KIND_CONVERTERS,
+    Columns,
+    Getter,
+    Row,
+    Unsupported,
+    _alias,
+    _fields,
+    _float,
+    _int,
+    _iso,
+    _leaf,
+    _name,
+    _not_null,
+    _object,
+    _same,
+    _str,
+)
+from schema.plan_lists import ListPlan, compile_list, is_list
 
 # Lao's scalar fields: GraphQL name → (column, converter).
 _LAO_SCALARS: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -141,6 +114,7 @@ _LAO_SCALARS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "longitude": ("longitude", _float),
     "phone": ("phone", _same),
     "hasWebsite": ("has_website", _same),
+    "version": ("version", _int),
 }
 _PLACES: dict[str, tuple[Any, Any, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
     "province": (
@@ -191,26 +165,6 @@ def _value_fields(fields: tuple[Field, ...]) -> dict[str, tuple[str, Callable[[A
 # --- the plan --------------------------------------------------------------------------------
 
 
-class Columns:
-    """The page statement's select list: each column added once, read back by position."""
-
-    def __init__(self) -> None:
-        self.columns: list[Any] = []
-        self.index: dict[str, int] = {}
-
-    def add(self, label: str, column: Any) -> int:
-        if label not in self.index:
-            self.index[label] = len(self.columns)
-            self.columns.append(column.label(label))
-        return self.index[label]
-
-    def getter(self, label: str, column: Any, convert: Callable[[Any], Any]) -> Getter:
-        position = self.add(label, column)
-        if convert is _same:
-            return operator.itemgetter(position)
-        return lambda row: convert(row[position])
-
-
 @dataclass
 class RecordsPlan:
     """One record table under a section: one statement for the whole page."""
@@ -220,6 +174,7 @@ class RecordsPlan:
     fields: list[tuple[str, Getter]]
     columns: Columns
     villages: dict[str, Any]  # village field name → alias joined
+    statement: Any = None  # built on first run
 
 
 @dataclass
@@ -241,11 +196,12 @@ class YearPlan:
     year_id: Getter
     fields: list[tuple[str, Getter]]
     sections: list[SectionPlan]
+    lists: list[ListPlan] = field(default_factory=list)  # certificationHistory
 
 
 @dataclass
 class PagePlan:
-    """A compiled `laos` selection."""
+    """A compiled `laos` selection, or (`single`) a root `lao(code:)`: a page of at most one."""
 
     root_key: str
     where: list[ColumnElement[bool]]
@@ -258,33 +214,9 @@ class PagePlan:
     node_fields: list[tuple[str, Any]] = field(default_factory=list)
     year: YearPlan | None = None
     lao_id: Getter = operator.itemgetter(0)
-
-
-def _not_null(position: int) -> Getter:
-    return lambda row: row[position] is not None
-
-
-def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
-    if selection_set is None:
-        raise Unsupported("a field needs a selection")
-    out = []
-    seen = set()
-    for s in selection_set.selections:
-        if not isinstance(s, FieldNode):
-            raise Unsupported("fragments")
-        if s.alias is not None or s.directives:
-            raise Unsupported("aliases and directives")
-        if s.name.value in seen:
-            raise Unsupported("a field selected twice")
-        seen.add(s.name.value)
-        out.append(s)
-    return out
-
-
-def _leaf(node: FieldNode) -> str:
-    if node.selection_set is not None or node.arguments:
-        raise Unsupported(f"{node.name.value} is not a plain leaf")
-    return node.name.value
+    lists: list[ListPlan] = field(default_factory=list)  # codeHistory, transferredMissions, …
+    single: bool = False
+    statement: Select[Any] | None = None  # built on first run (a plan is cached and reused)
 
 
 class Compiler:
@@ -296,6 +228,8 @@ class Compiler:
         self.joins: list[tuple[Any, Any]] = []
 
     def compile(self, root: FieldNode) -> PagePlan:
+        if root.name.value == "lao":
+            return self.compile_single(root)
         field_def = self.planner.graphql_schema.query_type.fields["laos"]
         args = get_argument_values(field_def, root, self.variables)
         where = self._filter(args.get("filter"))
@@ -321,6 +255,26 @@ class Compiler:
                         raise Unsupported(e.name.value)
             else:
                 raise Unsupported(name)
+        return plan
+
+    def compile_single(self, root: FieldNode) -> PagePlan:
+        """`lao(code:)`: the LAO whose current code it is, else the one that held it last
+        (as the resolver: `ORDER BY valid_from DESC LIMIT 1` over `lao_codes`)."""
+        field_def = self.planner.graphql_schema.query_type.fields["lao"]
+        code = get_argument_values(field_def, root, self.variables)["code"]
+        current = _alias(Lao.__table__, "by_code")
+        lao_id = func.coalesce(
+            select(current.c.id).where(current.c.code == code).limit(1).scalar_subquery(),
+            select(LaoCode.lao_id)
+            .where(LaoCode.code == code)
+            .order_by(LaoCode.valid_from.desc())
+            .limit(1)
+            .scalar_subquery(),
+        )
+        self.columns.add("l_id", Lao.id)
+        plan = PagePlan(root.name.value, [Lao.id == lao_id], 1, None, self.columns, self.joins, [])
+        plan.single = True
+        self._node(root, plan)
         return plan
 
     def _filter(self, value: dict[str, Any] | None) -> list[ColumnElement[bool]]:
@@ -356,7 +310,7 @@ class Compiler:
                 )
             elif name in _PLACES:
                 table, fk, scalars = _PLACES[name]
-                alias = table.alias(f"g_{name}")
+                alias = _alias(table, f"g_{name}")
                 if f.arguments:
                     raise Unsupported("arguments")
                 self.joins.append((alias, alias.c.id == fk))
@@ -374,6 +328,9 @@ class Compiler:
                     raise Unsupported("year twice")
                 plan.year = self._year(f)
                 plan.node_fields.append((name, ("year", None)))
+            elif is_list("Lao", name):
+                plan.lists.append(compile_list("Lao", f, self.identity))
+                plan.node_fields.append((name, ("list", len(plan.lists) - 1)))
             else:
                 raise Unsupported(f"Lao.{name}")
 
@@ -381,13 +338,13 @@ class Compiler:
         c = self.columns
         field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]  # type: ignore[union-attr]
         fiscal_year = get_argument_values(field_def, node, self.variables)["fiscalYear"]
-        year = LaoYear.__table__.alias("planned_year")
+        year = _alias(LaoYear.__table__, "planned_year")
         # The row rule is written over `lao_years`; point it at this statement's alias.
         visible = ClauseAdapter(year).traverse(permissions.visible_lao_years_clause(self.identity))
         self.joins.append(
             (
                 year,
-                and_(year.c.lao_id == Lao.id, year.c.fiscal_year == fiscal_year, visible),
+                and_(year.c.lao_id == Lao.id, year.c.fiscal_year == _inline(fiscal_year), visible),
                 "outer",
             )
         )
@@ -409,12 +366,15 @@ class Compiler:
                     raise Unsupported("arguments")
                 plan.sections.append(self._section(_SECTIONS[name], f, year))
                 plan.fields.append((name, ("section", len(plan.sections) - 1)))
+            elif is_list("LaoYear", name):
+                plan.lists.append(compile_list("LaoYear", f, self.identity))
+                plan.fields.append((name, ("list", len(plan.lists) - 1)))
             else:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
 
     def _section(self, domain: Domain, node: FieldNode, year: Any) -> SectionPlan:
-        table = SECTION_TABLES[domain.number].alias(f"planned_d{domain.number}")
+        table = _alias(SECTION_TABLES[domain.number], f"planned_d{domain.number}")
         allowed = permissions.can_read_domain(self.identity, domain.number)
         # A forbidden section is still compiled (to know the planner supports it), but into
         # columns that are never selected: its domain's table is not even joined.
@@ -475,7 +435,7 @@ class Compiler:
                 v = villages_by_name[name]
                 if f.arguments:
                     raise Unsupported("arguments")
-                alias = Village.__table__.alias(f"planned_v_{v.name}")
+                alias = _alias(Village.__table__, f"planned_v_{v.name}")
                 plan.villages[v.name] = (alias, alias.c.id == table.c[v.column])
                 present = c.add(f"{v.name}__id", alias.c.id)
                 getters = []
@@ -497,26 +457,50 @@ class Compiler:
         return plan
 
 
-# --- running a plan --------------------------------------------------------------------------
-
-
-def _object(getters: list[tuple[str, Any]], row: Row) -> dict[str, Any]:
-    return {key: get(row) for key, get in getters}
-
-
-async def _run(plan: PagePlan, engine: Any) -> tuple[dict[str, Any], list[GraphQLError], Any]:
-    """The connection as a dict, and errors (their paths relative to the root field)."""
-    base = Lao.__table__
-    joined: Any = base
+def _page_statement(plan: PagePlan) -> Select[Any]:
+    joined: Any = Lao.__table__
     for join in plan.joins:
         table, on = join[0], join[1]
         joined = joined.outerjoin(table, on) if len(join) > 2 else joined.join(table, on)
     statement: Select[Any] = select(*plan.columns.columns).select_from(joined).where(*plan.where)
     if plan.after is not None:
-        statement = statement.where(Lao.id > plan.after)
-    statement = statement.order_by(Lao.id).limit(plan.size + 1)
+        # Inlined (an int): with a bound parameter PostgreSQL switches to a generic plan after
+        # five pages of the same text, ~10x slower for a national extract.
+        statement = statement.where(Lao.id > _inline(plan.after))
+    return statement.order_by(Lao.id).limit(plan.size + 1)
+
+
+def _inline(value: int) -> Any:
+    """An integer rendered into the SQL text rather than bound (see `_run`)."""
+    return bindparam(None, int(value), type_=Integer, literal_execute=True)
+
+
+# --- running a plan --------------------------------------------------------------------------
+
+
+@dataclass
+class Fetched:
+    """What a plan's statements returned besides the page, and the errors met building it.
+
+    Errors come in the resolvers' order: a forbidden `transferredMissions` fails as soon as
+    its node is completed (`early`), a forbidden section only once the LAO-year is loaded
+    (`late`), so every early error precedes every late one.
+    """
+
+    records: dict[int, list[dict[int, list[Row]]]] = field(default_factory=dict)
+    lists: list[dict[int, list[Row]]] = field(default_factory=list)
+    year_lists: list[dict[int, list[Row]]] = field(default_factory=list)
+    early: list[GraphQLError] = field(default_factory=list)
+    late: list[GraphQLError] = field(default_factory=list)
+
+
+async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+    """The root field's value (a connection, or one LAO or None when `single`), and errors."""
+    if plan.statement is None:
+        plan.statement = _page_statement(plan)
+    statement = plan.statement
     wants_total = any(key == "totalCount" for key, _ in plan.connection)
-    records_rows: dict[int, list[dict[int, list[Row]]]] = {}
+    fetched = Fetched()
     async with engine.connect() as conn:
         total = (
             (
@@ -527,30 +511,24 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[dict[str, Any], list[GraphQ
         )
         rows = (await conn.execute(statement)).all()
         page = rows[: plan.size]
+        lao_ids = [plan.lao_id(r) for r in page]
+        for lp in plan.lists:
+            fetched.lists.append(await lp.fetch(conn, lao_ids))
         year = plan.year
         if year is not None:
             year_ids = [year.year_id(r) for r in page if year.present(r)]
+            for lp in year.lists:
+                fetched.year_lists.append(await lp.fetch(conn, year_ids))
             for s_index, section in enumerate(year.sections):
                 if not section.allowed:
                     continue
-                for r_index, rp in enumerate(section.records):
-                    table = RECORD_TABLES[rp.records.name]
-                    joined_records: Any = table
-                    for alias, on in rp.villages.values():
-                        joined_records = joined_records.outerjoin(alias, on)
-                    by_year: dict[int, list[Row]] = {}
-                    if year_ids:
-                        result = await conn.execute(
-                            select(*rp.columns.columns)
-                            .select_from(joined_records)
-                            .where(table.c.lao_year_id.in_(year_ids), table.c.retired_on.is_(None))
-                            .order_by(table.c.id)
-                        )
-                        for r in result.all():
-                            by_year.setdefault(r[0], []).append(r)
-                    records_rows.setdefault(s_index, []).append(by_year)
-                    assert len(records_rows[s_index]) == r_index + 1
-    errors: list[GraphQLError] = []
+                for rp in section.records:
+                    fetched.records.setdefault(s_index, []).append(
+                        await _fetch_records(conn, rp, year_ids)
+                    )
+    if plan.single:
+        value = _node(plan, page[0], [plan.root_key], fetched) if page else None
+        return value, fetched.early + fetched.late
     edges = []
     for i, row in enumerate(page):
         edge: dict[str, Any] = {}
@@ -558,7 +536,7 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[dict[str, Any], list[GraphQ
             if key == "cursor":
                 edge[key] = encode_cursor(plan.lao_id(row))
             else:
-                edge[key] = _node(plan, row, i, records_rows, errors)
+                edge[key] = _node(plan, row, [plan.root_key, "edges", i, "node"], fetched)
         edges.append(edge)
     out: dict[str, Any] = {}
     for key, sub in plan.connection:
@@ -574,34 +552,59 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[dict[str, Any], list[GraphQ
             out[key] = {k: info[k] for k in sub}
         else:
             out[key] = edges
-    return out, errors, None
+    return out, fetched.early + fetched.late
 
 
-def _node(
-    plan: PagePlan,
-    row: Row,
-    i: int,
-    records_rows: dict[int, list[dict[int, list[Row]]]],
-    errors: list[GraphQLError],
-) -> dict[str, Any]:
+async def _fetch_records(conn: Any, rp: RecordsPlan, year_ids: list[int]) -> dict[int, list[Row]]:
+    """One record table's live records of the LAO-years, by LAO-year, in id order."""
+    by_year: dict[int, list[Row]] = {}
+    if not year_ids:
+        return by_year
+    if rp.statement is None:
+        table = RECORD_TABLES[rp.records.name]
+        joined: Any = table
+        for alias, on in rp.villages.values():
+            joined = joined.outerjoin(alias, on)
+        rp.statement = (
+            select(*rp.columns.columns)
+            .select_from(joined)
+            .where(
+                table.c.lao_year_id.in_(bindparam("ids", expanding=True)),
+                table.c.retired_on.is_(None),
+            )
+            .order_by(table.c.id)
+        )
+    result = await conn.execute(rp.statement, {"ids": year_ids})
+    for r in result.all():
+        by_year.setdefault(r[0], []).append(r)
+    return by_year
+
+
+def _forbidden(message: str, node: FieldNode, path: list[Any]) -> GraphQLError:
+    return GraphQLError(message, nodes=[node], path=path, extensions={"code": "FORBIDDEN"})
+
+
+def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any]:
     node: dict[str, Any] = {}
+    lao_id = plan.lao_id(row)
     for key, get in plan.node_fields:
         if not isinstance(get, tuple):
             node[key] = get(row)
         elif get[0] == "object":
             node[key] = _object(get[1], row)
+        elif get[0] == "list":
+            lp = plan.lists[get[1]]
+            if lp.allowed:
+                node[key] = [lp.value(r) for r in fetched.lists[get[1]].get(lao_id, [])]
+            else:
+                node[key] = None
+                fetched.early.append(_forbidden(lp.message, lp.node, [*path, key]))
         else:
-            node[key] = _year(plan, row, i, records_rows, errors)
+            node[key] = _year(plan, row, [*path, key], fetched)
     return node
 
 
-def _year(
-    plan: PagePlan,
-    row: Row,
-    i: int,
-    records_rows: dict[int, list[dict[int, list[Row]]]],
-    errors: list[GraphQLError],
-) -> dict[str, Any] | None:
+def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any] | None:
     year = plan.year
     assert year is not None
     if not year.present(row):
@@ -612,17 +615,15 @@ def _year(
         if not isinstance(get, tuple):
             out[key] = get(row)
             continue
+        if get[0] == "list":
+            lp = year.lists[get[1]]
+            out[key] = [lp.value(r) for r in fetched.year_lists[get[1]].get(lao_year_id, [])]
+            continue
         section = year.sections[get[1]]
         if not section.allowed:
             out[key] = None
-            errors.append(
-                GraphQLError(
-                    DomainData(section.domain.number).message,
-                    nodes=[section.node],
-                    path=[plan.root_key, "edges", i, "node", year.key, key],
-                    extensions={"code": "FORBIDDEN"},
-                )
-            )
+            message = DomainData(section.domain.number).message
+            fetched.late.append(_forbidden(message, section.node, [*path, key]))
             continue
         if not section.present(row):
             out[key] = None
@@ -633,7 +634,7 @@ def _year(
                 value[skey] = sget(row)
                 continue
             rp = section.records[sget[1]]
-            records = records_rows[get[1]][sget[1]].get(lao_year_id, [])
+            records = fetched.records[get[1]][sget[1]].get(lao_year_id, [])
             value[skey] = [_record(rp, r) for r in records]
         out[key] = value
     return out
@@ -661,6 +662,8 @@ class Planner:
         self.graphql_schema = schema._schema
         self.limits = limits
         self._documents: dict[str, DocumentNode | None] = {}
+        self._validated: dict[tuple[str, bytes], bool] = {}
+        self._plans: dict[Any, PagePlan | None] = {}
 
     def _document(self, query: str) -> DocumentNode | None:
         if query in self._documents:
@@ -673,6 +676,49 @@ class Planner:
             self._documents.clear()
         self._documents[query] = document
         return document
+
+    @staticmethod
+    def _key(query: str, variables: dict[str, Any]) -> tuple[str, bytes] | None:
+        try:
+            return query, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+
+    def _valid(self, key: Any, document: DocumentNode, variables: dict[str, Any]) -> bool:
+        """Validation and the query limits pass. Their outcome depends only on the document
+        and the variables (the limits read `first`), so a passing pair is remembered."""
+        if key is not None and key in self._validated:
+            return True
+        rules = (*specified_rules, _limits_rule(self.limits, dict(variables)))
+        if validate(self.graphql_schema, document, rules):
+            return False
+        if key is not None:
+            if len(self._validated) > 1024:
+                self._validated.clear()
+            self._validated[key] = True
+        return True
+
+    def _plan(
+        self, key: Any, identity: Any, operation: OperationDefinitionNode, variables: Any
+    ) -> PagePlan | None:
+        """The compiled plan, or None when unsupported. A plan depends on the document, the
+        variables and the caller (field rules and the row rule are decided while compiling,
+        from `hub.permissions`' pure functions of the identity), and running it changes
+        nothing in it, so it is remembered for that (document, variables, identity)."""
+        cache_key = (key, identity) if key is not None else None
+        if cache_key is not None and cache_key in self._plans:
+            return self._plans[cache_key]
+        try:
+            plan: PagePlan | None = Compiler(self, identity, variables).compile(
+                operation.selection_set.selections[0]  # type: ignore[arg-type]
+            )
+        except (Unsupported, GraphQLError):
+            plan = None
+        if cache_key is not None:
+            if len(self._plans) > 1024:
+                self._plans.clear()
+            self._plans[cache_key] = plan
+        return plan
 
     def operation(self, request_data: Any) -> tuple[DocumentNode, OperationDefinitionNode] | None:
         query = getattr(request_data, "query", None)
@@ -695,7 +741,7 @@ class Planner:
         if len(selections) != 1 or not isinstance(selections[0], FieldNode):
             return None
         root = selections[0]
-        if root.name.value != "laos" or root.alias is not None or root.directives:
+        if root.name.value not in ("laos", "lao") or root.alias is not None or root.directives:
             return None
         return document, operation
 
@@ -712,14 +758,11 @@ class Planner:
         )
         if isinstance(coerced, list):
             return None  # the resolver path reports bad variables
-        rules = (*specified_rules, _limits_rule(self.limits, dict(raw_variables)))
-        if validate(self.graphql_schema, document, rules):
-            return None  # and validation or limit errors
-        try:
-            plan = Compiler(self, context.identity, coerced).compile(
-                operation.selection_set.selections[0]
-            )  # type: ignore[arg-type]
-        except (Unsupported, GraphQLError):
+        key = self._key(request_data.query, raw_variables)
+        if not self._valid(key, document, raw_variables):
+            return None  # the resolver path reports validation or limit errors
+        plan = self._plan(key, context.identity, operation, coerced)
+        if plan is None:
             return None
-        connection, errors, _ = await _run(plan, context.engine)
-        return ExecutionResult(data={plan.root_key: connection}, errors=errors or None)
+        value, errors = await _run(plan, context.engine)
+        return ExecutionResult(data={plan.root_key: value}, errors=errors or None)

@@ -1,6 +1,8 @@
 """The planned read path (schema/planner.py) answers exactly what the resolvers answer.
 
-Differential: random `laos` selections over the catalogue's fields (seeded, so a failure
+Differential: random `laos` and root `lao(code:)` selections over the catalogue's fields,
+the LAO's lists (code and type history, transferred missions with their mission and
+agency, certification history) included (seeded, so a failure
 reproduces), for every identity of `identities(places)` on both backends, each sent to the
 hub with the planner on and with it off (HUB_PLANNER=off): the response bodies — data and
 errors, paths, codes and order — must be identical. Selections the planner does not
@@ -27,12 +29,20 @@ from tests.conftest import Places, graphql_response, identities, serve
 LAO_SCALARS = [
     "code", "nameTh", "nameEn", "type", "size", "addressNumber", "addressVillageNumber",
     "addressRoad", "postcode", "latitude", "longitude", "phone", "hasWebsite", "websiteUrl",
+    "version",
 ]  # fmt: skip
 PLACES = {
     "province": ["code", "nameTh", "nameEn"],
     "district": ["code", "nameTh"],
     "subdistrict": ["code", "nameTh", "postcode", "latitude", "longitude"],
 }
+AGENCY = ["code", "nameTh", "nameEn", "ministryTh", "ministryEn"]
+MISSION = ["code", "nameTh", "nameEn", "area", "retiredOn"]
+LAO_MISSION = [
+    "id", "receivedOn", "status", "budgetBaht", "staffTransferred", "assets", "note",
+    "cancelledOn", "cancelReason", "version",
+]  # fmt: skip
+EVENT = ["at", "fromState", "toState", "actorRole", "reason"]
 YEAR_SCALARS = [
     "fiscalYear",
     "state",
@@ -72,6 +82,71 @@ def _section(rng: random.Random, domain: Any) -> str:
     return f"{to_camel_case(domain.key)} {{ {' '.join(inner)} }}"
 
 
+def _lists(rng: random.Random) -> list[str]:
+    """Some of Lao's lists: code and type history, transferred missions (nested objects)."""
+    out = []
+    if rng.random() < 0.4:
+        out.append(f"codeHistory {{ {' '.join(_some(rng, ['code', 'validFrom', 'validTo']))} }}")
+    if rng.random() < 0.4:
+        out.append(f"typeHistory {{ {' '.join(_some(rng, ['type', 'validFrom', 'validTo']))} }}")
+    if rng.random() < 0.5:
+        inner = _some(rng, LAO_MISSION)
+        if rng.random() < 0.6:
+            mission = _some(rng, MISSION)
+            if rng.random() < 0.5:
+                mission.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
+            inner.append(f"mission {{ {' '.join(mission)} }}")
+        if rng.random() < 0.4:
+            inner.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
+        rng.shuffle(inner)
+        out.append(f"transferredMissions {{ {' '.join(inner)} }}")
+    return out
+
+
+def _node(
+    rng: random.Random, p: Places, variables: dict[str, Any], params: list[str], lists: float
+) -> str:
+    """A random selection on `Lao` the planner supports (lists with probability `lists`)."""
+    node = _some(rng, LAO_SCALARS)
+    for place, fields in PLACES.items():
+        if rng.random() < 0.4:
+            node.append(f"{place} {{ {' '.join(_some(rng, fields))} }}")
+    if rng.random() < lists:
+        node += _lists(rng)
+    if rng.random() < 0.85:
+        year = rng.choice([p.year, p.year - 1, p.year + 5])
+        if rng.random() < 0.5:
+            params.append("$year: Int!")
+            variables["year"] = year
+            year_arg = "$year"
+        else:
+            year_arg = str(year)
+        inner = _some(rng, YEAR_SCALARS, 0)
+        inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(1, 4))]
+        if rng.random() < lists:
+            inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
+        rng.shuffle(inner)
+        node.append(f"year(fiscalYear: {year_arg}) {{ {' '.join(inner)} }}")
+    rng.shuffle(node)
+    return " ".join(node)
+
+
+def random_lao_query(rng: random.Random, p: Places, codes: list[str]) -> tuple[str, dict[str, Any]]:
+    """A random root `lao(code:)` query the planner supports, and its variables."""
+    code = rng.choice(codes)
+    variables: dict[str, Any] = {}
+    params: list[str] = []
+    if rng.random() < 0.5:
+        params.append("$code: String!")
+        variables["code"] = code
+        code_arg = "$code"
+    else:
+        code_arg = f'"{code}"'
+    node = _node(rng, p, variables, params, 0.8)
+    head = f"query Random({', '.join(params)})" if params else "query Random"
+    return f"{head} {{ lao(code: {code_arg}) {{ {node} }} }}", variables
+
+
 def random_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random `laos` query the planner supports, and its variables."""
     variables: dict[str, Any] = {}
@@ -98,26 +173,8 @@ def random_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
         params.append("$after: String")
         variables["after"] = encode_cursor(rng.randint(1, 400))
         args.append("after: $after")
-    node = _some(rng, LAO_SCALARS)
-    for place, fields in PLACES.items():
-        if rng.random() < 0.4:
-            node.append(f"{place} {{ {' '.join(_some(rng, fields))} }}")
-    if rng.random() < 0.85:
-        year = rng.choice([p.year, p.year - 1, p.year + 5])
-        if rng.random() < 0.5:
-            params.append("$year: Int!")
-            variables["year"] = year
-            year_arg = "$year"
-        else:
-            year_arg = str(year)
-        inner = _some(rng, YEAR_SCALARS, 0)
-        inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(1, 4))]
-        rng.shuffle(inner)
-        node.append(f"year(fiscalYear: {year_arg}) {{ {' '.join(inner)} }}")
-    rng.shuffle(node)
-    connection = [
-        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {' '.join(node)} }} }}"
-    ]
+    node = _node(rng, p, variables, params, 0.3)
+    connection = [f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {node} }} }}"]
     if rng.random() < 0.6:
         connection.append("totalCount")
     if rng.random() < 0.6:
@@ -137,6 +194,13 @@ UNSUPPORTED = [
     "{ laos(first: 2, filter: {type: SAO}) { edges { node { code } } } }",
     "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
     "{ laos(first: 2) { edges { node { code } } } provinces { code } }",
+    "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
+    "{ laos(first: 2) { edges { node { transferredMissions { lao { code } } } } } }",
+    "{ laos(first: 2) { edges { node { years { fiscalYear } } } } }",
+    '{ l: lao(code: "x") { code } }',
+    '{ lao(code: "x") { code recorders { name } } }',
+    '{ lao(code: "x") { code changeLog { totalCount } } }',
+    '{ lao(code: "x") { codeHistory { code ...on LaoCodePeriod { validTo } } } }',
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
     '{ laos(first: 2, after: "nope") { edges { node { code } } } }',
@@ -151,6 +215,26 @@ def _both(settings: Settings, identity: Any) -> Any:
     )
 
 
+async def _codes(url: str, p: Places) -> list[str]:
+    """Codes to look up: current ones, a former one (if the data has any), an unknown one."""
+    from sqlalchemy import select
+
+    from hub.database import create_engine
+    from hub.models import LaoCode
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            former = (
+                await conn.execute(
+                    select(LaoCode.code).where(LaoCode.valid_to.is_not(None)).limit(1)
+                )
+            ).scalar()
+    finally:
+        await engine.dispose()
+    return [p.certified_code, p.draft_sao_code, "9999999", *([former] if former else [])]
+
+
 @pytest.mark.parametrize("who", list(identities(Places(0, "", 0, 0, "", 0, "", "", 0))))
 async def test_planned_and_resolver_paths_agree(
     demo_database_url: str, places: Places, who: str
@@ -160,7 +244,10 @@ async def test_planned_and_resolver_paths_agree(
     rng = random.Random(f"{who}-{demo_database_url.split(':')[0]}")
     planned, resolved = _both(settings, identity)
     async with planned as fast, resolved as slow:
-        cases = [random_query(rng, places) for _ in range(8)] + [(q, {}) for q in UNSUPPORTED]
+        codes = await _codes(demo_database_url, places)
+        cases = [random_query(rng, places) for _ in range(8)]
+        cases += [random_lao_query(rng, places, codes) for _ in range(8)]
+        cases += [(q, {}) for q in UNSUPPORTED]
         for query, variables in cases:
             a = await graphql_response(fast, query, **variables)
             b = await graphql_response(slow, query, **variables)
@@ -180,8 +267,12 @@ async def test_the_planner_takes_the_supported_queries(
     try:
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
-            for _ in range(4):
-                query, variables = random_query(rng, places)
+            codes = await _codes(demo_database_url, places)
+            for i in range(8):
+                if i % 2:
+                    query, variables = random_lao_query(rng, places, codes)
+                else:
+                    query, variables = random_query(rng, places)
                 request = GraphQLRequestData(
                     query=query, variables=variables, operation_name=None, extensions=None
                 )
@@ -191,5 +282,34 @@ async def test_the_planner_takes_the_supported_queries(
                     query=query, variables={}, operation_name=None, extensions=None
                 )
                 assert await planner.execute(request, context) is None, query
+    finally:
+        await engine.dispose()
+
+
+async def test_a_remembered_plan_answers_like_a_fresh_one(
+    demo_database_url: str, places: Places
+) -> None:
+    """Plans are remembered per (document, variables, identity): asking again, in any order
+    of callers, gives what a planner that never saw the query gives."""
+    from hub.database import create_engine
+
+    engine = create_engine(demo_database_url)
+    shared = Planner(schema)
+    rng = random.Random(11)
+    codes = await _codes(demo_database_url, places)
+    try:
+        queries = [random_lao_query(rng, places, codes) for _ in range(3)]
+        queries += [random_query(rng, places) for _ in range(2)]
+        callers = list(identities(places).values())
+        for query, variables in queries:
+            request = GraphQLRequestData(
+                query=query, variables=variables, operation_name=None, extensions=None
+            )
+            for identity in [*callers, *reversed(callers)]:
+                context = HubContext(engine=engine, identity=identity)
+                again = await shared.execute(request, context)
+                fresh = await Planner(schema).execute(request, context)
+                assert again is not None and fresh is not None, query
+                assert (again.data, again.errors) == (fresh.data, fresh.errors), query
     finally:
         await engine.dispose()

@@ -1,0 +1,127 @@
+"""Shared pieces of the planned read path (`schema.planner`, `schema.plan_lists`).
+
+Contracts: a converter turns one column value into what strawberry would serialise for the
+field (None stays None); `Columns` is a statement's select list, each labelled column added
+once and read back by position; `_fields` returns a selection set's fields and raises
+`Unsupported` on anything the planner does not compile (fragments, aliases, directives, a
+field selected twice); `_object` builds a nested object from (key, getter) pairs, where a
+getter is a callable over the row or ("object", pairs) for a nested object.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from graphql import FieldNode, SelectionSetNode
+
+from hub.catalogue import Kind
+
+Row = Any
+Getter = Callable[[Row], Any]
+
+
+class Unsupported(Exception):
+    """The selection uses something the planner does not compile: use the resolvers."""
+
+
+# --- converters: what the GraphQL layer makes of a column value ---------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def _name(value: Any) -> Any:
+    return value.name if value is not None else None
+
+
+def _float(value: Any) -> Any:
+    return float(value) if value is not None else None
+
+
+def _int(value: Any) -> Any:
+    return int(value) if value is not None else None
+
+
+def _str(value: Any) -> Any:
+    return str(value) if value is not None else None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_KIND_CONVERTERS: dict[Kind, Callable[[Any], Any]] = {
+    Kind.INT: _int,
+    Kind.YEAR_BE: _int,
+    Kind.DECIMAL: _float,
+    Kind.BOOL: _same,
+    Kind.TEXT: _same,
+    Kind.CHOICE: _same,
+    Kind.LATITUDE: _float,
+    Kind.LONGITUDE: _float,
+    Kind.DATE: _iso,
+}
+
+
+class Columns:
+    """The page statement's select list: each column added once, read back by position."""
+
+    def __init__(self) -> None:
+        self.columns: list[Any] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, label: str, column: Any) -> int:
+        if label not in self.index:
+            self.index[label] = len(self.columns)
+            self.columns.append(column.label(label))
+        return self.index[label]
+
+    def getter(self, label: str, column: Any, convert: Callable[[Any], Any]) -> Getter:
+        position = self.add(label, column)
+        if convert is _same:
+            return operator.itemgetter(position)
+        return lambda row: convert(row[position])
+
+
+@functools.cache
+def _alias(table: Any, name: str) -> Any:
+    """`table.alias(name)`, made once: an alias builds its column collection on first use,
+    which costs more than running a small plan; SQLAlchemy aliases are immutable."""
+    return table.alias(name)
+
+
+def _not_null(position: int) -> Getter:
+    return lambda row: row[position] is not None
+
+
+def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
+    if selection_set is None:
+        raise Unsupported("a field needs a selection")
+    out = []
+    seen = set()
+    for s in selection_set.selections:
+        if not isinstance(s, FieldNode):
+            raise Unsupported("fragments")
+        if s.alias is not None or s.directives:
+            raise Unsupported("aliases and directives")
+        if s.name.value in seen:
+            raise Unsupported("a field selected twice")
+        seen.add(s.name.value)
+        out.append(s)
+    return out
+
+
+def _leaf(node: FieldNode) -> str:
+    if node.selection_set is not None or node.arguments:
+        raise Unsupported(f"{node.name.value} is not a plain leaf")
+    return node.name.value
+
+
+def _object(getters: list[tuple[str, Any]], row: Row) -> dict[str, Any]:
+    return {
+        key: _object(get[1], row) if isinstance(get, tuple) else get(row) for key, get in getters
+    }

@@ -1,0 +1,208 @@
+"""Lists under a planned node (`schema.planner`): one statement per list for a whole page.
+
+Compiled here:
+
+* `Lao.codeHistory`, `Lao.typeHistory`;
+* `Lao.transferredMissions`, with `mission { … agency { … } }` and `agency { … }` (not `lao`);
+* `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer).
+
+Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
+objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in loaders.batch>`, so
+items come back in the resolvers' order, ties included.
+
+Contracts: `compile_list(type_name, node, identity)` returns a `ListPlan`, or raises
+`Unsupported` when the field is not such a list or selects anything else;
+`ListPlan.fetch(conn, ids)` returns {parent id: [row, …]} (nothing for a forbidden list or
+no ids); `ListPlan.value(row)` is one item as the GraphQL layer serialises it. Permission:
+`transferredMissions` is guarded by `hub.permissions.can_read_missions`, decided here at
+planning time; a forbidden list is never fetched and the caller answers it with null and a
+FORBIDDEN error carrying `ListPlan.message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub import permissions
+from hub.models import Agency, CertificationEvent, LaoCode, LaoMission, LaoTypePeriod, Mission
+from schema.permissions import MissionsData
+from schema.plan_common import (
+    Columns,
+    Row,
+    Unsupported,
+    _alias,
+    _fields,
+    _float,
+    _int,
+    _iso,
+    _leaf,
+    _name,
+    _object,
+    _same,
+)
+
+Scalars = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A GraphQL object over one table: its scalar fields and the objects its foreign keys
+    point to (field → (foreign-key column, shape))."""
+
+    table: Any
+    scalars: Scalars
+    objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
+
+
+AGENCY = Shape(
+    Agency.__table__,
+    {
+        "code": ("code", _same),
+        "nameTh": ("name_th", _same),
+        "nameEn": ("name_en", _same),
+        "ministryTh": ("ministry_th", _same),
+        "ministryEn": ("ministry_en", _same),
+    },
+)
+MISSION = Shape(
+    Mission.__table__,
+    {
+        "code": ("code", _same),
+        "nameTh": ("name_th", _same),
+        "nameEn": ("name_en", _same),
+        "area": ("area", _name),
+        "retiredOn": ("retired_on", _iso),
+    },
+    {"agency": ("agency_id", AGENCY)},
+)
+LAO_MISSION = Shape(
+    LaoMission.__table__,
+    {
+        "id": ("id", _int),
+        "receivedOn": ("received_on", _iso),
+        "status": ("status", _name),
+        "budgetBaht": ("budget_baht", _float),
+        "staffTransferred": ("staff_transferred", _int),
+        "assets": ("assets", _same),
+        "note": ("note", _same),
+        "cancelledOn": ("cancelled_on", _iso),
+        "cancelReason": ("cancel_reason", _same),
+        "version": ("version", _int),
+    },
+    {"mission": ("mission_id", MISSION), "agency": ("agency_id", AGENCY)},
+)
+_PERIOD = {"validFrom": ("valid_from", _iso), "validTo": ("valid_to", _iso)}
+
+# (parent type, field) → (shape, parent-key column, order by): as in loaders.batch.
+LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
+    ("Lao", "codeHistory"): (
+        Shape(LaoCode.__table__, {"code": ("code", _same), **_PERIOD}),
+        "lao_id",
+        ("valid_from",),
+    ),
+    ("Lao", "typeHistory"): (
+        Shape(LaoTypePeriod.__table__, {"type": ("type", _name), **_PERIOD}),
+        "lao_id",
+        ("valid_from",),
+    ),
+    ("Lao", "transferredMissions"): (LAO_MISSION, "lao_id", ("id",)),
+    ("LaoYear", "certificationHistory"): (
+        Shape(
+            CertificationEvent.__table__,
+            {
+                "at": ("at", _iso),
+                "fromState": ("from_state", _name),
+                "toState": ("to_state", _name),
+                "actorRole": ("actor_role", _name),
+                "reason": ("reason", _same),
+            },
+        ),
+        "lao_year_id",
+        ("at", "id"),
+    ),
+}
+
+
+@dataclass
+class ListPlan:
+    """One compiled list: its statement's parts and the item's (key, getter) pairs."""
+
+    key: str
+    node: FieldNode
+    table: Any
+    parent: str
+    order_by: tuple[str, ...]
+    columns: Columns
+    joins: list[tuple[Any, Any]]
+    fields: list[tuple[str, Any]]
+    allowed: bool = True
+    message: str = ""
+    statement: Any = None  # built on first fetch (a plan is cached and reused)
+
+    async def fetch(self, conn: AsyncConnection, ids: list[int]) -> dict[int, list[Row]]:
+        by_parent: dict[int, list[Row]] = {}
+        if not ids or not self.allowed:
+            return by_parent
+        if self.statement is None:
+            joined: Any = self.table
+            for alias, on in self.joins:
+                joined = joined.join(alias, on)
+            self.statement = (
+                select(*self.columns.columns)
+                .select_from(joined)
+                .where(self.table.c[self.parent].in_(bindparam("ids", expanding=True)))
+                .order_by(*(self.table.c[o] for o in self.order_by))
+            )
+        statement = self.statement
+        for row in (await conn.execute(statement, {"ids": ids})).all():
+            by_parent.setdefault(row[0], []).append(row)
+        return by_parent
+
+    def value(self, row: Row) -> dict[str, Any]:
+        return _object(self.fields, row)
+
+
+def is_list(type_name: str, name: str) -> bool:
+    return (type_name, name) in LISTS
+
+
+def compile_list(type_name: str, node: FieldNode, identity: Any) -> ListPlan:
+    found = LISTS.get((type_name, node.name.value))
+    if found is None or node.arguments:
+        raise Unsupported(f"{type_name}.{node.name.value}")
+    shape, parent, order_by = found
+    columns = Columns()
+    columns.add("parent", shape.table.c[parent])
+    plan = ListPlan(node.name.value, node, shape.table, parent, order_by, columns, [], [])
+    plan.fields = _shape(shape, shape.table, node, plan, "l")
+    if (type_name, node.name.value) == ("Lao", "transferredMissions"):
+        plan.allowed = permissions.can_read_missions(identity)
+        plan.message = MissionsData.message
+    return plan
+
+
+def _shape(shape: Shape, table: Any, node: FieldNode, plan: ListPlan, prefix: str) -> list[Any]:
+    getters: list[tuple[str, Any]] = []
+    for f in _fields(node.selection_set):
+        name = f.name.value
+        if name in shape.scalars:
+            column, convert = shape.scalars[_leaf(f)]
+            getters.append(
+                (name, plan.columns.getter(f"{prefix}_{column}", table.c[column], convert))
+            )
+        elif name in shape.objects:
+            if f.arguments:
+                raise Unsupported("arguments")
+            fk, target = shape.objects[name]
+            alias = _alias(target.table, f"{prefix}_{name}")
+            plan.joins.append((alias, alias.c.id == table.c[fk]))
+            getters.append((name, ("object", _shape(target, alias, f, plan, f"{prefix}_{name}"))))
+        else:
+            raise Unsupported(f"{name} in a list")
+    return getters
