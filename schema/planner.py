@@ -1,33 +1,41 @@
-"""The planned read path: a `laos` query compiled into a few SQL statements, no resolvers.
+"""The planned read path: a `laos` or `lao(code:)` query compiled into a few SQL statements.
 
 Why: resolving a GraphQL result field by field in Python costs ~15 µs a field; a national
 extract has ~100,000 fields a page. For the selections it supports, the planner reads the
 whole selection set once, at planning time, and turns it into
 
 1. one COUNT for `totalCount` (only when selected),
-2. one SELECT for the page: the LAOs joined to their province / district / subdistrict, to
+2. one SELECT for the page (for `lao(code:)`: the one LAO whose current code it is, else
+   the one that held it last, as the resolver): the LAOs joined to their province / district / subdistrict, to
    the LAO-year of the requested fiscal year *filtered by the caller's row rule*
    (`hub.permissions.visible_lao_years_clause`, in the JOIN's ON clause) and to the
    selected domain sections,
 3. one SELECT per selected record table (water-supply systems, tourist sites) for all the
    page's LAO-years at once, joined to villages when those are selected,
+4. one SELECT per selected list (`schema.plan_lists`: code and type history, transferred
+   missions with their mission and agency, certification history) for the whole page,
 
 so the number of statements depends on the selection, never on the number of rows. The
 rows are turned into the response by per-field converters compiled with the plan, and the
 result goes back to strawberry's HTTP view as a finished `ExecutionResult`, which it only
 encodes (orjson). Field rules are decided at planning time from the identity: a section
 whose domain the caller may not read (`can_read_domain`) is null with a FORBIDDEN error at
-its path, exactly like the resolver's permission class.
+its path, exactly like the resolver's permission class; so is `transferredMissions` for a
+client without `missions` (errors in the resolvers' order: missions first, then sections).
+Validation outcomes are remembered per (document, variables) and plans per (document,
+variables, identity): both are pure functions of those.
 
 The resolvers stay the reference. The planner answers only what it fully supports and
 returns None for everything else, and the view then runs the resolvers:
 
-* a single query operation whose only root field is `laos` (no alias, no directive);
+* a single query operation whose only root field is `laos` or `lao` (no alias/directive);
 * `filter` with `provinceCode`, `districtCode` and/or `nameContains` (not `type`/`state`);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
 * on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (scalar fields), and at
   most one `year(fiscalYear:)` with its scalar fields and the 8 sections' fields and record
-  tables (a record's `village { number nameTh }` included);
+  tables (a record's `village { number nameTh }` included), and the lists above (not
+  `certificationHistory.actorName`, `years`, `recorders`, `changeLog`: personal data and
+  paging stay with the resolvers);
 * no fragments, aliases, directives or `__typename` anywhere.
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
@@ -463,11 +471,12 @@ def _page_statement(plan: PagePlan) -> Select[Any]:
         table, on = join[0], join[1]
         joined = joined.outerjoin(table, on) if len(join) > 2 else joined.join(table, on)
     statement: Select[Any] = select(*plan.columns.columns).select_from(joined).where(*plan.where)
+    # The keyset bound and the LIMIT are inlined (ints): as bound parameters, PostgreSQL
+    # switches to a generic plan after five runs of the same text, without the LIMIT's
+    # fast start: ~7x slower for a national extract page.
     if plan.after is not None:
-        # Inlined (an int): with a bound parameter PostgreSQL switches to a generic plan after
-        # five pages of the same text, ~10x slower for a national extract.
         statement = statement.where(Lao.id > _inline(plan.after))
-    return statement.order_by(Lao.id).limit(plan.size + 1)
+    return statement.order_by(Lao.id).limit(_inline(plan.size + 1))
 
 
 def _inline(value: int) -> Any:
