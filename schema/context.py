@@ -23,10 +23,15 @@ class HubContext:
     current_fiscal_year: int | None = None
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    loaders: Loaders = field(init=False)
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.engine, self.identity)
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, built on first use: the planned read path needs none,
+        and building them all costs ~1 ms a request."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.engine, self.identity)
+        return self._loaders
 
 
 Info = StrawberryInfo[HubContext, None]
