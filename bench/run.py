@@ -558,7 +558,7 @@ def report(
     ]
     for r in rows:
         target = TARGETS[r.query]
-        verdict = "met" if r.ratio <= target else f"**missed by {r.ratio / target:.1f}x**"
+        verdict = "met" if r.ratio <= target else f"**missed by {(r.ratio / target - 1) * 100:.0f} %**"
         cut = " cut off" if r.c32[3] else ""
         lines.append(
             f"| {r.backend} | {r.query} | {r.correct} | {fmt(r.floor_ms)} | {fmt(r.hub_ms)} | "
@@ -574,7 +574,7 @@ def report(
             lines.append(f"- **{r.query}** {r.title}")
     missed = [
         f"- {r.backend} {r.query}: {r.ratio:.2f}x the floor against a target of {TARGETS[r.query]:g}x "
-        f"(missed by {r.ratio / TARGETS[r.query]:.1f}x)"
+        f"(missed by {(r.ratio / TARGETS[r.query] - 1) * 100:.0f} %)"
         for r in rows
         if not r.ratio <= TARGETS[r.query]
     ]

@@ -52,7 +52,9 @@ def _num(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
-CHOICE_ENUMS: dict[tuple[str, str], Any] = {}  # (owner, field name) → GraphQL enum, shared by inputs
+CHOICE_ENUMS: dict[
+    tuple[str, str], Any
+] = {}  # (owner, field name) → GraphQL enum, shared by inputs
 
 
 def _choice_enum(f: Field, owner: str) -> Any:
@@ -63,7 +65,9 @@ def _choice_enum(f: Field, owner: str) -> Any:
         for c in f.choices
     }
     name = owner + pascal(f.name) if owner else pascal(f.name)
-    graphql_enum = strawberry.enum(enum.Enum(name, values), description=f"{f.label_th} — {f.label_en}")  # type: ignore[misc]
+    graphql_enum = strawberry.enum(
+        enum.Enum(name, values), description=f"{f.label_th} — {f.label_en}"
+    )  # type: ignore[misc]
     CHOICE_ENUMS[(owner, f.name)] = graphql_enum
     return graphql_enum
 
@@ -117,7 +121,9 @@ def _record_type(records: RecordTable) -> tuple[Any, list[tuple[str, str]]]:
     columns = [("record_key", "record_key")]
     columns += _value_fields(records.fields, records.type_name, namespace)
     namespace["__annotations__"]["id"] = int
-    namespace["id"] = strawberry.field(description="เลขที่รายการ — id of this record in this fiscal year (for updates).")
+    namespace["id"] = strawberry.field(
+        description="เลขที่รายการ — id of this record in this fiscal year (for updates)."
+    )
     columns.append(("id", "id"))
     namespace["__annotations__"]["version"] = int
     namespace["version"] = strawberry.field(
