@@ -1,10 +1,9 @@
 """The completeness rule of the 8 domains: pure, then read from SQLite and PostgreSQL."""
 
-import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from hub import completeness
 from hub.catalogue import DOMAINS, Kind, domain
@@ -29,6 +28,7 @@ from hub.models import (
     Province,
     Subdistrict,
 )
+from tests.small_world import counting_statements
 
 SAMPLE = {Kind.INT: 1, Kind.DECIMAL: 2.5, Kind.BOOL: True}
 
@@ -138,20 +138,6 @@ def test_anything_recorded_ignores_values_pulled_from_other_systems():
 
 
 # --- reading from the database ---------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def seed(conn):

@@ -1,28 +1,28 @@
 """KPI 16: recorded village water-supply systems against DLA's reference list."""
 
-import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from hub.database import create_engine
-from hub.enums import LaoSize, LaoType
 from hub.kpi16 import Coverage, coverage, recording_rate, target_met
 from hub.models import (
     RECORD_TABLES,
-    District,
-    FiscalYear,
     Kpi16Reference,
     Kpi16Round,
-    Lao,
     LaoYear,
-    Province,
-    Subdistrict,
+)
+from tests.small_world import (
+    BAN_TAK,
+    LAMPANG,
+    MUEANG_LAMPANG,
+    MUEANG_TAK,
+    TAK,
+    counting_statements,
+    seed_places_and_years,
 )
 
-TAK, LAMPANG = 63, 52
-MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG = 6301, 6302, 5201
 ROUND, EMPTY_ROUND = 1, 2
 
 
@@ -47,55 +47,8 @@ def test_the_target_compares_exactly_in_percent():
 
 async def seed(conn):
     """Tak: two districts, four LAOs; Lampang: one district, one LAO. FY 2568 and 2569."""
-    await conn.execute(
-        insert(Province.__table__),
-        [
-            {"id": TAK, "code": "63", "name_th": "ตาก"},
-            {"id": LAMPANG, "code": "52", "name_th": "ลำปาง"},
-        ],
-    )
-    await conn.execute(
-        insert(District.__table__),
-        [
-            {"id": MUEANG_TAK, "code": "6301", "province_id": TAK, "name_th": "เมืองตาก"},
-            {"id": BAN_TAK, "code": "6302", "province_id": TAK, "name_th": "บ้านตาก"},
-            {"id": MUEANG_LAMPANG, "code": "5201", "province_id": LAMPANG, "name_th": "เมือง"},
-        ],
-    )
-    await conn.execute(
-        insert(Subdistrict.__table__),
-        [
-            {"id": d * 100 + 1, "code": f"{d}01", "district_id": d, "name_th": "ตำบล"}
-            | {"postcode": "63000"}
-            for d in (MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG)
-        ],
-    )
     laos = {1: MUEANG_TAK, 2: MUEANG_TAK, 3: BAN_TAK, 4: BAN_TAK, 5: MUEANG_LAMPANG}
-    await conn.execute(
-        insert(Lao.__table__),
-        [
-            {
-                "id": lao,
-                "type": LaoType.SAO,
-                "name_th": f"อบต.{lao}",
-                "size": LaoSize.S,
-                "province_id": LAMPANG if district == MUEANG_LAMPANG else TAK,
-                "district_id": district,
-                "subdistrict_id": district * 100 + 1,
-                "postcode": "63000",
-            }
-            for lao, district in laos.items()
-        ],
-    )
-    for year in (2568, 2569):
-        await conn.execute(
-            insert(FiscalYear.__table__).values(
-                year_be=year,
-                starts_on=dt.date(year - 544, 10, 1),
-                ends_on=dt.date(year - 543, 9, 30),
-                record_deadline=dt.date(year - 543, 6, 15),
-            )
-        )
+    await seed_places_and_years(conn, laos)
     # LAO-year ids: LAO n in 2569 is n, in 2568 is 100 + n.
     await conn.execute(
         insert(LaoYear.__table__),
@@ -177,20 +130,6 @@ async def engine(migrated_database_url):
         await seed(conn)
     yield engine
     await engine.dispose()
-
-
-@contextlib.contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_national_coverage_of_a_round(engine):

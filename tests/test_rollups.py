@@ -1,34 +1,36 @@
 """Roll-ups per fiscal year: certification progress and the LPA indicator-7 distribution."""
 
-import contextlib
 import datetime as dt
 from collections import Counter
 
 import pytest
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 
 from hub import completeness, lpa
 from hub.catalogue import DOMAINS, Kind
 from hub.database import create_engine
-from hub.enums import CertificationState, LaoSize, LaoType
+from hub.enums import CertificationState
 from hub.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     CertificationEvent,
-    District,
-    FiscalYear,
     Lao,
     LaoYear,
-    Province,
-    Subdistrict,
 )
 from hub.rollups import certification_progress, lpa_distribution
+from tests.small_world import (
+    BAN_TAK,
+    LAMPANG,
+    MUEANG_LAMPANG,
+    MUEANG_TAK,
+    TAK,
+    counting_statements,
+    seed_places_and_years,
+)
 
 DRAFT = CertificationState.DRAFT
 LAO = CertificationState.LAO_CERTIFIED
 PROVINCE = CertificationState.PROVINCE_CERTIFIED
-TAK, LAMPANG = 63, 52
-MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG = 6301, 6302, 5201
 UTC = dt.UTC
 
 
@@ -74,34 +76,6 @@ async def seed(conn):
     6  complete, never certified (the rubric's gap)
     FY 2568: LAO 1 only (id 101), province-certified.
     """
-    await conn.execute(
-        insert(Province.__table__),
-        [
-            {"id": TAK, "code": "63", "name_th": "ตาก"},
-            {"id": LAMPANG, "code": "52", "name_th": "ลำปาง"},
-        ],
-    )
-    await conn.execute(
-        insert(District.__table__),
-        [
-            {"id": MUEANG_TAK, "code": "6301", "province_id": TAK, "name_th": "เมืองตาก"},
-            {"id": BAN_TAK, "code": "6302", "province_id": TAK, "name_th": "บ้านตาก"},
-            {"id": MUEANG_LAMPANG, "code": "5201", "province_id": LAMPANG, "name_th": "เมือง"},
-        ],
-    )
-    await conn.execute(
-        insert(Subdistrict.__table__),
-        [
-            {
-                "id": d * 100 + 1,
-                "code": f"{d}01",
-                "district_id": d,
-                "name_th": "ตำบล",
-                "postcode": "63000",
-            }
-            for d in (MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG)
-        ],
-    )
     districts = {
         1: MUEANG_TAK,
         2: MUEANG_TAK,
@@ -110,31 +84,7 @@ async def seed(conn):
         5: MUEANG_LAMPANG,
         6: MUEANG_LAMPANG,
     }
-    await conn.execute(
-        insert(Lao.__table__),
-        [
-            {
-                "id": lao,
-                "type": LaoType.SAO,
-                "name_th": f"อบต.{lao}",
-                "size": LaoSize.S,
-                "province_id": LAMPANG if district == MUEANG_LAMPANG else TAK,
-                "district_id": district,
-                "subdistrict_id": district * 100 + 1,
-                "postcode": "63000",
-            }
-            for lao, district in districts.items()
-        ],
-    )
-    for year in (2568, 2569):
-        await conn.execute(
-            insert(FiscalYear.__table__).values(
-                year_be=year,
-                starts_on=dt.date(year - 544, 10, 1),
-                ends_on=dt.date(year - 543, 9, 30),
-                record_deadline=dt.date(year - 543, 6, 15),
-            )
-        )
+    await seed_places_and_years(conn, districts)
     await conn.execute(
         insert(LaoYear.__table__),
         [{"id": lao, "lao_id": lao, "fiscal_year": 2569} for lao in (1, 2, 3, 4, 6)]
@@ -179,20 +129,6 @@ async def engine(migrated_database_url):
         await seed(conn)
     yield engine
     await engine.dispose()
-
-
-@contextlib.contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 def states(draft, lao, province):
