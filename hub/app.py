@@ -40,6 +40,7 @@ from hub.settings import Settings
 from schema.context import HubContext
 from schema.planner import Planner
 from schema.root import build_schema
+from schema.text_guard import TextLimits
 
 log = logging.getLogger("hub")
 
@@ -186,8 +187,9 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         ],
         lifespan=lifespan,
     )
-    schema = build_schema(mask_errors=settings.production)
-    app.state.planner = Planner(schema) if settings.planner else None
+    text_limits = TextLimits(max_string_length=settings.max_string_length)
+    schema = build_schema(mask_errors=settings.production, text_limits=text_limits)
+    app.state.planner = Planner(schema, text_limits=text_limits) if settings.planner else None
     graphql = HubGraphQL(
         app.state,
         identify or resource.identify,

@@ -10,7 +10,12 @@
   started is refused with 408, so a slow client cannot hold a worker's request open;
 * **JSON depth**: a JSON body, or the `variables` / `extensions` of a GET request, nested
   deeper than `HUB_MAX_JSON_DEPTH` is refused with 400 `BAD_USER_INPUT` before any parser
-  sees it (Python's recursive parser fails with RecursionError, a 500, at ~1,000 levels).
+  sees it (Python's recursive parser fails with RecursionError, a 500, at ~1,000 levels);
+* **NUL characters** in a query parameter, a form field (`application/x-www-form-urlencoded`,
+  what the OAuth endpoints take) or HTTP Basic credentials are refused with 400
+  `BAD_USER_INPUT` naming the parameter: PostgreSQL cannot hold a NUL in text and fails the
+  statement (a 500). Strings inside GraphQL requests are checked by `schema/text_guard.py`,
+  which knows the arguments they are for.
 
 Refusals are GraphQL-shaped JSON on every path, e.g. `{"errors": [{"message": "...",
 "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": 1048576, "messageTh": "..."}}]}`,
@@ -23,13 +28,14 @@ Slow request *headers* are the server's business: see `hub/serve.py`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
-from hub.input_rules import json_too_deep
+from hub.input_rules import NUL_CHARACTER, json_too_deep
 from schema.errors import BAD_USER_INPUT, REQUEST_TIMEOUT, REQUEST_TOO_LARGE
 
 # Methods whose requests normally carry no body: without Content-Length or Transfer-Encoding
@@ -39,19 +45,28 @@ JSON_PARAMETERS = ("variables", "extensions")
 
 
 async def refuse(
-    send: Any, status: int, code: str, message: str, message_th: str, **extensions: Any
+    send: Any,
+    status: int,
+    code: str,
+    message: str,
+    message_th: str,
+    *,
+    oauth: bool = False,
+    **extensions: Any,
 ) -> None:
-    """Answer with one GraphQL-shaped error and close the connection."""
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": message,
-                    "extensions": {"code": code, **extensions, "messageTh": message_th},
-                }
-            ]
-        }
-    )
+    """Answer with one GraphQL-shaped error and close the connection. On the OAuth endpoints
+    the body also carries RFC 6749's `error` and `error_description`, which their clients read."""
+    content: dict[str, Any] = {
+        "errors": [
+            {
+                "message": message,
+                "extensions": {"code": code, **extensions, "messageTh": message_th},
+            }
+        ]
+    }
+    if oauth:
+        content = {"error": "invalid_request", "error_description": message, **content}
+    body = orjson.dumps(content)
     await send(
         {
             "type": "http.response.start",
@@ -90,8 +105,13 @@ class RequestLimits:
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             await self._too_large(send)
             return
-        if scope.get("query_string") and self._query_too_deep(scope["query_string"]):
+        query_string = scope.get("query_string", b"")
+        if query_string and self._query_too_deep(query_string):
             await self._too_deep(send)
+            return
+        nul = _nul_in_query(query_string) or _nul_in_basic_auth(headers.get(b"authorization"))
+        if nul is not None:
+            await self._nul(send, scope, nul)
             return
         if scope["method"] in _BODYLESS and length is None and b"transfer-encoding" not in headers:
             await self.app(scope, receive, send)
@@ -114,10 +134,12 @@ class RequestLimits:
             return
         if body is None:
             return  # the client went away; nobody is left to answer
-        if b"json" in headers.get(b"content-type", b"") and json_too_deep(
-            body, self.max_json_depth
-        ):
+        content_type = headers.get(b"content-type", b"")
+        if b"json" in content_type and json_too_deep(body, self.max_json_depth):
             await self._too_deep(send)
+            return
+        if content_type.startswith(FORM) and (nul := _nul_in_form(body)) is not None:
+            await self._nul(send, scope, nul)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -145,6 +167,18 @@ class RequestLimits:
             for name, value in params
         )
 
+    async def _nul(self, send: Any, scope: Any, parameter: str) -> None:
+        await refuse(
+            send,
+            400,
+            BAD_USER_INPUT,
+            f'Parameter "{parameter}" {NUL_CHARACTER.message}.',
+            f'พารามิเตอร์ "{parameter}" {NUL_CHARACTER.message_th}',
+            oauth=scope["path"].startswith("/oauth/"),
+            reason=NUL_CHARACTER.code,
+            parameter=parameter,
+        )
+
     async def _too_large(self, send: Any) -> None:
         await refuse(
             send,
@@ -164,6 +198,43 @@ class RequestLimits:
             f"ข้อมูล JSON ในคำขอซ้อนกันลึกเกิน {self.max_json_depth} ชั้น",
             maxDepth=self.max_json_depth,
         )
+
+
+FORM = b"application/x-www-form-urlencoded"
+
+
+def _nul_in_pairs(encoded: str) -> str | None:
+    for name, value in parse_qsl(encoded, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\\0")
+    return None
+
+
+def _nul_in_query(query_string: bytes) -> str | None:
+    """The first query parameter holding a NUL (`%00`): no column can store one, and
+    PostgreSQL refuses it in any statement (the OAuth endpoints look parameters up)."""
+    if b"%00" not in query_string:
+        return None
+    return _nul_in_pairs(query_string.decode("latin-1"))
+
+
+def _nul_in_form(body: bytes) -> str | None:
+    if b"%00" not in body and b"\x00" not in body:
+        return None
+    return _nul_in_pairs(body.decode("utf-8", "replace"))
+
+
+def _nul_in_basic_auth(authorization: bytes | None) -> str | None:
+    """A NUL in HTTP Basic credentials (a client id is looked up in the database)."""
+    if authorization is None or authorization[:6].lower() != b"basic ":
+        return None
+    try:
+        credentials = base64.b64decode(authorization[6:].strip(), validate=True)
+    except ValueError:
+        return None  # not Basic credentials at all: the route refuses them
+    if b"\x00" in credentials or b"%00" in credentials:
+        return "Authorization"
+    return None
 
 
 def _replay(body: bytes, receive: Any) -> Any:
