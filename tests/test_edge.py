@@ -266,3 +266,56 @@ def test_cors_origins_are_checked_when_read():
     assert listed.cors_origins == (PORTAL, "http://localhost:*")
     with pytest.raises(ValueError, match="HUB_CORS_ORIGINS"):
         Settings.from_env({"HUB_CORS_ORIGINS": f"{PORTAL}/graphql"})
+
+
+# --- slow request heads (hub serve) --------------------------------------------------------
+
+
+async def test_a_connection_whose_request_head_trickles_in_is_closed(url):
+    """uvicorn with `hub serve`'s protocol, on a real socket: a client that sends part of a
+    request head and stalls, or nothing at all, is disconnected once the head deadline passes;
+    a client that sends its request in time is served, also on a kept-alive connection."""
+    import socket
+
+    import uvicorn
+
+    from hub.serve import HeaderTimeoutProtocol, uvicorn_options
+
+    class QuickHeads(HeaderTimeoutProtocol):
+        header_timeout = 0.3
+
+    app = create_app(settings(url))
+    options = {**uvicorn_options(settings(url)), "http": QuickHeads}
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+
+        async def closed_by_server(first: bytes) -> bool:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(first)
+            await writer.drain()
+            data = await asyncio.wait_for(reader.read(), timeout=30)  # a guard, not a measure
+            writer.close()
+            return data == b""
+
+        assert await closed_by_server(b"POST /graphql HTTP/1.1\r\nHost: hub.test\r\n")
+        assert await closed_by_server(b"")
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(2):  # two requests on one connection, the second after a pause
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\n\r\n")
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+            assert head.startswith(b"HTTP/1.1 200")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            await asyncio.sleep(0.1)
+        writer.close()
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=30)
