@@ -134,7 +134,7 @@ class RequestLimits:
             return
         if body is None:
             return  # the client went away; nobody is left to answer
-        content_type = headers.get(b"content-type", b"")
+        content_type = headers.get(b"content-type", b"").lower()
         if b"json" in content_type and json_too_deep(body, self.max_json_depth):
             await self._too_deep(send)
             return

@@ -112,6 +112,22 @@ async def test_the_planner_caches_hold_digests_not_the_callers_bytes(url):
         assert isinstance(digest, bytes) and len(digest) == 16, key
 
 
+def test_the_planner_remembers_a_bounded_amount_of_documents():
+    """Documents are weighed by their length (a parsed document holds ~280 bytes a character
+    at worst): many distinct documents stay within the weight; a huge one is not kept."""
+    from schema.planner import MAX_DOCUMENT_CHARS, MAX_DOCUMENTS, Planner
+    from schema.root import schema
+
+    planner = Planner(schema)
+    for i in range(600):
+        assert planner._document(f"{{ laos(first: {i}) {{ totalCount }} }} # {'x' * 1000}")
+    assert len(planner._documents) <= MAX_DOCUMENTS
+    assert planner._documents.weight <= MAX_DOCUMENT_CHARS
+    planner._documents = type(planner._documents)(MAX_DOCUMENTS, MAX_DOCUMENT_CHARS)
+    assert planner._document("{ laos { totalCount } } # " + "x" * 20_000) is not None
+    assert len(planner._documents) == 0
+
+
 # --- time ------------------------------------------------------------------------------------
 
 
