@@ -1,5 +1,8 @@
 """The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz.
 
+Every request passes the HTTP edge first (`hub/edge.py`: body size, body deadline, JSON
+depth; CORS for the configured origins).
+
 `create_app()` builds everything from `Settings`; uvicorn serves `hub.app:app` (a factory
 call on import) or `hub serve`.
 """
@@ -18,6 +21,7 @@ import orjson
 from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -25,6 +29,7 @@ from strawberry.asgi import GraphQL
 
 from hub import migrate
 from hub.database import create_engine
+from hub.edge import RequestLimits, cors_options
 from hub.graphql_http import GraphQLResponseMediaType
 from hub.identity import PUBLIC, Identity
 from hub.oauth import resource
@@ -35,6 +40,7 @@ from hub.settings import Settings
 from schema.context import HubContext
 from schema.planner import Planner
 from schema.root import build_schema
+from schema.text_guard import TextLimits
 
 log = logging.getLogger("hub")
 
@@ -181,15 +187,27 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         ],
         lifespan=lifespan,
     )
-    schema = build_schema(mask_errors=settings.production)
+    text_limits = TextLimits(max_string_length=settings.max_string_length)
+    schema = build_schema(mask_errors=settings.production, text_limits=text_limits)
+    app.state.planner = Planner(schema, text_limits=text_limits) if settings.planner else None
     graphql = HubGraphQL(
         app.state,
         identify or resource.identify,
-        planner=Planner(schema) if settings.planner else None,
+        planner=app.state.planner,
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
+    # Outermost last: request ids on every answer, CORS headers on the edge's refusals too,
+    # and the edge's limits (hub/edge.py) before any route reads a byte of the body.
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_request_bytes,
+        max_json_depth=settings.max_json_depth,
+        body_timeout=settings.body_timeout,
+    )
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_middleware(RequestIdMiddleware)
     if settings.count_statements:
         app.add_middleware(StatementCountMiddleware)

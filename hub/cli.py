@@ -34,6 +34,8 @@ def _fail(message: str) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hub.serve import uvicorn_options
+
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
     workers = args.workers or settings.workers
@@ -48,6 +50,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
+        **uvicorn_options(settings),  # connection limits and timeouts (hub/serve.py)
     )
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,27 @@ def _claims_map(raw: str) -> dict[str, object]:
     return {**DEFAULT_CLAIMS_MAP, **value}
 
 
+DEVELOPMENT_CORS_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*")
+_ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}|\*))?$")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(raw.replace(",", " ").split())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise SettingsError(
+                "HUB_CORS_ORIGINS lists origins such as https://portal.example.go.th, "
+                f"http://localhost:* (any port) or *, got {origin!r}"
+            )
+    return origins
+
+
+def _positive(name: str, value: float) -> Any:
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
 def _algorithms(name: str, raw: str) -> tuple[str, ...]:
     algs = tuple(raw.replace(",", " ").split())
     if not algs or any(a not in SIGNING_ALGORITHMS for a in algs):
@@ -108,6 +130,17 @@ class Settings:
     external_audience: str | None = None
     external_algorithms: tuple[str, ...] = SIGNING_ALGORITHMS
     external_claims_map: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLAIMS_MAP))
+    # The HTTP edge (hub/edge.py, hub/serve.py): limits every request meets before any route
+    # sees it, so no single request can exhaust memory, the stack or a connection slot.
+    max_request_bytes: int = 1_048_576  # request body; larger ones get 413
+    max_json_depth: int = 64  # nesting of arrays/objects in a JSON body or token; deeper: 400
+    max_string_length: int = 10_000  # characters in one GraphQL string argument (not CSV)
+    body_timeout: float = 30.0  # seconds for a request body to arrive; slower: 408
+    header_timeout: float = 10.0  # seconds for a request's headers to arrive (hub serve)
+    max_connections: int = 1000  # per worker; beyond it new requests get 503 (hub serve)
+    # Origins whose browser pages may call the hub (CORS): exact origins, `*` (any), or an
+    # origin ending in `:*` (any port). Development allows local pages on any port.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -143,7 +176,28 @@ class Settings:
                 "HUB_COUNT_STATEMENTS", env.get("HUB_COUNT_STATEMENTS", "false")
             ),
             **_oauth_from_env(env),
+            **_edge_from_env(env, environment),
         )
+
+
+def _edge_from_env(env: dict[str, str], environment: str) -> dict[str, Any]:
+    def number(name: str, default: str, parse: Any = _int) -> Any:
+        return _positive(name, parse(name, env.get(name, default)))
+
+    cors = env.get("HUB_CORS_ORIGINS")
+    return {
+        "max_request_bytes": number("HUB_MAX_REQUEST_BYTES", "1048576"),
+        "max_json_depth": number("HUB_MAX_JSON_DEPTH", "64"),
+        "max_string_length": number("HUB_MAX_STRING_LENGTH", "10000"),
+        "body_timeout": number("HUB_BODY_TIMEOUT", "30", _float),
+        "header_timeout": number("HUB_HEADER_TIMEOUT", "10", _float),
+        "max_connections": number("HUB_MAX_CONNECTIONS", "1000"),
+        "cors_origins": _origins(cors)
+        if cors is not None
+        else DEVELOPMENT_CORS_ORIGINS
+        if environment == "development"
+        else (),
+    }
 
 
 def _oauth_from_env(env: dict[str, str]) -> dict[str, Any]:

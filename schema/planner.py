@@ -23,7 +23,11 @@ whose domain the caller may not read (`can_read_domain`) is null with a FORBIDDE
 its path, exactly like the resolver's permission class; so is `transferredMissions` for a
 client without `missions` (errors in the resolvers' order: missions first, then sections).
 Validation outcomes are remembered per (document, variables) and plans per (document,
-variables, identity): both are pure functions of those.
+variables, identity): both are pure functions of those. The caches are keyed by digests
+(blake2b) of the document text and the canonical variables, never by the text itself, and
+bounded in entries and in the memory their values hold (`_Cache`); a huge document or large
+variables are never remembered. Strings are normalised and checked as on the resolver path
+(`schema.text_guard`) before anything is planned.
 
 The resolvers stay the reference. The planner answers only what it fully supports and
 returns None for everything else, and the view then runs the resolvers:
@@ -46,7 +50,9 @@ checks both paths return the same data and errors on random selections for every
 
 from __future__ import annotations
 
+import hashlib
 import operator
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +112,15 @@ from schema.plan_common import (
     _str,
 )
 from schema.plan_lists import ListPlan, compile_list, is_list
+from schema.root import lao_name_contains
+from schema.text_guard import (
+    DEFAULT_TEXT_LIMITS,
+    TextLimits,
+    normalise_document,
+    normalise_query,
+    normalise_values,
+    text_rule,
+)
 
 # Lao's scalar fields: GraphQL name → (column, converter).
 _LAO_SCALARS: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -296,7 +311,7 @@ class Compiler:
                 where.append(Lao.district_id.in_(select(District.id).where(District.code == v)))
             elif key == "nameContains":
                 if v:
-                    where.append(Lao.name_th.contains(v, autoescape=True))
+                    where.append(lao_name_contains(v))
             else:
                 raise Unsupported(f"filter {key}")
         return where
@@ -663,48 +678,136 @@ def _record(rp: RecordsPlan, r: Row) -> dict[str, Any]:
 # --- the entry point -------------------------------------------------------------------------
 
 
+class _Cache:
+    """A least-recently-used map bounded by entries and by a total weight (an estimate of the
+    memory its values hold). Keys are fixed-size digests, never the caller's text."""
+
+    def __init__(self, max_entries: int, max_weight: int | None = None) -> None:
+        self.max_entries = max_entries
+        self.max_weight = max_weight
+        self.weight = 0
+        self._data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._data
+
+    def keys(self) -> list[Any]:
+        return list(self._data)
+
+    def get(self, key: Any) -> Any:
+        """The value (marked most recently used), or `_MISSING`."""
+        entry = self._data.get(key)
+        if entry is None:
+            return _MISSING
+        self._data.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: Any, value: Any, weight: int = 0) -> None:
+        if key in self._data:
+            return
+        self._data[key] = (value, weight)
+        self.weight += weight
+        while len(self._data) > self.max_entries or (
+            self.max_weight is not None and self.weight > self.max_weight and len(self._data) > 1
+        ):
+            _, (_, dropped) = self._data.popitem(last=False)
+            self.weight -= dropped
+
+
+_MISSING = object()
+# What the planner remembers, bounded so that no sequence of requests can grow the process by
+# more than ~35 MB: a parsed document holds up to ~280 bytes per character of its text, so
+# documents are weighed by their length (64 K characters ≈ 18 MB at worst); a plan holds
+# ~40–60 KB of compiled statements (256 ≈ 15 MB). A document over 16 K characters, or
+# variables over 4 KB, are never remembered (a huge value would live in the plan).
+MAX_DOCUMENTS = 256
+MAX_DOCUMENT_CHARS = 64 * 1024
+MAX_CACHED_QUERY_CHARS = 16 * 1024
+MAX_CACHED_VARIABLES_BYTES = 4 * 1024
+MAX_VALIDATED = 4096
+MAX_PLANS = 256
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+def _text_bytes(text: str) -> bytes:
+    # Lone surrogates are refused by validation, but the digest must not fail before that.
+    return text.encode("utf-8", "surrogatepass")
+
+
 class Planner:
     """Answers the `laos` queries it fully supports (see the module docstring); None otherwise."""
 
-    def __init__(self, schema: Any, limits: QueryLimits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        limits: QueryLimits = DEFAULT_LIMITS,
+        text_limits: TextLimits = DEFAULT_TEXT_LIMITS,
+    ) -> None:
         self.schema = schema
         self.graphql_schema = schema._schema
         self.limits = limits
-        self._documents: dict[str, DocumentNode | None] = {}
-        self._validated: dict[tuple[str, bytes], bool] = {}
-        self._plans: dict[Any, PagePlan | None] = {}
+        self.text_limits = text_limits
+        # Keyed by digests of the document text (and of the canonical variables, and the
+        # identity for plans): pure functions of those, see `_valid` and `_plan`.
+        self._documents = _Cache(MAX_DOCUMENTS, MAX_DOCUMENT_CHARS)
+        self._validated = _Cache(MAX_VALIDATED)
+        self._plans = _Cache(MAX_PLANS)
 
     def _document(self, query: str) -> DocumentNode | None:
-        if query in self._documents:
-            return self._documents[query]
+        cacheable = len(query) <= MAX_CACHED_QUERY_CHARS
+        key = _digest(_text_bytes(query)) if cacheable else None
+        if key is not None:
+            found = self._documents.get(key)
+            if found is not _MISSING:
+                return found  # type: ignore[no-any-return]
         try:
             document: DocumentNode | None = parse(Source(query), max_tokens=self.limits.max_tokens)
         except GraphQLError:
             document = None
-        if len(self._documents) > 256:
-            self._documents.clear()
-        self._documents[query] = document
+        if document is not None:
+            document = normalise_document(query, document)
+        if key is not None:
+            self._documents.put(key, document, len(query))
         return document
 
     @staticmethod
-    def _key(query: str, variables: dict[str, Any]) -> tuple[str, bytes] | None:
-        try:
-            return query, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
-        except TypeError:
+    def _key(query: str, variables: dict[str, Any]) -> bytes | None:
+        """A digest of the document and the canonical variables, or None: not remembered."""
+        if len(query) > MAX_CACHED_QUERY_CHARS:
             return None
+        try:
+            canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # e.g. a lone surrogate, which orjson does not encode
+            return None
+        if len(canonical) > MAX_CACHED_VARIABLES_BYTES:
+            return None
+        return _digest(_text_bytes(query), canonical)
 
     def _valid(self, key: Any, document: DocumentNode, variables: dict[str, Any]) -> bool:
-        """Validation and the query limits pass. Their outcome depends only on the document
-        and the variables (the limits read `first`), so a passing pair is remembered."""
+        """Validation, the query limits and the text rules (`schema.text_guard`) pass. Their
+        outcome depends only on the document and the variables (the limits read `first`),
+        so a passing pair is remembered."""
         if key is not None and key in self._validated:
             return True
-        rules = (*specified_rules, _limits_rule(self.limits, dict(variables)))
+        rules = (
+            *specified_rules,
+            _limits_rule(self.limits, dict(variables)),
+            text_rule(self.text_limits, variables),
+        )
         if validate(self.graphql_schema, document, rules):
             return False
         if key is not None:
-            if len(self._validated) > 1024:
-                self._validated.clear()
-            self._validated[key] = True
+            self._validated.put(key, True)
         return True
 
     def _plan(
@@ -715,8 +818,10 @@ class Planner:
         from `hub.permissions`' pure functions of the identity), and running it changes
         nothing in it, so it is remembered for that (document, variables, identity)."""
         cache_key = (key, identity) if key is not None else None
-        if cache_key is not None and cache_key in self._plans:
-            return self._plans[cache_key]
+        if cache_key is not None:
+            found = self._plans.get(cache_key)
+            if found is not _MISSING:
+                return found  # type: ignore[no-any-return]
         try:
             plan: PagePlan | None = Compiler(self, identity, variables).compile(
                 operation.selection_set.selections[0]  # type: ignore[arg-type]
@@ -724,9 +829,7 @@ class Planner:
         except (Unsupported, GraphQLError):
             plan = None
         if cache_key is not None:
-            if len(self._plans) > 1024:
-                self._plans.clear()
-            self._plans[cache_key] = plan
+            self._plans.put(cache_key, plan)
         return plan
 
     def operation(self, request_data: Any) -> tuple[DocumentNode, OperationDefinitionNode] | None:
@@ -735,7 +838,7 @@ class Planner:
             return None
         if getattr(request_data, "protocol", "http") != "http":
             return None
-        document = self._document(query)
+        document = self._document(normalise_query(query))
         if document is None or len(document.definitions) != 1:
             return None
         operation = document.definitions[0]
@@ -762,14 +865,17 @@ class Planner:
         raw_variables = getattr(request_data, "variables", None) or {}
         if not isinstance(raw_variables, dict):
             return None
+        # As `schema.text_guard.TextGuardExtension` does on the resolver path: NFC, then the
+        # text rules (in `_valid`) before anything is coerced, planned or sent to SQL.
+        raw_variables = normalise_values(raw_variables)
+        key = self._key(normalise_query(request_data.query), raw_variables)
+        if not self._valid(key, document, raw_variables):
+            return None  # the resolver path reports validation, limit or text errors
         coerced = get_variable_values(
             self.graphql_schema, operation.variable_definitions or (), raw_variables
         )
         if isinstance(coerced, list):
             return None  # the resolver path reports bad variables
-        key = self._key(request_data.query, raw_variables)
-        if not self._valid(key, document, raw_variables):
-            return None  # the resolver path reports validation or limit errors
         plan = self._plan(key, context.identity, operation, coerced)
         if plan is None:
             return None

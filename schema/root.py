@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from hub import enums, permissions
 from hub.models import RECORD_TABLES, LaoCode
@@ -23,6 +23,7 @@ from hub.models import LaoMission as LaoMissionRow
 from hub.models import LaoYear as LaoYearRow
 from hub.models import Mission as MissionRow
 from hub.models import Province as ProvinceRow
+from hub.thai_text import search_key
 from loaders.batch import fetch_all
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
@@ -36,6 +37,7 @@ from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
+from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
 WATER = RECORD_TABLES["water_supply_systems"]
@@ -140,6 +142,13 @@ def in_area(
     return statement
 
 
+def lao_name_contains(text: str) -> ColumnElement[bool]:
+    """LAOs whose Thai name contains `text`, compared in the usual spelling
+    (`hub.thai_text.search_key`: "ปากนํ้า" finds "ปากน้ำ"), in which names are stored. The one
+    rule for `laos(filter: {nameContains:})`, used by the resolver and the planner alike."""
+    return LaoRow.name_th.contains(search_key(text), autoescape=True)
+
+
 async def paginate(
     info: Info, statement: Select[Any], key: Any, first: int | None, after: str | None, to_node: Any
 ) -> Any:
@@ -222,7 +231,7 @@ class Query:
         if f.type is not None:
             statement = statement.where(LaoRow.type == enums.LaoType[f.type.value])
         if f.name_contains:
-            statement = statement.where(LaoRow.name_th.contains(f.name_contains, autoescape=True))
+            statement = statement.where(lao_name_contains(f.name_contains))
         if f.state is not None:
             year = f.fiscal_year or await current_fiscal_year(info)
             statement = statement.join(LaoYearRow, LaoYearRow.lao_id == LaoRow.id).where(
@@ -362,14 +371,18 @@ class Query:
         ]
 
 
-def build_schema(*, mask_errors: bool = False) -> strawberry.Schema:
-    """The hub's schema, with query limits; with `mask_errors`, unexpected errors reach callers
-    as "Internal server error" and a request id, never internals."""
+def build_schema(
+    *, mask_errors: bool = False, text_limits: TextLimits = DEFAULT_TEXT_LIMITS
+) -> strawberry.Schema:
+    """The hub's schema, with query limits and text hygiene (`schema.text_guard`); with
+    `mask_errors`, unexpected errors reach callers as "Internal server error" and a request
+    id, never internals."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
             *limit_extensions(QueryLimits()),
+            partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
         ],
     )

@@ -23,6 +23,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
+from hub.input_rules import json_too_deep
+
 ACCESS_TOKEN_TYPE = "at+jwt"
 KEY_TYPES = {"ES256": ECKey, "RS256": RSAKey}
 
@@ -67,8 +69,15 @@ def encode_access_token(
     return jwt.encode(header, claims, key, algorithms=[alg]), claims
 
 
+# A JWT's header and claims nest a few levels (roles: a list of objects); anything deeper is
+# not a token, and Python's recursive JSON parser must never see ~1,000 levels (a 500).
+MAX_SEGMENT_DEPTH = 16
+
+
 def _segment(data: str) -> dict[str, Any]:
     raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    if json_too_deep(raw, MAX_SEGMENT_DEPTH):
+        raise ValueError("nested too deeply")
     value = json.loads(raw)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
