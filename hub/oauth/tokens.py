@@ -9,6 +9,11 @@ district or province it is bound to, by code and by id, e.g.
 Verification accepts only the algorithms it is given (never `none`, never an HMAC algorithm
 with a public key: the key's type must match the algorithm), and checks issuer, audience,
 expiry, not-before and issued-at with a small leeway.
+
+A token is hostile input until verified: `peek` refuses segments longer than
+`MAX_SEGMENT_BYTES` or nested deeper than `MAX_JSON_DEPTH` before any JSON parser sees them
+(a deeply nested header would otherwise exhaust the parser's recursion), and every failure to
+read a token, whatever the library raises, becomes `TokenRejected` (401 invalid_token).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from joserfc.jwk import ECKey, RSAKey
 
 ACCESS_TOKEN_TYPE = "at+jwt"
 KEY_TYPES = {"ES256": ECKey, "RS256": RSAKey}
+MAX_JSON_DEPTH = 16  # real headers and claims nest 3-4 levels (realm_access.roles)
+MAX_SEGMENT_BYTES = 32 * 1024  # a large identity provider token is a few KB
 
 
 class TokenRejected(Exception):
@@ -67,11 +74,48 @@ def encode_access_token(
     return jwt.encode(header, claims, key, algorithms=[alg]), claims
 
 
+def json_depth(raw: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings ignored).
+
+    Cheap where it matters: a text with few brackets cannot nest deeply, and is not scanned.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 def _segment(data: str) -> dict[str, Any]:
-    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-    value = json.loads(raw)
+    if len(data) > MAX_SEGMENT_BYTES:
+        raise TokenRejected("the token is too large")
+    try:
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    except (ValueError, TypeError):
+        raise TokenRejected("the token is not a signed JWT") from None
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise TokenRejected("the token's JSON is nested too deeply")
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise TokenRejected("the token is not a signed JWT") from None
     if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
+        raise TokenRejected("the token is not a signed JWT")
     return value
 
 
@@ -80,10 +124,7 @@ def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     parts = token.split(".")
     if len(parts) != 3:
         raise TokenRejected("the token is not a signed JWT")
-    try:
-        return _segment(parts[0]), _segment(parts[1])
-    except ValueError:
-        raise TokenRejected("the token is not a signed JWT") from None
+    return _segment(parts[0]), _segment(parts[1])
 
 
 def check_header(header: dict[str, Any], algorithms: tuple[str, ...] | list[str]) -> str:
@@ -118,7 +159,7 @@ def verify(
         raise TokenRejected(f"the token type must be {typ}")
     try:
         decoded = jwt.decode(token, key, algorithms=[alg])
-    except JoseError:
+    except (JoseError, ValueError, TypeError, RecursionError):
         raise TokenRejected("the token signature is invalid") from None
     claims = dict(decoded.claims)
     check_claims(claims, issuer=issuer, audience=audience, leeway=leeway, now=now)
