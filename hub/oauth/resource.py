@@ -28,8 +28,8 @@ from starlette.requests import Request
 
 from hub.enums import Role
 from hub.identity import ALL_SCOPES, PUBLIC, Identity, RoleGrant
-from hub.models import District, Lao, Province, RevokedAccessToken
-from hub.oauth import tokens
+from hub.models import District, Lao, Province
+from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore
 from hub.oauth.tokens import TokenRejected
 from hub.settings import SIGNING_ALGORITHMS, Settings
@@ -166,16 +166,11 @@ class ResourceServer:
             leeway=s.token_leeway,
             typ=tokens.ACCESS_TOKEN_TYPE,
         )
-        jti = claims.get("jti")
-        if not isinstance(jti, str):
+        if not isinstance(claims.get("jti"), str):
             raise TokenRejected("the token has no jti")
         async with engine.connect() as conn:
-            revoked = (
-                await conn.execute(
-                    select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti)
-                )
-            ).first()
-        if revoked is not None:
+            revoked = (await conn.execute(revocation.revoked(claims))).scalar()
+        if revoked:
             raise TokenRejected("the token has been revoked")
         kind = claims.get("kind")
         if kind == "client":
