@@ -1,7 +1,10 @@
 """The change log: append-only, each entry chained to the one before by SHA-256.
 
 `append` must run inside the writing transaction, so a change and its log entry commit or
-roll back together. Appends are serialised on the chain head (a row lock on PostgreSQL; the
+roll back together. An entry names its actor by row id (`actor_user_id`, `actor_client_id`)
+or, for a caller of an external identity provider, by subject and issuer (`actor_subject`,
+`actor_issuer`); the hash covers both (the latter only when set, so entries written before
+they existed keep their hashes). Appends are serialised on the chain head (a row lock on PostgreSQL; the
 single writer of SQLite), which also makes entry ids gapless: a deleted, inserted or edited
 entry breaks the chain at that point, and `verify` names the first entry that no longer fits.
 """
@@ -32,6 +35,8 @@ class Actor:
     client_id: int | None = None
     role: Role | None = None
     name: str | None = None  # username or client id, for messages only (not hashed)
+    subject: str | None = None  # an external identity provider's subject (no row here)
+    issuer: str | None = None  # ... and that provider's issuer
 
 
 def _json_default(value: Any) -> Any:
@@ -72,6 +77,9 @@ def entry_hash(row: Mapping[str, Any]) -> str:
         "reason": row["reason"],
         "prev_hash": row["prev_hash"],
     }
+    for name in ("actor_subject", "actor_issuer"):
+        if row.get(name) is not None:
+            payload[name] = row[name]
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -119,6 +127,8 @@ async def append(
         "actor_user_id": actor.user_id,
         "actor_client_id": actor.client_id,
         "actor_role": actor.role,
+        "actor_subject": actor.subject,
+        "actor_issuer": actor.issuer,
         "entity": entity,
         "entity_id": str(entity_id),
         "lao_id": lao_id,

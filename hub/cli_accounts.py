@@ -5,9 +5,13 @@
     hub clients create --name NAME --scopes "domain:1 domain:7" [--client-id ID]
                        [--redirect-uri URI ... [--public]]
     hub clients list | disable CLIENT_ID | enable CLIENT_ID | rotate CLIENT_ID (new secret)
-    hub keys list | rotate [--purge-dev]
+    hub keys list | rotate [--purge-dev] | encrypt
 
 Passwords and client secrets are generated here, stored hashed (scrypt) and printed once.
+Disabling a person also ends their sign-ins (refresh-token families revoked, so their access
+tokens are refused at once and re-enabling revives none); a disabled client's tokens are
+refused while it stays disabled (hub/oauth/revocation.py). In production signing keys are
+made only with HUB_KEY_ENCRYPTION_SECRET set; `hub keys encrypt` encrypts keys stored in clear.
 The async functions are the administration API; the `cmd_*` functions are the command line.
 """
 
@@ -35,12 +39,22 @@ from hub.models import (
     District,
     Lao,
     Province,
+    RefreshToken,
     RoleAssignment,
     SigningKey,
     User,
 )
-from hub.oauth.keys import add_key, aware, utcnow
-from hub.passwords import hash_password
+from hub.oauth.keys import (
+    NO_SECRET_IN_PRODUCTION,
+    KeyError_,
+    add_key,
+    aware,
+    is_sealed,
+    seal,
+    unseal,
+    utcnow,
+)
+from hub.passwords import hash_password_async
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -74,6 +88,7 @@ async def create_user(
     if not re.fullmatch(r"[A-Za-z0-9._@-]{3,100}", username):
         raise AdminError("a username is 3-100 letters, digits or . _ @ -")
     password = password or new_secret()
+    password_hash = await hash_password_async(password)
     bound: dict[str, int | None] = {"lao_id": None, "district_id": None, "province_id": None}
     async with engine.begin() as conn:
         if role in LAO_ROLES:
@@ -91,7 +106,7 @@ async def create_user(
                     username=username,
                     display_name=display_name,
                     email=email,
-                    password_hash=hash_password(password),
+                    password_hash=password_hash,
                     disabled=False,
                     failed_logins=0,
                     is_demo=False,
@@ -164,22 +179,35 @@ async def list_users(engine: AsyncEngine) -> list[UserRow]:
 
 
 async def set_user_disabled(engine: AsyncEngine, username: str, disabled: bool) -> None:
+    """Disable (or enable) a person; disabling also revokes every sign-in they hold."""
     async with engine.begin() as conn:
-        result = await conn.execute(
-            update(User).where(User.username == username).values(disabled=disabled)
-        )
-        if result.rowcount != 1:
+        user_id = (
+            await conn.execute(
+                update(User)
+                .where(User.username == username)
+                .values(disabled=disabled)
+                .returning(User.id)
+            )
+        ).scalar_one_or_none()
+        if user_id is None:
             raise AdminError(f"no user {username}")
+        if disabled:
+            await conn.execute(
+                update(RefreshToken)
+                .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
 
 
 async def rotate_user_password(engine: AsyncEngine, username: str) -> str:
     """A new password (printed once); also lifts a lockout."""
     password = new_secret()
+    password_hash = await hash_password_async(password)
     async with engine.begin() as conn:
         result = await conn.execute(
             update(User)
             .where(User.username == username)
-            .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+            .values(password_hash=password_hash, failed_logins=0, locked_until=None)
         )
         if result.rowcount != 1:
             raise AdminError(f"no user {username}")
@@ -223,6 +251,7 @@ async def create_client(
         if not re.match(r"^(https://|http://(127\.0\.0\.1|localhost|\[::1\])[:/])", uri):
             raise AdminError(f"redirect URIs use https (or http on loopback): {uri}")
     secret = None if public else new_secret("hub-")
+    secret_hash = await hash_password_async(secret) if secret else None
     async with engine.begin() as conn:
         if (
             await conn.execute(select(ApiClient.id).where(ApiClient.client_id == client_id))
@@ -234,7 +263,7 @@ async def create_client(
                 .values(
                     client_id=client_id,
                     name=name,
-                    secret_hash=hash_password(secret) if secret else None,
+                    secret_hash=secret_hash,
                     scopes=scopes,
                     contact_email=email,
                     disabled=False,
@@ -293,6 +322,7 @@ async def set_client_disabled(engine: AsyncEngine, client_id: str, disabled: boo
 
 async def rotate_client_secret(engine: AsyncEngine, client_id: str) -> str:
     secret = new_secret("hub-")
+    secret_hash = await hash_password_async(secret)
     async with engine.begin() as conn:
         row = (
             await conn.execute(
@@ -306,9 +336,7 @@ async def rotate_client_secret(engine: AsyncEngine, client_id: str) -> str:
         if row.token_endpoint_auth_method == "none":
             raise AdminError(f"{client_id} is a public client: it has no secret")
         await conn.execute(
-            update(ApiClient)
-            .where(ApiClient.id == row.id)
-            .values(secret_hash=hash_password(secret))
+            update(ApiClient).where(ApiClient.id == row.id).values(secret_hash=secret_hash)
         )
     return secret
 
@@ -320,12 +348,37 @@ async def rotate_keys(engine: AsyncEngine, settings: Settings, *, purge_dev: boo
     """A new signing key; the old ones retire after one access-token lifetime.
 
     `purge_dev` deletes keys generated outside production at once (tokens they signed stop
-    working): what production mode asks for before it starts.
+    working): what production mode asks for before it starts. Production refuses to make a
+    key it could only store in clear.
     """
+    if settings.production and not settings.key_encryption_secret:
+        raise AdminError(NO_SECRET_IN_PRODUCTION)
     async with engine.begin() as conn:
         if purge_dev:
             await conn.execute(delete(SigningKey).where(SigningKey.is_demo.is_(True)))
         return await add_key(conn, settings, retire_others=True)
+
+
+async def encrypt_keys(engine: AsyncEngine, settings: Settings) -> int:
+    """Encrypt every signing key stored in clear with HUB_KEY_ENCRYPTION_SECRET; returns how
+    many. Keys already encrypted must decrypt with the secret (else nothing is changed)."""
+    if not settings.key_encryption_secret:
+        raise AdminError("set HUB_KEY_ENCRYPTION_SECRET: the signing keys are encrypted with it")
+    async with engine.begin() as conn:
+        rows = (await conn.execute(select(SigningKey.kid, SigningKey.private_jwk))).all()
+        clear = []
+        for kid, stored in rows:
+            try:
+                private = unseal(stored, settings)
+            except KeyError_ as exc:
+                raise AdminError(f"signing key {kid}: {exc}") from None
+            if not is_sealed(stored):
+                clear.append((kid, seal(private, settings)))
+        for kid, sealed in clear:
+            await conn.execute(
+                update(SigningKey).where(SigningKey.kid == kid).values(private_jwk=sealed)
+            )
+    return len(clear)
 
 
 async def list_keys(engine: AsyncEngine) -> list[dict[str, Any]]:
@@ -340,6 +393,7 @@ async def list_keys(engine: AsyncEngine) -> list[dict[str, Any]]:
             "retire_after": aware(r.retire_after),
             "live": r.retire_after is None or aware(r.retire_after) > now,  # type: ignore[operator]
             "dev": r.is_demo,
+            "clear": not is_sealed(r.private_jwk),
         }
         for r in rows
     ]
@@ -441,6 +495,10 @@ def cmd_clients(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    if args.keys_command == "encrypt":
+        count = _run(settings, lambda e: encrypt_keys(e, settings))
+        print(f"encrypted {count} signing key(s); every key is now stored encrypted")
+        return 0
     if args.keys_command == "rotate":
         kid = _run(settings, lambda e: rotate_keys(e, settings, purge_dev=args.purge_dev))
         print(
@@ -452,6 +510,7 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     for k in keys:
         retires = f"{k['retire_after']:%Y-%m-%d %H:%M:%S}" if k["retire_after"] else "-"
         state = ("live" if k["live"] else "retired") + (", dev" if k["dev"] else "")
+        state += ", stored in clear" if k["clear"] else ""
         rows.append([k["kid"], k["alg"], f"{k['created_at']:%Y-%m-%d %H:%M:%S}", retires, state])
     print(_table(rows) if keys else "no signing keys yet (one is made on first use)")
     return 0
@@ -497,6 +556,7 @@ def add_parsers(sub: Any) -> None:
     rotate.add_argument(
         "--purge-dev", action="store_true", help="delete keys generated outside production now"
     )
+    ksub.add_parser("encrypt", help="encrypt keys stored in clear with HUB_KEY_ENCRYPTION_SECRET")
     keys.set_defaults(func=_guard(cmd_keys))
 
 

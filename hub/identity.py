@@ -3,6 +3,10 @@
 An `Identity` is produced per request by the app's identity resolver (the OAuth resource
 server, once it lands; tests install their own resolver). Nothing in the hub reads request
 headers to decide who the caller is except that resolver.
+
+The change log names who wrote: the hub's own people and clients by their row ids; a caller
+vouched for by an external identity provider (no row here) by its subject and the provider's
+issuer (`external_subject`, `issuer`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ class Identity:
     scopes: frozenset[str] = field(default_factory=frozenset)
     user_id: int | None = None  # users.id of a person, for the change log
     client_pk: int | None = None  # api_clients.id of a machine client, for the change log
+    issuer: str | None = None  # the external identity provider vouching for it; None: the hub
+
+    @property
+    def external_subject(self) -> str | None:
+        """The subject as the external provider names it (None for the hub's own callers)."""
+        return self.subject if self.issuer is not None else None
 
     @property
     def is_public(self) -> bool:

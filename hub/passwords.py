@@ -2,10 +2,16 @@
 
 Hashes are self-describing strings: `scrypt$n$r$p$salt_b64$hash_b64`, so the cost can be
 raised later without invalidating stored hashes.
+
+A hash costs ~50 ms of CPU and 16 MiB by design. Async code calls the `_async` variants,
+which run it in a worker thread (hashlib releases the GIL meanwhile): on the event loop it
+would stall every other request for that long, and a flood of wrong secrets would stall the
+whole server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -43,3 +49,13 @@ def verify_password(password: str, stored: str | None) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(digest, _unb64(expected))
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` in a worker thread, for async code."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password: str, stored: str | None) -> bool:
+    """`verify_password` in a worker thread, for async code."""
+    return await asyncio.to_thread(verify_password, password, stored)

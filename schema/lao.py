@@ -92,7 +92,8 @@ class ChangeLogEntry:
             changes=json.loads(row.changes_json),
             reason=row.reason,
             actor_role=row.actor_role.name if row.actor_role else None,
-            actor_name=row.actor_display_name,
+            actor_name=row.actor_display_name
+            or (f"{row.actor_subject} ({row.actor_issuer})" if row.actor_subject else None),
             hash=row.hash,
         )
 

@@ -328,7 +328,12 @@ def actor_of(identity: Identity, role_hint: tuple[RoleEnum, ...] = ()) -> audit.
     roles = identity.roles()
     role = next((r for r in role_hint if r in roles), roles[0] if roles else None)
     return audit.Actor(
-        user_id=identity.user_id, client_id=identity.client_pk, role=role, name=identity.subject
+        user_id=identity.user_id,
+        client_id=identity.client_pk,
+        role=role,
+        name=identity.subject,
+        subject=identity.external_subject,
+        issuer=identity.issuer,
     )
 
 

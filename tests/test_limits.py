@@ -523,7 +523,9 @@ async def test_the_hub_refuses_a_thirty_level_query_over_http(migrated_database_
 async def test_the_hub_in_production_masks_a_database_failure_with_the_request_id(
     migrated_database_url, caplog
 ):
-    settings = Settings(database_url=migrated_database_url, environment="production")
+    settings = Settings(
+        database_url=migrated_database_url, environment="production", key_encryption_secret="k"
+    )
     async with serve(settings) as client:
         engine = create_engine(migrated_database_url)  # break the database under the app
         async with engine.begin() as conn:

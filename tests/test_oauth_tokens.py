@@ -210,7 +210,7 @@ async def test_production_starts_with_its_own_key_and_refuses_dev_keys(migrated_
     dev = oauth_settings(migrated_database_url)
     async with serve(dev) as hub:
         await _signer(hub)  # a development key now exists
-    production = dataclasses.replace(dev, environment="production")
+    production = dataclasses.replace(dev, environment="production", key_encryption_secret="k")
     with pytest.raises(ProductionRefused, match="generated outside production"):
         async with serve(production):
             pass

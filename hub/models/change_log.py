@@ -24,6 +24,10 @@ class ChangeLogEntry(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     actor_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))
+    # Who, when the caller has no row here: a person or system of an external identity
+    # provider, named by its subject and the provider's issuer.
+    actor_subject: Mapped[str | None] = mapped_column(String(255))
+    actor_issuer: Mapped[str | None] = mapped_column(String(255))
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(50))
     lao_id: Mapped[int | None] = mapped_column(ForeignKey("laos.id"), index=True)

@@ -64,6 +64,8 @@ class AuthorizationCode(Base):
     auth_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The refresh-token family (sign-in) its exchange starts: a second exchange revokes it.
+    family_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class RefreshToken(Base):

@@ -7,6 +7,8 @@ Every worker reads the same table; this module only caches it for a few seconds 
 at once when a token names a key it has not seen (a key another worker just added).
 
 Private keys are stored as JWK JSON, encrypted with Fernet when HUB_KEY_ENCRYPTION_SECRET is set.
+Production never stores one in clear: without the secret it makes no key at all (and refuses
+to start, hub/oauth/production.py); `hub keys encrypt` encrypts keys an older hub stored in clear.
 """
 
 from __future__ import annotations
@@ -36,7 +38,12 @@ Key = ECKey | RSAKey
 
 
 class KeyError_(RuntimeError):
-    """A stored key cannot be used (e.g. encrypted with another secret)."""
+    """A stored key cannot be used (e.g. encrypted with another secret), or cannot be made."""
+
+
+NO_SECRET_IN_PRODUCTION = (
+    "production keeps the signing keys' private parts encrypted: set HUB_KEY_ENCRYPTION_SECRET"
+)
 
 
 def utcnow() -> dt.datetime:
@@ -73,6 +80,10 @@ def seal(private: dict[str, Any], settings: Settings) -> str:
     return text
 
 
+def is_sealed(stored: str) -> bool:
+    return stored.startswith(ENCRYPTED_PREFIX)
+
+
 def unseal(stored: str, settings: Settings) -> dict[str, Any]:
     if stored.startswith(ENCRYPTED_PREFIX):
         if not settings.key_encryption_secret:
@@ -98,6 +109,8 @@ async def add_key(conn: AsyncConnection, settings: Settings, *, retire_others: b
     With `retire_others`, the keys before it stop being accepted one access-token lifetime
     (plus leeway) from now: long enough for every token they signed to expire.
     """
+    if settings.production and not settings.key_encryption_secret:
+        raise KeyError_(NO_SECRET_IN_PRODUCTION)
     key = generate_key(settings.signing_alg)
     now = utcnow()
     if retire_others:

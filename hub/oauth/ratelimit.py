@@ -1,7 +1,15 @@
 """Rate limits and login throttling, kept in the database so every worker shares them.
 
 * The token endpoint allows `HUB_TOKEN_RATE_LIMIT` requests per client per
-  `HUB_TOKEN_RATE_WINDOW` seconds (a fixed-window counter in `rate_limit_counters`).
+  `HUB_TOKEN_RATE_WINDOW` seconds (a fixed-window counter in `rate_limit_counters`). Only
+  requests that prove who they are count against a client: one holding its secret, or, for a
+  public client (no secret), one from the same source address. Anyone can *claim* a client
+  id, so counting claims would let anyone lock a ministry out of its tokens.
+* Failed client authentications (a wrong secret, no secret, an unknown or disabled client) at
+  any OAuth endpoint count separately, per source address and claimed client, with the same
+  limit and window; past it, that address's further attempts are refused before their secret
+  is hashed, which bounds both brute force and the CPU it costs. The holder of the right
+  secret at another address is never affected.
 * Each failed login of an account adds `HUB_LOGIN_DELAY_STEP` seconds of delay (capped at
   `HUB_LOGIN_DELAY_MAX`); after `HUB_LOGIN_MAX_FAILURES` failures in a row the account is
   locked for `HUB_LOGIN_LOCKOUT_SECONDS` (`users.failed_logins`, `users.locked_until`).
@@ -22,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.models import RateLimitCounter, User
 from hub.oauth.keys import aware, utcnow
-from hub.passwords import hash_password, verify_password
+from hub.passwords import hash_password, verify_password_async
 from hub.settings import Settings
 
 # Verified against when the username is unknown, so both cases cost the same time.
@@ -58,6 +66,22 @@ async def hit(engine: AsyncEngine, key: str, limit: int, window: int) -> Limited
     return Limited(count <= limit, retry_after)
 
 
+async def exceeded(engine: AsyncEngine, key: str, limit: int, window: int) -> Limited:
+    """Whether `key` is already over `limit` in the current window, counting nothing."""
+    now = time.time()
+    current = int(now // window)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(RateLimitCounter.window, RateLimitCounter.count).where(
+                    RateLimitCounter.key == key
+                )
+            )
+        ).one_or_none()
+    count = int(row[1]) if row is not None and row[0] == current else 0
+    return Limited(count <= limit, max(1, math.ceil((current + 1) * window - now)))
+
+
 LoginStatus = Literal["ok", "wrong", "locked", "disabled"]
 
 
@@ -85,7 +109,7 @@ async def attempt_login(
     if row is not None and locked_until is not None and locked_until > now:
         return LoginResult("locked", row.id, _minutes(locked_until - now))
     stored = row.password_hash if row is not None else _DUMMY_HASH
-    ok = await asyncio.to_thread(verify_password, password, stored)
+    ok = await verify_password_async(password, stored)
     if row is not None and ok:
         if row.disabled:
             return LoginResult("disabled", row.id)

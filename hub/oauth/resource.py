@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 import httpx
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,8 +28,8 @@ from starlette.requests import Request
 
 from hub.enums import Role
 from hub.identity import ALL_SCOPES, PUBLIC, Identity, RoleGrant
-from hub.models import District, Lao, Province, RevokedAccessToken
-from hub.oauth import tokens
+from hub.models import District, Lao, Province
+from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore
 from hub.oauth.tokens import TokenRejected
 from hub.settings import SIGNING_ALGORITHMS, Settings
@@ -37,6 +38,8 @@ LAO_ROLES = (Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN)
 AGENCY = "AGENCY"  # an external role value meaning "a machine client" (scopes, no role)
 JWKS_MAX_AGE = 3600.0  # seconds an external JWKS is used before it is fetched again
 JWKS_REFETCH_AT_MOST_EVERY = 5.0  # seconds between fetches forced by an unknown kid
+# What a provider's unreachable or malformed JWKS raises (the old keys, if any, stay in use).
+JWKS_FAILURES = (httpx.HTTPError, JoseError, ValueError, TypeError, KeyError, RecursionError)
 
 
 def unauthorized(error: str, description: str) -> HTTPException:
@@ -51,10 +54,24 @@ def unauthorized(error: str, description: str) -> HTTPException:
     )
 
 
+def _strings(value: Any) -> list[str]:
+    """A claim holding one value or a list of them, as strings (anything else: none)."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def _scopes(claims: dict[str, Any], name: str = "scope") -> frozenset[str]:
-    raw = claims.get(name) or ""
-    values = raw.split() if isinstance(raw, str) else [str(v) for v in raw]
-    return frozenset(values) & frozenset(ALL_SCOPES)
+    return frozenset(_strings(claims.get(name))) & frozenset(ALL_SCOPES)
+
+
+def _name(value: Any) -> str | None:
+    """A subject or client id claim as text (None when missing or not a name)."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        return None
+    return str(value)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -107,7 +124,7 @@ class ExternalKeys:
                 ):
                     try:
                         await self._fetch()
-                    except (httpx.HTTPError, ValueError) as exc:
+                    except JWKS_FAILURES as exc:
                         if not self._keys:
                             raise TokenRejected(
                                 f"the identity provider's keys cannot be fetched ({type(exc).__name__})"
@@ -149,16 +166,11 @@ class ResourceServer:
             leeway=s.token_leeway,
             typ=tokens.ACCESS_TOKEN_TYPE,
         )
-        jti = claims.get("jti")
-        if not isinstance(jti, str):
+        if not isinstance(claims.get("jti"), str):
             raise TokenRejected("the token has no jti")
         async with engine.connect() as conn:
-            revoked = (
-                await conn.execute(
-                    select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti)
-                )
-            ).first()
-        if revoked is not None:
+            revoked = (await conn.execute(revocation.revoked(claims))).scalar()
+        if revoked:
             raise TokenRejected("the token has been revoked")
         kind = claims.get("kind")
         if kind == "client":
@@ -212,21 +224,33 @@ class ResourceServer:
 
     async def map_external(self, engine: AsyncEngine, claims: dict[str, Any]) -> Identity:
         cmap = self.settings.external_claims_map
-        subject = _claim(claims, str(cmap.get("subject", "sub")))
+        subject = _name(_claim(claims, str(cmap.get("subject", "sub"))))
         raw_roles = _claim(claims, str(cmap.get("role", "role")))
-        values = [raw_roles] if isinstance(raw_roles, str) else list(raw_roles or [])
+        values = (
+            [raw_roles]
+            if isinstance(raw_roles, str)
+            else [v for v in raw_roles if isinstance(v, str)]
+            if isinstance(raw_roles, list)
+            else []
+        )
         role_values = cmap.get("role_values")
         mapping: dict[str, str] = role_values if isinstance(role_values, dict) else {}
         mapped = [mapping.get(str(v), str(v)) for v in values]
         if mapped and all(m == AGENCY for m in mapped):
+            client_id = _name(_claim(claims, "client_id")) or subject
+            if client_id is None:
+                raise TokenRejected("the token names no client")
             return Identity(
                 kind="client",
-                subject=str(_claim(claims, "client_id") or subject),
+                subject=client_id,
                 scopes=_scopes(claims, str(cmap.get("scope", "scope"))),
+                issuer=self.settings.external_issuer,
             )
         roles = [Role[m] for m in mapped if m in Role.__members__]
         if not roles:
             raise TokenRejected("the token carries no role of this hub")
+        if subject is None:
+            raise TokenRejected("the token names no subject")
         codes = {
             name: _claim(claims, str(cmap.get(f"{name}_code", f"{name}_code")))
             for name in ("lao", "district", "province")
@@ -245,7 +269,12 @@ class ResourceServer:
             if any(v is None for v in bound.values()):
                 raise TokenRejected(f"the token's {role.name} is not bound to a known place")
             grants.append(RoleGrant(role, **bound))
-        return Identity(kind="user", subject=str(subject), grants=tuple(grants))
+        return Identity(
+            kind="user",
+            subject=subject,
+            grants=tuple(grants),
+            issuer=self.settings.external_issuer,
+        )
 
     async def _resolve(self, engine: AsyncEngine, codes: dict[str, Any]) -> dict[str, int | None]:
         tables = {"lao": Lao, "district": District, "province": Province}

@@ -13,15 +13,12 @@ POST /oauth/logout                          ends a person's sign-in (revokes its
 
 from __future__ import annotations
 
-import base64
 import html
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from authlib.oauth2.rfc6749 import OAuth2Error
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -117,44 +114,70 @@ async def jwks(request: Request) -> Response:
 # --- token, revocation, introspection ------------------------------------------------------
 
 
-def _client_id_of(request: Request, form: FormData) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("basic "):
-        try:
-            decoded = base64.b64decode(auth[6:].strip()).decode()
-        except ValueError:
-            return None
-        return unquote(decoded.partition(":")[0]) or None
-    value = form.get("client_id")
-    return value if isinstance(value, str) and value else None
+def _slow_down(retry_after: int) -> Response:
+    return JSONResponse(
+        {"error": "slow_down", "error_description": "too many token requests; retry later"},
+        status_code=429,
+        headers={"Retry-After": str(retry_after), "Cache-Control": "no-store"},
+    )
+
+
+async def authenticate_client(
+    request: Request, oauth_request: server.StarletteOAuth2Request, *, token_endpoint: bool
+) -> tuple[Response | None, server.SecretChecks]:
+    """Check the client's credentials before authlib runs, and apply the rate limits
+    (hub/oauth/ratelimit.py): a refusal, or None and the checked secrets for authlib.
+
+    Failures count per source address and claimed client, and past the limit are refused
+    before their secret is hashed; at the token endpoint, requests that prove who they are
+    count against the client's own budget. A failure never touches that budget.
+    """
+    s = _state(request).settings
+    engine = request.app.state.engine
+    claimed = server.claimed_client(request.headers, oauth_request.form)
+    if claimed.malformed:
+        return JSONResponse(
+            {"error": "invalid_client", "error_description": "malformed Basic credentials"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Basic realm="info-hub"', "Cache-Control": "no-store"},
+        ), {}
+    address = request.client.host if request.client else "unknown"
+    failures = f"token-failures:{address}:{claimed.client_id or ''}"[:200]
+    if claimed.secrets:
+        blocked = await ratelimit.exceeded(
+            engine, failures, s.token_rate_limit, s.token_rate_window
+        )
+        if not blocked.allowed:
+            return _slow_down(blocked.retry_after), {}
+    check = await server.check_client(engine, claimed)
+    if check.authenticated:
+        key: str | None = f"token:{claimed.client_id}" if token_endpoint else None
+    elif check.public and not claimed.secrets:
+        # Whoever sends a public client's id speaks for it: its budget is per address.
+        key = f"token:{claimed.client_id}@{address}" if token_endpoint else None
+    elif claimed.client_id is None and not token_endpoint:
+        key = None  # e.g. a logout naming no client: authlib refuses it, nothing to hash
+    else:
+        key = failures if check.known else f"token-failures:{address}:?"
+    if key is not None:
+        limited = await ratelimit.hit(engine, key[:200], s.token_rate_limit, s.token_rate_window)
+        if not limited.allowed:
+            return _slow_down(limited.retry_after), {}
+    return None, check.secret_checks
 
 
 async def token(request: Request) -> Response:
     state = _state(request)
-    s = state.settings
-    form = await server.read_form(request)
-    client_id = _client_id_of(request, form)
-    if client_id:
-        limited = await ratelimit.hit(
-            request.app.state.engine,
-            f"token:{client_id}"[:200],
-            s.token_rate_limit,
-            s.token_rate_window,
-        )
-        if not limited.allowed:
-            return JSONResponse(
-                {"error": "slow_down", "error_description": "too many token requests; retry later"},
-                status_code=429,
-                headers={"Retry-After": str(limited.retry_after), "Cache-Control": "no-store"},
-            )
-    oauth_request = server.StarletteOAuth2Request(
-        request.method, s.issuer + request.url.path, request.headers, request.query_params, form
-    )
+    oauth_request = await server.read_request(request, state.settings)
+    refused, checks = await authenticate_client(request, oauth_request, token_endpoint=True)
+    if refused is not None:
+        return refused
     return await server.run(
         request.app.state.engine,
         state.keystore,
-        s,
+        state.settings,
         lambda srv: srv.create_token_response(oauth_request),
+        checks,
     )
 
 
@@ -169,11 +192,15 @@ async def introspect(request: Request) -> Response:
 async def _endpoint(request: Request, name: str) -> Response:
     state = _state(request)
     oauth_request = await server.read_request(request, state.settings)
+    refused, checks = await authenticate_client(request, oauth_request, token_endpoint=False)
+    if refused is not None:
+        return refused
     return await server.run(
         request.app.state.engine,
         state.keystore,
         state.settings,
         lambda srv: srv.create_endpoint_response(name, oauth_request),
+        checks,
     )
 
 
@@ -181,6 +208,9 @@ async def logout(request: Request) -> Response:
     """Revoke the refresh token's whole sign-in, then go back to the client or say goodbye."""
     state = _state(request)
     oauth_request = await server.read_request(request, state.settings)
+    refused, checks = await authenticate_client(request, oauth_request, token_endpoint=False)
+    if refused is not None:
+        return refused
     back = oauth_request.form.get("post_logout_redirect_uri")
 
     def work(srv: server.HubAuthorizationServer) -> Response:
@@ -195,7 +225,9 @@ async def logout(request: Request) -> Response:
             "<p>คุณได้ออกจากระบบ INFO Hub แล้ว<br>You have signed out of INFO Hub.</p>",
         )
 
-    response = await server.run(request.app.state.engine, state.keystore, state.settings, work)
+    response = await server.run(
+        request.app.state.engine, state.keystore, state.settings, work, checks
+    )
     response.delete_cookie(CSRF_COOKIE, path="/oauth/authorize")
     return response
 

@@ -8,6 +8,12 @@ PostgreSQL alike, without threads. Nothing is kept between requests.
 Grants: client credentials (agencies' systems), authorization code with PKCE (S256 only,
 required for every client) for people, refresh token with rotation and reuse detection.
 Endpoints: revocation (RFC 7009) and introspection (RFC 7662).
+
+Client secrets are checked before authlib runs (`check_client`, the scrypt hash in a worker
+thread: ~50 ms of CPU must never stall the event loop that serves every other request);
+authlib's own check then reads that result. A person's sign-in is a refresh-token family:
+its access tokens carry the family as `sid`, so revoking the family (logout, a reused refresh
+token, a reused authorization code) refuses them too (hub/oauth/revocation.py).
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ import datetime as dt
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -30,6 +36,7 @@ from authlib.oauth2.rfc6749 import (
     grants,
 )
 from authlib.oauth2.rfc6749.requests import OAuth2Payload
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -55,9 +62,9 @@ from hub.models import (
     RoleAssignment,
     User,
 )
-from hub.oauth import tokens
+from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore, LoadedKey, aware, utcnow
-from hub.passwords import verify_password
+from hub.passwords import verify_password, verify_password_async
 from hub.settings import Settings
 
 OPENID_SCOPE = "openid"
@@ -137,6 +144,82 @@ async def read_request(request: Request, settings: Settings) -> StarletteOAuth2R
     return StarletteOAuth2Request(request.method, uri, request.headers, request.query_params, form)
 
 
+# --- who the client says it is, checked off the event loop ------------------------------------
+
+SecretChecks = dict[tuple[str, str], bool]  # (client_id, secret presented) -> it matches
+
+
+@dataclass(frozen=True)
+class ClaimedClient:
+    """The client a request at an OAuth endpoint names, and the secrets it presents, read as
+    authlib reads them (HTTP Basic, then `client_id` / `client_secret` in the form)."""
+
+    client_id: str | None
+    secrets: tuple[tuple[str, str], ...]
+    malformed: bool = False  # an Authorization: Basic header that is not base64 UTF-8
+
+
+def claimed_client(headers: Headers, form: Mapping[str, str]) -> ClaimedClient:
+    try:
+        basic_id, basic_secret = extract_basic_authorization(headers)
+    except ValueError:  # UnicodeDecodeError: authlib would fail on it too
+        return ClaimedClient(None, (), malformed=True)
+    form_id, form_secret = form.get("client_id"), form.get("client_secret")
+    presented: list[tuple[str, str]] = []
+    if basic_id and basic_secret:
+        presented.append((basic_id, basic_secret))
+    if form_id and form_secret:
+        presented.append((form_id, form_secret))
+    return ClaimedClient(basic_id or form_id or None, tuple(presented))
+
+
+@dataclass(frozen=True)
+class ClientCheck:
+    """What the claimed credentials are worth: found before authlib runs."""
+
+    claimed: ClaimedClient
+    known: bool  # the claimed client exists and is enabled
+    public: bool  # ... and has no secret (browser or mobile app: authentication "none")
+    secret_checks: SecretChecks
+
+    @property
+    def authenticated(self) -> bool:
+        """A presented secret matched: the caller holds the client's secret."""
+        return any(self.secret_checks.values())
+
+
+async def check_client(engine: AsyncEngine, claimed: ClaimedClient) -> ClientCheck:
+    """Look the claimed client up and check every presented secret, hashing in a thread."""
+    ids = {claimed.client_id, *(client_id for client_id, _ in claimed.secrets)} - {None}
+    if not ids:
+        return ClientCheck(claimed, False, False, {})
+    async with engine.connect() as conn:
+        rows = {
+            r.client_id: r
+            for r in await conn.execute(
+                select(
+                    ApiClient.client_id,
+                    ApiClient.secret_hash,
+                    ApiClient.disabled,
+                    ClientRegistration.token_endpoint_auth_method,
+                )
+                .outerjoin(ClientRegistration, ClientRegistration.api_client_id == ApiClient.id)
+                .where(ApiClient.client_id.in_(ids))
+            )
+        }
+    checks: SecretChecks = {}
+    for client_id, secret in claimed.secrets:
+        row = rows.get(client_id)
+        usable = row is not None and not row.disabled and row.secret_hash
+        checks[(client_id, secret)] = bool(
+            usable and await verify_password_async(secret, row.secret_hash)  # type: ignore[union-attr]
+        )
+    own = rows.get(claimed.client_id or "")
+    known = own is not None and not own.disabled
+    public = known and own is not None and own.token_endpoint_auth_method == "none"
+    return ClientCheck(claimed, known, public, checks)
+
+
 # --- what authlib's hooks work with ----------------------------------------------------------
 
 
@@ -149,6 +232,7 @@ class HubClient(ClientMixin):
     redirect_uris: tuple[str, ...]
     grant_types: frozenset[str]
     auth_method: str
+    secret_checks: SecretChecks = field(default_factory=dict)
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -170,7 +254,10 @@ class HubClient(ClientMixin):
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return verify_password(client_secret, self.secret_hash)
+        checked = self.secret_checks.get((self.client_id, client_secret))
+        if checked is not None:
+            return checked  # checked by `check_client`, off the event loop
+        return verify_password(client_secret, self.secret_hash)  # not reached from the routes
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if endpoint == "introspection":
@@ -260,12 +347,14 @@ class CallContext:
     settings: Settings
     signer: LoadedKey
     keys: list[LoadedKey]
+    secret_checks: SecretChecks = field(default_factory=dict)
 
 
 class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def __init__(self, ctx: CallContext) -> None:
         super().__init__(scopes_supported=list(SCOPES_SUPPORTED))
         self.ctx = ctx
+        self._current_family: str | None = None  # set by the grant being processed
         self.register_token_generator("default", self._generate_token)
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True)])
@@ -313,6 +402,7 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             auth_method=registration.token_endpoint_auth_method
             if registration
             else "client_secret_basic",
+            secret_checks=self.ctx.secret_checks,
         )
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
@@ -324,8 +414,8 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         if isinstance(previous, StoredRefreshToken):
             family, auth_time = previous.row.family_id, aware(previous.row.auth_time)
         else:
-            family = secrets.token_hex(16)
             code = request.authorization_code
+            family = self._family()
             auth_time = aware(code.row.auth_time) if isinstance(code, StoredCode) else now
         self.ctx.session.add(
             RefreshToken(
@@ -362,6 +452,8 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                 "roles": self.user_roles(user.id),
                 "username": user.username,
                 "uid": user.id,
+                "cid": client.id,
+                "sid": self._family(),  # the sign-in: revoking it refuses this token too
             }
             subject = user.username
             auth_time = self._auth_time()
@@ -414,6 +506,13 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def _auth_time(self) -> dt.datetime | None:
         return getattr(self, "_current_auth_time", None)
+
+    def _family(self) -> str:
+        """The refresh-token family (sign-in) of this exchange: the code's or the refresh
+        token's; made here for a code issued before codes named theirs."""
+        if self._current_family is None:
+            self._current_family = secrets.token_hex(16)
+        return self._current_family
 
     def user_roles(self, user_id: int) -> list[dict[str, Any]]:
         rows = self.ctx.session.execute(
@@ -483,7 +582,7 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             )
         except tokens.TokenRejected:
             return None
-        revoked = self.ctx.session.get(RevokedAccessToken, claims["jti"]) is not None
+        revoked = bool(self.ctx.session.execute(revocation.revoked(claims)).scalar())
         return AccessTokenClaims(claims, revoked)
 
     def revoke_family(self, family_id: str) -> None:
@@ -557,12 +656,14 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
                 nonce=data.get("nonce") or None,
                 auth_time=now,
                 expires_at=now + dt.timedelta(seconds=CODE_LIFETIME),
+                family_id=secrets.token_hex(16),
             )
         )
         self.hub.ctx.session.flush()
 
     def query_authorization_code(self, code: str, client: HubClient) -> StoredCode | None:
-        """The code, claimed atomically: a second exchange of it finds nothing."""
+        """The code, claimed atomically: a second exchange of it finds nothing, and revokes
+        what the first one was given (RFC 6749 §4.1.2: someone else holds a copy)."""
         session = self.hub.ctx.session
         now = utcnow()
         claimed = session.execute(
@@ -577,12 +678,22 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
+            family = session.execute(
+                select(AuthorizationCode.family_id).where(
+                    AuthorizationCode.code_hash == digest(code),
+                    AuthorizationCode.api_client_id == client.id,
+                    AuthorizationCode.used_at.is_not(None),
+                )
+            ).scalar_one_or_none()
+            if family is not None:
+                self.hub.revoke_family(family)
             return None
         row = session.execute(
             select(AuthorizationCode).where(AuthorizationCode.code_hash == digest(code))
         ).scalar_one()
         self.hub._current_auth_time = aware(row.auth_time)
         self.hub._current_nonce = row.nonce
+        self.hub._current_family = row.family_id
         return StoredCode(row)
 
     def delete_authorization_code(self, authorization_code: StoredCode) -> None:
@@ -630,6 +741,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
             raise InvalidGrantError("refresh token reused; its sign-in has been revoked")
         session.refresh(row)
         self.hub._current_auth_time = aware(row.auth_time)
+        self.hub._current_family = row.family_id
         return StoredRefreshToken(row, client)
 
     def authenticate_user(self, refresh_token: StoredRefreshToken) -> HubUser | None:
@@ -703,13 +815,19 @@ async def run(
     keystore: KeyStore,
     settings: Settings,
     work: Callable[[HubAuthorizationServer], T],
+    secret_checks: SecretChecks | None = None,
 ) -> T:
     """Run `work` with a fresh server inside one database transaction (committed afterwards,
-    also when `work` answers with an OAuth error: a reuse detection's revocation must stay)."""
+    also when `work` answers with an OAuth error: a reuse detection's revocation must stay).
+    `secret_checks` are the client secrets `check_client` checked for this request."""
     signer = await keystore.signer(engine)
     now = utcnow()
     keys = [k for k in await keystore.keys(engine) if k.live(now)]
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         return await session.run_sync(
-            lambda sync: work(HubAuthorizationServer(CallContext(sync, settings, signer, keys)))
+            lambda sync: work(
+                HubAuthorizationServer(
+                    CallContext(sync, settings, signer, keys, dict(secret_checks or {}))
+                )
+            )
         )

@@ -9,6 +9,11 @@ district or province it is bound to, by code and by id, e.g.
 Verification accepts only the algorithms it is given (never `none`, never an HMAC algorithm
 with a public key: the key's type must match the algorithm), and checks issuer, audience,
 expiry, not-before and issued-at with a small leeway.
+
+A token is hostile input until verified: `peek` refuses segments longer than
+`MAX_SEGMENT_BYTES` or nested deeper than `MAX_JSON_DEPTH` before any JSON parser sees them
+(a deeply nested header would otherwise exhaust the parser's recursion), and every failure to
+read a token, whatever the library raises, becomes `TokenRejected` (401 invalid_token).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from hub.input_rules import json_too_deep
 
 ACCESS_TOKEN_TYPE = "at+jwt"
 KEY_TYPES = {"ES256": ECKey, "RS256": RSAKey}
+MAX_JSON_DEPTH = 16  # real headers and claims nest 3-4 levels (realm_access.roles)
+MAX_SEGMENT_BYTES = 32 * 1024  # a large identity provider token is a few KB
 
 
 class TokenRejected(Exception):
@@ -69,18 +76,21 @@ def encode_access_token(
     return jwt.encode(header, claims, key, algorithms=[alg]), claims
 
 
-# A JWT's header and claims nest a few levels (roles: a list of objects); anything deeper is
-# not a token, and Python's recursive JSON parser must never see ~1,000 levels (a 500).
-MAX_SEGMENT_DEPTH = 16
-
-
 def _segment(data: str) -> dict[str, Any]:
-    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-    if json_too_deep(raw, MAX_SEGMENT_DEPTH):
-        raise ValueError("nested too deeply")
-    value = json.loads(raw)
+    if len(data) > MAX_SEGMENT_BYTES:
+        raise TokenRejected("the token is too large")
+    try:
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    except (ValueError, TypeError):
+        raise TokenRejected("the token is not a signed JWT") from None
+    if json_too_deep(raw, MAX_JSON_DEPTH):
+        raise TokenRejected("the token's JSON is nested too deeply")
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise TokenRejected("the token is not a signed JWT") from None
     if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
+        raise TokenRejected("the token is not a signed JWT")
     return value
 
 
@@ -89,10 +99,7 @@ def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     parts = token.split(".")
     if len(parts) != 3:
         raise TokenRejected("the token is not a signed JWT")
-    try:
-        return _segment(parts[0]), _segment(parts[1])
-    except ValueError:
-        raise TokenRejected("the token is not a signed JWT") from None
+    return _segment(parts[0]), _segment(parts[1])
 
 
 def check_header(header: dict[str, Any], algorithms: tuple[str, ...] | list[str]) -> str:
@@ -127,7 +134,7 @@ def verify(
         raise TokenRejected(f"the token type must be {typ}")
     try:
         decoded = jwt.decode(token, key, algorithms=[alg])
-    except JoseError:
+    except (JoseError, ValueError, TypeError, RecursionError):
         raise TokenRejected("the token signature is invalid") from None
     claims = dict(decoded.claims)
     check_claims(claims, issuer=issuer, audience=audience, leeway=leeway, now=now)
