@@ -56,7 +56,10 @@ async def test_a_nul_in_a_read_argument_is_bad_user_input_in_production(
     migrated_database_url, planner
 ):
     settings = Settings(
-        database_url=migrated_database_url, environment="production", planner=planner
+        database_url=migrated_database_url,
+        environment="production",
+        planner=planner,
+        key_encryption_secret="k",
     )
     async with serve(settings) as c:
         name = await post(
