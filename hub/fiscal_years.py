@@ -165,6 +165,7 @@ async def open_year(
                         .where(LaoYear.id.in_(chosen[start : start + 5000]))
                         .values(complete_domains=mask)
                     )
+            await completeness.record_history_of(conn, LaoYear.fiscal_year == year_be, stamp)
         await audit.append(
             conn,
             actor,

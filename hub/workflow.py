@@ -185,8 +185,17 @@ async def _bump(conn: AsyncConnection, t: Target, **values: Any) -> int:
     return t.version + 1
 
 
-async def _recompute_mask(conn: AsyncConnection, lao_year_id: int) -> int:
-    return (await completeness.recompute(conn, [lao_year_id]))[lao_year_id]
+async def _recompute(conn: AsyncConnection, lao_year_id: int) -> tuple[int, bool]:
+    """The LAO-year's complete-domain mask and whether anything is recorded, from its rows."""
+    data = (await completeness.load(conn, [lao_year_id]))[lao_year_id]
+    return data.mask, data.anything_recorded
+
+
+async def _completeness_changed(conn: AsyncConnection, t: Target, mask: int, recorded: bool) -> int:
+    """Store the new completeness on the LAO-year (advancing its version) and in its history."""
+    version = await _bump(conn, t, complete_domains=mask)
+    await completeness.record_history(conn, t.lao_year_id, now(), mask, recorded)
+    return version
 
 
 async def _village_ids(
@@ -288,8 +297,8 @@ async def save_section(
             await conn.execute(
                 update(table).where(table.c.lao_year_id == t.lao_year_id).values(**columns, **stamp)
             )
-        mask = await _recompute_mask(conn, t.lao_year_id)
-        version = await _bump(conn, t, complete_domains=mask)
+        mask, recorded = await _recompute(conn, t.lao_year_id)
+        version = await _completeness_changed(conn, t, mask, recorded)
         await audit.append(
             conn,
             actor,
@@ -404,8 +413,8 @@ async def save_record(
                     "รายการถูกแก้ไขพร้อมกัน",
                 )
             new_id, key, new_version = record_id, row["record_key"], row["version"] + 1
-        mask = await _recompute_mask(conn, t.lao_year_id)
-        version = await _bump(conn, t, complete_domains=mask)
+        mask, recorded = await _recompute(conn, t.lao_year_id)
+        version = await _completeness_changed(conn, t, mask, recorded)
         await audit.append(
             conn,
             actor,

@@ -55,7 +55,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 3  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 4  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".
@@ -413,6 +413,21 @@ def _produce(
     }
     emit(tables["lao_years"], year_rows)
     emit(tables["certification_events"], events)
+    # Each LAO-year's completeness since its last save (before any certification): every
+    # demo LAO-year has section rows holding values its LAO entered, so it recorded something.
+    emit(
+        tables["completeness_history"],
+        [
+            {
+                "id": n,
+                "lao_year_id": info.id,
+                "at": info.updated_at,
+                "complete_domains": masks[info.id],
+                "anything_recorded": True,
+            }
+            for n, info in enumerate(infos, start=1)
+        ],
+    )
     del year_rows, events
     for number, rows in sections.items():
         emit(SECTION_TABLES[number], rows)
