@@ -11,10 +11,14 @@ exactly why. The workflow (`hub.workflow`) asks before writing and writes only w
 | CERTIFY_PROVINCE       | an officer of the LAO's province      | LAO_CERTIFIED       | PROVINCE_CERTIFIED  |
 | CANCEL_PROVINCE        | an officer of the LAO's province      | PROVINCE_CERTIFIED  | LAO_CERTIFIED       |
 
-Every action needs the fiscal year open (not closed by DLA). The LAO's own actions (edits and
-LAO-level certification) apply to the current year only: an earlier year is view-only for the
-LAO (seed 002:133). Cancelling the LAO's certification while the province has certified is
-refused: the province cancels first (step 8).
+Every action needs the fiscal year open, i.e. not closed by DLA (DOMAIN.md "Fiscal years,
+deadlines and closing"), and nothing else about the year: the LAO records and certifies in
+every open year, late after the deadline included. Opening year N+1 therefore takes nothing
+away from a round of year N still running; N becomes view-only for the LAO (seed 002:133),
+and read-only for everyone, when DLA closes it, which is DLA's explicit, announced act
+rather than a side effect of opening the next year for every LAO at once. Cancelling the
+LAO's certification while the province has certified is refused: the province cancels first
+(step 8).
 """
 
 from __future__ import annotations
@@ -57,15 +61,14 @@ TRANSITIONS: dict[Action, Transition] = {
 @dataclass(frozen=True)
 class YearStatus:
     year_be: int
-    closed: bool
-    current: bool  # the latest open year: the only one the LAO itself may change
+    closed: bool  # closed by DLA: read-only for every role
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why an action is refused; `kind` selects the GraphQL error type."""
 
-    kind: str  # FORBIDDEN | INVALID_STATE | INCOMPLETE | YEAR_CLOSED | YEAR_VIEW_ONLY | REASON_REQUIRED
+    kind: str  # FORBIDDEN | INVALID_STATE | INCOMPLETE | YEAR_CLOSED | REASON_REQUIRED
     message_en: str
     message_th: str
     current_state: State | None = None
@@ -128,13 +131,6 @@ def decide(
             "YEAR_CLOSED",
             f"Fiscal year {year.year_be} is closed: its data is read-only.",
             f"ปีงบประมาณ {year.year_be} ปิดแล้ว ข้อมูลเป็นแบบอ่านอย่างเดียว",
-            current_state=state,
-        )
-    if not province_level and not year.current:
-        return Refusal(
-            "YEAR_VIEW_ONLY",
-            f"Fiscal year {year.year_be} is an earlier year: the LAO can view it but not change it.",
-            f"ปีงบประมาณ {year.year_be} เป็นปีที่ผ่านมา อปท. ดูข้อมูลได้แต่แก้ไขไม่ได้",
             current_state=state,
         )
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit, completeness
@@ -108,14 +108,7 @@ async def _year_status(conn: AsyncConnection, fiscal_year: int) -> YearStatus:
     ).first()
     if row is None:
         raise not_found(f"Fiscal year {fiscal_year}", f"ปีงบประมาณ {fiscal_year}")
-    latest_open = (
-        await conn.execute(
-            select(func.max(FiscalYear.year_be)).where(FiscalYear.closed_at.is_(None))
-        )
-    ).scalar_one()
-    return YearStatus(
-        fiscal_year, closed=row.closed_at is not None, current=fiscal_year == latest_open
-    )
+    return YearStatus(fiscal_year, closed=row.closed_at is not None)
 
 
 async def target(conn: AsyncConnection, lao_code: str, fiscal_year: int) -> Target:
