@@ -92,6 +92,44 @@ def is_province_officer(identity: Identity, place: LaoPlace) -> bool:
     return place.province_id in identity.province_ids()
 
 
+def _province_level(action: Action) -> bool:
+    transition = TRANSITIONS.get(action)
+    return transition.province_level if transition else False
+
+
+def _forbidden(action: Action) -> Refusal:
+    if _province_level(action):
+        return Refusal(
+            "FORBIDDEN",
+            "Only an officer of the LAO's own provincial office may certify or cancel at province level.",
+            "เฉพาะเจ้าหน้าที่สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับจังหวัดได้",
+        )
+    if action is Action.EDIT:
+        return Refusal(
+            "FORBIDDEN",
+            "Only the LAO's own data recorders and verifiers may edit its data.",
+            "เฉพาะผู้บันทึกข้อมูลและผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลได้",
+        )
+    return Refusal(
+        "FORBIDDEN",
+        "Only the LAO's own data verifier may certify or cancel at LAO level.",
+        "เฉพาะผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับ อปท. ได้",
+    )
+
+
+def refused_outright(action: Action, identity: Identity) -> Refusal | None:
+    """The refusal `decide` would give for every LAO-year, when the caller holds no role that
+    could do `action` anywhere (the public, an agency client, a district officer…); None when
+    it depends on the LAO-year. Asked once before any database work, so a batch from such a
+    caller is refused without opening a transaction per item."""
+    if _province_level(action):
+        allowed = bool(identity.province_ids())
+    else:
+        roles = {Role.LAO_VERIFIER} | ({Role.LAO_RECORDER} if action is Action.EDIT else set())
+        allowed = any(g.role in roles and g.lao_id is not None for g in identity.grants)
+    return None if allowed else _forbidden(action)
+
+
 def decide(
     action: Action,
     identity: Identity,
@@ -103,28 +141,16 @@ def decide(
 ) -> Refusal | None:
     """None when `identity` may do `action` now; otherwise the first reason it may not."""
     transition = TRANSITIONS.get(action)
-    province_level = transition.province_level if transition else False
+    province_level = _province_level(action)
 
     if province_level:
-        if not is_province_officer(identity, place):
-            return Refusal(
-                "FORBIDDEN",
-                "Only an officer of the LAO's own provincial office may certify or cancel at province level.",
-                "เฉพาะเจ้าหน้าที่สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับจังหวัดได้",
-            )
+        allowed = is_province_officer(identity, place)
     elif action is Action.EDIT:
-        if not may_edit(identity, place):
-            return Refusal(
-                "FORBIDDEN",
-                "Only the LAO's own data recorders and verifiers may edit its data.",
-                "เฉพาะผู้บันทึกข้อมูลและผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลได้",
-            )
-    elif not is_lao_verifier(identity, place):
-        return Refusal(
-            "FORBIDDEN",
-            "Only the LAO's own data verifier may certify or cancel at LAO level.",
-            "เฉพาะผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับ อปท. ได้",
-        )
+        allowed = may_edit(identity, place)
+    else:
+        allowed = is_lao_verifier(identity, place)
+    if not allowed:
+        return _forbidden(action)
 
     if year.closed:
         return Refusal(

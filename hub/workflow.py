@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit, completeness
 from hub.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
-from hub.certification import TRANSITIONS, Action, Refusal, YearStatus, decide
+from hub.certification import TRANSITIONS, Action, Refusal, YearStatus, decide, refused_outright
 from hub.enums import CertificationState
 from hub.identity import Identity
 from hub.models import (
@@ -145,6 +145,12 @@ async def target(conn: AsyncConnection, lao_code: str, fiscal_year: int) -> Targ
     )
 
 
+def _refuse_outright(action: Action, identity: Identity) -> None:
+    """Refuse before any transaction when the caller could not do `action` to any LAO-year."""
+    if refusal := refused_outright(action, identity):
+        raise Problem.from_refusal(refusal)
+
+
 def _check_version(t: Target, expected: int | None) -> None:
     if expected is not None and expected != t.version:
         raise Problem(
@@ -266,6 +272,7 @@ async def save_section(
     """Save some fields of one domain section (fields not given keep their values)."""
     d = domain(domain_number)
     fields = _section_fields(d)
+    _refuse_outright(Action.EDIT, identity)
     cleaned, errors = validate(fields, values, prefix=camel(d.key))
     async with writer.begin() as conn:
         t = await target(conn, lao_code, fiscal_year)
@@ -331,6 +338,7 @@ async def save_record(
     retire_reason: str | None = None,
 ) -> RecordSaved:
     """Add a record (record_id None), update one, or retire one (retire_reason given)."""
+    _refuse_outright(Action.EDIT, identity)
     spec = RECORD_TABLE_BY_NAME[table_name]
     prefix = camel(spec.type_name[0].lower() + spec.type_name[1:])
     cleaned, errors = validate(spec.fields, values, prefix=prefix)
@@ -445,6 +453,7 @@ async def transition(
     expected_version: int | None = None,
 ) -> Transitioned:
     """Certify or cancel, per the state table. Concurrent calls: exactly one transition wins."""
+    _refuse_outright(action, identity)
     spec = TRANSITIONS[action]
     async with writer.begin() as conn:
         t = await target(conn, lao_code, fiscal_year)

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from hub.certification import TRANSITIONS, Action, YearStatus, decide
+from hub.certification import TRANSITIONS, Action, YearStatus, decide, refused_outright
 from hub.completeness import ALL_DOMAINS_MASK
 from hub.enums import CertificationState as S
 from hub.enums import LaoType, Role
@@ -104,3 +104,19 @@ def test_an_earlier_year_still_open_stays_the_lao_s_until_dla_closes_it():
     refusal = decide(Action.EDIT, verifier, LAO, S.DRAFT, CLOSED)
     assert refusal.kind == "YEAR_CLOSED"
     assert "closed" in refusal.message_en and "ปิดแล้ว" in refusal.message_th
+
+
+OTHER_LAO = LaoPlace(lao_id=8, type=LaoType.SAO, district_id=71, province_id=701)
+
+
+@pytest.mark.parametrize(("action", "caller"), list(itertools.product(Action, CALLERS)))
+def test_an_outright_refusal_is_what_decide_says_for_every_lao_year(action, caller):
+    identity = CALLERS[caller]
+    outright = refused_outright(action, identity)
+    cases = list(itertools.product((LAO, OTHER_LAO), S, (OPEN, EARLIER_OPEN, CLOSED)))
+    verdicts = [decide(action, identity, p, s, y, reason="why") for p, s, y in cases]
+    if outright is not None:
+        assert outright.kind == "FORBIDDEN"
+        assert all(v == outright for v in verdicts)
+    else:  # some LAO-year lets the caller past the role check
+        assert any(v is None or v.kind != "FORBIDDEN" for v in verdicts)
