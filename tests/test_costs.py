@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import get_introspection_query, parse, validate
+from graphql import get_introspection_query, get_named_type, parse, validate
 from sqlalchemy import event
 
 from hub.enums import Role
@@ -151,3 +151,20 @@ async def test_an_anonymous_batch_is_refused_once_without_a_transaction(demo_dat
     assert {r["__typename"] for r in results} == {"Forbidden"}
     assert all("provincial office" in r["message"] for r in results)
     assert statements == []
+
+
+def test_every_declared_cost_names_a_field_and_every_roll_up_declares_one():
+    for key in costs.FIELD_COSTS:
+        type_name, field_name = key.split(".")
+        if field_name.startswith("__"):
+            assert type_name == "Query"  # introspection lives on the query root
+            continue
+        assert field_name in SCHEMA.get_type(type_name).fields, key  # type: ignore[union-attr]
+    for type_name, type_ in SCHEMA.type_map.items():
+        for field_name, field in getattr(type_, "fields", {}).items():
+            if get_named_type(field.type).name == "AreaYearStats":
+                declared = costs.field_cost(type_name, field_name)
+                assert declared is not None and declared.shared, f"{type_name}.{field_name}"
+    assert all(
+        costs.field_cost("Mutation", name) is not None for name in SCHEMA.mutation_type.fields
+    )
