@@ -18,9 +18,17 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub import audit, completeness, lpa
+from hub.database import analyze
 from hub.enums import CertificationState
 from hub.identity import Identity
-from hub.models import RECORD_TABLES, SECTION_TABLES, FiscalYear, Lao, LaoYear
+from hub.models import (
+    RECORD_TABLES,
+    SECTION_TABLES,
+    CompletenessChange,
+    FiscalYear,
+    Lao,
+    LaoYear,
+)
 from hub.workflow import Problem, now
 
 BE_OFFSET = 543
@@ -203,6 +211,11 @@ async def open_year(
                         .values(complete_domains=mask)
                     )
             await completeness.record_history_of(conn, LaoYear.fiscal_year == year_be, stamp)
+        filled = [LaoYear.__table__]
+        if copied_from is not None:
+            tables = [*SECTION_TABLES.values(), *RECORD_TABLES.values()]
+            filled += [*tables, CompletenessChange.__table__]
+        await analyze(conn, filled)
         await audit.append(
             conn,
             actor,

@@ -30,6 +30,7 @@ from sqlalchemy import Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit
+from hub.database import analyze
 from hub.enums import LaoType
 from hub.models import (
     RECORD_TABLES,
@@ -178,6 +179,7 @@ async def load_demo(
                 report.counts = await _generate(conn, config)
             if conn.dialect.name == "postgresql":
                 await _reset_sequences(conn, report.counts)
+            await analyze(conn, [*report.counts, *GEOGRAPHY])
         report.credentials = await demo_accounts.demo_credentials(conn, config.seed)
     report.seconds = time.perf_counter() - started
     return report
