@@ -93,6 +93,11 @@ def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(line: str) -> None:
+    """Progress of a long command: to stderr, so stdout keeps only its result."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     if settings.production:
         return _fail(
@@ -106,7 +111,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     async def run():  # type: ignore[no-untyped-def]
         engine = create_engine(settings.database_url)
         try:
-            return await load_demo(engine, config, replace=args.replace)
+            return await load_demo(engine, config, replace=args.replace, progress=_progress)
         finally:
             await engine.dispose()
 
