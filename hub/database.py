@@ -50,6 +50,9 @@ def create_engine(database_url: str, *, writer: bool = False, **kwargs: Any) -> 
     for mutations; on PostgreSQL row locks do that job and the flag changes nothing.
     """
     url = make_url(database_url)
+    # Bound parameters are callers' input (names, phone numbers): never in an error message,
+    # so never in a log or a development error response either.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         ensure_sqlite_directory(database_url)
         engine = create_async_engine(url, **kwargs)

@@ -36,6 +36,7 @@ from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
+from schema.telemetry import HubSchema, ObserveOperation
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
 WATER = RECORD_TABLES["water_supply_systems"]
@@ -365,12 +366,13 @@ class Query:
 def build_schema(*, mask_errors: bool = False) -> strawberry.Schema:
     """The hub's schema, with query limits; with `mask_errors`, unexpected errors reach callers
     as "Internal server error" and a request id, never internals."""
-    return strawberry.Schema(
+    return HubSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             *limit_extensions(QueryLimits()),
             partial(MaskInternalErrors, mask=mask_errors),
+            ObserveOperation,
         ],
     )
 
