@@ -67,6 +67,7 @@ def _metrics_directory(settings: Settings) -> None:
     if directory is None:
         directory = tempfile.mkdtemp(prefix="hub-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    Path(directory).mkdir(parents=True, exist_ok=True)
     for stale in Path(directory).glob("*.db"):  # a previous run's values
         stale.unlink()
 

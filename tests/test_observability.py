@@ -243,3 +243,53 @@ async def test_a_database_failure_logs_its_traceback_without_the_bound_parameter
     written = "\n".join(logs.formatter(settings).format(r) for r in caplog.records)
     assert "Traceback" in written and "provinces" in written
     assert SECRET not in written
+
+
+def test_several_workers_report_their_requests_together(tmp_path: Path):
+    from tests.conftest import scratch_database
+
+    with scratch_database("postgresql", tmp_path) as url:
+        migrate.upgrade(url)
+        port = _free_port()
+        directory = tmp_path / "metrics"
+        directory.mkdir()
+        (directory / "counter_999.db").write_bytes(b"stale")  # a previous run's: removed
+        env = {
+            **os.environ,
+            "HUB_DATABASE_URL": url,
+            "HUB_PORT": str(port),
+            "HUB_WORKERS": "2",
+            "PROMETHEUS_MULTIPROC_DIR": str(directory),
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.2)
+            for _ in range(40):  # new connections: the kernel spreads them over both workers
+                with httpx.Client(base_url=base) as c:
+                    c.get("/healthz")
+            with httpx.Client(base_url=base) as c:
+                found = samples(c.get("/metrics").text)
+            files = {p.name for p in directory.glob("*.db")}
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=30)
+    labels = {"endpoint": "/healthz", "operation": "none", "status": "200"}
+    # Every worker's requests, summed: the successful start-up probe and the 40 after it.
+    assert value(found, "hub_requests_total", **labels) == 41
+    assert any(name.startswith("counter_") for name in files)  # kept in the shared directory
+    assert "counter_999.db" not in files
