@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -27,7 +28,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from hub import migrate
+from hub import metrics, migrate, observability
 from hub.database import create_engine
 from hub.edge import RequestLimits, cors_options
 from hub.graphql_http import GraphQLResponseMediaType
@@ -36,8 +37,10 @@ from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
+from hub.observability import AccessLogMiddleware
 from hub.settings import Settings
 from schema.context import HubContext
+from schema.errors import error_code
 from schema.planner import Planner
 from schema.root import build_schema
 from schema.text_guard import TextLimits
@@ -75,10 +78,16 @@ class HubGraphQL(GraphQL[HubContext, None]):
         if self.planner is not None and request_adapter.method == "POST":
             result = await self.planner.execute(request_data, context)
             if result is not None:
+                planned = self.planner.operation(request_data)
+                name = planned[1].name if planned else None
+                observability.note_operation("query", name.value if name else None)
+                _note_errors(result)
                 return result
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        _note_errors(result)
+        return result
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Decide who the caller is first: a rejected token is a 401, not a GraphQL error."""
@@ -113,6 +122,12 @@ class HubGraphQL(GraphQL[HubContext, None]):
 IdentityResolver = Callable[[Request], Awaitable[Identity]]
 
 
+def _note_errors(result: Any) -> None:
+    """The codes of the GraphQL errors answered, for the access log and the metrics."""
+    errors = getattr(result, "errors", None) or ()
+    observability.note_errors(str(error_code(e) or "UNKNOWN") for e in errors)
+
+
 async def public_only(request: Request) -> Identity:
     """Every caller is the public (a resolver for tests and tools)."""
     return PUBLIC
@@ -144,6 +159,8 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
             await app.state.engine.dispose()
             if app.state.writer is not app.state.engine:
                 await app.state.writer.dispose()
+            if settings.metrics_multiproc_dir is not None:
+                metrics.worker_exited(os.getpid())
 
     async def healthz(request: Request) -> Response:
         """The process is alive; says nothing about the database."""
@@ -178,11 +195,18 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
+    async def metrics_endpoint(request: Request) -> Response:
+        """Prometheus metrics (hub/metrics.py), in the text exposition format."""
+        metrics.observe_pools(_engines(request.app))
+        body, content_type = metrics.exposition(settings.metrics_multiproc_dir is not None)
+        return Response(body, media_type=content_type)
+
     app = Starlette(
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
             *oauth_routes(),
         ],
         lifespan=lifespan,
@@ -208,12 +232,25 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
     )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+    # The access log sees every answer, the request id already set (keep it next to it).
+    app.add_middleware(
+        AccessLogMiddleware, engines=lambda: _engines(app), metrics_enabled=settings.metrics
+    )
     app.add_middleware(RequestIdMiddleware)
     if settings.count_statements:
         app.add_middleware(StatementCountMiddleware)
     app.state.settings = settings
     app.state.oauth = oauth_state(settings)
     return app
+
+
+def _engines(app: Starlette) -> dict[str, Any]:
+    """The app's database engines by name, once the lifespan has made them."""
+    engine = getattr(app.state, "engine", None)
+    writer = getattr(app.state, "writer", None)
+    if engine is None:
+        return {}
+    return {"reader": engine} | ({"writer": writer} if writer not in (None, engine) else {})
 
 
 class RequestIdMiddleware:

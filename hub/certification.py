@@ -11,10 +11,14 @@ exactly why. The workflow (`hub.workflow`) asks before writing and writes only w
 | CERTIFY_PROVINCE       | an officer of the LAO's province      | LAO_CERTIFIED       | PROVINCE_CERTIFIED  |
 | CANCEL_PROVINCE        | an officer of the LAO's province      | PROVINCE_CERTIFIED  | LAO_CERTIFIED       |
 
-Every action needs the fiscal year open (not closed by DLA). The LAO's own actions (edits and
-LAO-level certification) apply to the current year only: an earlier year is view-only for the
-LAO (seed 002:133). Cancelling the LAO's certification while the province has certified is
-refused: the province cancels first (step 8).
+Every action needs the fiscal year open, i.e. not closed by DLA (DOMAIN.md "Fiscal years,
+deadlines and closing"), and nothing else about the year: the LAO records and certifies in
+every open year, late after the deadline included. Opening year N+1 therefore takes nothing
+away from a round of year N still running; N becomes view-only for the LAO (seed 002:133),
+and read-only for everyone, when DLA closes it, which is DLA's explicit, announced act
+rather than a side effect of opening the next year for every LAO at once. Cancelling the
+LAO's certification while the province has certified is refused: the province cancels first
+(step 8).
 """
 
 from __future__ import annotations
@@ -57,15 +61,14 @@ TRANSITIONS: dict[Action, Transition] = {
 @dataclass(frozen=True)
 class YearStatus:
     year_be: int
-    closed: bool
-    current: bool  # the latest open year: the only one the LAO itself may change
+    closed: bool  # closed by DLA: read-only for every role
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why an action is refused; `kind` selects the GraphQL error type."""
 
-    kind: str  # FORBIDDEN | INVALID_STATE | INCOMPLETE | YEAR_CLOSED | YEAR_VIEW_ONLY | REASON_REQUIRED
+    kind: str  # FORBIDDEN | INVALID_STATE | INCOMPLETE | YEAR_CLOSED | REASON_REQUIRED
     message_en: str
     message_th: str
     current_state: State | None = None
@@ -89,6 +92,44 @@ def is_province_officer(identity: Identity, place: LaoPlace) -> bool:
     return place.province_id in identity.province_ids()
 
 
+def _province_level(action: Action) -> bool:
+    transition = TRANSITIONS.get(action)
+    return transition.province_level if transition else False
+
+
+def _forbidden(action: Action) -> Refusal:
+    if _province_level(action):
+        return Refusal(
+            "FORBIDDEN",
+            "Only an officer of the LAO's own provincial office may certify or cancel at province level.",
+            "เฉพาะเจ้าหน้าที่สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับจังหวัดได้",
+        )
+    if action is Action.EDIT:
+        return Refusal(
+            "FORBIDDEN",
+            "Only the LAO's own data recorders and verifiers may edit its data.",
+            "เฉพาะผู้บันทึกข้อมูลและผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลได้",
+        )
+    return Refusal(
+        "FORBIDDEN",
+        "Only the LAO's own data verifier may certify or cancel at LAO level.",
+        "เฉพาะผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับ อปท. ได้",
+    )
+
+
+def refused_outright(action: Action, identity: Identity) -> Refusal | None:
+    """The refusal `decide` would give for every LAO-year, when the caller holds no role that
+    could do `action` anywhere (the public, an agency client, a district officer…); None when
+    it depends on the LAO-year. Asked once before any database work, so a batch from such a
+    caller is refused without opening a transaction per item."""
+    if _province_level(action):
+        allowed = bool(identity.province_ids())
+    else:
+        roles = {Role.LAO_VERIFIER} | ({Role.LAO_RECORDER} if action is Action.EDIT else set())
+        allowed = any(g.role in roles and g.lao_id is not None for g in identity.grants)
+    return None if allowed else _forbidden(action)
+
+
 def decide(
     action: Action,
     identity: Identity,
@@ -100,41 +141,22 @@ def decide(
 ) -> Refusal | None:
     """None when `identity` may do `action` now; otherwise the first reason it may not."""
     transition = TRANSITIONS.get(action)
-    province_level = transition.province_level if transition else False
+    province_level = _province_level(action)
 
     if province_level:
-        if not is_province_officer(identity, place):
-            return Refusal(
-                "FORBIDDEN",
-                "Only an officer of the LAO's own provincial office may certify or cancel at province level.",
-                "เฉพาะเจ้าหน้าที่สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับจังหวัดได้",
-            )
+        allowed = is_province_officer(identity, place)
     elif action is Action.EDIT:
-        if not may_edit(identity, place):
-            return Refusal(
-                "FORBIDDEN",
-                "Only the LAO's own data recorders and verifiers may edit its data.",
-                "เฉพาะผู้บันทึกข้อมูลและผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลได้",
-            )
-    elif not is_lao_verifier(identity, place):
-        return Refusal(
-            "FORBIDDEN",
-            "Only the LAO's own data verifier may certify or cancel at LAO level.",
-            "เฉพาะผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับ อปท. ได้",
-        )
+        allowed = may_edit(identity, place)
+    else:
+        allowed = is_lao_verifier(identity, place)
+    if not allowed:
+        return _forbidden(action)
 
     if year.closed:
         return Refusal(
             "YEAR_CLOSED",
             f"Fiscal year {year.year_be} is closed: its data is read-only.",
             f"ปีงบประมาณ {year.year_be} ปิดแล้ว ข้อมูลเป็นแบบอ่านอย่างเดียว",
-            current_state=state,
-        )
-    if not province_level and not year.current:
-        return Refusal(
-            "YEAR_VIEW_ONLY",
-            f"Fiscal year {year.year_be} is an earlier year: the LAO can view it but not change it.",
-            f"ปีงบประมาณ {year.year_be} เป็นปีที่ผ่านมา อปท. ดูข้อมูลได้แต่แก้ไขไม่ได้",
             current_state=state,
         )
 

@@ -19,7 +19,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from hub import migrate
+from hub import logs, migrate
 from hub.database import create_engine
 from hub.settings import Settings, SettingsError
 
@@ -42,6 +42,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.is_sqlite and workers > 1:
         print("hub: SQLite is served by a single worker; use PostgreSQL for more.", file=sys.stderr)
         workers = 1
+    if settings.metrics and workers > 1:
+        _metrics_directory(settings)
     uvicorn.run(
         "hub.app:create_app",
         factory=True,
@@ -49,10 +51,28 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=workers,
         log_level=settings.log_level,
+        log_config=logs.dict_config(settings),
+        access_log=False,  # the hub writes its own access line (hub/observability.py)
         proxy_headers=True,
         **uvicorn_options(settings),  # connection limits and timeouts (hub/serve.py)
     )
     return 0
+
+
+def _metrics_directory(settings: Settings) -> None:
+    """Several workers share their metrics through files (prometheus_client's multiprocess
+    mode): an empty directory, PROMETHEUS_MULTIPROC_DIR's or a new temporary one, which the
+    workers inherit through the environment."""
+    import os
+    import tempfile
+
+    directory = settings.metrics_multiproc_dir
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="hub-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob("*.db"):  # a previous run's values
+        stale.unlink()
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -96,6 +116,11 @@ def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(line: str) -> None:
+    """Progress of a long command: to stderr, so stdout keeps only its result."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     if settings.production:
         return _fail(
@@ -109,7 +134,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     async def run():  # type: ignore[no-untyped-def]
         engine = create_engine(settings.database_url)
         try:
-            return await load_demo(engine, config, replace=args.replace)
+            return await load_demo(engine, config, replace=args.replace, progress=_progress)
         finally:
             await engine.dispose()
 

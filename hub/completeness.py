@@ -14,20 +14,37 @@ is complete, so 255 means all eight (the precondition of LAO certification).
 
 The rule is pure (`missing_fields`, `is_complete`, `missing_by_domain`); `load` and
 `recompute` read what it needs from the database in a fixed number of statements.
+
+Every change of an LAO-year's completeness (its mask, or whether anything is recorded) is
+also appended to its history (`completeness_history`, by `record_history` and
+`record_history_of`), so the LPA score as of a past date uses that date's completeness.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.catalogue import DOMAINS, Domain
 from hub.catalogue import domain as domain_by_number
 from hub.models.domain_tables import RECORD_TABLES, SECTION_TABLES
+from hub.models.fiscal_years import CompletenessChange, LaoYear
 
 ALL_DOMAINS_MASK = (1 << len(DOMAINS)) - 1  # 255: all eight domains complete
 IN_CHUNK = 5000  # largest IN (...) list sent in one statement
@@ -214,3 +231,51 @@ async def recompute(conn: AsyncConnection, lao_year_ids: Sequence[int]) -> dict[
 async def missing_for(conn: AsyncConnection, lao_year_id: int) -> dict[int, list[str]]:
     """Per incomplete domain of one LAO-year, its missing field and record-table names."""
     return (await load(conn, [lao_year_id]))[lao_year_id].missing_by_domain
+
+
+# --- history (what the LPA score as of a date reads) ----------------------------------------
+
+
+async def record_history(
+    conn: AsyncConnection, lao_year_id: int, at: dt.datetime, mask: int, recorded: bool
+) -> bool:
+    """Append (mask, recorded) to the LAO-year's completeness history from `at` on, unless
+    its latest entry already says so. True when an entry was appended."""
+    history = CompletenessChange.__table__
+    latest = (
+        await conn.execute(
+            select(history.c.complete_domains, history.c.anything_recorded)
+            .where(history.c.lao_year_id == lao_year_id)
+            .order_by(history.c.at.desc(), history.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    current = (mask, bool(recorded))
+    if latest is None and current == (0, False):
+        return False  # no entry already means nothing recorded
+    if latest is not None and (latest[0], bool(latest[1])) == current:
+        return False
+    await conn.execute(
+        insert(CompletenessChange).values(
+            lao_year_id=lao_year_id, at=at, complete_domains=mask, anything_recorded=recorded
+        )
+    )
+    return True
+
+
+async def record_history_of(
+    conn: AsyncConnection, where: ColumnElement[bool], at: dt.datetime
+) -> None:
+    """One history entry, dated `at`, for each LAO-year matching `where` that has something
+    recorded (new LAO-years: a year opened from last year's data, a bulk load), in one
+    INSERT … SELECT over `lao_years` computing "anything recorded" in SQL."""
+    years = LaoYear.__table__
+    recorded = recorded_clause(years.c.id)
+    await conn.execute(
+        insert(CompletenessChange).from_select(
+            ["lao_year_id", "at", "complete_domains", "anything_recorded"],
+            select(
+                years.c.id, literal(at, DateTime(timezone=True)), years.c.complete_domains, recorded
+            ).where(where, or_(years.c.complete_domains != 0, recorded)),
+        )
+    )

@@ -2,7 +2,11 @@
 
 Opening a year creates a DRAFT LAO-year for every LAO; with `copy_previous`, each starts from
 its previous year's data (sections and current records), so clerks update rather than retype
-(the letters ask LAOs to "บันทึกปรับปรุง" each year). Closing makes the year read-only for all.
+(the letters ask LAOs to "บันทึกปรับปรุง" each year). Opening leaves every other year as it
+was: a round still running in an earlier open year goes on (LAOs record and certify in every
+open year; `hub.certification`). Closing makes the year read-only for all, for good: a year
+is opened once and closed once (`opening_refusal`, `closing_refusal`), and a closed year is
+never reopened, so what was certified in it stays as certified.
 """
 
 from __future__ import annotations
@@ -13,10 +17,18 @@ from dataclasses import dataclass
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import audit, completeness
+from hub import audit, completeness, lpa
+from hub.database import analyze
 from hub.enums import CertificationState
 from hub.identity import Identity
-from hub.models import RECORD_TABLES, SECTION_TABLES, FiscalYear, Lao, LaoYear
+from hub.models import (
+    RECORD_TABLES,
+    SECTION_TABLES,
+    CompletenessChange,
+    FiscalYear,
+    Lao,
+    LaoYear,
+)
 from hub.workflow import Problem, now
 
 BE_OFFSET = 543
@@ -34,6 +46,43 @@ def year_bounds(year_be: int) -> tuple[dt.date, dt.date]:
     """Thai fiscal year `year_be` runs 1 Oct of the previous CE year to 30 Sep."""
     end_ce = year_be - BE_OFFSET
     return dt.date(end_ce - 1, 10, 1), dt.date(end_ce, 9, 30)
+
+
+def _thai_date(moment: dt.datetime) -> str:
+    return lpa.utc(moment).astimezone(lpa.BANGKOK).date().isoformat()
+
+
+def opening_refusal(year_be: int, closed_at: dt.datetime | None, exists: bool) -> Problem | None:
+    """Why year `year_be` cannot be opened (it exists: open, or closed for good), or None."""
+    if not exists:
+        return None
+    if closed_at is not None:
+        return Problem(
+            "YEAR_CLOSED",
+            f"Fiscal year {year_be} was closed on {_thai_date(closed_at)}: a closed year "
+            "stays closed and cannot be opened again.",
+            f"ปีงบประมาณ {year_be} ปิดแล้วเมื่อวันที่ {_thai_date(closed_at)} ปีที่ปิดแล้วไม่สามารถเปิดใหม่ได้",
+        )
+    return Problem(
+        "INVALID_STATE",
+        f"Fiscal year {year_be} is already open.",
+        f"ปีงบประมาณ {year_be} เปิดอยู่แล้ว",
+    )
+
+
+def closing_refusal(year_be: int, closed_at: dt.datetime | None, exists: bool) -> Problem | None:
+    """Why year `year_be` cannot be closed (unknown, or closed already), or None."""
+    if not exists:
+        return Problem(
+            "NOT_FOUND", f"Fiscal year {year_be} was not found.", f"ไม่พบปีงบประมาณ {year_be}"
+        )
+    if closed_at is not None:
+        return Problem(
+            "YEAR_CLOSED",
+            f"Fiscal year {year_be} is already closed (on {_thai_date(closed_at)}).",
+            f"ปีงบประมาณ {year_be} ปิดแล้ว (เมื่อวันที่ {_thai_date(closed_at)})",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -71,15 +120,11 @@ async def open_year(
             f"กำหนดส่งข้อมูลต้องอยู่ในปีงบประมาณ ({starts_on} ถึง {ends_on}) และไม่หลังกำหนดของจังหวัด",
         )
     async with writer.begin() as conn:
-        exists = (
-            await conn.execute(select(FiscalYear.year_be).where(FiscalYear.year_be == year_be))
+        known = (
+            await conn.execute(select(FiscalYear.closed_at).where(FiscalYear.year_be == year_be))
         ).first()
-        if exists:
-            raise Problem(
-                "INVALID_STATE",
-                f"Fiscal year {year_be} is already open.",
-                f"ปีงบประมาณ {year_be} เปิดอยู่แล้ว",
-            )
+        if refusal := opening_refusal(year_be, known[0] if known else None, known is not None):
+            raise refusal
         previous = (
             await conn.execute(
                 select(FiscalYear.year_be)
@@ -165,6 +210,12 @@ async def open_year(
                         .where(LaoYear.id.in_(chosen[start : start + 5000]))
                         .values(complete_domains=mask)
                     )
+            await completeness.record_history_of(conn, LaoYear.fiscal_year == year_be, stamp)
+        filled = [LaoYear.__table__]
+        if copied_from is not None:
+            tables = [*SECTION_TABLES.values(), *RECORD_TABLES.values()]
+            filled += [*tables, CompletenessChange.__table__]
+        await analyze(conn, filled)
         await audit.append(
             conn,
             actor,
@@ -194,16 +245,8 @@ async def close_year(
         row = (
             await conn.execute(select(FiscalYear.closed_at).where(FiscalYear.year_be == year_be))
         ).first()
-        if row is None:
-            raise Problem(
-                "NOT_FOUND", f"Fiscal year {year_be} was not found.", f"ไม่พบปีงบประมาณ {year_be}"
-            )
-        if row.closed_at is not None:
-            raise Problem(
-                "YEAR_CLOSED",
-                f"Fiscal year {year_be} is already closed.",
-                f"ปีงบประมาณ {year_be} ปิดแล้ว",
-            )
+        if refusal := closing_refusal(year_be, row.closed_at if row else None, row is not None):
+            raise refusal
         stamp = now()
         await conn.execute(
             update(FiscalYear).where(FiscalYear.year_be == year_be).values(closed_at=stamp)

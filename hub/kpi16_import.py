@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub import audit
 from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
+from hub.database import analyze
 from hub.identity import Identity
 from hub.models import FiscalYear, Kpi16Reference, Kpi16Round, Lao, Province, Village
 from hub.validation import FieldError
@@ -240,6 +241,7 @@ async def import_references(
             insert(Kpi16Reference),
             [{**r, "round_id": round_id, "imported_at": stamp} for r in rows],
         )
+        await analyze(conn, [Kpi16Reference.__table__])
         await audit.append(
             conn,
             actor,

@@ -20,10 +20,15 @@ its own rule code so the gap stays visible. The score is **provisional**: an ass
 records the final score with a reason (`lpa_assessments`). `hub.rollups.lpa_distribution`
 computes the same rule in SQL.
 
-Completeness is today's (`lao_years.complete_domains`), not reconstructed as of the date:
-an LAO cannot edit while certified, so the mask of a certified state is the one certified.
-Event times are compared in UTC (naive datetimes are taken as UTC, which is how SQLite
-returns stored timestamps); deadlines are Thai calendar dates (Asia/Bangkok, UTC+7).
+A score as of a date is a function of the history up to that date only, never of what
+happened later (the indicator is judged "as of the inspection date"): the state is the
+`to_state` of the last certification event at or before it, and the completeness (mask of
+complete domains, whether anything was recorded) is the last entry at or before it of the
+LAO-year's completeness history (`completeness_history`, appended by every change). So a
+province certification cancelled, and data cleared, after an inspection do not lower the
+score of that inspection. Event times are compared in UTC (naive datetimes are taken as UTC,
+which is how SQLite returns stored timestamps); deadlines are Thai calendar dates
+(Asia/Bangkok, UTC+7).
 """
 
 from __future__ import annotations
@@ -61,6 +66,18 @@ class Event(NamedTuple):
 
 
 EventLike = tuple[dt.datetime, CertificationState]
+
+
+class Completeness(NamedTuple):
+    """The LAO-year's completeness from `at` on (one entry of its completeness history)."""
+
+    at: dt.datetime
+    complete_mask: int
+    anything_recorded: bool
+
+
+CompletenessLike = tuple[dt.datetime, int, bool]
+NOTHING = (0, False)  # the completeness before the first entry: nothing recorded
 
 
 @dataclass(frozen=True)
@@ -206,6 +223,20 @@ def state_as_of(events: Sequence[EventLike], as_of: dt.datetime) -> Certificatio
     return state
 
 
+def completeness_as_of(history: Sequence[CompletenessLike], as_of: dt.datetime) -> tuple[int, bool]:
+    """(complete mask, anything recorded) of the last entry at or before `as_of`;
+    nothing recorded when there is none. Entries at the same instant count in the order given.
+    """
+    limit = utc(as_of)
+    value = NOTHING
+    latest: dt.datetime | None = None
+    for at, mask, recorded in history:
+        moment = utc(at)
+        if moment <= limit and (latest is None or moment >= latest):
+            latest, value = moment, (mask, recorded)
+    return value
+
+
 def timeliness(events: Sequence[EventLike], deadline: dt.date) -> bool | None:
     """Whether the LAO certified by the deadline (end of that day, Thai time).
 
@@ -241,19 +272,21 @@ def rule_for(state: CertificationState, complete_mask: int, anything_recorded: b
 def provisional_score(
     events: Sequence[EventLike],
     as_of: dt.datetime,
-    complete_mask: int,
-    anything_recorded: bool,
+    completeness: Sequence[CompletenessLike],
     rubric: Rubric = DEFAULT_RUBRIC_2564,
     deadline: dt.date | None = None,
 ) -> LpaScore:
     """The provisional indicator-7 score of one LAO-year as of `as_of`.
 
     `events` is its certification history as (at, to_state) pairs (rows of
-    `select(CertificationEvent.at, CertificationEvent.to_state)` work), `complete_mask` its `complete_domains`, `anything_recorded` whether the LAO
-    recorded anything (`hub.completeness.anything_recorded`). With a `deadline`, the score
-    also says whether the LAO certified on time.
+    `select(CertificationEvent.at, CertificationEvent.to_state)` work) and `completeness` its
+    completeness history as (at, complete mask, anything recorded) triples (rows of
+    `select(CompletenessChange.at, .complete_domains, .anything_recorded)`); only what
+    happened at or before `as_of` counts. With a `deadline`, the score also says whether the
+    LAO certified on time.
     """
     state = state_as_of(events, as_of)
+    complete_mask, anything_recorded = completeness_as_of(completeness, as_of)
     level = rubric.level(rule_for(state, complete_mask, anything_recorded))
     return LpaScore(
         score=level.score,

@@ -15,15 +15,16 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import lpa
-from hub.completeness import ALL_DOMAINS_MASK, recorded_clause
+from hub.completeness import ALL_DOMAINS_MASK
 from hub.enums import CertificationState
-from hub.models import CertificationEvent, Lao, LaoYear
+from hub.models import CertificationEvent, CompletenessChange, Lao, LaoYear
 
 Breakdown = Literal["nation", "province", "district"]
 
 _laos = Lao.__table__
 _lao_years = LaoYear.__table__
 _events = CertificationEvent.__table__
+_history = CompletenessChange.__table__
 
 
 def _key_columns(by: Breakdown) -> list[ColumnElement[Any]]:
@@ -94,6 +95,18 @@ def _state_as_of(as_of: dt.datetime) -> ColumnElement[Any]:
     )
 
 
+def _completeness_as_of(column: Any, as_of: dt.datetime) -> ColumnElement[Any]:
+    """`column` of the LAO-year's latest completeness entry at or before `as_of` (NULL: none)."""
+    return (
+        select(column)
+        .where(_history.c.lao_year_id == _lao_years.c.id, _history.c.at <= lpa.utc(as_of))
+        .order_by(_history.c.at.desc(), _history.c.id.desc())
+        .limit(1)
+        .correlate(_lao_years)
+        .scalar_subquery()
+    )
+
+
 async def lpa_distribution(
     conn: AsyncConnection,
     fiscal_year: int,
@@ -104,21 +117,23 @@ async def lpa_distribution(
 ) -> dict[int | None, dict[int, int]]:
     """How many LAOs have each provisional LPA indicator-7 score as of `as_of`, per key.
 
-    The rule is `hub.lpa.rule_for`, in SQL: the state as of the date is the to_state of the
-    latest certification event at or before it (ties: the later id; DRAFT when none);
-    complete = `complete_domains` = 255; recorded = `hub.completeness.recorded_clause`
-    (a non-null LAO-entered field in any section row, a "none in this area" flag, or a live
-    record row) or `complete_domains` ≠ 0. The result agrees with `hub.lpa.provisional_score`.
+    The rule is `hub.lpa.rule_for`, in SQL, over the history up to the date only: the state
+    is the to_state of the latest certification event at or before it (ties: the later id;
+    DRAFT when none), and the completeness is the latest entry of `completeness_history` at
+    or before it (ties: the later id; nothing recorded when none): complete = its mask is
+    255; recorded = its `anything_recorded`, or its mask ≠ 0. The result agrees with
+    `hub.lpa.provisional_score`.
     """
     keys = _key_columns(by)
-    mask = func.coalesce(_lao_years.c.complete_domains, 0)
+    mask = func.coalesce(_completeness_as_of(_history.c.complete_domains, as_of), 0)
+    recorded = _completeness_as_of(_history.c.anything_recorded, as_of)
     per_lao = _laos_with_year(
         fiscal_year,
         province_id,
         *keys,
         _state_as_of(as_of).label("state"),
         (mask == ALL_DOMAINS_MASK).label("complete"),
-        or_(mask != 0, recorded_clause(_lao_years.c.id)).label("recorded"),
+        or_(mask != 0, recorded == True).label("recorded"),  # noqa: E712
     ).subquery("per_lao")
 
     state = per_lao.c.state

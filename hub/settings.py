@@ -44,6 +44,13 @@ def _float(name: str, raw: str) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"json", "text"}:
+        raise SettingsError(f"HUB_LOG_FORMAT must be json or text, got {raw!r}")
+    return value
+
+
 SIGNING_ALGORITHMS = ("ES256", "RS256")
 # How claims of an external identity provider's tokens map onto ours (HUB_EXTERNAL_CLAIMS_MAP).
 DEFAULT_CLAIMS_MAP: dict[str, str] = {
@@ -106,6 +113,11 @@ class Settings:
     auto_migrate: bool = True
     redis_url: str | None = None
     log_level: str = "info"
+    # Logs and metrics (README "Logs and metrics"): JSON lines or text; Prometheus at /metrics.
+    log_format: str | None = None  # json or text; None: json in production, text otherwise
+    metrics: bool = True
+    # Set by the operator for several workers (prometheus_client's multiprocess mode).
+    metrics_multiproc_dir: str | None = None
     graphiql: bool = True
     # Performance (README "Performance"): the planned read path, and per-request SQL counts.
     planner: bool = True
@@ -147,6 +159,10 @@ class Settings:
         return self.environment == "production"
 
     @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.production)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -168,6 +184,9 @@ class Settings:
             auto_migrate=_bool("HUB_AUTO_MIGRATE", env.get("HUB_AUTO_MIGRATE", "true")),
             redis_url=env.get("HUB_REDIS_URL") or None,
             log_level=env.get("HUB_LOG_LEVEL", "info").lower(),
+            log_format=_log_format(env["HUB_LOG_FORMAT"]) if env.get("HUB_LOG_FORMAT") else None,
+            metrics=_bool("HUB_METRICS", env.get("HUB_METRICS", "true")),
+            metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             graphiql=_bool(
                 "HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "false" if production else "true")
             ),

@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit, completeness
 from hub.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
-from hub.certification import TRANSITIONS, Action, Refusal, YearStatus, decide
+from hub.certification import TRANSITIONS, Action, Refusal, YearStatus, decide, refused_outright
 from hub.enums import CertificationState
 from hub.identity import Identity
 from hub.models import (
@@ -108,14 +108,7 @@ async def _year_status(conn: AsyncConnection, fiscal_year: int) -> YearStatus:
     ).first()
     if row is None:
         raise not_found(f"Fiscal year {fiscal_year}", f"ปีงบประมาณ {fiscal_year}")
-    latest_open = (
-        await conn.execute(
-            select(func.max(FiscalYear.year_be)).where(FiscalYear.closed_at.is_(None))
-        )
-    ).scalar_one()
-    return YearStatus(
-        fiscal_year, closed=row.closed_at is not None, current=fiscal_year == latest_open
-    )
+    return YearStatus(fiscal_year, closed=row.closed_at is not None)
 
 
 async def target(conn: AsyncConnection, lao_code: str, fiscal_year: int) -> Target:
@@ -152,6 +145,12 @@ async def target(conn: AsyncConnection, lao_code: str, fiscal_year: int) -> Targ
     )
 
 
+def _refuse_outright(action: Action, identity: Identity) -> None:
+    """Refuse before any transaction when the caller could not do `action` to any LAO-year."""
+    if refusal := refused_outright(action, identity):
+        raise Problem.from_refusal(refusal)
+
+
 def _check_version(t: Target, expected: int | None) -> None:
     if expected is not None and expected != t.version:
         raise Problem(
@@ -185,8 +184,17 @@ async def _bump(conn: AsyncConnection, t: Target, **values: Any) -> int:
     return t.version + 1
 
 
-async def _recompute_mask(conn: AsyncConnection, lao_year_id: int) -> int:
-    return (await completeness.recompute(conn, [lao_year_id]))[lao_year_id]
+async def _recompute(conn: AsyncConnection, lao_year_id: int) -> tuple[int, bool]:
+    """The LAO-year's complete-domain mask and whether anything is recorded, from its rows."""
+    data = (await completeness.load(conn, [lao_year_id]))[lao_year_id]
+    return data.mask, data.anything_recorded
+
+
+async def _completeness_changed(conn: AsyncConnection, t: Target, mask: int, recorded: bool) -> int:
+    """Store the new completeness on the LAO-year (advancing its version) and in its history."""
+    version = await _bump(conn, t, complete_domains=mask)
+    await completeness.record_history(conn, t.lao_year_id, now(), mask, recorded)
+    return version
 
 
 async def _village_ids(
@@ -264,6 +272,7 @@ async def save_section(
     """Save some fields of one domain section (fields not given keep their values)."""
     d = domain(domain_number)
     fields = _section_fields(d)
+    _refuse_outright(Action.EDIT, identity)
     cleaned, errors = validate(fields, values, prefix=camel(d.key))
     async with writer.begin() as conn:
         t = await target(conn, lao_code, fiscal_year)
@@ -288,8 +297,8 @@ async def save_section(
             await conn.execute(
                 update(table).where(table.c.lao_year_id == t.lao_year_id).values(**columns, **stamp)
             )
-        mask = await _recompute_mask(conn, t.lao_year_id)
-        version = await _bump(conn, t, complete_domains=mask)
+        mask, recorded = await _recompute(conn, t.lao_year_id)
+        version = await _completeness_changed(conn, t, mask, recorded)
         await audit.append(
             conn,
             actor,
@@ -329,6 +338,7 @@ async def save_record(
     retire_reason: str | None = None,
 ) -> RecordSaved:
     """Add a record (record_id None), update one, or retire one (retire_reason given)."""
+    _refuse_outright(Action.EDIT, identity)
     spec = RECORD_TABLE_BY_NAME[table_name]
     prefix = camel(spec.type_name[0].lower() + spec.type_name[1:])
     cleaned, errors = validate(spec.fields, values, prefix=prefix)
@@ -404,8 +414,8 @@ async def save_record(
                     "รายการถูกแก้ไขพร้อมกัน",
                 )
             new_id, key, new_version = record_id, row["record_key"], row["version"] + 1
-        mask = await _recompute_mask(conn, t.lao_year_id)
-        version = await _bump(conn, t, complete_domains=mask)
+        mask, recorded = await _recompute(conn, t.lao_year_id)
+        version = await _completeness_changed(conn, t, mask, recorded)
         await audit.append(
             conn,
             actor,
@@ -443,6 +453,7 @@ async def transition(
     expected_version: int | None = None,
 ) -> Transitioned:
     """Certify or cancel, per the state table. Concurrent calls: exactly one transition wins."""
+    _refuse_outright(action, identity)
     spec = TRANSITIONS[action]
     async with writer.begin() as conn:
         t = await target(conn, lao_code, fiscal_year)

@@ -22,6 +22,7 @@ from hub.models import (
     SECTION_TABLES,
     Agency,
     CertificationEvent,
+    CompletenessChange,
     District,
     Lao,
     LaoCode,
@@ -127,6 +128,12 @@ class Loaders:
             base=select(
                 *CertificationEvent.__table__.c, User.display_name.label("actor_display_name")
             ).outerjoin(User, User.id == CertificationEvent.actor_user_id),
+        )
+        self.completeness_of_lao_year = many_per_key(
+            e,
+            CompletenessChange,
+            CompletenessChange.lao_year_id,
+            order_by=[CompletenessChange.at, CompletenessChange.id],
         )
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()

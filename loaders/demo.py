@@ -30,6 +30,7 @@ from sqlalchemy import Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit
+from hub.database import analyze
 from hub.enums import LaoType
 from hub.models import (
     RECORD_TABLES,
@@ -55,7 +56,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 3  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 4  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".
@@ -139,10 +140,25 @@ def format_credentials(report: DemoReport) -> str:
     return "\n".join(lines)
 
 
+Progress = Callable[[str], None]
+
+
+def _no_progress(line: str) -> None:
+    pass
+
+
 async def load_demo(
-    engine: AsyncEngine, config: DemoConfig = DemoConfig(), *, replace: bool = False
+    engine: AsyncEngine,
+    config: DemoConfig = DemoConfig(),
+    *,
+    replace: bool = False,
+    progress: Progress = _no_progress,
 ) -> DemoReport:
-    """Load the demo dataset (schema must exist); see the module docstring."""
+    """Load the demo dataset (schema must exist); see the module docstring.
+
+    `progress` receives a line per stage as it ends (geography, then each table with its
+    row count in load order, the ANALYZE, the commit), so a long load is never silent.
+    """
     started = time.perf_counter()
     report = DemoReport()
     async with engine.begin() as conn:
@@ -163,24 +179,35 @@ async def load_demo(
                 )
             if existing is not None or occupied:
                 await _clear(conn)
+                progress(f"demo: cleared the previous data ({_since(started)})")
             if await _count(conn, Province.__table__) == 0:
-                await load_shipped_geography(conn)
+                geography = await load_shipped_geography(conn)
+                progress(f"demo: geography: {geography} ({_since(started)})")
             if conn.dialect.name == "sqlite":
                 # A bulk load touches index pages all over; SQLite's default 2 MB page cache
                 # makes it thrash. Enlarge it for this load, restore it afterwards.
                 cache = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar_one()
                 await conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_LOAD_CACHE_KIB}")
                 try:
-                    report.counts = await _generate(conn, config)
+                    report.counts = await _generate(conn, config, progress, started)
                 finally:
                     await conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
             else:
-                report.counts = await _generate(conn, config)
+                report.counts = await _generate(conn, config, progress, started)
             if conn.dialect.name == "postgresql":
                 await _reset_sequences(conn, report.counts)
+            progress(f"demo: analysing {len(report.counts) + len(GEOGRAPHY)} tables")
+            await analyze(conn, [*report.counts, *GEOGRAPHY])
+            progress(f"demo: committing ({_since(started)})")
         report.credentials = await demo_accounts.demo_credentials(conn, config.seed)
     report.seconds = time.perf_counter() - started
+    if not report.skipped:
+        progress(f"demo: committed ({_since(started)})")
     return report
+
+
+def _since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"
 
 
 async def _count(conn: AsyncConnection, table: Table) -> int:
@@ -239,7 +266,9 @@ class _Stopped(Exception):
     """The consumer gave up (a database error): the generator thread stops."""
 
 
-async def _generate(conn: AsyncConnection, config: DemoConfig) -> dict[str, int]:
+async def _generate(
+    conn: AsyncConnection, config: DemoConfig, progress: Progress, started: float
+) -> dict[str, int]:
     """Generate rows in a thread while this coroutine inserts them, chunk by chunk.
 
     Generation is pure Python and deterministic (it reads nothing from the database once
@@ -279,14 +308,24 @@ async def _generate(conn: AsyncConnection, config: DemoConfig) -> dict[str, int]
     statements: dict[str, Any] = {}
     thread = threading.Thread(target=run, name="demo-generator", daemon=True)
     thread.start()
+    current: str | None = None  # the table being loaded; reported when the next one starts
+
+    def finished(name: str | None) -> None:
+        if name is not None:
+            progress(f"demo: {name}: {counts[name]:,} rows ({_since(started)})")
+
     try:
         while True:
             item = await loop.run_in_executor(None, chunks.get)
             if item is _DONE:
+                finished(current)
                 break
             if isinstance(item, BaseException):
                 raise item
             table, rows = item
+            if table.name != current:
+                finished(current)
+                current = table.name
             counts[table.name] = counts.get(table.name, 0) + len(rows)
             if rows:
                 if table.name not in statements:
@@ -413,6 +452,21 @@ def _produce(
     }
     emit(tables["lao_years"], year_rows)
     emit(tables["certification_events"], events)
+    # Each LAO-year's completeness since its last save (before any certification): every
+    # demo LAO-year has section rows holding values its LAO entered, so it recorded something.
+    emit(
+        tables["completeness_history"],
+        [
+            {
+                "id": n,
+                "lao_year_id": info.id,
+                "at": info.updated_at,
+                "complete_domains": masks[info.id],
+                "anything_recorded": True,
+            }
+            for n, info in enumerate(infos, start=1)
+        ],
+    )
     del year_rows, events
     for number, rows in sections.items():
         emit(SECTION_TABLES[number], rows)

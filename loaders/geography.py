@@ -27,6 +27,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
+from hub.database import analyze
 from hub.models import District, Province, Subdistrict
 
 COLUMNS = (
@@ -227,6 +228,7 @@ async def load_geography(conn: AsyncConnection, rows: Iterable[GeoRow]) -> Impor
             "longitude": subdistricts[code].longitude,
         },
     )
+    await analyze(conn, ["provinces", "districts", "subdistricts"])
     return report
 
 

@@ -131,16 +131,21 @@ class LaoYear:
 
     @strawberry.field(
         description="คะแนน LPA ตัวชี้วัดที่ 7 — provisional score as of a date (default: now), from the "
-        "certification history and completeness; an assessor records the final score."
+        "certification and completeness history up to that date; an assessor records the final score."
     )
     async def lpa_score(self, info: Info, as_of: dt.datetime | None = None) -> LpaScore:
         when = as_of or info.context.now
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
-        rows = await info.context.loaders.events_of_lao_year.load(self.id)
+        loaders = info.context.loaders
+        rows = await loaders.events_of_lao_year.load(self.id)
         events = [(_aware(r.at), r.to_state) for r in rows]
-        recorded = self.complete_mask > 0 or await _anything_recorded(info, self.id)
-        result = lpa.provisional_score(events, when, self.complete_mask, recorded)
+        history = await loaders.completeness_of_lao_year.load(self.id)
+        result = lpa.provisional_score(
+            events,
+            when,
+            [(_aware(h.at), h.complete_domains, bool(h.anything_recorded)) for h in history],
+        )
         return LpaScore(
             score=result.score,
             rule=result.rule,
@@ -153,16 +158,6 @@ class LaoYear:
 
 def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-
-
-async def _anything_recorded(info: Info, lao_year_id: int) -> bool:
-    loaders = info.context.loaders
-    sections = {}
-    for d in DOMAINS:
-        row = await loaders.sections[d.number].load(lao_year_id)
-        sections[d.number] = dict(row._mapping) if row is not None else None
-    counts = {name: len(await loader.load(lao_year_id)) for name, loader in loaders.records.items()}
-    return completeness.anything_recorded(sections, counts)
 
 
 def _section_resolver(number: int) -> Any:

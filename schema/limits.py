@@ -3,15 +3,18 @@
 Every refusal happens before any resolver runs and carries `extensions.code`
 (`QUERY_TOO_DEEP`, `TOO_MANY_ALIASES`, `TOO_MANY_TOKENS`, `QUERY_TOO_COSTLY`) plus the
 measured value and the limit, e.g. `{"code": "QUERY_TOO_COSTLY", "cost": 120001,
-"maxCost": 50000}`. Introspection (`__schema`, `__type`, `__typename`) is free: GraphiQL's
-introspection query passes every limit.
+"maxCost": 50000}`. Introspection does not count towards depth or aliases; it has a cost
+(`__schema` answers the whole schema), within which GraphiQL's introspection query fits.
 
 Depth counts levels of fields: `{ provinces { code } }` has depth 2.
 
 Cost estimate: a field costs 1 plus its children's cost times a multiplier. A connection
 field (its type's name ends in "Connection") multiplies the cost of its `edges`/`nodes` by
 its `first` argument (a literal or a variable; `default_page_size` when absent); any other
-list field multiplies its children by `assumed_list_size`.
+list field multiplies its children by `assumed_list_size`. Fields that do real work of
+their own (roll-ups, COUNTs, introspection, a transaction per item of a mutation's list)
+add what `schema.costs` declares for them: per resolution, once per distinct arguments for
+work shared through a DataLoader, per item of a list argument.
 
 Why a schema extension and not plain validation rules: a validation rule only sees the
 document, not the request's variables, so `first: $first` could not be costed. The
@@ -50,9 +53,11 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from graphql.language import Lexer, TokenKind
+from graphql.language import Lexer, ListValueNode, TokenKind
+from graphql.utilities import value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
+from schema.costs import FieldCost, field_cost
 from schema.errors import (
     BAD_USER_INPUT,
     PAGE_SIZE_TOO_LARGE,
@@ -218,6 +223,7 @@ def _check_document(
             )
         root = context.schema.get_root_type(operation.operation)
         cost = walker.cost(operation.selection_set, root, None) if root else 0
+        cost = min(cost + sum(walker.shared.values()), COST_CEILING)
         if cost > limits.max_cost:
             shown = f"{cost} or more" if cost >= COST_CEILING else str(cost)
             context.report_error(
@@ -247,11 +253,14 @@ class _Walker:
         self.variables = dict(variables)
         for definition in operation.variable_definitions or ():
             name = definition.variable.name.value
-            if name not in self.variables and isinstance(definition.default_value, IntValueNode):
-                self.variables[name] = int(definition.default_value.value)
+            if name not in self.variables and definition.default_value is not None:
+                self.variables[name] = value_from_ast_untyped(definition.default_value)
         self._depth: dict[str, int] = {}
         self._aliases: dict[str, int] = {}
         self._cost: dict[tuple[str, int | None], int] = {}
+        # Work shared by every field asking with the same arguments, counted once each:
+        # (shared key, arguments) -> weight.
+        self.shared: dict[tuple[str, str], int] = {}
 
     def _fragment(self, spread: FragmentSpreadNode, memo: dict[Any, int], key: Any) -> Any:
         """The fragment to measure, or None if unknown, already measured or in a cycle."""
@@ -320,23 +329,64 @@ class _Walker:
         self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None
     ) -> int:
         name = node.name.value
-        if name.startswith("__"):
-            return 0  # introspection
+        declared = field_cost(parent.name if parent is not None else None, name)
+        if name.startswith("__"):  # introspection: what it declares, nothing below it
+            return declared.weight if declared is not None else 0
+        own, items = 1, None
+        if declared is not None:
+            own, items = self._declared(node, declared)
+            if declared.opaque:
+                return own
         fields = getattr(parent, "fields", None)
         field = fields.get(name) if isinstance(fields, Mapping) else None
         if field is None or not node.selection_set:
-            return 1  # a leaf, or unknown (another rule reports it)
+            return own  # a leaf, or unknown (another rule reports it)
         if page is not None and name in PAGED_CHILDREN:
             multiplier = page
         elif is_list_type(get_nullable_type(field.type)):
-            multiplier = self.limits.assumed_list_size
+            multiplier = items if items is not None else self.limits.assumed_list_size
         else:
             multiplier = 1
         child_type = get_named_type(field.type)
         child_page = self._page_size(node) if child_type.name.endswith("Connection") else None
         return min(
-            1 + multiplier * self.cost(node.selection_set, child_type, child_page), COST_CEILING
+            own + multiplier * self.cost(node.selection_set, child_type, child_page), COST_CEILING
         )
+
+    def _declared(self, node: FieldNode, declared: FieldCost) -> tuple[int, int | None]:
+        """The field's own cost (1 + its declared work) and the items of its list argument."""
+        own = 1
+        if declared.shared is not None:
+            self.shared[(declared.shared, self._arguments(node))] = declared.weight
+        else:
+            own += declared.weight
+        items = None
+        if declared.per_item is not None:
+            items = self._items(node, declared.per_item)
+            own += declared.item_weight * items
+        return min(own, COST_CEILING), items
+
+    def _value(self, value: Any) -> Any:
+        return value_from_ast_untyped(value, self.variables)
+
+    def _arguments(self, node: FieldNode) -> str:
+        """The field's arguments with variables resolved, as a comparable text (an argument
+        given as null counts as absent)."""
+        values = {a.name.value: self._value(a.value) for a in node.arguments or ()}
+        return repr(sorted((k, repr(v)) for k, v in values.items() if v is not None))
+
+    def _items(self, node: FieldNode, argument: str) -> int:
+        """How many items the list argument holds (a single value is a list of one)."""
+        for given in node.arguments or ():
+            if given.name.value != argument:
+                continue
+            if isinstance(given.value, ListValueNode):
+                return len(given.value.values)
+            value = self._value(given.value)
+            if isinstance(value, list):
+                return len(value)
+            return 0 if value is None else 1
+        return 0
 
     def _page_size(self, node: FieldNode) -> int:
         """The page a connection field asks for: `first` (or `last`), literal or variable."""

@@ -77,7 +77,7 @@ class VersionConflict(MutationError):
 
 
 @strawberry.type(
-    description="ปีงบประมาณปิดแล้ว — the fiscal year is closed (read-only) or view-only for the LAO."
+    description="ปีงบประมาณปิดแล้ว — DLA has closed the fiscal year: read-only for every role."
 )
 class FiscalYearClosed(MutationError):
     fiscal_year: int
@@ -383,7 +383,7 @@ def _section_mutation(d: Domain) -> Any:
         resolver=resolve,
         name=f"save{d.type_name.removesuffix('Section')}",
         description=f"บันทึกข้อมูลด้านที่ {d.number} {d.label_th} — save domain {d.number} ({d.label_en}). "
-        "Needs the LAO's recorder or verifier, a DRAFT in the current open year, and the version you loaded.",
+        "Needs the LAO's recorder or verifier, a DRAFT in an open year, and the version you loaded.",
     )
 
 
@@ -710,7 +710,8 @@ def _given(data: Any) -> dict[str, Any]:
 
 def _admin_namespace() -> dict[str, Any]:
     @strawberry.mutation(
-        description="เปิดปีงบประมาณ — DLA opens a fiscal year with its deadlines; with `copyPrevious` each LAO starts from last year's data as a draft."
+        description="เปิดปีงบประมาณ — DLA opens a fiscal year with its deadlines; with `copyPrevious` each LAO starts from last year's data as a draft. "
+        "Earlier years stay as they are (LAOs keep working in every open year until DLA closes it); a closed year is never opened again."
     )
     async def open_fiscal_year(
         info: Info,

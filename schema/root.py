@@ -38,6 +38,7 @@ from schema.pagination import Connection, build_connection, decode_cursor, page_
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
+from schema.telemetry import HubSchema, ObserveOperation
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
 WATER = RECORD_TABLES["water_supply_systems"]
@@ -377,13 +378,14 @@ def build_schema(
     """The hub's schema, with query limits and text hygiene (`schema.text_guard`); with
     `mask_errors`, unexpected errors reach callers as "Internal server error" and a request
     id, never internals."""
-    return strawberry.Schema(
+    return HubSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             *limit_extensions(QueryLimits()),
             partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
+            ObserveOperation,
         ],
     )
 

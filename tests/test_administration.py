@@ -35,7 +35,7 @@ async def test_dla_opens_a_year_from_last_year_s_data_and_closes_it(fresh_demo_u
         opened = (await graphql(c, open_year, y=next_year, d=deadline))["r"]
         again = (await graphql(c, open_year, y=next_year, d=deadline))["r"]
         query = """query($code: String!, $a: Int!, $b: Int!) { lao(code: $code) {
-            a: year(fiscalYear: $a) { state completeness { complete } healthEnvironment { villageHealthVolunteers } }
+            a: year(fiscalYear: $a) { state version completeness { complete } healthEnvironment { villageHealthVolunteers } }
             b: year(fiscalYear: $b) { state version completeness { complete } healthEnvironment { villageHealthVolunteers } } } }"""
         years = (await graphql(c, query, code=lao.code, a=lao.year, b=next_year))["lao"]
     assert (
@@ -48,22 +48,79 @@ async def test_dla_opens_a_year_from_last_year_s_data_and_closes_it(fresh_demo_u
     assert years["b"]["healthEnvironment"] == years["a"]["healthEnvironment"]
     assert years["b"]["completeness"] == years["a"]["completeness"]
 
-    # The LAO now edits the new year only: the earlier one is view-only for it.
-    save = f"""mutation($code: String!, $y: Int!) {{ r: saveHealthEnvironment(laoCode: $code, fiscalYear: $y, version: 1,
-        data: {{healthServiceUnits: 2}}) {{ {typed("... on FiscalYearClosed { fiscalYear }")} }} }}"""
+    # The LAO edits the new year and, until DLA closes it, the earlier one too.
+    save = f"""mutation($code: String!, $y: Int!, $v: Int!) {{ r: saveHealthEnvironment(laoCode: $code,
+        fiscalYear: $y, version: $v, data: {{healthServiceUnits: 2}}) {{
+        {typed("... on FiscalYearClosed { fiscalYear } ... on SectionSaved { version }")} }} }}"""
     async with serve(settings(fresh_demo_url), clerk(lao)) as c:
-        old = (await graphql(c, save, code=lao.code, y=lao.year))["r"]
-        new = (await graphql(c, save, code=lao.code, y=next_year))["r"]
-    assert old["__typename"] == "FiscalYearClosed" and "view" in old["message"]
+        old = (await graphql(c, save, code=lao.code, y=lao.year, v=years["a"]["version"]))["r"]
+        new = (await graphql(c, save, code=lao.code, y=next_year, v=1))["r"]
+    assert old["__typename"] == "SectionSaved"
     assert new["__typename"] == "SectionSaved"
 
     close = f"""mutation($y: Int!) {{ r: closeFiscalYear(yearBe: $y, reason: "สิ้นปี") {{ {typed("... on FiscalYearUpdated { isOpen }")} }} }}"""
     async with serve(settings(fresh_demo_url), DLA) as c:
         assert (await graphql(c, close, y=next_year))["r"]["isOpen"] is False
     async with serve(settings(fresh_demo_url), clerk(lao)) as c:
-        assert (await graphql(c, save, code=lao.code, y=next_year))["r"][
-            "__typename"
-        ] == "FiscalYearClosed"
+        closed = (await graphql(c, save, code=lao.code, y=next_year, v=new["version"]))["r"]
+    assert closed["__typename"] == "FiscalYearClosed" and "closed" in closed["message"]
+
+
+OPEN_YEAR = f"""mutation($y: Int!, $d: Date!) {{ r: openFiscalYear(yearBe: $y, recordDeadline: $d) {{
+    {typed("... on FiscalYearUpdated { yearBe isOpen } ... on FiscalYearClosed { fiscalYear }")} }} }}"""
+CLOSE_YEAR = f"""mutation($y: Int!) {{ r: closeFiscalYear(yearBe: $y) {{
+    {typed("... on FiscalYearUpdated { isOpen } ... on FiscalYearClosed { fiscalYear }")} }} }}"""
+SAVE_DOMAIN_1 = f"""mutation($code: String!, $y: Int!, $v: Int!) {{ r: saveHealthEnvironment(laoCode: $code,
+    fiscalYear: $y, version: $v, data: {{healthServiceUnits: 3}}) {{
+    {typed("... on SectionSaved { version } ... on FiscalYearClosed { fiscalYear }")} }} }}"""
+CERTIFY = f"""mutation($code: String!, $y: Int!) {{ r: certifyLao(laoCode: $code, fiscalYear: $y) {{
+    {typed("... on StateChanged { state } ... on FiscalYearClosed { fiscalYear }")} }} }}"""
+VERSION = (
+    """query($code: String!, $y: Int!) { lao(code: $code) { year(fiscalYear: $y) { version } } }"""
+)
+
+
+async def test_opening_the_next_year_leaves_the_running_round_to_the_laos(fresh_demo_url):
+    """Opening year N+1 while N's round runs takes nothing away from the LAOs: they keep
+    recording and certifying N until DLA closes it (then N is view-only for them)."""
+    lao = await _draft_lao(fresh_demo_url, incomplete=False)
+    deadline = dt.date(lao.year + 1 - 543, 6, 15).isoformat()
+    async with serve(settings(fresh_demo_url), DLA) as dla:
+        opened = (await graphql(dla, OPEN_YEAR, y=lao.year + 1, d=deadline))["r"]
+        assert opened["__typename"] == "FiscalYearUpdated", opened
+        async with serve(settings(fresh_demo_url), clerk(lao)) as c:
+            version = (await graphql(c, VERSION, code=lao.code, y=lao.year))["lao"]["year"]
+            saved = (
+                await graphql(c, SAVE_DOMAIN_1, code=lao.code, y=lao.year, v=version["version"])
+            )["r"]
+            assert saved["__typename"] == "SectionSaved", saved
+            certified = (await graphql(c, CERTIFY, code=lao.code, y=lao.year))["r"]
+            assert certified["state"] == "LAO_CERTIFIED", certified
+
+            closed = (await graphql(dla, CLOSE_YEAR, y=lao.year))["r"]
+            assert closed == {"__typename": "FiscalYearUpdated", "isOpen": False}
+            refused = (
+                await graphql(c, SAVE_DOMAIN_1, code=lao.code, y=lao.year, v=saved["version"])
+            )["r"]
+    assert refused["__typename"] == "FiscalYearClosed" and refused["fiscalYear"] == lao.year
+    assert "closed" in refused["message"] and "ปิดแล้ว" in refused["messageTh"]
+
+
+async def test_a_closed_year_is_reported_closed_and_is_not_opened_again(fresh_demo_url):
+    lao = await _draft_lao(fresh_demo_url)
+    deadline = dt.date(lao.year + 1 - 543, 6, 15).isoformat()
+    async with serve(settings(fresh_demo_url), DLA) as dla:
+        assert (await graphql(dla, OPEN_YEAR, y=lao.year + 1, d=deadline))["r"]["isOpen"]
+        already = (await graphql(dla, OPEN_YEAR, y=lao.year + 1, d=deadline))["r"]
+        assert (await graphql(dla, CLOSE_YEAR, y=lao.year + 1))["r"]["isOpen"] is False
+        reopened = (await graphql(dla, OPEN_YEAR, y=lao.year + 1, d=deadline))["r"]
+        closed_again = (await graphql(dla, CLOSE_YEAR, y=lao.year + 1))["r"]
+    assert already["__typename"] == "InvalidState" and "already open" in already["message"]
+    assert reopened["__typename"] == "FiscalYearClosed"
+    assert reopened["fiscalYear"] == lao.year + 1
+    assert "closed" in reopened["message"] and "already open" not in reopened["message"]
+    assert "ปิดแล้ว" in reopened["messageTh"]
+    assert closed_again["__typename"] == "FiscalYearClosed"
 
 
 MISSION_FIELDS = typed(

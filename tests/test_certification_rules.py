@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from hub.certification import TRANSITIONS, Action, YearStatus, decide
+from hub.certification import TRANSITIONS, Action, YearStatus, decide, refused_outright
 from hub.completeness import ALL_DOMAINS_MASK
 from hub.enums import CertificationState as S
 from hub.enums import LaoType, Role
@@ -24,9 +24,9 @@ CALLERS = {
     "agency": client("c", "domain:1 personal"),
     "public": PUBLIC,
 }
-OPEN = YearStatus(2570, closed=False, current=True)
-EARLIER_OPEN = YearStatus(2569, closed=False, current=False)
-CLOSED = YearStatus(2568, closed=True, current=False)
+OPEN = YearStatus(2570, closed=False)
+EARLIER_OPEN = YearStatus(2569, closed=False)  # year 2570 is open too: the 2569 round still runs
+CLOSED = YearStatus(2568, closed=True)
 
 # Who may act at all, per action (the "who" column of DOMAIN.md's table).
 WHO = {
@@ -42,11 +42,8 @@ FROM = {Action.EDIT: S.DRAFT, **{a: t.from_state for a, t in TRANSITIONS.items()
 def expected(action, caller, state, year):
     if caller not in WHO[action]:
         return "FORBIDDEN"
-    if year.closed:
+    if year.closed:  # an open year, earlier or not, is the LAO's to change
         return "YEAR_CLOSED"
-    province_level = action in (Action.CERTIFY_PROVINCE, Action.CANCEL_PROVINCE)
-    if not province_level and not year.current:
-        return "YEAR_VIEW_ONLY"
     if state is not FROM[action]:
         return "INVALID_STATE"
     return None
@@ -98,3 +95,28 @@ def test_cancellations_need_a_reason(action, reason):
     caller = CALLERS["verifier" if action is Action.CANCEL_LAO else "province"]
     refusal = decide(action, caller, LAO, FROM[action], OPEN, reason=reason)
     assert refusal.kind == "REASON_REQUIRED"
+
+
+def test_an_earlier_year_still_open_stays_the_lao_s_until_dla_closes_it():
+    verifier = CALLERS["verifier"]
+    assert decide(Action.EDIT, verifier, LAO, S.DRAFT, EARLIER_OPEN) is None
+    assert decide(Action.CERTIFY_LAO, verifier, LAO, S.DRAFT, EARLIER_OPEN) is None
+    refusal = decide(Action.EDIT, verifier, LAO, S.DRAFT, CLOSED)
+    assert refusal.kind == "YEAR_CLOSED"
+    assert "closed" in refusal.message_en and "ปิดแล้ว" in refusal.message_th
+
+
+OTHER_LAO = LaoPlace(lao_id=8, type=LaoType.SAO, district_id=71, province_id=701)
+
+
+@pytest.mark.parametrize(("action", "caller"), list(itertools.product(Action, CALLERS)))
+def test_an_outright_refusal_is_what_decide_says_for_every_lao_year(action, caller):
+    identity = CALLERS[caller]
+    outright = refused_outright(action, identity)
+    cases = list(itertools.product((LAO, OTHER_LAO), S, (OPEN, EARLIER_OPEN, CLOSED)))
+    verdicts = [decide(action, identity, p, s, y, reason="why") for p, s, y in cases]
+    if outright is not None:
+        assert outright.kind == "FORBIDDEN"
+        assert all(v == outright for v in verdicts)
+    else:  # some LAO-year lets the caller past the role check
+        assert any(v is None or v.kind != "FORBIDDEN" for v in verdicts)

@@ -60,3 +60,28 @@ def test_geography_load_reports_a_bad_registry_by_line(tmp_path):
 def test_schema_export_check_passes_on_a_current_schema(capsys):
     assert main(["schema", "export", "--check"]) == 0
     assert "is current" in capsys.readouterr().out
+
+
+def test_demo_load_reports_each_stage_with_counts_on_stderr(tmp_path):
+    import re
+
+    env = {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"}
+    result = run("demo", "load", "--provinces", "2", env=env)
+    assert result.returncode == 0, result.stderr
+    # stdout keeps the summary: total, then a count per table, then the accounts.
+    assert result.stdout.startswith("loaded the demo dataset: ")
+    summary = dict(re.findall(r"^  (\w+) +([\d,]+)$", result.stdout, re.MULTILINE))
+    # stderr says what it is doing while it does it, one line per stage.
+    progress = [line for line in result.stderr.splitlines() if line.startswith("demo: ")]
+    assert progress[0].startswith("demo: geography: provinces: 77 new")
+    stages = {
+        m.group(1): m.group(2)
+        for m in (re.match(r"demo: (\w+): ([\d,]+) rows", line) for line in progress)
+        if m
+    }
+    for table in ("villages", "laos", "lao_years", "water_supply_systems", "lao_missions"):
+        assert stages[table] == summary[table], table
+    assert list(stages) == list(dict.fromkeys(stages))  # each table once, in load order
+    assert any(line.startswith("demo: analysing") for line in progress)
+    assert progress[-1].startswith("demo: committed")
+    assert "loaded the demo dataset" not in result.stderr

@@ -289,9 +289,19 @@ async def test_graphiqls_introspection_query_passes_every_limit(descriptions):
     assert {"name": "Item"} in [{"name": t["name"]} for t in result.data["__schema"]["types"]]
 
 
-async def test_introspection_is_free_inside_a_query():
+async def test_introspection_counts_no_depth_and_costs_what_it_declares():
     query = '{ __typename item { __typename id } __type(name: "Item") { fields { name type { ofType { ofType { name } } } } } }'
-    assert (await run(query, make_schema(QueryLimits(max_depth=2, max_cost=2)))).errors is None
+    # item { id }: 2; __type: 100 whatever it selects; __typename: nothing.
+    assert (await run(query, make_schema(QueryLimits(max_depth=2, max_cost=102)))).errors is None
+    error = only_error(await run(query, make_schema(QueryLimits(max_depth=2, max_cost=101))))
+    assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 102, "maxCost": 101}
+
+
+async def test_thirty_aliased_schema_introspections_are_too_costly():
+    query = "{ " + " ".join(f"s{i}: __schema {{ types {{ name }} }}" for i in range(30)) + " }"
+    error = only_error(await run(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["cost"] == 30 * 10_000
 
 
 # --- cost ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""LPA indicator 7: the provisional score as of a date, from the certification history."""
+"""LPA indicator 7: the provisional score as of a date, from the certification history and the
+completeness history up to that date."""
 
 import datetime as dt
 
@@ -9,6 +10,7 @@ from hub.lpa import (
     DEFAULT_RUBRIC_2564,
     Rubric,
     RubricLevel,
+    completeness_as_of,
     end_of_day,
     provisional_score,
     rubric_from_json,
@@ -34,11 +36,16 @@ def at(day, hour=10):
 CERTIFIED = [(at(1), LAO), (at(10), PROVINCE)]
 
 
+def since_february(mask, recorded=True):
+    """A completeness history: `mask` (and recorded or not) since 1 February."""
+    return [(dt.datetime(2026, 2, 1, tzinfo=BANGKOK), mask, recorded)]
+
+
 # --- every level of the 2564 rubric -------------------------------------------------------------
 
 
 def test_complete_and_certified_by_lao_and_province_scores_5():
-    score = provisional_score(CERTIFIED, at(20), COMPLETE, anything_recorded=True)
+    score = provisional_score(CERTIFIED, at(20), since_february(COMPLETE))
     assert (score.score, score.rule, score.state_as_of) == (
         5,
         "COMPLETE_LAO_AND_PROVINCE_CERTIFIED",
@@ -49,17 +56,17 @@ def test_complete_and_certified_by_lao_and_province_scores_5():
 
 
 def test_complete_and_certified_by_the_lao_only_scores_3():
-    score = provisional_score(CERTIFIED, at(5), COMPLETE, anything_recorded=True)
+    score = provisional_score(CERTIFIED, at(5), since_february(COMPLETE))
     assert (score.score, score.rule, score.state_as_of) == (3, "COMPLETE_LAO_CERTIFIED", LAO)
 
 
 def test_recorded_but_incomplete_scores_1():
-    score = provisional_score([], at(5), 0b0111_1111, anything_recorded=True)
+    score = provisional_score([], at(5), since_february(0b0111_1111))
     assert (score.score, score.rule, score.state_as_of) == (1, "RECORDED_NOT_CERTIFIED", DRAFT)
 
 
 def test_nothing_recorded_scores_0():
-    score = provisional_score([], at(5), 0, anything_recorded=False)
+    score = provisional_score([], at(5), since_february(0, False))
     assert (score.score, score.rule) == (0, "NOTHING_RECORDED")
     assert "Could not record" in score.rule_en
 
@@ -68,21 +75,47 @@ def test_nothing_recorded_scores_0():
 
 
 def test_complete_but_not_certified_by_the_lao_scores_1_under_its_own_rule():
-    score = provisional_score([], at(5), COMPLETE, anything_recorded=True)
+    score = provisional_score([], at(5), since_february(COMPLETE))
     assert (score.score, score.rule, score.state_as_of) == (1, "COMPLETE_NOT_CERTIFIED", DRAFT)
     assert "rubric is silent" in score.rule_en
 
 
 def test_a_complete_domain_means_something_was_recorded():
-    score = provisional_score([], at(5), 0b1, anything_recorded=False)
+    score = provisional_score([], at(5), since_february(0b1, False))
     assert (score.score, score.rule) == (1, "RECORDED_NOT_CERTIFIED")
 
 
-def test_certified_yet_incomplete_today_is_not_scored_as_complete():
-    # Certified on 1 March; cancelled and edited after the inspection date so a domain is now
-    # incomplete: completeness is today's, so the 3 is not given.
-    score = provisional_score([(at(1), LAO), (at(8), DRAFT)], at(5), 0b0111_1111, True)
-    assert (score.score, score.rule, score.state_as_of) == (1, "RECORDED_NOT_CERTIFIED", LAO)
+def test_a_past_score_ignores_what_happened_after_its_date():
+    # Complete and certified by the LAO (1 March) and the province (3 March); both cancel
+    # on 8 March and a domain is cleared on 9 March: the score as of 5 March stays 5.
+    events = [(at(1), LAO), (at(3), PROVINCE), (at(8), LAO), (at(8, hour=11), DRAFT)]
+    history = [*since_february(COMPLETE), (at(9), 0b0111_1111, True)]
+    score = provisional_score(events, at(5), history)
+    assert (score.score, score.rule, score.state_as_of) == (
+        5,
+        "COMPLETE_LAO_AND_PROVINCE_CERTIFIED",
+        PROVINCE,
+    )
+    score = provisional_score(events, at(10), history)
+    assert (score.score, score.rule, score.state_as_of) == (1, "RECORDED_NOT_CERTIFIED", DRAFT)
+
+
+def test_data_recorded_after_the_date_does_not_raise_its_score():
+    history = [(at(7), 0b1, True)]
+    assert provisional_score([], at(5), history).rule == "NOTHING_RECORDED"
+    assert provisional_score([], at(7), history).rule == "RECORDED_NOT_CERTIFIED"
+
+
+def test_completeness_as_of_a_date_is_the_last_entry_at_or_before_it():
+    history = [(at(1), 0b1, True), (at(3), 0, False), (at(3), 0b11, True), (at(6), 255, True)]
+    assert completeness_as_of(history, at(1, hour=9)) == (0, False)  # before any entry
+    assert completeness_as_of(history, at(1)) == (0b1, True)
+    assert completeness_as_of(history, at(4)) == (0b11, True)  # same moment: recording order
+    assert completeness_as_of(history, at(6) - dt.timedelta(microseconds=1)) == (0b11, True)
+    assert completeness_as_of(list(reversed(history[3:])) + history[:3], at(9)) == (255, True)
+    naive_utc = dt.datetime(2026, 3, 6, 3, 0)  # 10:00 Bangkok, naive as SQLite returns it
+    assert completeness_as_of([(naive_utc, 255, True)], at(6)) == (255, True)
+    assert completeness_as_of([(naive_utc, 255, True)], at(6, hour=9)) == (0, False)
 
 
 # --- as of a date --------------------------------------------------------------------------------
@@ -90,7 +123,7 @@ def test_certified_yet_incomplete_today_is_not_scored_as_complete():
 
 def test_before_any_event_the_state_is_draft():
     assert state_as_of(CERTIFIED, at(1, hour=9)) is DRAFT
-    assert provisional_score(CERTIFIED, at(1, hour=9), COMPLETE, True).score == 1
+    assert provisional_score(CERTIFIED, at(1, hour=9), since_february(COMPLETE)).score == 1
 
 
 def test_an_event_at_the_very_moment_counts():
@@ -113,7 +146,9 @@ def test_cancel_cycles_follow_the_history():
         (at(6), LAO),  # and certifies again
         (at(9), PROVINCE),
     ]
-    scores = [provisional_score(history, at(d, 12), COMPLETE, True).score for d in range(1, 11)]
+    scores = [
+        provisional_score(history, at(d, 12), since_february(COMPLETE)).score for d in range(1, 11)
+    ]
     assert scores == [3, 5, 3, 1, 1, 3, 3, 3, 5, 5]
 
 
@@ -147,10 +182,14 @@ def test_never_certified_has_no_timeliness():
 
 
 def test_the_score_reports_timeliness_when_given_the_deadline():
-    assert provisional_score(CERTIFIED, at(20), COMPLETE, True).certified_on_time is None
-    score = provisional_score(CERTIFIED, at(20), COMPLETE, True, deadline=dt.date(2026, 3, 5))
+    assert provisional_score(CERTIFIED, at(20), since_february(COMPLETE)).certified_on_time is None
+    score = provisional_score(
+        CERTIFIED, at(20), since_february(COMPLETE), deadline=dt.date(2026, 3, 5)
+    )
     assert score.certified_on_time is True
-    score = provisional_score(CERTIFIED, at(20), COMPLETE, True, deadline=dt.date(2026, 2, 28))
+    score = provisional_score(
+        CERTIFIED, at(20), since_february(COMPLETE), deadline=dt.date(2026, 2, 28)
+    )
     assert score.certified_on_time is False
 
 
@@ -182,7 +221,7 @@ def test_another_years_rubric_changes_the_scores_not_the_rules():
         for v in DEFAULT_RUBRIC_2564.levels
     ]
     rubric_2565 = rubric_from_json(rubric_to_json(Rubric(tuple(levels))))
-    score = provisional_score(CERTIFIED, at(5), COMPLETE, True, rubric=rubric_2565)
+    score = provisional_score(CERTIFIED, at(5), since_february(COMPLETE), rubric=rubric_2565)
     assert (score.score, score.rule) == (4, "COMPLETE_LAO_CERTIFIED")
 
 

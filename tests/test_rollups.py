@@ -14,6 +14,7 @@ from hub.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     CertificationEvent,
+    CompletenessChange,
     Lao,
     LaoYear,
 )
@@ -70,7 +71,7 @@ async def seed(conn):
     FY 2569, LAO by LAO (LAO-year id = LAO id):
     1  complete; LAO-certified 1 Mar, province-certified 10 Mar
     2  complete; LAO-certified 2 Mar, cancelled 5 Mar, certified again 20 Mar
-    3  domain 1 recorded only
+    3  domain 1 recorded only, on 4 March (nothing before)
     4  only a value pulled from another DLA system (the LAO recorded nothing)
     5  no LAO-year row at all
     6  complete, never certified (the rubric's gap)
@@ -102,6 +103,21 @@ async def seed(conn):
         await conn.execute(
             update(LaoYear.__table__).where(LaoYear.id == lao_year).values(complete_domains=value)
         )
+    # Their completeness history: as it stands since 1 February (LAO 3: since 4 March).
+    recorded = await completeness.load(conn, list(masks))
+    await conn.execute(
+        insert(CompletenessChange.__table__),
+        [
+            {
+                "lao_year_id": lao_year,
+                "at": march(4) if lao_year == 3 else dt.datetime(2025, 2, 1, tzinfo=UTC),
+                "complete_domains": value,
+                "anything_recorded": recorded[lao_year].anything_recorded,
+            }
+            for lao_year, value in masks.items()
+            if value or recorded[lao_year].anything_recorded
+        ],
+    )
 
     history = [
         (1, march(1), DRAFT, LAO),
@@ -177,9 +193,10 @@ async def test_lpa_distribution_as_of_the_inspection_date(engine):
             MUEANG_TAK: scores(1, 1, 0, 0),
             BAN_TAK: scores(0, 0, 1, 1),
         }
-        # Midday on 1 March LAO 1 is LAO-certified and nobody else yet.
+        # Midday on 1 March LAO 1 is LAO-certified and nobody else yet; LAO 3 has recorded
+        # nothing yet (its domain 1 came on 4 March).
         assert await lpa_distribution(conn, 2569, march(1, 12), "nation") == {
-            None: scores(0, 1, 3, 2)
+            None: scores(0, 1, 2, 3)
         }
 
 
@@ -206,8 +223,16 @@ async def test_sql_and_python_agree_on_every_lao(engine):
                 )
             ).all()
         )
-        masks = dict((await conn.execute(select(LaoYear.id, LaoYear.complete_domains))).all())
-        loaded = await completeness.load(conn, list(years.values()))
+        completeness_history = (
+            await conn.execute(
+                select(
+                    CompletenessChange.lao_year_id,
+                    CompletenessChange.at,
+                    CompletenessChange.complete_domains,
+                    CompletenessChange.anything_recorded,
+                ).order_by(CompletenessChange.id)
+            )
+        ).all()
         history = (
             await conn.execute(
                 select(events.c.lao_year_id, events.c.at, events.c.to_state).order_by(events.c.id)
@@ -224,8 +249,7 @@ async def test_sql_and_python_agree_on_every_lao(engine):
                 score = lpa.provisional_score(
                     [(at, to) for ly, at, to in history if ly == lao_year],
                     as_of,
-                    masks.get(lao_year, 0),
-                    loaded[lao_year].anything_recorded if lao_year else False,
+                    [(at, m, r) for ly, at, m, r in completeness_history if ly == lao_year],
                 ).score
                 expected["nation"][(None, score)] += 1
                 expected["province"][(province_id, score)] += 1

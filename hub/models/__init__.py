@@ -6,6 +6,7 @@ from hub.models.change_log import ChangeLogEntry
 from hub.models.domain_tables import RECORD_TABLES, SECTION_TABLES
 from hub.models.fiscal_years import (
     CertificationEvent,
+    CompletenessChange,
     FiscalYear,
     LaoYear,
     LpaAssessment,
@@ -36,6 +37,7 @@ __all__ = [
     "CertificationEvent",
     "ChangeLogEntry",
     "ClientRegistration",
+    "CompletenessChange",
     "District",
     "FiscalYear",
     "HubMeta",

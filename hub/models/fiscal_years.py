@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.enums import CertificationState, Role
@@ -75,6 +75,24 @@ class CertificationEvent(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CompletenessChange(Base):
+    """A LaoYear's completeness from `at` on: appended whenever the mask of complete domains
+    or "anything recorded" changes (a save, a year opened from last year's data, a load).
+
+    The LPA score as of a date reads the latest entry at or before it (`hub.lpa`), so a past
+    score is a function of the history up to its date; no entry means nothing was recorded.
+    """
+
+    __tablename__ = "completeness_history"
+    __table_args__ = (Index("ix_completeness_history_lao_year_at", "lao_year_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lao_year_id: Mapped[int] = mapped_column(ForeignKey("lao_years.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    complete_domains: Mapped[int]
+    anything_recorded: Mapped[bool] = mapped_column(Boolean)
 
 
 class LpaRubric(Base):

@@ -1,0 +1,91 @@
+"""What the fields that do real work cost, declared once per field (`FIELD_COSTS`).
+
+`schema.limits` estimates a query's cost before anything runs: by default a field costs 1
+plus its children (a list's children counted `first` or `assumed_list_size` times). That
+is right for fields that read a row or follow a batched key, and blind to fields whose own
+work is large whatever they select: a roll-up over every LAO of the country, a COUNT over
+a table, the whole introspection schema, a transaction per item of a mutation's list. Each
+of those is listed here, keyed by "Type.field", with what it costs on top.
+
+The unit: a page of 1,000 LAOs with one domain section costs ~20,000 and takes 40–70 ms on
+the national dataset, so one unit is a few microseconds. The weights below follow that
+scale where a request can afford it and are capped where it cannot:
+
+* Roll-ups (`nationalStats`, `Province.stats`, `District.stats`) compute every area of
+  their level at once in a few grouped statements (0.3–2 s nationally). Their cost is
+  `ROLL_UP` once per distinct (level, arguments) in the request, however many parents ask
+  (`shared`): `provinces { stats(fiscalYear: 2570) }` computes the province level once, and
+  costs it once. With a `maxCost` of 50,000 a request may compute two roll-ups (say the
+  nation and every province); 30 aliased `nationalStats` with different `asOf` cost
+  600,000 and are refused before any of them runs.
+* Introspection: `__schema` answers ~190 KB in ~40 ms whatever is selected below it, so it
+  costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
+  introspection query fits; a few dozen aliased copies do not.
+* COUNTs: every connection counts its rows (`totalCount`), once per connection field.
+* Mutations: each root mutation field is a transaction (`MUTATION`); `certifyProvince` runs
+  one per item, so its items count `per_item` each, and its result list has one entry per
+  item (its selection is counted that many times).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class FieldCost:
+    """What a field costs on top of 1 plus its children.
+
+    `weight` is added each time the field is resolved; with `shared`, the field's work is
+    shared by every parent asking with the same arguments (a per-request DataLoader over a
+    whole level), so `weight` counts once per distinct (`shared`, arguments). `per_item`
+    names a list argument whose items each cost `item_weight` (and each give one entry of
+    the field's list result). With `opaque`, the selection below is not walked: `weight` is
+    the whole subtree's cost (introspection).
+    """
+
+    weight: int = 0
+    shared: str | None = None
+    per_item: str | None = None
+    item_weight: int = 0
+    opaque: bool = False
+
+
+ROLL_UP = 20_000
+INTROSPECTION = 10_000
+INTROSPECT_TYPE = 100
+MUTATION = 50
+
+FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
+    {
+        # Roll-ups over every LAO of a level (schema/stats.py, hub/rollups.py, hub/kpi16.py).
+        "Query.nationalStats": FieldCost(ROLL_UP, shared="stats:nation"),
+        "Province.stats": FieldCost(ROLL_UP, shared="stats:province"),
+        "District.stats": FieldCost(ROLL_UP, shared="stats:district"),
+        # Grouped or counted over a whole table (schema/root.py: `paginate` counts).
+        "Query.laoCountsByType": FieldCost(1_000),
+        "Query.laos": FieldCost(500),
+        "Query.waterSupplySystems": FieldCost(5_000),
+        "Query.transferredMissions": FieldCost(5_000),
+        "Query.missionCatalogue": FieldCost(100),
+        "Lao.changeLog": FieldCost(100),
+        # Per LAO-year: its certification and completeness histories (two batched loads).
+        "LaoYear.lpaScore": FieldCost(2),
+        # Introspection.
+        "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
+        "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),
+        # A transaction per item.
+        "Mutation.certifyProvince": FieldCost(MUTATION, per_item="items", item_weight=20),
+    }
+)
+# Every field of these types costs this much unless FIELD_COSTS says otherwise.
+TYPE_COSTS: Mapping[str, FieldCost] = MappingProxyType({"Mutation": FieldCost(MUTATION)})
+
+
+def field_cost(type_name: str | None, field_name: str) -> FieldCost | None:
+    """The declared cost of `type_name.field_name`, or None for the default (1 + children)."""
+    if type_name is None:
+        return None
+    return FIELD_COSTS.get(f"{type_name}.{field_name}") or TYPE_COSTS.get(type_name)
