@@ -37,8 +37,8 @@ from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
-from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 from schema.telemetry import HubSchema, ObserveOperation
+from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
 WATER = RECORD_TABLES["water_supply_systems"]
