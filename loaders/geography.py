@@ -17,7 +17,6 @@ import csv
 import gzip
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.database import analyze
+from hub.thai_text import search_key
 from hub.models import District, Province, Subdistrict
 
 COLUMNS = (
@@ -77,8 +77,10 @@ class ImportReport:
         return "; ".join(parts)
 
 
-def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
+def _usual_spelling(value: str) -> str:
+    # Names are stored in the spelling searches normalise to (hub.thai_text): a registry
+    # typed with a decomposed SARA AM would otherwise never be found by name.
+    return search_key(value.strip())
 
 
 def _coordinate(raw: str, bounds: tuple[float, float], where: str) -> float | None:
@@ -106,7 +108,7 @@ def parse_registry(text: str, source: str = "registry") -> list[GeoRow]:
     for line, raw in enumerate(reader, start=2):
 
         def cell(name: str, line: int = line, raw: dict[str, str] = raw) -> str:
-            value = _nfc(raw.get(name) or "")
+            value = _usual_spelling(raw.get(name) or "")
             if not value and name not in ("province_name_en", "latitude", "longitude"):
                 raise GeographyError(f"{source}:{line}: {name} is empty")
             return value

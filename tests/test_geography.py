@@ -76,6 +76,15 @@ def test_a_registry_without_the_expected_columns_is_refused():
         parse_registry("code,name\n10,x\n")
 
 
+def test_registry_names_are_stored_in_the_spelling_searches_use():
+    # "ปากน้ำ" typed with a decomposed SARA AM (NIKHAHIT, tone mark, SARA AA), as some
+    # keyboards and OCR produce it: stored as such, no search for the name would find it.
+    typed = "ปากน\u0e4d\u0e49\u0e32"
+    row = [*GOOD_ROW[:6], typed, *GOOD_ROW[7:]]
+    (parsed,) = parse_registry(_registry_text([row]))
+    assert parsed.subdistrict_name_th == "ปากน\u0e49\u0e33"
+
+
 async def _counts(url):
     engine = create_engine(url)
     try:
