@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from hub import migrate
 from hub.database import create_engine
@@ -31,8 +33,10 @@ from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
+from hub.request_guard import RequestGuard
 from hub.settings import Settings
 from schema.context import HubContext
+from schema.errors import present_errors
 from schema.planner import Planner
 from schema.root import build_schema
 
@@ -48,12 +52,18 @@ class HubGraphQL(GraphQL[HubContext, None]):
     """Strawberry's ASGI view with our context and a fast JSON encoder."""
 
     def __init__(
-        self, app_state: Any, identify: IdentityResolver, planner: Planner | None = None, **kwargs: Any
+        self,
+        app_state: Any,
+        identify: IdentityResolver,
+        planner: Planner | None = None,
+        mask_errors: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(kwargs.pop("schema"), **kwargs)
         self.app_state = app_state
         self.identify = identify
         self.planner = planner
+        self.mask_errors = mask_errors
 
     async def execute_single(  # type: ignore[override]
         self,
@@ -65,10 +75,19 @@ class HubGraphQL(GraphQL[HubContext, None]):
         request_data: Any,
     ) -> Any:
         """The planned read path (schema/planner.py) answers the operations it fully supports;
-        everything else goes through strawberry's resolvers."""
+        everything else goes through strawberry's resolvers. Its errors are presented by the
+        same mapping as the resolvers' (schema/errors.py)."""
         if self.planner is not None and request_adapter.method == "POST":
-            result = await self.planner.execute(request_data, context)
+            try:
+                result = await self.planner.execute(request_data, context)
+            except Exception as exc:  # a planner bug: reported like a resolver's
+                error = GraphQLError(str(exc), original_error=exc)
+                result = ExecutionResult(data=None, errors=[error])
             if result is not None:
+                if result.errors:
+                    result.errors = present_errors(
+                        result.errors, context=context, mask=self.mask_errors
+                    )
                 return result
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
@@ -121,11 +140,17 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
-        app.state.engine = create_engine(settings.database_url)
+        bounds = {
+            "statement_timeout": settings.statement_timeout or None,
+            "sqlite_busy_timeout_ms": int(settings.sqlite_busy_timeout * 1000),
+        }
+        app.state.engine = create_engine(settings.database_url, **bounds)
         # Mutations use their own engine on SQLite, whose transactions take the write lock at
         # BEGIN; on PostgreSQL row locks serialise writers and one engine serves both.
         app.state.writer = (
-            create_engine(settings.database_url, writer=True) if settings.is_sqlite else app.state.engine
+            create_engine(settings.database_url, writer=True, **bounds)
+            if settings.is_sqlite
+            else app.state.engine
         )
         if settings.count_statements:
             for engine in {app.state.engine, app.state.writer}:
@@ -186,10 +211,14 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         app.state,
         identify or resource.identify,
         planner=Planner(schema) if settings.planner else None,
+        mask_errors=settings.production,
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
+    app.add_middleware(
+        RequestGuard, timeout=settings.request_timeout or None, mask=settings.production
+    )
     app.add_middleware(RequestIdMiddleware)
     if settings.count_statements:
         app.add_middleware(StatementCountMiddleware)

@@ -27,7 +27,7 @@ from loaders.batch import fetch_all
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import CertificationState, LaoType, MissionArea, MissionStatus, Role
-from schema.errors import MaskInternalErrors
+from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
@@ -349,23 +349,24 @@ class Query:
 
     @strawberry.field(description="ปีงบประมาณ — fiscal years, newest first.")
     async def fiscal_years(self, info: Info) -> list[FiscalYear]:
-        statement = select(FiscalYearRow).order_by(FiscalYearRow.year_be.desc())
+        # Core rows (fetch_all runs Core statements): the columns, not ORM entities.
+        statement = select(*FiscalYearRow.__table__.c).order_by(FiscalYearRow.year_be.desc())
         return [
             FiscalYear(
                 year_be=y.year_be,
                 starts_on=y.starts_on.isoformat(),
                 ends_on=y.ends_on.isoformat(),
                 record_deadline=y.record_deadline.isoformat(),
-                is_open=y.is_open,
+                is_open=y.closed_at is None,
             )
-            for (y,) in await fetch_all(info.context.engine, statement)
+            for y in await fetch_all(info.context.engine, statement)
         ]
 
 
 def build_schema(*, mask_errors: bool = False) -> strawberry.Schema:
     """The hub's schema, with query limits; with `mask_errors`, unexpected errors reach callers
     as "Internal server error" and a request id, never internals."""
-    return strawberry.Schema(
+    return QuietSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
