@@ -39,12 +39,13 @@ returns None for everything else, and the view then runs the resolvers:
 * no fragments, aliases, directives or `__typename` anywhere.
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
-`first` or `after`: all go to the resolvers, which produce the errors. A failure while a plan
-runs (the database is down, a statement times out, a bug) is the root field's error, as a
+`first` or `after`: all go to the resolvers, which produce the errors. Validation and the
+limits (`schema.limits`) still run first on the planned path. A failure while a plan runs
+(the database is down, a statement times out, a bug) is the root field's error, as a
 resolver's would be, and the view presents it with the same mapping (`schema.errors`): a
-GraphQL body with a code and the request id, a 503 with `Retry-After` when retryable. Validation and the
-limits (`schema.limits`) still run first on the planned path. `tests/test_planner.py`
-checks both paths return the same data and errors on random selections for every role.
+GraphQL body with a code and the request id, a 503 with `Retry-After` when retryable.
+`tests/test_planner.py` checks both paths return the same data and errors on random
+selections for every role.
 """
 
 from __future__ import annotations

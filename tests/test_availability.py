@@ -284,3 +284,129 @@ async def test_a_client_that_hangs_up_cancels_its_statement(migrated_database_ur
 
 async def _started(url: str) -> bool:
     return await _running_sleeps(url) > 0
+
+
+async def test_many_clerks_at_once_on_sqlite_get_saves_or_retryable_busy(fresh_demo_url, backend):
+    """Clerks of many LAOs save at the same moment; with a short lock wait some must wait
+    their turn: each answer is a save or a 503 DATABASE_BUSY, never INTERNAL, and a busy
+    answer changed nothing."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single writer")
+    from sqlalchemy import select
+
+    from hub.database import create_engine
+    from hub.enums import CertificationState, LaoType
+    from hub.models import FiscalYear, Lao, LaoYear
+
+    engine = create_engine(fresh_demo_url)
+    async with engine.connect() as conn:
+        year = (
+            await conn.execute(select(FiscalYear.year_be).where(FiscalYear.closed_at.is_(None)))
+        ).scalar_one()
+        laos = (
+            await conn.execute(
+                select(Lao.id, Lao.code, LaoYear.version)
+                .join(LaoYear, LaoYear.lao_id == Lao.id)
+                .where(
+                    LaoYear.fiscal_year == year,
+                    LaoYear.state == CertificationState.DRAFT,
+                    Lao.type == LaoType.SAO,
+                )
+                .order_by(Lao.id)
+                .limit(40)
+            )
+        ).all()
+    await engine.dispose()
+    clerks = {
+        code: user(f"clerk-{code}", RoleGrant(Role.LAO_RECORDER, lao_id=lao_id))
+        for lao_id, code, _ in laos
+    }
+
+    async def identify(request: Request) -> Any:
+        return clerks[request.headers["x-test-lao"]]
+
+    settings = configured(fresh_demo_url, sqlite_busy_timeout="0.05")
+    app = create_app(settings, identify=identify)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+
+            async def save(code: str, version: int) -> httpx.Response:
+                return await c.post(
+                    "/graphql",
+                    headers={"x-test-lao": code},
+                    json={
+                        "query": save_mutation(DOMAINS[0]),
+                        "variables": {
+                            "code": code,
+                            "year": year,
+                            "version": version,
+                            "data": {"healthServiceUnits": 5, "villageHealthVolunteers": 77},
+                        },
+                    },
+                )
+
+            responses = await asyncio.gather(*(save(code, v) for _, code, v in laos))
+            after = {
+                code: (
+                    await c.post(
+                        "/graphql",
+                        headers={"x-test-lao": code},
+                        json={
+                            "query": "query($c: String!, $y: Int!) { lao(code: $c) { "
+                            "year(fiscalYear: $y) { version } } }",
+                            "variables": {"c": code, "y": year},
+                        },
+                    )
+                ).json()["data"]["lao"]["year"]["version"]
+                for _, code, _ in laos
+            }
+    outcomes = []
+    for (_, code, version), response in zip(laos, responses, strict=True):
+        if response.status_code == 503:
+            assert_unavailable(response, "DATABASE_BUSY")
+            assert after[code] == version
+            outcomes.append("busy")
+        else:
+            assert response.status_code == 200, response.text
+            result = response.json()["data"]["result"]
+            assert result["__typename"] == "SectionSaved", result
+            assert after[code] == version + 1
+            outcomes.append("saved")
+    assert "saved" in outcomes
+
+
+async def _terminate_sleeps(url: str) -> int:
+    import asyncpg
+
+    u = make_url(url)
+    conn = await asyncpg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database="postgres"
+    )
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = $1 AND query LIKE '%hub-test-sleep%' AND pid <> pg_backend_pid()",
+                u.database,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def test_a_connection_killed_under_a_request_is_503_and_the_next_request_works(
+    migrated_database_url, backend
+):
+    if backend != "postgresql":
+        pytest.skip("pg_terminate_backend")
+    app = _app_with_sleep(configured(migrated_database_url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+            request = asyncio.ensure_future(c.post("/test/sleep"))
+            assert await _until(lambda: _started(migrated_database_url))
+            assert await _terminate_sleeps(migrated_database_url) == 1
+            response = await asyncio.wait_for(request, 30)
+            assert_unavailable(response)
+            assert (await c.post("/graphql", json={"query": RESOLVED})).status_code == 200
