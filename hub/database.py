@@ -93,7 +93,9 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
 def _sqlite_watch(dbapi_connection: Any, record: Any) -> None:
     watch = _Watch()
     record.info["hub_watch"] = watch
-    await_only(dbapi_connection.driver_connection.set_progress_handler(watch.stop, _PROGRESS_STEPS))
+    # The aiosqlite connection under SQLAlchemy's adapter (`driver_connection` in 2.1).
+    aiosqlite = getattr(dbapi_connection, "driver_connection", None) or dbapi_connection._connection
+    await_only(aiosqlite.set_progress_handler(watch.stop, _PROGRESS_STEPS))
 
 
 def _sqlite_statement_deadline(statement_timeout: float | None) -> Any:
