@@ -16,14 +16,15 @@ its answers carry `X-Request-Id`). It runs the request's handler as a task and
   (`{"errors": [{"message", "extensions": {"code", "requestId", …}}]}`), on the OAuth
   endpoints also with RFC 6749's `error` / `error_description`.
 
-The body is passed to the handler as it reads it (one message at a time), so watching for
-the disconnect buffers nothing.
+The handler reads the body from the server itself; a request still running after
+`WATCH_AFTER` seconds, once its body is read, gets a watcher that waits for the disconnect.
+Nothing is buffered, the handler never waits on the watcher, and quick requests pay for no
+watcher at all.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -36,35 +37,82 @@ from schema.errors import error_body, problem_in, wire_of
 log = logging.getLogger("hub.errors")
 
 
-class _Exchange:
-    """The request's messages, handed to the handler one at a time, and the response's state."""
+def _has_body(scope: Any) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
 
-    def __init__(self, receive: Any, send: Any, on_disconnect: Any) -> None:
+
+# A request still running after this many seconds starts watching for its client's disconnect;
+# quicker ones never pay for the watcher (a task: ~40 µs a request).
+WATCH_AFTER = 0.05
+
+
+class _Exchange:
+    """The handler reads the request's body from the server itself, one message at a time.
+    A watcher, started once the request has run `WATCH_AFTER` seconds and its body is read
+    (at once, for a request without a body), reads on for the client's disconnect; the
+    handler never waits on it."""
+
+    def __init__(self, scope: Any, receive: Any, send: Any, on_disconnect: Any) -> None:
         self._receive = receive
         self._send = send
         self._on_disconnect = on_disconnect
-        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1)
-        self.disconnected = False
+        self.bodyless = not _has_body(scope)
+        self.body_read = self.bodyless
+        self.empty_body = self.bodyless  # the one empty body message: the handler gets ours
+        self.gone = False
+        self.waiting: asyncio.Event | None = None  # a handler reading after the body
         self.started = False
         self.complete = False
+        self.want_watch = False
+        self.watcher: asyncio.Future[None] | None = None
 
-    async def pump(self) -> None:
-        """Reads the client's messages; a disconnect before the answer is complete cancels."""
+    def watch(self) -> None:
+        self.want_watch = True
+        if self.body_read and self.watcher is None:
+            self.watcher = asyncio.ensure_future(self._wait_for_disconnect(self.bodyless))
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+
+    async def _wait_for_disconnect(self, skip_first: bool) -> None:
         while True:
             message = await self._receive()
             if message["type"] == "http.disconnect":
-                self.disconnected = True
-                with contextlib.suppress(asyncio.QueueFull):
-                    self.inbox.put_nowait(message)
-                if not self.complete:
-                    self._on_disconnect()
+                self._disconnected()
                 return
-            await self.inbox.put(message)  # waits until the handler took the previous one
+            if not skip_first:
+                return  # nothing a server sends after the body: stop watching
+            skip_first = False  # the empty body message of a request without a body
+
+    def _disconnected(self) -> None:
+        self.gone = True
+        if self.waiting is not None:
+            self.waiting.set()
+        if not self.complete:
+            self._on_disconnect()
 
     async def receive(self) -> dict[str, Any]:
-        if self.disconnected and self.inbox.empty():
-            return {"type": "http.disconnect"}
-        return await self.inbox.get()
+        if self.empty_body:
+            self.empty_body = False
+            return {"type": "http.request", "body": b"", "more_body": False}
+        if not self.body_read:
+            message: dict[str, Any] = await self._receive()
+            if message["type"] == "http.disconnect":
+                self._disconnected()
+            elif not message.get("more_body", False):
+                self.body_read = True
+                if self.want_watch:
+                    self.watch()
+            return message
+        if not self.gone:  # a handler that listens for the disconnect itself
+            self.waiting = self.waiting or asyncio.Event()
+            self.watch()
+            await self.waiting.wait()
+        return {"type": "http.disconnect"}
 
     async def send(self, message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -84,57 +132,50 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        loop = asyncio.get_running_loop()
         statements = RequestScope()
         handler: asyncio.Future[None] | None = None
-        cancelled_by_client = False
+        stopped: str | None = None  # why we cancelled the handler: "deadline" or "client"
 
-        def on_disconnect() -> None:
-            nonlocal cancelled_by_client
-            cancelled_by_client = True
-            statements.cancel()
-            if handler is not None:
-                handler.cancel()
+        def stop(reason: str) -> None:
+            nonlocal stopped
+            if stopped is None and handler is not None and not handler.done():
+                stopped = reason
+                statements.cancel()  # SQLite: interrupt the statement in its thread
+                handler.cancel()  # asyncpg: cancels the server-side statement
 
-        exchange = _Exchange(receive, send, on_disconnect)
+        exchange = _Exchange(scope, receive, send, lambda: stop("client"))
         token = current_request.set(statements)
-        try:  # the tasks copy the context: their statements belong to this request
+        try:  # the task copies the context: its statements belong to this request
             handler = asyncio.ensure_future(self.app(scope, exchange.receive, exchange.send))
-            pump = asyncio.ensure_future(exchange.pump())
         finally:
             current_request.reset(token)
+        deadline = loop.call_later(self.timeout, stop, "deadline") if self.timeout else None
+        watching = loop.call_later(WATCH_AFTER, exchange.watch)
+        error: BaseException | None = None
         try:
-            done, _ = await asyncio.wait({handler}, timeout=self.timeout)
-        except BaseException:  # the server is shutting down: stop everything of ours
-            statements.cancel()
-            handler.cancel()
-            pump.cancel()
-            raise
-        pump.cancel()
-        if handler not in done:  # over the deadline
-            statements.cancel()
-            handler.cancel()
-            await asyncio.wait({handler})
+            await handler  # cancelling this task (the server shutting down) cancels the handler
+        except asyncio.CancelledError:
+            if stopped is None:
+                raise
+        except Exception as exc:
+            error = exc
+        finally:
+            watching.cancel()
+            if deadline is not None:
+                deadline.cancel()
+            exchange.stop()
+        where = (scope.get("method"), scope.get("path"), _request_id(scope))
+        if stopped == "deadline":
             log.warning(
-                "request %s %s stopped after %s s (request %s)",
-                scope.get("method"),
-                scope.get("path"),
-                self.timeout,
-                _request_id(scope),
+                "request %s %s stopped after %s s (request %s)", *where[:2], self.timeout, where[2]
             )
             if not exchange.started:
                 await self._answer(scope, send, RequestTimeout(), None)
             return
-        if handler.cancelled():
-            if cancelled_by_client:
-                log.info(
-                    "client went away: %s %s cancelled (request %s)",
-                    scope.get("method"),
-                    scope.get("path"),
-                    _request_id(scope),
-                )
-                return
-            raise asyncio.CancelledError
-        error = handler.exception()
+        if stopped == "client" or (error is not None and exchange.gone):
+            log.info("client went away: %s %s cancelled (request %s)", *where)
+            return
         if error is None:
             return
         if exchange.started:
