@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -27,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from hub import metrics, migrate, observability
 from hub.database import create_engine
@@ -38,9 +40,10 @@ from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
 from hub.observability import AccessLogMiddleware
+from hub.request_guard import RequestGuard
 from hub.settings import Settings
 from schema.context import HubContext
-from schema.errors import error_code
+from schema.errors import error_code, present_errors
 from schema.planner import Planner
 from schema.root import build_schema
 from schema.text_guard import TextLimits
@@ -57,12 +60,18 @@ class HubGraphQL(GraphQL[HubContext, None]):
     """Strawberry's ASGI view with our context and a fast JSON encoder."""
 
     def __init__(
-        self, app_state: Any, identify: IdentityResolver, planner: Planner | None = None, **kwargs: Any
+        self,
+        app_state: Any,
+        identify: IdentityResolver,
+        planner: Planner | None = None,
+        mask_errors: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(kwargs.pop("schema"), **kwargs)
         self.app_state = app_state
         self.identify = identify
         self.planner = planner
+        self.mask_errors = mask_errors
 
     async def execute_single(  # type: ignore[override]
         self,
@@ -74,10 +83,19 @@ class HubGraphQL(GraphQL[HubContext, None]):
         request_data: Any,
     ) -> Any:
         """The planned read path (schema/planner.py) answers the operations it fully supports;
-        everything else goes through strawberry's resolvers."""
+        everything else goes through strawberry's resolvers. Its errors are presented by the
+        same mapping as the resolvers' (schema/errors.py)."""
         if self.planner is not None and request_adapter.method == "POST":
-            result = await self.planner.execute(request_data, context)
+            try:
+                result = await self.planner.execute(request_data, context)
+            except Exception as exc:  # a planner bug: reported like a resolver's
+                error = GraphQLError(str(exc), original_error=exc)
+                result = ExecutionResult(data=None, errors=[error])
             if result is not None:
+                if result.errors:
+                    result.errors = present_errors(
+                        result.errors, context=context, mask=self.mask_errors
+                    )
                 planned = self.planner.operation(request_data)
                 name = planned[1].name if planned else None
                 observability.note_operation("query", name.value if name else None)
@@ -142,11 +160,17 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
-        app.state.engine = create_engine(settings.database_url)
+        bounds = {
+            "statement_timeout": settings.statement_timeout or None,
+            "sqlite_busy_timeout_ms": int(settings.sqlite_busy_timeout * 1000),
+        }
+        app.state.engine = create_engine(settings.database_url, **bounds)
         # Mutations use their own engine on SQLite, whose transactions take the write lock at
         # BEGIN; on PostgreSQL row locks serialise writers and one engine serves both.
         app.state.writer = (
-            create_engine(settings.database_url, writer=True) if settings.is_sqlite else app.state.engine
+            create_engine(settings.database_url, writer=True, **bounds)
+            if settings.is_sqlite
+            else app.state.engine
         )
         if settings.count_statements:
             for engine in {app.state.engine, app.state.writer}:
@@ -218,21 +242,26 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         app.state,
         identify or resource.identify,
         planner=app.state.planner,
+        mask_errors=settings.production,
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
-    # Outermost last: request ids on every answer, CORS headers on the edge's refusals too,
-    # and the edge's limits (hub/edge.py) before any route reads a byte of the body.
+    # Outermost last. The edge's limits (hub/edge.py) before any route reads a byte of the
+    # body; the guard (hub/request_guard.py) turns outages, deadlines and hang-ups into typed
+    # answers; CORS headers on every answer, refusals included, so a portal can read them; the
+    # access log sees every answer, the request id already set (keep it next to it).
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_request_bytes,
         max_json_depth=settings.max_json_depth,
         body_timeout=settings.body_timeout,
     )
+    app.add_middleware(
+        RequestGuard, timeout=settings.request_timeout or None, mask=settings.production
+    )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
-    # The access log sees every answer, the request id already set (keep it next to it).
     app.add_middleware(
         AccessLogMiddleware, engines=lambda: _engines(app), metrics_enabled=settings.metrics
     )

@@ -29,9 +29,11 @@ from hub.models import (
     Lao,
     LaoYear,
 )
+from hub.problems import invalid
 from hub.workflow import Problem, now
 
 BE_OFFSET = 543
+MIN_YEAR_BE, MAX_YEAR_BE = 2500, 2700  # a sane range for a fiscal year of the hub
 
 
 def _forbidden() -> Problem:
@@ -104,20 +106,22 @@ async def open_year(
 ) -> Opened:
     if not identity.is_dla_admin:
         raise _forbidden()
-    starts_on, ends_on = year_bounds(year_be)
-    if not 2500 <= year_be <= 2700:
-        raise Problem(
-            "VALIDATION",
-            f"yearBe: {year_be} is not a plausible Buddhist-Era year.",
-            f"ปี พ.ศ. {year_be} ไม่ถูกต้อง",
+    if not MIN_YEAR_BE <= year_be <= MAX_YEAR_BE:  # before any date arithmetic on it
+        raise invalid(
+            "yearBe",
+            "OUT_OF_RANGE",
+            f"must be a Buddhist-Era year between {MIN_YEAR_BE} and {MAX_YEAR_BE}, got {year_be}",
+            f"ต้องเป็นปี พ.ศ. ระหว่าง {MIN_YEAR_BE} ถึง {MAX_YEAR_BE} (ได้รับ {year_be})",
         )
+    starts_on, ends_on = year_bounds(year_be)
     if not starts_on <= record_deadline <= ends_on or (
         province_deadline and not record_deadline <= province_deadline
     ):
-        raise Problem(
-            "VALIDATION",
-            f"recordDeadline must fall inside the fiscal year ({starts_on}–{ends_on}) and not after the province deadline.",
-            f"กำหนดส่งข้อมูลต้องอยู่ในปีงบประมาณ ({starts_on} ถึง {ends_on}) และไม่หลังกำหนดของจังหวัด",
+        raise invalid(
+            "recordDeadline",
+            "OUT_OF_RANGE",
+            f"must fall inside the fiscal year ({starts_on}–{ends_on}) and not after the province deadline",
+            f"ต้องอยู่ในปีงบประมาณ ({starts_on} ถึง {ends_on}) และไม่หลังกำหนดของจังหวัด",
         )
     async with writer.begin() as conn:
         known = (

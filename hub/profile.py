@@ -20,8 +20,9 @@ from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.enums import ContactKind, Role
 from hub.identity import Identity
 from hub.models import Lao, LaoContact
-from hub.validation import FieldError
-from hub.workflow import Problem, not_found, now, validation_failed
+from hub.problems import Forbidden, VersionConflict
+from hub.validation import FieldError, camel
+from hub.workflow import not_found, now, validation_failed
 
 EDITABLE = {
     "address_number": 50,
@@ -41,17 +42,19 @@ class Recorder:
     email: str | None = None
 
 
-def _clean_text(name: str, value: Any, limit: int, errors: list[FieldError]) -> Any:
+def _clean_text(
+    name: str, value: Any, limit: int, errors: list[FieldError], prefix: str = "profile"
+) -> Any:
     if value is None:
         return None
     value = unicodedata.normalize("NFC", str(value)).strip()
     if len(value) > limit:
         errors.append(
             FieldError(
-                f"profile.{name}",
+                f"{prefix}.{camel(name)}",
                 "TOO_LONG",
-                f"{name}: at most {limit} characters",
-                f"{name}: ไม่เกิน {limit} ตัวอักษร",
+                f"{camel(name)}: at most {limit} characters",
+                f"{camel(name)}: ไม่เกิน {limit} ตัวอักษร",
             )
         )
     return value or None
@@ -91,7 +94,10 @@ def _validate(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
         else:
             errors.append(
                 FieldError(
-                    f"profile.{name}", "UNKNOWN_FIELD", f"{name}: not editable", f"{name}: แก้ไขไม่ได้"
+                    f"profile.{camel(name)}",
+                    "UNKNOWN_FIELD",
+                    f"{camel(name)}: not editable",
+                    f"{camel(name)}: แก้ไขไม่ได้",
                 )
             )
     url = cleaned.get("website_url")
@@ -120,14 +126,25 @@ async def update_profile(
     """Save profile fields (omitted ones keep their values) and, if given, the recorder slots."""
     cleaned, errors = _validate(values)
     contacts: list[dict[str, Any]] = []
+    slots = [r.slot for r in recorders or []]
+    if len(set(slots)) != len(slots):
+        errors.append(
+            FieldError(
+                "recorders",
+                "DUPLICATE",
+                "each recorder slot (1 or 2) may be given once",
+                "ระบุผู้บันทึกข้อมูลได้ลำดับละหนึ่งคน (ลำดับ 1 หรือ 2)",
+            )
+        )
     for r in recorders or []:
+        prefix = f"recorders.{r.slot}"
         if r.slot not in (1, 2):
             errors.append(
                 FieldError(
                     f"recorders.{r.slot}", "OUT_OF_RANGE", "slot: 1 or 2", "ลำดับผู้บันทึก: 1 หรือ 2"
                 )
             )
-        name = _clean_text("name", r.name, 200, errors)
+        name = _clean_text("name", r.name, 200, errors, prefix)
         if not name:
             errors.append(
                 FieldError(f"recorders.{r.slot}.name", "REQUIRED", "name: required", "ชื่อ: ต้องระบุ")
@@ -136,9 +153,9 @@ async def update_profile(
             {
                 "slot": r.slot,
                 "name": name,
-                "position": _clean_text("position", r.position, 200, errors),
-                "phone": _clean_text("phone", r.phone, 50, errors),
-                "email": _clean_text("email", r.email, 200, errors),
+                "position": _clean_text("position", r.position, 200, errors, prefix),
+                "phone": _clean_text("phone", r.phone, 50, errors, prefix),
+                "email": _clean_text("email", r.email, 200, errors, prefix),
             }
         )
     async with writer.begin() as conn:
@@ -150,14 +167,12 @@ async def update_profile(
         if row is None:
             raise not_found(f"LAO {lao_code}", f" อปท. รหัส {lao_code}")
         if not any(g.role in LAO_STAFF and g.lao_id == row["id"] for g in identity.grants):
-            raise Problem(
-                "FORBIDDEN",
+            raise Forbidden(
                 "Only the LAO's own staff edit its profile.",
                 "เฉพาะเจ้าหน้าที่ของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลทั่วไปได้",
             )
         if row["version"] != expected_version:
-            raise Problem(
-                "VERSION_CONFLICT",
+            raise VersionConflict(
                 f"The profile changed since you loaded it (version {expected_version}, now {row['version']}).",
                 f"ข้อมูลทั่วไปถูกแก้ไขไปแล้ว (ฉบับที่ {expected_version} ปัจจุบันคือ {row['version']})",
                 current_version=row["version"],
@@ -171,8 +186,7 @@ async def update_profile(
             .values(version=expected_version + 1, **cleaned)
         )
         if result.rowcount != 1:
-            raise Problem(
-                "VERSION_CONFLICT",
+            raise VersionConflict(
                 "The profile changed at the same moment.",
                 "ข้อมูลทั่วไปถูกแก้ไขพร้อมกัน",
                 current_version=expected_version + 1,

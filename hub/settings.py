@@ -51,6 +51,13 @@ def _log_format(raw: str) -> str:
     return value
 
 
+def _seconds(name: str, raw: str) -> float:
+    value = _float(name, raw)
+    if not 0 <= value < 86_400:
+        raise SettingsError(f"{name} must be a number of seconds (0 for no limit), got {raw!r}")
+    return value
+
+
 SIGNING_ALGORITHMS = ("ES256", "RS256")
 # How claims of an external identity provider's tokens map onto ours (HUB_EXTERNAL_CLAIMS_MAP).
 DEFAULT_CLAIMS_MAP: dict[str, str] = {
@@ -122,6 +129,13 @@ class Settings:
     # Performance (README "Performance"): the planned read path, and per-request SQL counts.
     planner: bool = True
     count_statements: bool = False
+    # Time bounds (README "Configuration"): a request past `request_timeout` seconds is stopped
+    # with REQUEST_TIMEOUT (503); every statement the app runs is stopped after
+    # `statement_timeout` seconds; a SQLite writer waits `sqlite_busy_timeout` seconds for
+    # another writer's lock before answering DATABASE_BUSY (503). 0 means no bound.
+    request_timeout: float = 30.0
+    statement_timeout: float = 25.0
+    sqlite_busy_timeout: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
     # OAuth 2.0: the hub as authorization server and resource server (README "Authentication").
     issuer: str = "http://127.0.0.1:8000"
@@ -193,6 +207,13 @@ class Settings:
             planner=_bool("HUB_PLANNER", env.get("HUB_PLANNER", "on")),
             count_statements=_bool(
                 "HUB_COUNT_STATEMENTS", env.get("HUB_COUNT_STATEMENTS", "false")
+            ),
+            request_timeout=_seconds("HUB_REQUEST_TIMEOUT", env.get("HUB_REQUEST_TIMEOUT", "30")),
+            statement_timeout=_seconds(
+                "HUB_STATEMENT_TIMEOUT", env.get("HUB_STATEMENT_TIMEOUT", "25")
+            ),
+            sqlite_busy_timeout=_seconds(
+                "HUB_SQLITE_BUSY_TIMEOUT", env.get("HUB_SQLITE_BUSY_TIMEOUT", "10")
             ),
             **_oauth_from_env(env),
             **_edge_from_env(env, environment),

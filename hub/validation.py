@@ -32,6 +32,18 @@ def camel(snake: str) -> str:
     return first + "".join(part.capitalize() for part in rest)
 
 
+def api_name(f: Field) -> str:
+    """The name a caller knows the field by in the API's inputs (a village is given by its
+    number: `villageNumber`)."""
+    return "villageNumber" if f.kind is Kind.VILLAGE else camel(f.name)
+
+
+def api_names(names: Iterable[str]) -> list[str]:
+    """Catalogue names of fields and record tables (e.g. what `hub.completeness` reports
+    missing) as the API names them: `complaintsResolved`, `waterSupplySystems`."""
+    return [camel(name) for name in names]
+
+
 def normalise_text(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
@@ -143,8 +155,8 @@ def validate(
     cleaned: dict[str, Any] = {}
     errors: list[FieldError] = []
     for name, value in values.items():
-        path = f"{prefix}.{camel(name)}"
         f = by_name.get(name)
+        path = f"{prefix}.{api_name(f) if f is not None else camel(name)}"
         if f is None:
             errors.append(
                 FieldError(path, "UNKNOWN_FIELD", f"{name}: no such field", f"{name}: ไม่มีรายการนี้")
@@ -176,7 +188,7 @@ def require(fields: Iterable[Field], values: Mapping[str, Any], *, prefix: str) 
     saved whole)."""
     return [
         FieldError(
-            f"{prefix}.{camel(f.name)}",
+            f"{prefix}.{api_name(f)}",
             "REQUIRED",
             f"{f.label_en} ({f.label_th}): is required",
             f"{f.label_th}: ต้องระบุ",

@@ -1,7 +1,7 @@
 """Data entry and certification as transactions: check the rules, write, log — or change nothing.
 
 Every public function here runs one transaction on the writer engine and returns a result or
-raises `Problem`, which the transaction turns into a rollback: a refused or failed action leaves
+raises a `hub.problems.Problem`, which the transaction turns into a rollback: a refused or failed action leaves
 no partial write. The rules themselves live in `hub.certification` and `hub.validation`.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit, completeness
 from hub.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
-from hub.certification import TRANSITIONS, Action, Refusal, YearStatus, decide, refused_outright
+from hub.certification import TRANSITIONS, Action, YearStatus, decide, refused_outright
 from hub.enums import CertificationState
 from hub.identity import Identity
 from hub.models import (
@@ -31,53 +31,17 @@ from hub.models import (
     Village,
 )
 from hub.permissions import LaoPlace
-from hub.validation import FieldError, camel, require, validate
+from hub.problems import InvalidInput, NotFound, ReasonRequired, VersionConflict
+from hub.problems import Problem as Problem  # re-exported: refusals are problems
+from hub.validation import FieldError, api_name, camel, require, validate
 
 
-class Problem(Exception):
-    """A refusal: nothing was written. `kind` names the GraphQL error type."""
-
-    def __init__(
-        self,
-        kind: str,
-        message_en: str,
-        message_th: str,
-        *,
-        current_state: CertificationState | None = None,
-        current_version: int | None = None,
-        incomplete_domains: Sequence[int] = (),
-        missing: Mapping[int, list[str]] | None = None,
-        errors: Sequence[FieldError] = (),
-    ) -> None:
-        super().__init__(message_en)
-        self.kind = kind
-        self.message_en = message_en
-        self.message_th = message_th
-        self.current_state = current_state
-        self.current_version = current_version
-        self.incomplete_domains = tuple(incomplete_domains)
-        self.missing = dict(missing or {})
-        self.errors = tuple(errors)
-
-    @classmethod
-    def from_refusal(cls, refusal: Refusal, **extra: Any) -> Problem:
-        return cls(
-            refusal.kind,
-            refusal.message_en,
-            refusal.message_th,
-            current_state=refusal.current_state,
-            incomplete_domains=refusal.incomplete_domains,
-            **extra,
-        )
+def not_found(what_en: str, what_th: str) -> NotFound:
+    return NotFound(f"{what_en} was not found.", f"ไม่พบ{what_th}")
 
 
-def not_found(what_en: str, what_th: str) -> Problem:
-    return Problem("NOT_FOUND", f"{what_en} was not found.", f"ไม่พบ{what_th}")
-
-
-def validation_failed(errors: Sequence[FieldError]) -> Problem:
-    return Problem(
-        "VALIDATION",
+def validation_failed(errors: Sequence[FieldError]) -> InvalidInput:
+    return InvalidInput(
         f"{len(errors)} field(s) are invalid: " + "; ".join(e.message_en for e in errors),
         f"ข้อมูลไม่ถูกต้อง {len(errors)} รายการ: " + "; ".join(e.message_th for e in errors),
         errors=errors,
@@ -153,8 +117,7 @@ def _refuse_outright(action: Action, identity: Identity) -> None:
 
 def _check_version(t: Target, expected: int | None) -> None:
     if expected is not None and expected != t.version:
-        raise Problem(
-            "VERSION_CONFLICT",
+        raise VersionConflict(
             f"This data changed since you loaded it (you had version {expected}, it is now {t.version}): "
             "reload, re-apply your change and save again.",
             f"ข้อมูลถูกแก้ไขไปแล้วหลังจากที่ท่านเปิดดู (ฉบับที่ {expected} ปัจจุบันคือฉบับที่ {t.version}) "
@@ -175,8 +138,7 @@ async def _bump(conn: AsyncConnection, t: Target, **values: Any) -> int:
         current = (
             await conn.execute(select(LaoYear.version).where(LaoYear.id == t.lao_year_id))
         ).scalar_one()
-        raise Problem(
-            "VERSION_CONFLICT",
+        raise VersionConflict(
             f"Someone else saved this LAO-year at the same moment (now version {current}): reload and retry.",
             f"มีผู้อื่นบันทึกข้อมูลนี้ในเวลาเดียวกัน (ฉบับที่ {current}) กรุณาโหลดใหม่แล้วลองอีกครั้ง",
             current_version=current,
@@ -220,7 +182,7 @@ async def _village_ids(
         if village_id is None:
             errors.append(
                 FieldError(
-                    f"{prefix}.{camel(f.name)}",
+                    f"{prefix}.{api_name(f)}",
                     "NOT_A_CHOICE",
                     f"{f.label_en} ({f.label_th}): there is no village number {number} in the LAO's subdistrict",
                     f"{f.label_th}: ไม่มีหมู่ที่ {number} ในตำบลที่ตั้งของ อปท.",
@@ -274,6 +236,10 @@ async def save_section(
     fields = _section_fields(d)
     _refuse_outright(Action.EDIT, identity)
     cleaned, errors = validate(fields, values, prefix=camel(d.key))
+    for records in d.record_tables:
+        # A "none in this area" flag is a yes/no: null clears it (false), as for any field.
+        if records.none_flag in cleaned and cleaned[records.none_flag] is None:
+            cleaned[records.none_flag] = False
     async with writer.begin() as conn:
         t = await target(conn, lao_code, fiscal_year)
         if refusal := decide(Action.EDIT, identity, t.place, t.state, t.year):
@@ -386,17 +352,14 @@ async def save_record(
                     f"{spec.label_en} record {record_id}", f"{spec.label_th} รายการที่ {record_id}"
                 )
             if expected_record_version is not None and expected_record_version != row["version"]:
-                raise Problem(
-                    "VERSION_CONFLICT",
+                raise VersionConflict(
                     f"This record changed since you loaded it (version {expected_record_version}, now {row['version']}).",
                     f"รายการนี้ถูกแก้ไขไปแล้ว (ฉบับที่ {expected_record_version} ปัจจุบันคือ {row['version']})",
                     current_version=row["version"],
                 )
             if retire_reason is not None:
                 if not retire_reason.strip():
-                    raise Problem(
-                        "REASON_REQUIRED", "A reason is required to retire a record.", "ต้องระบุเหตุผล"
-                    )
+                    raise ReasonRequired("A reason is required to retire a record.", "ต้องระบุเหตุผล")
                 columns = {"retired_on": now().date(), "retired_reason": retire_reason.strip()}
                 action = "retire"
             else:
@@ -408,8 +371,7 @@ async def save_record(
                 .values(version=row["version"] + 1, **columns, **stamp)
             )
             if result.rowcount != 1:
-                raise Problem(
-                    "VERSION_CONFLICT",
+                raise VersionConflict(
                     "The record changed at the same moment.",
                     "รายการถูกแก้ไขพร้อมกัน",
                 )

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.database import analyze
-from hub.thai_text import search_key
 from hub.models import District, Province, Subdistrict
+from hub.thai_text import search_key
 
 COLUMNS = (
     "province_code",

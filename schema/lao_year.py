@@ -11,6 +11,7 @@ from hub import completeness, lpa
 from hub.catalogue import DOMAINS
 from hub.enums import CertificationState as State
 from hub.permissions import LaoPlace
+from hub.validation import api_names
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role
@@ -48,7 +49,8 @@ class DomainCompleteness:
     complete: bool = strawberry.field(description="ครบถ้วน — every required field filled.")
 
     @strawberry.field(
-        description="รายการที่ยังไม่ได้บันทึก — required fields and record tables still empty."
+        description="รายการที่ยังไม่ได้บันทึก — required fields and record tables still empty, by "
+        "their API names (e.g. `complaintsResolved`, `waterSupplySystems`)."
     )
     async def missing_fields(self, info: Info) -> list[str]:
         # Loaded even when complete, so a query's SQL does not depend on which rows are drafts.
@@ -60,7 +62,7 @@ class DomainCompleteness:
                 await info.context.loaders.records[records.name].load(self.lao_year_id)
             )
         mapping = section._mapping if section is not None else None
-        return completeness.missing_fields(domain, mapping, counts)
+        return api_names(completeness.missing_fields(domain, mapping, counts))
 
 
 @strawberry.type(

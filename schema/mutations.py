@@ -13,14 +13,15 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from hub import audit, fiscal_years, kpi16_import, mission_records, profile, workflow
+from hub import audit, fiscal_years, kpi16_import, mission_records, problems, profile, workflow
 from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.certification import Action
 from hub.completeness import domains_in
 from hub.enums import MissionArea as MissionAreaEnum
 from hub.enums import Role as RoleEnum
 from hub.identity import Identity
-from hub.validation import FieldError
+from hub.problems import Problem
+from hub.validation import FieldError, api_names
 from schema.context import Info
 from schema.domains import _SCALARS, CHOICE_ENUMS, describe
 from schema.enums import CertificationState, MissionArea, MissionStatus
@@ -105,36 +106,39 @@ class ValidationFailed(MutationError):
     errors: list[FieldProblem]
 
 
-def error_from(problem: workflow.Problem, fiscal_year: int | None = None) -> Any:
-    kind = problem.kind
+def error_from(problem: Problem, fiscal_year: int | None = None) -> Any:
+    """The typed refusal reporting `problem` (the mutations' part of the one mapping,
+    schema/errors.py). A problem no refusal type reports (the database is unavailable or
+    busy, the request timed out) is raised again: it becomes an error with its code and
+    makes the answer a 503."""
     common = {"message": problem.message_en, "message_th": problem.message_th}
-    if kind == "FORBIDDEN":
+    if isinstance(problem, problems.Forbidden):
         return Forbidden(**common)
-    if kind == "NOT_FOUND":
+    if isinstance(problem, problems.NotFound):
         return NotFound(**common)
-    if kind == "INVALID_STATE":
+    if isinstance(problem, problems.InvalidState):
         return InvalidState(
             **common, current_state=problem.current_state.name if problem.current_state else "DRAFT"
         )
-    if kind == "INCOMPLETE":
+    if isinstance(problem, problems.Incomplete):
         return IncompleteDomains(
             **common,
             domains=[
                 IncompleteDomain(
                     domain=n,
                     label_th=DOMAINS[n - 1].label_th,
-                    missing_fields=problem.missing.get(n, []),
+                    missing_fields=api_names(problem.missing.get(n, [])),
                 )
                 for n in problem.incomplete_domains
             ],
         )
-    if kind == "VERSION_CONFLICT":
+    if isinstance(problem, problems.VersionConflict):
         return VersionConflict(**common, current_version=problem.current_version or 0)
-    if kind in ("YEAR_CLOSED", "YEAR_VIEW_ONLY"):
+    if isinstance(problem, problems.YearClosed):
         return FiscalYearClosed(**common, fiscal_year=fiscal_year or 0)
-    if kind == "REASON_REQUIRED":
+    if isinstance(problem, problems.ReasonRequired):
         return ReasonRequired(**common)
-    if kind == "VALIDATION":
+    if isinstance(problem, problems.InvalidInput | problems.TooLarge):
         return ValidationFailed(
             **common,
             errors=[
@@ -144,7 +148,22 @@ def error_from(problem: workflow.Problem, fiscal_year: int | None = None) -> Any
                 for e in problem.errors
             ],
         )
-    raise AssertionError(f"unmapped problem kind {kind}")
+    raise problem
+
+
+# Every kind of refusal and the type reporting it (tests/test_error_model.py checks it).
+REFUSAL_TYPES: dict[type[Problem], type] = {
+    problems.Forbidden: Forbidden,
+    problems.NotFound: NotFound,
+    problems.InvalidState: InvalidState,
+    problems.Incomplete: IncompleteDomains,
+    problems.VersionConflict: VersionConflict,
+    problems.YearClosed: FiscalYearClosed,
+    problems.YearViewOnly: FiscalYearClosed,
+    problems.ReasonRequired: ReasonRequired,
+    problems.InvalidInput: ValidationFailed,
+    problems.TooLarge: ValidationFailed,
+}
 
 
 ERRORS = (
@@ -277,7 +296,9 @@ def _build_input(
     for t in flags:
         namespace["__annotations__"][t.none_flag] = bool | None
         namespace[t.none_flag] = strawberry.field(
-            default=UNSET, description=f"ไม่มี{t.label_th}ในพื้นที่ — mark the table explicitly empty."
+            default=UNSET,
+            description=f"ไม่มี{t.label_th}ในพื้นที่ — mark the table explicitly empty. "
+            "Omit to keep; null to clear (false).",
         )
     return strawberry.input(type(name, (), namespace), description=description)
 
@@ -340,7 +361,7 @@ def actor_of(identity: Identity, role_hint: tuple[RoleEnum, ...] = ()) -> audit.
 async def _attempt(call: Callable[[], Awaitable[Any]], fiscal_year: int | None) -> Any:
     try:
         return await call()
-    except workflow.Problem as problem:
+    except problems.Refusal as problem:
         return error_from(problem, fiscal_year)
 
 
@@ -562,8 +583,13 @@ def _mutation_namespace() -> dict[str, Any]:
         f"Takes one or many LAO-years (up to {MAX_BATCH}); each is certified independently and has its own result."
     )
     async def certify_province(info: Info, items: list[LaoYearRef]) -> list[CertificationItem]:
-        if len(items) > MAX_BATCH:
-            raise ValueError(f"items: at most {MAX_BATCH} LAO-years per request, got {len(items)}")
+        if len(items) > MAX_BATCH:  # refused before any transaction opens
+            raise problems.invalid(
+                "items",
+                "TOO_MANY",
+                f"at most {MAX_BATCH:,} LAO-years per request, got {len(items):,}",
+                f"ได้ไม่เกิน {MAX_BATCH:,} รายการต่อคำขอ (ได้รับ {len(items):,})",
+            )
         results = []
         for item in items:
             result = await _transition(
@@ -800,8 +826,7 @@ def _admin_namespace() -> dict[str, Any]:
 
         async def call() -> MissionRecordSaved:
             if values.get("received_on") is None:
-                raise workflow.Problem(
-                    "VALIDATION",
+                raise problems.InvalidInput(
                     "receivedOn is required.",
                     "ต้องระบุวันที่รับถ่ายโอน",
                     errors=[

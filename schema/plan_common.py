@@ -10,6 +10,7 @@ getter is a callable over the row or ("object", pairs) for a nested object.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import operator
 from collections.abc import Callable
@@ -31,6 +32,9 @@ class Unsupported(Exception):
 
 
 def _iso(value: Any) -> Any:
+    # Timestamps come back aware (hub.models.base.UtcDateTime); a naive one is UTC, as there.
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
     return value.isoformat() if value is not None else None
 
 

@@ -44,8 +44,12 @@ returns None for everything else, and the view then runs the resolvers:
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
 `first` or `after`: all go to the resolvers, which produce the errors. Validation and the
-limits (`schema.limits`) still run first on the planned path. `tests/test_planner.py`
-checks both paths return the same data and errors on random selections for every role.
+limits (`schema.limits`) still run first on the planned path. A failure while a plan runs
+(the database is down, a statement times out, a bug) is the root field's error, as a
+resolver's would be, and the view presents it with the same mapping (`schema.errors`): a
+GraphQL body with a code and the request id, a 503 with `Retry-After` when retryable.
+`tests/test_planner.py` checks both paths return the same data and errors on random
+selections for every role.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     Source,
+    located_error,
     parse,
     specified_rules,
     validate,
@@ -879,5 +884,13 @@ class Planner:
         plan = self._plan(key, context.identity, operation, coerced)
         if plan is None:
             return None
-        value, errors = await _run(plan, context.engine)
+        try:
+            value, errors = await _run(plan, context.engine)
+        except Exception as exc:
+            # The root field failed, as a resolver's would: null (`laos` is non-null, so the
+            # whole data) with the error at its path; the view maps it (schema/errors.py).
+            error = located_error(exc, [operation.selection_set.selections[0]], [plan.root_key])
+            return ExecutionResult(
+                data={plan.root_key: None} if plan.single else None, errors=[error]
+            )
         return ExecutionResult(data={plan.root_key: value}, errors=errors or None)

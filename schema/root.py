@@ -28,7 +28,7 @@ from loaders.batch import fetch_all
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import CertificationState, LaoType, MissionArea, MissionStatus, Role
-from schema.errors import MaskInternalErrors
+from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
@@ -37,7 +37,7 @@ from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
-from schema.telemetry import HubSchema, ObserveOperation
+from schema.telemetry import ObserveOperation
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
@@ -359,16 +359,17 @@ class Query:
 
     @strawberry.field(description="ปีงบประมาณ — fiscal years, newest first.")
     async def fiscal_years(self, info: Info) -> list[FiscalYear]:
-        statement = select(FiscalYearRow).order_by(FiscalYearRow.year_be.desc())
+        # Core rows (fetch_all runs Core statements): the columns, not ORM entities.
+        statement = select(*FiscalYearRow.__table__.c).order_by(FiscalYearRow.year_be.desc())
         return [
             FiscalYear(
                 year_be=y.year_be,
                 starts_on=y.starts_on.isoformat(),
                 ends_on=y.ends_on.isoformat(),
                 record_deadline=y.record_deadline.isoformat(),
-                is_open=y.is_open,
+                is_open=y.closed_at is None,
             )
-            for (y,) in await fetch_all(info.context.engine, statement)
+            for y in await fetch_all(info.context.engine, statement)
         ]
 
 
@@ -378,7 +379,7 @@ def build_schema(
     """The hub's schema, with query limits and text hygiene (`schema.text_guard`); with
     `mask_errors`, unexpected errors reach callers as "Internal server error" and a request
     id, never internals."""
-    return HubSchema(
+    return QuietSchema(
         query=Query,
         mutation=Mutation,
         extensions=[

@@ -1,8 +1,8 @@
 """What GraphQL tells the access log and the metrics (`hub.observability`), and what it does
 not write to the log itself.
 
-`ObserveOperation` notes each request's operation type and name. `HubSchema` replaces
-strawberry's error logging, which wrote every error of every request on the
+`ObserveOperation` notes each request's operation type and name. The schema
+(`schema.errors.QuietSchema`) replaces strawberry's error logging, which wrote every error of every request on the
 `strawberry.execution` logger with the document around it (one 8 KB request wrote 45 KB
 of log): a caller's errors are the caller's, and reach the access log as their codes only
 (the error codes are noted by the GraphQL view, hub/app.py); our own failures are logged
@@ -12,9 +12,7 @@ once, with their traceback and the request id, by `schema.errors.MaskInternalErr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import strawberry
 from strawberry.extensions import SchemaExtension
 
 from hub import observability
@@ -32,7 +30,3 @@ class ObserveOperation(SchemaExtension):
             return
         observability.note_operation(operation_type, context.operation_name)
 
-
-class HubSchema(strawberry.Schema):
-    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
-        """Nothing: see the module docstring."""

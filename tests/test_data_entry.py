@@ -344,7 +344,7 @@ async def test_bad_input_names_each_field_in_english_and_thai_and_changes_nothin
         "waterSupplySystem.name": "TOO_LONG",
         "waterSupplySystem.latitude": "OUT_OF_RANGE",
         "waterSupplySystem.yearBuiltBe": "OUT_OF_RANGE",
-        "waterSupplySystem.village": "NOT_A_CHOICE",
+        "waterSupplySystem.villageNumber": "NOT_A_CHOICE",
     }
     assert "Buddhist-Era" in next(
         e["message"] for e in record["errors"] if e["path"].endswith("yearBuiltBe")

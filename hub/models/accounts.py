@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.enums import Role
-from hub.models.base import Base, created_at_column, enum_column
+from hub.models.base import Base, UtcDateTime, created_at_column, enum_column
 
 
 class User(Base):
@@ -21,7 +21,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = created_at_column()
 
@@ -43,7 +43,7 @@ class RoleAssignment(Base):
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
     granted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[dt.datetime] = created_at_column()
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class ApiClient(Base):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.enums import Role
-from hub.models.base import Base, enum_column
+from hub.models.base import Base, UtcDateTime, enum_column
 
 
 class ChangeLogEntry(Base):
@@ -20,7 +20,7 @@ class ChangeLogEntry(Base):
     __tablename__ = "change_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     actor_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))

@@ -15,7 +15,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     Numeric,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.models.base import Base
+from hub.models.base import Base, UtcDateTime
 
 metadata = Base.metadata
 
@@ -65,7 +64,7 @@ def _columns(fields: tuple[Field, ...], table: str) -> list[Column[object] | Che
             allowed = ", ".join(f"'{c}'" for c in f.choice_codes)
             items.append(CheckConstraint(f"{f.column} IN ({allowed})", name=f"{f.column}_choice"))
         if f.fetched_at_column:
-            items.append(Column(f.fetched_at_column, DateTime(timezone=True), nullable=True))
+            items.append(Column(f.fetched_at_column, UtcDateTime(), nullable=True))
     return items
 
 
@@ -79,7 +78,7 @@ def _section_table(domain: Domain) -> Table:
             Column(t.none_flag, Boolean(), nullable=False, server_default=false(), default=False)
             for t in domain.record_tables
         ),
-        Column("updated_at", DateTime(timezone=True), server_default=func.now()),
+        Column("updated_at", UtcDateTime(), server_default=func.now()),
         Column("updated_by_user_id", ForeignKey("users.id"), nullable=True),
         comment=domain.label_th,
     )
@@ -96,7 +95,7 @@ def _record_table(records: RecordTable) -> Table:
         Column("retired_on", Date, nullable=True),
         Column("retired_reason", Text, nullable=True),
         Column("version", Integer, nullable=False, server_default="1", default=1),
-        Column("updated_at", DateTime(timezone=True), server_default=func.now()),
+        Column("updated_at", UtcDateTime(), server_default=func.now()),
         Column("updated_by_user_id", ForeignKey("users.id"), nullable=True),
         comment=records.label_th,
     )

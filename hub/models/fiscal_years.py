@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.enums import CertificationState, Role
-from hub.models.base import Base, created_at_column, enum_column
+from hub.models.base import Base, UtcDateTime, created_at_column, enum_column
 from hub.models.organisations import Lao
 
 
@@ -27,7 +27,7 @@ class FiscalYear(Base):
     record_deadline: Mapped[dt.date] = mapped_column(Date)
     province_deadline: Mapped[dt.date | None] = mapped_column(Date)
     opened_at: Mapped[dt.datetime] = created_at_column()
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     @property
     def is_open(self) -> bool:
@@ -51,7 +51,7 @@ class LaoYear(Base):
     version: Mapped[int] = mapped_column(default=1)
     # Bit n-1 set when domain n is complete; recomputed on every save (hub.completeness).
     complete_domains: Mapped[int] = mapped_column(default=0)
-    data_received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    data_received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = created_at_column()
 
@@ -65,7 +65,7 @@ class CertificationEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lao_year_id: Mapped[int] = mapped_column(ForeignKey("lao_years.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     from_state: Mapped[CertificationState] = mapped_column(
         enum_column(CertificationState, "from_state")
     )
@@ -90,7 +90,7 @@ class CompletenessChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lao_year_id: Mapped[int] = mapped_column(ForeignKey("lao_years.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     complete_domains: Mapped[int]
     anything_recorded: Mapped[bool] = mapped_column(Boolean)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.enums import MissionArea, MissionStatus, Role
-from hub.models.base import Base, created_at_column, enum_column
+from hub.models.base import Base, UtcDateTime, created_at_column, enum_column
 
 
 class Agency(Base):
@@ -84,7 +84,7 @@ class LaoMissionEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lao_mission_id: Mapped[int] = mapped_column(ForeignKey("lao_missions.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     status: Mapped[MissionStatus] = mapped_column(enum_column(MissionStatus, "mission_status"))
     detail: Mapped[str | None] = mapped_column(Text)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.models.base import Base, created_at_column
+from hub.models.base import Base, UtcDateTime, created_at_column
 
 
 class SigningKey(Base):
@@ -29,7 +29,7 @@ class SigningKey(Base):
     private_jwk: Mapped[str] = mapped_column(Text)  # JSON, or "fernet:" + encrypted JSON
     public_jwk: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at_column()
-    retire_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    retire_after: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)  # generated outside production
 
 
@@ -61,9 +61,9 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(10))
     nonce: Mapped[str | None] = mapped_column(String(255))  # OpenID Connect, echoed in id_token
-    auth_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    auth_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # The refresh-token family (sign-in) its exchange starts: a second exchange revokes it.
     family_id: Mapped[str | None] = mapped_column(String(32))
 
@@ -82,11 +82,11 @@ class RefreshToken(Base):
     api_client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     scope: Mapped[str] = mapped_column(Text, default="")
-    auth_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    auth_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     issued_at: Mapped[dt.datetime] = created_at_column()
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class RevokedAccessToken(Base):
@@ -95,7 +95,7 @@ class RevokedAccessToken(Base):
     __tablename__ = "oauth_revoked_access_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class RateLimitCounter(Base):
