@@ -40,6 +40,7 @@ from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
 from hub.observability import AccessLogMiddleware
+from hub.problems import Unavailable
 from hub.request_guard import RequestGuard
 from hub.settings import Settings
 from schema.context import HubContext
@@ -200,7 +201,9 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         except Exception as exc:  # any failure to reach the database means "not ready"
             log.warning("readiness check failed: %s", exc)
             return ORJSONResponse(
-                {"status": "unavailable", "database": "unreachable"}, status_code=503
+                {"status": "unavailable", "database": "unreachable"},
+                status_code=503,
+                headers={"Retry-After": str(Unavailable.default_retry_after)},
             )
         head = migrate.head_revision()
         if current != head:
@@ -211,6 +214,7 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
                     "migrations": {"current": current, "head": head},
                 },
                 status_code=503,
+                headers={"Retry-After": str(Unavailable.default_retry_after)},
             )
         return ORJSONResponse(
             {"status": "ok", "database": "ok", "migrations": {"current": current, "head": head}}

@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from hub.certification import PROVINCE_BATCH_LIMIT
+
 
 @dataclass(frozen=True)
 class FieldCost:
@@ -42,7 +44,9 @@ class FieldCost:
     shared by every parent asking with the same arguments (a per-request DataLoader over a
     whole level), so `weight` counts once per distinct (`shared`, arguments). `per_item`
     names a list argument whose items each cost `item_weight` (and each give one entry of
-    the field's list result). With `opaque`, the selection below is not walked: `weight` is
+    the field's list result); a list longer than `max_items` is costed as `max_items` long,
+because the field refuses it outright (BAD_USER_INPUT naming the argument) before any
+work: the caller learns the real limit, not a cost. With `opaque`, the selection below is not walked: `weight` is
     the whole subtree's cost (introspection).
     """
 
@@ -50,6 +54,7 @@ class FieldCost:
     shared: str | None = None
     per_item: str | None = None
     item_weight: int = 0
+    max_items: int | None = None
     opaque: bool = False
 
 
@@ -77,7 +82,9 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),
         # A transaction per item.
-        "Mutation.certifyProvince": FieldCost(MUTATION, per_item="items", item_weight=20),
+        "Mutation.certifyProvince": FieldCost(
+            MUTATION, per_item="items", item_weight=10, max_items=PROVINCE_BATCH_LIMIT
+        ),
     }
 )
 # Every field of these types costs this much unless FIELD_COSTS says otherwise.

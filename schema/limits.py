@@ -363,6 +363,8 @@ class _Walker:
         items = None
         if declared.per_item is not None:
             items = self._items(node, declared.per_item)
+            if declared.max_items is not None:
+                items = min(items, declared.max_items)
             own += declared.item_weight * items
         return min(own, COST_CEILING), items
 

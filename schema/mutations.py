@@ -15,7 +15,7 @@ from strawberry.types.unset import UNSET
 
 from hub import audit, fiscal_years, kpi16_import, mission_records, problems, profile, workflow
 from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.certification import Action
+from hub.certification import PROVINCE_BATCH_LIMIT, Action
 from hub.completeness import domains_in
 from hub.enums import MissionArea as MissionAreaEnum
 from hub.enums import Role as RoleEnum
@@ -552,7 +552,7 @@ async def _transition(
     return await _attempt(call, fiscal_year)
 
 
-MAX_BATCH = 1000
+MAX_BATCH = PROVINCE_BATCH_LIMIT
 
 
 def _mutation_namespace() -> dict[str, Any]:

@@ -158,7 +158,11 @@ async def test_a_body_that_does_not_arrive_in_time_gets_408(url):
         "raw_path": b"/graphql",
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"hub.test"), (b"content-type", b"application/json")],
+        "headers": [
+            (b"host", b"hub.test"),
+            (b"content-type", b"application/json"),
+            (b"transfer-encoding", b"chunked"),
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("hub.test", 80),
     }

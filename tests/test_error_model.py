@@ -147,7 +147,10 @@ async def test_a_failure_on_either_read_path_is_the_same_masked_graphql_error(
     migrated_database_url, planner, caplog
 ):
     settings = Settings(
-        database_url=migrated_database_url, environment="production", planner=planner
+        database_url=migrated_database_url,
+        environment="production",
+        planner=planner,
+        key_encryption_secret="k",
     )
     async with serve(settings) as client:
         await _break_laos(migrated_database_url)

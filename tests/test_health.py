@@ -30,6 +30,7 @@ async def test_readyz_is_unavailable_until_migrations_are_applied(empty_database
     async with serve(settings) as client:
         response = await client.get("/readyz")
         assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
         assert response.json()["migrations"]["current"] is None
         assert (await client.get("/healthz")).status_code == 200
 
@@ -40,6 +41,7 @@ async def test_readyz_is_unavailable_when_the_database_cannot_be_reached():
     async with serve(settings) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
 

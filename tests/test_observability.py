@@ -156,7 +156,11 @@ async def test_a_client_that_hangs_up_is_logged_as_499_without_a_traceback(
         "raw_path": b"/graphql",
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"host", b"hub.test")],
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"40"),
+            (b"host", b"hub.test"),
+        ],
         "client": ("127.0.0.1", 5000),
         "server": ("hub.test", 80),
     }
