@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from hub.completeness import ALL_DOMAINS_MASK, domains_in
 from hub.enums import CertificationState, Role
 from hub.identity import Identity
+from hub.permissions import LaoPlace
 
 # LAO-years one province certification request may carry; each is its own transaction.
 PROVINCE_BATCH_LIMIT = 1000
-from hub.permissions import LaoPlace
 
 State = CertificationState
 
