@@ -7,6 +7,7 @@
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
     hub audit verify              check the change log's hash chain; names the first broken entry
+    hub settings table [--write|--check]  the configuration table (README "Configuration")
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli_accounts.py)
 
 Configuration comes from environment variables only (see README "Configuration").
@@ -24,6 +25,7 @@ from hub.database import create_engine
 from hub.settings import Settings, SettingsError
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+README_FILE = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _fail(message: str) -> int:
@@ -186,6 +188,28 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    """The configuration table rendered from the declarations in hub/settings.py."""
+    from hub.settings import markdown_table, readme_with_table
+
+    if not (args.write or args.check):
+        print(markdown_table(), end="")
+        return 0
+    readme = README_FILE.read_text(encoding="utf-8")
+    updated = readme_with_table(readme)
+    if args.check:
+        if updated != readme:
+            return _fail(
+                f"{README_FILE.name}'s configuration table is out of date: "
+                "run `hub settings table --write`"
+            )
+        print(f"{README_FILE.name}'s configuration table is current")
+        return 0
+    README_FILE.write_text(updated, encoding="utf-8")
+    print(f"wrote the configuration table into {README_FILE}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hub", description="INFO Hub command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -220,6 +244,13 @@ def parser() -> argparse.ArgumentParser:
     sch.add_argument("schema_command", choices=["export"])
     sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
     sch.set_defaults(func=cmd_schema)
+
+    conf = sub.add_parser("settings", help="the configuration (environment variables)")
+    conf.add_argument("settings_command", choices=["table"])
+    what = conf.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help="rewrite README.md's table")
+    what.add_argument("--check", action="store_true", help="fail if README.md's table is stale")
+    conf.set_defaults(func=cmd_settings)
 
     from hub.cli_accounts import add_parsers
 
