@@ -66,6 +66,12 @@ def _optional(name: str, raw: str) -> str | None:
     return raw or None
 
 
+def _redis_url(name: str, raw: str) -> str | None:
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"{name} must be a redis://, rediss:// or unix:// URL, got {raw!r}")
+    return raw or None
+
+
 def _lower(name: str, raw: str) -> str:
     return raw.lower()
 
@@ -243,6 +249,7 @@ class Settings:
         None,
         "Redis (`redis://host:6379/0`) holding the OAuth rate-limit counters, shared by every "
         "worker and replica; unset: they are kept in the database",
+        read=_redis_url,
     )
     # Logs and metrics (README "Logs and metrics"): JSON lines or text; Prometheus at /metrics.
     log_level: str = setting("HUB_LOG_LEVEL", "info", "log level", read=_lower)

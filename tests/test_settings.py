@@ -47,6 +47,7 @@ def test_environment_variables_override_defaults():
         ({"HUB_PORT": "eighty"}, "HUB_PORT must be an integer"),
         ({"HUB_ENV": "staging"}, "HUB_ENV must be"),
         ({"HUB_AUTO_MIGRATE": "maybe"}, "HUB_AUTO_MIGRATE must be true or false"),
+        ({"HUB_REDIS_URL": "127.0.0.1:6379"}, "HUB_REDIS_URL must be a redis://"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(env, message):
