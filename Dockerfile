@@ -1,11 +1,12 @@
 # Production image: PostgreSQL via HUB_DATABASE_URL, several uvicorn workers, non-root.
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md NOTICE ./
+COPY pyproject.toml constraints.txt README.md NOTICE ./
 COPY hub hub
 COPY schema schema
 COPY loaders loaders
-RUN pip install --no-cache-dir --prefix=/install .
+# The versions `make test` ran with (constraints.txt, written by `make lock`).
+RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
 
 FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

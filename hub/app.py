@@ -181,6 +181,7 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
                 await check_production(app.state.engine, settings, app.state.oauth.keystore)
             yield
         finally:
+            await app.state.oauth.close()
             await app.state.engine.dispose()
             if app.state.writer is not app.state.engine:
                 await app.state.writer.dispose()

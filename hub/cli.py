@@ -3,10 +3,13 @@
     hub serve                     serve the hub (migrates first unless HUB_AUTO_MIGRATE=false)
     hub db upgrade                apply database migrations
     hub db current                print the database's migration revision
+    hub db revision -m MESSAGE    write the next migration from the models' changes
+    hub db downgrade [REVISION]   revert migrations (default: the last one)
     hub geography load [FILE]     load the shipped geography, or an official registry CSV
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
     hub audit verify              check the change log's hash chain; names the first broken entry
+    hub settings table [--write|--check]  the configuration table (README "Configuration")
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli_accounts.py)
 
 Configuration comes from environment variables only (see README "Configuration").
@@ -24,6 +27,7 @@ from hub.database import create_engine
 from hub.settings import Settings, SettingsError
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+README_FILE = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _fail(message: str) -> int:
@@ -76,10 +80,29 @@ def _metrics_directory(settings: Settings) -> None:
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic.util import CommandError
+
     if args.db_command == "upgrade":
         migrate.upgrade(settings.database_url)
         print(f"database is at revision {migrate.head_revision()}")
         return 0
+    if args.db_command == "revision":
+        try:
+            path = migrate.revision(
+                settings.database_url, args.message, autogenerate=not args.empty
+            )
+        except migrate.NoChanges:
+            print("the models and the database agree: no migration written")
+            return 1
+        except CommandError as exc:  # e.g. the database is not at head
+            return _fail(f"{exc} (run `hub db upgrade` first)")
+        print(f"wrote {path}: review it, then `hub db upgrade`")
+        return 0
+    if args.db_command == "downgrade":
+        try:
+            migrate.downgrade(settings.database_url, args.revision)
+        except CommandError as exc:  # an unknown revision, or nothing left to revert
+            return _fail(f"cannot downgrade to {args.revision}: {exc}")
 
     async def current() -> str | None:
         engine = create_engine(settings.database_url)
@@ -90,6 +113,9 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
     revision = asyncio.run(current())
     head = migrate.head_revision()
+    if args.db_command == "downgrade":
+        print(f"database is at revision {revision or 'base (empty)'} (head: {head})")
+        return 0
     print(f"{revision or 'empty'} (head: {head})")
     return 0 if revision == head else 1
 
@@ -186,6 +212,28 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    """The configuration table rendered from the declarations in hub/settings.py."""
+    from hub.settings import markdown_table, readme_with_table
+
+    if not (args.write or args.check):
+        print(markdown_table(), end="")
+        return 0
+    readme = README_FILE.read_text(encoding="utf-8")
+    updated = readme_with_table(readme)
+    if args.check:
+        if updated != readme:
+            return _fail(
+                f"{README_FILE.name}'s configuration table is out of date: "
+                "run `hub settings table --write`"
+            )
+        print(f"{README_FILE.name}'s configuration table is current")
+        return 0
+    README_FILE.write_text(updated, encoding="utf-8")
+    print(f"wrote the configuration table into {README_FILE}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hub", description="INFO Hub command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -197,7 +245,21 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database migrations")
-    db.add_argument("db_command", choices=["upgrade", "current"])
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply every migration not yet applied")
+    db_sub.add_parser("current", help="the database's revision (exit 1 when not at head)")
+    rev = db_sub.add_parser("revision", help="write the next migration (hub/migrations/versions)")
+    rev.add_argument("-m", "--message", required=True, help="what the migration changes")
+    rev.add_argument(
+        "--empty", action="store_true", help="an empty script (a data migration by hand)"
+    )
+    down = db_sub.add_parser("downgrade", help="revert migrations")
+    down.add_argument(
+        "revision",
+        nargs="?",
+        default="-1",
+        help="-1 (default: the last one), -N, a revision or base",
+    )
     db.set_defaults(func=cmd_db)
 
     geo = sub.add_parser("geography", help="load provinces, districts and subdistricts")
@@ -220,6 +282,13 @@ def parser() -> argparse.ArgumentParser:
     sch.add_argument("schema_command", choices=["export"])
     sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
     sch.set_defaults(func=cmd_schema)
+
+    conf = sub.add_parser("settings", help="the configuration (environment variables)")
+    conf.add_argument("settings_command", choices=["table"])
+    what = conf.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help="rewrite README.md's table")
+    what.add_argument("--check", action="store_true", help="fail if README.md's table is stale")
+    conf.set_defaults(func=cmd_settings)
 
     from hub.cli_accounts import add_parsers
 

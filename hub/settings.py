@@ -1,24 +1,34 @@
 """Configuration, read once from environment variables.
 
-Every setting the hub has is listed here and in README.md ("Configuration"); nothing else
-reads the environment.
+Every setting is declared once, as a field of `Settings`: its variable, type (the field's),
+default (the field's, with exceptions per `HUB_ENV`), how a value is read and checked, and
+its meaning. `Settings.from_env` reads the variables from those declarations, and
+`markdown_table` renders them as README.md's "Configuration" table (`hub settings table
+--write` rewrites it; a test fails while the README differs). Nothing else reads the
+environment.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 DEFAULT_SQLITE_PATH = Path("var/hub.sqlite3")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class SettingsError(ValueError):
     """A configuration variable has a value the hub cannot use."""
+
+
+# --- Readers: (variable, raw value) -> value, or SettingsError naming the variable ----------
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -39,16 +49,48 @@ def _int(name: str, raw: str) -> int:
 
 def _float(name: str, raw: str) -> float:
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-
-
-def _log_format(raw: str) -> str:
-    value = raw.strip().lower()
-    if value not in {"json", "text"}:
-        raise SettingsError(f"HUB_LOG_FORMAT must be json or text, got {raw!r}")
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a number, got {raw!r}")
     return value
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _optional(name: str, raw: str) -> str | None:
+    """Empty means unset."""
+    return raw or None
+
+
+def _redis_url(name: str, raw: str) -> str | None:
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"{name} must be a redis://, rediss:// or unix:// URL, got {raw!r}")
+    return raw or None
+
+
+def _lower(name: str, raw: str) -> str:
+    return raw.lower()
+
+
+def _choice(*values: str, spoken: str | None = None) -> Callable[[str, str], str]:
+    """One of `values`, case and surrounding spaces ignored."""
+
+    def read(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in values:
+            options = spoken or " or ".join(values)
+            raise SettingsError(f"{name} must be {options}, got {value!r}")
+        return value
+
+    return read
+
+
+def _log_format(name: str, raw: str) -> str | None:
+    return _choice("json", "text")(name, raw) if raw else None
 
 
 def _seconds(name: str, raw: str) -> float:
@@ -58,7 +100,40 @@ def _seconds(name: str, raw: str) -> float:
     return value
 
 
+def _positive_int(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _positive_float(name: str, raw: str) -> float:
+    value = _float(name, raw)
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _issuer(name: str, raw: str) -> str:
+    return raw.rstrip("/")
+
+
 SIGNING_ALGORITHMS = ("ES256", "RS256")
+
+
+def _signing_alg(name: str, raw: str) -> str:
+    if raw not in SIGNING_ALGORITHMS:
+        raise SettingsError(f"{name} must be ES256 or RS256, got {raw!r}")
+    return raw
+
+
+def _algorithms(name: str, raw: str) -> tuple[str, ...]:
+    algs = tuple(raw.replace(",", " ").split())
+    if not algs or any(a not in SIGNING_ALGORITHMS for a in algs):
+        raise SettingsError(f"{name} must list algorithms out of {' '.join(SIGNING_ALGORITHMS)}")
+    return algs
+
+
 # How claims of an external identity provider's tokens map onto ours (HUB_EXTERNAL_CLAIMS_MAP).
 DEFAULT_CLAIMS_MAP: dict[str, str] = {
     "subject": "sub",
@@ -70,13 +145,13 @@ DEFAULT_CLAIMS_MAP: dict[str, str] = {
 }
 
 
-def _claims_map(raw: str) -> dict[str, object]:
+def _claims_map(name: str, raw: str) -> dict[str, object]:
     try:
         value = json.loads(raw)
     except ValueError:
-        raise SettingsError(f"HUB_EXTERNAL_CLAIMS_MAP must be a JSON object, got {raw!r}") from None
+        raise SettingsError(f"{name} must be a JSON object, got {raw!r}") from None
     if not isinstance(value, dict):
-        raise SettingsError("HUB_EXTERNAL_CLAIMS_MAP must be a JSON object")
+        raise SettingsError(f"{name} must be a JSON object")
     return {**DEFAULT_CLAIMS_MAP, **value}
 
 
@@ -84,89 +159,283 @@ DEVELOPMENT_CORS_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://
 _ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}|\*))?$")
 
 
-def _origins(raw: str) -> tuple[str, ...]:
+def _origins(name: str, raw: str) -> tuple[str, ...]:
     origins = tuple(raw.replace(",", " ").split())
     for origin in origins:
         if origin != "*" and not _ORIGIN.match(origin):
             raise SettingsError(
-                "HUB_CORS_ORIGINS lists origins such as https://portal.example.go.th, "
+                f"{name} lists origins such as https://portal.example.go.th, "
                 f"http://localhost:* (any port) or *, got {origin!r}"
             )
     return origins
 
 
-def _positive(name: str, value: float) -> Any:
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
-    return value
+# --- Declarations ------------------------------------------------------------------------
 
 
-def _algorithms(name: str, raw: str) -> tuple[str, ...]:
-    algs = tuple(raw.replace(",", " ").split())
-    if not algs or any(a not in SIGNING_ALGORITHMS for a in algs):
-        raise SettingsError(f"{name} must list algorithms out of {' '.join(SIGNING_ALGORITHMS)}")
-    return algs
+@dataclass(frozen=True)
+class Declaration:
+    """How one environment variable sets one field of `Settings`."""
+
+    variable: str
+    meaning: str  # README's "meaning" column (Markdown)
+    read: Callable[[str, str], Any]
+    # Defaults other than the field's in some environments (HUB_ENV), e.g. {"production": False}.
+    by_environment: Mapping[str, Any]
+    shown: str | None  # README's "default" column, where the value alone does not say it
+
+
+_READER_OF_TYPE: dict[type, Callable[[str, str], Any]] = {
+    bool: _bool,
+    int: _int,
+    float: _float,
+    str: _text,
+}
+
+
+def setting(
+    variable: str,
+    default: Any,
+    meaning: str,
+    *,
+    read: Callable[[str, str], Any] | None = None,
+    by_environment: Mapping[str, Any] | None = None,
+    shown: str | None = None,
+) -> Any:
+    """A `Settings` field set by `variable`. `read` defaults to the reader of the default's
+    type (an optional string when the default is None); a list or dict default is copied for
+    every instance."""
+    if read is None:
+        read = _optional if default is None else _READER_OF_TYPE[type(default)]
+    declaration = Declaration(variable, meaning, read, by_environment or {}, shown)
+    metadata = {"setting": declaration}
+    if isinstance(default, dict | list):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class Settings:
     """The hub's configuration. Build it with `Settings.from_env()`."""
 
-    database_url: str = DEFAULT_DATABASE_URL
-    environment: str = "development"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    auto_migrate: bool = True
-    redis_url: str | None = None
-    log_level: str = "info"
+    database_url: str = setting(
+        "HUB_DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "database; `postgresql+asyncpg://user:pass@host/db` for PostgreSQL",
+    )
+    environment: str = setting(
+        "HUB_ENV",
+        "development",
+        "`development`, `test` or `production` (masks internal errors, GraphiQL off, no demo data)",
+        read=_choice(*ENVIRONMENTS, spoken="development, test or production"),
+    )
+    host: str = setting("HUB_HOST", "127.0.0.1", "address `hub serve` listens on")
+    port: int = setting("HUB_PORT", 8000, "port `hub serve` listens on")
+    workers: int = setting(
+        "HUB_WORKERS", 1, "uvicorn worker processes (PostgreSQL only; SQLite is served by one)"
+    )
+    auto_migrate: bool = setting(
+        "HUB_AUTO_MIGRATE",
+        True,
+        "apply migrations on start-up; set `false` with several replicas and run "
+        "`hub db upgrade` as a release step",
+    )
+    graphiql: bool = setting(
+        "HUB_GRAPHIQL", True, "serve GraphiQL at `/graphql`", by_environment={"production": False}
+    )
+    # Shared state of several replicas that needs no durability (hub/oauth/ratelimit.py).
+    redis_url: str | None = setting(
+        "HUB_REDIS_URL",
+        None,
+        "Redis (`redis://host:6379/0`) holding the OAuth rate-limit counters, shared by every "
+        "worker and replica; unset: they are kept in the database",
+        read=_redis_url,
+    )
     # Logs and metrics (README "Logs and metrics"): JSON lines or text; Prometheus at /metrics.
-    log_format: str | None = None  # json or text; None: json in production, text otherwise
-    metrics: bool = True
+    log_level: str = setting("HUB_LOG_LEVEL", "info", "log level", read=_lower)
+    log_format: str | None = setting(
+        "HUB_LOG_FORMAT",
+        None,
+        '`json`: one JSON object per log line; `text`: readable lines (see "Logs and metrics")',
+        read=_log_format,
+        shown="`json` in production, `text` otherwise",
+    )
+    metrics: bool = setting("HUB_METRICS", True, "serve Prometheus metrics at `/metrics`")
     # Set by the operator for several workers (prometheus_client's multiprocess mode).
-    metrics_multiproc_dir: str | None = None
-    graphiql: bool = True
+    metrics_multiproc_dir: str | None = setting(
+        "PROMETHEUS_MULTIPROC_DIR",
+        None,
+        "prometheus_client's own variable: an empty directory where several workers add up "
+        "their metrics",
+        shown="unset (`hub serve` makes a temporary one for several workers)",
+    )
     # Performance (README "Performance"): the planned read path, and per-request SQL counts.
-    planner: bool = True
-    count_statements: bool = False
-    # Time bounds (README "Configuration"): a request past `request_timeout` seconds is stopped
-    # with REQUEST_TIMEOUT (503); every statement the app runs is stopped after
-    # `statement_timeout` seconds; a SQLite writer waits `sqlite_busy_timeout` seconds for
-    # another writer's lock before answering DATABASE_BUSY (503). 0 means no bound.
-    request_timeout: float = 30.0
-    statement_timeout: float = 25.0
-    sqlite_busy_timeout: float = 10.0
-    extra: dict[str, str] = field(default_factory=dict)
+    planner: bool = setting(
+        "HUB_PLANNER",
+        True,
+        '`off` serves every query through the resolvers (see "Performance")',
+        shown="`on`",
+    )
+    count_statements: bool = setting(
+        "HUB_COUNT_STATEMENTS",
+        False,
+        "adds `X-SQL-Statements` (SQL statements the request ran) to every response",
+    )
+    # Time bounds: a request past `request_timeout` seconds is stopped with REQUEST_TIMEOUT
+    # (503); every statement the app runs is stopped after `statement_timeout` seconds; a
+    # SQLite writer waits `sqlite_busy_timeout` seconds for another writer's lock before
+    # answering DATABASE_BUSY (503). 0 means no bound.
+    request_timeout: float = setting(
+        "HUB_REQUEST_TIMEOUT",
+        30.0,
+        "seconds a request may run; then it is stopped (its statement too) and answered 503 "
+        "`REQUEST_TIMEOUT`; `0`: no limit",
+        read=_seconds,
+    )
+    statement_timeout: float = setting(
+        "HUB_STATEMENT_TIMEOUT",
+        25.0,
+        "seconds one database statement may run (PostgreSQL `statement_timeout`; SQLite "
+        "interrupts it), answered 503 `REQUEST_TIMEOUT`; `0`: no limit. Commands "
+        "(`hub demo load`, …) are not bounded",
+        read=_seconds,
+    )
+    sqlite_busy_timeout: float = setting(
+        "HUB_SQLITE_BUSY_TIMEOUT",
+        10.0,
+        "seconds a write waits for another writer's SQLite lock before answering 503 "
+        "`DATABASE_BUSY`",
+        read=_seconds,
+    )
     # OAuth 2.0: the hub as authorization server and resource server (README "Authentication").
-    issuer: str = "http://127.0.0.1:8000"
-    audience: str = "info-hub"
-    signing_alg: str = "ES256"
-    key_encryption_secret: str | None = None
-    access_token_ttl: int = 15 * 60  # seconds
-    refresh_token_ttl: int = 30 * 24 * 3600
-    token_leeway: int = 30  # seconds of clock skew accepted on exp / nbf / iat
-    login_max_failures: int = 5  # failed logins before the account locks
-    login_lockout_seconds: int = 15 * 60
-    login_delay_step: float = 0.5  # seconds of delay added per failed login
-    login_delay_max: float = 5.0
-    token_rate_limit: int = 60  # token requests per client per window
-    token_rate_window: int = 60  # seconds
-    external_issuer: str | None = None
-    external_jwks_url: str | None = None
-    external_audience: str | None = None
-    external_algorithms: tuple[str, ...] = SIGNING_ALGORITHMS
-    external_claims_map: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLAIMS_MAP))
+    issuer: str = setting(
+        "HUB_ISSUER",
+        "http://127.0.0.1:8000",
+        "the hub's public address: token issuer and base of the OAuth endpoints (`https://` "
+        "in production)",
+        read=_issuer,
+    )
+    audience: str = setting("HUB_AUDIENCE", "info-hub", "audience of the hub's access tokens")
+    signing_alg: str = setting(
+        "HUB_SIGNING_ALG",
+        "ES256",
+        "algorithm of new signing keys (`ES256` or `RS256`)",
+        read=_signing_alg,
+    )
+    key_encryption_secret: str | None = setting(
+        "HUB_KEY_ENCRYPTION_SECRET",
+        None,
+        "encrypts the signing keys' private parts in the database",
+        shown="unset (required in production)",
+    )
+    access_token_ttl: int = setting(
+        "HUB_ACCESS_TOKEN_TTL", 15 * 60, "lifetime of access tokens in seconds (15 minutes)"
+    )
+    refresh_token_ttl: int = setting(
+        "HUB_REFRESH_TOKEN_TTL", 30 * 24 * 3600, "lifetime of refresh tokens in seconds (30 days)"
+    )
+    token_leeway: int = setting(
+        "HUB_TOKEN_LEEWAY", 30, "seconds of clock skew accepted on `exp`, `nbf`, `iat`"
+    )
+    login_max_failures: int = setting(
+        "HUB_LOGIN_MAX_FAILURES", 5, "failed sign-ins in a row before an account locks"
+    )
+    login_lockout_seconds: int = setting(
+        "HUB_LOGIN_LOCKOUT_SECONDS", 15 * 60, "seconds a locked account stays locked"
+    )
+    login_delay_step: float = setting(
+        "HUB_LOGIN_DELAY_STEP", 0.5, "seconds of delay added per failed sign-in"
+    )
+    login_delay_max: float = setting(
+        "HUB_LOGIN_DELAY_MAX", 5.0, "most seconds of delay after failed sign-ins"
+    )
+    token_rate_limit: int = setting(
+        "HUB_TOKEN_RATE_LIMIT",
+        60,
+        "token requests allowed per client per window; also failed client authentications "
+        "per source address and client",
+    )
+    token_rate_window: int = setting(
+        "HUB_TOKEN_RATE_WINDOW", 60, "seconds of the token rate limit's window"
+    )
+    external_issuer: str | None = setting(
+        "HUB_EXTERNAL_ISSUER",
+        None,
+        "issuer of an external OpenID provider whose tokens are trusted",
+    )
+    external_jwks_url: str | None = setting(
+        "HUB_EXTERNAL_JWKS_URL", None, "that provider's JWKS (required with the issuer)"
+    )
+    external_audience: str | None = setting(
+        "HUB_EXTERNAL_AUDIENCE", None, "audience its tokens must carry", shown="`HUB_AUDIENCE`"
+    )
+    external_algorithms: tuple[str, ...] = setting(
+        "HUB_EXTERNAL_ALGORITHMS",
+        ("RS256", "ES256"),
+        "algorithms accepted from it",
+        read=_algorithms,
+    )
+    external_claims_map: dict[str, object] = setting(
+        "HUB_EXTERNAL_CLAIMS_MAP",
+        DEFAULT_CLAIMS_MAP,
+        'JSON mapping its claims onto the hub\'s roles and places (see "Authentication")',
+        read=_claims_map,
+        shown="`{}` (claims `role`, `lao_code`, `district_code`, `province_code`, `sub`, `scope`)",
+    )
     # The HTTP edge (hub/edge.py, hub/serve.py): limits every request meets before any route
     # sees it, so no single request can exhaust memory, the stack or a connection slot.
-    max_request_bytes: int = 1_048_576  # request body; larger ones get 413
-    max_json_depth: int = 64  # nesting of arrays/objects in a JSON body or token; deeper: 400
-    max_string_length: int = 10_000  # characters in one GraphQL string argument (not CSV)
-    body_timeout: float = 30.0  # seconds for a request body to arrive; slower: 408
-    header_timeout: float = 10.0  # seconds for a request's headers to arrive (hub serve)
-    max_connections: int = 1000  # per worker; beyond it new requests get 503 (hub serve)
+    max_request_bytes: int = setting(
+        "HUB_MAX_REQUEST_BYTES",
+        1_048_576,
+        "largest request body on any endpoint (a province's KPI-16 CSV fits); larger: `413` "
+        "`REQUEST_TOO_LARGE`",
+        read=_positive_int,
+        shown="`1048576` (1 MiB)",
+    )
+    max_json_depth: int = setting(
+        "HUB_MAX_JSON_DEPTH",
+        64,
+        "deepest nesting of arrays and objects in a JSON body or GET `variables`; deeper: "
+        "`400` `BAD_USER_INPUT`",
+        read=_positive_int,
+    )
+    max_string_length: int = setting(
+        "HUB_MAX_STRING_LENGTH",
+        10_000,
+        "characters in one GraphQL string (a literal or in a variable; not "
+        "`importKpi16Baseline`'s `csv`); longer: `BAD_USER_INPUT`",
+        read=_positive_int,
+    )
+    body_timeout: float = setting(
+        "HUB_BODY_TIMEOUT",
+        30.0,
+        "seconds for a request body to arrive; slower: `408` `REQUEST_TIMEOUT`",
+        read=_positive_float,
+    )
+    header_timeout: float = setting(
+        "HUB_HEADER_TIMEOUT",
+        10.0,
+        "seconds for a request's headers to arrive (`hub serve`); slower connections are closed",
+        read=_positive_float,
+    )
+    max_connections: int = setting(
+        "HUB_MAX_CONNECTIONS",
+        1000,
+        "concurrent connections per worker (`hub serve`); beyond it new requests get `503`",
+        read=_positive_int,
+    )
     # Origins whose browser pages may call the hub (CORS): exact origins, `*` (any), or an
     # origin ending in `:*` (any port). Development allows local pages on any port.
-    cors_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = setting(
+        "HUB_CORS_ORIGINS",
+        (),
+        "origins whose web pages may call the hub from a browser (CORS, `GET`/`POST`, headers "
+        "`Authorization` and `Content-Type`): space- or comma-separated origins, "
+        "`scheme://host:*` for any port, or `*`",
+        read=_origins,
+        by_environment={"development": DEVELOPMENT_CORS_ORIGINS},
+        shown="unset: none (development: `http://localhost:* http://127.0.0.1:* http://[::1]:*`)",
+    )
 
     @property
     def production(self) -> bool:
@@ -181,99 +450,83 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Every declared variable that is set, read and checked; the defaults otherwise."""
         env = dict(os.environ if env is None else env)
-        environment = env.get("HUB_ENV", "development").strip().lower()
-        if environment not in {"development", "production", "test"}:
-            raise SettingsError(
-                f"HUB_ENV must be development, test or production, got {environment!r}"
-            )
-        production = environment == "production"
-        return cls(
-            database_url=env.get("HUB_DATABASE_URL", DEFAULT_DATABASE_URL),
-            environment=environment,
-            host=env.get("HUB_HOST", "127.0.0.1"),
-            port=_int("HUB_PORT", env.get("HUB_PORT", "8000")),
-            workers=_int("HUB_WORKERS", env.get("HUB_WORKERS", "1")),
-            auto_migrate=_bool("HUB_AUTO_MIGRATE", env.get("HUB_AUTO_MIGRATE", "true")),
-            redis_url=env.get("HUB_REDIS_URL") or None,
-            log_level=env.get("HUB_LOG_LEVEL", "info").lower(),
-            log_format=_log_format(env["HUB_LOG_FORMAT"]) if env.get("HUB_LOG_FORMAT") else None,
-            metrics=_bool("HUB_METRICS", env.get("HUB_METRICS", "true")),
-            metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
-            graphiql=_bool(
-                "HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "false" if production else "true")
-            ),
-            planner=_bool("HUB_PLANNER", env.get("HUB_PLANNER", "on")),
-            count_statements=_bool(
-                "HUB_COUNT_STATEMENTS", env.get("HUB_COUNT_STATEMENTS", "false")
-            ),
-            request_timeout=_seconds("HUB_REQUEST_TIMEOUT", env.get("HUB_REQUEST_TIMEOUT", "30")),
-            statement_timeout=_seconds(
-                "HUB_STATEMENT_TIMEOUT", env.get("HUB_STATEMENT_TIMEOUT", "25")
-            ),
-            sqlite_busy_timeout=_seconds(
-                "HUB_SQLITE_BUSY_TIMEOUT", env.get("HUB_SQLITE_BUSY_TIMEOUT", "10")
-            ),
-            **_oauth_from_env(env),
-            **_edge_from_env(env, environment),
+        environment_field = next(f for f in fields(cls) if f.name == "environment")
+        environment = str(
+            _read(environment_field, env.get(_declaration(environment_field).variable))
         )
+        values: dict[str, Any] = {}
+        for f, declaration in declarations():
+            raw = env.get(declaration.variable)
+            if raw is not None:
+                values[f.name] = declaration.read(declaration.variable, raw)
+            elif environment in declaration.by_environment:
+                values[f.name] = declaration.by_environment[environment]
+        settings = cls(**values)
+        if settings.external_issuer and not settings.external_jwks_url:
+            raise SettingsError("HUB_EXTERNAL_ISSUER needs HUB_EXTERNAL_JWKS_URL")
+        return settings
 
 
-def _edge_from_env(env: dict[str, str], environment: str) -> dict[str, Any]:
-    def number(name: str, default: str, parse: Any = _int) -> Any:
-        return _positive(name, parse(name, env.get(name, default)))
-
-    cors = env.get("HUB_CORS_ORIGINS")
-    return {
-        "max_request_bytes": number("HUB_MAX_REQUEST_BYTES", "1048576"),
-        "max_json_depth": number("HUB_MAX_JSON_DEPTH", "64"),
-        "max_string_length": number("HUB_MAX_STRING_LENGTH", "10000"),
-        "body_timeout": number("HUB_BODY_TIMEOUT", "30", _float),
-        "header_timeout": number("HUB_HEADER_TIMEOUT", "10", _float),
-        "max_connections": number("HUB_MAX_CONNECTIONS", "1000"),
-        "cors_origins": _origins(cors)
-        if cors is not None
-        else DEVELOPMENT_CORS_ORIGINS
-        if environment == "development"
-        else (),
-    }
+def _declaration(f: Field[Any]) -> Declaration:
+    declaration = f.metadata["setting"]
+    assert isinstance(declaration, Declaration)
+    return declaration
 
 
-def _oauth_from_env(env: dict[str, str]) -> dict[str, Any]:
-    alg = env.get("HUB_SIGNING_ALG", "ES256")
-    if alg not in SIGNING_ALGORITHMS:
-        raise SettingsError(f"HUB_SIGNING_ALG must be ES256 or RS256, got {alg!r}")
-    external = env.get("HUB_EXTERNAL_ISSUER") or None
-    if external and not env.get("HUB_EXTERNAL_JWKS_URL"):
-        raise SettingsError("HUB_EXTERNAL_ISSUER needs HUB_EXTERNAL_JWKS_URL")
-    return {
-        "issuer": env.get("HUB_ISSUER", "http://127.0.0.1:8000").rstrip("/"),
-        "audience": env.get("HUB_AUDIENCE", "info-hub"),
-        "signing_alg": alg,
-        "key_encryption_secret": env.get("HUB_KEY_ENCRYPTION_SECRET") or None,
-        "access_token_ttl": _int("HUB_ACCESS_TOKEN_TTL", env.get("HUB_ACCESS_TOKEN_TTL", "900")),
-        "refresh_token_ttl": _int(
-            "HUB_REFRESH_TOKEN_TTL", env.get("HUB_REFRESH_TOKEN_TTL", str(30 * 24 * 3600))
-        ),
-        "token_leeway": _int("HUB_TOKEN_LEEWAY", env.get("HUB_TOKEN_LEEWAY", "30")),
-        "login_max_failures": _int(
-            "HUB_LOGIN_MAX_FAILURES", env.get("HUB_LOGIN_MAX_FAILURES", "5")
-        ),
-        "login_lockout_seconds": _int(
-            "HUB_LOGIN_LOCKOUT_SECONDS", env.get("HUB_LOGIN_LOCKOUT_SECONDS", "900")
-        ),
-        "login_delay_step": _float("HUB_LOGIN_DELAY_STEP", env.get("HUB_LOGIN_DELAY_STEP", "0.5")),
-        "login_delay_max": _float("HUB_LOGIN_DELAY_MAX", env.get("HUB_LOGIN_DELAY_MAX", "5")),
-        "token_rate_limit": _int("HUB_TOKEN_RATE_LIMIT", env.get("HUB_TOKEN_RATE_LIMIT", "60")),
-        "token_rate_window": _int(
-            "HUB_TOKEN_RATE_WINDOW", env.get("HUB_TOKEN_RATE_WINDOW", "60")
-        ),
-        "external_issuer": external,
-        "external_jwks_url": env.get("HUB_EXTERNAL_JWKS_URL") or None,
-        "external_audience": env.get("HUB_EXTERNAL_AUDIENCE") or None,
-        "external_algorithms": _algorithms(
-            "HUB_EXTERNAL_ALGORITHMS", env.get("HUB_EXTERNAL_ALGORITHMS", "RS256 ES256")
-        ),
-        "external_claims_map": _claims_map(env.get("HUB_EXTERNAL_CLAIMS_MAP", "{}")),
-    }
+def _read(f: Field[Any], raw: str | None) -> Any:
+    declaration = _declaration(f)
+    return f.default if raw is None else declaration.read(declaration.variable, raw)
+
+
+def declarations() -> Iterator[tuple[Field[Any], Declaration]]:
+    """Every setting, in declaration order: its field of `Settings` and its variable."""
+    for f in fields(Settings):
+        yield f, _declaration(f)
+
+
+# --- The README's table ------------------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float) and value.is_integer():
+        return f"`{int(value)}`"
+    if isinstance(value, tuple):
+        return f"`{' '.join(value)}`"
+    return f"`{value}`"
+
+
+def markdown_table() -> str:
+    """README.md's "Configuration" table, one row per setting in declaration order."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for f, declaration in declarations():
+        if declaration.shown is not None:
+            default = declaration.shown
+        else:
+            default = _shown(f.default)
+            exceptions = [
+                f"{env}: {_shown(value)}" for env, value in declaration.by_environment.items()
+            ]
+            if exceptions:
+                default += f" ({'; '.join(exceptions)})"
+        lines.append(f"| `{declaration.variable}` | {default} | {declaration.meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+README_TABLE_AFTER = "## Configuration"
+
+
+def readme_with_table(readme: str) -> str:
+    """`readme` with the first table after its "Configuration" heading replaced by
+    `markdown_table()`."""
+    lines = readme.splitlines(keepends=True)
+    heading = next(i for i, line in enumerate(lines) if line.rstrip() == README_TABLE_AFTER)
+    start = next(i for i in range(heading, len(lines)) if lines[i].startswith("|"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return "".join([*lines[:start], markdown_table(), *lines[end:]])

@@ -2,7 +2,9 @@
 
 PostgreSQL tests run when HUB_TEST_POSTGRES_URL points at a server (any database on it; each
 test gets a fresh database created there and dropped afterwards). In CI (CI=true) a missing
-server is an error, not a skip: the PostgreSQL half of the suite must run.
+server is an error, not a skip: the PostgreSQL half of the suite must run. Redis tests use
+HUB_TEST_REDIS_URL (default redis://127.0.0.1:6379/0) and skip when no server answers there,
+except in CI.
 """
 
 from __future__ import annotations
@@ -71,6 +73,27 @@ def scratch_database(backend: str, directory: Path) -> Iterator[str]:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server's URL (its keys are shared: tests use keys of their own)."""
+    import redis
+
+    url = os.environ.get("HUB_TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError(f"CI must run the Redis tests: no Redis answers at {url}") from exc
+        pytest.skip(f"no Redis answers at {url} (set HUB_TEST_REDIS_URL)")
+    finally:
+        client.close()
+    return url
 
 
 @pytest.fixture(params=BACKENDS)

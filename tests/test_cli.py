@@ -48,6 +48,30 @@ def test_db_upgrade_then_current(tmp_path):
     assert current.returncode == 0 and "(head:" in current.stdout
 
 
+def test_db_downgrade_and_revision(tmp_path):
+    """`hub db downgrade` reverts one migration by default; `hub db revision` writes nothing
+    when the models and the database agree, and refuses a database not at head."""
+    from hub import migrate
+
+    env = {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"}
+    versions = sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py"))
+    head = migrate.head_revision()
+    previous = f"{int(head) - 1:04d}"
+    assert run("db", "upgrade", env=env).returncode == 0
+    unchanged = run("db", "revision", "-m", "nothing", env=env)
+    assert unchanged.returncode == 1 and "agree" in unchanged.stdout, unchanged.stderr
+    down = run("db", "downgrade", env=env)
+    assert down.returncode == 0 and f"revision {previous} " in down.stdout, down.stderr
+    behind = run("db", "revision", "-m", "behind", env=env)
+    assert behind.returncode == 2 and "hub db upgrade" in behind.stderr
+    assert run("db", "downgrade", "base", env=env).returncode == 0
+    nothing_left = run("db", "downgrade", env=env)
+    assert nothing_left.returncode == 2 and "cannot downgrade" in nothing_left.stderr
+    assert run("db", "upgrade", env=env).returncode == 0
+    assert run("db", "current", env=env).returncode == 0
+    assert sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py")) == versions
+
+
 def test_geography_load_reports_a_bad_registry_by_line(tmp_path):
     bad = tmp_path / "registry.csv"
     bad.write_text("province_code,province_name_th\n10,กรุงเทพมหานคร\n", encoding="utf-8")

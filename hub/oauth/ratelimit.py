@@ -1,7 +1,8 @@
-"""Rate limits and login throttling, kept in the database so every worker shares them.
+"""Rate limits and login throttling, kept where every worker and replica shares them.
 
 * The token endpoint allows `HUB_TOKEN_RATE_LIMIT` requests per client per
-  `HUB_TOKEN_RATE_WINDOW` seconds (a fixed-window counter in `rate_limit_counters`). Only
+  `HUB_TOKEN_RATE_WINDOW` seconds (a fixed-window counter, in Redis when `HUB_REDIS_URL` is
+  set, otherwise in the database's `rate_limit_counters`). Only
   requests that prove who they are count against a client: one holding its secret, or, for a
   public client (no secret), one from the same source address. Anyone can *claim* a client
   id, so counting claims would let anyone lock a ministry out of its tokens.
@@ -13,17 +14,28 @@
 * Each failed login of an account adds `HUB_LOGIN_DELAY_STEP` seconds of delay (capped at
   `HUB_LOGIN_DELAY_MAX`); after `HUB_LOGIN_MAX_FAILURES` failures in a row the account is
   locked for `HUB_LOGIN_LOCKOUT_SECONDS` (`users.failed_logins`, `users.locked_until`).
+
+The counters are `Counters`: `DatabaseCounters` (an upsert per counted request: correct, but
+a write transaction on the token endpoint's hot path) or `RedisCounters` (INCR with an expiry:
+no database write, and old windows vanish by themselves). They are short-lived and need no
+durability; losing them (a Redis restart) only resets the current windows. Lockouts stay in
+the database: they belong to the account and must survive a restart. An unreachable Redis
+makes the OAuth endpoints answer 503 (`Unavailable`, retry later), never count nothing and
+let everything through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,7 +43,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.models import RateLimitCounter, User
 from hub.oauth.keys import aware, utcnow
 from hub.passwords import hash_password, verify_password_async
+from hub.problems import Unavailable
 from hub.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Verified against when the username is unknown, so both cases cost the same time.
 _DUMMY_HASH = hash_password("not-a-password", salt=b"info-hub-dummy!!")
@@ -43,43 +58,117 @@ class Limited:
     retry_after: int  # seconds until the window resets (when not allowed)
 
 
-async def hit(engine: AsyncEngine, key: str, limit: int, window: int) -> Limited:
-    """Count one request under `key`; allowed while the window's count is within `limit`."""
+def _window(window: int) -> tuple[int, int]:
+    """The current fixed window's number, and the seconds until it ends (at least 1)."""
     now = time.time()
     current = int(now // window)
-    table = RateLimitCounter.__table__
-    insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(table)
-    statement = (
-        insert.values(key=key, window=current, count=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "window": current,
-                "count": case((table.c.window == current, table.c.count + 1), else_=1),
-            },
-        )
-        .returning(table.c.count)
-    )
-    async with engine.begin() as conn:
-        count = int((await conn.execute(statement)).scalar_one())
-    retry_after = max(1, math.ceil((current + 1) * window - now))
-    return Limited(count <= limit, retry_after)
+    return current, max(1, math.ceil((current + 1) * window - now))
 
 
-async def exceeded(engine: AsyncEngine, key: str, limit: int, window: int) -> Limited:
-    """Whether `key` is already over `limit` in the current window, counting nothing."""
-    now = time.time()
-    current = int(now // window)
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(RateLimitCounter.window, RateLimitCounter.count).where(
-                    RateLimitCounter.key == key
-                )
+class Counters(Protocol):
+    """Fixed-window request counters shared by every worker and replica."""
+
+    async def hit(self, key: str, limit: int, window: int) -> Limited:
+        """Count one request under `key`; allowed while the window's count is within
+        `limit`."""
+        ...
+
+    async def exceeded(self, key: str, limit: int, window: int) -> Limited:
+        """Whether `key` is already over `limit` in the current window, counting nothing."""
+        ...
+
+
+@dataclass(frozen=True)
+class DatabaseCounters:
+    """The counters as rows of `rate_limit_counters`, one per key, reset by a new window."""
+
+    engine: AsyncEngine
+
+    async def hit(self, key: str, limit: int, window: int) -> Limited:
+        current, retry_after = _window(window)
+        table = RateLimitCounter.__table__
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(table)
+            .values(key=key, window=current, count=1)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "window": current,
+                    "count": case((table.c.window == current, table.c.count + 1), else_=1),
+                },
             )
-        ).one_or_none()
-    count = int(row[1]) if row is not None and row[0] == current else 0
-    return Limited(count <= limit, max(1, math.ceil((current + 1) * window - now)))
+            .returning(table.c.count)
+        )
+        async with self.engine.begin() as conn:
+            count = int((await conn.execute(statement)).scalar_one())
+        return Limited(count <= limit, retry_after)
+
+    async def exceeded(self, key: str, limit: int, window: int) -> Limited:
+        current, retry_after = _window(window)
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(RateLimitCounter.window, RateLimitCounter.count).where(
+                        RateLimitCounter.key == key
+                    )
+                )
+            ).one_or_none()
+        count = int(row[1]) if row is not None and row[0] == current else 0
+        return Limited(count <= limit, retry_after)
+
+
+# Seconds to connect to Redis, and for one command's answer: a token request fails quickly
+# (503) rather than hanging on a Redis that does not answer.
+REDIS_TIMEOUT = 2.0
+
+
+class RedisCounters:
+    """The counters in Redis (HUB_REDIS_URL): a key per (key, window length, window number),
+    incremented and given an expiry just past its window's end in one transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.client = aioredis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+        )
+
+    @staticmethod
+    def _name(key: str, window: int, current: int) -> str:
+        return f"hub:rate:{window}:{current}:{key}"
+
+    async def hit(self, key: str, limit: int, window: int) -> Limited:
+        current, retry_after = _window(window)
+        name = self._name(key, window, current)
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, retry_after + 1)
+                count, _ = await pipe.execute()
+        except RedisError as exc:
+            raise _unreachable(exc) from exc
+        return Limited(int(count) <= limit, retry_after)
+
+    async def exceeded(self, key: str, limit: int, window: int) -> Limited:
+        current, retry_after = _window(window)
+        try:
+            count = await self.client.get(self._name(key, window, current))
+        except RedisError as exc:
+            raise _unreachable(exc) from exc
+        return Limited(int(count or 0) <= limit, retry_after)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _unreachable(exc: RedisError) -> Unavailable:
+    log.warning("the rate-limit counters' Redis cannot be reached: %r", exc)
+    return Unavailable()
+
+
+def redis_counters(settings: Settings) -> RedisCounters | None:
+    """The shared counters in Redis when HUB_REDIS_URL is set (nothing connects until the
+    first request); None: the database keeps them."""
+    return RedisCounters(settings.redis_url) if settings.redis_url else None
 
 
 LoginStatus = Literal["ok", "wrong", "locked", "disabled"]

@@ -51,16 +51,31 @@ PAGE_HEADERS = {
 
 @dataclass
 class OAuthState:
-    """Per-process helpers (caches only; all shared state is in the database)."""
+    """Per-process helpers (caches only; all shared state is in the database, and the rate
+    limits' counters in Redis when HUB_REDIS_URL is set)."""
 
     settings: Settings
     keystore: KeyStore
     resource: ResourceServer
+    redis_counters: ratelimit.RedisCounters | None = None
+
+    def counters(self, engine: Any) -> ratelimit.Counters:
+        return self.redis_counters or ratelimit.DatabaseCounters(engine)
+
+    async def close(self) -> None:
+        """At the app's shutdown: close the connections to Redis."""
+        if self.redis_counters is not None:
+            await self.redis_counters.close()
 
 
 def oauth_state(settings: Settings) -> OAuthState:
     keystore = KeyStore(settings)
-    return OAuthState(settings, keystore, ResourceServer(settings, keystore))
+    return OAuthState(
+        settings,
+        keystore,
+        ResourceServer(settings, keystore),
+        ratelimit.redis_counters(settings),
+    )
 
 
 def _state(request: Request) -> OAuthState:
@@ -134,6 +149,7 @@ async def authenticate_client(
     """
     s = _state(request).settings
     engine = request.app.state.engine
+    counters = _state(request).counters(engine)
     claimed = server.claimed_client(request.headers, oauth_request.form)
     if claimed.malformed:
         return JSONResponse(
@@ -144,9 +160,7 @@ async def authenticate_client(
     address = request.client.host if request.client else "unknown"
     failures = f"token-failures:{address}:{claimed.client_id or ''}"[:200]
     if claimed.secrets:
-        blocked = await ratelimit.exceeded(
-            engine, failures, s.token_rate_limit, s.token_rate_window
-        )
+        blocked = await counters.exceeded(failures, s.token_rate_limit, s.token_rate_window)
         if not blocked.allowed:
             return _slow_down(blocked.retry_after), {}
     check = await server.check_client(engine, claimed)
@@ -160,7 +174,7 @@ async def authenticate_client(
     else:
         key = failures if check.known else f"token-failures:{address}:?"
     if key is not None:
-        limited = await ratelimit.hit(engine, key[:200], s.token_rate_limit, s.token_rate_window)
+        limited = await counters.hit(key[:200], s.token_rate_limit, s.token_rate_window)
         if not limited.allowed:
             return _slow_down(limited.retry_after), {}
     return None, check.secret_checks
