@@ -30,18 +30,19 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from hub import metrics, migrate, observability
-from hub.database import create_engine
+from hub import metrics, observability
+from hub.db import migrate
+from hub.db.engine import create_engine
 from hub.edge import RequestLimits, cors_options
 from hub.graphql_http import GraphQLResponseMediaType
-from hub.identity import PUBLIC, Identity
 from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
 from hub.observability import AccessLogMiddleware
-from hub.problems import Unavailable
 from hub.request_guard import RequestGuard
+from hub.rules.identity import PUBLIC, Identity
+from hub.rules.problems import Unavailable
 from hub.settings import Settings
 from schema.context import HubContext
 from schema.errors import error_code, present_errors

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.enums import Role
-from hub.models import ChangeLogEntry, HubMeta
+from hub.db.models import ChangeLogEntry, HubMeta
+from hub.rules.enums import Role
 
 GENESIS = "0" * 64
 HEAD_KEY = "change_log_head"

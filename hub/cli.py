@@ -19,8 +19,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from hub import logs, migrate
-from hub.database import create_engine
+from hub import logs
+from hub.db import migrate
+from hub.db.engine import create_engine
 from hub.settings import Settings, SettingsError
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"

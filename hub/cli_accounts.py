@@ -29,11 +29,9 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import migrate
-from hub.database import create_engine
-from hub.enums import Role
-from hub.identity import ALL_SCOPES
-from hub.models import (
+from hub.db import migrate
+from hub.db.engine import create_engine
+from hub.db.models import (
     ApiClient,
     ClientRegistration,
     District,
@@ -54,7 +52,9 @@ from hub.oauth.keys import (
     unseal,
     utcnow,
 )
-from hub.passwords import hash_password_async
+from hub.rules.enums import Role
+from hub.rules.identity import ALL_SCOPES
+from hub.rules.passwords import hash_password_async
 from hub.settings import Settings
 
 T = TypeVar("T")

@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from hub.input_rules import NUL_CHARACTER, json_too_deep
+from hub.rules.input_rules import NUL_CHARACTER, json_too_deep
 from schema.errors import BAD_USER_INPUT, REQUEST_TIMEOUT, REQUEST_TOO_LARGE
 
 # Methods whose requests normally carry no body: without Content-Length or Transfer-Encoding

@@ -4,7 +4,7 @@ Opening a year creates a DRAFT LAO-year for every LAO; with `copy_previous`, eac
 its previous year's data (sections and current records), so clerks update rather than retype
 (the letters ask LAOs to "บันทึกปรับปรุง" each year). Opening leaves every other year as it
 was: a round still running in an earlier open year goes on (LAOs record and certify in every
-open year; `hub.certification`). Closing makes the year read-only for all, for good: a year
+open year; `hub.rules.certification`). Closing makes the year read-only for all, for good: a year
 is opened once and closed once (`opening_refusal`, `closing_refusal`), and a closed year is
 never reopened, so what was certified in it stays as certified.
 """
@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import audit, completeness, lpa
-from hub.database import analyze
-from hub.enums import CertificationState
-from hub.identity import Identity
-from hub.models import (
+from hub import audit
+from hub.db.engine import analyze
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     CompletenessChange,
@@ -29,7 +27,10 @@ from hub.models import (
     Lao,
     LaoYear,
 )
-from hub.problems import invalid
+from hub.rules import completeness, lpa
+from hub.rules.enums import CertificationState
+from hub.rules.identity import Identity
+from hub.rules.problems import invalid
 from hub.workflow import Problem, now
 
 BE_OFFSET = 543

@@ -10,7 +10,7 @@ Every record carries the id of the request it was written for (`request_id`, fro
 the duration of each request. What a record may hold is decided where it is written: the
 access log writes the caller's kind but never who they are, the operation's type and name
 but never the document or variables; the database engines hide bound parameters from every
-error message (`hub.database`).
+error message (`hub.db.engine`).
 """
 
 from __future__ import annotations

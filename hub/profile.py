@@ -16,12 +16,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub import audit
-from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
-from hub.enums import ContactKind, Role
-from hub.identity import Identity
-from hub.models import Lao, LaoContact
-from hub.problems import Forbidden, VersionConflict
-from hub.validation import FieldError, camel
+from hub.db.models import Lao, LaoContact
+from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
+from hub.rules.enums import ContactKind, Role
+from hub.rules.identity import Identity
+from hub.rules.problems import Forbidden, VersionConflict
+from hub.rules.validation import FieldError, camel
 from hub.workflow import not_found, now, validation_failed
 
 EDITABLE = {

@@ -4,7 +4,7 @@
 its answers carry `X-Request-Id`). It runs the request's handler as a task and
 
 * stops it after HUB_REQUEST_TIMEOUT seconds: the handler is cancelled, with it the
-  database statement it is waiting for (`hub.database.RequestScope`), and the caller gets
+  database statement it is waiting for (`hub.db.engine.RequestScope`), and the caller gets
   503 `REQUEST_TIMEOUT` with `Retry-After`;
 * stops it as soon as the client hangs up (`http.disconnect`), statement included: nobody is
   left to read the answer. That is logged at INFO, not as an error;
@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 
-from hub.database import RequestScope, current_request
-from hub.problems import Problem, RequestTimeout, Unavailable
+from hub.db.engine import RequestScope, current_request
+from hub.rules.problems import Problem, RequestTimeout, Unavailable
 from schema.errors import error_body, problem_in, wire_of
 
 log = logging.getLogger("hub.errors")

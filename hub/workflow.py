@@ -1,8 +1,8 @@
 """Data entry and certification as transactions: check the rules, write, log — or change nothing.
 
 Every public function here runs one transaction on the writer engine and returns a result or
-raises a `hub.problems.Problem`, which the transaction turns into a rollback: a refused or failed action leaves
-no partial write. The rules themselves live in `hub.certification` and `hub.validation`.
+raises a `hub.rules.problems.Problem`, which the transaction turns into a rollback: a refused or failed action leaves
+no partial write. The rules themselves live in `hub.rules.certification` and `hub.rules.validation`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub import audit, completeness
-from hub.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
-from hub.certification import TRANSITIONS, Action, YearStatus, decide, refused_outright
-from hub.enums import CertificationState
-from hub.identity import Identity
-from hub.models import (
+from hub import audit
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     CertificationEvent,
@@ -30,10 +26,15 @@ from hub.models import (
     LaoYear,
     Village,
 )
-from hub.permissions import LaoPlace
-from hub.problems import InvalidInput, NotFound, ReasonRequired, VersionConflict
-from hub.problems import Problem as Problem  # re-exported: refusals are problems
-from hub.validation import FieldError, api_name, camel, require, validate
+from hub.rules import completeness
+from hub.rules.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
+from hub.rules.certification import TRANSITIONS, Action, YearStatus, decide, refused_outright
+from hub.rules.enums import CertificationState
+from hub.rules.identity import Identity
+from hub.rules.permissions import LaoPlace
+from hub.rules.problems import InvalidInput, NotFound, ReasonRequired, VersionConflict
+from hub.rules.problems import Problem as Problem  # re-exported: refusals are problems
+from hub.rules.validation import FieldError, api_name, camel, require, validate
 
 
 def not_found(what_en: str, what_th: str) -> NotFound:

@@ -2,7 +2,7 @@
 
 A `Loaders` instance is created for every GraphQL request and never shared across requests,
 so nothing cached here outlives the request that loaded it. Loaders that return LAO-year
-data apply the caller's row filter (`hub.permissions`) in SQL.
+data apply the caller's row filter (`hub.rules.permissions`) in SQL.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from sqlalchemy import ColumnElement, Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from hub import permissions
-from hub.identity import Identity
-from hub.models import (
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     Agency,
@@ -36,6 +34,8 @@ from hub.models import (
     User,
     Village,
 )
+from hub.rules import permissions
+from hub.rules.identity import Identity
 
 CHUNK = 5000  # keys per IN list: far below every driver's bind-parameter limit
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.enums import LaoType
-from hub.models import ApiClient, District, Lao, Province, RoleAssignment, User
-from hub.passwords import hash_password
+from hub.db.models import ApiClient, District, Lao, Province, RoleAssignment, User
+from hub.rules.enums import LaoType
+from hub.rules.passwords import hash_password
 from loaders.demo_laos import BANGKOK, DemoLao
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY23456789"

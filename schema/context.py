@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
-from hub.identity import PUBLIC, Identity
+from hub.rules.identity import PUBLIC, Identity
 from loaders.batch import Loaders
 
 

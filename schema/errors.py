@@ -1,6 +1,6 @@
 """Error conventions: every error a caller sees has `extensions.code`; internals never leak.
 
-The hub's problems are one typed hierarchy, `hub.problems`; this module is the ONE mapping
+The hub's problems are one typed hierarchy, `hub.rules.problems`; this module is the ONE mapping
 from them to what a caller receives (`PROBLEM_MAPPING`: the GraphQL `extensions.code` and the
 HTTP status), used by both read paths (the resolvers, through `MaskInternalErrors`, and the
 planned path, through `present_errors`), by the mutations (whose typed refusals
@@ -8,7 +8,7 @@ planned path, through `present_errors`), by the mutations (whose typed refusals
 failures outside GraphQL (`hub.request_guard`). `tests/test_error_model.py` checks every
 problem kind has an entry.
 
-| problem (`hub.problems`)  | `extensions.code`      | HTTP status            | mutation refusal  |
+| problem (`hub.rules.problems`)  | `extensions.code`      | HTTP status            | mutation refusal  |
 |---------------------------|------------------------|------------------------|-------------------|
 | Forbidden                 | FORBIDDEN              | 403                    | Forbidden         |
 | NotFound                  | NOT_FOUND              | 404                    | NotFound          |
@@ -31,7 +31,7 @@ its path with status 200 (the GraphQL convention), while a retryable problem (th
 is down, busy, or the request ran out of time) makes the whole answer 503 (or 429) with
 `Retry-After`: the caller should retry it, not read it. Problem errors also carry
 `messageTh`, `retryAfter` (seconds) and the `field` at fault where there is one. A database
-failure is turned into its problem by `hub.database.problem_of`.
+failure is turned into its problem by `hub.db.engine.problem_of`.
 
 Besides, the GraphQL layer has its own codes:
 
@@ -62,9 +62,9 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from hub import problems
-from hub.database import problem_of
-from hub.problems import Problem
+from hub.db.engine import problem_of
+from hub.rules import problems
+from hub.rules.problems import Problem
 
 log = logging.getLogger("hub.errors")
 

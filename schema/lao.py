@@ -10,10 +10,10 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
-from hub.enums import ContactKind as ContactKindEnum
-from hub.models import ChangeLogEntry as ChangeLogRow
-from hub.models import User
-from hub.permissions import LaoPlace
+from hub.db.models import ChangeLogEntry as ChangeLogRow
+from hub.db.models import User
+from hub.rules.enums import ContactKind as ContactKindEnum
+from hub.rules.permissions import LaoPlace
 from loaders.batch import fetch_all
 from schema.context import Info
 from schema.enums import LaoSize, LaoType, Role

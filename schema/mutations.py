@@ -13,15 +13,16 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from hub import audit, fiscal_years, kpi16_import, mission_records, problems, profile, workflow
-from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.certification import PROVINCE_BATCH_LIMIT, Action
-from hub.completeness import domains_in
-from hub.enums import MissionArea as MissionAreaEnum
-from hub.enums import Role as RoleEnum
-from hub.identity import Identity
-from hub.problems import Problem
-from hub.validation import FieldError, api_names
+from hub import audit, fiscal_years, kpi16_import, mission_records, profile, workflow
+from hub.rules import problems
+from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
+from hub.rules.certification import PROVINCE_BATCH_LIMIT, Action
+from hub.rules.completeness import domains_in
+from hub.rules.enums import MissionArea as MissionAreaEnum
+from hub.rules.enums import Role as RoleEnum
+from hub.rules.identity import Identity
+from hub.rules.problems import Problem
+from hub.rules.validation import FieldError, api_names
 from schema.context import Info
 from schema.domains import _SCALARS, CHOICE_ENUMS, describe
 from schema.enums import CertificationState, MissionArea, MissionStatus

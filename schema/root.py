@@ -1,7 +1,7 @@
 """The root Query type and the assembled schema.
 
 List fields are Relay connections ordered by a stable key; every filter is a SQL WHERE
-clause, and LAO-year data is filtered by the caller's row rule (`hub.permissions`) in SQL.
+clause, and LAO-year data is filtered by the caller's row rule (`hub.rules.permissions`) in SQL.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select
 
-from hub import enums, permissions
-from hub.models import RECORD_TABLES, LaoCode
-from hub.models import Agency as AgencyRow
-from hub.models import District as DistrictRow
-from hub.models import FiscalYear as FiscalYearRow
-from hub.models import Lao as LaoRow
-from hub.models import LaoMission as LaoMissionRow
-from hub.models import LaoYear as LaoYearRow
-from hub.models import Mission as MissionRow
-from hub.models import Province as ProvinceRow
-from hub.thai_text import search_key
+from hub.db.models import RECORD_TABLES, LaoCode
+from hub.db.models import Agency as AgencyRow
+from hub.db.models import District as DistrictRow
+from hub.db.models import FiscalYear as FiscalYearRow
+from hub.db.models import Lao as LaoRow
+from hub.db.models import LaoMission as LaoMissionRow
+from hub.db.models import LaoYear as LaoYearRow
+from hub.db.models import Mission as MissionRow
+from hub.db.models import Province as ProvinceRow
+from hub.rules import enums, permissions
+from hub.rules.thai_text import search_key
 from loaders.batch import fetch_all
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
@@ -145,7 +145,7 @@ def in_area(
 
 def lao_name_contains(text: str) -> ColumnElement[bool]:
     """LAOs whose Thai name contains `text`, compared in the usual spelling
-    (`hub.thai_text.search_key`: "ปากนํ้า" finds "ปากน้ำ"), in which names are stored. The one
+    (`hub.rules.thai_text.search_key`: "ปากนํ้า" finds "ปากน้ำ"), in which names are stored. The one
     rule for `laos(filter: {nameContains:})`, used by the resolver and the planner alike."""
     return LaoRow.name_th.contains(search_key(text), autoescape=True)
 

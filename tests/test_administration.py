@@ -8,10 +8,10 @@ import sys
 
 from sqlalchemy import delete, func, select
 
-from hub.database import create_engine
-from hub.enums import Role
-from hub.identity import PUBLIC, RoleGrant, user
-from hub.models import ChangeLogEntry, Kpi16Reference
+from hub.db.engine import create_engine
+from hub.db.models import ChangeLogEntry, Kpi16Reference
+from hub.rules.enums import Role
+from hub.rules.identity import PUBLIC, RoleGrant, user
 from tests.conftest import graphql, serve
 from tests.test_data_entry import _draft_lao, clerk, settings
 

@@ -11,11 +11,12 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from hub import audit, migrate
-from hub.database import create_engine
-from hub.enums import Role
+from hub import audit
+from hub.db import migrate
+from hub.db.engine import create_engine
 from hub.fiscal_years import open_year
-from hub.identity import RoleGrant, user
+from hub.rules.enums import Role
+from hub.rules.identity import RoleGrant, user
 from loaders.demo import DemoConfig, load_demo
 
 LOADED = {

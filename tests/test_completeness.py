@@ -5,20 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from hub import completeness
-from hub.catalogue import DOMAINS, Kind, domain
-from hub.completeness import (
-    ALL_DOMAINS_MASK,
-    anything_recorded,
-    domains_in,
-    is_complete,
-    mask,
-    missing_by_domain,
-    missing_fields,
-)
-from hub.database import create_engine
-from hub.enums import LaoSize, LaoType
-from hub.models import (
+from hub.db.engine import create_engine
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     District,
@@ -28,6 +16,18 @@ from hub.models import (
     Province,
     Subdistrict,
 )
+from hub.rules import completeness
+from hub.rules.catalogue import DOMAINS, Kind, domain
+from hub.rules.completeness import (
+    ALL_DOMAINS_MASK,
+    anything_recorded,
+    domains_in,
+    is_complete,
+    mask,
+    missing_by_domain,
+    missing_fields,
+)
+from hub.rules.enums import LaoSize, LaoType
 from tests.small_world import counting_statements
 
 SAMPLE = {Kind.INT: 1, Kind.DECIMAL: 2.5, Kind.BOOL: True}

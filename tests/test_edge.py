@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from hub import migrate
 from hub.app import create_app
+from hub.db import migrate
 from hub.settings import Settings
 from tests.conftest import serve
 

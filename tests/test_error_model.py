@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from hub import problems
-from hub.database import create_engine, problem_of
-from hub.problems import Problem
+from hub.db.engine import create_engine, problem_of
+from hub.rules import problems
+from hub.rules.problems import Problem
 from hub.settings import Settings
 from schema import mutations
 from schema.errors import PROBLEM_MAPPING, problem_extensions, wire_of

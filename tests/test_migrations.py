@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import hub.models
-from hub import migrate
-from hub.database import create_engine
+import hub.db.models
+from hub.db import migrate
+from hub.db.engine import create_engine
 
 
 async def _diff_and_tables(url: str):
@@ -19,7 +19,7 @@ async def _diff_and_tables(url: str):
 
             def check(sync_conn):
                 context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-                return compare_metadata(context, hub.models.metadata), set(
+                return compare_metadata(context, hub.db.models.metadata), set(
                     inspect(sync_conn).get_table_names()
                 )
 
@@ -32,7 +32,7 @@ def test_migrations_match_the_models(empty_database_url):
     migrate.upgrade(empty_database_url)
     diff, tables = asyncio.run(_diff_and_tables(empty_database_url))
     assert diff == []
-    assert set(hub.models.metadata.tables) <= tables
+    assert set(hub.db.models.metadata.tables) <= tables
 
 
 def test_upgrade_is_idempotent_and_downgrade_reverses_it(empty_database_url):

@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from hub.cli_accounts import create_client, create_user, set_client_disabled
-from hub.enums import Role
+from hub.rules.enums import Role
 from tests.conftest import serve
 from tests.oauth_support import (
     REDIRECT_URI,

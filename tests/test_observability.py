@@ -20,9 +20,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from hub import logs, migrate
+from hub import logs
 from hub.app import create_app
-from hub.database import create_engine
+from hub.db import migrate
+from hub.db.engine import create_engine
 from hub.settings import Settings, SettingsError
 from tests.conftest import graphql, graphql_response, serve
 

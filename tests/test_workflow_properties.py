@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hub import audit, completeness, workflow
-from hub.catalogue import DOMAINS, Kind
-from hub.certification import Action
-from hub.database import create_engine
-from hub.enums import CertificationState, Role
-from hub.identity import PUBLIC, RoleGrant, user
-from hub.models import CertificationEvent, LaoYear
+from hub import audit, workflow
+from hub.db.engine import create_engine
+from hub.db.models import CertificationEvent, LaoYear
+from hub.rules import completeness
+from hub.rules.catalogue import DOMAINS, Kind
+from hub.rules.certification import Action
+from hub.rules.enums import CertificationState, Role
+from hub.rules.identity import PUBLIC, RoleGrant, user
 from tests.test_data_entry import _draft_lao, sample
 
 ACTIONS = ["edit", "fill", *[a for a in Action if a is not Action.EDIT]]

@@ -27,7 +27,7 @@ from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.models import SigningKey
+from hub.db.models import SigningKey
 from hub.settings import Settings
 
 CACHE_SECONDS = 30.0

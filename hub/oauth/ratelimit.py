@@ -28,9 +28,9 @@ from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.models import RateLimitCounter, User
+from hub.db.models import RateLimitCounter, User
 from hub.oauth.keys import aware, utcnow
-from hub.passwords import hash_password, verify_password_async
+from hub.rules.passwords import hash_password, verify_password_async
 from hub.settings import Settings
 
 # Verified against when the username is unknown, so both cases cost the same time.

@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from hub.enums import Role
-from hub.identity import ALL_SCOPES, PUBLIC, Identity, RoleGrant
-from hub.models import District, Lao, Province
+from hub.db.models import District, Lao, Province
 from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore
 from hub.oauth.tokens import TokenRejected
+from hub.rules.enums import Role
+from hub.rules.identity import ALL_SCOPES, PUBLIC, Identity, RoleGrant
 from hub.settings import SIGNING_ALGORITHMS, Settings
 
 LAO_ROLES = (Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN)

@@ -49,8 +49,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.identity import ALL_SCOPES
-from hub.models import (
+from hub.db.models import (
     ApiClient,
     AuthorizationCode,
     ClientRegistration,
@@ -64,7 +63,8 @@ from hub.models import (
 )
 from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore, LoadedKey, aware, utcnow
-from hub.passwords import verify_password, verify_password_async
+from hub.rules.identity import ALL_SCOPES
+from hub.rules.passwords import verify_password, verify_password_async
 from hub.settings import Settings
 
 OPENID_SCOPE = "openid"

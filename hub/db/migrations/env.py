@@ -7,11 +7,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import hub.models
-from hub.database import create_engine
+import hub.db.models
+from hub.db.engine import create_engine
 
 config = context.config
-target_metadata = hub.models.metadata
+target_metadata = hub.db.models.metadata
 
 
 def _run(connection: Connection) -> None:

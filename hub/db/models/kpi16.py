@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.models.base import Base, created_at_column
+from hub.db.models.base import Base, created_at_column
 
 
 class Kpi16Round(Base):

@@ -1,4 +1,4 @@
-"""Tables of the 8 domain sections and their record tables, built from `hub.catalogue`.
+"""Tables of the 8 domain sections and their record tables, built from `hub.rules.catalogue`.
 
 Each domain gets one section table keyed by `lao_year_id` (one row per LAO-year) holding
 its fields as typed columns, plus a `<records>_none` flag per record table for an explicit
@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.models.base import Base, UtcDateTime
+from hub.db.models.base import Base, UtcDateTime
+from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 
 metadata = Base.metadata
 

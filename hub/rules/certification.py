@@ -26,10 +26,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from hub.completeness import ALL_DOMAINS_MASK, domains_in
-from hub.enums import CertificationState, Role
-from hub.identity import Identity
-from hub.permissions import LaoPlace
+from hub.rules.completeness import ALL_DOMAINS_MASK, domains_in
+from hub.rules.enums import CertificationState, Role
+from hub.rules.identity import Identity
+from hub.rules.permissions import LaoPlace
 
 # LAO-years one province certification request may carry; each is its own transaction.
 PROVINCE_BATCH_LIMIT = 1000

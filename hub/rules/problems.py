@@ -7,7 +7,7 @@ current version, how long to wait). This module is framework-free: what a kind b
 the wire (the GraphQL `extensions.code`, the HTTP status, the mutation's typed refusal) is
 decided in ONE place, `schema.errors.PROBLEM_MAPPING`, and a test checks every subclass
 here has an entry there. Anything raised that is not a `Problem` (nor a database failure
-that `hub.database.problem_of` recognises) is our bug and reaches the caller as `INTERNAL`.
+that `hub.db.engine.problem_of` recognises) is our bug and reaches the caller as `INTERNAL`.
 
     Problem
     ├── Refusal                       the caller's request is refused; nothing was written
@@ -38,8 +38,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from hub.enums import CertificationState
-from hub.validation import FieldError
+from hub.rules.enums import CertificationState
+from hub.rules.validation import FieldError
 
 
 class Problem(Exception):
@@ -96,7 +96,7 @@ class Problem(Exception):
 
     @classmethod
     def from_refusal(cls, refusal: Any, **extra: Any) -> Problem:
-        """The problem a rule's refusal (`hub.certification.Refusal`) is: its kind names
+        """The problem a rule's refusal (`hub.rules.certification.Refusal`) is: its kind names
         the subclass."""
         return Problem(
             refusal.kind,

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from hub.enums import CertificationState, LaoType
-from hub.identity import MISSIONS_SCOPE, PERSONAL_SCOPE, Identity
-from hub.models import Lao, LaoYear
+from hub.db.models import Lao, LaoYear
+from hub.rules.enums import CertificationState, LaoType
+from hub.rules.identity import MISSIONS_SCOPE, PERSONAL_SCOPE, Identity
 
 PUBLIC_STATES = (CertificationState.LAO_CERTIFIED, CertificationState.PROVINCE_CERTIFIED)
 # The LAOs a district office relays letters to (seed 000:74-86, 001:99-116).

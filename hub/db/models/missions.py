@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.enums import MissionArea, MissionStatus, Role
-from hub.models.base import Base, UtcDateTime, created_at_column, enum_column
+from hub.db.models.base import Base, UtcDateTime, created_at_column, enum_column
+from hub.rules.enums import MissionArea, MissionStatus, Role
 
 
 class Agency(Base):

@@ -1,6 +1,6 @@
 """Schema migrations (Alembic), applied on start-up or by `hub db upgrade`.
 
-The migration scripts live in `hub/migrations/versions`; `tests/test_migrations.py` checks
+The migration scripts live in `hub/db/migrations/versions`; `tests/test_migrations.py` checks
 that applying them yields exactly the tables the models declare, on SQLite and PostgreSQL.
 """
 
@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.database import ensure_sqlite_directory
+from hub.db.engine import ensure_sqlite_directory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.enums import CertificationState, Role
-from hub.models.base import Base, UtcDateTime, created_at_column, enum_column
-from hub.models.organisations import Lao
+from hub.db.models.base import Base, UtcDateTime, created_at_column, enum_column
+from hub.db.models.organisations import Lao
+from hub.rules.enums import CertificationState, Role
 
 
 class FiscalYear(Base):
@@ -49,7 +49,7 @@ class LaoYear(Base):
         index=True,
     )
     version: Mapped[int] = mapped_column(default=1)
-    # Bit n-1 set when domain n is complete; recomputed on every save (hub.completeness).
+    # Bit n-1 set when domain n is complete; recomputed on every save (hub.rules.completeness).
     complete_domains: Mapped[int] = mapped_column(default=0)
     data_received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = created_at_column()
@@ -81,7 +81,7 @@ class CompletenessChange(Base):
     """A LaoYear's completeness from `at` on: appended whenever the mask of complete domains
     or "anything recorded" changes (a save, a year opened from last year's data, a load).
 
-    The LPA score as of a date reads the latest entry at or before it (`hub.lpa`), so a past
+    The LPA score as of a date reads the latest entry at or before it (`hub.rules.lpa`), so a past
     score is a function of the history up to its date; no entry means nothing was recorded.
     """
 

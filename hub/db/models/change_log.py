@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.enums import Role
-from hub.models.base import Base, UtcDateTime, enum_column
+from hub.db.models.base import Base, UtcDateTime, enum_column
+from hub.rules.enums import Role
 
 
 class ChangeLogEntry(Base):

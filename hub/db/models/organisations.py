@@ -13,9 +13,9 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.enums import ContactKind, LaoSize, LaoType
-from hub.models.base import Base, created_at_column, enum_column
-from hub.models.geography import District, Province, Subdistrict
+from hub.db.models.base import Base, created_at_column, enum_column
+from hub.db.models.geography import District, Province, Subdistrict
+from hub.rules.enums import ContactKind, LaoSize, LaoType
 
 
 class Lao(Base):

@@ -14,10 +14,10 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import lpa
-from hub.completeness import ALL_DOMAINS_MASK
-from hub.enums import CertificationState
-from hub.models import CertificationEvent, CompletenessChange, Lao, LaoYear
+from hub.db.models import CertificationEvent, CompletenessChange, Lao, LaoYear
+from hub.rules import lpa
+from hub.rules.completeness import ALL_DOMAINS_MASK
+from hub.rules.enums import CertificationState
 
 Breakdown = Literal["nation", "province", "district"]
 
@@ -117,12 +117,12 @@ async def lpa_distribution(
 ) -> dict[int | None, dict[int, int]]:
     """How many LAOs have each provisional LPA indicator-7 score as of `as_of`, per key.
 
-    The rule is `hub.lpa.rule_for`, in SQL, over the history up to the date only: the state
+    The rule is `hub.rules.lpa.rule_for`, in SQL, over the history up to the date only: the state
     is the to_state of the latest certification event at or before it (ties: the later id;
     DRAFT when none), and the completeness is the latest entry of `completeness_history` at
     or before it (ties: the later id; nothing recorded when none): complete = its mask is
     255; recorded = its `anything_recorded`, or its mask ≠ 0. The result agrees with
-    `hub.lpa.provisional_score`.
+    `hub.rules.lpa.provisional_score`.
     """
     keys = _key_columns(by)
     mask = func.coalesce(_completeness_as_of(_history.c.complete_domains, as_of), 0)

@@ -3,7 +3,7 @@
 A `Field` says everything the hub needs to know about a datum: its type, Thai and English
 label, unit, validation bounds, whether it is required for completeness, how sensitive it is
 and, for values pulled from another DLA system, where it comes from. Database columns
-(`hub.models.domain_tables`), GraphQL types, input validation and the completeness check
+(`hub.db.models.domain_tables`), GraphQL types, input validation and the completeness check
 are all derived from these declarations; nothing else lists the fields.
 
 The fields are a design (DOMAIN.md "The 8 domains"): the real forms sit behind QR codes the

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.models.base import Base, UtcDateTime, created_at_column
+from hub.db.models.base import Base, UtcDateTime, created_at_column
 
 
 class SigningKey(Base):

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.models import RECORD_TABLES, Kpi16Reference, Kpi16Round, Lao, LaoYear
+from hub.db.models import RECORD_TABLES, Kpi16Reference, Kpi16Round, Lao, LaoYear
 
 Breakdown = Literal["nation", "province", "district"]
 

@@ -1,10 +1,10 @@
 """Database models (SQLAlchemy 2 typed mappings). Importing this registers every table."""
 
-from hub.models.accounts import ApiClient, HubMeta, RoleAssignment, User
-from hub.models.base import Base
-from hub.models.change_log import ChangeLogEntry
-from hub.models.domain_tables import RECORD_TABLES, SECTION_TABLES
-from hub.models.fiscal_years import (
+from hub.db.models.accounts import ApiClient, HubMeta, RoleAssignment, User
+from hub.db.models.base import Base
+from hub.db.models.change_log import ChangeLogEntry
+from hub.db.models.domain_tables import RECORD_TABLES, SECTION_TABLES
+from hub.db.models.fiscal_years import (
     CertificationEvent,
     CompletenessChange,
     FiscalYear,
@@ -12,10 +12,10 @@ from hub.models.fiscal_years import (
     LpaAssessment,
     LpaRubric,
 )
-from hub.models.geography import District, Province, Subdistrict, Village
-from hub.models.kpi16 import Kpi16Reference, Kpi16Round
-from hub.models.missions import Agency, LaoMission, LaoMissionEvent, Mission, MissionRound
-from hub.models.oauth import (
+from hub.db.models.geography import District, Province, Subdistrict, Village
+from hub.db.models.kpi16 import Kpi16Reference, Kpi16Round
+from hub.db.models.missions import Agency, LaoMission, LaoMissionEvent, Mission, MissionRound
+from hub.db.models.oauth import (
     AuthorizationCode,
     ClientRegistration,
     RateLimitCounter,
@@ -23,7 +23,7 @@ from hub.models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
-from hub.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
 
 metadata = Base.metadata
 

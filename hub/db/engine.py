@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
-from hub.problems import DatabaseBusy, Problem, RequestTimeout, Unavailable
+from hub.rules.problems import DatabaseBusy, Problem, RequestTimeout, Unavailable
 
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite calls the progress handler every this many virtual-machine instructions (~1 ms;

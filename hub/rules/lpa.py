@@ -17,7 +17,7 @@ NOTHING_RECORDED                            0      nothing recorded
 
 The 2564 rubric is silent on "complete but not certified by the LAO"; it is scored 1 under
 its own rule code so the gap stays visible. The score is **provisional**: an assessor
-records the final score with a reason (`lpa_assessments`). `hub.rollups.lpa_distribution`
+records the final score with a reason (`lpa_assessments`). `hub.db.rollups.lpa_distribution`
 computes the same rule in SQL.
 
 A score as of a date is a function of the history up to that date only, never of what
@@ -39,8 +39,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from hub.completeness import ALL_DOMAINS_MASK
-from hub.enums import CertificationState
+from hub.rules.completeness import ALL_DOMAINS_MASK
+from hub.rules.enums import CertificationState
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE, Field, Kind
+from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE, Field, Kind
 
 BE_OFFSET = 543
 
@@ -39,7 +39,7 @@ def api_name(f: Field) -> str:
 
 
 def api_names(names: Iterable[str]) -> list[str]:
-    """Catalogue names of fields and record tables (e.g. what `hub.completeness` reports
+    """Catalogue names of fields and record tables (e.g. what `hub.rules.completeness` reports
     missing) as the API names them: `complaintsResolved`, `waterSupplySystems`."""
     return [camel(name) for name in names]
 

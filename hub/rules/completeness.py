@@ -1,4 +1,4 @@
-"""The completeness rule of the 8 domains, derived from `hub.catalogue` (DOMAIN.md "The 8 domains").
+"""The completeness rule of the 8 domains, derived from `hub.rules.catalogue` (DOMAIN.md "The 8 domains").
 
 A domain is **complete** for an LAO-year when
 
@@ -41,10 +41,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.catalogue import DOMAINS, Domain
-from hub.catalogue import domain as domain_by_number
-from hub.models.domain_tables import RECORD_TABLES, SECTION_TABLES
-from hub.models.fiscal_years import CompletenessChange, LaoYear
+from hub.db.models.domain_tables import RECORD_TABLES, SECTION_TABLES
+from hub.db.models.fiscal_years import CompletenessChange, LaoYear
+from hub.rules.catalogue import DOMAINS, Domain
+from hub.rules.catalogue import domain as domain_by_number
 
 ALL_DOMAINS_MASK = (1 << len(DOMAINS)) - 1  # 255: all eight domains complete
 IN_CHUNK = 5000  # largest IN (...) list sent in one statement

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hub.enums import Role
+from hub.rules.enums import Role
 
 Kind = Literal["public", "user", "client"]
 
