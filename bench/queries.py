@@ -26,7 +26,7 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.utils.str_converters import to_camel_case
 
-from hub.db import rollups
+from hub.db import kpi16, rollups
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -44,7 +44,6 @@ from hub.db.models import (
     Subdistrict,
     Village,
 )
-from hub.rules import kpi16
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.enums import CertificationState
 from hub.rules.permissions import PUBLIC_STATES
@@ -694,7 +693,7 @@ async def floor_q3_page(conn: AsyncConnection, after: str | None, year: int) -> 
 
 
 async def floor_q4(conn: AsyncConnection, year: int, as_of: str) -> dict[str, Any]:
-    """The hub's three grouped roll-up statements (hub.db.rollups, hub.rules.kpi16) are the floor."""
+    """The hub's three grouped roll-up statements (hub.db.rollups, hub.db.kpi16) are the floor."""
     when = dt.datetime.fromisoformat(as_of)
     provinces = (
         await conn.execute(

@@ -18,6 +18,7 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub import audit
+from hub.db import completeness
 from hub.db.engine import analyze
 from hub.db.models import (
     RECORD_TABLES,
@@ -27,7 +28,7 @@ from hub.db.models import (
     Lao,
     LaoYear,
 )
-from hub.rules import completeness, lpa
+from hub.rules import lpa
 from hub.rules.enums import CertificationState
 from hub.rules.identity import Identity
 from hub.rules.problems import invalid

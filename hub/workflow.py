@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub import audit
+from hub.db import completeness
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -26,7 +27,6 @@ from hub.db.models import (
     LaoYear,
     Village,
 )
-from hub.rules import completeness
 from hub.rules.catalogue import RECORD_TABLE_BY_NAME, Field, Kind, domain
 from hub.rules.certification import TRANSITIONS, Action, YearStatus, decide, refused_outright
 from hub.rules.enums import CertificationState

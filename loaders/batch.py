@@ -2,7 +2,7 @@
 
 A `Loaders` instance is created for every GraphQL request and never shared across requests,
 so nothing cached here outlives the request that loaded it. Loaders that return LAO-year
-data apply the caller's row filter (`hub.rules.permissions`) in SQL.
+data apply the caller's row filter (`hub.db.visibility`) in SQL.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from hub.db.models import (
     User,
     Village,
 )
-from hub.rules import permissions
+from hub.db.visibility import visible_lao_years_clause
 from hub.rules.identity import Identity
 
 CHUNK = 5000  # keys per IN list: far below every driver's bind-parameter limit
@@ -149,7 +149,7 @@ class Loaders:
 
     def _visible_lao_year(self) -> DataLoader[tuple[int, int], Row[Any] | None]:
         """(lao_id, fiscal_year) → the LAO-year if the caller may see its domain data."""
-        visible = permissions.visible_lao_years_clause(self.identity)
+        visible = visible_lao_years_clause(self.identity)
 
         async def load(keys: list[tuple[int, int]]) -> list[Row[Any] | None]:
             found: dict[tuple[int, int], Row[Any]] = {}
@@ -166,7 +166,7 @@ class Loaders:
         return DataLoader(load_fn=load)
 
     def _visible_years_of_lao(self) -> DataLoader[int, list[Row[Any]]]:
-        visible = permissions.visible_lao_years_clause(self.identity)
+        visible = visible_lao_years_clause(self.identity)
 
         async def load(keys: list[int]) -> list[list[Row[Any]]]:
             groups: dict[int, list[Row[Any]]] = defaultdict(list)

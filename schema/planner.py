@@ -8,7 +8,7 @@ whole selection set once, at planning time, and turns it into
 2. one SELECT for the page (for `lao(code:)`: the one LAO whose current code it is, else
    the one that held it last, as the resolver): the LAOs joined to their province / district / subdistrict, to
    the LAO-year of the requested fiscal year *filtered by the caller's row rule*
-   (`hub.rules.permissions.visible_lao_years_clause`, in the JOIN's ON clause) and to the
+   (`hub.db.visibility.visible_lao_years_clause`, in the JOIN's ON clause) and to the
    selected domain sections,
 3. one SELECT per selected record table (water-supply systems, tourist sites) for all the
    page's LAO-years at once, joined to villages when those are selected,
@@ -91,6 +91,7 @@ from hub.db.models import (
     Subdistrict,
     Village,
 )
+from hub.db.visibility import visible_lao_years_clause
 from hub.rules import permissions
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.completeness import ALL_DOMAINS_MASK
@@ -368,7 +369,7 @@ class Compiler:
         fiscal_year = get_argument_values(field_def, node, self.variables)["fiscalYear"]
         year = _alias(LaoYear.__table__, "planned_year")
         # The row rule is written over `lao_years`; point it at this statement's alias.
-        visible = ClauseAdapter(year).traverse(permissions.visible_lao_years_clause(self.identity))
+        visible = ClauseAdapter(year).traverse(visible_lao_years_clause(self.identity))
         self.joins.append(
             (
                 year,

@@ -1,7 +1,7 @@
 """The root Query type and the assembled schema.
 
 List fields are Relay connections ordered by a stable key; every filter is a SQL WHERE
-clause, and LAO-year data is filtered by the caller's row rule (`hub.rules.permissions`) in SQL.
+clause, and LAO-year data is filtered by the caller's row rule (`hub.db.visibility`) in SQL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from hub.db.models import LaoMission as LaoMissionRow
 from hub.db.models import LaoYear as LaoYearRow
 from hub.db.models import Mission as MissionRow
 from hub.db.models import Province as ProvinceRow
-from hub.rules import enums, permissions
+from hub.db.visibility import visible_lao_years_clause
+from hub.rules import enums
 from hub.rules.thai_text import search_key
 from loaders.batch import fetch_all
 from schema.context import Info
@@ -238,7 +239,7 @@ class Query:
             statement = statement.join(LaoYearRow, LaoYearRow.lao_id == LaoRow.id).where(
                 LaoYearRow.fiscal_year == year,
                 LaoYearRow.state == enums.CertificationState[f.state.value],
-                permissions.visible_lao_years_clause(info.context.identity),
+                visible_lao_years_clause(info.context.identity),
             )
         return await paginate(info, statement, LaoRow.id, first, after, Lao.from_row)
 
@@ -272,7 +273,7 @@ class Query:
             .where(
                 LaoYearRow.fiscal_year == year,
                 WATER.c.retired_on.is_(None),
-                permissions.visible_lao_years_clause(info.context.identity),
+                visible_lao_years_clause(info.context.identity),
             )
         )
         statement = in_area(statement, f.province_code, f.district_code)

@@ -1,6 +1,6 @@
 """Per-fiscal-year roll-ups for the nation, provinces and districts.
 
-Each figure comes from one grouped SQL statement in `hub.db.rollups` / `hub.rules.kpi16` covering every
+Each figure comes from one grouped SQL statement in `hub.db.rollups` / `hub.db.kpi16` covering every
 area at once; a per-request DataLoader shares it between all the provinces (or districts) a
 query asks about, so `provinces { stats(...) }` costs the same few statements as one province.
 """
@@ -14,9 +14,8 @@ import strawberry
 from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 
-from hub.db import rollups
+from hub.db import kpi16, rollups
 from hub.db.models import Kpi16Round
-from hub.rules import kpi16
 from hub.rules.enums import CertificationState as State
 from schema.context import Info
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import insert
 
 from hub.db.engine import create_engine
+from hub.db.kpi16 import coverage
 from hub.db.models import RECORD_TABLES, Kpi16Reference, Kpi16Round, LaoYear
-from hub.rules.kpi16 import Coverage, coverage, recording_rate, target_met
+from hub.rules.kpi16 import Coverage, recording_rate, target_met
 from tests.small_world import (
     BAN_TAK,
     LAMPANG,

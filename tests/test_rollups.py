@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, select, update
 
+from hub.db import completeness
 from hub.db.engine import create_engine
 from hub.db.models import (
     RECORD_TABLES,
@@ -16,7 +17,7 @@ from hub.db.models import (
     LaoYear,
 )
 from hub.db.rollups import certification_progress, lpa_distribution
-from hub.rules import completeness, lpa
+from hub.rules import lpa
 from hub.rules.catalogue import DOMAINS, Kind
 from hub.rules.enums import CertificationState
 from tests.small_world import (

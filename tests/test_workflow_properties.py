@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hub import audit, workflow
+from hub.db import completeness
 from hub.db.engine import create_engine
 from hub.db.models import CertificationEvent, LaoYear
-from hub.rules import completeness
 from hub.rules.catalogue import DOMAINS, Kind
 from hub.rules.certification import Action
+from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import PUBLIC, RoleGrant, user
 from tests.test_data_entry import _draft_lao, sample
@@ -118,7 +119,7 @@ async def run_sequence(url: str, steps: list[tuple[str, str]]) -> None:
         assert state is year.state
         assert recomputed == year.complete_domains
         if year.state is not CertificationState.DRAFT:
-            assert year.complete_domains == completeness.ALL_DOMAINS_MASK
+            assert year.complete_domains == ALL_DOMAINS_MASK
         assert (await audit.verify(writer)).ok
     finally:
         await writer.dispose()

@@ -23,16 +23,15 @@ Field level:
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
 These functions are the only place the rules live: the GraphQL permission classes
-(`schema/permissions.py`) and SQL row filters call them.
+(`schema/permissions.py`) call them, and the SQL row filter (`hub.db.visibility`) states the
+same rule over many rows at once, from the same tables (`PUBLIC_STATES`,
+`DISTRICT_SUPERVISED_TYPES`) and the same identity accessors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
-
-from hub.db.models import Lao, LaoYear
 from hub.rules.enums import CertificationState, LaoType
 from hub.rules.identity import MISSIONS_SCOPE, PERSONAL_SCOPE, Identity
 
@@ -87,24 +86,3 @@ def can_read_missions(identity: Identity) -> bool:
     if identity.is_client:
         return MISSIONS_SCOPE in identity.scopes
     return True
-
-
-def covered_laos_clause(identity: Identity) -> ColumnElement[bool]:
-    """SQL over `laos`: the LAOs `covers_lao` is true for (the row filter's second half)."""
-    if identity.is_dla_admin:
-        return true()
-    clauses: list[ColumnElement[bool]] = []
-    if ids := identity.staff_lao_ids():
-        clauses.append(Lao.id.in_(ids))
-    if ids := identity.province_ids():
-        clauses.append(Lao.province_id.in_(ids))
-    if ids := identity.district_ids():
-        clauses.append(and_(Lao.district_id.in_(ids), Lao.type.in_(DISTRICT_SUPERVISED_TYPES)))
-    return or_(*clauses) if clauses else false()
-
-
-def visible_lao_years_clause(identity: Identity) -> ColumnElement[bool]:
-    """SQL over `lao_years` joined to `laos`: the LAO-years whose domain data the caller sees."""
-    if identity.is_dla_admin:
-        return true()
-    return or_(LaoYear.state.in_(PUBLIC_STATES), covered_laos_clause(identity))
