@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub import audit
 from hub.db.engine import analyze
 from hub.db.models import (
     RECORD_TABLES,
@@ -41,6 +40,7 @@ from hub.db.models import (
     metadata,
 )
 from hub.rules.enums import LaoType
+from hub.services import audit
 from loaders import demo_accounts, demo_laos, demo_missions, demo_records, demo_sections
 from loaders.demo_accounts import DemoCredential
 from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years

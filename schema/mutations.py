@@ -1,6 +1,6 @@
 """Mutations: typed inputs built from the catalogue, typed results (a union of success and errors).
 
-Resolvers translate GraphQL input to `hub.workflow` calls and `workflow.Problem` refusals to
+Resolvers translate GraphQL input to `hub.services.lao_year` calls and `workflow.Problem` refusals to
 error types; they decide nothing themselves. Each mutation is one transaction.
 """
 
@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from hub import audit, fiscal_years, kpi16_import, mission_records, profile, workflow
 from hub.rules import problems
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.certification import PROVINCE_BATCH_LIMIT, Action
@@ -23,6 +22,9 @@ from hub.rules.enums import Role as RoleEnum
 from hub.rules.identity import Identity
 from hub.rules.problems import Problem
 from hub.rules.validation import FieldError, api_names
+from hub.services import audit, fiscal_years, kpi16_import, profile
+from hub.services import lao_year as workflow
+from hub.services import missions as mission_records
 from schema.context import Info
 from schema.domains import _SCALARS, CHOICE_ENUMS, describe
 from schema.enums import CertificationState, MissionArea, MissionStatus

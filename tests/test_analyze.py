@@ -11,12 +11,12 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from hub import audit
 from hub.db import migrate
 from hub.db.engine import create_engine
-from hub.fiscal_years import open_year
 from hub.rules.enums import Role
 from hub.rules.identity import RoleGrant, user
+from hub.services import audit
+from hub.services.fiscal_years import open_year
 from loaders.demo import DemoConfig, load_demo
 
 LOADED = {

@@ -21,12 +21,12 @@ import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 
-from hub.cli_accounts import create_client, create_user, set_client_disabled
 from hub.db.engine import create_engine
 from hub.db.models import ApiClient, ChangeLogEntry, SigningKey
 from hub.oauth.keys import ENCRYPTED_PREFIX, add_key
 from hub.oauth.production import ProductionRefused
 from hub.rules.enums import Role
+from hub.services.accounts import create_client, create_user, set_client_disabled
 from tests.conftest import serve
 from tests.oauth_support import REDIRECT_URI, exchange, oauth_settings, refresh, sign_in
 from tests.test_data_entry import _draft_lao

@@ -15,10 +15,10 @@ import pytest
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import update
 
-from hub.cli_accounts import create_client, rotate_keys
 from hub.db.models import SigningKey, User
 from hub.oauth import tokens
 from hub.oauth.production import ProductionRefused
+from hub.services.accounts import create_client, rotate_keys
 from tests.conftest import serve
 from tests.oauth_support import oauth_settings
 

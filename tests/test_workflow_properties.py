@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hub import audit, workflow
 from hub.db import completeness
 from hub.db.engine import create_engine
 from hub.db.models import CertificationEvent, LaoYear
@@ -22,6 +21,8 @@ from hub.rules.certification import Action
 from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import PUBLIC, RoleGrant, user
+from hub.services import audit
+from hub.services import lao_year as workflow
 from tests.test_data_entry import _draft_lao, sample
 
 ACTIONS = ["edit", "fill", *[a for a in Action if a is not Action.EDIT]]

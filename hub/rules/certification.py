@@ -1,7 +1,7 @@
 """The two-tier certification rules (seed 002 steps 4–8; DOMAIN.md "Two-tier certification").
 
 Plain functions over plain values: `decide` says whether an action may happen and, if not,
-exactly why. The workflow (`hub.workflow`) asks before writing and writes only what was allowed.
+exactly why. The workflow (`hub.services.lao_year`) asks before writing and writes only what was allowed.
 
 | action                 | who                                   | from                | to                  |
 |------------------------|---------------------------------------|---------------------|---------------------|

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import audit
 from hub.db.engine import analyze
 from hub.db.models import FiscalYear, Kpi16Reference, Kpi16Round, Lao, Province, Village
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.rules.identity import Identity
 from hub.rules.validation import FieldError
-from hub.workflow import Problem, not_found, now, validation_failed
+from hub.services import audit
+from hub.services.lao_year import Problem, not_found, now, validation_failed
 
 COLUMNS = ("reference_code", "lao_code", "village_number", "name", "latitude", "longitude")
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import audit
 from hub.db import completeness
 from hub.db.engine import analyze
 from hub.db.models import (
@@ -32,7 +31,8 @@ from hub.rules import lpa
 from hub.rules.enums import CertificationState
 from hub.rules.identity import Identity
 from hub.rules.problems import invalid
-from hub.workflow import Problem, now
+from hub.services import audit
+from hub.services.lao_year import Problem, now
 
 BE_OFFSET = 543
 MIN_YEAR_BE, MAX_YEAR_BE = 2500, 2700  # a sane range for a fiscal year of the hub

@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import audit
 from hub.db.models import Lao, LaoContact
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.rules.enums import ContactKind, Role
 from hub.rules.identity import Identity
 from hub.rules.problems import Forbidden, VersionConflict
 from hub.rules.validation import FieldError, camel
-from hub.workflow import not_found, now, validation_failed
+from hub.services import audit
+from hub.services.lao_year import not_found, now, validation_failed
 
 EDITABLE = {
     "address_number": 50,

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub import audit
 from hub.db import completeness
 from hub.db.models import (
     RECORD_TABLES,
@@ -35,6 +34,7 @@ from hub.rules.permissions import LaoPlace
 from hub.rules.problems import InvalidInput, NotFound, ReasonRequired, VersionConflict
 from hub.rules.problems import Problem as Problem  # re-exported: refusals are problems
 from hub.rules.validation import FieldError, api_name, camel, require, validate
+from hub.services import audit
 
 
 def not_found(what_en: str, what_th: str) -> NotFound:

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub import audit
 from hub.db.models import Agency, Lao, LaoMission, LaoMissionEvent, Mission
 from hub.rules.enums import MissionArea, MissionStatus, Role
 from hub.rules.identity import Identity
 from hub.rules.validation import FieldError
-from hub.workflow import Problem, not_found, now, validation_failed
+from hub.services import audit
+from hub.services.lao_year import Problem, not_found, now, validation_failed
 
 LAO_STAFF = {Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN}
 
