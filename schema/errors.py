@@ -5,7 +5,7 @@ from them to what a caller receives (`PROBLEM_MAPPING`: the GraphQL `extensions.
 HTTP status), used by both read paths (the resolvers, through `MaskInternalErrors`, and the
 planned path, through `present_errors`), by the mutations (whose typed refusals
 `schema.mutations.error_from` builds from the same problems) and by the web layer for
-failures outside GraphQL (`hub.request_guard`). `tests/test_error_model.py` checks every
+failures outside GraphQL (`hub.web.request_guard`). `tests/test_error_model.py` checks every
 problem kind has an entry.
 
 | problem (`hub.rules.problems`)  | `extensions.code`      | HTTP status            | mutation refusal  |

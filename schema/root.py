@@ -7,6 +7,7 @@ clause, and LAO-year data is filtered by the caller's row rule (`hub.db.visibili
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -38,7 +39,6 @@ from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
-from schema.telemetry import ObserveOperation
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
@@ -375,11 +375,15 @@ class Query:
 
 
 def build_schema(
-    *, mask_errors: bool = False, text_limits: TextLimits = DEFAULT_TEXT_LIMITS
+    *,
+    mask_errors: bool = False,
+    text_limits: TextLimits = DEFAULT_TEXT_LIMITS,
+    extensions: Sequence[Any] = (),
 ) -> strawberry.Schema:
     """The hub's schema, with query limits and text hygiene (`schema.text_guard`); with
     `mask_errors`, unexpected errors reach callers as "Internal server error" and a request
-    id, never internals."""
+    id, never internals. `extensions` are added last: the web layer's (its telemetry,
+    `hub.web.telemetry`), which the schema does not import."""
     return QuietSchema(
         query=Query,
         mutation=Mutation,
@@ -387,7 +391,7 @@ def build_schema(
             *limit_extensions(QueryLimits()),
             partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
-            ObserveOperation,
+            *extensions,
         ],
     )
 

@@ -21,13 +21,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from hub.app import create_app
 from hub.db import migrate
 from hub.db.engine import create_engine
 from hub.db.models import District, FiscalYear, Lao, LaoYear, Province
 from hub.rules.enums import CertificationState, LaoType, Role
 from hub.rules.identity import PUBLIC, Identity, RoleGrant, client, user
 from hub.settings import Settings
+from hub.web.app import create_app
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.app import create_app
 from hub.rules.catalogue import DOMAINS
 from hub.rules.enums import Role
 from hub.rules.identity import RoleGrant, user
 from hub.settings import Settings
+from hub.web.app import create_app
 from tests.conftest import as_identity, postgres_server_url, serve
 from tests.test_data_entry import _draft_lao, clerk, save_mutation, status
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from hub.cli import main
+from hub.cli.main import main
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ which applies it in every worker process, so the hub's, uvicorn's and the librar
 share one format.
 
 Every record carries the id of the request it was written for (`request_id`, from the
-`X-Request-Id` the caller saw), set by the access-log middleware (`hub.observability`) for
+`X-Request-Id` the caller saw), set by the access-log middleware (`hub.web.observability`) for
 the duration of each request. What a record may hold is decided where it is written: the
 access log writes the caller's kind but never who they are, the operation's type and name
 but never the document or variables; the database engines hide bound parameters from every
@@ -94,7 +94,7 @@ def dict_config(settings: Settings) -> dict[str, Any]:
     format on the root logger; uvicorn's loggers propagate to it (its own access log is off:
     the hub writes one line per request itself)."""
     level = settings.log_level.upper()
-    factory = "hub.logs.JsonFormatter" if settings.json_logs else "hub.logs.TextFormatter"
+    factory = "hub.web.logs.JsonFormatter" if settings.json_logs else "hub.web.logs.TextFormatter"
     return {
         "version": 1,
         "disable_existing_loggers": False,

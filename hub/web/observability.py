@@ -5,8 +5,8 @@ writes one line on the `hub.access` logger (INFO; WARNING for a 5xx) with the re
 method, path (never the query string), status, duration, the caller's kind (public, user,
 client: never who) and, for GraphQL, the operation's type and name and the error codes
 returned (counted, never the messages, the document or the variables), and it counts the
-request in `hub.metrics`. GraphQL adds what only it knows through `note_operation` and
-`note_errors` (schema/telemetry.py, hub/app.py).
+request in `hub.web.metrics`. GraphQL adds what only it knows through `note_operation` and
+`note_errors` (hub/web/telemetry.py, hub/web/app.py).
 
 A client that hangs up before its request was read is not a server error: the request is
 logged as 499 ("client closed request") at INFO, without a traceback, and nothing is sent.
@@ -26,7 +26,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect
 
-from hub import logs, metrics
+from hub.web import logs, metrics
 
 log = logging.getLogger("hub.access")
 

@@ -1,10 +1,10 @@
 """The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz.
 
-Every request passes the HTTP edge first (`hub/edge.py`: body size, body deadline, JSON
+Every request passes the HTTP edge first (`hub/web/edge.py`: body size, body deadline, JSON
 depth; CORS for the configured origins).
 
-`create_app()` builds everything from `Settings`; uvicorn serves `hub.app:app` (a factory
-call on import) or `hub serve`.
+`create_app()` builds everything from `Settings`; `hub serve` runs it under uvicorn as a
+factory (`uvicorn --factory hub.web.app:create_app` does the same).
 """
 
 from __future__ import annotations
@@ -30,20 +30,21 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from hub import metrics, observability
 from hub.db import migrate
 from hub.db.engine import create_engine
-from hub.edge import RequestLimits, cors_options
-from hub.graphql_http import GraphQLResponseMediaType
 from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
-from hub.observability import AccessLogMiddleware
-from hub.request_guard import RequestGuard
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
+from hub.web import metrics, observability
+from hub.web.edge import RequestLimits, cors_options
+from hub.web.graphql_http import GraphQLResponseMediaType
+from hub.web.observability import AccessLogMiddleware
+from hub.web.request_guard import RequestGuard
+from hub.web.telemetry import ObserveOperation
 from schema.context import HubContext
 from schema.errors import error_code, present_errors
 from schema.planner import Planner
@@ -116,7 +117,11 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 identity = await self.identify(Request(scope, receive))
             except HTTPException as exc:
                 response = ORJSONResponse(
-                    {"errors": [{"message": exc.detail, "extensions": {"code": "UNAUTHENTICATED"}}]},
+                    {
+                        "errors": [
+                            {"message": exc.detail, "extensions": {"code": "UNAUTHENTICATED"}}
+                        ]
+                    },
                     status_code=exc.status_code,
                     headers=exc.headers,
                 )
@@ -153,7 +158,9 @@ async def public_only(request: Request) -> Identity:
     return PUBLIC
 
 
-def create_app(settings: Settings | None = None, *, identify: IdentityResolver | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, identify: IdentityResolver | None = None
+) -> Starlette:
     """The hub. `identify` decides who each request's caller is: by default the OAuth
     resource server (hub/oauth/resource.py); tests may install their own."""
     settings = settings or Settings.from_env()
@@ -225,7 +232,7 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         return RedirectResponse("/graphql")
 
     async def metrics_endpoint(request: Request) -> Response:
-        """Prometheus metrics (hub/metrics.py), in the text exposition format."""
+        """Prometheus metrics (hub/web/metrics.py), in the text exposition format."""
         metrics.observe_pools(_engines(request.app))
         body, content_type = metrics.exposition(settings.metrics_multiproc_dir is not None)
         return Response(body, media_type=content_type)
@@ -241,7 +248,9 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         lifespan=lifespan,
     )
     text_limits = TextLimits(max_string_length=settings.max_string_length)
-    schema = build_schema(mask_errors=settings.production, text_limits=text_limits)
+    schema = build_schema(
+        mask_errors=settings.production, text_limits=text_limits, extensions=[ObserveOperation]
+    )
     app.state.planner = Planner(schema, text_limits=text_limits) if settings.planner else None
     graphql = HubGraphQL(
         app.state,
@@ -252,8 +261,8 @@ def create_app(settings: Settings | None = None, *, identify: IdentityResolver |
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
-    # Outermost last. The edge's limits (hub/edge.py) before any route reads a byte of the
-    # body; the guard (hub/request_guard.py) turns outages, deadlines and hang-ups into typed
+    # Outermost last. The edge's limits (hub/web/edge.py) before any route reads a byte of the
+    # body; the guard (hub/web/request_guard.py) turns outages, deadlines and hang-ups into typed
     # answers; CORS headers on every answer, refusals included, so a portal can read them; the
     # access log sees every answer, the request id already set (keep it next to it).
     app.add_middleware(

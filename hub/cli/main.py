@@ -19,12 +19,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from hub import logs
 from hub.db import migrate
 from hub.db.engine import create_engine
 from hub.settings import Settings, SettingsError
+from hub.web import logs
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 
 
 def _fail(message: str) -> int:
@@ -35,7 +35,7 @@ def _fail(message: str) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.serve import uvicorn_options
+    from hub.web.serve import uvicorn_options
 
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
@@ -46,16 +46,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.metrics and workers > 1:
         _metrics_directory(settings)
     uvicorn.run(
-        "hub.app:create_app",
+        "hub.web.app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=workers,
         log_level=settings.log_level,
         log_config=logs.dict_config(settings),
-        access_log=False,  # the hub writes its own access line (hub/observability.py)
+        access_log=False,  # the hub writes its own access line (hub/web/observability.py)
         proxy_headers=True,
-        **uvicorn_options(settings),  # connection limits and timeouts (hub/serve.py)
+        **uvicorn_options(settings),  # connection limits and timeouts (hub/web/serve.py)
     )
     return 0
 
@@ -169,7 +169,9 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     if result.ok:
         print(f"change log: {result.entries:,} entries; the chain verifies")
         return 0
-    print(f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)")
+    print(
+        f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
+    )
     return 1
 
 

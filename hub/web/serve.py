@@ -10,7 +10,7 @@ the server's connection slots.
   get 400 from h11), at most `HUB_MAX_CONNECTIONS` concurrent connections per worker (beyond
   it uvicorn answers 503), and the protocol above.
 
-A slow *body* is the app's business: `hub/edge.py` answers 408 after `HUB_BODY_TIMEOUT`.
+A slow *body* is the app's business: `hub/web/edge.py` answers 408 after `HUB_BODY_TIMEOUT`.
 """
 
 from __future__ import annotations

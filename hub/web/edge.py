@@ -22,7 +22,7 @@ Refusals are GraphQL-shaped JSON on every path, e.g. `{"errors": [{"message": ".
 and close the connection (the rest of the body is never read).
 
 `cors_options(origins)` configures starlette's CORSMiddleware from `HUB_CORS_ORIGINS`.
-Slow request *headers* are the server's business: see `hub/serve.py`.
+Slow request *headers* are the server's business: see `hub/web/serve.py`.
 """
 
 from __future__ import annotations
