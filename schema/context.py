@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
 from hub.rules.identity import PUBLIC, Identity
-from loaders.batch import Loaders
+from schema.loaders import Loaders
 
 
 @dataclass

@@ -7,7 +7,7 @@ Compiled here:
 * `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer).
 
 Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
-objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in loaders.batch>`, so
+objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in schema.loaders>`, so
 items come back in the resolvers' order, ties included.
 
 Contracts: `compile_list(type_name, node, identity)` returns a `ListPlan`, or raises
@@ -99,7 +99,7 @@ LAO_MISSION = Shape(
 )
 _PERIOD = {"validFrom": ("valid_from", _iso), "validTo": ("valid_to", _iso)}
 
-# (parent type, field) → (shape, parent-key column, order by): as in loaders.batch.
+# (parent type, field) → (shape, parent-key column, order by): as in schema.loaders.
 LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("Lao", "codeHistory"): (
         Shape(LaoCode.__table__, {"code": ("code", _same), **_PERIOD}),

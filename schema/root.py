@@ -26,7 +26,6 @@ from hub.db.models import Province as ProvinceRow
 from hub.db.visibility import visible_lao_years_clause
 from hub.rules import enums
 from hub.rules.thai_text import search_key
-from loaders.batch import fetch_all
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import CertificationState, LaoType, MissionArea, MissionStatus, Role
@@ -34,6 +33,7 @@ from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
+from schema.loaders import fetch_all
 from schema.missions import Agency, LaoMission, Mission
 from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size

@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.models import RECORD_TABLES, Kpi16Reference, Kpi16Round, Lao, LaoYear
-from hub.rules.kpi16 import Breakdown, Coverage
+from hub.rules.enums import Breakdown
+from hub.rules.kpi16 import Coverage
 
 
 async def coverage(

@@ -9,7 +9,7 @@ zeros for the states or scores nobody is in. Portable SQLAlchemy Core: SQLite an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,9 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.db.models import CertificationEvent, CompletenessChange, Lao, LaoYear
 from hub.rules import lpa
 from hub.rules.completeness import ALL_DOMAINS_MASK
-from hub.rules.enums import CertificationState
-
-Breakdown = Literal["nation", "province", "district"]
+from hub.rules.enums import Breakdown, CertificationState
 
 _laos = Lao.__table__
 _lao_years = LaoYear.__table__

@@ -7,6 +7,10 @@ VARCHAR with a CHECK constraint, not a native enum type).
 from __future__ import annotations
 
 import enum
+from typing import Literal
+
+# The areas a figure (a roll-up, KPI-16 coverage, an area's stats) is given for.
+Breakdown = Literal["nation", "province", "district"]
 
 
 class Labelled(enum.Enum):

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
-
-Breakdown = Literal["nation", "province", "district"]
 
 
 @dataclass(frozen=True)

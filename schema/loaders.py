@@ -2,19 +2,26 @@
 
 A `Loaders` instance is created for every GraphQL request and never shared across requests,
 so nothing cached here outlives the request that loaded it. Loaders that return LAO-year
-data apply the caller's row filter (`hub.db.visibility`) in SQL.
+data apply the caller's row filter (`hub.db.visibility`) in SQL. `area_figures` loads an
+area's yearly figures (certification progress, LPA scores, KPI-16 coverage): each comes
+from one grouped statement covering every area of its level (`hub.db.rollups`,
+`hub.db.kpi16`), computed once per (level, year, as of) however many areas a query asks
+about, so `provinces { stats(...) }` costs the same few statements as one province.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
+from hub.db import kpi16, rollups
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -22,6 +29,7 @@ from hub.db.models import (
     CertificationEvent,
     CompletenessChange,
     District,
+    Kpi16Round,
     Lao,
     LaoCode,
     LaoContact,
@@ -35,7 +43,9 @@ from hub.db.models import (
     Village,
 )
 from hub.db.visibility import visible_lao_years_clause
+from hub.rules.enums import Breakdown, CertificationState
 from hub.rules.identity import Identity
+from hub.rules.kpi16 import Coverage
 
 CHUNK = 5000  # keys per IN list: far below every driver's bind-parameter limit
 
@@ -92,13 +102,66 @@ def many_per_key(
     return DataLoader(load_fn=load)
 
 
+@dataclass(frozen=True)
+class AreaFigures:
+    """One area's figures for a fiscal year, as the roll-up statements give them."""
+
+    progress: dict[CertificationState, int]  # LAOs per certification state now
+    scores: dict[int, int]  # LAOs per provisional LPA score as of the date
+    kpi16_round_no: int | None  # the year's latest KPI-16 round (None: the year has none)
+    coverage: Coverage | None  # the area's coverage in that round (None: no references)
+
+
+# (level, fiscal year, as of, area id: None for the nation)
+AreaKey = tuple[Breakdown, int, dt.datetime, int | None]
+
+
+async def _figures(
+    engine: AsyncEngine, level: Breakdown, year: int, as_of: dt.datetime
+) -> dict[int | None, AreaFigures]:
+    """Every area of `level` that has LAOs, in the few grouped statements of the roll-ups."""
+    async with engine.connect() as conn:
+        progress = await rollups.certification_progress(conn, year, by=level)
+        scores = await rollups.lpa_distribution(conn, year, as_of, by=level)
+        round_row = (
+            await conn.execute(
+                select(Kpi16Round.id, Kpi16Round.round_no)
+                .where(Kpi16Round.fiscal_year == year)
+                .order_by(Kpi16Round.round_no.desc())
+                .limit(1)
+            )
+        ).first()
+        coverage = await kpi16.coverage(conn, round_row.id, by=level) if round_row else {}
+    return {
+        key: AreaFigures(
+            progress=counts,
+            scores=scores.get(key, {}),
+            kpi16_round_no=round_row.round_no if round_row else None,
+            coverage=coverage.get(key),
+        )
+        for key, counts in progress.items()
+    }
+
+
+def area_figures(engine: AsyncEngine) -> DataLoader[AreaKey, AreaFigures | None]:
+    """An area's figures (None: the area has no LAO), each level computed once per request."""
+
+    async def load(keys: list[AreaKey]) -> list[AreaFigures | None]:
+        computed: dict[tuple[Breakdown, int, dt.datetime], dict[int | None, AreaFigures]] = {}
+        for level, year, as_of, _ in keys:
+            if (level, year, as_of) not in computed:
+                computed[(level, year, as_of)] = await _figures(engine, level, year, as_of)
+        return [computed[(level, year, as_of)].get(area) for level, year, as_of, area in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """Everything a request may batch-load, built lazily on first use."""
 
     def __init__(self, engine: AsyncEngine, identity: Identity) -> None:
         self.engine = engine
         self.identity = identity
-        self.extra: dict[str, DataLoader[Any, Any]] = {}  # loaders owned by schema modules
         e = engine
         self.province = one_per_key(e, Province, Province.id)
         self.district = one_per_key(e, District, District.id)
@@ -135,6 +198,7 @@ class Loaders:
             CompletenessChange.lao_year_id,
             order_by=[CompletenessChange.at, CompletenessChange.id],
         )
+        self.area_figures = area_figures(e)
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {
