@@ -26,6 +26,12 @@ class HubContext:
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
     @property
+    def write_engine(self) -> AsyncEngine:
+        """The engine a mutation's transaction runs on (SQLite: the writer, whose
+        transactions take the write lock at BEGIN; PostgreSQL: the one engine)."""
+        return self.writer or self.engine
+
+    @property
     def loaders(self) -> Loaders:
         """This request's DataLoaders, built on first use: the planned read path needs none,
         and building them all costs ~1 ms a request."""

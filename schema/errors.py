@@ -4,7 +4,7 @@ The hub's problems are one typed hierarchy, `hub.rules.problems`; this module is
 from them to what a caller receives (`PROBLEM_MAPPING`: the GraphQL `extensions.code` and the
 HTTP status), used by both read paths (the resolvers, through `MaskInternalErrors`, and the
 planned path, through `present_errors`), by the mutations (whose typed refusals
-`schema.mutations.error_from` builds from the same problems) and by the web layer for
+`schema.mutations.errors.REFUSALS` maps from the same problems) and by the web layer for
 failures outside GraphQL (`hub.web.request_guard`). `tests/test_error_model.py` checks every
 problem kind has an entry.
 
@@ -17,7 +17,7 @@ problem kind has an entry.
 | InvalidState              | INVALID_STATE          | 409                    | InvalidState      |
 | Incomplete                | INCOMPLETE             | 409                    | IncompleteDomains |
 | VersionConflict           | VERSION_CONFLICT       | 409                    | VersionConflict   |
-| YearClosed, YearViewOnly  | FISCAL_YEAR_CLOSED     | 409                    | FiscalYearClosed  |
+| YearClosed                | FISCAL_YEAR_CLOSED     | 409                    | FiscalYearClosed  |
 | ReasonRequired            | REASON_REQUIRED        | 400                    | ReasonRequired    |
 | Unavailable               | SERVICE_UNAVAILABLE    | 503 + `Retry-After`    | (an error)        |
 | DatabaseBusy              | DATABASE_BUSY          | 503 + `Retry-After`    | (an error)        |
@@ -116,7 +116,6 @@ PROBLEM_MAPPING: dict[type[Problem], Wire] = {
     problems.Incomplete: Wire(INCOMPLETE, 409),
     problems.VersionConflict: Wire(VERSION_CONFLICT, 409),
     problems.YearClosed: Wire(FISCAL_YEAR_CLOSED, 409),
-    problems.YearViewOnly: Wire(FISCAL_YEAR_CLOSED, 409),
     problems.ReasonRequired: Wire(REASON_REQUIRED, 400),
     problems.Unavailable: Wire(SERVICE_UNAVAILABLE, 503),
     problems.DatabaseBusy: Wire(DATABASE_BUSY, 503),

@@ -87,7 +87,7 @@ def demo_accounts(demo_database_url):
 
 async def _agency_token(hub, client_id: str, secret: str) -> str:
     async with AsyncOAuth2Client(
-        client_id, secret, transport=httpx.ASGITransport(app=hub.web.app), base_url="http://hub.test"
+        client_id, secret, transport=httpx.ASGITransport(app=hub.app), base_url="http://hub.test"
     ) as oauth:
         token = await oauth.fetch_token("/oauth/token", grant_type="client_credentials")
     return str(token["access_token"])
@@ -104,7 +104,7 @@ async def test_the_same_query_for_every_kind_of_caller(demo_database_url, demo_a
     creds = demo_accounts["creds"]
     async with serve(oauth_settings(demo_database_url)) as hub:
         portal, _ = await create_client(
-            hub.web.app.state.engine,
+            hub.app.state.engine,
             "LAO portal (test)",
             "",
             client_id=f"portal-{uuid.uuid4().hex[:8]}",

@@ -38,17 +38,17 @@ async def hub(migrated_database_url):
 
 
 async def _machine(hub, scopes="domain:1 domain:7"):
-    return await create_client(hub.web.app.state.engine, "กรมทดสอบ / Test department", scopes)
+    return await create_client(hub.app.state.engine, "กรมทดสอบ / Test department", scopes)
 
 
 async def _browser(hub, public=True):
     return await create_client(
-        hub.web.app.state.engine, "LAO portal", "", redirect_uris=[REDIRECT_URI], public=public
+        hub.app.state.engine, "LAO portal", "", redirect_uris=[REDIRECT_URI], public=public
     )
 
 
 async def _person(hub, username="dla.admin", role=Role.DLA_ADMIN):
-    password = await create_user(hub.web.app.state.engine, username, "ผู้ทดสอบ", role)
+    password = await create_user(hub.app.state.engine, username, "ผู้ทดสอบ", role)
     return username, password
 
 
@@ -62,7 +62,7 @@ def _authlib_client(hub, client_id, secret, **kwargs) -> AsyncOAuth2Client:
     return AsyncOAuth2Client(
         client_id,
         secret,
-        transport=httpx.ASGITransport(app=hub.web.app),
+        transport=httpx.ASGITransport(app=hub.app),
         base_url="http://hub.test",
         **kwargs,
     )
@@ -113,7 +113,7 @@ async def test_bad_client_credentials_are_refused(hub, problem):
     if problem == "wrong_secret":
         secret = secret + "x"
     elif problem == "disabled":
-        await set_client_disabled(hub.web.app.state.engine, client_id, True)
+        await set_client_disabled(hub.app.state.engine, client_id, True)
     else:
         client_id = "nobody"
     response = await hub.post(
@@ -375,7 +375,7 @@ async def test_lockout_after_repeated_failures_with_minutes_remaining(migrated_d
 
         from hub.services.accounts import rotate_user_password
 
-        new_password = await rotate_user_password(hub.web.app.state.engine, username)
+        new_password = await rotate_user_password(hub.app.state.engine, username)
         code, _ = await sign_in(hub, client_id, username, new_password)
         assert code
 
@@ -402,7 +402,7 @@ async def test_disabled_people_cannot_sign_in(hub):
 
     client_id, _ = await _browser(hub)
     username, password = await _person(hub)
-    await set_user_disabled(hub.web.app.state.engine, username, True)
+    await set_user_disabled(hub.app.state.engine, username, True)
     _, challenge = pkce()
     page = await login_page(hub, client_id, challenge)
     response = await submit_login(hub, page, username, password)

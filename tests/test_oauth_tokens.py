@@ -17,8 +17,9 @@ from sqlalchemy import update
 
 from hub.db.models import SigningKey, User
 from hub.oauth import tokens
+from hub.oauth.keys import rotate_keys
 from hub.oauth.production import ProductionRefused
-from hub.services.accounts import create_client, rotate_keys
+from hub.services.accounts import create_client
 from tests.conftest import serve
 from tests.oauth_support import oauth_settings
 
@@ -37,7 +38,7 @@ async def hub(migrated_database_url):
 
 
 async def _signer(hub):
-    return await hub.web.app.state.oauth.keystore.signer(hub.web.app.state.engine)
+    return await hub.app.state.oauth.keystore.signer(hub.app.state.engine)
 
 
 async def _token(hub, key=None, alg=None, **changes) -> str:
@@ -160,11 +161,11 @@ async def test_other_authorization_schemes_are_refused(hub):
 
 
 async def test_rotation_keeps_old_tokens_valid_until_the_old_key_retires(hub):
-    engine = hub.web.app.state.engine
+    engine = hub.app.state.engine
     old_token = await _token(hub)
     old_kid = (await _signer(hub)).kid
-    new_kid = await rotate_keys(engine, hub.web.app.state.settings)
-    hub.web.app.state.oauth.keystore.invalidate()  # (workers pick the new signer within 30 s)
+    new_kid = await rotate_keys(engine, hub.app.state.settings)
+    hub.app.state.oauth.keystore.invalidate()  # (workers pick the new signer within 30 s)
     client_id, secret = await create_client(engine, "x", "domain:1")
     new_token = (
         await hub.post(
@@ -183,7 +184,7 @@ async def test_rotation_keeps_old_tokens_valid_until_the_old_key_retires(hub):
             .where(SigningKey.kid == old_kid)
             .values(retire_after=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
-    hub.web.app.state.oauth.keystore.invalidate()
+    hub.app.state.oauth.keystore.invalidate()
     _assert_refused(await _call(hub, old_token), "unknown or retired key")
     assert (await _call(hub, new_token)).status_code == 200
     jwks = {k["kid"] for k in (await hub.get("/.well-known/jwks.json")).json()["keys"]}
@@ -249,12 +250,12 @@ async def test_production_refuses_demo_accounts_and_plain_http(migrated_database
 
 
 async def test_the_identity_carries_the_callers_database_ids(hub):
-    client_id, secret = await create_client(hub.web.app.state.engine, "x", "domain:1")
+    client_id, secret = await create_client(hub.app.state.engine, "x", "domain:1")
     token = (
         await hub.post(
             "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
         )
     ).json()["access_token"]
-    identity = await hub.web.app.state.oauth.resource.identity(hub.web.app.state.engine, token)
+    identity = await hub.app.state.oauth.resource.identity(hub.app.state.engine, token)
     assert identity.is_client and identity.subject == client_id
     assert identity.scopes == frozenset({"domain:1"}) and isinstance(identity.client_pk, int)

@@ -7,7 +7,7 @@
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
     hub audit verify              check the change log's hash chain; names the first broken entry
-    hub users|clients|keys …      accounts, API clients and signing keys (hub/services/accounts.py)
+    hub users|clients|keys …      accounts, API clients and signing keys (hub/cli/accounts.py)
 
 Configuration comes from environment variables only (see README "Configuration").
 """
@@ -224,7 +224,7 @@ def parser() -> argparse.ArgumentParser:
     sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
     sch.set_defaults(func=cmd_schema)
 
-    from hub.services.accounts import add_parsers
+    from hub.cli.accounts import add_parsers
 
     add_parsers(sub)
     return p

@@ -1,7 +1,9 @@
 """The two-tier certification rules (seed 002 steps 4–8; DOMAIN.md "Two-tier certification").
 
 Plain functions over plain values: `decide` says whether an action may happen and, if not,
-exactly why. The workflow (`hub.services.lao_year`) asks before writing and writes only what was allowed.
+exactly why, as the typed problem to raise (`hub.rules.problems`). The services
+(`hub.services.sections`, `records`, `certification`) ask before writing and write only what
+was allowed.
 
 | action                 | who                                   | from                | to                  |
 |------------------------|---------------------------------------|---------------------|---------------------|
@@ -24,12 +26,20 @@ LAO's certification while the province has certified is refused: the province ca
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hub.rules.completeness import ALL_DOMAINS_MASK, domains_in
 from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import Identity
 from hub.rules.permissions import LaoPlace
+from hub.rules.problems import (
+    Forbidden,
+    Incomplete,
+    InvalidState,
+    ReasonRequired,
+    Refusal,
+    YearClosed,
+)
 
 # LAO-years one province certification request may carry; each is its own transaction.
 PROVINCE_BATCH_LIMIT = 1000
@@ -67,17 +77,6 @@ class YearStatus:
     closed: bool  # closed by DLA: read-only for every role
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why an action is refused; `kind` selects the GraphQL error type."""
-
-    kind: str  # FORBIDDEN | INVALID_STATE | INCOMPLETE | YEAR_CLOSED | REASON_REQUIRED
-    message_en: str
-    message_th: str
-    current_state: State | None = None
-    incomplete_domains: tuple[int, ...] = field(default=())
-
-
 def _staff_roles(identity: Identity, lao_id: int) -> set[Role]:
     return {g.role for g in identity.grants if g.lao_id == lao_id}
 
@@ -100,27 +99,24 @@ def _province_level(action: Action) -> bool:
     return transition.province_level if transition else False
 
 
-def _forbidden(action: Action) -> Refusal:
+def _forbidden(action: Action) -> Forbidden:
     if _province_level(action):
-        return Refusal(
-            "FORBIDDEN",
+        return Forbidden(
             "Only an officer of the LAO's own provincial office may certify or cancel at province level.",
             "เฉพาะเจ้าหน้าที่สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับจังหวัดได้",
         )
     if action is Action.EDIT:
-        return Refusal(
-            "FORBIDDEN",
+        return Forbidden(
             "Only the LAO's own data recorders and verifiers may edit its data.",
             "เฉพาะผู้บันทึกข้อมูลและผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลได้",
         )
-    return Refusal(
-        "FORBIDDEN",
+    return Forbidden(
         "Only the LAO's own data verifier may certify or cancel at LAO level.",
         "เฉพาะผู้ตรวจสอบข้อมูลของ อปท. นี้เท่านั้นที่รับรองหรือยกเลิกการรับรองระดับ อปท. ได้",
     )
 
 
-def refused_outright(action: Action, identity: Identity) -> Refusal | None:
+def refused_outright(action: Action, identity: Identity) -> Forbidden | None:
     """The refusal `decide` would give for every LAO-year, when the caller holds no role that
     could do `action` anywhere (the public, an agency client, a district officer…); None when
     it depends on the LAO-year. Asked once before any database work, so a batch from such a
@@ -156,17 +152,16 @@ def decide(
         return _forbidden(action)
 
     if year.closed:
-        return Refusal(
-            "YEAR_CLOSED",
+        return YearClosed(
             f"Fiscal year {year.year_be} is closed: its data is read-only.",
             f"ปีงบประมาณ {year.year_be} ปิดแล้ว ข้อมูลเป็นแบบอ่านอย่างเดียว",
             current_state=state,
+            fiscal_year=year.year_be,
         )
 
     if action is Action.EDIT:
         if state is not State.DRAFT:
-            return Refusal(
-                "INVALID_STATE",
+            return InvalidState(
                 f"The data is {state.name}: cancel the LAO certification before editing.",
                 f'ข้อมูลอยู่ในสถานะ "{state.label_th}" ต้องยกเลิกการรับรองระดับ อปท. ก่อนจึงจะแก้ไขได้',
                 current_state=state,
@@ -176,29 +171,25 @@ def decide(
     assert transition is not None
     if state is not transition.from_state:
         if action is Action.CANCEL_LAO and state is State.PROVINCE_CERTIFIED:
-            return Refusal(
-                "INVALID_STATE",
+            return InvalidState(
                 "The provincial office has certified this data: ask it to cancel its certification first.",
                 "จังหวัดรับรองข้อมูลแล้ว ให้ประสานสำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดยกเลิกการรับรองระดับจังหวัดก่อน",
                 current_state=state,
             )
-        return Refusal(
-            "INVALID_STATE",
+        return InvalidState(
             f"This needs the state {transition.from_state.name}; the data is {state.name}.",
             f'ต้องอยู่ในสถานะ "{transition.from_state.label_th}" แต่ข้อมูลอยู่ในสถานะ "{state.label_th}"',
             current_state=state,
         )
     if transition.needs_reason and not (reason and reason.strip()):
-        return Refusal(
-            "REASON_REQUIRED",
+        return ReasonRequired(
             "A reason is required to cancel a certification.",
             "ต้องระบุเหตุผลในการยกเลิกการรับรอง",
             current_state=state,
         )
     if action is Action.CERTIFY_LAO and complete_mask != ALL_DOMAINS_MASK:
         missing = tuple(n for n in range(1, 9) if n not in domains_in(complete_mask))
-        return Refusal(
-            "INCOMPLETE",
+        return Incomplete(
             f"All 8 domains must be complete before certifying; incomplete: {', '.join(map(str, missing))}.",
             f"ต้องบันทึกข้อมูลให้ครบทั้ง 8 ด้านก่อนรับรอง ด้านที่ยังไม่ครบ: {', '.join(map(str, missing))}",
             current_state=state,

@@ -22,6 +22,8 @@ DOMAIN_SCOPES = tuple(f"domain:{n}" for n in range(1, 9))
 MISSIONS_SCOPE = "missions"
 PERSONAL_SCOPE = "personal"
 ALL_SCOPES = (*DOMAIN_SCOPES, MISSIONS_SCOPE, PERSONAL_SCOPE)
+# An LAO's own staff: roles bound to one LAO.
+LAO_STAFF_ROLES = (Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ class Identity:
 
     def staff_lao_ids(self) -> frozenset[int]:
         """LAOs whose own staff (recorder, verifier, INFO administrator) the caller is."""
-        staff = {Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN}
-        return frozenset(g.lao_id for g in self.grants if g.role in staff and g.lao_id is not None)
+        return frozenset(
+            g.lao_id for g in self.grants if g.role in LAO_STAFF_ROLES and g.lao_id is not None
+        )
 
     def district_ids(self) -> frozenset[int]:
         return frozenset(

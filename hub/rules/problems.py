@@ -1,13 +1,16 @@
 """The hub's problems: one typed hierarchy for everything a caller can be told went wrong.
 
-Raise a `Problem` subclass from anywhere in the hub (rules, writes, reads, the web layer);
+Raise a `Problem` subclass from anywhere in the hub (rules, services, reads, the web layer);
 nothing else is a legitimate way to refuse a caller. Every subclass has a stable `kind`
 and carries its message in English and Thai; some carry details (the field at fault, the
-current version, how long to wait). This module is framework-free: what a kind becomes on
-the wire (the GraphQL `extensions.code`, the HTTP status, the mutation's typed refusal) is
-decided in ONE place, `schema.errors.PROBLEM_MAPPING`, and a test checks every subclass
-here has an entry there. Anything raised that is not a `Problem` (nor a database failure
-that `hub.db.engine.problem_of` recognises) is our bug and reaches the caller as `INTERNAL`.
+current version, the fiscal year, how long to wait). The rules return them too
+(`hub.rules.certification.decide` answers None or the problem to raise), so a refusal is
+one typed value from the rule that decides it to the caller that reads it. This module is
+framework-free: what a class becomes on the wire (the GraphQL `extensions.code`, the HTTP
+status) is decided in ONE place, `schema.errors.PROBLEM_MAPPING`, and a mutation's typed
+refusal in one other, `schema.mutations.errors.REFUSALS`; a test checks every subclass here
+has an entry in both. Anything raised that is not a `Problem` (nor a database failure that
+`hub.db.engine.problem_of` recognises) is our bug and reaches the caller as `INTERNAL`.
 
     Problem
     ├── Refusal                       the caller's request is refused; nothing was written
@@ -18,25 +21,23 @@ that `hub.db.engine.problem_of` recognises) is our bug and reaches the caller as
     │   ├── InvalidState              not allowed in the current certification state
     │   ├── Incomplete                certification needs every domain complete
     │   ├── VersionConflict           stale version; `current_version` says the new one
-    │   ├── YearClosed                the fiscal year is closed ...
-    │   │   └── YearViewOnly          ... or view-only for the LAO (an earlier year)
+    │   ├── YearClosed                the fiscal year is closed: read-only for every role
     │   └── ReasonRequired            a cancellation or retirement needs a reason
     └── Unavailable                   retryable: try again after `retry_after` seconds
         ├── DatabaseBusy              the database is locked or every connection is in use
         ├── RequestTimeout            over the request deadline or the statement timeout
         └── RateLimited               too many requests from this caller
 
-Two spellings build a problem: the typed one, `Forbidden(message_en, message_th)`, and the
-older one by kind, `Problem("FORBIDDEN", message_en, message_th)`, which returns an instance
-of the subclass registered for that kind (so `except Forbidden` catches both). Details are
-keyword arguments in both spellings. A caller-facing field path is always the API's name
-(camelCase, e.g. `profile.addressRoad`), never a database column.
+A problem is built by its class, `Forbidden(message_en, message_th, **details)` (either
+message may be left out for the class's default); `invalid`, `not_found` and
+`validation_failed` build the common ones. A caller-facing field path is always the API's
+name (camelCase, e.g. `profile.addressRoad`), never a database column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from hub.rules.enums import CertificationState
 from hub.rules.validation import FieldError
@@ -58,34 +59,27 @@ class Problem(Exception):
                 raise TypeError(f"two problems of kind {cls.kind}")
             Problem._by_kind[cls.kind] = cls
 
-    def __new__(cls, *args: Any, **details: Any) -> Problem:
-        # `Problem("KIND", en, th)`: an instance of the subclass registered for KIND.
-        if cls is Problem and len(args) == 3:
-            if args[0] not in Problem._by_kind:
-                raise TypeError(f"no problem of kind {args[0]!r}")
-            cls = Problem._by_kind[args[0]]
-        return super().__new__(cls)
-
     def __init__(
         self,
-        *args: str,
+        message_en: str | None = None,
+        message_th: str | None = None,
+        *,
         current_state: CertificationState | None = None,
         current_version: int | None = None,
+        fiscal_year: int | None = None,
         incomplete_domains: Sequence[int] = (),
         missing: Mapping[int, list[str]] | None = None,
         errors: Sequence[FieldError] = (),
         retry_after: int | None = None,
         field: str | None = None,
     ) -> None:
-        if len(args) == 3:  # the spelling by kind: the kind chose the class
-            args = args[1:]
-        message_en = args[0] if args else self.default_en
-        message_th = args[1] if len(args) > 1 else self.default_th
+        message_en = message_en or self.default_en
         super().__init__(message_en)
         self.message_en = message_en
-        self.message_th = message_th
+        self.message_th = message_th or self.default_th
         self.current_state = current_state
         self.current_version = current_version
+        self.fiscal_year = fiscal_year  # the fiscal year the problem is about, if one
         self.incomplete_domains = tuple(incomplete_domains)
         self.missing = dict(missing or {})
         self.errors = tuple(errors)
@@ -94,18 +88,14 @@ class Problem(Exception):
         # the first error's path.
         self.field = field or (self.errors[0].path if self.errors else None)
 
-    @classmethod
-    def from_refusal(cls, refusal: Any, **extra: Any) -> Problem:
-        """The problem a rule's refusal (`hub.rules.certification.Refusal`) is: its kind names
-        the subclass."""
-        return Problem(
-            refusal.kind,
-            refusal.message_en,
-            refusal.message_th,
-            current_state=refusal.current_state,
-            incomplete_domains=refusal.incomplete_domains,
-            **extra,
-        )
+    def detailed(self, **details: Any) -> Self:
+        """This problem with more details (the current version, what is missing, …), which
+        the rule that built it could not know; returns it, to be raised."""
+        for name, value in details.items():
+            if name not in _DETAILS:
+                raise TypeError(f"a problem has no detail {name!r}")
+            setattr(self, name, value)
+        return self
 
     @staticmethod
     def kinds() -> dict[str, type[Problem]]:
@@ -165,12 +155,6 @@ class YearClosed(Refusal):
     default_th = "ปีงบประมาณปิดแล้ว"
 
 
-class YearViewOnly(YearClosed):
-    kind = "YEAR_VIEW_ONLY"
-    default_en = "An earlier fiscal year is view-only for the LAO."
-    default_th = "ปีงบประมาณก่อนหน้าดูได้อย่างเดียว"
-
-
 class ReasonRequired(Refusal):
     kind = "REASON_REQUIRED"
     default_en = "A reason is required."
@@ -210,6 +194,11 @@ class RateLimited(Unavailable):
     default_retry_after = 60
 
 
+_DETAILS = frozenset(
+    ("current_state", "current_version", "fiscal_year", "incomplete_domains", "missing")
+)
+
+
 def invalid(path: str, code: str, message_en: str, message_th: str) -> InvalidInput:
     """An `InvalidInput` about one field (its API path), in both languages."""
     return InvalidInput(
@@ -217,6 +206,20 @@ def invalid(path: str, code: str, message_en: str, message_th: str) -> InvalidIn
         f"{path}: {message_th}",
         errors=[FieldError(path, code, message_en, message_th)],
     )
+
+
+def validation_failed(errors: Sequence[FieldError]) -> InvalidInput:
+    """An `InvalidInput` listing every invalid field."""
+    return InvalidInput(
+        f"{len(errors)} field(s) are invalid: " + "; ".join(e.message_en for e in errors),
+        f"ข้อมูลไม่ถูกต้อง {len(errors)} รายการ: " + "; ".join(e.message_th for e in errors),
+        errors=errors,
+    )
+
+
+def not_found(what_en: str, what_th: str) -> NotFound:
+    """`NotFound` naming what was not found (\"LAO 6110102\", \" อปท. รหัส 6110102\")."""
+    return NotFound(f"{what_en} was not found.", f"ไม่พบ{what_th}")
 
 
 __all__ = [
@@ -235,6 +238,7 @@ __all__ = [
     "Unavailable",
     "VersionConflict",
     "YearClosed",
-    "YearViewOnly",
     "invalid",
+    "not_found",
+    "validation_failed",
 ]

@@ -1,7 +1,8 @@
 """The change log: append-only, each entry chained to the one before by SHA-256.
 
 `append` must run inside the writing transaction, so a change and its log entry commit or
-roll back together. An entry names its actor by row id (`actor_user_id`, `actor_client_id`)
+roll back together. Every service names its actor with `actor_of`: the caller, and the role
+that allowed the action (the services decide it, never their callers). An entry names its actor by row id (`actor_user_id`, `actor_client_id`)
 or, for a caller of an external identity provider, by subject and issuer (`actor_subject`,
 `actor_issuer`); the hash covers both (the latter only when set, so entries written before
 they existed keep their hashes). Appends are serialised on the chain head (a row lock on PostgreSQL; the
@@ -14,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.models import ChangeLogEntry, HubMeta
 from hub.rules.enums import Role
+from hub.rules.identity import Identity, RoleGrant
+from hub.rules.permissions import LaoPlace
 
 GENESIS = "0" * 64
 HEAD_KEY = "change_log_head"
@@ -37,6 +40,43 @@ class Actor:
     name: str | None = None  # username or client id, for messages only (not hashed)
     subject: str | None = None  # an external identity provider's subject (no row here)
     issuer: str | None = None  # ... and that provider's issuer
+
+
+def now() -> dt.datetime:
+    """The time a write and its log entry are stamped with (whole seconds, UTC)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _bound_to(grant: RoleGrant, place: LaoPlace | None) -> bool:
+    """Whether the grant applies to the LAO at `place` (a grant bound to nothing: DLA's)."""
+    if place is None or (grant.lao_id, grant.district_id, grant.province_id) == (None,) * 3:
+        return True
+    return (
+        grant.lao_id == place.lao_id
+        or grant.district_id == place.district_id
+        or grant.province_id == place.province_id
+    )
+
+
+def actor_of(
+    identity: Identity, acting: Sequence[Role] = (), place: LaoPlace | None = None
+) -> Actor:
+    """The caller as the change log names it, with the role it acted in: the first of
+    `acting` (the roles that allow the action, in order of preference) it holds for the LAO
+    at `place`; without one, its first role (None for a client)."""
+    roles = identity.roles()
+    role = next(
+        (r for r in acting if any(g.role is r and _bound_to(g, place) for g in identity.grants)),
+        roles[0] if roles else None,
+    )
+    return Actor(
+        user_id=identity.user_id,
+        client_id=identity.client_pk,
+        role=role,
+        name=identity.subject,
+        subject=identity.external_subject,
+        issuer=identity.issuer,
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -123,7 +163,7 @@ async def append(
     last_id, last_hash = await _lock_head(conn)
     row = {
         "id": last_id + 1,
-        "at": (at or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        "at": (at or now()).replace(microsecond=0),
         "actor_user_id": actor.user_id,
         "actor_client_id": actor.client_id,
         "actor_role": actor.role,

@@ -5,8 +5,8 @@ its previous year's data (sections and current records), so clerks update rather
 (the letters ask LAOs to "บันทึกปรับปรุง" each year). Opening leaves every other year as it
 was: a round still running in an earlier open year goes on (LAOs record and certify in every
 open year; `hub.rules.certification`). Closing makes the year read-only for all, for good: a year
-is opened once and closed once (`opening_refusal`, `closing_refusal`), and a closed year is
-never reopened, so what was certified in it stays as certified.
+is opened once and closed once (`hub.rules.fiscal_years`), and a closed year is never
+reopened, so what was certified in it stays as certified.
 """
 
 from __future__ import annotations
@@ -27,66 +27,26 @@ from hub.db.models import (
     Lao,
     LaoYear,
 )
-from hub.rules import lpa
-from hub.rules.enums import CertificationState
+from hub.rules.enums import CertificationState, Role
+from hub.rules.fiscal_years import (
+    closing_refusal,
+    opening_input_problem,
+    opening_refusal,
+    year_bounds,
+)
 from hub.rules.identity import Identity
-from hub.rules.problems import invalid
+from hub.rules.problems import Forbidden
 from hub.services import audit
-from hub.services.lao_year import Problem, now
+from hub.services.audit import now
 
-BE_OFFSET = 543
-MIN_YEAR_BE, MAX_YEAR_BE = 2500, 2700  # a sane range for a fiscal year of the hub
+ADMINISTRATORS = (Role.DLA_ADMIN,)
 
 
-def _forbidden() -> Problem:
-    return Problem(
-        "FORBIDDEN",
+def _forbidden() -> Forbidden:
+    return Forbidden(
         "Only DLA administrators open and close fiscal years.",
         "เฉพาะผู้ดูแลระบบของกรมส่งเสริมการปกครองท้องถิ่นเท่านั้นที่เปิดหรือปิดปีงบประมาณได้",
     )
-
-
-def year_bounds(year_be: int) -> tuple[dt.date, dt.date]:
-    """Thai fiscal year `year_be` runs 1 Oct of the previous CE year to 30 Sep."""
-    end_ce = year_be - BE_OFFSET
-    return dt.date(end_ce - 1, 10, 1), dt.date(end_ce, 9, 30)
-
-
-def _thai_date(moment: dt.datetime) -> str:
-    return lpa.utc(moment).astimezone(lpa.BANGKOK).date().isoformat()
-
-
-def opening_refusal(year_be: int, closed_at: dt.datetime | None, exists: bool) -> Problem | None:
-    """Why year `year_be` cannot be opened (it exists: open, or closed for good), or None."""
-    if not exists:
-        return None
-    if closed_at is not None:
-        return Problem(
-            "YEAR_CLOSED",
-            f"Fiscal year {year_be} was closed on {_thai_date(closed_at)}: a closed year "
-            "stays closed and cannot be opened again.",
-            f"ปีงบประมาณ {year_be} ปิดแล้วเมื่อวันที่ {_thai_date(closed_at)} ปีที่ปิดแล้วไม่สามารถเปิดใหม่ได้",
-        )
-    return Problem(
-        "INVALID_STATE",
-        f"Fiscal year {year_be} is already open.",
-        f"ปีงบประมาณ {year_be} เปิดอยู่แล้ว",
-    )
-
-
-def closing_refusal(year_be: int, closed_at: dt.datetime | None, exists: bool) -> Problem | None:
-    """Why year `year_be` cannot be closed (unknown, or closed already), or None."""
-    if not exists:
-        return Problem(
-            "NOT_FOUND", f"Fiscal year {year_be} was not found.", f"ไม่พบปีงบประมาณ {year_be}"
-        )
-    if closed_at is not None:
-        return Problem(
-            "YEAR_CLOSED",
-            f"Fiscal year {year_be} is already closed (on {_thai_date(closed_at)}).",
-            f"ปีงบประมาณ {year_be} ปิดแล้ว (เมื่อวันที่ {_thai_date(closed_at)})",
-        )
-    return None
 
 
 @dataclass(frozen=True)
@@ -99,7 +59,6 @@ class Opened:
 async def open_year(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     year_be: int,
     record_deadline: dt.date,
@@ -108,23 +67,9 @@ async def open_year(
 ) -> Opened:
     if not identity.is_dla_admin:
         raise _forbidden()
-    if not MIN_YEAR_BE <= year_be <= MAX_YEAR_BE:  # before any date arithmetic on it
-        raise invalid(
-            "yearBe",
-            "OUT_OF_RANGE",
-            f"must be a Buddhist-Era year between {MIN_YEAR_BE} and {MAX_YEAR_BE}, got {year_be}",
-            f"ต้องเป็นปี พ.ศ. ระหว่าง {MIN_YEAR_BE} ถึง {MAX_YEAR_BE} (ได้รับ {year_be})",
-        )
+    if problem := opening_input_problem(year_be, record_deadline, province_deadline):
+        raise problem
     starts_on, ends_on = year_bounds(year_be)
-    if not starts_on <= record_deadline <= ends_on or (
-        province_deadline and not record_deadline <= province_deadline
-    ):
-        raise invalid(
-            "recordDeadline",
-            "OUT_OF_RANGE",
-            f"must fall inside the fiscal year ({starts_on}–{ends_on}) and not after the province deadline",
-            f"ต้องอยู่ในปีงบประมาณ ({starts_on} ถึง {ends_on}) และไม่หลังกำหนดของจังหวัด",
-        )
     async with writer.begin() as conn:
         known = (
             await conn.execute(select(FiscalYear.closed_at).where(FiscalYear.year_be == year_be))
@@ -224,7 +169,7 @@ async def open_year(
         await analyze(conn, filled)
         await audit.append(
             conn,
-            actor,
+            audit.actor_of(identity, ADMINISTRATORS),
             entity="fiscal_years",
             entity_id=year_be,
             action="open",
@@ -240,7 +185,6 @@ async def open_year(
 async def close_year(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     year_be: int,
     reason: str | None = None,
@@ -259,7 +203,7 @@ async def close_year(
         )
         await audit.append(
             conn,
-            actor,
+            audit.actor_of(identity, ADMINISTRATORS),
             entity="fiscal_years",
             entity_id=year_be,
             action="close",

@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.db.engine import analyze
 from hub.db.models import FiscalYear, Kpi16Reference, Kpi16Round, Lao, Province, Village
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
+from hub.rules.enums import Role
 from hub.rules.identity import Identity
+from hub.rules.problems import Forbidden, not_found, validation_failed
 from hub.rules.validation import FieldError
 from hub.services import audit
-from hub.services.lao_year import Problem, not_found, now, validation_failed
+from hub.services.audit import now
 
 COLUMNS = ("reference_code", "lao_code", "village_number", "name", "latitude", "longitude")
 
@@ -48,7 +50,6 @@ def _error(line: int, column: str, en: str, th: str) -> FieldError:
 async def import_references(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     fiscal_year: int,
     round_no: int,
@@ -58,8 +59,7 @@ async def import_references(
     report_deadline: dt.date | None = None,
 ) -> Imported:
     if not identity.is_dla_admin:
-        raise Problem(
-            "FORBIDDEN",
+        raise Forbidden(
             "Only DLA administrators import the KPI-16 reference list.",
             "เฉพาะผู้ดูแลระบบของ สถ. เท่านั้นที่นำเข้าฐานข้อมูลอ้างอิงตัวชี้วัดที่ 16 ได้",
         )
@@ -244,7 +244,7 @@ async def import_references(
         await analyze(conn, [Kpi16Reference.__table__])
         await audit.append(
             conn,
-            actor,
+            audit.actor_of(identity, (Role.DLA_ADMIN,)),
             entity="kpi16_references",
             entity_id=f"{round_id}:{province_code}",
             action="import",

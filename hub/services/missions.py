@@ -2,6 +2,8 @@
 
 LAOs record every mission transferred to them, update it when it changes, and cancel it with a
 date and reason; the record stays, with its history. Missions are not under certification.
+The LAO's own staff keep its records (any of `LAO_STAFF_ROLES`); DLA administrators keep the
+catalogue.
 """
 
 from __future__ import annotations
@@ -16,12 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.models import Agency, Lao, LaoMission, LaoMissionEvent, Mission
 from hub.rules.enums import MissionArea, MissionStatus, Role
-from hub.rules.identity import Identity
+from hub.rules.identity import LAO_STAFF_ROLES, Identity
+from hub.rules.permissions import LaoPlace
+from hub.rules.problems import (
+    Forbidden,
+    InvalidInput,
+    InvalidState,
+    ReasonRequired,
+    VersionConflict,
+    not_found,
+    validation_failed,
+)
 from hub.rules.validation import FieldError
 from hub.services import audit
-from hub.services.lao_year import Problem, not_found, now, validation_failed
-
-LAO_STAFF = {Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN}
+from hub.services.audit import now
 
 
 def _text(value: str | None) -> str | None:
@@ -31,17 +41,20 @@ def _text(value: str | None) -> str | None:
     return value or None
 
 
-async def _lao(conn: AsyncConnection, identity: Identity, lao_code: str) -> int:
-    lao_id = (await conn.execute(select(Lao.id).where(Lao.code == lao_code))).scalar_one_or_none()
-    if lao_id is None:
+async def _lao(conn: AsyncConnection, identity: Identity, lao_code: str) -> LaoPlace:
+    lao = (
+        await conn.execute(
+            select(Lao.id, Lao.type, Lao.district_id, Lao.province_id).where(Lao.code == lao_code)
+        )
+    ).first()
+    if lao is None:
         raise not_found(f"LAO {lao_code}", f" อปท. รหัส {lao_code}")
-    if not any(g.role in LAO_STAFF and g.lao_id == lao_id for g in identity.grants):
-        raise Problem(
-            "FORBIDDEN",
+    if lao.id not in identity.staff_lao_ids():
+        raise Forbidden(
             "Only the LAO's own staff record its transferred missions.",
             "เฉพาะเจ้าหน้าที่ของ อปท. นี้เท่านั้นที่บันทึกภารกิจถ่ายโอนได้",
         )
-    return lao_id
+    return LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
 
 
 def _check(values: dict[str, Any]) -> list[FieldError]:
@@ -96,6 +109,12 @@ class MissionRecordSaved:
     version: int
 
 
+@dataclass(frozen=True)
+class CatalogueMission:
+    id: int
+    code: str
+
+
 async def _event(
     conn: AsyncConnection,
     record_id: int,
@@ -118,16 +137,29 @@ async def _event(
 async def record_mission(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     lao_code: str,
     mission_code: str,
-    received_on: dt.date,
+    received_on: dt.date | None = None,
     budget_baht: float | None = None,
     staff_transferred: int | None = None,
     assets: str | None = None,
     note: str | None = None,
 ) -> MissionRecordSaved:
+    """Record a mission the LAO received: when it was received is required."""
+    if received_on is None:
+        raise InvalidInput(
+            "receivedOn is required.",
+            "ต้องระบุวันที่รับถ่ายโอน",
+            errors=[
+                FieldError(
+                    "mission.receivedOn",
+                    "REQUIRED",
+                    "Received on: required",
+                    "วันที่รับถ่ายโอน: ต้องระบุ",
+                )
+            ],
+        )
     values = {
         "received_on": received_on,
         "budget_baht": budget_baht,
@@ -136,7 +168,9 @@ async def record_mission(
         "note": _text(note),
     }
     async with writer.begin() as conn:
-        lao_id = await _lao(conn, identity, lao_code)
+        place = await _lao(conn, identity, lao_code)
+        lao_id = place.lao_id
+        actor = audit.actor_of(identity, LAO_STAFF_ROLES, place)
         if errors := _check(values):
             raise validation_failed(errors)
         mission = (
@@ -154,8 +188,7 @@ async def record_mission(
             )
         ).scalar_one_or_none()
         if duplicate is not None:
-            raise Problem(
-                "INVALID_STATE",
+            raise InvalidState(
                 f"Mission {mission_code} is already recorded for this LAO (record {duplicate}): update it instead.",
                 f"บันทึกภารกิจ {mission_code} ไว้แล้ว (รายการที่ {duplicate}) ให้แก้ไขรายการเดิมแทน",
             )
@@ -187,7 +220,6 @@ async def record_mission(
 async def change_mission(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     record_id: int,
     expected_version: int,
@@ -206,22 +238,18 @@ async def change_mission(
         if row is None:
             raise not_found(f"Mission record {record_id}", f"รายการภารกิจที่ {record_id}")
         code = (await conn.execute(select(Lao.code).where(Lao.id == row["lao_id"]))).scalar_one()
-        await _lao(conn, identity, code)
+        actor = audit.actor_of(identity, LAO_STAFF_ROLES, await _lao(conn, identity, code))
         if row["version"] != expected_version:
-            raise Problem(
-                "VERSION_CONFLICT",
+            raise VersionConflict(
                 f"This record changed since you loaded it (version {expected_version}, now {row['version']}).",
                 f"รายการนี้ถูกแก้ไขไปแล้ว (ฉบับที่ {expected_version} ปัจจุบันคือ {row['version']})",
                 current_version=row["version"],
             )
         if row["status"] is MissionStatus.CANCELLED:
-            raise Problem(
-                "INVALID_STATE", "A cancelled mission cannot be changed.", "ภารกิจที่ยกเลิกแล้วแก้ไขไม่ได้"
-            )
+            raise InvalidState("A cancelled mission cannot be changed.", "ภารกิจที่ยกเลิกแล้วแก้ไขไม่ได้")
         if cancel_reason is not None:
             if not cancel_reason.strip():
-                raise Problem(
-                    "REASON_REQUIRED",
+                raise ReasonRequired(
                     "A reason is required to cancel a mission.",
                     "ต้องระบุเหตุผลการยกเลิก",
                 )
@@ -243,8 +271,7 @@ async def change_mission(
             .values(version=expected_version + 1, updated_at=now(), **values)
         )
         if result.rowcount != 1:
-            raise Problem(
-                "VERSION_CONFLICT",
+            raise VersionConflict(
                 "The record changed at the same moment.",
                 "รายการถูกแก้ไขพร้อมกัน",
                 current_version=expected_version + 1,
@@ -266,17 +293,15 @@ async def change_mission(
 async def add_catalogue_mission(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     code: str,
     name_th: str,
     area: MissionArea,
     agency_code: str,
     name_en: str | None = None,
-) -> int:
+) -> CatalogueMission:
     if not identity.is_dla_admin:
-        raise Problem(
-            "FORBIDDEN",
+        raise Forbidden(
             "Only DLA administrators keep the mission catalogue.",
             "เฉพาะผู้ดูแลระบบของ สถ. เท่านั้นที่แก้ไขบัญชีภารกิจได้",
         )
@@ -299,8 +324,7 @@ async def add_catalogue_mission(
         if agency_id is None:
             raise not_found(f"Agency {agency_code}", f"หน่วยงานรหัส {agency_code}")
         if (await conn.execute(select(Mission.id).where(Mission.code == code.strip()))).first():
-            raise Problem(
-                "INVALID_STATE",
+            raise InvalidState(
                 f"Mission code {code} is already in the catalogue.",
                 f"มีภารกิจรหัส {code} แล้ว",
             )
@@ -316,10 +340,10 @@ async def add_catalogue_mission(
         mission_id = result.inserted_primary_key[0]
         await audit.append(
             conn,
-            actor,
+            audit.actor_of(identity, (Role.DLA_ADMIN,)),
             entity="missions",
             entity_id=mission_id,
             action="add",
             changes={"code": (None, code.strip()), "name_th": (None, name)},
         )
-        return int(mission_id)
+        return CatalogueMission(int(mission_id), code.strip())

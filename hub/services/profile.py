@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.models import Lao, LaoContact
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
-from hub.rules.enums import ContactKind, Role
-from hub.rules.identity import Identity
-from hub.rules.problems import Forbidden, VersionConflict
+from hub.rules.enums import ContactKind
+from hub.rules.identity import LAO_STAFF_ROLES, Identity
+from hub.rules.permissions import LaoPlace
+from hub.rules.problems import Forbidden, VersionConflict, not_found, validation_failed
 from hub.rules.validation import FieldError, camel
 from hub.services import audit
-from hub.services.lao_year import not_found, now, validation_failed
+from hub.services.audit import now
 
 EDITABLE = {
     "address_number": 50,
@@ -30,7 +31,6 @@ EDITABLE = {
     "phone": 50,
     "website_url": 300,
 }
-LAO_STAFF = {Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN}
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,6 @@ def _validate(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
 async def update_profile(
     writer: AsyncEngine,
     identity: Identity,
-    actor: audit.Actor,
     *,
     lao_code: str,
     expected_version: int,
@@ -166,7 +165,7 @@ async def update_profile(
         )
         if row is None:
             raise not_found(f"LAO {lao_code}", f" อปท. รหัส {lao_code}")
-        if not any(g.role in LAO_STAFF and g.lao_id == row["id"] for g in identity.grants):
+        if row["id"] not in identity.staff_lao_ids():
             raise Forbidden(
                 "Only the LAO's own staff edit its profile.",
                 "เฉพาะเจ้าหน้าที่ของ อปท. นี้เท่านั้นที่แก้ไขข้อมูลทั่วไปได้",
@@ -219,9 +218,10 @@ async def update_profile(
                 )
             # People's names are personal data: the log records that slots changed, not the names.
             changes["recorders"] = ([s for s, _ in before], [c["slot"] for c in contacts])
+        place = LaoPlace(row["id"], row["type"], row["district_id"], row["province_id"])
         await audit.append(
             conn,
-            actor,
+            audit.actor_of(identity, LAO_STAFF_ROLES, place),
             entity="laos",
             entity_id=row["id"],
             action="update_profile",
