@@ -90,6 +90,19 @@ def test_every_module_belongs_to_a_layer():
     assert not unplaced, f"modules outside every layer: {unplaced}"
 
 
+def test_every_folder_of_modules_is_a_package():
+    """setuptools installs regular packages only: a folder of modules without `__init__.py`
+    would work in place and be missing from a built install (the Docker image). Alembic's
+    folders are package data."""
+    folders = {path.parent for path in MODULES.values()}
+    missing = [
+        str(f.relative_to(ROOT))
+        for f in folders
+        if not (f / "__init__.py").exists() and "migrations" not in f.parts
+    ]
+    assert not missing, f"folders of modules without __init__.py: {missing}"
+
+
 def test_imports_never_go_down_a_layer_nor_across_to_a_peer():
     wrong = []
     for module, path in MODULES.items():

@@ -1,4 +1,4 @@
-"""Database engines and sessions for SQLite (embedded default) and PostgreSQL.
+"""Database engines for SQLite (embedded default) and PostgreSQL.
 
 Also what the hub makes of a database failure (`problem_of`): an unreachable database is
 `Unavailable`, a locked one or an exhausted pool `DatabaseBusy`, a statement stopped by the
@@ -29,13 +29,7 @@ from typing import Any
 
 from sqlalchemy import Table, event, exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
 from hub.rules.problems import DatabaseBusy, Problem, RequestTimeout, Unavailable
@@ -173,10 +167,6 @@ def create_engine(
         settings = connect_args.setdefault("server_settings", {})
         settings.setdefault("statement_timeout", str(max(1, int(statement_timeout * 1000))))
     return create_async_engine(url, **kwargs)
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 # Rows SQLite's ANALYZE reads per index: approximate statistics in milliseconds, which is all

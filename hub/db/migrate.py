@@ -44,6 +44,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
 
-
-async def is_current(engine: AsyncEngine) -> bool:
-    return await current_revision(engine) == head_revision()

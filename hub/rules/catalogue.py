@@ -1,8 +1,10 @@
 """The domain catalogue: every field of the 8 INFO domains, declared once.
 
 A `Field` says everything the hub needs to know about a datum: its type, Thai and English
-label, unit, validation bounds, whether it is required for completeness, how sensitive it is
-and, for values pulled from another DLA system, where it comes from. Database columns
+label, unit, validation bounds, whether it is required for completeness and, for values
+pulled from another DLA system, where it comes from. Fields are the LAO's domain data, read
+under the row and domain rules of `hub.rules.permissions`; people's names and phones are not
+fields here (they live in `LaoContact`, read under the personal-data rule). Database columns
 (`hub.db.models.domain_tables`), GraphQL types, input validation and the completeness check
 are all derived from these declarations; nothing else lists the fields.
 
@@ -14,7 +16,6 @@ catalogue-derived tables with the migrations.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -29,11 +30,6 @@ class Kind(enum.Enum):
     LONGITUDE = "longitude"
     DATE = "date"
     VILLAGE = "village"  # reference to a village of the LAO's area
-
-
-class Sensitivity(enum.Enum):
-    PUBLIC = "public"  # readable by everyone once the LAO-year is certified
-    PERSONAL = "personal"  # PDPA personal data: needs the `personal` grant
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,6 @@ class Field:
     maximum: float | None = None
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
-    sensitivity: Sensitivity = Sensitivity.PUBLIC
     source: str | None = None  # another DLA system that owns the value; read-only here
 
     def __post_init__(self) -> None:
@@ -668,12 +663,6 @@ RECORD_TABLE_BY_NAME: dict[str, RecordTable] = {t.name: t for t in RECORD_TABLES
 # Thailand's bounding box, for coordinate validation (land and territorial islands).
 THAILAND_LATITUDE = (5.6, 20.5)
 THAILAND_LONGITUDE = (97.3, 105.7)
-
-
-def all_fields() -> Iterator[tuple[Domain, Field]]:
-    for domain in DOMAINS:
-        for f in domain.fields:
-            yield domain, f
 
 
 def domain(number: int) -> Domain:

@@ -1,8 +1,8 @@
 """Who is calling: the public, a person holding roles, or a machine client holding scopes.
 
 An `Identity` is produced per request by the app's identity resolver (the OAuth resource
-server, once it lands; tests install their own resolver). Nothing in the hub reads request
-headers to decide who the caller is except that resolver.
+server, `hub.oauth.resource`; tests install their own resolver). Nothing in the hub reads
+request headers to decide who the caller is except that resolver.
 
 The change log names who wrote: the hub's own people and clients by their row ids; a caller
 vouched for by an external identity provider (no row here) by its subject and the provider's
@@ -50,10 +50,6 @@ class Identity:
     def external_subject(self) -> str | None:
         """The subject as the external provider names it (None for the hub's own callers)."""
         return self.subject if self.issuer is not None else None
-
-    @property
-    def is_public(self) -> bool:
-        return self.kind == "public"
 
     @property
     def is_client(self) -> bool:

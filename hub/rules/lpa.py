@@ -37,7 +37,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState
@@ -58,24 +58,9 @@ RULES = (
 )
 
 
-class Event(NamedTuple):
-    """One certification transition, as far as scoring cares: when, and to what state."""
-
-    at: dt.datetime
-    to_state: CertificationState
-
-
+# One certification transition, as far as scoring cares: when, and to what state.
 EventLike = tuple[dt.datetime, CertificationState]
-
-
-class Completeness(NamedTuple):
-    """The LAO-year's completeness from `at` on (one entry of its completeness history)."""
-
-    at: dt.datetime
-    complete_mask: int
-    anything_recorded: bool
-
-
+# One entry of an LAO-year's completeness history: from when, its mask, anything recorded.
 CompletenessLike = tuple[dt.datetime, int, bool]
 NOTHING = (0, False)  # the completeness before the first entry: nothing recorded
 

@@ -153,11 +153,6 @@ def _note_errors(result: Any) -> None:
     observability.note_errors(str(error_code(e) or "UNKNOWN") for e in errors)
 
 
-async def public_only(request: Request) -> Identity:
-    """Every caller is the public (a resolver for tests and tools)."""
-    return PUBLIC
-
-
 def create_app(
     settings: Settings | None = None, *, identify: IdentityResolver | None = None
 ) -> Starlette:

@@ -1,7 +1,8 @@
 """Local administrative organisations (LAOs), their dated codes and types, and contacts.
 
 `Lao.code` and `Lao.type` hold the *current* values for fast filtering; the dated history
-lives in `LaoCode` and `LaoTypePeriod`, and `hub.organisations` keeps both in step.
+lives in `LaoCode` and `LaoTypePeriod`: whatever writes an LAO's code or type writes both
+(today only the loaders do, `loaders/demo_laos.py`).
 Names and phone numbers of people are personal data (PDPA) and live only in `LaoContact`,
 apart from the public profile columns.
 """
