@@ -93,7 +93,7 @@ def many_per_key(
     async def load(keys: list[Any]) -> list[list[Row[Any]]]:
         groups: dict[Any, list[Row[Any]]] = defaultdict(list)
         for chunk in _chunks(keys):
-            statement = base if base is not None else select(*columns)
+            statement: Any = base if base is not None else select(*columns)
             statement = statement.where(key.in_(chunk), *where).order_by(*order_by)
             for row in await fetch_all(engine, statement):
                 groups[row._mapping[key.key]].append(row)

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.grants import grants_with_places
@@ -77,7 +77,7 @@ async def create_user(
             raise AdminError(f"user {username} already exists")
         user_id = (
             await conn.execute(
-                User.__table__.insert()
+                insert(User)
                 .values(
                     username=username,
                     display_name=display_name,
@@ -92,7 +92,7 @@ async def create_user(
             )
         ).scalar_one()
         await conn.execute(
-            RoleAssignment.__table__.insert().values(
+            insert(RoleAssignment).values(
                 user_id=user_id, role=role.name, granted_at=utcnow(), **bound
             )
         )
@@ -220,7 +220,7 @@ async def create_client(
             raise AdminError(f"client {client_id} already exists")
         pk = (
             await conn.execute(
-                ApiClient.__table__.insert()
+                insert(ApiClient)
                 .values(
                     client_id=client_id,
                     name=name,
@@ -239,7 +239,7 @@ async def create_client(
             if not public:
                 grant_types.append("client_credentials")
             await conn.execute(
-                ClientRegistration.__table__.insert().values(
+                insert(ClientRegistration).values(
                     api_client_id=pk,
                     redirect_uris=" ".join(redirect_uris),
                     grant_types=" ".join(grant_types),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import Table, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db import completeness
@@ -162,10 +162,10 @@ async def open_year(
                         .values(complete_domains=mask)
                     )
             await completeness.record_history_of(conn, LaoYear.fiscal_year == year_be, stamp)
-        filled = [LaoYear.__table__]
+        filled: list[Table | str] = [LaoYear.__tablename__]
         if copied_from is not None:
             tables = [*SECTION_TABLES.values(), *RECORD_TABLES.values()]
-            filled += [*tables, CompletenessChange.__table__]
+            filled += [*tables, CompletenessChange.__tablename__]
         await analyze(conn, filled)
         await audit.append(
             conn,

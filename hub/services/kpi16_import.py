@@ -220,15 +220,17 @@ async def import_references(
         ).scalar_one_or_none()
         if round_id is None:
             result = await conn.execute(
-                insert(Kpi16Round).values(
+                insert(Kpi16Round)
+                .values(
                     fiscal_year=fiscal_year,
                     round_no=round_no,
                     opened_on=now().date(),
                     province_report_deadline=report_deadline or year,
                     target_percent=target_percent,
                 )
+                .returning(Kpi16Round.id)
             )
-            round_id = result.inserted_primary_key[0]
+            round_id = result.scalar_one()
         replaced = (
             await conn.execute(
                 delete(Kpi16Reference).where(
@@ -241,7 +243,7 @@ async def import_references(
             insert(Kpi16Reference),
             [{**r, "round_id": round_id, "imported_at": stamp} for r in rows],
         )
-        await analyze(conn, [Kpi16Reference.__table__])
+        await analyze(conn, [Kpi16Reference.__tablename__])
         await audit.append(
             conn,
             audit.actor_of(identity, (Role.DLA_ADMIN,)),

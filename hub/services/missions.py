@@ -41,14 +41,16 @@ def _text(value: str | None) -> str | None:
     return value or None
 
 
-async def _lao(conn: AsyncConnection, identity: Identity, lao_code: str) -> LaoPlace:
+async def _lao(
+    conn: AsyncConnection, identity: Identity, *, code: str | None = None, lao_id: int = 0
+) -> LaoPlace:
+    """The LAO (by its code, or its id), if the caller is one of its staff."""
+    where = Lao.code == code if code is not None else Lao.id == lao_id
     lao = (
-        await conn.execute(
-            select(Lao.id, Lao.type, Lao.district_id, Lao.province_id).where(Lao.code == lao_code)
-        )
+        await conn.execute(select(Lao.id, Lao.type, Lao.district_id, Lao.province_id).where(where))
     ).first()
     if lao is None:
-        raise not_found(f"LAO {lao_code}", f" อปท. รหัส {lao_code}")
+        raise not_found(f"LAO {code}", f" อปท. รหัส {code}")
     if lao.id not in identity.staff_lao_ids():
         raise Forbidden(
             "Only the LAO's own staff record its transferred missions.",
@@ -168,7 +170,7 @@ async def record_mission(
         "note": _text(note),
     }
     async with writer.begin() as conn:
-        place = await _lao(conn, identity, lao_code)
+        place = await _lao(conn, identity, code=lao_code)
         lao_id = place.lao_id
         actor = audit.actor_of(identity, LAO_STAFF_ROLES, place)
         if errors := _check(values):
@@ -193,7 +195,8 @@ async def record_mission(
                 f"บันทึกภารกิจ {mission_code} ไว้แล้ว (รายการที่ {duplicate}) ให้แก้ไขรายการเดิมแทน",
             )
         result = await conn.execute(
-            insert(LaoMission).values(
+            insert(LaoMission)
+            .values(
                 lao_id=lao_id,
                 mission_id=mission.id,
                 agency_id=mission.agency_id,
@@ -202,8 +205,9 @@ async def record_mission(
                 updated_at=now(),
                 **values,
             )
+            .returning(LaoMission.id)
         )
-        record_id = result.inserted_primary_key[0]
+        record_id = result.scalar_one()
         await _event(conn, record_id, MissionStatus.ACTIVE, "recorded", actor)
         await audit.append(
             conn,
@@ -237,8 +241,8 @@ async def change_mission(
         )
         if row is None:
             raise not_found(f"Mission record {record_id}", f"รายการภารกิจที่ {record_id}")
-        code = (await conn.execute(select(Lao.code).where(Lao.id == row["lao_id"]))).scalar_one()
-        actor = audit.actor_of(identity, LAO_STAFF_ROLES, await _lao(conn, identity, code))
+        place = await _lao(conn, identity, lao_id=row["lao_id"])
+        actor = audit.actor_of(identity, LAO_STAFF_ROLES, place)
         if row["version"] != expected_version:
             raise VersionConflict(
                 f"This record changed since you loaded it (version {expected_version}, now {row['version']}).",
@@ -329,15 +333,17 @@ async def add_catalogue_mission(
                 f"มีภารกิจรหัส {code} แล้ว",
             )
         result = await conn.execute(
-            insert(Mission).values(
+            insert(Mission)
+            .values(
                 code=code.strip(),
                 name_th=name,
                 name_en=_text(name_en),
                 area=area,
                 agency_id=agency_id,
             )
+            .returning(Mission.id)
         )
-        mission_id = result.inserted_primary_key[0]
+        mission_id = result.scalar_one()
         await audit.append(
             conn,
             audit.actor_of(identity, (Role.DLA_ADMIN,)),

@@ -114,11 +114,13 @@ async def save_record(
         if record_id is None:
             key = str(uuid.uuid4())
             result = await conn.execute(
-                insert(table).values(
+                insert(table)
+                .values(
                     lao_year_id=t.lao_year_id, record_key=key, version=1, **columns, **stamp(actor)
                 )
+                .returning(table.c.id)
             )
-            new_id = result.inserted_primary_key[0]  # type: ignore[index]
+            new_id = result.scalar_one()
             changes = {c: (None, v) for c, v in columns.items()}
             action, new_version = "add", 1
         else:
