@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db import completeness
 from hub.db.engine import analyze
@@ -46,6 +47,26 @@ def _forbidden() -> Forbidden:
     return Forbidden(
         "Only DLA administrators open and close fiscal years.",
         "เฉพาะผู้ดูแลระบบของกรมส่งเสริมการปกครองท้องถิ่นเท่านั้นที่เปิดหรือปิดปีงบประมาณได้",
+    )
+
+
+async def _logged(
+    conn: AsyncConnection,
+    identity: Identity,
+    year_be: int,
+    action: str,
+    changes: dict[str, tuple[Any, Any]],
+    reason: str | None = None,
+) -> None:
+    """The change log's entry for opening or closing the year, by the DLA administrator."""
+    await audit.append(
+        conn,
+        audit.actor_of(identity, ADMINISTRATORS),
+        entity="fiscal_years",
+        entity_id=year_be,
+        action=action,
+        changes=changes,
+        reason=reason,
     )
 
 
@@ -167,18 +188,12 @@ async def open_year(
             tables = [*SECTION_TABLES.values(), *RECORD_TABLES.values()]
             filled += [*tables, CompletenessChange.__tablename__]
         await analyze(conn, filled)
-        await audit.append(
-            conn,
-            audit.actor_of(identity, ADMINISTRATORS),
-            entity="fiscal_years",
-            entity_id=year_be,
-            action="open",
-            changes={
-                "record_deadline": (None, record_deadline),
-                "province_deadline": (None, province_deadline),
-                "copied_from": (None, copied_from),
-            },
-        )
+        changes = {
+            "record_deadline": (None, record_deadline),
+            "province_deadline": (None, province_deadline),
+            "copied_from": (None, copied_from),
+        }
+        await _logged(conn, identity, year_be, "open", changes)
         return Opened(year_be, len(ids), copied_from)
 
 
@@ -201,13 +216,5 @@ async def close_year(
         await conn.execute(
             update(FiscalYear).where(FiscalYear.year_be == year_be).values(closed_at=stamp)
         )
-        await audit.append(
-            conn,
-            audit.actor_of(identity, ADMINISTRATORS),
-            entity="fiscal_years",
-            entity_id=year_be,
-            action="close",
-            changes={"closed_at": (None, stamp)},
-            reason=reason,
-        )
+        await _logged(conn, identity, year_be, "close", {"closed_at": (None, stamp)}, reason)
         return stamp

@@ -27,11 +27,14 @@ from hub.db import completeness
 from hub.db.models import FiscalYear, Lao, LaoYear
 from hub.rules.catalogue import Field
 from hub.rules.certification import Action, YearStatus, decide, refused_outright
-from hub.rules.enums import CertificationState
+from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import Identity
 from hub.rules.permissions import LaoPlace
 from hub.rules.problems import Incomplete, VersionConflict, not_found
-from hub.services.audit import Actor, now
+from hub.services.audit import Actor, actor_of, now
+
+# The roles that edit an LAO's data, in the order the change log prefers to name them.
+EDITORS = (Role.LAO_RECORDER, Role.LAO_VERIFIER)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,22 @@ async def acting_on(
         raise refusal
     _check_version(t, expected_version)
     return t
+
+
+async def editing(
+    conn: AsyncConnection, identity: Identity, lao_code: str, fiscal_year: int, version: int
+) -> tuple[Target, Actor]:
+    """The LAO-year whose data the caller may edit now (`acting_on`), and the caller as the
+    change log names an editor; `version` is the LAO-year's version the caller saw."""
+    t = await acting_on(
+        conn,
+        identity,
+        Action.EDIT,
+        lao_code=lao_code,
+        fiscal_year=fiscal_year,
+        expected_version=version,
+    )
+    return t, actor_of(identity, EDITORS, t.place)
 
 
 async def bump(conn: AsyncConnection, t: Target, **values: Any) -> int:

@@ -25,8 +25,7 @@ from hub.rules.identity import Identity
 from hub.rules.problems import ReasonRequired, VersionConflict, not_found, validation_failed
 from hub.rules.validation import FieldError, api_name, camel, require, validate
 from hub.services import audit
-from hub.services.lao_year import acting_on, columns_of, data_changed, refuse_outright, stamp
-from hub.services.sections import EDITORS
+from hub.services.lao_year import columns_of, data_changed, editing, refuse_outright, stamp
 
 
 @dataclass(frozen=True)
@@ -98,18 +97,10 @@ async def save_record(
         )
     table = RECORD_TABLES[table_name]
     async with writer.begin() as conn:
-        t = await acting_on(
-            conn,
-            identity,
-            Action.EDIT,
-            lao_code=lao_code,
-            fiscal_year=fiscal_year,
-            expected_version=expected_lao_year_version,
-        )
+        t, actor = await editing(conn, identity, lao_code, fiscal_year, expected_lao_year_version)
         errors += await _village_ids(conn, t.subdistrict_id, spec.fields, cleaned, prefix)
         if errors:
             raise validation_failed(errors)
-        actor = audit.actor_of(identity, EDITORS, t.place)
         columns = columns_of(spec.fields, cleaned)
         if record_id is None:
             key = str(uuid.uuid4())

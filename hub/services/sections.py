@@ -18,15 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.db.models import SECTION_TABLES
 from hub.rules.catalogue import Domain, Field, Kind, domain
 from hub.rules.certification import Action
-from hub.rules.enums import Role
 from hub.rules.identity import Identity
 from hub.rules.problems import validation_failed
 from hub.rules.validation import camel, validate
 from hub.services import audit
-from hub.services.lao_year import acting_on, columns_of, data_changed, refuse_outright, stamp
-
-# The roles that edit an LAO's data, in the order the change log prefers to name them.
-EDITORS = (Role.LAO_RECORDER, Role.LAO_VERIFIER)
+from hub.services.lao_year import columns_of, data_changed, editing, refuse_outright, stamp
 
 
 @dataclass(frozen=True)
@@ -67,17 +63,9 @@ async def save_section(
         if records.none_flag in cleaned and cleaned[records.none_flag] is None:
             cleaned[records.none_flag] = False
     async with writer.begin() as conn:
-        t = await acting_on(
-            conn,
-            identity,
-            Action.EDIT,
-            lao_code=lao_code,
-            fiscal_year=fiscal_year,
-            expected_version=expected_version,
-        )
+        t, actor = await editing(conn, identity, lao_code, fiscal_year, expected_version)
         if errors:
             raise validation_failed(errors)
-        actor = audit.actor_of(identity, EDITORS, t.place)
         table = SECTION_TABLES[d.number]
         row = (
             (await conn.execute(select(table).where(table.c.lao_year_id == t.lao_year_id)))

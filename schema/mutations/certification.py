@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from hub.rules.certification import PROVINCE_BATCH_LIMIT, Action
+from hub.rules.certification import PROVINCE_BATCH_LIMIT, TRANSITIONS, Action
 from hub.services import certification
 from hub.services.certification import BatchItem, Transitioned
 from schema.context import Info
@@ -90,24 +90,23 @@ async def _transition(
     return _state_changed(lao_code, fiscal_year, done)
 
 
-@strawberry.mutation(
-    description="รับรองข้อมูลระดับ อปท. — the LAO's verifier certifies a complete DRAFT (all 8 domains)."
-)
-@answers_refusals
-async def certify_lao(
-    info: Info, lao_code: str, fiscal_year: int, version: int | None = None
-) -> CertificationResult:
-    return await _transition(info, Action.CERTIFY_LAO, lao_code, fiscal_year, None, version)
+def _one(action: Action, description: str) -> Any:
+    """The mutation doing `action` to one LAO-year; a cancellation takes its reason."""
+    if TRANSITIONS[action].needs_reason:
 
+        async def resolve(
+            info: Info, lao_code: str, fiscal_year: int, reason: str, version: int | None = None
+        ) -> CertificationResult:
+            return await _transition(info, action, lao_code, fiscal_year, reason, version)
 
-@strawberry.mutation(
-    description="ยกเลิกการรับรองระดับ อปท. — back to DRAFT so the LAO can edit; a reason is required. Refused while the province has certified."
-)
-@answers_refusals
-async def cancel_lao_certification(
-    info: Info, lao_code: str, fiscal_year: int, reason: str, version: int | None = None
-) -> CertificationResult:
-    return await _transition(info, Action.CANCEL_LAO, lao_code, fiscal_year, reason, version)
+    else:
+
+        async def resolve(  # type: ignore[misc]  (the other branch's signature)
+            info: Info, lao_code: str, fiscal_year: int, version: int | None = None
+        ) -> CertificationResult:
+            return await _transition(info, action, lao_code, fiscal_year, None, version)
+
+    return strawberry.mutation(resolver=answers_refusals(resolve), description=description)
 
 
 @strawberry.mutation(
@@ -133,19 +132,18 @@ async def certify_province(info: Info, items: list[LaoYearRef]) -> list[Certific
     ]
 
 
-@strawberry.mutation(
-    description="ยกเลิกการรับรองระดับจังหวัด — back to LAO_CERTIFIED; a reason is required."
-)
-@answers_refusals
-async def cancel_province_certification(
-    info: Info, lao_code: str, fiscal_year: int, reason: str, version: int | None = None
-) -> CertificationResult:
-    return await _transition(info, Action.CANCEL_PROVINCE, lao_code, fiscal_year, reason, version)
-
-
 FIELDS = {
-    "certify_lao": certify_lao,
-    "cancel_lao_certification": cancel_lao_certification,
+    "certify_lao": _one(
+        Action.CERTIFY_LAO,
+        "รับรองข้อมูลระดับ อปท. — the LAO's verifier certifies a complete DRAFT (all 8 domains).",
+    ),
+    "cancel_lao_certification": _one(
+        Action.CANCEL_LAO,
+        "ยกเลิกการรับรองระดับ อปท. — back to DRAFT so the LAO can edit; a reason is required. Refused while the province has certified.",
+    ),
     "certify_province": certify_province,
-    "cancel_province_certification": cancel_province_certification,
+    "cancel_province_certification": _one(
+        Action.CANCEL_PROVINCE,
+        "ยกเลิกการรับรองระดับจังหวัด — back to LAO_CERTIFIED; a reason is required.",
+    ),
 }

@@ -140,15 +140,9 @@ def _record_mutations(t: RecordTable) -> dict[str, Any]:
         record_version: int,
         data: Any,
     ) -> Any:
-        return await save(
-            info,
-            lao_code,
-            fiscal_year,
-            version,
-            values_of(data, t.fields),
-            record_id=record_id,
-            expected_record_version=record_version,
-        )
+        values = values_of(data, t.fields)
+        record = {"record_id": record_id, "expected_record_version": record_version}
+        return await save(info, lao_code, fiscal_year, version, values, **record)
 
     async def retire(
         info: Info,
@@ -159,16 +153,8 @@ def _record_mutations(t: RecordTable) -> dict[str, Any]:
         record_version: int,
         reason: str,
     ) -> Any:
-        return await save(
-            info,
-            lao_code,
-            fiscal_year,
-            version,
-            {},
-            record_id=record_id,
-            expected_record_version=record_version,
-            retire_reason=reason,
-        )
+        record = {"record_id": record_id, "expected_record_version": record_version}
+        return await save(info, lao_code, fiscal_year, version, {}, **record, retire_reason=reason)
 
     base = {
         "info": Info,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -57,6 +57,21 @@ def _saved(saved: Saved) -> MissionRecordSaved:
     return MissionRecordSaved(id=saved.id, status=saved.status.name, version=saved.version)
 
 
+async def _change(
+    info: Info, id: int, version: int, values: dict[str, Any], **cancel: Any
+) -> MissionRecordSaved:
+    return _saved(
+        await missions.change_mission(
+            info.context.write_engine,
+            info.context.identity,
+            record_id=id,
+            expected_version=version,
+            values=values,
+            **cancel,
+        )
+    )
+
+
 @strawberry.mutation(description="เพิ่มภารกิจในบัญชี — DLA adds a mission to the catalogue.")
 @answers_refusals
 async def add_catalogue_mission(
@@ -102,15 +117,7 @@ async def record_transferred_mission(
 async def update_transferred_mission(
     info: Info, id: int, version: int, data: MissionRecordInput
 ) -> MissionRecordResult:
-    return _saved(
-        await missions.change_mission(
-            info.context.write_engine,
-            info.context.identity,
-            record_id=id,
-            expected_version=version,
-            values=given(data),
-        )
-    )
+    return await _change(info, id, version, given(data))
 
 
 @strawberry.mutation(
@@ -120,14 +127,4 @@ async def update_transferred_mission(
 async def cancel_transferred_mission(
     info: Info, id: int, version: int, reason: str, cancelled_on: dt.date | None = None
 ) -> MissionRecordResult:
-    return _saved(
-        await missions.change_mission(
-            info.context.write_engine,
-            info.context.identity,
-            record_id=id,
-            expected_version=version,
-            values={},
-            cancel_reason=reason,
-            cancelled_on=cancelled_on,
-        )
-    )
+    return await _change(info, id, version, {}, cancel_reason=reason, cancelled_on=cancelled_on)
