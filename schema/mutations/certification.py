@@ -92,20 +92,18 @@ async def _transition(
 
 def _one(action: Action, description: str) -> Any:
     """The mutation doing `action` to one LAO-year; a cancellation takes its reason."""
-    if TRANSITIONS[action].needs_reason:
 
-        async def resolve(
-            info: Info, lao_code: str, fiscal_year: int, reason: str, version: int | None = None
-        ) -> CertificationResult:
-            return await _transition(info, action, lao_code, fiscal_year, reason, version)
+    async def with_reason(
+        info: Info, lao_code: str, fiscal_year: int, reason: str, version: int | None = None
+    ) -> CertificationResult:
+        return await _transition(info, action, lao_code, fiscal_year, reason, version)
 
-    else:
+    async def without_reason(
+        info: Info, lao_code: str, fiscal_year: int, version: int | None = None
+    ) -> CertificationResult:
+        return await _transition(info, action, lao_code, fiscal_year, None, version)
 
-        async def resolve(  # type: ignore[misc]  (the other branch's signature)
-            info: Info, lao_code: str, fiscal_year: int, version: int | None = None
-        ) -> CertificationResult:
-            return await _transition(info, action, lao_code, fiscal_year, None, version)
-
+    resolve = with_reason if TRANSITIONS[action].needs_reason else without_reason
     return strawberry.mutation(resolver=answers_refusals(resolve), description=description)
 
 
