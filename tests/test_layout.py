@@ -12,7 +12,8 @@
 A module may import its own layer and the layers above it in this table, never one below
 it nor a peer on its own line: so no two layers import each other. Every module of the
 tree belongs to exactly one layer (by where it lives), and the rules are pure: importing
-all of them loads neither SQLAlchemy nor a web or GraphQL framework.
+all of them loads neither SQLAlchemy nor a web or GraphQL framework. README's Layout shows
+this tree: every module it names exists and every module is shown.
 """
 
 from __future__ import annotations
@@ -163,3 +164,48 @@ def test_the_database_and_the_services_know_no_web_or_graphql(packages):
     loaded = _loaded_after_importing(packages)
     web = {"starlette", "strawberry", "graphql", "uvicorn", "authlib"}
     assert not loaded & web, loaded & web
+
+
+def _readme_layout() -> tuple[set[Path], set[Path]]:
+    """The files and the leaf folders (listed without their files) of README's Layout tree.
+
+    A line names one path, or several separated by ", " (then its description follows after
+    two or more spaces); a folder ends with "/"; indentation (two spaces a level) nests."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    files: set[Path] = set()
+    folders: list[tuple[Path, int]] = []
+    stack: list[Path] = []
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip())) // 2
+        names = line.strip().split("  ")[0].split(", ")
+        del stack[depth:]
+        parent = stack[-1] if stack else ROOT
+        for name in names:
+            if name.endswith("/"):
+                folders.append((parent / name.rstrip("/"), depth))
+                stack.append(parent / name.rstrip("/"))
+            else:
+                files.add(parent / name)
+    leaves = {f for f, _ in folders if not any(p.is_relative_to(f) for p in files)}
+    leaves -= {f for f, _ in folders if any(o != f and o.is_relative_to(f) for o, _ in folders)}
+    return files, leaves
+
+
+def test_the_readme_layout_matches_the_tree():
+    files, leaves = _readme_layout()
+    named = sorted(str(p.relative_to(ROOT)) for p in files | leaves if not p.exists())
+    assert not named, f"README's Layout names what is not in the tree: {named}"
+    modules = {
+        p
+        for p in (*(ROOT / "hub").rglob("*.py"), *(ROOT / "schema").rglob("*.py"))
+        if p.name != "__init__.py"
+    }
+    unlisted = sorted(
+        str(p.relative_to(ROOT))
+        for p in modules
+        if p not in files and not any(p.is_relative_to(leaf) for leaf in leaves)
+    )
+    assert not unlisted, f"modules README's Layout does not show: {unlisted}"
