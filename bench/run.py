@@ -596,7 +596,7 @@ def report(
         "`X-SQL-Statements` of each request of the correctness pass (distinct values; for Q3 one per "
         "page), including the statements of token verification. *peak RSS* — the server's VmHWM, "
         "reset before each query, so it covers the correctness pass and both load phases. "
-        "Q4's floor is the hub's own three grouped roll-up statements (`hub.db.rollups`, `hub.rules.kpi16`) "
+        "Q4's floor is the hub's own three grouped roll-up statements (`hub.db.rollups`, `hub.db.kpi16`) "
         "and the province list: the hub cannot do less SQL than that.",
     ]
     analysis = ROOT / "bench/ANALYSIS.md"
