@@ -26,10 +26,8 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.utils.str_converters import to_camel_case
 
-from hub import kpi16, rollups
-from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.enums import CertificationState
-from hub.models import (
+from hub.db import kpi16, rollups
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     CertificationEvent,
@@ -46,7 +44,9 @@ from hub.models import (
     Subdistrict,
     Village,
 )
-from hub.permissions import PUBLIC_STATES
+from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
+from hub.rules.enums import CertificationState
+from hub.rules.permissions import PUBLIC_STATES
 
 PAGE = 1000  # Q3's page size: the hub's maximum
 PROVINCE_PAGE = (
@@ -693,7 +693,7 @@ async def floor_q3_page(conn: AsyncConnection, after: str | None, year: int) -> 
 
 
 async def floor_q4(conn: AsyncConnection, year: int, as_of: str) -> dict[str, Any]:
-    """The hub's three grouped roll-up statements (hub.rollups, hub.kpi16) are the floor."""
+    """The hub's three grouped roll-up statements (hub.db.rollups, hub.db.kpi16) are the floor."""
     when = dt.datetime.fromisoformat(as_of)
     provinces = (
         await conn.execute(

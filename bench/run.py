@@ -43,7 +43,7 @@ import orjson
 from sqlalchemy.engine import make_url
 
 from bench.queries import Scenario, pick_targets, scenarios
-from hub.database import create_engine
+from hub.db.engine import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -596,7 +596,7 @@ def report(
         "`X-SQL-Statements` of each request of the correctness pass (distinct values; for Q3 one per "
         "page), including the statements of token verification. *peak RSS* — the server's VmHWM, "
         "reset before each query, so it covers the correctness pass and both load phases. "
-        "Q4's floor is the hub's own three grouped roll-up statements (`hub.rollups`, `hub.kpi16`) "
+        "Q4's floor is the hub's own three grouped roll-up statements (`hub.db.rollups`, `hub.db.kpi16`) "
         "and the province list: the hub cannot do less SQL than that.",
     ]
     analysis = ROOT / "bench/ANALYSIS.md"

@@ -382,7 +382,7 @@ class Settings:
         read=_claims_map,
         shown="`{}` (claims `role`, `lao_code`, `district_code`, `province_code`, `sub`, `scope`)",
     )
-    # The HTTP edge (hub/edge.py, hub/serve.py): limits every request meets before any route
+    # The HTTP edge (hub/web/edge.py, hub/web/serve.py): limits every request meets before any route
     # sees it, so no single request can exhaust memory, the stack or a connection slot.
     max_request_bytes: int = setting(
         "HUB_MAX_REQUEST_BYTES",

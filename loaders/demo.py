@@ -29,10 +29,8 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub import audit
-from hub.database import analyze
-from hub.enums import LaoType
-from hub.models import (
+from hub.db.engine import analyze
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     District,
@@ -41,6 +39,8 @@ from hub.models import (
     Subdistrict,
     metadata,
 )
+from hub.rules.enums import LaoType
+from hub.services import audit
 from loaders import demo_accounts, demo_laos, demo_missions, demo_records, demo_sections
 from loaders.demo_accounts import DemoCredential
 from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.enums import LaoType
-from hub.models import ApiClient, District, Lao, Province, RoleAssignment, User
-from hub.passwords import hash_password
+from hub.db.grants import grants_with_places
+from hub.db.models import ApiClient, District, Lao, Province, RoleAssignment, User
+from hub.rules.enums import LaoType
+from hub.rules.passwords import hash_password
 from loaders.demo_laos import BANGKOK, DemoLao
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY23456789"
@@ -180,28 +181,22 @@ async def demo_credentials(conn: AsyncConnection, seed: int) -> list[DemoCredent
     """The demo accounts in the database, with their (re-derived) secrets."""
     rows = (
         await conn.execute(
-            select(
+            grants_with_places(
                 User.username,
-                RoleAssignment.role,
-                Lao.code,
-                Lao.name_th,
-                District.code.label("district_code"),
+                Lao.name_th.label("lao_name"),
                 District.name_th.label("district_name"),
-                Province.code.label("province_code"),
                 Province.name_th.label("province_name"),
             )
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .outerjoin(Lao, Lao.id == RoleAssignment.lao_id)
-            .outerjoin(District, District.id == RoleAssignment.district_id)
-            .outerjoin(Province, Province.id == RoleAssignment.province_id)
+            .join(User, User.id == RoleAssignment.user_id)
             .where(User.is_demo.is_(True))
+            .order_by(None)
             .order_by(User.id, RoleAssignment.id)
         )
     ).all()
     creds = []
     for r in rows:
-        if r.code or r.name_th:
-            bound = f"LAO {r.code or '-'} {r.name_th}"
+        if r.lao_code or r.lao_name:
+            bound = f"LAO {r.lao_code or '-'} {r.lao_name}"
         elif r.district_code:
             bound = f"district {r.district_code} {r.district_name}"
         elif r.province_code:

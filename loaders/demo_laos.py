@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.enums import LaoType
+from hub.rules.enums import LaoType
 from loaders import demo_names as names
 
 NATIONAL_PROVINCES = 76  # without Bangkok

@@ -3,7 +3,7 @@
 Agencies and ministries are real; the mission names follow the kind of tasks transferred
 under the Decentralisation Act (B.E. 2542) but the list is illustrative, not DLA's catalogue.
 Area letters: I infrastructure, Q quality of life, C community order, P planning/investment/
-tourism, N natural resources, A arts and culture (`hub.enums.MissionArea`).
+tourism, N natural resources, A arts and culture (`hub.rules.enums.MissionArea`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from hub.enums import MissionArea
+from hub.rules.enums import MissionArea
 from loaders import demo_names as names
 
 AREAS = {

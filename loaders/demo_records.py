@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from hub.enums import LaoType
+from hub.rules.enums import LaoType
 from loaders import demo_names as names
 from loaders.demo_laos import DemoLao
 from loaders.demo_years import Year

@@ -14,8 +14,8 @@ import datetime as dt
 import random
 from typing import Any
 
-from hub.catalogue import DOMAINS, Domain, Field, Kind
-from hub.enums import LaoType
+from hub.rules.catalogue import DOMAINS, Domain, Field, Kind
+from hub.rules.enums import LaoType
 from loaders.demo_laos import DemoLao
 from loaders.demo_years import LaoYearInfo, Year
 

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
-from hub.database import analyze
-from hub.models import District, Province, Subdistrict
-from hub.thai_text import search_key
+from hub.db.engine import analyze
+from hub.db.models import District, Province, Subdistrict
+from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
+from hub.rules.thai_text import search_key
 
 COLUMNS = (
     "province_code",
@@ -78,7 +78,7 @@ class ImportReport:
 
 
 def _usual_spelling(value: str) -> str:
-    # Names are stored in the spelling searches normalise to (hub.thai_text): a registry
+    # Names are stored in the spelling searches normalise to (hub.rules.thai_text): a registry
     # typed with a decomposed SARA AM would otherwise never be found by name.
     return search_key(value.strip())
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
-from hub.identity import PUBLIC, Identity
-from loaders.batch import Loaders
+from hub.rules.identity import PUBLIC, Identity
+from schema.loaders import Loaders
 
 
 @dataclass
@@ -24,6 +24,12 @@ class HubContext:
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
+
+    @property
+    def write_engine(self) -> AsyncEngine:
+        """The engine a mutation's transaction runs on (SQLite: the writer, whose
+        transactions take the write lock at BEGIN; PostgreSQL: the one engine)."""
+        return self.writer or self.engine
 
     @property
     def loaders(self) -> Loaders:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from hub.certification import PROVINCE_BATCH_LIMIT
+from hub.rules.certification import PROVINCE_BATCH_LIMIT
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ MUTATION = 50
 
 FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
     {
-        # Roll-ups over every LAO of a level (schema/stats.py, hub/rollups.py, hub/kpi16.py).
+        # Roll-ups over every LAO of a level (schema/stats.py, hub/db/rollups.py, hub/rules/kpi16.py).
         "Query.nationalStats": FieldCost(ROLL_UP, shared="stats:nation"),
         "Province.stats": FieldCost(ROLL_UP, shared="stats:province"),
         "District.stats": FieldCost(ROLL_UP, shared="stats:district"),

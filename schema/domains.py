@@ -1,7 +1,7 @@
 """GraphQL types of the 8 domain sections and their record tables, built from the catalogue.
 
 Nothing here lists a field: each type, field, enum and description comes from
-`hub.catalogue`, so a field declared there appears here with its Thai label and unit.
+`hub.rules.catalogue`, so a field declared there appears here with its Thai label and unit.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable, pascal
+from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable, pascal
 from schema.context import Info
 from schema.geography import Village
 

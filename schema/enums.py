@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from hub import enums
+from hub.rules import enums
 
 
 def mirror(source: type[enums.Labelled], description: str) -> Any:

@@ -1,14 +1,14 @@
 """Error conventions: every error a caller sees has `extensions.code`; internals never leak.
 
-The hub's problems are one typed hierarchy, `hub.problems`; this module is the ONE mapping
+The hub's problems are one typed hierarchy, `hub.rules.problems`; this module is the ONE mapping
 from them to what a caller receives (`PROBLEM_MAPPING`: the GraphQL `extensions.code` and the
 HTTP status), used by both read paths (the resolvers, through `MaskInternalErrors`, and the
 planned path, through `present_errors`), by the mutations (whose typed refusals
-`schema.mutations.error_from` builds from the same problems) and by the web layer for
-failures outside GraphQL (`hub.request_guard`). `tests/test_error_model.py` checks every
+`schema.mutations.errors.REFUSALS` maps from the same problems) and by the web layer for
+failures outside GraphQL (`hub.web.request_guard`). `tests/test_error_model.py` checks every
 problem kind has an entry.
 
-| problem (`hub.problems`)  | `extensions.code`      | HTTP status            | mutation refusal  |
+| problem (`hub.rules.problems`)  | `extensions.code`      | HTTP status            | mutation refusal  |
 |---------------------------|------------------------|------------------------|-------------------|
 | Forbidden                 | FORBIDDEN              | 403                    | Forbidden         |
 | NotFound                  | NOT_FOUND              | 404                    | NotFound          |
@@ -17,7 +17,7 @@ problem kind has an entry.
 | InvalidState              | INVALID_STATE          | 409                    | InvalidState      |
 | Incomplete                | INCOMPLETE             | 409                    | IncompleteDomains |
 | VersionConflict           | VERSION_CONFLICT       | 409                    | VersionConflict   |
-| YearClosed, YearViewOnly  | FISCAL_YEAR_CLOSED     | 409                    | FiscalYearClosed  |
+| YearClosed                | FISCAL_YEAR_CLOSED     | 409                    | FiscalYearClosed  |
 | ReasonRequired            | REASON_REQUIRED        | 400                    | ReasonRequired    |
 | Unavailable               | SERVICE_UNAVAILABLE    | 503 + `Retry-After`    | (an error)        |
 | DatabaseBusy              | DATABASE_BUSY          | 503 + `Retry-After`    | (an error)        |
@@ -31,7 +31,7 @@ its path with status 200 (the GraphQL convention), while a retryable problem (th
 is down, busy, or the request ran out of time) makes the whole answer 503 (or 429) with
 `Retry-After`: the caller should retry it, not read it. Problem errors also carry
 `messageTh`, `retryAfter` (seconds) and the `field` at fault where there is one. A database
-failure is turned into its problem by `hub.database.problem_of`.
+failure is turned into its problem by `hub.db.engine.problem_of`.
 
 Besides, the GraphQL layer has its own codes:
 
@@ -62,9 +62,9 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from hub import problems
-from hub.database import problem_of
-from hub.problems import Problem
+from hub.db.engine import problem_of
+from hub.rules import problems
+from hub.rules.problems import Problem
 
 log = logging.getLogger("hub.errors")
 
@@ -116,7 +116,6 @@ PROBLEM_MAPPING: dict[type[Problem], Wire] = {
     problems.Incomplete: Wire(INCOMPLETE, 409),
     problems.VersionConflict: Wire(VERSION_CONFLICT, 409),
     problems.YearClosed: Wire(FISCAL_YEAR_CLOSED, 409),
-    problems.YearViewOnly: Wire(FISCAL_YEAR_CLOSED, 409),
     problems.ReasonRequired: Wire(REASON_REQUIRED, 400),
     problems.Unavailable: Wire(SERVICE_UNAVAILABLE, 503),
     problems.DatabaseBusy: Wire(DATABASE_BUSY, 503),

@@ -10,15 +10,15 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
-from hub.enums import ContactKind as ContactKindEnum
-from hub.models import ChangeLogEntry as ChangeLogRow
-from hub.models import User
-from hub.permissions import LaoPlace
-from loaders.batch import fetch_all
+from hub.db.models import ChangeLogEntry as ChangeLogRow
+from hub.db.models import User
+from hub.rules.enums import ContactKind as ContactKindEnum
+from hub.rules.permissions import LaoPlace
 from schema.context import Info
 from schema.enums import LaoSize, LaoType, Role
 from schema.geography import District, Province, Subdistrict
 from schema.lao_year import LaoYear, lao_year_from_row
+from schema.loaders import fetch_all
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import ChangeHistory, MissionsData, PersonalData, guarded
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import strawberry
 
-from hub import completeness, lpa
-from hub.catalogue import DOMAINS
-from hub.enums import CertificationState as State
-from hub.permissions import LaoPlace
-from hub.validation import api_names
+from hub.rules import completeness, lpa
+from hub.rules.catalogue import DOMAINS
+from hub.rules.enums import CertificationState as State
+from hub.rules.permissions import LaoPlace
+from hub.rules.validation import api_names
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role

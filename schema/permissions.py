@@ -1,6 +1,6 @@
 """Field-level permissions, declared on the fields they guard and shown in the schema.
 
-Each class is a thin adapter from a GraphQL field to a rule in `hub.permissions`; a denied
+Each class is a thin adapter from a GraphQL field to a rule in `hub.rules.permissions`; a denied
 field resolves to null with an error at its path whose `extensions.code` is `FORBIDDEN`.
 The `@guard(rule: ...)` directive in `schema.graphql` names the rule on every guarded field.
 """
@@ -13,8 +13,8 @@ import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
-from hub import permissions
-from hub.permissions import LaoPlace
+from hub.rules import permissions
+from hub.rules.permissions import LaoPlace
 from schema.context import Info
 
 FORBIDDEN = "FORBIDDEN"

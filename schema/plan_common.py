@@ -18,7 +18,7 @@ from typing import Any
 
 from graphql import FieldNode, SelectionSetNode
 
-from hub.catalogue import Kind
+from hub.rules.catalogue import Kind
 
 Row = Any
 Getter = Callable[[Row], Any]
@@ -32,7 +32,7 @@ class Unsupported(Exception):
 
 
 def _iso(value: Any) -> Any:
-    # Timestamps come back aware (hub.models.base.UtcDateTime); a naive one is UTC, as there.
+    # Timestamps come back aware (hub.db.models.base.UtcDateTime); a naive one is UTC, as there.
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.isoformat() if value is not None else None

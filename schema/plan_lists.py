@@ -7,14 +7,14 @@ Compiled here:
 * `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer).
 
 Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
-objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in loaders.batch>`, so
+objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in schema.loaders>`, so
 items come back in the resolvers' order, ties included.
 
 Contracts: `compile_list(type_name, node, identity)` returns a `ListPlan`, or raises
 `Unsupported` when the field is not such a list or selects anything else;
 `ListPlan.fetch(conn, ids)` returns {parent id: [row, …]} (nothing for a forbidden list or
 no ids); `ListPlan.value(row)` is one item as the GraphQL layer serialises it. Permission:
-`transferredMissions` is guarded by `hub.permissions.can_read_missions`, decided here at
+`transferredMissions` is guarded by `hub.rules.permissions.can_read_missions`, decided here at
 planning time; a forbidden list is never fetched and the caller answers it with null and a
 FORBIDDEN error carrying `ListPlan.message`.
 """
@@ -29,8 +29,8 @@ from graphql import FieldNode
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import permissions
-from hub.models import Agency, CertificationEvent, LaoCode, LaoMission, LaoTypePeriod, Mission
+from hub.db.models import Agency, CertificationEvent, LaoCode, LaoMission, LaoTypePeriod, Mission
+from hub.rules import permissions
 from schema.permissions import MissionsData
 from schema.plan_common import (
     Columns,
@@ -99,7 +99,7 @@ LAO_MISSION = Shape(
 )
 _PERIOD = {"validFrom": ("valid_from", _iso), "validTo": ("valid_to", _iso)}
 
-# (parent type, field) → (shape, parent-key column, order by): as in loaders.batch.
+# (parent type, field) → (shape, parent-key column, order by): as in schema.loaders.
 LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("Lao", "codeHistory"): (
         Shape(LaoCode.__table__, {"code": ("code", _same), **_PERIOD}),

@@ -8,7 +8,7 @@ whole selection set once, at planning time, and turns it into
 2. one SELECT for the page (for `lao(code:)`: the one LAO whose current code it is, else
    the one that held it last, as the resolver): the LAOs joined to their province / district / subdistrict, to
    the LAO-year of the requested fiscal year *filtered by the caller's row rule*
-   (`hub.permissions.visible_lao_years_clause`, in the JOIN's ON clause) and to the
+   (`hub.db.visibility.visible_lao_years_clause`, in the JOIN's ON clause) and to the
    selected domain sections,
 3. one SELECT per selected record table (water-supply systems, tourist sites) for all the
    page's LAO-years at once, joined to villages when those are selected,
@@ -80,11 +80,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.types import ExecutionResult
 from strawberry.utils.str_converters import to_camel_case
 
-from hub import permissions
-from hub.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.completeness import ALL_DOMAINS_MASK
-from hub.enums import CertificationState
-from hub.models import (
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     District,
@@ -95,6 +91,11 @@ from hub.models import (
     Subdistrict,
     Village,
 )
+from hub.db.visibility import visible_lao_years_clause
+from hub.rules import permissions
+from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
+from hub.rules.completeness import ALL_DOMAINS_MASK
+from hub.rules.enums import CertificationState
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor, encode_cursor
 from schema.permissions import DomainData
@@ -368,7 +369,7 @@ class Compiler:
         fiscal_year = get_argument_values(field_def, node, self.variables)["fiscalYear"]
         year = _alias(LaoYear.__table__, "planned_year")
         # The row rule is written over `lao_years`; point it at this statement's alias.
-        visible = ClauseAdapter(year).traverse(permissions.visible_lao_years_clause(self.identity))
+        visible = ClauseAdapter(year).traverse(visible_lao_years_clause(self.identity))
         self.joins.append(
             (
                 year,
@@ -820,7 +821,7 @@ class Planner:
     ) -> PagePlan | None:
         """The compiled plan, or None when unsupported. A plan depends on the document, the
         variables and the caller (field rules and the row rule are decided while compiling,
-        from `hub.permissions`' pure functions of the identity), and running it changes
+        from `hub.rules.permissions`' pure functions of the identity), and running it changes
         nothing in it, so it is remembered for that (document, variables, identity)."""
         cache_key = (key, identity) if key is not None else None
         if cache_key is not None:

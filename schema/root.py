@@ -1,30 +1,31 @@
 """The root Query type and the assembled schema.
 
 List fields are Relay connections ordered by a stable key; every filter is a SQL WHERE
-clause, and LAO-year data is filtered by the caller's row rule (`hub.permissions`) in SQL.
+clause, and LAO-year data is filtered by the caller's row rule (`hub.db.visibility`) in SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select
 
-from hub import enums, permissions
-from hub.models import RECORD_TABLES, LaoCode
-from hub.models import Agency as AgencyRow
-from hub.models import District as DistrictRow
-from hub.models import FiscalYear as FiscalYearRow
-from hub.models import Lao as LaoRow
-from hub.models import LaoMission as LaoMissionRow
-from hub.models import LaoYear as LaoYearRow
-from hub.models import Mission as MissionRow
-from hub.models import Province as ProvinceRow
-from hub.thai_text import search_key
-from loaders.batch import fetch_all
+from hub.db.models import RECORD_TABLES, LaoCode
+from hub.db.models import Agency as AgencyRow
+from hub.db.models import District as DistrictRow
+from hub.db.models import FiscalYear as FiscalYearRow
+from hub.db.models import Lao as LaoRow
+from hub.db.models import LaoMission as LaoMissionRow
+from hub.db.models import LaoYear as LaoYearRow
+from hub.db.models import Mission as MissionRow
+from hub.db.models import Province as ProvinceRow
+from hub.db.visibility import visible_lao_years_clause
+from hub.rules import enums
+from hub.rules.thai_text import search_key
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import CertificationState, LaoType, MissionArea, MissionStatus, Role
@@ -32,12 +33,12 @@ from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
+from schema.loaders import fetch_all
 from schema.missions import Agency, LaoMission, Mission
 from schema.mutations import Mutation
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
-from schema.telemetry import ObserveOperation
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
@@ -145,7 +146,7 @@ def in_area(
 
 def lao_name_contains(text: str) -> ColumnElement[bool]:
     """LAOs whose Thai name contains `text`, compared in the usual spelling
-    (`hub.thai_text.search_key`: "ปากนํ้า" finds "ปากน้ำ"), in which names are stored. The one
+    (`hub.rules.thai_text.search_key`: "ปากนํ้า" finds "ปากน้ำ"), in which names are stored. The one
     rule for `laos(filter: {nameContains:})`, used by the resolver and the planner alike."""
     return LaoRow.name_th.contains(search_key(text), autoescape=True)
 
@@ -238,7 +239,7 @@ class Query:
             statement = statement.join(LaoYearRow, LaoYearRow.lao_id == LaoRow.id).where(
                 LaoYearRow.fiscal_year == year,
                 LaoYearRow.state == enums.CertificationState[f.state.value],
-                permissions.visible_lao_years_clause(info.context.identity),
+                visible_lao_years_clause(info.context.identity),
             )
         return await paginate(info, statement, LaoRow.id, first, after, Lao.from_row)
 
@@ -272,7 +273,7 @@ class Query:
             .where(
                 LaoYearRow.fiscal_year == year,
                 WATER.c.retired_on.is_(None),
-                permissions.visible_lao_years_clause(info.context.identity),
+                visible_lao_years_clause(info.context.identity),
             )
         )
         statement = in_area(statement, f.province_code, f.district_code)
@@ -374,11 +375,15 @@ class Query:
 
 
 def build_schema(
-    *, mask_errors: bool = False, text_limits: TextLimits = DEFAULT_TEXT_LIMITS
+    *,
+    mask_errors: bool = False,
+    text_limits: TextLimits = DEFAULT_TEXT_LIMITS,
+    extensions: Sequence[Any] = (),
 ) -> strawberry.Schema:
     """The hub's schema, with query limits and text hygiene (`schema.text_guard`); with
     `mask_errors`, unexpected errors reach callers as "Internal server error" and a request
-    id, never internals."""
+    id, never internals. `extensions` are added last: the web layer's (its telemetry,
+    `hub.web.telemetry`), which the schema does not import."""
     return QuietSchema(
         query=Query,
         mutation=Mutation,
@@ -386,7 +391,7 @@ def build_schema(
             *limit_extensions(QueryLimits()),
             partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
-            ObserveOperation,
+            *extensions,
         ],
     )
 

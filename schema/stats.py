@@ -1,25 +1,21 @@
-"""Per-fiscal-year roll-ups for the nation, provinces and districts.
+"""Per-fiscal-year roll-ups for the nation, provinces and districts: their GraphQL types.
 
-Each figure comes from one grouped SQL statement in `hub.rollups` / `hub.kpi16` covering every
-area at once; a per-request DataLoader shares it between all the provinces (or districts) a
-query asks about, so `provinces { stats(...) }` costs the same few statements as one province.
+Each figure comes from one grouped SQL statement in `hub.db.rollups` / `hub.db.kpi16` covering every
+area at once; the request's `area_figures` DataLoader (`schema.loaders`) shares it between
+all the provinces (or districts) a query asks about, so `provinces { stats(...) }` costs the
+same few statements as one province.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
 
 import strawberry
-from sqlalchemy import select
-from strawberry.dataloader import DataLoader
 
-from hub import kpi16, rollups
-from hub.enums import CertificationState as State
-from hub.models import Kpi16Round
+from hub.rules.enums import Breakdown
+from hub.rules.enums import CertificationState as State
 from schema.context import Info
-
-Level = Literal["nation", "province", "district"]
+from schema.loaders import AreaFigures
 
 
 @strawberry.type(
@@ -79,85 +75,49 @@ class AreaYearStats:
     )
 
 
-StatsKey = tuple[Level, int, dt.datetime, int | None]  # (level, fiscal year, as of, area id)
+SCORES = (5, 3, 1, 0)  # the 2564 rubric's scores, highest first: one count each
 
 
-def stats_loader(info_engine: Any) -> DataLoader[StatsKey, AreaYearStats]:
-    async def load(keys: list[StatsKey]) -> list[AreaYearStats]:
-        computed: dict[tuple[Level, int, dt.datetime], dict[int | None, AreaYearStats]] = {}
-        for level, year, as_of, _ in keys:
-            if (level, year, as_of) not in computed:
-                computed[(level, year, as_of)] = await _compute(info_engine, level, year, as_of)
-        return [
-            computed[(level, year, as_of)].get(area) or _empty(year)
-            for level, year, as_of, area in keys
-        ]
-
-    return DataLoader(load_fn=load)
-
-
-def _empty(year: int) -> AreaYearStats:
+def _stats(year: int, figures: AreaFigures | None) -> AreaYearStats:
+    """The GraphQL figures of one area (zeros for an area without LAOs)."""
+    if figures is None:
+        return AreaYearStats(
+            fiscal_year=year,
+            certification=CertificationProgress(
+                draft=0, lao_certified=0, province_certified=0, total=0
+            ),
+            lpa_distribution=[LpaScoreCount(score=s, count=0) for s in SCORES],
+            kpi16=None,
+        )
+    counts, cov = figures.progress, figures.coverage
     return AreaYearStats(
         fiscal_year=year,
         certification=CertificationProgress(
-            draft=0, lao_certified=0, province_certified=0, total=0
+            draft=counts[State.DRAFT],
+            lao_certified=counts[State.LAO_CERTIFIED],
+            province_certified=counts[State.PROVINCE_CERTIFIED],
+            total=sum(counts.values()),
         ),
-        lpa_distribution=[LpaScoreCount(score=s, count=0) for s in (5, 3, 1, 0)],
-        kpi16=None,
+        lpa_distribution=[LpaScoreCount(score=s, count=figures.scores.get(s, 0)) for s in SCORES],
+        kpi16=Kpi16Coverage(
+            round_no=figures.kpi16_round_no,
+            reference_systems=cov.reference_systems,
+            recorded=cov.recorded,
+            checked=cov.checked,
+            rate=cov.rate,
+            target_percent=cov.target_percent,
+            met=cov.met,
+        )
+        if cov is not None and figures.kpi16_round_no is not None
+        else None,
     )
 
 
-async def _compute(
-    engine: Any, level: Level, year: int, as_of: dt.datetime
-) -> dict[int | None, AreaYearStats]:
-    async with engine.connect() as conn:
-        progress = await rollups.certification_progress(conn, year, by=level)
-        scores = await rollups.lpa_distribution(conn, year, as_of, by=level)
-        round_row = (
-            await conn.execute(
-                select(Kpi16Round.id, Kpi16Round.round_no)
-                .where(Kpi16Round.fiscal_year == year)
-                .order_by(Kpi16Round.round_no.desc())
-                .limit(1)
-            )
-        ).first()
-        coverage = await kpi16.coverage(conn, round_row.id, by=level) if round_row else {}
-    result: dict[int | None, AreaYearStats] = {}
-    for key, counts in progress.items():
-        distribution = scores.get(key, {})
-        cov = coverage.get(key)
-        result[key] = AreaYearStats(
-            fiscal_year=year,
-            certification=CertificationProgress(
-                draft=counts[State.DRAFT],
-                lao_certified=counts[State.LAO_CERTIFIED],
-                province_certified=counts[State.PROVINCE_CERTIFIED],
-                total=sum(counts.values()),
-            ),
-            lpa_distribution=[
-                LpaScoreCount(score=s, count=distribution.get(s, 0)) for s in (5, 3, 1, 0)
-            ],
-            kpi16=Kpi16Coverage(
-                round_no=round_row.round_no,
-                reference_systems=cov.reference_systems,
-                recorded=cov.recorded,
-                checked=cov.checked,
-                rate=cov.rate,
-                target_percent=cov.target_percent,
-                met=cov.met,
-            )
-            if cov is not None and round_row is not None
-            else None,
-        )
-    return result
-
-
 async def area_stats(
-    info: Info, level: Level, fiscal_year: int, as_of: dt.datetime | None, area_id: int | None
+    info: Info, level: Breakdown, fiscal_year: int, as_of: dt.datetime | None, area_id: int | None
 ) -> AreaYearStats:
     when = as_of or info.context.now
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    if info.context.loaders.extra.get("stats") is None:
-        info.context.loaders.extra["stats"] = stats_loader(info.context.engine)
-    return await info.context.loaders.extra["stats"].load((level, fiscal_year, when, area_id))
+    figures = await info.context.loaders.area_figures.load((level, fiscal_year, when, area_id))
+    return _stats(fiscal_year, figures)

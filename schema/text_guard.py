@@ -3,7 +3,7 @@
 Every string in a GraphQL request, whether a literal in the document (`lao(code: "…")`,
 `data: {name: "…"}`) or a variable's value (`lao(code: $c)`), is
 
-* refused when it cannot be text (`hub.input_rules.text_problem`: a NUL character, which
+* refused when it cannot be text (`hub.rules.input_rules.text_problem`: a NUL character, which
   PostgreSQL text cannot hold, or a lone surrogate, which no driver can encode) or when it
   is longer than `TextLimits.max_string_length` characters (`HUB_MAX_STRING_LENGTH`; SQLite
   refuses LIKE patterns over 50,000 bytes, and no name or reason needs 10,000 characters).
@@ -13,9 +13,9 @@ Every string in a GraphQL request, whether a literal in the document (`lao(code:
   (`extensions.messageTh`), e.g.
   `{"code": "BAD_USER_INPUT", "reason": "NUL_CHARACTER", "field": "laos",
   "argument": "filter.nameContains", "variable": "name", "messageTh": "…"}`;
-* stored and compared in Unicode NFC (`hub.thai_text.nfc`): the document's text and the
+* stored and compared in Unicode NFC (`hub.rules.thai_text.nfc`): the document's text and the
   variables are normalised before parsing, so resolvers, mutations and the planner never
-  see another form. (Searching Thai names needs more than NFC: `hub.thai_text.search_key`.)
+  see another form. (Searching Thai names needs more than NFC: `hub.rules.thai_text.search_key`.)
 
 One implementation, two users: `TextGuardExtension` adds the rule to strawberry's validation
 (resolvers and mutations), and the planned read path (`schema/planner.py`) runs the same
@@ -47,8 +47,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from hub.input_rules import TOO_LONG, TextProblem, text_problem, too_long
-from hub.thai_text import nfc
+from hub.rules.input_rules import TOO_LONG, TextProblem, text_problem, too_long
+from hub.rules.thai_text import nfc
 from schema.errors import BAD_USER_INPUT
 
 # Problems reported per request at most: enough to fix a request, bounded for a hostile one.

@@ -23,13 +23,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from hub import migrate
-from hub.app import create_app
-from hub.database import create_engine
-from hub.enums import CertificationState, LaoType, Role
-from hub.identity import PUBLIC, Identity, RoleGrant, client, user
-from hub.models import District, FiscalYear, Lao, LaoYear, Province
+from hub.db import migrate
+from hub.db.engine import create_engine
+from hub.db.models import District, FiscalYear, Lao, LaoYear, Province
+from hub.rules.enums import CertificationState, LaoType, Role
+from hub.rules.identity import PUBLIC, Identity, RoleGrant, client, user
 from hub.settings import Settings
+from hub.web.app import create_app
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -118,7 +118,7 @@ def demo_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A database with a small demo dataset (the first 5 provinces), shared by read-only tests."""
-    from hub.database import create_engine
+    from hub.db.engine import create_engine
     from loaders.demo import DemoConfig, load_demo
 
     with scratch_database(request.param, tmp_path_factory.mktemp("demo")) as url:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.enums import LaoSize, LaoType
-from hub.models import District, FiscalYear, Lao, Province, Subdistrict
+from hub.db.models import District, FiscalYear, Lao, Province, Subdistrict
+from hub.rules.enums import LaoSize, LaoType
 
 TAK, LAMPANG = 63, 52
 MUEANG_TAK, BAN_TAK, MUEANG_LAMPANG = 6301, 6302, 5201

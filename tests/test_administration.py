@@ -8,12 +8,14 @@ import sys
 
 from sqlalchemy import delete, func, select
 
-from hub.database import create_engine
-from hub.enums import Role
-from hub.identity import PUBLIC, RoleGrant, user
-from hub.models import ChangeLogEntry, Kpi16Reference
+from hub.db.engine import create_engine
+from hub.db.models import ChangeLogEntry, Kpi16Reference
+from hub.rules.catalogue import RECORD_TABLES, Kind
+from hub.rules.enums import Role
+from hub.rules.identity import PUBLIC, RoleGrant, user
+from hub.rules.validation import camel
 from tests.conftest import graphql, serve
-from tests.test_data_entry import _draft_lao, clerk, settings
+from tests.test_data_entry import ADD_WATER, _draft_lao, clerk, sample, settings, status
 
 DLA = user("dla", RoleGrant(Role.DLA_ADMIN))
 
@@ -332,3 +334,52 @@ async def test_hub_audit_verify_names_the_first_broken_entry(fresh_demo_url):
     bad = verify()
     assert bad.returncode == 1
     assert "BROKEN at entry 3: entry 2 is missing" in bad.stdout
+
+
+async def test_the_change_log_names_the_role_that_allowed_the_change(fresh_demo_url):
+    """A person holding several roles is logged in the one that allowed the change, not in
+    whichever role was granted first: here a provincial officer who is also the LAO's
+    recorder adds a water-supply system and records a transferred mission, as the recorder."""
+    lao = await _draft_lao(fresh_demo_url)
+    both = user(
+        "officer-and-recorder",
+        RoleGrant(Role.PROVINCE_OFFICER, province_id=lao.province_id),
+        RoleGrant(Role.LAO_RECORDER, lao_id=lao.id),
+    )
+    water = {
+        camel("village_number" if f.kind is Kind.VILLAGE else f.name): sample(f)
+        for f in next(t for t in RECORD_TABLES if t.name == "water_supply_systems").fields
+    }
+    async with serve(settings(fresh_demo_url), both) as c:
+        version = (await status(c, lao))["version"]
+        added = (
+            await graphql(c, ADD_WATER, code=lao.code, year=lao.year, version=version, data=water)
+        )["result"]
+        missions = await graphql(
+            c,
+            """query($code: String!) { missionCatalogue(first: 1000) { edges { node { code } } }
+            lao(code: $code) { transferredMissions { mission { code } } } }""",
+            code=lao.code,
+        )
+        taken = {m["mission"]["code"] for m in missions["lao"]["transferredMissions"]}
+        mission = next(
+            e["node"]["code"]
+            for e in missions["missionCatalogue"]["edges"]
+            if e["node"]["code"] not in taken
+        )
+        record = f"""mutation($lao: String!, $m: String!) {{ r: recordTransferredMission(laoCode: $lao,
+            missionCode: $m, data: {{receivedOn: "2020-01-01"}}) {{ {MISSION_FIELDS} }} }}"""
+        recorded = (await graphql(c, record, lao=lao.code, m=mission))["r"]
+        log = (
+            await graphql(
+                c,
+                """query($code: String!) { lao(code: $code) {
+                changeLog(first: 5) { edges { node { entity action actorRole } } } } }""",
+                code=lao.code,
+            )
+        )["lao"]["changeLog"]["edges"]
+    assert added["__typename"] == "RecordSaved", added
+    assert recorded["__typename"] == "MissionRecordSaved", recorded
+    roles = {(e["node"]["entity"], e["node"]["action"]): e["node"]["actorRole"] for e in log}
+    assert roles[("water_supply_systems", "add")] == "LAO_RECORDER"
+    assert roles[("lao_missions", "record")] == "LAO_RECORDER"

@@ -11,11 +11,11 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from hub import audit, migrate
-from hub.database import create_engine
-from hub.enums import Role
-from hub.fiscal_years import open_year
-from hub.identity import RoleGrant, user
+from hub.db import migrate
+from hub.db.engine import create_engine
+from hub.rules.enums import Role
+from hub.rules.identity import RoleGrant, user
+from hub.services.fiscal_years import open_year
 from loaders.demo import DemoConfig, load_demo
 
 LOADED = {
@@ -78,7 +78,6 @@ def test_opening_a_year_from_last_year_analyses_what_it_copied(fresh_demo_url):
             await open_year(
                 engine,
                 dla,
-                audit.Actor(role=Role.DLA_ADMIN, name="dla"),
                 year_be=2571,
                 record_deadline=dt.date(2028, 6, 15),
                 copy_previous=True,

@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.app import create_app
-from hub.catalogue import DOMAINS
-from hub.enums import Role
-from hub.identity import RoleGrant, user
+from hub.rules.catalogue import DOMAINS
+from hub.rules.enums import Role
+from hub.rules.identity import RoleGrant, user
 from hub.settings import Settings
+from hub.web.app import create_app
 from tests.conftest import as_identity, postgres_server_url, serve
 from tests.test_data_entry import _draft_lao, clerk, save_mutation, status
 
@@ -294,9 +294,9 @@ async def test_many_clerks_at_once_on_sqlite_get_saves_or_retryable_busy(fresh_d
         pytest.skip("SQLite's single writer")
     from sqlalchemy import select
 
-    from hub.database import create_engine
-    from hub.enums import CertificationState, LaoType
-    from hub.models import FiscalYear, Lao, LaoYear
+    from hub.db.engine import create_engine
+    from hub.db.models import FiscalYear, Lao, LaoYear
+    from hub.rules.enums import CertificationState, LaoType
 
     engine = create_engine(fresh_demo_url)
     async with engine.connect() as conn:

@@ -7,11 +7,11 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from hub.catalogue import DOMAINS
-from hub.database import create_engine
-from hub.enums import Role
-from hub.identity import RoleGrant, user
-from hub.models import CertificationEvent, FiscalYear, LaoContact, LaoYear
+from hub.db.engine import create_engine
+from hub.db.models import CertificationEvent, FiscalYear, LaoContact, LaoYear
+from hub.rules.catalogue import DOMAINS
+from hub.rules.enums import Role
+from hub.rules.identity import RoleGrant, user
 from tests.conftest import graphql, serve
 from tests.test_data_entry import (
     CERTIFY_LAO,

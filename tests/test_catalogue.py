@@ -1,8 +1,8 @@
 """The domain catalogue is well formed, and the tables derived from it follow it."""
 
-from hub.catalogue import DOMAINS, RECORD_TABLES, Kind, domain
-from hub.models import RECORD_TABLES as RECORD_TABLE_ROWS
-from hub.models import SECTION_TABLES
+from hub.db.models import RECORD_TABLES as RECORD_TABLE_ROWS
+from hub.db.models import SECTION_TABLES
+from hub.rules.catalogue import DOMAINS, RECORD_TABLES, Kind, domain
 
 
 def test_there_are_eight_domains_numbered_one_to_eight_with_thai_labels():

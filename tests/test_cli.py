@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from hub.cli import main
+from hub.cli.main import main
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -51,7 +51,7 @@ def test_db_upgrade_then_current(tmp_path):
 def test_db_downgrade_and_revision(tmp_path):
     """`hub db downgrade` reverts one migration by default; `hub db revision` writes nothing
     when the models and the database agree, and refuses a database not at head."""
-    from hub import migrate
+    from hub.db import migrate
 
     env = {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"}
     versions = sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py"))

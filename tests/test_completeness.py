@@ -5,20 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from hub import completeness
-from hub.catalogue import DOMAINS, Kind, domain
-from hub.completeness import (
-    ALL_DOMAINS_MASK,
-    anything_recorded,
-    domains_in,
-    is_complete,
-    mask,
-    missing_by_domain,
-    missing_fields,
-)
-from hub.database import create_engine
-from hub.enums import LaoSize, LaoType
-from hub.models import (
+from hub.db import completeness as stored
+from hub.db.engine import create_engine
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     District,
@@ -28,6 +17,18 @@ from hub.models import (
     Province,
     Subdistrict,
 )
+from hub.rules import completeness
+from hub.rules.catalogue import DOMAINS, Kind, domain
+from hub.rules.completeness import (
+    ALL_DOMAINS_MASK,
+    anything_recorded,
+    domains_in,
+    is_complete,
+    mask,
+    missing_by_domain,
+    missing_fields,
+)
+from hub.rules.enums import LaoSize, LaoType
 from tests.small_world import counting_statements
 
 SAMPLE = {Kind.INT: 1, Kind.DECIMAL: 2.5, Kind.BOOL: True}
@@ -214,7 +215,7 @@ async def engine(migrated_database_url):
 
 async def test_recompute_derives_the_masks_from_the_rows(engine):
     async with engine.connect() as conn:
-        masks = await completeness.recompute(conn, [2565, 2566, 2567, 2568, 2569])
+        masks = await stored.recompute(conn, [2565, 2566, 2567, 2568, 2569])
     assert masks == {
         2565: 255,
         2566: 255 & ~(1 << 4),  # domain 5 lost its only live water system
@@ -229,27 +230,27 @@ async def test_recompute_uses_one_statement_per_table_per_chunk(engine, monkeypa
     tables = len(SECTION_TABLES) + len(RECORD_TABLES)
     async with engine.connect() as conn:
         with counting_statements(engine) as statements:
-            await completeness.recompute(conn, [2565, 2566, 2567, 2568, 2569])
+            await stored.recompute(conn, [2565, 2566, 2567, 2568, 2569])
         assert len(statements) == tables
-        monkeypatch.setattr(completeness, "IN_CHUNK", 2)
+        monkeypatch.setattr(stored, "IN_CHUNK", 2)
         with counting_statements(engine) as statements:
-            assert await completeness.recompute(conn, [2569, 2565, 2565, 2567]) == {
+            assert await stored.recompute(conn, [2569, 2565, 2565, 2567]) == {
                 2569: 0,
                 2565: 255,
                 2567: 1,
             }
         assert len(statements) == 2 * tables  # ids 2565, 2567 | 2569
         with counting_statements(engine) as statements:
-            assert await completeness.recompute(conn, []) == {}
+            assert await stored.recompute(conn, []) == {}
         assert statements == []
 
 
 async def test_missing_for_names_what_blocks_certification(engine):
     async with engine.connect() as conn:
-        assert await completeness.missing_for(conn, 2565) == {}
-        assert await completeness.missing_for(conn, 2566) == {5: ["water_supply_systems"]}
-        missing = await completeness.missing_for(conn, 2567)
-        loaded = await completeness.load(conn, [2567, 2568])
+        assert await stored.missing_for(conn, 2565) == {}
+        assert await stored.missing_for(conn, 2566) == {5: ["water_supply_systems"]}
+        missing = await stored.missing_for(conn, 2567)
+        loaded = await stored.load(conn, [2567, 2568])
     assert sorted(missing) == [2, 3, 4, 5, 6, 7, 8]
     assert missing[3] == ["rescue_vehicles"]
     assert missing[5] == [
@@ -293,13 +294,13 @@ async def test_the_sql_recorded_clause_is_anything_recorded(engine):
                 )
         ids = list(range(2565, 2575))
         in_python = {
-            i: data.anything_recorded for i, data in (await completeness.load(conn, ids)).items()
+            i: data.anything_recorded for i, data in (await stored.load(conn, ids)).items()
         }
         lao_years = LaoYear.__table__
         in_sql = {
             i: bool(recorded)
             for i, recorded in await conn.execute(
-                select(lao_years.c.id, completeness.recorded_clause(lao_years.c.id))
+                select(lao_years.c.id, stored.recorded_clause(lao_years.c.id))
             )
         }
     assert (

@@ -14,8 +14,8 @@ from typing import Any
 from graphql import get_introspection_query, get_named_type, parse, validate
 from sqlalchemy import event
 
-from hub.enums import Role
-from hub.identity import RoleGrant, user
+from hub.rules.enums import Role
+from hub.rules.identity import RoleGrant, user
 from hub.settings import Settings
 from schema import costs
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule

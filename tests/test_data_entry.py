@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from hub import audit
-from hub.catalogue import DOMAINS, Field, Kind
-from hub.database import create_engine
-from hub.enums import CertificationState, LaoType, Role
-from hub.identity import RoleGrant, user
-from hub.models import CertificationEvent, ChangeLogEntry, FiscalYear, Lao, LaoYear
+from hub.db.engine import create_engine
+from hub.db.models import CertificationEvent, ChangeLogEntry, FiscalYear, Lao, LaoYear
+from hub.rules.catalogue import DOMAINS, Field, Kind
+from hub.rules.enums import CertificationState, LaoType, Role
+from hub.rules.identity import RoleGrant, user
+from hub.rules.validation import camel
+from hub.services import audit
 from hub.settings import Settings
-from hub.validation import camel
 from tests.conftest import graphql, serve
 
 FRAGMENTS = {

@@ -17,11 +17,9 @@ from sqlalchemy import and_, case, exists, func, or_, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from hub.catalogue import DOMAINS, Kind
-from hub.database import create_engine
-from hub.enums import CertificationState, LaoType, Role
-from hub.migrate import upgrade
-from hub.models import (
+from hub.db.engine import create_engine
+from hub.db.migrate import upgrade
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     ApiClient,
@@ -41,7 +39,9 @@ from hub.models import (
     User,
     Village,
 )
-from hub.passwords import verify_password
+from hub.rules.catalogue import DOMAINS, Kind
+from hub.rules.enums import CertificationState, LaoType, Role
+from hub.rules.passwords import verify_password
 from loaders.demo import DemoConfig, DemoError, format_credentials, load_demo
 
 SMALL = DemoConfig(provinces=3)
@@ -500,7 +500,7 @@ async def test_no_certification_is_dated_after_the_dataset_s_today(small: tuple)
     """The open year's history ends a few weeks after it opened: nothing in the future."""
     from sqlalchemy import func, select
 
-    from hub.models import CertificationEvent, FiscalYear
+    from hub.db.models import CertificationEvent, FiscalYear
 
     engine = small[0]
     async with engine.connect() as conn:

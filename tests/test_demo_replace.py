@@ -2,9 +2,10 @@
 
 from sqlalchemy import func, select
 
-from hub import audit, migrate
-from hub.database import create_engine
-from hub.models import Lao
+from hub.db import migrate
+from hub.db.engine import create_engine
+from hub.db.models import Lao
+from hub.services import audit
 from loaders.demo import DemoConfig, load_demo
 
 

@@ -1,4 +1,4 @@
-"""The HTTP edge (hub/edge.py): request size, body deadline, JSON depth, CORS, and the planner's
+"""The HTTP edge (hub/web/edge.py): request size, body deadline, JSON depth, CORS, and the planner's
 caches, against the real app over HTTP (ASGI)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from hub import migrate
-from hub.app import create_app
+from hub.db import migrate
 from hub.settings import Settings
+from hub.web.app import create_app
 from tests.conftest import serve
 
 QUERY = "query { laos(first: 1) { totalCount } }"
@@ -299,7 +299,7 @@ async def test_a_connection_whose_request_head_trickles_in_is_closed(url):
 
     import uvicorn
 
-    from hub.serve import HeaderTimeoutProtocol, uvicorn_options
+    from hub.web.serve import HeaderTimeoutProtocol, uvicorn_options
 
     class QuickHeads(HeaderTimeoutProtocol):
         header_timeout = 0.3

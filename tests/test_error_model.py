@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from hub import problems
-from hub.database import create_engine, problem_of
-from hub.problems import Problem
+from hub.db.engine import create_engine, problem_of
+from hub.rules import problems
+from hub.rules.problems import Problem
 from hub.settings import Settings
-from schema import mutations
-from schema.errors import PROBLEM_MAPPING, problem_extensions, wire_of
+from schema.errors import PROBLEM_MAPPING, problem_extensions
+from schema.mutations.errors import REFUSALS, refusal_of
 from tests.conftest import serve
 
 
@@ -44,23 +44,27 @@ def test_every_problem_kind_has_one_code_and_status():
 def test_every_refusal_has_a_typed_mutation_answer_and_the_rest_are_errors():
     for cls in Problem.kinds().values():
         if issubclass(cls, problems.Refusal):
-            assert cls in mutations.REFUSAL_TYPES, f"{cls.__name__} has no refusal type"
-            answer = mutations.error_from(cls())
-            assert isinstance(answer, mutations.REFUSAL_TYPES[cls])
+            assert cls in REFUSALS, f"{cls.__name__} has no refusal type"
+            answer = refusal_of(cls())
+            assert isinstance(answer, REFUSALS[cls][0])
             assert answer.message and answer.message_th
         else:
             with pytest.raises(cls):
-                mutations.error_from(cls())
+                refusal_of(cls())
 
 
-def test_a_problem_by_kind_is_its_typed_class():
-    forbidden = Problem("FORBIDDEN", "No.", "ไม่ได้")
-    assert type(forbidden) is problems.Forbidden
+def test_a_problem_is_built_by_its_class_only():
+    forbidden = problems.Forbidden("No.", "ไม่ได้")
+    assert forbidden.kind == "FORBIDDEN"
     assert (forbidden.message_en, forbidden.message_th) == ("No.", "ไม่ได้")
-    busy = Problem("DATABASE_BUSY", "Busy.", "ไม่ว่าง")
+    busy = problems.DatabaseBusy()
     assert isinstance(busy, problems.Unavailable) and busy.retry_after == 1
+    with pytest.raises(TypeError):  # no spelling by kind string
+        Problem("FORBIDDEN", "No.", "ไม่ได้")
+    conflict = problems.VersionConflict().detailed(current_version=7)
+    assert refusal_of(conflict).current_version == 7
     with pytest.raises(TypeError):
-        Problem("NO_SUCH_KIND", "a", "b")
+        problems.VersionConflict().detailed(no_such_detail=1)
     failed = problems.invalid("yearBe", "OUT_OF_RANGE", "too small", "น้อยเกินไป")
     assert failed.field == "yearBe"
     assert problem_extensions(failed) == {
@@ -76,7 +80,6 @@ def test_a_problem_by_kind_is_its_typed_class():
             }
         ],
     }
-    assert wire_of(problems.YearViewOnly()).code == "FISCAL_YEAR_CLOSED"
 
 
 async def test_real_database_failures_are_typed_problems(tmp_path: Path):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from hub.fiscal_years import closing_refusal, opening_refusal
+from hub.rules.fiscal_years import closing_refusal, opening_refusal
 
 CLOSED_ON = dt.datetime(2026, 11, 15, 3, 0, tzinfo=dt.UTC)
 

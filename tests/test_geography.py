@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from hub.database import create_engine
-from hub.models import District, Province, Subdistrict
+from hub.db.engine import create_engine
+from hub.db.models import District, Province, Subdistrict
 from loaders.geography import (
     COLUMNS,
     SHIPPED_GEOGRAPHY,

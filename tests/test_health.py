@@ -1,6 +1,6 @@
 """Liveness and readiness probes over real HTTP against the real app."""
 
-from hub import migrate
+from hub.db import migrate
 from hub.settings import Settings
 from tests.conftest import serve
 

@@ -5,14 +5,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert
 
-from hub.database import create_engine
-from hub.kpi16 import Coverage, coverage, recording_rate, target_met
-from hub.models import (
-    RECORD_TABLES,
-    Kpi16Reference,
-    Kpi16Round,
-    LaoYear,
-)
+from hub.db.engine import create_engine
+from hub.db.kpi16 import coverage
+from hub.db.models import RECORD_TABLES, Kpi16Reference, Kpi16Round, LaoYear
+from hub.rules.kpi16 import Coverage, recording_rate, target_met
 from tests.small_world import (
     BAN_TAK,
     LAMPANG,

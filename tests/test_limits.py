@@ -28,7 +28,7 @@ from sqlalchemy import text
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 
-from hub.database import create_engine
+from hub.db.engine import create_engine
 from hub.settings import Settings
 from schema.errors import (
     BAD_USER_INPUT,

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from hub.enums import CertificationState
-from hub.lpa import (
+from hub.rules.enums import CertificationState
+from hub.rules.lpa import (
     DEFAULT_RUBRIC_2564,
     Rubric,
     RubricLevel,

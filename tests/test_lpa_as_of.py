@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from hub.catalogue import DOMAINS
+from hub.rules.catalogue import DOMAINS
 from tests.conftest import graphql, serve
 from tests.test_data_entry import (
     CANCEL_LAO,

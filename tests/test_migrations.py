@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import hub.models
-from hub import migrate
-from hub.database import create_engine
+import hub.db.models
+from hub.db import migrate
+from hub.db.engine import create_engine
 
 
 async def _diff_and_tables(url: str):
@@ -20,7 +20,7 @@ async def _diff_and_tables(url: str):
 
             def check(sync_conn):
                 context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-                return compare_metadata(context, hub.models.metadata), set(
+                return compare_metadata(context, hub.db.models.metadata), set(
                     inspect(sync_conn).get_table_names()
                 )
 
@@ -33,7 +33,7 @@ def test_migrations_match_the_models(empty_database_url):
     migrate.upgrade(empty_database_url)
     diff, tables = asyncio.run(_diff_and_tables(empty_database_url))
     assert diff == []
-    assert set(hub.models.metadata.tables) <= tables
+    assert set(hub.db.models.metadata.tables) <= tables
 
 
 def test_upgrade_is_idempotent_and_downgrade_reverses_it(empty_database_url):
@@ -161,7 +161,7 @@ def test_each_downgrade_restores_the_schema_its_upgrade_found(empty_database_url
 
 
 def _copy_of_the_migrations(tmp_path):
-    """A copy of hub/migrations to write revisions into, leaving the tree untouched."""
+    """A copy of hub/db/migrations to write revisions into, leaving the tree untouched."""
     import shutil
 
     copy = tmp_path / "migrations"
@@ -187,7 +187,7 @@ def test_a_model_change_becomes_the_next_numbered_revision(migrated_database_url
     config = migrate.alembic_config(migrated_database_url, directory)
     probe = Table(
         "probe_notes",
-        hub.models.metadata,
+        hub.db.models.metadata,
         Column("id", Integer, primary_key=True),
         Column("lao_id", ForeignKey("laos.id"), nullable=False, index=True),
         Column("note", String(100)),
@@ -208,6 +208,6 @@ def test_a_model_change_becomes_the_next_numbered_revision(migrated_database_url
         _, tables = asyncio.run(_diff_and_tables(migrated_database_url))
         assert "probe_notes" not in tables
     finally:
-        hub.models.metadata.remove(probe)
+        hub.db.models.metadata.remove(probe)
     diff, _ = asyncio.run(_diff_and_tables(migrated_database_url))
     assert diff == []

@@ -21,12 +21,12 @@ import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 
-from hub.cli_accounts import create_client, create_user, set_client_disabled
-from hub.database import create_engine
-from hub.enums import Role
-from hub.models import ApiClient, ChangeLogEntry, SigningKey
+from hub.db.engine import create_engine
+from hub.db.models import ApiClient, ChangeLogEntry, SigningKey
 from hub.oauth.keys import ENCRYPTED_PREFIX, add_key
 from hub.oauth.production import ProductionRefused
+from hub.rules.enums import Role
+from hub.services.accounts import create_client, create_user, set_client_disabled
 from tests.conftest import serve
 from tests.oauth_support import REDIRECT_URI, exchange, oauth_settings, refresh, sign_in
 from tests.test_data_entry import _draft_lao
@@ -165,7 +165,7 @@ def _threads_hashing() -> set[int]:
         thread
         for thread, frame in sys._current_frames().items()
         if frame.f_code.co_name == "verify_password"
-        and frame.f_code.co_filename.endswith(os.path.join("hub", "passwords.py"))
+        and frame.f_code.co_filename.endswith(os.path.join("hub", "rules", "passwords.py"))
     }
 
 

@@ -11,10 +11,10 @@ import pytest
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from sqlalchemy import select
 
-from hub.cli_accounts import create_client
-from hub.database import create_engine
-from hub.enums import CertificationState
-from hub.models import Lao, LaoYear, Province
+from hub.db.engine import create_engine
+from hub.db.models import Lao, LaoYear, Province
+from hub.rules.enums import CertificationState
+from hub.services.accounts import create_client
 from loaders.demo_accounts import demo_credentials
 from tests.conftest import serve
 from tests.oauth_support import REDIRECT_URI, exchange, oauth_settings, sign_in

@@ -14,8 +14,8 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from hub.cli_accounts import create_client, create_user, set_client_disabled
-from hub.enums import Role
+from hub.rules.enums import Role
+from hub.services.accounts import create_client, create_user, set_client_disabled
 from tests.conftest import serve
 from tests.oauth_support import (
     REDIRECT_URI,
@@ -373,7 +373,7 @@ async def test_lockout_after_repeated_failures_with_minutes_remaining(migrated_d
         still = await submit_login(hub, page, username, password)  # the right password waits too
         assert still.status_code == 403 and "10 minutes" in still.text
 
-        from hub.cli_accounts import rotate_user_password
+        from hub.services.accounts import rotate_user_password
 
         new_password = await rotate_user_password(hub.app.state.engine, username)
         code, _ = await sign_in(hub, client_id, username, new_password)
@@ -398,7 +398,7 @@ async def test_failed_logins_slow_down(migrated_database_url):
 
 
 async def test_disabled_people_cannot_sign_in(hub):
-    from hub.cli_accounts import set_user_disabled
+    from hub.services.accounts import set_user_disabled
 
     client_id, _ = await _browser(hub)
     username, password = await _person(hub)

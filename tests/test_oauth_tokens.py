@@ -15,10 +15,11 @@ import pytest
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import update
 
-from hub.cli_accounts import create_client, rotate_keys
-from hub.models import SigningKey, User
+from hub.db.models import SigningKey, User
 from hub.oauth import tokens
+from hub.oauth.keys import rotate_keys
 from hub.oauth.production import ProductionRefused
+from hub.services.accounts import create_client
 from tests.conftest import serve
 from tests.oauth_support import oauth_settings
 
@@ -214,7 +215,7 @@ async def test_production_starts_with_its_own_key_and_refuses_dev_keys(migrated_
     with pytest.raises(ProductionRefused, match="generated outside production"):
         async with serve(production):
             pass
-    from hub.database import create_engine
+    from hub.db.engine import create_engine
 
     engine = create_engine(migrated_database_url)
     try:
@@ -226,7 +227,7 @@ async def test_production_starts_with_its_own_key_and_refuses_dev_keys(migrated_
 
 
 async def test_production_refuses_demo_accounts_and_plain_http(migrated_database_url):
-    from hub.database import create_engine
+    from hub.db.engine import create_engine
 
     production = oauth_settings(migrated_database_url, environment="production")
     engine = create_engine(migrated_database_url)
@@ -234,7 +235,7 @@ async def test_production_refuses_demo_accounts_and_plain_http(migrated_database
         await create_client(engine, "demo", "domain:1", client_id="demo-x")
         async with engine.begin() as conn:
             await conn.execute(update(User).values(is_demo=True))
-            from hub.models import ApiClient
+            from hub.db.models import ApiClient
 
             await conn.execute(update(ApiClient).values(is_demo=True))
     finally:

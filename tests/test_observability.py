@@ -20,10 +20,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from hub import logs, migrate
-from hub.app import create_app
-from hub.database import create_engine
+from hub.db import migrate
+from hub.db.engine import create_engine
 from hub.settings import Settings, SettingsError
+from hub.web import logs
+from hub.web.app import create_app
 from tests.conftest import graphql, graphql_response, serve
 
 SECRET = "somsri-0812345678"  # stands for personal data in a request: it must never be logged

@@ -1,5 +1,5 @@
 """Role × field matrix, derived from the declarations: every guarded field in the schema is
-queried as every kind of caller, and the outcome must be what hub/permissions.py decides.
+queried as every kind of caller, and the outcome must be what hub/rules/permissions.py decides.
 
 A field that gains a `@guard` without a probe below fails `test_every_guarded_field_is_probed`.
 """
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from hub import permissions
-from hub.catalogue import DOMAINS
-from hub.database import create_engine
-from hub.identity import Identity
-from hub.models import Lao
-from hub.permissions import LaoPlace
+from hub.db.engine import create_engine
+from hub.db.models import Lao
+from hub.rules import permissions
+from hub.rules.catalogue import DOMAINS
+from hub.rules.identity import Identity
+from hub.rules.permissions import LaoPlace
 from hub.settings import Settings
 from schema import schema
 from schema.permissions import Guard

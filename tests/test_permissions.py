@@ -1,11 +1,11 @@
-"""The permission table in hub/permissions.py, rule by rule, without GraphQL."""
+"""The permission table in hub/rules/permissions.py, rule by rule, without GraphQL."""
 
 import pytest
 
-from hub import permissions
-from hub.enums import CertificationState, LaoType, Role
-from hub.identity import PUBLIC, RoleGrant, client, user
-from hub.permissions import LaoPlace
+from hub.rules import permissions
+from hub.rules.enums import CertificationState, LaoType, Role
+from hub.rules.identity import PUBLIC, RoleGrant, client, user
+from hub.rules.permissions import LaoPlace
 
 SAO = LaoPlace(lao_id=1, type=LaoType.SAO, district_id=10, province_id=100)
 TOWN = LaoPlace(lao_id=2, type=LaoType.TOWN_MUNICIPALITY, district_id=10, province_id=100)

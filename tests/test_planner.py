@@ -18,7 +18,7 @@ import pytest
 from strawberry.http import GraphQLRequestData
 from strawberry.utils.str_converters import to_camel_case
 
-from hub.catalogue import DOMAINS, Kind
+from hub.rules.catalogue import DOMAINS, Kind
 from hub.settings import Settings
 from schema.context import HubContext
 from schema.pagination import encode_cursor
@@ -219,8 +219,8 @@ async def _codes(url: str, p: Places) -> list[str]:
     """Codes to look up: current ones, a former one (if the data has any), an unknown one."""
     from sqlalchemy import select
 
-    from hub.database import create_engine
-    from hub.models import LaoCode
+    from hub.db.engine import create_engine
+    from hub.db.models import LaoCode
 
     engine = create_engine(url)
     try:
@@ -259,7 +259,7 @@ async def test_the_planner_takes_the_supported_queries(
 ) -> None:
     """The random queries are answered by the planner itself (not by falling back), and the
     unsupported ones are not."""
-    from hub.database import create_engine
+    from hub.db.engine import create_engine
 
     planner = Planner(schema)
     engine = create_engine(demo_database_url)
@@ -291,7 +291,7 @@ async def test_a_remembered_plan_answers_like_a_fresh_one(
 ) -> None:
     """Plans are remembered per (document, variables, identity): asking again, in any order
     of callers, gives what a planner that never saw the query gives."""
-    from hub.database import create_engine
+    from hub.db.engine import create_engine
 
     engine = create_engine(demo_database_url)
     shared = Planner(schema)

@@ -1,6 +1,6 @@
 """The HTTP view reaches the planner (schema/planner.py).
 
-`hub.app.HubGraphQL` hands queries to the planner by overriding a method of strawberry's
+`hub.web.app.HubGraphQL` hands queries to the planner by overriding a method of strawberry's
 ASGI view (`execute_single`), and the planner reads graphql-core's schema: internals a
 strawberry release may rename without notice, after which every query would quietly go
 through the resolvers (same answers, many more statements). pyproject.toml bounds both
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from hub.identity import PUBLIC
+
 from hub.settings import Settings
 from tests.conftest import Places, serve
 

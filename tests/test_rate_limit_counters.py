@@ -9,8 +9,8 @@ import dataclasses
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
-from hub.cli_accounts import create_client
-from hub.models import RateLimitCounter
+from hub.db.models import RateLimitCounter
+from hub.services.accounts import create_client
 from tests.conftest import serve
 from tests.oauth_support import oauth_settings
 from tests.test_oauth_hardening import from_address

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from hub.identity import PUBLIC
+from hub.rules.identity import PUBLIC
 from hub.settings import Settings
 from tests.conftest import graphql, graphql_response, identities, serve
 

@@ -6,11 +6,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, select, update
 
-from hub import completeness, lpa
-from hub.catalogue import DOMAINS, Kind
-from hub.database import create_engine
-from hub.enums import CertificationState
-from hub.models import (
+from hub.db import completeness
+from hub.db.engine import create_engine
+from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     CertificationEvent,
@@ -18,7 +16,10 @@ from hub.models import (
     Lao,
     LaoYear,
 )
-from hub.rollups import certification_progress, lpa_distribution
+from hub.db.rollups import certification_progress, lpa_distribution
+from hub.rules import lpa
+from hub.rules.catalogue import DOMAINS, Kind
+from hub.rules.enums import CertificationState
 from tests.small_world import (
     BAN_TAK,
     LAMPANG,
@@ -212,7 +213,7 @@ async def test_an_event_at_the_inspection_moment_counts(engine):
 
 
 async def test_sql_and_python_agree_on_every_lao(engine):
-    """`lpa_distribution` is `hub.lpa.provisional_score` summed, whatever the date."""
+    """`lpa_distribution` is `hub.rules.lpa.provisional_score` summed, whatever the date."""
     events = CertificationEvent.__table__
     async with engine.connect() as conn:
         laos = (await conn.execute(select(Lao.id, Lao.province_id, Lao.district_id))).all()

@@ -14,9 +14,9 @@ import dataclasses
 import orjson
 import pytest
 
-from hub.cli_accounts import create_client, create_user
-from hub.enums import Role
-from hub.identity import PUBLIC, RoleGrant, user
+from hub.rules.enums import Role
+from hub.rules.identity import PUBLIC, RoleGrant, user
+from hub.services.accounts import create_client, create_user
 from hub.settings import Settings
 from tests.conftest import graphql, serve
 from tests.oauth_support import REDIRECT_URI, login_page, oauth_settings, pkce, submit_login

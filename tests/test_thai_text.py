@@ -1,4 +1,4 @@
-"""Thai spelling variants (hub/thai_text.py) and the hostile-input rules (hub/input_rules.py)."""
+"""Thai spelling variants (hub/rules/thai_text.py) and the hostile-input rules (hub/rules/input_rules.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.input_rules import json_too_deep, text_problem
-from hub.thai_text import nfc, search_key
+from hub.rules.input_rules import json_too_deep, text_problem
+from hub.rules.thai_text import nfc, search_key
 
 PAKNAM = "\u0e1b\u0e32\u0e01\u0e19\u0e49\u0e33"  # ปากน้ำ, the usual spelling
 NAM_VARIANTS = [
@@ -77,7 +77,7 @@ def test_variants_match_inside_longer_text(prefix, suffix):
         assert search_key("\u0e1b\u0e32\u0e01" + nam) in name
 
 
-# --- hub/input_rules.py ------------------------------------------------------------------------
+# --- hub/rules/input_rules.py ------------------------------------------------------------------------
 
 
 def test_json_depth_counts_structure_not_text():

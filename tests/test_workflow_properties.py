@@ -13,13 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hub import audit, completeness, workflow
-from hub.catalogue import DOMAINS, Kind
-from hub.certification import Action
-from hub.database import create_engine
-from hub.enums import CertificationState, Role
-from hub.identity import PUBLIC, RoleGrant, user
-from hub.models import CertificationEvent, LaoYear
+from hub.db import completeness
+from hub.db.engine import create_engine
+from hub.db.models import CertificationEvent, LaoYear
+from hub.rules.catalogue import DOMAINS, Kind
+from hub.rules.certification import Action
+from hub.rules.completeness import ALL_DOMAINS_MASK
+from hub.rules.enums import CertificationState, Role
+from hub.rules.identity import PUBLIC, RoleGrant, user
+from hub.rules.problems import Problem
+from hub.services import audit, certification, sections
 from tests.test_data_entry import _draft_lao, sample
 
 ACTIONS = ["edit", "fill", *[a for a in Action if a is not Action.EDIT]]
@@ -48,7 +51,6 @@ async def run_sequence(url: str, steps: list[tuple[str, str]]) -> None:
     try:
         for action, who in steps:
             identity = callers[who]
-            actor = audit.Actor(role=identity.roles()[0] if identity.roles() else None)
             async with writer.connect() as conn:
                 state, version = (
                     await conn.execute(
@@ -60,10 +62,9 @@ async def run_sequence(url: str, steps: list[tuple[str, str]]) -> None:
             try:
                 if action in ("edit", "fill"):
                     for d in DOMAINS if action == "fill" else DOMAINS[:1]:
-                        await workflow.save_section(
+                        await sections.save_section(
                             writer,
                             identity,
-                            actor,
                             lao_code=lao.code,
                             fiscal_year=lao.year,
                             domain_number=d.number,
@@ -74,16 +75,15 @@ async def run_sequence(url: str, steps: list[tuple[str, str]]) -> None:
                     # Invariant: an edit only succeeds on a DRAFT, by the LAO's recorder or verifier.
                     assert state is CertificationState.DRAFT and who in ("recorder", "verifier")
                 else:
-                    await workflow.transition(
+                    await certification.transition(
                         writer,
                         identity,
-                        actor,
                         action,
                         lao_code=lao.code,
                         fiscal_year=lao.year,
                         reason="ทดสอบ",
                     )
-            except workflow.Problem:
+            except Problem:
                 async with writer.connect() as conn:
                     after = (
                         await conn.execute(
@@ -117,7 +117,7 @@ async def run_sequence(url: str, steps: list[tuple[str, str]]) -> None:
         assert state is year.state
         assert recomputed == year.complete_domains
         if year.state is not CertificationState.DRAFT:
-            assert year.complete_domains == completeness.ALL_DOMAINS_MASK
+            assert year.complete_domains == ALL_DOMAINS_MASK
         assert (await audit.verify(writer)).ok
     finally:
         await writer.dispose()

@@ -9,6 +9,8 @@ at once when a token names a key it has not seen (a key another worker just adde
 Private keys are stored as JWK JSON, encrypted with Fernet when HUB_KEY_ENCRYPTION_SECRET is set.
 Production never stores one in clear: without the secret it makes no key at all (and refuses
 to start, hub/oauth/production.py); `hub keys encrypt` encrypts keys an older hub stored in clear.
+The key set's administration (`rotate_keys`, `encrypt_keys`, `list_keys`: `hub keys …`) is
+here too; a request it cannot do raises `KeyError_`, whose message says why.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from joserfc.jwk import ECKey, RSAKey
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.models import SigningKey
+from hub.db.models import SigningKey
 from hub.settings import Settings
 
 CACHE_SECONDS = 30.0
@@ -214,3 +216,59 @@ class KeyStore:
         await self.signer(engine)  # a fresh hub publishes its first key
         now = utcnow()
         return {"keys": [k.public for k in await self.keys(engine) if k.live(now)]}
+
+
+# --- administration (`hub keys …`) ------------------------------------------------------
+
+
+async def rotate_keys(engine: AsyncEngine, settings: Settings, *, purge_dev: bool = False) -> str:
+    """A new signing key; the old ones retire after one access-token lifetime.
+
+    `purge_dev` deletes keys generated outside production at once (tokens they signed stop
+    working): what production mode asks for before it starts. Production refuses to make a
+    key it could only store in clear.
+    """
+    async with engine.begin() as conn:  # add_key's refusal undoes the purge
+        if purge_dev:
+            await conn.execute(delete(SigningKey).where(SigningKey.is_demo.is_(True)))
+        return await add_key(conn, settings, retire_others=True)
+
+
+async def encrypt_keys(engine: AsyncEngine, settings: Settings) -> int:
+    """Encrypt every signing key stored in clear with HUB_KEY_ENCRYPTION_SECRET; returns how
+    many. Keys already encrypted must decrypt with the secret (else nothing is changed)."""
+    if not settings.key_encryption_secret:
+        raise KeyError_("set HUB_KEY_ENCRYPTION_SECRET: the signing keys are encrypted with it")
+    async with engine.begin() as conn:
+        rows = (await conn.execute(select(SigningKey.kid, SigningKey.private_jwk))).all()
+        clear = []
+        for kid, stored in rows:
+            try:
+                private = unseal(stored, settings)
+            except KeyError_ as exc:
+                raise KeyError_(f"signing key {kid}: {exc}") from None
+            if not is_sealed(stored):
+                clear.append((kid, seal(private, settings)))
+        for kid, sealed in clear:
+            await conn.execute(
+                update(SigningKey).where(SigningKey.kid == kid).values(private_jwk=sealed)
+            )
+    return len(clear)
+
+
+async def list_keys(engine: AsyncEngine) -> list[dict[str, Any]]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(SigningKey).order_by(SigningKey.created_at))).all()
+    now = utcnow()
+    return [
+        {
+            "kid": r.kid,
+            "alg": r.alg,
+            "created_at": aware(r.created_at),
+            "retire_after": aware(r.retire_after),
+            "live": r.retire_after is None or aware(r.retire_after) > now,  # type: ignore[operator]
+            "dev": r.is_demo,
+            "clear": not is_sealed(r.private_jwk),
+        }
+        for r in rows
+    ]

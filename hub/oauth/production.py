@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.models import ApiClient, SigningKey, User
+from hub.db.models import ApiClient, SigningKey, User
 from hub.oauth.keys import KeyError_, KeyStore, is_sealed, unseal
 from hub.settings import Settings
 

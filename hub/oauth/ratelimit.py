@@ -40,10 +40,10 @@ from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.models import RateLimitCounter, User
+from hub.db.models import RateLimitCounter, User
 from hub.oauth.keys import aware, utcnow
-from hub.passwords import hash_password, verify_password_async
-from hub.problems import Unavailable
+from hub.rules.passwords import hash_password, verify_password_async
+from hub.rules.problems import Unavailable
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -26,15 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from hub.enums import Role
-from hub.identity import ALL_SCOPES, PUBLIC, Identity, RoleGrant
-from hub.models import District, Lao, Province
+from hub.db.models import District, Lao, Province
 from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore
 from hub.oauth.tokens import TokenRejected
+from hub.rules.enums import Role
+from hub.rules.identity import ALL_SCOPES, LAO_STAFF_ROLES, PUBLIC, Identity, RoleGrant
 from hub.settings import SIGNING_ALGORITHMS, Settings
 
-LAO_ROLES = (Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN)
 AGENCY = "AGENCY"  # an external role value meaning "a machine client" (scopes, no role)
 JWKS_MAX_AGE = 3600.0  # seconds an external JWKS is used before it is fetched again
 JWKS_REFETCH_AT_MOST_EVERY = 5.0  # seconds between fetches forced by an unknown kid
@@ -258,7 +257,7 @@ class ResourceServer:
         ids = await self._resolve(engine, codes)
         grants = []
         for role in roles:
-            if role in LAO_ROLES:
+            if role in LAO_STAFF_ROLES:
                 bound = {"lao_id": ids["lao"]}
             elif role is Role.DISTRICT_OFFICER:
                 bound = {"district_id": ids["district"]}

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, false, or_, select
 
-from hub.models import ApiClient, RefreshToken, RevokedAccessToken, User
+from hub.db.models import ApiClient, RefreshToken, RevokedAccessToken, User
 
 
 def _id(value: Any) -> int | None:

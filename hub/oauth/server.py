@@ -49,14 +49,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.identity import ALL_SCOPES
-from hub.models import (
+from hub.db.grants import grants_with_places
+from hub.db.models import (
     ApiClient,
     AuthorizationCode,
     ClientRegistration,
-    District,
-    Lao,
-    Province,
     RefreshToken,
     RevokedAccessToken,
     RoleAssignment,
@@ -64,7 +61,8 @@ from hub.models import (
 )
 from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore, LoadedKey, aware, utcnow
-from hub.passwords import verify_password, verify_password_async
+from hub.rules.identity import ALL_SCOPES
+from hub.rules.passwords import verify_password, verify_password_async
 from hub.settings import Settings
 
 OPENID_SCOPE = "openid"
@@ -516,20 +514,7 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def user_roles(self, user_id: int) -> list[dict[str, Any]]:
         rows = self.ctx.session.execute(
-            select(
-                RoleAssignment.role,
-                RoleAssignment.lao_id,
-                RoleAssignment.district_id,
-                RoleAssignment.province_id,
-                Lao.code.label("lao_code"),
-                District.code.label("district_code"),
-                Province.code.label("province_code"),
-            )
-            .outerjoin(Lao, Lao.id == RoleAssignment.lao_id)
-            .outerjoin(District, District.id == RoleAssignment.district_id)
-            .outerjoin(Province, Province.id == RoleAssignment.province_id)
-            .where(RoleAssignment.user_id == user_id, RoleAssignment.revoked_at.is_(None))
-            .order_by(RoleAssignment.id)
+            grants_with_places().where(RoleAssignment.user_id == user_id)
         ).all()
         roles = []
         for r in rows:

@@ -28,7 +28,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
-from hub.input_rules import json_too_deep
+from hub.rules.input_rules import json_too_deep
 
 ACCESS_TOKEN_TYPE = "at+jwt"
 KEY_TYPES = {"ES256": ECKey, "RS256": RSAKey}

@@ -1,0 +1,312 @@
+"""The `hub` command: serve, migrate, load geography and the demo dataset, export the schema.
+
+    hub serve                     serve the hub (migrates first unless HUB_AUTO_MIGRATE=false)
+    hub db upgrade                apply database migrations
+    hub db current                print the database's migration revision
+    hub db revision -m MESSAGE    write the next migration from the models' changes
+    hub db downgrade [REVISION]   revert migrations (default: the last one)
+    hub geography load [FILE]     load the shipped geography, or an official registry CSV
+    hub demo load [--provinces N] load the demo dataset (never in production)
+    hub schema export [--check]   write schema/schema.graphql (or check it is current)
+    hub audit verify              check the change log's hash chain; names the first broken entry
+    hub settings table [--write|--check]  the configuration table (README "Configuration")
+    hub users|clients|keys …      accounts, API clients and signing keys (hub/cli/accounts.py)
+
+Configuration comes from environment variables only (see README "Configuration").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from hub.db import migrate
+from hub.db.engine import create_engine
+from hub.settings import Settings, SettingsError
+from hub.web import logs
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+README_FILE = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _fail(message: str) -> int:
+    print(f"hub: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.web.serve import uvicorn_options
+
+    if settings.auto_migrate:
+        migrate.upgrade(settings.database_url)
+    workers = args.workers or settings.workers
+    if settings.is_sqlite and workers > 1:
+        print("hub: SQLite is served by a single worker; use PostgreSQL for more.", file=sys.stderr)
+        workers = 1
+    if settings.metrics and workers > 1:
+        _metrics_directory(settings)
+    uvicorn.run(
+        "hub.web.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        log_config=logs.dict_config(settings),
+        access_log=False,  # the hub writes its own access line (hub/web/observability.py)
+        proxy_headers=True,
+        **uvicorn_options(settings),  # connection limits and timeouts (hub/web/serve.py)
+    )
+    return 0
+
+
+def _metrics_directory(settings: Settings) -> None:
+    """Several workers share their metrics through files (prometheus_client's multiprocess
+    mode): an empty directory, PROMETHEUS_MULTIPROC_DIR's or a new temporary one, which the
+    workers inherit through the environment."""
+    import os
+    import tempfile
+
+    directory = settings.metrics_multiproc_dir
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="hub-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob("*.db"):  # a previous run's values
+        stale.unlink()
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic.util import CommandError
+
+    if args.db_command == "upgrade":
+        migrate.upgrade(settings.database_url)
+        print(f"database is at revision {migrate.head_revision()}")
+        return 0
+    if args.db_command == "revision":
+        try:
+            path = migrate.revision(
+                settings.database_url, args.message, autogenerate=not args.empty
+            )
+        except migrate.NoChanges:
+            print("the models and the database agree: no migration written")
+            return 1
+        except CommandError as exc:  # e.g. the database is not at head
+            return _fail(f"{exc} (run `hub db upgrade` first)")
+        print(f"wrote {path}: review it, then `hub db upgrade`")
+        return 0
+    if args.db_command == "downgrade":
+        try:
+            migrate.downgrade(settings.database_url, args.revision)
+        except CommandError as exc:  # an unknown revision, or nothing left to revert
+            return _fail(f"cannot downgrade to {args.revision}: {exc}")
+
+    async def current() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(current())
+    head = migrate.head_revision()
+    if args.db_command == "downgrade":
+        print(f"database is at revision {revision or 'base (empty)'} (head: {head})")
+        return 0
+    print(f"{revision or 'empty'} (head: {head})")
+    return 0 if revision == head else 1
+
+
+def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
+    from loaders.geography import SHIPPED_GEOGRAPHY, GeographyError, load_geography, read_registry
+
+    path = Path(args.file) if args.file else SHIPPED_GEOGRAPHY
+    try:
+        rows = read_registry(path)
+    except (OSError, GeographyError) as exc:
+        return _fail(str(exc))
+    migrate.upgrade(settings.database_url)
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with engine.begin() as conn:
+                return str(await load_geography(conn, rows))
+        finally:
+            await engine.dispose()
+
+    print(f"geography from {path.name}: {asyncio.run(run())}")
+    return 0
+
+
+def _progress(line: str) -> None:
+    """Progress of a long command: to stderr, so stdout keeps only its result."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.production:
+        return _fail(
+            "the demo dataset and its accounts are never loaded in production (HUB_ENV=production)"
+        )
+    from loaders.demo import DemoConfig, DemoError, format_credentials, load_demo
+
+    config = DemoConfig(seed=args.seed, provinces=args.provinces)
+    migrate.upgrade(settings.database_url)
+
+    async def run():  # type: ignore[no-untyped-def]
+        engine = create_engine(settings.database_url)
+        try:
+            return await load_demo(engine, config, replace=args.replace, progress=_progress)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except DemoError as exc:
+        return _fail(str(exc))
+    if report.skipped:
+        print("demo dataset already loaded; nothing to do (use --replace to reload)")
+    else:
+        total = sum(report.counts.values())
+        print(f"loaded the demo dataset: {total:,} rows in {report.seconds:.1f} s")
+        for table, count in sorted(report.counts.items()):
+            print(f"  {table:<28} {count:>9,}")
+    print()
+    print(format_credentials(report))
+    return 0
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.services import audit
+
+    async def run() -> audit.Verification:
+        engine = create_engine(settings.database_url)
+        try:
+            return await audit.verify(engine)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    if result.ok:
+        print(f"change log: {result.entries:,} entries; the chain verifies")
+        return 0
+    print(
+        f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
+    )
+    return 1
+
+
+def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.check:
+        if not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text(encoding="utf-8") != sdl:
+            return _fail(f"{SCHEMA_FILE.name} is out of date: run `make schema`")
+        print(f"{SCHEMA_FILE.name} is current")
+        return 0
+    SCHEMA_FILE.write_text(sdl, encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}")
+    return 0
+
+
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    """The configuration table rendered from the declarations in hub/settings.py."""
+    from hub.settings import markdown_table, readme_with_table
+
+    if not (args.write or args.check):
+        print(markdown_table(), end="")
+        return 0
+    readme = README_FILE.read_text(encoding="utf-8")
+    updated = readme_with_table(readme)
+    if args.check:
+        if updated != readme:
+            return _fail(
+                f"{README_FILE.name}'s configuration table is out of date: "
+                "run `hub settings table --write`"
+            )
+        print(f"{README_FILE.name}'s configuration table is current")
+        return 0
+    README_FILE.write_text(updated, encoding="utf-8")
+    print(f"wrote the configuration table into {README_FILE}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hub", description="INFO Hub command line.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the hub over HTTP")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply every migration not yet applied")
+    db_sub.add_parser("current", help="the database's revision (exit 1 when not at head)")
+    rev = db_sub.add_parser("revision", help="write the next migration (hub/db/migrations/versions)")
+    rev.add_argument("-m", "--message", required=True, help="what the migration changes")
+    rev.add_argument(
+        "--empty", action="store_true", help="an empty script (a data migration by hand)"
+    )
+    down = db_sub.add_parser("downgrade", help="revert migrations")
+    down.add_argument(
+        "revision",
+        nargs="?",
+        default="-1",
+        help="-1 (default: the last one), -N, a revision or base",
+    )
+    db.set_defaults(func=cmd_db)
+
+    geo = sub.add_parser("geography", help="load provinces, districts and subdistricts")
+    geo.add_argument("geo_command", choices=["load"])
+    geo.add_argument("file", nargs="?", help="official registry CSV (default: the shipped dataset)")
+    geo.set_defaults(func=cmd_geography)
+
+    demo = sub.add_parser("demo", help="the demo dataset")
+    demo.add_argument("demo_command", choices=["load"])
+    demo.add_argument("--provinces", type=int, help="only the first N provinces (default: all 77)")
+    demo.add_argument("--seed", type=int, default=2570)
+    demo.add_argument("--replace", action="store_true", help="replace data already in the database")
+    demo.set_defaults(func=cmd_demo)
+
+    aud = sub.add_parser("audit", help="the hash-chained change log")
+    aud.add_argument("audit_command", choices=["verify"])
+    aud.set_defaults(func=cmd_audit)
+
+    sch = sub.add_parser("schema", help="the exported GraphQL schema")
+    sch.add_argument("schema_command", choices=["export"])
+    sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
+    sch.set_defaults(func=cmd_schema)
+
+    conf = sub.add_parser("settings", help="the configuration (environment variables)")
+    conf.add_argument("settings_command", choices=["table"])
+    what = conf.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help="rewrite README.md's table")
+    what.add_argument("--check", action="store_true", help="fail if README.md's table is stale")
+    conf.set_defaults(func=cmd_settings)
+
+    from hub.cli.accounts import add_parsers
+
+    add_parsers(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    return int(args.func(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""The completeness rule's database half: reading what `hub.rules.completeness` needs, the
+"anything recorded" rule in SQL, and each LAO-year's completeness history.
+
+`load` and `recompute` read the section rows and live record counts of any number of
+LAO-years in a fixed number of statements (one per table per chunk of `IN_CHUNK` ids).
+Every change of an LAO-year's completeness (its mask, or whether anything is recorded) is
+appended to its history (`completeness_history`, by `record_history` and
+`record_history_of`), so the LPA score as of a past date uses that date's completeness.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.db.models.domain_tables import RECORD_TABLES, SECTION_TABLES
+from hub.db.models.fiscal_years import CompletenessChange, LaoYear
+from hub.rules.catalogue import DOMAINS
+from hub.rules.completeness import LaoYearSections
+
+IN_CHUNK = 5000  # largest IN (...) list sent in one statement
+
+
+def recorded_clause(lao_year_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQL for `anything_recorded` of the LAO-year whose id is `lao_year_id` (correlated).
+
+    One primary-key probe per section table and one index probe per record table: cheap
+    enough to evaluate for every LAO of the country in one statement.
+    """
+    clauses: list[ColumnElement[bool]] = []
+    for d in DOMAINS:
+        table = SECTION_TABLES[d.number]
+        filled: list[ColumnElement[bool]] = [
+            table.c[f.column].is_not(None) for f in d.fields if f.source is None
+        ]
+        filled += [table.c[t.none_flag] == true() for t in d.record_tables]
+        clauses.append(exists().where(table.c.lao_year_id == lao_year_id, or_(*filled)))
+    for records in RECORD_TABLES.values():
+        clauses.append(
+            exists().where(records.c.lao_year_id == lao_year_id, records.c.retired_on.is_(None))
+        )
+    return or_(*clauses)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
+
+
+async def load(conn: AsyncConnection, lao_year_ids: Sequence[int]) -> dict[int, LaoYearSections]:
+    """Section rows and record counts of the LAO-years, for every id asked for.
+
+    One statement per section table and one per record table for each chunk of at most
+    `IN_CHUNK` ids, however many ids: no statement per LAO-year.
+    """
+    result = {i: LaoYearSections() for i in lao_year_ids}
+    for chunk in _chunks(lao_year_ids):
+        for d in DOMAINS:
+            table = SECTION_TABLES[d.number]
+            columns = [table.c.lao_year_id]
+            columns += [table.c[f.column] for f in d.fields]
+            columns += [table.c[t.none_flag] for t in d.record_tables]
+            rows = await conn.execute(select(*columns).where(table.c.lao_year_id.in_(chunk)))
+            for row in rows.mappings():
+                result[row["lao_year_id"]].sections[d.number] = dict(row)
+        for name, records in RECORD_TABLES.items():
+            counted = (
+                select(records.c.lao_year_id, func.count().label("n"))
+                .where(and_(records.c.lao_year_id.in_(chunk), records.c.retired_on.is_(None)))
+                .group_by(records.c.lao_year_id)
+            )
+            for lao_year_id, n in await conn.execute(counted):
+                result[lao_year_id].record_counts[name] = n
+    return result
+
+
+async def recompute(conn: AsyncConnection, lao_year_ids: Sequence[int]) -> dict[int, int]:
+    """{lao_year_id: complete_domains mask} computed from the database; writes nothing."""
+    loaded = await load(conn, lao_year_ids)
+    return {lao_year_id: data.mask for lao_year_id, data in loaded.items()}
+
+
+async def missing_for(conn: AsyncConnection, lao_year_id: int) -> dict[int, list[str]]:
+    """Per incomplete domain of one LAO-year, its missing field and record-table names."""
+    return (await load(conn, [lao_year_id]))[lao_year_id].missing_by_domain
+
+
+# --- history (what the LPA score as of a date reads) ----------------------------------------
+
+
+async def record_history(
+    conn: AsyncConnection, lao_year_id: int, at: dt.datetime, mask: int, recorded: bool
+) -> bool:
+    """Append (mask, recorded) to the LAO-year's completeness history from `at` on, unless
+    its latest entry already says so. True when an entry was appended."""
+    history = CompletenessChange.__table__
+    latest = (
+        await conn.execute(
+            select(history.c.complete_domains, history.c.anything_recorded)
+            .where(history.c.lao_year_id == lao_year_id)
+            .order_by(history.c.at.desc(), history.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    current = (mask, bool(recorded))
+    if latest is None and current == (0, False):
+        return False  # no entry already means nothing recorded
+    if latest is not None and (latest[0], bool(latest[1])) == current:
+        return False
+    await conn.execute(
+        insert(CompletenessChange).values(
+            lao_year_id=lao_year_id, at=at, complete_domains=mask, anything_recorded=recorded
+        )
+    )
+    return True
+
+
+async def record_history_of(
+    conn: AsyncConnection, where: ColumnElement[bool], at: dt.datetime
+) -> None:
+    """One history entry, dated `at`, for each LAO-year matching `where` that has something
+    recorded (new LAO-years: a year opened from last year's data, a bulk load), in one
+    INSERT … SELECT over `lao_years` computing "anything recorded" in SQL."""
+    years = LaoYear.__table__
+    recorded = recorded_clause(years.c.id)
+    await conn.execute(
+        insert(CompletenessChange).from_select(
+            ["lao_year_id", "at", "complete_domains", "anything_recorded"],
+            select(
+                years.c.id, literal(at, DateTime(timezone=True)), years.c.complete_domains, recorded
+            ).where(where, or_(years.c.complete_domains != 0, recorded)),
+        )
+    )

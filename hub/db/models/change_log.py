@@ -1,0 +1,38 @@
+"""The append-only, hash-chained change log: who changed what, when and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db.models.base import Base, UtcDateTime, enum_column
+from hub.rules.enums import Role
+
+
+class ChangeLogEntry(Base):
+    """One change. `hash` = SHA-256 over the canonical entry and `prev_hash`.
+
+    Rows are only ever inserted; `hub audit verify` recomputes the chain.
+    """
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
+    actor_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))
+    # Who, when the caller has no row here: a person or system of an external identity
+    # provider, named by its subject and the provider's issuer.
+    actor_subject: Mapped[str | None] = mapped_column(String(255))
+    actor_issuer: Mapped[str | None] = mapped_column(String(255))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(50))
+    lao_id: Mapped[int | None] = mapped_column(ForeignKey("laos.id"), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    changes_json: Mapped[str] = mapped_column(Text)  # {"field": [before, after], ...}
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

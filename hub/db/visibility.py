@@ -1,0 +1,36 @@
+"""The caller's row filter in SQL: `hub.rules.permissions`' read rule over many rows at once.
+
+`visible_lao_years_clause` is `can_read_lao_year` as a WHERE clause over `lao_years` joined
+to `laos`, and `covered_laos_clause` is `covers_lao` over `laos`: the same tables
+(`PUBLIC_STATES`, `DISTRICT_SUPERVISED_TYPES`) and the same identity accessors, so the per-object decision
+and the row filter read one declaration.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from hub.db.models import Lao, LaoYear
+from hub.rules.identity import Identity
+from hub.rules.permissions import DISTRICT_SUPERVISED_TYPES, PUBLIC_STATES
+
+
+def covered_laos_clause(identity: Identity) -> ColumnElement[bool]:
+    """SQL over `laos`: the LAOs `covers_lao` is true for (the row filter's second half)."""
+    if identity.is_dla_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    if ids := identity.staff_lao_ids():
+        clauses.append(Lao.id.in_(ids))
+    if ids := identity.province_ids():
+        clauses.append(Lao.province_id.in_(ids))
+    if ids := identity.district_ids():
+        clauses.append(and_(Lao.district_id.in_(ids), Lao.type.in_(DISTRICT_SUPERVISED_TYPES)))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_lao_years_clause(identity: Identity) -> ColumnElement[bool]:
+    """SQL over `lao_years` joined to `laos`: the LAO-years whose domain data the caller sees."""
+    if identity.is_dla_admin:
+        return true()
+    return or_(LaoYear.state.in_(PUBLIC_STATES), covered_laos_clause(identity))

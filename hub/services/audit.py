@@ -1,0 +1,236 @@
+"""The change log: append-only, each entry chained to the one before by SHA-256.
+
+`append` must run inside the writing transaction, so a change and its log entry commit or
+roll back together. Every service names its actor with `actor_of`: the caller, and the role
+that allowed the action (the services decide it, never their callers). An entry names its actor by row id (`actor_user_id`, `actor_client_id`)
+or, for a caller of an external identity provider, by subject and issuer (`actor_subject`,
+`actor_issuer`); the hash covers both (the latter only when set, so entries written before
+they existed keep their hashes). Appends are serialised on the chain head (a row lock on PostgreSQL; the
+single writer of SQLite), which also makes entry ids gapless: a deleted, inserted or edited
+entry breaks the chain at that point, and `verify` names the first entry that no longer fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hub.db.models import ChangeLogEntry, HubMeta
+from hub.rules.enums import Role
+from hub.rules.identity import Identity, RoleGrant
+from hub.rules.permissions import LaoPlace
+
+GENESIS = "0" * 64
+HEAD_KEY = "change_log_head"
+_log: Table = ChangeLogEntry.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None = None
+    client_id: int | None = None
+    role: Role | None = None
+    name: str | None = None  # username or client id, for messages only (not hashed)
+    subject: str | None = None  # an external identity provider's subject (no row here)
+    issuer: str | None = None  # ... and that provider's issuer
+
+
+def now() -> dt.datetime:
+    """The time a write and its log entry are stamped with (whole seconds, UTC)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _bound_to(grant: RoleGrant, place: LaoPlace | None) -> bool:
+    """Whether the grant applies to the LAO at `place` (a grant bound to nothing: DLA's)."""
+    if place is None or (grant.lao_id, grant.district_id, grant.province_id) == (None,) * 3:
+        return True
+    return (
+        grant.lao_id == place.lao_id
+        or grant.district_id == place.district_id
+        or grant.province_id == place.province_id
+    )
+
+
+def actor_of(
+    identity: Identity, acting: Sequence[Role] = (), place: LaoPlace | None = None
+) -> Actor:
+    """The caller as the change log names it, with the role it acted in: the first of
+    `acting` (the roles that allow the action, in order of preference) it holds for the LAO
+    at `place`; without one, its first role (None for a client)."""
+    roles = identity.roles()
+    role = next(
+        (r for r in acting if any(g.role is r and _bound_to(g, place) for g in identity.grants)),
+        roles[0] if roles else None,
+    )
+    return Actor(
+        user_id=identity.user_id,
+        client_id=identity.client_pk,
+        role=role,
+        name=identity.subject,
+        subject=identity.external_subject,
+        issuer=identity.issuer,
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "name"):  # enums
+        return value.name
+    raise TypeError(f"cannot log {type(value).__name__}")
+
+
+def canonical_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    return json.dumps(
+        {k: [before, after] for k, (before, after) in changes.items()},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=_json_default,
+        separators=(",", ":"),
+    )
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 over the canonical form of an entry (its id and prev_hash included)."""
+    at = row["at"]
+    if isinstance(at, dt.datetime):
+        at = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+    role = row["actor_role"]
+    payload = {
+        "id": row["id"],
+        "at": at,
+        "actor_user_id": row["actor_user_id"],
+        "actor_client_id": row["actor_client_id"],
+        "actor_role": role.name if isinstance(role, Role) else role,
+        "entity": row["entity"],
+        "entity_id": row["entity_id"],
+        "lao_id": row["lao_id"],
+        "action": row["action"],
+        "changes": row["changes_json"],
+        "reason": row["reason"],
+        "prev_hash": row["prev_hash"],
+    }
+    for name in ("actor_subject", "actor_issuer"):
+        if row.get(name) is not None:
+            payload[name] = row[name]
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
+    """Read the chain head under a lock held until the transaction ends (creating it once)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        # Concurrent first appends: one creates the head, the others wait on its row lock.
+        await conn.execute(
+            pg_insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}").on_conflict_do_nothing()
+        )
+        statement = select(HubMeta.value).where(HubMeta.key == HEAD_KEY).with_for_update()
+        value: str | None = (await conn.execute(statement)).scalar_one()
+    else:  # SQLite: writers hold the database lock from BEGIN IMMEDIATE
+        value = (
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == HEAD_KEY))
+        ).scalar_one_or_none()
+        if value is None:
+            await conn.execute(insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}"))
+            value = f"0 {GENESIS}"
+    assert value is not None
+    last_id, last_hash = value.split()
+    return int(last_id), last_hash
+
+
+async def append(
+    conn: AsyncConnection,
+    actor: Actor,
+    *,
+    entity: str,
+    entity_id: str | int,
+    action: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    lao_id: int | None = None,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """Append one entry in the caller's transaction; returns its hash."""
+    last_id, last_hash = await _lock_head(conn)
+    row = {
+        "id": last_id + 1,
+        "at": (at or now()).replace(microsecond=0),
+        "actor_user_id": actor.user_id,
+        "actor_client_id": actor.client_id,
+        "actor_role": actor.role,
+        "actor_subject": actor.subject,
+        "actor_issuer": actor.issuer,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "lao_id": lao_id,
+        "action": action,
+        "changes_json": canonical_changes(changes),
+        "reason": reason,
+        "prev_hash": last_hash,
+    }
+    row["hash"] = entry_hash(row)
+    await conn.execute(insert(_log).values(**row))
+    await conn.execute(
+        update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{row['id']} {row['hash']}")
+    )
+    return str(row["hash"])
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    broken_at: int | None  # id of the first entry that does not fit the chain
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
+    """Recompute the whole chain; report the first entry that does not fit."""
+    expected_prev, expected_id, count = GENESIS, 1, 0
+    async with engine.connect() as conn:
+        last = 0
+        while True:
+            rows = (
+                (
+                    await conn.execute(
+                        select(_log).where(_log.c.id > last).order_by(_log.c.id).limit(batch)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            if not rows:
+                break
+            for row in rows:
+                if row["id"] != expected_id:
+                    return Verification(count, row["id"], f"entry {expected_id} is missing")
+                if row["prev_hash"] != expected_prev:
+                    return Verification(
+                        count, row["id"], "its prev_hash does not match the entry before it"
+                    )
+                if entry_hash(dict(row)) != row["hash"]:
+                    return Verification(
+                        count, row["id"], "its content does not match its hash (edited)"
+                    )
+                expected_prev, expected_id, count = row["hash"], expected_id + 1, count + 1
+            last = rows[-1]["id"]
+        head = (
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == HEAD_KEY))
+        ).scalar_one_or_none()
+    if head is not None and head.split()[1] != expected_prev:
+        return Verification(
+            count, expected_id, f"the chain ends early: the head says {head.split()[0]} entries"
+        )
+    return Verification(count, None, None)

@@ -1,0 +1,357 @@
+"""The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz.
+
+Every request passes the HTTP edge first (`hub/web/edge.py`: body size, body deadline, JSON
+depth; CORS for the configured origins).
+
+`create_app()` builds everything from `Settings`; `hub serve` runs it under uvicorn as a
+factory (`uvicorn --factory hub.web.app:create_app` does the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from sqlalchemy import event, text
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from hub.db import migrate
+from hub.db.engine import create_engine
+from hub.oauth import resource
+from hub.oauth.production import check_production
+from hub.oauth.routes import oauth_state
+from hub.oauth.routes import routes as oauth_routes
+from hub.rules.identity import PUBLIC, Identity
+from hub.rules.problems import Unavailable
+from hub.settings import Settings
+from hub.web import metrics, observability
+from hub.web.edge import RequestLimits, cors_options
+from hub.web.graphql_http import GraphQLResponseMediaType
+from hub.web.observability import AccessLogMiddleware
+from hub.web.request_guard import RequestGuard
+from hub.web.telemetry import ObserveOperation
+from schema.context import HubContext
+from schema.errors import error_code, present_errors
+from schema.planner import Planner
+from schema.root import build_schema
+from schema.text_guard import TextLimits
+
+log = logging.getLogger("hub")
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class HubGraphQL(GraphQL[HubContext, None]):
+    """Strawberry's ASGI view with our context and a fast JSON encoder."""
+
+    def __init__(
+        self,
+        app_state: Any,
+        identify: IdentityResolver,
+        planner: Planner | None = None,
+        mask_errors: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(kwargs.pop("schema"), **kwargs)
+        self.app_state = app_state
+        self.identify = identify
+        self.planner = planner
+        self.mask_errors = mask_errors
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
+        """The planned read path (schema/planner.py) answers the operations it fully supports;
+        everything else goes through strawberry's resolvers. Its errors are presented by the
+        same mapping as the resolvers' (schema/errors.py)."""
+        if self.planner is not None and request_adapter.method == "POST":
+            try:
+                result = await self.planner.execute(request_data, context)
+            except Exception as exc:  # a planner bug: reported like a resolver's
+                error = GraphQLError(str(exc), original_error=exc)
+                result = ExecutionResult(data=None, errors=[error])
+            if result is not None:
+                if result.errors:
+                    result.errors = present_errors(
+                        result.errors, context=context, mask=self.mask_errors
+                    )
+                planned = self.planner.operation(request_data)
+                name = planned[1].name if planned else None
+                observability.note_operation("query", name.value if name else None)
+                _note_errors(result)
+                return result
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        _note_errors(result)
+        return result
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Decide who the caller is first: a rejected token is a 401, not a GraphQL error."""
+        if scope["type"] == "http":
+            try:
+                identity = await self.identify(Request(scope, receive))
+            except HTTPException as exc:
+                response = ORJSONResponse(
+                    {
+                        "errors": [
+                            {"message": exc.detail, "extensions": {"code": "UNAUTHENTICATED"}}
+                        ]
+                    },
+                    status_code=exc.status_code,
+                    headers=exc.headers,
+                )
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["identity"] = identity
+        await super().__call__(scope, receive, send)
+
+    async def get_context(self, request: Any, response: Any) -> HubContext:
+        identity = request.scope.get("state", {}).get("identity", PUBLIC)
+        return HubContext(
+            engine=self.app_state.engine,
+            writer=self.app_state.writer,
+            identity=identity,
+            request=request,
+            response=response,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+IdentityResolver = Callable[[Request], Awaitable[Identity]]
+
+
+def _note_errors(result: Any) -> None:
+    """The codes of the GraphQL errors answered, for the access log and the metrics."""
+    errors = getattr(result, "errors", None) or ()
+    observability.note_errors(str(error_code(e) or "UNKNOWN") for e in errors)
+
+
+def create_app(
+    settings: Settings | None = None, *, identify: IdentityResolver | None = None
+) -> Starlette:
+    """The hub. `identify` decides who each request's caller is: by default the OAuth
+    resource server (hub/oauth/resource.py); tests may install their own."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        bounds = {
+            "statement_timeout": settings.statement_timeout or None,
+            "sqlite_busy_timeout_ms": int(settings.sqlite_busy_timeout * 1000),
+        }
+        app.state.engine = create_engine(settings.database_url, **bounds)
+        # Mutations use their own engine on SQLite, whose transactions take the write lock at
+        # BEGIN; on PostgreSQL row locks serialise writers and one engine serves both.
+        app.state.writer = (
+            create_engine(settings.database_url, writer=True, **bounds)
+            if settings.is_sqlite
+            else app.state.engine
+        )
+        if settings.count_statements:
+            for engine in {app.state.engine, app.state.writer}:
+                event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+        try:
+            if settings.production:
+                await check_production(app.state.engine, settings, app.state.oauth.keystore)
+            yield
+        finally:
+            await app.state.oauth.close()
+            await app.state.engine.dispose()
+            if app.state.writer is not app.state.engine:
+                await app.state.writer.dispose()
+            if settings.metrics_multiproc_dir is not None:
+                metrics.worker_exited(os.getpid())
+
+    async def healthz(request: Request) -> Response:
+        """The process is alive; says nothing about the database."""
+        return ORJSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        """The database answers and its schema is at the migrations' head."""
+        engine = request.app.state.engine
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await migrate.current_revision(engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            log.warning("readiness check failed: %s", exc)
+            return ORJSONResponse(
+                {"status": "unavailable", "database": "unreachable"},
+                status_code=503,
+                headers={"Retry-After": str(Unavailable.default_retry_after)},
+            )
+        head = migrate.head_revision()
+        if current != head:
+            return ORJSONResponse(
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "migrations": {"current": current, "head": head},
+                },
+                status_code=503,
+                headers={"Retry-After": str(Unavailable.default_retry_after)},
+            )
+        return ORJSONResponse(
+            {"status": "ok", "database": "ok", "migrations": {"current": current, "head": head}}
+        )
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    async def metrics_endpoint(request: Request) -> Response:
+        """Prometheus metrics (hub/web/metrics.py), in the text exposition format."""
+        metrics.observe_pools(_engines(request.app))
+        body, content_type = metrics.exposition(settings.metrics_multiproc_dir is not None)
+        return Response(body, media_type=content_type)
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
+            *oauth_routes(),
+        ],
+        lifespan=lifespan,
+    )
+    text_limits = TextLimits(max_string_length=settings.max_string_length)
+    schema = build_schema(
+        mask_errors=settings.production, text_limits=text_limits, extensions=[ObserveOperation]
+    )
+    app.state.planner = Planner(schema, text_limits=text_limits) if settings.planner else None
+    graphql = HubGraphQL(
+        app.state,
+        identify or resource.identify,
+        planner=app.state.planner,
+        mask_errors=settings.production,
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+    app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
+    # Outermost last. The edge's limits (hub/web/edge.py) before any route reads a byte of the
+    # body; the guard (hub/web/request_guard.py) turns outages, deadlines and hang-ups into typed
+    # answers; CORS headers on every answer, refusals included, so a portal can read them; the
+    # access log sees every answer, the request id already set (keep it next to it).
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=settings.max_request_bytes,
+        max_json_depth=settings.max_json_depth,
+        body_timeout=settings.body_timeout,
+    )
+    app.add_middleware(
+        RequestGuard, timeout=settings.request_timeout or None, mask=settings.production
+    )
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+    app.add_middleware(
+        AccessLogMiddleware, engines=lambda: _engines(app), metrics_enabled=settings.metrics
+    )
+    app.add_middleware(RequestIdMiddleware)
+    if settings.count_statements:
+        app.add_middleware(StatementCountMiddleware)
+    app.state.settings = settings
+    app.state.oauth = oauth_state(settings)
+    return app
+
+
+def _engines(app: Starlette) -> dict[str, Any]:
+    """The app's database engines by name, once the lifespan has made them."""
+    engine = getattr(app.state, "engine", None)
+    writer = getattr(app.state, "writer", None)
+    if engine is None:
+        return {}
+    return {"reader": engine} | ({"writer": writer} if writer not in (None, engine) else {})
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request an id (or keeps the caller's `X-Request-Id`) and returns it.
+
+    Logs carry the id, so a masked error can be traced from what the caller saw.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 100 else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(
+                    (b"x-request-id", request_id.encode("latin-1"))
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+# Per-request SQL statement counts (HUB_COUNT_STATEMENTS=true, for `make bench`): every
+# statement a request's tasks send is counted into the request's counter and returned in the
+# `X-SQL-Statements` response header. Off by default.
+_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "hub_sql_statements", default=None
+)
+
+
+def _count_statement(*args: Any) -> None:
+    counter = _statements.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+class StatementCountMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        counter = [0]
+        token = _statements.set(counter)
+
+        async def send_with_count(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(
+                    (b"x-sql-statements", str(counter[0]).encode())
+                )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_count)
+        finally:
+            _statements.reset(token)
