@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from hub.identity import PUBLIC
+from hub.rules.identity import PUBLIC
 
 from hub.settings import Settings
 from tests.conftest import Places, serve
