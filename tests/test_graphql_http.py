@@ -57,3 +57,21 @@ async def test_an_execution_error_is_still_a_200_with_data(migrated_database_url
     assert response.status_code == 200
     body = response.json()
     assert body["data"] is None and body["errors"][0]["path"] == ["laos"]
+
+
+async def test_a_malformed_envelope_is_a_json_error_not_plain_text(migrated_database_url):
+    """strawberry refuses these before GraphQL runs, in plain text; a client reading JSON (a
+    portal, a ministry's integration) must get the hub's error body with a code."""
+    query = "query Q { fiscalYears { yearBe } }"
+    async with serve(Settings(database_url=migrated_database_url, environment="test")) as c:
+        answers = {
+            "batch": await c.post("/graphql", json=[{"query": query}]),
+            "variables": await c.post("/graphql", json={"query": query, "variables": []}),
+            "operation": await c.post("/graphql", json={"query": query, "operationName": "R"}),
+        }
+    for what, response in answers.items():
+        assert 400 <= response.status_code < 500, what
+        assert response.headers["content-type"].startswith("application/json"), what
+        [error] = response.json()["errors"]
+        assert error["message"] and error["extensions"]["code"], what
+    assert answers["batch"].json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

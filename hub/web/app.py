@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException as EnvelopeRefused  # strawberry's HTTP refusals
 from graphql import GraphQLError
 from sqlalchemy import event, text
 from starlette.applications import Starlette
@@ -128,6 +129,22 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 await response(scope, receive, send)
                 return
             scope.setdefault("state", {})["identity"] = identity
+            # strawberry answers a malformed request (a batch, `variables` not an object, an
+            # unknown `operationName`, a wrong method or media type) in plain text: give it the
+            # same JSON error body as every other refusal, so a client can always read it.
+            try:
+                response = await self.run(Request(scope, receive))
+            except EnvelopeRefused as exc:
+                response = ORJSONResponse(
+                    {
+                        "errors": [
+                            {"message": exc.reason, "extensions": {"code": _envelope_code(exc)}}
+                        ]
+                    },
+                    status_code=exc.status_code,
+                )
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
@@ -145,6 +162,18 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
 
 IdentityResolver = Callable[[Request], Awaitable[Identity]]
+
+
+_ENVELOPE_CODES = {
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def _envelope_code(refused: EnvelopeRefused) -> str:
+    """The code of a request strawberry refused before GraphQL saw it."""
+    return _ENVELOPE_CODES.get(refused.status_code, "BAD_REQUEST")
 
 
 def _note_errors(result: Any) -> None:
