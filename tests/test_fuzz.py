@@ -54,7 +54,6 @@ from urllib.parse import quote
 
 import graphql
 import httpx
-import pytest
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -77,8 +76,6 @@ from hypothesis_graphql import mutations, queries
 from sqlalchemy import select
 
 from hub.db.engine import create_engine
-from hub.rules.enums import CertificationState, LaoType, Role
-from hub.rules.identity import Identity, RoleGrant, user
 from hub.db.models import (
     RECORD_TABLES,
     Agency,
@@ -90,6 +87,8 @@ from hub.db.models import (
     Mission,
     Province,
 )
+from hub.rules.enums import CertificationState, LaoType, Role
+from hub.rules.identity import Identity, RoleGrant, user
 from hub.settings import Settings
 from tests.conftest import BACKENDS, Places, _places, identities, postgres_server_url, serve
 
@@ -309,9 +308,7 @@ async def _current_versions(url: str, known: Known) -> list[int]:
                 await conn.execute(select(Lao.version).where(Lao.id.in_(known.target_lao_ids)))
             ).scalars()
             versions += (
-                await conn.execute(
-                    select(LaoMission.version).where(LaoMission.id.in_(known.ids))
-                )
+                await conn.execute(select(LaoMission.version).where(LaoMission.id.in_(known.ids)))
             ).scalars()
             for table in RECORD_TABLES.values():
                 versions += (
@@ -446,7 +443,9 @@ def encode(request: FuzzRequest) -> tuple[str, str, bytes | None, dict[str, str]
             body = body[:-1] + f', "extensions": {_nest(depth)}}}'
         else:
             variables = _dumps(request.variables or {})
-            inner = variables[:-1] + (", " if request.variables else "") + f'"pad": {_nest(depth)}}}'
+            inner = (
+                variables[:-1] + (", " if request.variables else "") + f'"pad": {_nest(depth)}}}'
+            )
             payload.pop("variables", None)
             body = _dumps(payload)[:-1] + f', "variables": {inner}}}'
     if kind == "batch":
@@ -556,12 +555,11 @@ def rework(
             )
             if definitions:
                 definition = dataclasses.replace(
-                    definition, variable_definitions=(*definition.variable_definitions, *definitions)
+                    definition,
+                    variable_definitions=(*definition.variable_definitions, *definitions),
                 )
         definitions_out.append(definition)
-    return dataclasses.replace(document, definitions=tuple(definitions_out)), (
-        variables or None
-    )
+    return dataclasses.replace(document, definitions=tuple(definitions_out)), (variables or None)
 
 
 def deep_documents() -> st.SearchStrategy[str]:
@@ -574,7 +572,7 @@ def deep_documents() -> st.SearchStrategy[str]:
         if kind == "object":
             return "{ laos(filter: " + "{a: " * depth + "1" + "}" * depth + ") { totalCount } }"
         if kind == "selection":
-            return "{ " + "lao(code: \"x\") { " * depth + "code" + " }" * (depth + 1)
+            return "{ " + 'lao(code: "x") { ' * depth + "code" + " }" * (depth + 1)
         return "query " + "(" * depth + ")" * depth + " { viewer { kind } }"
 
     return st.builds(make, st.sampled_from(["list", "object", "selection", "parens"]), depths)
@@ -637,7 +635,9 @@ def _where(tb: Any) -> str:
     ours = [
         f
         for f in frames
-        if f.filename.startswith(str(ROOT)) and "/tests/" not in f.filename and ".venv" not in f.filename
+        if f.filename.startswith(str(ROOT))
+        and "/tests/" not in f.filename
+        and ".venv" not in f.filename
     ]
     frame = (ours or frames or [None])[-1]
     if frame is None:
@@ -683,7 +683,9 @@ def verdict(
         code = extensions.get("code") if isinstance(extensions, dict) else None
         where = ".".join(str(p) for p in error.get("path") or [] if isinstance(p, str))[:60]
         if code is None:
-            failures.append(f"error without a code at {where or '<request>'}: {_normalise(error.get('message', ''))}")
+            failures.append(
+                f"error without a code at {where or '<request>'}: {_normalise(error.get('message', ''))}"
+            )
         elif code == "INTERNAL":
             cause = internal_log.by_request.get(extensions.get("requestId", ""))
             failures.append(
@@ -729,7 +731,15 @@ class Fuzzer:
             with alarm(REQUEST_GUARD):
                 response = self.runner.run(go())
             if os.environ.get("FUZZ_DEBUG") and time.monotonic() - t0 > 1:
-                print("SLOW", round(time.monotonic() - t0, 1), request.who, request.envelope, request.text[:300], str(request.variables)[:200], flush=True)
+                print(
+                    "SLOW",
+                    round(time.monotonic() - t0, 1),
+                    request.who,
+                    request.envelope,
+                    request.text[:300],
+                    str(request.variables)[:200],
+                    flush=True,
+                )
         except Hung:
             self.recover()
             roots = sorted(_root_fields(request.document))
@@ -757,7 +767,14 @@ class Fuzzer:
         signatures, answer = self.send(request)
         if os.environ.get("FUZZ_DEBUG"):
             now = time.monotonic()
-            print("EX", round(t0 - getattr(self, "_last", t0), 2), round(now - t0, 2), request.who, request.text[:80], flush=True)
+            print(
+                "EX",
+                round(t0 - getattr(self, "_last", t0), 2),
+                round(now - t0, 2),
+                request.who,
+                request.text[:80],
+                flush=True,
+            )
             self._last = now
         for signature in signatures:
             known = self.failures.get(signature)
@@ -945,7 +962,9 @@ def report(fuzzer: Fuzzer, seconds: float) -> str:
     ]
     for failure in sorted(fuzzer.failures.values(), key=lambda f: f.signature):
         request = failure.request
-        text = re.sub(r'"([^"\\]|\\.){60,}"', lambda m: f'"<{len(m.group(0))} chars>"', request.text)
+        text = re.sub(
+            r'"([^"\\]|\\.){60,}"', lambda m: f'"<{len(m.group(0))} chars>"', request.text
+        )
         lines += [
             f"\n* {failure.signature}  [{failure.count}×]",
             f"  as {request.who} ({request.method}"
@@ -1008,9 +1027,7 @@ def fuzzing(url: str, backend: str, callers: dict[str, Identity | None]) -> Iter
 def served_schema(fuzzer: Fuzzer) -> GraphQLSchema:
     """The schema as a client sees it: introspected over HTTP."""
     response = fuzzer.runner.run(
-        fuzzer.clients["public"].post(
-            "/graphql", json={"query": graphql.get_introspection_query()}
-        )
+        fuzzer.clients["public"].post("/graphql", json={"query": graphql.get_introspection_query()})
     )
     assert response.status_code == 200, response.text
     return graphql.build_client_schema(response.json()["data"])
@@ -1058,9 +1075,7 @@ def test_fuzz_queries(fresh_demo_url: str, backend: str) -> None:
                 document: DocumentNode | str = data.draw(deep_documents(), label="document")
                 variables = None
             else:
-                document, variables = rework(
-                    schema, data.draw(documents), data.draw, fixups
-                )
+                document, variables = rework(schema, data.draw(documents), data.draw, fixups)
             request = FuzzRequest(
                 who,
                 document,
@@ -1130,8 +1145,6 @@ def test_fuzz_mutations(fresh_demo_url: str, backend: str) -> None:
                 weights = powerful * 3 + MUTATION_CALLERS[6:]
                 who = data.draw(st.sampled_from(weights), label="who")
                 document, variables = rework(schema, data.draw(writes), data.draw, fixups)
-            fuzzer.check(
-                FuzzRequest(who, document, variables, envelope=data.draw(envelopes()))
-            )
+            fuzzer.check(FuzzRequest(who, document, variables, envelope=data.draw(envelopes())))
 
         run_rounds("mutations", fuzzer, example)
