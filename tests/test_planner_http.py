@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 
 from hub.rules.identity import PUBLIC
-
 from hub.settings import Settings
 from tests.conftest import Places, serve
 
