@@ -74,7 +74,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select
 from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.types import ExecutionResult
@@ -194,13 +194,21 @@ def _value_fields(fields: tuple[Field, ...]) -> dict[str, tuple[str, Callable[[A
 # --- the plan --------------------------------------------------------------------------------
 
 
+# What fills one field of a compiled object: a getter over the row, or a tagged slot the
+# converters below know ("section", i), ("records", i), ("list", i), ("village", present,
+# getters), ("object", getters), ("year", None).
+Slot = Getter | tuple[Any, ...]
+# A join of the page statement: (table, on) or (table, on, "outer").
+Join = tuple[Any, Any] | tuple[Any, Any, str]
+
+
 @dataclass
 class RecordsPlan:
     """One record table under a section: one statement for the whole page."""
 
     records: RecordTable
     key: str
-    fields: list[tuple[str, Getter]]
+    fields: list[tuple[str, Slot]]
     columns: Columns
     villages: dict[str, Any]  # village field name → alias joined
     statement: Any = None  # built on first run
@@ -213,7 +221,7 @@ class SectionPlan:
     node: FieldNode
     allowed: bool
     present: Getter  # the section row exists
-    fields: list[tuple[str, Getter]]
+    fields: list[tuple[str, Slot]]
     records: list[RecordsPlan]
 
 
@@ -223,7 +231,7 @@ class YearPlan:
     fiscal_year: int
     present: Getter
     year_id: Getter
-    fields: list[tuple[str, Getter]]
+    fields: list[tuple[str, Slot]]
     sections: list[SectionPlan]
     lists: list[ListPlan] = field(default_factory=list)  # certificationHistory
 
@@ -237,7 +245,7 @@ class PagePlan:
     size: int
     after: int | None
     columns: Columns
-    joins: list[tuple[Any, Any]]
+    joins: list[Join]
     connection: list[tuple[str, Any]]  # ("totalCount", None), ("pageInfo", [...]), ("edges", ...)
     edge_fields: list[str] = field(default_factory=list)
     node_fields: list[tuple[str, Any]] = field(default_factory=list)
@@ -249,12 +257,12 @@ class PagePlan:
 
 
 class Compiler:
-    def __init__(self, planner: Planner, identity: Any, variables: dict[str, Any]) -> None:
+    def __init__(self, planner: Planner, identity: Any, variables: VariableValues) -> None:
         self.planner = planner
         self.identity = identity
         self.variables = variables
         self.columns = Columns()
-        self.joins: list[tuple[Any, Any]] = []
+        self.joins: list[Join] = []
 
     def compile(self, root: FieldNode) -> PagePlan:
         if root.name.value == "lao":
@@ -365,7 +373,7 @@ class Compiler:
 
     def _year(self, node: FieldNode) -> YearPlan:
         c = self.columns
-        field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]  # type: ignore[union-attr]
+        field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]
         fiscal_year = get_argument_values(field_def, node, self.variables)["fiscalYear"]
         year = _alias(LaoYear.__table__, "planned_year")
         # The row rule is written over `lao_years`; point it at this statement's alias.
@@ -652,7 +660,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         section = year.sections[get[1]]
         if not section.allowed:
             out[key] = None
-            message = DomainData(section.domain.number).message
+            message = DomainData(section.domain.number).message or ""
             fetched.late.append(_forbidden(message, section.node, [*path, key]))
             continue
         if not section.present(row):
