@@ -40,14 +40,16 @@ from hub.rules.certification import PROVINCE_BATCH_LIMIT
 class FieldCost:
     """What a field costs on top of 1 plus its children.
 
-    `weight` is added each time the field is resolved; with `shared`, the field's work is
-    shared by every parent asking with the same arguments (a per-request DataLoader over a
-    whole level), so `weight` counts once per distinct (`shared`, arguments). `per_item`
-    names a list argument whose items each cost `item_weight` (and each give one entry of
-    the field's list result); a list longer than `max_items` is costed as `max_items` long,
-because the field refuses it outright (BAD_USER_INPUT naming the argument) before any
-work: the caller learns the real limit, not a cost. With `opaque`, the selection below is not walked: `weight` is
-    the whole subtree's cost (introspection).
+        `weight` is added each time the field is resolved; with `shared`, the field's work is
+        shared by every parent asking with the same arguments (a per-request DataLoader over a
+        whole level), so `weight` counts once per distinct (`shared`, arguments). `per_item`
+        names a list argument whose items each cost `item_weight` (and each give one entry of
+        the field's list result); a list longer than `max_items` is costed as `max_items` long,
+    because the field refuses it outright (BAD_USER_INPUT naming the argument) before any
+    work: the caller learns the real limit, not a cost. `list_size` is how many entries a list
+    field (not a connection) really returns, where the default guess (`assumed_list_size`, 10)
+    is too low. With `opaque`, the selection below is not walked: `weight` is
+        the whole subtree's cost (introspection).
     """
 
     weight: int = 0
@@ -55,6 +57,7 @@ work: the caller learns the real limit, not a cost. With `opaque`, the selection
     per_item: str | None = None
     item_weight: int = 0
     max_items: int | None = None
+    list_size: int | None = None
     opaque: bool = False
 
 
@@ -76,6 +79,9 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.transferredMissions": FieldCost(5_000),
         "Query.missionCatalogue": FieldCost(100),
         "Lao.changeLog": FieldCost(100),
+        # An LAO's transferred missions: ~25 each in the national data, up to ~45; unpaged, and
+        # `LaoMission.lao` leads back to them, so nesting multiplies (lao → missions → lao → …).
+        "Lao.transferredMissions": FieldCost(list_size=30),
         # Per LAO-year: its certification and completeness histories (two batched loads).
         "LaoYear.lpaScore": FieldCost(2),
         # Introspection.

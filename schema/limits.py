@@ -344,7 +344,8 @@ class _Walker:
         if page is not None and name in PAGED_CHILDREN:
             multiplier = page
         elif is_list_type(get_nullable_type(field.type)):
-            multiplier = items if items is not None else self.limits.assumed_list_size
+            size = declared.list_size if declared is not None else None
+            multiplier = items if items is not None else size or self.limits.assumed_list_size
         else:
             multiplier = 1
         child_type = get_named_type(field.type)

@@ -171,3 +171,21 @@ def test_every_declared_cost_names_a_field_and_every_roll_up_declares_one():
     assert all(
         costs.field_cost("Mutation", name) is not None for name in SCHEMA.mutation_type.fields
     )
+
+
+# Found by the fuzz test: an LAO's transferred missions lead back to the LAO (`lao`), whose
+# missions lead back again; with ~25 missions an LAO, three levels resolve ~15,000 missions
+# and ran past the request deadline, yet cost less than the limit at 10 entries a list.
+NESTED_MISSIONS = """{ lao(code: "2110101") { transferredMissions { budgetBaht lao {
+  transferredMissions { budgetBaht lao { transferredMissions { budgetBaht lao { code } } } } } } } }"""
+
+
+async def test_nested_transferred_missions_cost_what_they_resolve(demo_database_url):
+    assert cost_of(NESTED_MISSIONS) > DEFAULT_LIMITS.max_cost
+    one_level = '{ lao(code: "2110101") { transferredMissions { budgetBaht lao { code } } } }'
+    assert cost_of(one_level) < DEFAULT_LIMITS.max_cost
+    async with serve(settings(demo_database_url)) as c:
+        with sql_statements(c) as statements:
+            body = await graphql_response(c, NESTED_MISSIONS)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert statements == []
