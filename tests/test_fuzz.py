@@ -744,6 +744,8 @@ class Fuzzer:
             self.recover()
             roots = sorted(_root_fields(request.document))
             return [f"no answer within {REQUEST_GUARD:.0f} s: {' '.join(roots)}"], ""
+        except httpx.InvalidURL:
+            return [], ""  # the client cannot send a URL that long: no request was made
         except Exception as exc:  # the app raised: a bare 500 for a real client
             return [f"exception out of the app: {_describe(exc)}"], repr(exc)[:300]
         answer = f"HTTP {response.status_code} {response.content[:300]!r}"

@@ -237,3 +237,14 @@ def test_another_years_rubric_changes_the_scores_not_the_rules():
 def test_a_malformed_rubric_is_refused(text):
     with pytest.raises(ValueError, match="rubric"):
         rubric_from_json(text)
+
+
+def test_a_moment_at_the_edge_of_the_calendar_is_still_a_utc_moment():
+    # Found by the fuzz test: lpaScore(asOf: "0001-01-01T00:00:00+14:00") was INTERNAL.
+    from hub.rules.lpa import utc
+
+    plus_14 = dt.timezone(dt.timedelta(hours=14))
+    assert utc(dt.datetime(1, 1, 1, tzinfo=plus_14)) == dt.datetime.min.replace(tzinfo=dt.UTC)
+    minus_12 = dt.timezone(dt.timedelta(hours=-12))
+    assert utc(dt.datetime.max.replace(tzinfo=minus_12)) == dt.datetime.max.replace(tzinfo=dt.UTC)
+    assert utc(dt.datetime(2026, 12, 2, 7, tzinfo=plus_14)).hour == 17

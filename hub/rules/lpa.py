@@ -179,11 +179,17 @@ class LpaScore:
     certified_on_time: bool | None = None  # None: no deadline given, or never certified
 
 
+_LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def utc(moment: dt.datetime) -> dt.datetime:
     """`moment` as an aware UTC datetime (naive values are taken to be UTC already)."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # within a day of year 1 or 9999: nothing the hub holds is nearer
+        return dt.datetime.min.replace(tzinfo=dt.UTC) if moment.year == 1 else _LATEST
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
