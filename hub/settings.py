@@ -243,6 +243,15 @@ class Settings:
     graphiql: bool = setting(
         "HUB_GRAPHIQL", True, "serve GraphiQL at `/graphql`", by_environment={"production": False}
     )
+    # The console (README "For clerks and officers"): server-rendered pages under /console.
+    console: bool = setting(
+        "HUB_CONSOLE", True, "serve the console (Thai/English web application) at `/console`"
+    )
+    console_session_ttl: int = setting(
+        "HUB_CONSOLE_SESSION_TTL",
+        12 * 3600,
+        "seconds a console sign-in lasts before the person signs in again (12 hours)",
+    )
     # Shared state of several replicas that needs no durability (hub/oauth/ratelimit.py).
     redis_url: str | None = setting(
         "HUB_REDIS_URL",

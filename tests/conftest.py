@@ -280,7 +280,9 @@ def _template_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
 
         def build(backend: str) -> str:
             if backend not in templates:
-                url = stack.enter_context(scratch_database(backend, tmp_path_factory.mktemp("template")))
+                url = stack.enter_context(
+                    scratch_database(backend, tmp_path_factory.mktemp("template"))
+                )
                 migrate.upgrade(url)
 
                 async def load() -> None:
@@ -300,12 +302,18 @@ def _template_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
 @pytest.fixture
 def fresh_demo_url(backend: str, tmp_path: Path, _template_databases: Any) -> Iterator[str]:
     """A private copy of the small demo dataset that a test may change at will."""
+    with demo_copy(_template_databases(backend), tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def demo_copy(template: str, directory: Path) -> Iterator[str]:
+    """A private copy of a template database: a file copy on SQLite, `TEMPLATE` on PostgreSQL."""
     import shutil
 
-    template = _template_databases(backend)
-    if backend == "sqlite":
+    if template.startswith("sqlite"):
         source = make_url(template).database
-        target = tmp_path / "fresh.sqlite3"
+        target = directory / f"fresh-{uuid.uuid4().hex[:8]}.sqlite3"
         shutil.copyfile(source, target)
         yield f"sqlite+aiosqlite:///{target}"
         return
@@ -315,3 +323,48 @@ def fresh_demo_url(backend: str, tmp_path: Path, _template_databases: Any) -> It
         yield make_url(template).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- The console over real HTTP, for the browser tests (tests/browser_support.py) -----------
+
+
+@dataclass(frozen=True)
+class LiveHub:
+    base: str  # http://127.0.0.1:PORT
+    database_url: str
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def console_hub(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _template_databases: Any,
+) -> Iterator[LiveHub]:
+    """The hub served over HTTP on a private copy of the small demo dataset, shared by the
+    tests of one module (per backend): each test works on its own LAOs or accounts."""
+    from tests.browser_support import live_hub
+
+    template = _template_databases(request.param)
+    with (
+        demo_copy(template, tmp_path_factory.mktemp("console")) as url,
+        live_hub(url) as base,
+    ):
+        yield LiveHub(base, url)
+
+
+@pytest.fixture
+def fresh_console_hub(fresh_demo_url: str) -> Iterator[LiveHub]:
+    """The hub served over HTTP on this test's own copy of the small demo dataset."""
+    from tests.browser_support import live_hub
+
+    with live_hub(fresh_demo_url) as base:
+        yield LiveHub(base, fresh_demo_url)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium under Playwright, one per test session."""
+    from tests.browser_support import chromium
+
+    async with chromium() as launched:
+        yield launched

@@ -42,7 +42,9 @@ class Probe:
 
 
 LAO_Q = "query($code: String!) { lao(code: $code) { %s } }"
-YEAR_Q = "query($code: String!, $year: Int!) { lao(code: $code) { year(fiscalYear: $year) { %s } } }"
+YEAR_Q = (
+    "query($code: String!, $year: Int!) { lao(code: $code) { year(fiscalYear: $year) { %s } } }"
+)
 
 PROBES: dict[tuple[str, str], Probe] = {
     ("Lao", "recorders"): Probe(
@@ -151,5 +153,9 @@ async def test_matrix(demo_database_url: str, places: Places, who: str):
                 ), (field, who)
             else:
                 # one error per denied value (a list of events yields one per event)
-                assert probe.path in errors and set(errors.values()) == {"FORBIDDEN"}, (field, who, body)
+                assert probe.path in errors and set(errors.values()) == {"FORBIDDEN"}, (
+                    field,
+                    who,
+                    body,
+                )
                 assert _at(body["data"], probe.path) is None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.grants import grants_with_places
@@ -300,3 +301,68 @@ async def rotate_client_secret(engine: AsyncEngine, client_id: str) -> str:
             update(ApiClient).where(ApiClient.id == row.id).values(secret_hash=secret_hash)
         )
     return secret
+
+
+async def ensure_first_party_client(
+    engine: AsyncEngine, client_id: str, name: str, redirect_uri: str
+) -> bool:
+    """Register the hub's own browser application (the console) as a public client with
+    `redirect_uri` and every scope, or correct its redirect URI; True when it wrote.
+
+    Idempotent and safe to run from several replicas at once: a replica that loses the race
+    to insert finds the row the winner wrote.
+    """
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(ApiClient.id, ClientRegistration.redirect_uris)
+                .outerjoin(ClientRegistration, ClientRegistration.api_client_id == ApiClient.id)
+                .where(ApiClient.client_id == client_id)
+            )
+        ).one_or_none()
+    if row is not None and row.redirect_uris == redirect_uri:
+        return False
+    try:
+        async with engine.begin() as conn:
+            if row is None:
+                pk = (
+                    await conn.execute(
+                        insert(ApiClient)
+                        .values(
+                            client_id=client_id,
+                            name=name,
+                            secret_hash=None,
+                            scopes=" ".join(ALL_SCOPES),
+                            disabled=False,
+                            is_demo=False,
+                            created_at=utcnow(),
+                        )
+                        .returning(ApiClient.id)
+                    )
+                ).scalar_one()
+                await conn.execute(
+                    insert(ClientRegistration).values(
+                        api_client_id=pk,
+                        redirect_uris=redirect_uri,
+                        grant_types="authorization_code refresh_token",
+                        token_endpoint_auth_method="none",
+                    )
+                )
+            elif row.redirect_uris is None:
+                await conn.execute(
+                    insert(ClientRegistration).values(
+                        api_client_id=row.id,
+                        redirect_uris=redirect_uri,
+                        grant_types="authorization_code refresh_token",
+                        token_endpoint_auth_method="none",
+                    )
+                )
+            else:
+                await conn.execute(
+                    update(ClientRegistration)
+                    .where(ClientRegistration.api_client_id == row.id)
+                    .values(redirect_uris=redirect_uri)
+                )
+    except IntegrityError:
+        return False
+    return True

@@ -41,6 +41,7 @@ from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
 from hub.web import metrics, observability
+from hub.web.console import routes as console_routes
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
 from hub.web.observability import AccessLogMiddleware
@@ -254,7 +255,7 @@ def create_app(
         )
 
     async def root(request: Request) -> Response:
-        return RedirectResponse("/graphql")
+        return RedirectResponse("/console/" if settings.console else "/graphql")
 
     async def metrics_endpoint(request: Request) -> Response:
         """Prometheus metrics (hub/web/metrics.py), in the text exposition format."""
@@ -269,6 +270,7 @@ def create_app(
             Route("/readyz", readyz),
             *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
             *oauth_routes(),
+            *(console_routes() if settings.console else []),
         ],
         lifespan=lifespan,
     )
@@ -276,6 +278,7 @@ def create_app(
     schema = build_schema(
         mask_errors=settings.production, text_limits=text_limits, extensions=[ObserveOperation]
     )
+    app.state.schema = schema
     app.state.planner = Planner(schema, text_limits=text_limits) if settings.planner else None
     graphql = HubGraphQL(
         app.state,
