@@ -10,6 +10,7 @@ from hub.db.models.fiscal_years import (
     FiscalYear,
     LaoYear,
     LpaAssessment,
+    LpaAssessmentRevision,
     LpaRubric,
 )
 from hub.db.models.geography import District, Province, Subdistrict, Village
@@ -51,6 +52,7 @@ __all__ = [
     "LaoTypePeriod",
     "LaoYear",
     "LpaAssessment",
+    "LpaAssessmentRevision",
     "LpaRubric",
     "Mission",
     "MissionRound",
