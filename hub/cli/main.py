@@ -251,7 +251,9 @@ def parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply every migration not yet applied")
     db_sub.add_parser("current", help="the database's revision (exit 1 when not at head)")
-    rev = db_sub.add_parser("revision", help="write the next migration (hub/db/migrations/versions)")
+    rev = db_sub.add_parser(
+        "revision", help="write the next migration (hub/db/migrations/versions)"
+    )
     rev.add_argument("-m", "--message", required=True, help="what the migration changes")
     rev.add_argument(
         "--empty", action="store_true", help="an empty script (a data migration by hand)"
