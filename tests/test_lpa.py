@@ -291,7 +291,10 @@ def test_lpa_year_n_assesses_fiscal_year_n():
 
 
 def test_the_rules_of_a_score():
-    assert DEFAULT_RUBRIC_2564.rules_scoring(1) == ("COMPLETE_NOT_CERTIFIED", "RECORDED_NOT_CERTIFIED")
+    assert DEFAULT_RUBRIC_2564.rules_scoring(1) == (
+        "COMPLETE_NOT_CERTIFIED",
+        "RECORDED_NOT_CERTIFIED",
+    )
     assert DEFAULT_RUBRIC_2564.rules_scoring(5) == ("COMPLETE_LAO_AND_PROVINCE_CERTIFIED",)
     assert DEFAULT_RUBRIC_2564.rules_scoring(4) == ()
 

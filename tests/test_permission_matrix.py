@@ -42,7 +42,9 @@ class Probe:
 
 
 LAO_Q = "query($code: String!) { lao(code: $code) { %s } }"
-YEAR_Q = "query($code: String!, $year: Int!) { lao(code: $code) { year(fiscalYear: $year) { %s } } }"
+YEAR_Q = (
+    "query($code: String!, $year: Int!) { lao(code: $code) { year(fiscalYear: $year) { %s } } }"
+)
 
 PROBES: dict[tuple[str, str], Probe] = {
     ("Lao", "recorders"): Probe(
@@ -65,6 +67,11 @@ PROBES: dict[tuple[str, str], Probe] = {
         YEAR_Q % "certificationHistory { actorName }",
         ("lao", "year", "certificationHistory", 0, "actorName"),
         permissions.can_read_personal,
+    ),
+    ("LpaFinalScore", "assessorName"): Probe(
+        YEAR_Q % "lpaFinalScore { assessorName }",
+        ("lao", "year", "lpaFinalScore", "assessorName"),
+        permissions.can_read_assessor,
     ),
     ("Query", "waterSupplySystems"): Probe(
         "query($code: String!, $year: Int!) { waterSupplySystems(filter: {laoCode: $code, fiscalYear: $year}) { totalCount } }",
@@ -128,6 +135,7 @@ def _at(data: object, path: tuple[str | int, ...]) -> object:
         "other_recorder",
         "district",
         "province",
+        "assessor",
         "dla",
     ],
 )
@@ -151,5 +159,9 @@ async def test_matrix(demo_database_url: str, places: Places, who: str):
                 ), (field, who)
             else:
                 # one error per denied value (a list of events yields one per event)
-                assert probe.path in errors and set(errors.values()) == {"FORBIDDEN"}, (field, who, body)
+                assert probe.path in errors and set(errors.values()) == {"FORBIDDEN"}, (
+                    field,
+                    who,
+                    body,
+                )
                 assert _at(body["data"], probe.path) is None

@@ -42,7 +42,11 @@ def test_everyone_reads_certified_lao_years(who, state):
         (LAO_ADMIN, SAO, True),
         (RECORDER, ELSEWHERE, False),
         (DISTRICT, SAO, True),
-        (DISTRICT, TOWN, False),  # a district office supervises SAOs and subdistrict municipalities only
+        (
+            DISTRICT,
+            TOWN,
+            False,
+        ),  # a district office supervises SAOs and subdistrict municipalities only
         (DISTRICT, ELSEWHERE, False),
         (PROVINCE, SAO, True),
         (PROVINCE, TOWN, True),

@@ -341,18 +341,33 @@ def timeliness_as_of(
     limit = utc(as_of)
     end = end_of_day(deadline)
     if state_as_of(events, min(end, limit)) in certified:
-        return TimelinessAsOf(Timeliness.ON_TIME, deadline)
+        return timeliness_of(Timeliness.ON_TIME, deadline, as_of)
     if limit <= end:
-        return TimelinessAsOf(Timeliness.NOT_DUE, deadline)
+        return timeliness_of(Timeliness.NOT_DUE, deadline, as_of)
     late = [
         utc(at)
         for at, to_state in events
         if to_state is CertificationState.LAO_CERTIFIED and end < utc(at) <= limit
     ]
     if late:
-        first = min(late)
-        return TimelinessAsOf(Timeliness.LATE, deadline, first, (thai_date(first) - deadline).days)
-    return TimelinessAsOf(Timeliness.OVERDUE, deadline, None, (thai_date(limit) - deadline).days)
+        return timeliness_of(Timeliness.LATE, deadline, as_of, min(late))
+    return timeliness_of(Timeliness.OVERDUE, deadline, as_of)
+
+
+def timeliness_of(
+    status: Timeliness,
+    deadline: dt.date,
+    as_of: dt.datetime,
+    certified_late_at: dt.datetime | None = None,
+) -> TimelinessAsOf:
+    """The timeliness of a status decided (here or in SQL, `hub.db.lpa`), with its days late:
+    LATE, Thai calendar days from the deadline to the late certification; OVERDUE, to `as_of`."""
+    if status is Timeliness.LATE and certified_late_at is not None:
+        late_at = utc(certified_late_at)
+        return TimelinessAsOf(status, deadline, late_at, (thai_date(late_at) - deadline).days)
+    if status is Timeliness.OVERDUE:
+        return TimelinessAsOf(status, deadline, None, (thai_date(as_of) - deadline).days)
+    return TimelinessAsOf(status, deadline)
 
 
 def rule_for(state: CertificationState, complete_mask: int, anything_recorded: bool) -> str:

@@ -298,16 +298,19 @@ async def record_final_score(
         assert reason is not None and evidence is not None
         reason, evidence = reason.strip(), evidence.strip()
 
-        current = (
+        before = (
             await conn.execute(
-                select(LpaAssessment).where(
-                    LpaAssessment.lao_year_id == year.id, LpaAssessment.lpa_year_be == lpa_year
-                )
+                select(
+                    LpaAssessment.id,
+                    LpaAssessment.version,
+                    LpaAssessment.score,
+                    LpaAssessment.evidence,
+                    LpaAssessment.inspected_on,
+                    LpaAssessment.rubric_year_be,
+                ).where(LpaAssessment.lao_year_id == year.id, LpaAssessment.lpa_year_be == lpa_year)
             )
         ).first()
-        if conflict := version_conflict(
-            current.LpaAssessment.version if current else None, expected_version
-        ):
+        if conflict := version_conflict(before.version if before else None, expected_version):
             raise conflict
         name = await _assessor_name(conn, identity)
         values = {
@@ -320,8 +323,8 @@ async def record_final_score(
             "assessor_name": name,
             "assessed_at": at,
         }
-        if current is None:
-            version, before = 1, None
+        if before is None:
+            version = 1
             assessment_id = (
                 await conn.execute(
                     insert(LpaAssessment)
@@ -330,7 +333,6 @@ async def record_final_score(
                 )
             ).scalar_one()
         else:
-            before = current.LpaAssessment
             assessment_id, version = before.id, before.version + 1
             updated = await conn.execute(
                 update(LpaAssessment)
