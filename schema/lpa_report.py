@@ -139,13 +139,16 @@ class LpaReport:
         return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
 
     @strawberry.field(
-        description="กำหนดส่ง — the deadline LAO certification is judged against (the year's; null: none)."
+        description="กำหนดส่ง — the deadline the area's LAO certification is judged against (null: none)."
     )
     async def deadline(self, info: Info) -> dt.date | None:
         deadlines = await info.context.loaders.deadlines.load(self.fiscal_year)
-        if self.level == "province" and self.area_id is not None:
-            return deadlines.for_province(self.area_id)
-        return deadlines.default
+        if self.area_id is None:
+            return deadlines.default
+        province_id = self.area_id
+        if self.level == "district":
+            province_id = (await info.context.loaders.district.load(self.area_id)).province_id
+        return deadlines.for_province(province_id)
 
     @strawberry.field(description="จำนวน อปท. — LAOs of the area.")
     async def lao_count(self, info: Info) -> int:

@@ -190,7 +190,7 @@ async def test_a_district_report_and_lao_year_scores_in_constant_statements(demo
             await graphql(
                 c,
                 """query($code: String!, $year: Int!) { province(code: $code) { lpa(lpaYear: $year) { laoCount }
-                   districts { code lpa(lpaYear: $year) { laoCount finalRecorded } } } }""",
+                   districts { code lpa(lpaYear: $year) { laoCount finalRecorded deadline } } } }""",
                 code=code,
                 year=YEAR,
             )
@@ -200,6 +200,7 @@ async def test_a_district_report_and_lao_year_scores_in_constant_statements(demo
             == districts["lpa"]["laoCount"]
         )
         assert sum(d["lpa"]["finalRecorded"] for d in districts["districts"]) == 10
+        assert {d["lpa"]["deadline"] for d in districts["districts"]} == {"2027-06-15"}
 
         query = """query($code: String!, $first: Int!) { laos(filter: {provinceCode: $code}, first: $first) {
           edges { node { year(fiscalYear: 2570) { lpaScore { score rubricVersion timeliness { status } }
