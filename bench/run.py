@@ -558,7 +558,9 @@ def report(
     ]
     for r in rows:
         target = TARGETS[r.query]
-        verdict = "met" if r.ratio <= target else f"**missed by {(r.ratio / target - 1) * 100:.0f} %**"
+        verdict = (
+            "met" if r.ratio <= target else f"**missed by {(r.ratio / target - 1) * 100:.0f} %**"
+        )
         cut = " cut off" if r.c32[3] else ""
         lines.append(
             f"| {r.backend} | {r.query} | {r.correct} | {fmt(r.floor_ms)} | {fmt(r.hub_ms)} | "

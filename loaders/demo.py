@@ -4,7 +4,8 @@
 7,850 LAOs with codes, types and contacts, three fiscal years (two closed, one open) of
 certification state and history, the 8 domain sections, water-supply systems and tourist
 sites, a KPI-16 round with DLA's reference list, the transferred-mission catalogue with each
-LAO's missions, LPA rubrics, and demo accounts for every role plus API clients.
+LAO's missions, LPA rubrics and an assessor's final scores, and demo accounts for every role
+plus API clients.
 
 Everything is derived from `random.Random` seeded from `DemoConfig.seed` (no clock, no
 system randomness), so two loads give identical rows. Rows are inserted with SQLAlchemy Core
@@ -41,7 +42,14 @@ from hub.db.models import (
 )
 from hub.rules.enums import LaoType
 from hub.services import audit
-from loaders import demo_accounts, demo_laos, demo_missions, demo_records, demo_sections
+from loaders import (
+    demo_accounts,
+    demo_laos,
+    demo_lpa,
+    demo_missions,
+    demo_records,
+    demo_sections,
+)
 from loaders.demo_accounts import DemoCredential
 from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years
 from loaders.geography import load_shipped_geography
@@ -56,7 +64,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 4  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 5  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".
@@ -65,36 +73,6 @@ LOADED_AT = dt.datetime(2024, 9, 1, 2, 0, tzinfo=dt.UTC)  # created_at of catalo
 CHUNK = 5000  # rows per executemany
 SQLITE_LOAD_CACHE_KIB = -262144  # negative: KiB (256 MiB) of page cache during the load
 QUEUED_CHUNKS = 48  # how far generation may run ahead of the inserts
-
-LPA_LEVELS = [
-    {
-        "score": 5,
-        "rule": "COMPLETE_LAO_AND_PROVINCE_CERTIFIED",
-        "th": "บันทึกข้อมูลครบทั้ง 8 ด้าน ถูกต้องและเป็นปัจจุบัน ณ วันที่ตรวจประเมิน "
-        "และผ่านการรับรองข้อมูลโดย อปท. และจังหวัด",
-        "en": "All 8 domains recorded correctly and current as of the inspection date, "
-        "certified by the LAO and the province",
-    },
-    {
-        "score": 3,
-        "rule": "COMPLETE_LAO_CERTIFIED",
-        "th": "บันทึกข้อมูลครบทั้ง 8 ด้าน ถูกต้องและเป็นปัจจุบัน ณ วันที่ตรวจประเมิน "
-        "และผ่านการรับรองข้อมูลโดย อปท. เท่านั้น",
-        "en": "As for 5, but certified by the LAO only",
-    },
-    {
-        "score": 1,
-        "rule": "INCOMPLETE_NOT_CERTIFIED",
-        "th": "บันทึกข้อมูลไม่ครบถ้วน และยังไม่ได้รับรองข้อมูลโดย อปท.",
-        "en": "Recorded incompletely and not certified by the LAO",
-    },
-    {
-        "score": 0,
-        "rule": "NOT_RECORDED",
-        "th": "ไม่สามารถบันทึกข้อมูลทั้ง 8 ด้านได้",
-        "en": "Could not record the 8 domains",
-    },
-]
 
 
 class DemoError(RuntimeError):
@@ -452,6 +430,11 @@ def _produce(
     }
     emit(tables["lao_years"], year_rows)
     emit(tables["certification_events"], events)
+    lpa_rows = [  # what the demo LPA final scores need of the open year's LAO-years
+        {k: row[k] for k in ("id", "lao_id", "fiscal_year", "state", "complete_domains")}
+        for row in year_rows
+        if row["fiscal_year"] == years[-1].year_be
+    ]
     # Each LAO-year's completeness since its last save (before any certification): every
     # demo LAO-year has section rows holding values its LAO entered, so it recorded something.
     emit(
@@ -492,14 +475,22 @@ def _produce(
     for name in ("users", "role_assignments", "api_clients"):
         emit(tables[name], accounts[name])
 
-    rubric = json.dumps(LPA_LEVELS, ensure_ascii=False)
-    emit(
-        tables["lpa_rubrics"],
-        [
-            {"lpa_year_be": year, "indicator": "1.2.7", "full_score": 5, "levels_json": rubric}
-            for year in sorted({2564, config.current_fiscal_year})
-        ],
+    emit(tables["lpa_rubrics"], demo_lpa.rubric_rows(config.current_fiscal_year))
+    assessor = next(
+        (u for u in accounts["users"] if u["username"].startswith("demo.assessor.")), None
     )
+    if assessor is not None:
+        [grant] = [g for g in accounts["role_assignments"] if g["user_id"] == assessor["id"]]
+        assessments, revisions = demo_lpa.final_score_rows(
+            lpa_rows,
+            {lao.id: lao.province.id for lao in laos},
+            years[-1],
+            grant["province_id"],
+            assessor["id"],
+            assessor["display_name"],
+        )
+        emit(tables["lpa_assessments"], assessments)
+        emit(tables["lpa_assessment_revisions"], revisions)
 
 
 async def _reset_sequences(conn: AsyncConnection, counts: dict[str, int]) -> None:

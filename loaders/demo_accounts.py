@@ -1,5 +1,7 @@
 """Demo accounts: one user per role (bound to real demo LAOs) and four API clients.
 
+DLA's LPA assessor assesses the first province, where the demo clerks work.
+
 Passwords and client secrets are derived from the seed and the account name, so they are the
 same on every load and can be printed again without being stored anywhere in clear.
 """
@@ -159,6 +161,15 @@ def account_rows(
                 dla,
                 lao_id=other.id,
             )
+    if provinces:  # DLA appoints an LPA assessor of the first province (loaders.demo_lpa)
+        p = provinces[0]
+        user(
+            f"demo.assessor.{p.code}",
+            f"ผู้ตรวจประเมิน LPA จังหวัด{p.name_th} (ทดลอง)",
+            "LPA_ASSESSOR",
+            dla,
+            province_id=p.id,
+        )
     clients = [
         {
             "id": client_id_base + i,

@@ -18,6 +18,11 @@ scale where a request can afford it and are capped where it cannot:
   costs it once. With a `maxCost` of 50,000 a request may compute two roll-ups (say the
   nation and every province); 30 aliased `nationalStats` with different `asOf` cost
   600,000 and are refused before any of them runs.
+* LPA reports (`nationalLpa`, `Province.lpa`, `District.lpa`) are roll-ups too: their counts
+  come from one grouped statement over every LAO of the level, with a few correlated lookups
+  per LAO (the history as of the date, the deadline, the final score), so they cost
+  `ROLL_UP` shared the same way; their LAO list (`LpaReport.laos`) is a page of those
+  lookups plus a COUNT over the area.
 * Introspection: `__schema` answers ~190 KB in ~40 ms whatever is selected below it, so it
   costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
   introspection query fits; a few dozen aliased copies do not.
@@ -72,6 +77,11 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.nationalStats": FieldCost(ROLL_UP, shared="stats:nation"),
         "Province.stats": FieldCost(ROLL_UP, shared="stats:province"),
         "District.stats": FieldCost(ROLL_UP, shared="stats:district"),
+        # LPA indicator 7 per area (schema/lpa_report.py, hub/db/lpa.py).
+        "Query.nationalLpa": FieldCost(ROLL_UP, shared="lpa:nation"),
+        "Province.lpa": FieldCost(ROLL_UP, shared="lpa:province"),
+        "District.lpa": FieldCost(ROLL_UP, shared="lpa:district"),
+        "LpaReport.laos": FieldCost(5_000),
         # Grouped or counted over a whole table (schema/root.py: `paginate` counts).
         "Query.laoCountsByType": FieldCost(1_000),
         "Query.laos": FieldCost(500),
@@ -82,8 +92,16 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # An LAO's transferred missions: ~25 each in the national data, up to ~45; unpaged, and
         # `LaoMission.lao` leads back to them, so nesting multiplies (lao → missions → lao → …).
         "Lao.transferredMissions": FieldCost(list_size=30),
-        # Per LAO-year: its certification and completeness histories (two batched loads).
-        "LaoYear.lpaScore": FieldCost(2),
+        # Per LAO-year: its certification and completeness histories, the rubric in force and
+        # the deadline (four batched loads); a final score: its revisions (one batched load).
+        "LaoYear.lpaScore": FieldCost(4),
+        "LaoYear.lpaFinalScore": FieldCost(2),
+        "LaoYear.lpaFinalScoreHistory": FieldCost(2),
+        "LpaFinalScore.provisionalAtInspection": FieldCost(4),
+        # Small tables read whole: the rubric versions, the assessors appointed.
+        "Query.lpaRubrics": FieldCost(10),
+        "Query.lpaRubric": FieldCost(10),
+        "Query.lpaAssessors": FieldCost(100),
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),

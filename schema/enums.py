@@ -31,3 +31,7 @@ MissionStatus = mirror(
     enums.MissionStatus, "สถานะภารกิจ — status of an LAO's transferred-mission record."
 )
 ContactKind = mirror(enums.ContactKind, "ประเภทผู้ติดต่อ — who a contact of the LAO is.")
+Timeliness = mirror(
+    enums.Timeliness,
+    "ความตรงเวลา — whether an LAO certified its fiscal year's data by the deadline, as of a date.",
+)

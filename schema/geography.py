@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from schema.context import Info
+from schema.lpa_report import LpaReport, lpa_report
 from schema.stats import AreaYearStats, area_stats
 
 
@@ -36,6 +37,13 @@ class Province:
     ) -> AreaYearStats:
         return await area_stats(info, "province", fiscal_year, as_of, self.id)
 
+    @strawberry.field(
+        description="รายงาน LPA ตัวชี้วัดที่ 7 ของจังหวัด — the province's LPA indicator 7 as of `asOf` "
+        "(default: now): provisional and final score distributions, timeliness, its LAOs."
+    )
+    def lpa(self, info: Info, lpa_year: int, as_of: dt.datetime | None = None) -> LpaReport:
+        return lpa_report(info, "province", lpa_year, as_of, self.id)
+
 
 @strawberry.type(
     description="อำเภอ/เขต — a district (code of 4 digits starting with its province's)."
@@ -61,6 +69,12 @@ class District:
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
         return await area_stats(info, "district", fiscal_year, as_of, self.id)
+
+    @strawberry.field(
+        description="รายงาน LPA ตัวชี้วัดที่ 7 ของอำเภอ — the same for the LAOs whose office is in this district."
+    )
+    def lpa(self, info: Info, lpa_year: int, as_of: dt.datetime | None = None) -> LpaReport:
+        return lpa_report(info, "district", lpa_year, as_of, self.id)
 
 
 @strawberry.type(

@@ -1,4 +1,4 @@
-"""One LAO's data for one fiscal year: state, completeness, LPA score, history, 8 sections."""
+"""One LAO's data for one fiscal year: state, completeness, LPA scores, history, 8 sections."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hub.rules.validation import api_names
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role
+from schema.lpa import LpaFinalScore, LpaScore, final_from_row, moment, provisional
 from schema.permissions import DomainData, PersonalData, RowFilter, guarded
 
 
@@ -63,20 +64,6 @@ class DomainCompleteness:
             )
         mapping = section._mapping if section is not None else None
         return api_names(completeness.missing_fields(domain, mapping, counts))
-
-
-@strawberry.type(
-    description="คะแนน LPA ตัวชี้วัดที่ 7 (ชั่วคราว) — provisional LPA indicator-7 score (full score 5)."
-)
-class LpaScore:
-    score: int = strawberry.field(description="คะแนน — 5, 3, 1 or 0.")
-    rule: str = strawberry.field(description="Code of the rubric rule that applied.")
-    rule_th: str = strawberry.field(description="เกณฑ์ที่ใช้ — the rule, in Thai.")
-    rule_en: str = strawberry.field(description="The rule, in English.")
-    as_of: dt.datetime = strawberry.field(
-        description="วันที่ตรวจประเมิน — the date the score is computed for."
-    )
-    state_as_of: CertificationState = strawberry.field(description="State on that date.")
 
 
 class LaoYear:
@@ -133,33 +120,31 @@ class LaoYear:
 
     @strawberry.field(
         description="คะแนน LPA ตัวชี้วัดที่ 7 — provisional score as of a date (default: now), from the "
-        "certification and completeness history up to that date; an assessor records the final score."
+        "certification and completeness history up to that date, under the rubric version it names, "
+        "with timeliness against the deadline; an assessor records the final score (`lpaFinalScore`)."
     )
     async def lpa_score(self, info: Info, as_of: dt.datetime | None = None) -> LpaScore:
-        when = as_of or info.context.now
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        loaders = info.context.loaders
-        rows = await loaders.events_of_lao_year.load(self.id)
-        events = [(_aware(r.at), r.to_state) for r in rows]
-        history = await loaders.completeness_of_lao_year.load(self.id)
-        result = lpa.provisional_score(
-            events,
-            when,
-            [(_aware(h.at), h.complete_domains, bool(h.anything_recorded)) for h in history],
-        )
-        return LpaScore(
-            score=result.score,
-            rule=result.rule,
-            rule_th=result.rule_th,
-            rule_en=result.rule_en,
-            as_of=when,
-            state_as_of=result.state_as_of.name,
+        return await provisional(
+            info, self.id, self.fiscal_year, self.lao_place.province_id, moment(info, as_of)
         )
 
+    @strawberry.field(
+        description="คะแนน LPA ขั้นสุดท้าย — the final score the assessor recorded, as it stood at "
+        "`asOf` (default: now; the latest version recorded by then); null before any."
+    )
+    async def lpa_final_score(
+        self, info: Info, as_of: dt.datetime | None = None
+    ) -> LpaFinalScore | None:
+        key = (self.id, lpa.lpa_year_assessing(self.fiscal_year), moment(info, as_of))
+        row = await info.context.loaders.final_scores.load(key)
+        return final_from_row(row, self.lao_place, self.fiscal_year) if row is not None else None
 
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    @strawberry.field(
+        description="ประวัติคะแนน LPA ขั้นสุดท้าย — every version of the final score, oldest first."
+    )
+    async def lpa_final_score_history(self, info: Info) -> list[LpaFinalScore]:
+        rows = await info.context.loaders.final_history.load(self.id)
+        return [final_from_row(r, self.lao_place, self.fiscal_year) for r in rows]
 
 
 def _section_resolver(number: int) -> Any:

@@ -7,6 +7,8 @@ area's yearly figures (certification progress, LPA scores, KPI-16 coverage): eac
 from one grouped statement covering every area of its level (`hub.db.rollups`,
 `hub.db.kpi16`), computed once per (level, year, as of) however many areas a query asks
 about, so `provinces { stats(...) }` costs the same few statements as one province.
+`lpa_figures` does the same for an area's LPA report (`hub.db.lpa`); `rubrics`, `deadlines`,
+`final_scores` and `final_history` batch what an LAO-year's LPA scores need.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
+from hub.db import lpa as lpa_sql
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -36,6 +39,8 @@ from hub.db.models import (
     LaoMission,
     LaoTypePeriod,
     LaoYear,
+    LpaAssessment,
+    LpaAssessmentRevision,
     Mission,
     Province,
     Subdistrict,
@@ -43,6 +48,7 @@ from hub.db.models import (
     Village,
 )
 from hub.db.visibility import visible_lao_years_clause
+from hub.rules import lpa
 from hub.rules.enums import Breakdown, CertificationState
 from hub.rules.identity import Identity
 from hub.rules.kpi16 import Coverage
@@ -107,7 +113,7 @@ class AreaFigures:
     """One area's figures for a fiscal year, as the roll-up statements give them."""
 
     progress: dict[CertificationState, int]  # LAOs per certification state now
-    scores: dict[int, int]  # LAOs per provisional LPA score as of the date
+    scores: dict[int, int]  # LAOs per provisional LPA score as of the date (the rubric's scores)
     kpi16_round_no: int | None  # the year's latest KPI-16 round (None: the year has none)
     coverage: Coverage | None  # the area's coverage in that round (None: no references)
 
@@ -122,7 +128,9 @@ async def _figures(
     """Every area of `level` that has LAOs, in the few grouped statements of the roll-ups."""
     async with engine.connect() as conn:
         progress = await rollups.certification_progress(conn, year, by=level)
-        scores = await rollups.lpa_distribution(conn, year, as_of, by=level)
+        stored = await lpa_sql.stored_rubrics(conn)
+        _, rubric = lpa.rubric_in_force(stored, lpa.lpa_year_assessing(year))
+        scores = await rollups.lpa_distribution(conn, year, as_of, by=level, rubric=rubric)
         round_row = (
             await conn.execute(
                 select(Kpi16Round.id, Kpi16Round.round_no)
@@ -152,6 +160,90 @@ def area_figures(engine: AsyncEngine) -> DataLoader[AreaKey, AreaFigures | None]
             if (level, year, as_of) not in computed:
                 computed[(level, year, as_of)] = await _figures(engine, level, year, as_of)
         return [computed[(level, year, as_of)].get(area) for level, year, as_of, area in keys]
+
+    return DataLoader(load_fn=load)
+
+
+# (level, LPA year, as of, area id: None for the nation)
+LpaKey = tuple[Breakdown, int, dt.datetime, int | None]
+
+
+async def _lpa_figures(
+    engine: AsyncEngine, level: Breakdown, lpa_year: int, as_of: dt.datetime
+) -> dict[int | None, lpa_sql.LpaCounts]:
+    async with engine.connect() as conn:
+        year = lpa.fiscal_year_assessed(lpa_year)
+        deadlines = (await lpa_sql.certification_deadlines(conn, [year]))[year]
+        return await lpa_sql.lpa_figures(conn, lpa_year, as_of, deadlines, by=level)
+
+
+def lpa_figures(engine: AsyncEngine) -> DataLoader[LpaKey, lpa_sql.LpaCounts | None]:
+    """An area's LPA counts (None: the area has no LAO), each level computed once per request
+    (one statement, `hub.db.lpa.lpa_figures`)."""
+
+    async def load(keys: list[LpaKey]) -> list[lpa_sql.LpaCounts | None]:
+        computed: dict[tuple[Breakdown, int, dt.datetime], dict[int | None, Any]] = {}
+        for level, year, as_of, _ in keys:
+            if (level, year, as_of) not in computed:
+                computed[(level, year, as_of)] = await _lpa_figures(engine, level, year, as_of)
+        return [computed[(level, year, as_of)].get(area) for level, year, as_of, area in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def rubrics(engine: AsyncEngine) -> DataLoader[int, tuple[int, lpa.Rubric]]:
+    """LPA year → (version, rubric) in force for it; every version read in one statement."""
+
+    async def load(keys: list[int]) -> list[tuple[int, lpa.Rubric]]:
+        async with engine.connect() as conn:
+            stored = await lpa_sql.stored_rubrics(conn)
+        return [lpa.rubric_in_force(stored, year) for year in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def deadlines(engine: AsyncEngine) -> DataLoader[int, lpa.Deadlines]:
+    """Fiscal year → the deadlines its LAO certification is judged against (one statement)."""
+
+    async def load(keys: list[int]) -> list[lpa.Deadlines]:
+        async with engine.connect() as conn:
+            found = await lpa_sql.certification_deadlines(conn, keys)
+        return [found[year] for year in keys]
+
+    return DataLoader(load_fn=load)
+
+
+_REVISION_COLUMNS = (
+    *LpaAssessmentRevision.__table__.c,
+    LpaAssessment.lao_year_id,
+    LpaAssessment.lpa_year_be,
+)
+
+
+def final_scores(engine: AsyncEngine) -> DataLoader[tuple[int, int, dt.datetime], Row[Any] | None]:
+    """(LAO-year id, LPA year, as of) → the final-score revision in force then (None: none
+    recorded by then); one statement per distinct (LPA year, as of)."""
+
+    async def load(keys: list[tuple[int, int, dt.datetime]]) -> list[Row[Any] | None]:
+        found: dict[tuple[int, int, dt.datetime], Row[Any]] = {}
+        groups: dict[tuple[int, dt.datetime], list[int]] = defaultdict(list)
+        for lao_year_id, year, as_of in keys:
+            groups[(year, as_of)].append(lao_year_id)
+        for (year, as_of), ids in groups.items():
+            for chunk in _chunks(sorted(set(ids))):
+                statement = (
+                    select(*_REVISION_COLUMNS)
+                    .join(LpaAssessment, LpaAssessment.id == LpaAssessmentRevision.assessment_id)
+                    .where(
+                        LpaAssessment.lao_year_id.in_(chunk),
+                        LpaAssessment.lpa_year_be == year,
+                        LpaAssessmentRevision.assessed_at <= lpa.utc(as_of),
+                    )
+                    .order_by(LpaAssessmentRevision.assessed_at, LpaAssessmentRevision.id)
+                )
+                for row in await fetch_all(engine, statement):
+                    found[(row.lao_year_id, year, as_of)] = row  # the latest wins
+        return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)
 
@@ -199,6 +291,19 @@ class Loaders:
             order_by=[CompletenessChange.at, CompletenessChange.id],
         )
         self.area_figures = area_figures(e)
+        self.lpa_figures = lpa_figures(e)
+        self.rubrics = rubrics(e)
+        self.deadlines = deadlines(e)
+        self.final_scores = final_scores(e)
+        self.final_history = many_per_key(
+            e,
+            LpaAssessmentRevision,
+            LpaAssessment.lao_year_id,
+            order_by=[LpaAssessment.lpa_year_be, LpaAssessmentRevision.version],
+            base=select(*_REVISION_COLUMNS).join(
+                LpaAssessment, LpaAssessment.id == LpaAssessmentRevision.assessment_id
+            ),
+        )
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {

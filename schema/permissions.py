@@ -78,6 +78,16 @@ class ChangeHistory(_Rule):
         return permissions.can_read_history(info.context.identity, source.lao_place)
 
 
+class AssessorName(_Rule):
+    """The assessor named on an LPA final score. The source must expose `lao_place`."""
+
+    rule = "assessor: as personal data, and the LPA assessors of the LAO's province"
+    message = "The assessor's name is personal data: readable by those who read the LAO's people and by the LPA assessors of its province."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_read_assessor(info.context.identity, source.lao_place)
+
+
 class MissionsData(_Rule):
     rule = "missions: everyone; clients need scope 'missions'"
     message = "Transferred missions: this client has not been granted the scope 'missions'."

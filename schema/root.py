@@ -14,7 +14,9 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select
 
-from hub.db.models import RECORD_TABLES, LaoCode
+from hub.db import lpa as lpa_sql
+from hub.db.grants import grants_with_places
+from hub.db.models import RECORD_TABLES, LaoCode, RoleAssignment, User
 from hub.db.models import Agency as AgencyRow
 from hub.db.models import District as DistrictRow
 from hub.db.models import FiscalYear as FiscalYearRow
@@ -23,8 +25,8 @@ from hub.db.models import LaoMission as LaoMissionRow
 from hub.db.models import LaoYear as LaoYearRow
 from hub.db.models import Mission as MissionRow
 from hub.db.models import Province as ProvinceRow
-from hub.db.visibility import visible_lao_years_clause
-from hub.rules import enums
+from hub.db.visibility import visible_assessor_grants_clause, visible_lao_years_clause
+from hub.rules import enums, lpa
 from hub.rules.thai_text import search_key
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
@@ -34,9 +36,11 @@ from schema.geography import District, Province
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all
+from schema.lpa import LpaAssessor, LpaRubric, rubric_type
+from schema.lpa_report import LpaReport, lpa_report
 from schema.missions import Agency, LaoMission, Mission
 from schema.mutations import Mutation
-from schema.pagination import Connection, build_connection, decode_cursor, page_size
+from schema.pagination import Connection, paginate
 from schema.permissions import DomainData, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
@@ -149,24 +153,6 @@ def lao_name_contains(text: str) -> ColumnElement[bool]:
     (`hub.rules.thai_text.search_key`: "ปากนํ้า" finds "ปากน้ำ"), in which names are stored. The one
     rule for `laos(filter: {nameContains:})`, used by the resolver and the planner alike."""
     return LaoRow.name_th.contains(search_key(text), autoescape=True)
-
-
-async def paginate(
-    info: Info, statement: Select[Any], key: Any, first: int | None, after: str | None, to_node: Any
-) -> Any:
-    """Runs `statement` as one keyset page plus one COUNT: two statements per connection."""
-    size = page_size(first)
-    after_key = decode_cursor(after)
-    total = (
-        await fetch_all(info.context.engine, select(func.count()).select_from(statement.subquery()))
-    )[0][0]
-    page = statement.order_by(key)
-    if after_key is not None:
-        page = page.where(key > after_key)
-    rows = await fetch_all(info.context.engine, page.limit(size + 1))
-    return build_connection(
-        [(to_node(r), r._mapping[key.key]) for r in rows], size, total, after_key
-    )
 
 
 @strawberry.type
@@ -357,6 +343,65 @@ class Query:
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
         return await area_stats(info, "nation", fiscal_year, as_of, None)
+
+    @strawberry.field(
+        description="รายงาน LPA ตัวชี้วัดที่ 7 ระดับประเทศ — the nation's LPA indicator 7 as of `asOf` "
+        "(default: now): provisional and final score distributions, timeliness, the LAOs."
+    )
+    def national_lpa(
+        self, info: Info, lpa_year: int, as_of: dt.datetime | None = None
+    ) -> LpaReport:
+        return lpa_report(info, "nation", lpa_year, as_of, None)
+
+    @strawberry.field(
+        description="เกณฑ์การให้คะแนน LPA ตัวชี้วัดที่ 7 ทุกฉบับ — every rubric version, oldest first."
+    )
+    async def lpa_rubrics(self, info: Info) -> list[LpaRubric]:
+        async with info.context.engine.connect() as conn:
+            stored = await lpa_sql.stored_rubrics(conn)
+        return [
+            rubric_type(version, rubric, built_in=version not in stored)
+            for version, rubric in lpa.rubric_versions(stored).items()
+        ]
+
+    @strawberry.field(
+        description="เกณฑ์ที่ใช้ในปีประเมิน — the rubric version in force for an LPA year (the latest "
+        "published at or before it)."
+    )
+    async def lpa_rubric(self, info: Info, lpa_year: int) -> LpaRubric:
+        version, rubric = await info.context.loaders.rubrics.load(lpa_year)
+        return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
+
+    @strawberry.field(
+        description="ผู้ตรวจประเมิน LPA — the LPA assessors appointed now (of one province, or all), "
+        "by province then username. Listed to DLA administrators, and to a province's officers "
+        "and assessors for that province; empty for everyone else."
+    )
+    async def lpa_assessors(
+        self, info: Info, province_code: str | None = None
+    ) -> list[LpaAssessor]:
+        statement = (
+            grants_with_places(User.username, User.display_name, RoleAssignment.granted_at)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role == enums.Role.LPA_ASSESSOR,
+                visible_assessor_grants_clause(info.context.identity),
+            )
+            .order_by(None)
+            .order_by(ProvinceRow.code, User.username)
+        )
+        if province_code is not None:
+            statement = statement.where(ProvinceRow.code == province_code)
+        return [
+            LpaAssessor(
+                province_id=r.province_id,
+                username=r.username,
+                display_name=r.display_name,
+                province_code=r.province_code,
+                granted_at=r.granted_at,
+            )
+            for r in await fetch_all(info.context.engine, statement)
+        ]
 
     @strawberry.field(description="ปีงบประมาณ — fiscal years, newest first.")
     async def fiscal_years(self, info: Info) -> list[FiscalYear]:

@@ -68,14 +68,15 @@ class AreaYearStats:
     fiscal_year: int
     certification: CertificationProgress
     lpa_distribution: list[LpaScoreCount] = strawberry.field(
-        description="คะแนน LPA ตัวชี้วัดที่ 7 (ชั่วคราว) — provisional scores 5, 3, 1, 0 as of `asOf`."
+        description="คะแนน LPA ตัวชี้วัดที่ 7 (ชั่วคราว) — provisional scores as of `asOf`, one count per "
+        "score of the rubric in force (5, 3, 1, 0 under 2564); see also `lpa` on the area."
     )
     kpi16: Kpi16Coverage | None = strawberry.field(
         description="ตัวชี้วัดที่ 16 — coverage in the year's latest KPI-16 round; null when the year has none."
     )
 
 
-SCORES = (5, 3, 1, 0)  # the 2564 rubric's scores, highest first: one count each
+SCORES = (5, 3, 1, 0)  # the 2564 rubric's scores, highest first: an area without LAOs
 
 
 def _stats(year: int, figures: AreaFigures | None) -> AreaYearStats:
@@ -98,7 +99,9 @@ def _stats(year: int, figures: AreaFigures | None) -> AreaYearStats:
             province_certified=counts[State.PROVINCE_CERTIFIED],
             total=sum(counts.values()),
         ),
-        lpa_distribution=[LpaScoreCount(score=s, count=figures.scores.get(s, 0)) for s in SCORES],
+        # The rubric in force gives the scores, highest first (`hub.db.rollups.lpa_distribution`).
+        lpa_distribution=[LpaScoreCount(score=s, count=n) for s, n in figures.scores.items()]
+        or [LpaScoreCount(score=s, count=0) for s in SCORES],
         kpi16=Kpi16Coverage(
             round_no=figures.kpi16_round_no,
             reference_systems=cov.reference_systems,

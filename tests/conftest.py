@@ -263,6 +263,7 @@ def identities(p: Places) -> dict[str, Identity]:
         "other_recorder": user("rec2", RoleGrant(Role.LAO_RECORDER, lao_id=p.other_lao_id)),
         "district": user("dis", RoleGrant(Role.DISTRICT_OFFICER, district_id=p.district_id)),
         "province": user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=p.province_id)),
+        "assessor": user("lpa", RoleGrant(Role.LPA_ASSESSOR, province_id=p.province_id)),
         "dla": user("dla", RoleGrant(Role.DLA_ADMIN)),
     }
 

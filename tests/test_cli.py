@@ -55,8 +55,12 @@ def test_db_downgrade_and_revision(tmp_path):
 
     env = {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"}
     versions = sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py"))
+    from alembic.script import ScriptDirectory
+
     head = migrate.head_revision()
-    previous = f"{int(head) - 1:04d}"
+    # The revision before head (not head - 1: numbers are reserved per branch and re-chained).
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    previous = script.get_revision(head).down_revision
     assert run("db", "upgrade", env=env).returncode == 0
     unchanged = run("db", "revision", "-m", "nothing", env=env)
     assert unchanged.returncode == 1 and "agree" in unchanged.stdout, unchanged.stderr

@@ -248,3 +248,128 @@ def test_a_moment_at_the_edge_of_the_calendar_is_still_a_utc_moment():
     minus_12 = dt.timezone(dt.timedelta(hours=-12))
     assert utc(dt.datetime.max.replace(tzinfo=minus_12)) == dt.datetime.max.replace(tzinfo=dt.UTC)
     assert utc(dt.datetime(2026, 12, 2, 7, tzinfo=plus_14)).hour == 17
+
+
+# --- rubric versions -----------------------------------------------------------------------------
+
+
+def _rescored(three_is: int) -> Rubric:
+    return Rubric(
+        tuple(
+            v if v.score != 3 else RubricLevel(v.rule, three_is, v.th, v.en)
+            for v in DEFAULT_RUBRIC_2564.levels
+        )
+    )
+
+
+def test_the_built_in_2564_form_is_a_version_until_one_is_published():
+    from hub.rules.lpa import rubric_in_force, rubric_versions
+
+    assert rubric_versions({}) == {2564: DEFAULT_RUBRIC_2564}
+    assert rubric_in_force({}, 2570) == (2564, DEFAULT_RUBRIC_2564)
+    assert rubric_in_force({}, 2550) == (2564, DEFAULT_RUBRIC_2564)  # before every version
+    published = _rescored(4)
+    assert rubric_in_force({2564: published}, 2570) == (2564, published)  # replaces the built-in
+
+
+def test_a_published_version_stays_in_force_until_a_later_one():
+    from hub.rules.lpa import rubric_in_force, rubric_versions
+
+    v2568, v2570 = _rescored(4), _rescored(2)
+    stored = {2570: v2570, 2568: v2568}
+    assert list(rubric_versions(stored)) == [2564, 2568, 2570]
+    assert rubric_in_force(stored, 2567) == (2564, DEFAULT_RUBRIC_2564)
+    assert rubric_in_force(stored, 2568) == (2568, v2568)
+    assert rubric_in_force(stored, 2569) == (2568, v2568)
+    assert rubric_in_force(stored, 2575) == (2570, v2570)
+
+
+def test_lpa_year_n_assesses_fiscal_year_n():
+    from hub.rules.lpa import fiscal_year_assessed, lpa_year_assessing
+
+    assert fiscal_year_assessed(2570) == 2570 == lpa_year_assessing(2570)
+
+
+def test_the_rules_of_a_score():
+    assert DEFAULT_RUBRIC_2564.rules_scoring(1) == (
+        "COMPLETE_NOT_CERTIFIED",
+        "RECORDED_NOT_CERTIFIED",
+    )
+    assert DEFAULT_RUBRIC_2564.rules_scoring(5) == ("COMPLETE_LAO_AND_PROVINCE_CERTIFIED",)
+    assert DEFAULT_RUBRIC_2564.rules_scoring(4) == ()
+
+
+# --- timeliness as of a date ---------------------------------------------------------------------
+
+
+def _timely(events, as_of):
+    from hub.rules.lpa import timeliness_as_of
+
+    t = timeliness_as_of(events, DEADLINE, as_of)
+    return t.status.name, t.days_late, t.certified_late_at
+
+
+def test_certified_by_the_deadline_is_on_time_from_then_on():
+    assert _timely(CERTIFIED, at(1, hour=9)) == ("NOT_DUE", None, None)  # not yet certified
+    assert _timely(CERTIFIED, at(2)) == ("ON_TIME", None, None)  # certified, deadline ahead
+    assert _timely(CERTIFIED, at(31)) == ("ON_TIME", None, None)
+    # Cancelled after the deadline: it stood certified at the deadline.
+    assert _timely([*CERTIFIED, (at(20), LAO), (at(21), DRAFT)], at(31))[0] == "ON_TIME"
+
+
+def test_cancelled_before_the_deadline_is_not_due_then_overdue():
+    events = [(at(1), LAO), (at(14), DRAFT)]
+    assert _timely(events, at(10)) == ("ON_TIME", None, None)  # as it stood on the 10th
+    assert _timely(events, at(15)) == ("NOT_DUE", None, None)
+    # 17 March (Bangkok) is 2 days past the 15 March deadline.
+    assert _timely(events, at(17)) == ("OVERDUE", 2, None)
+
+
+def test_certified_after_the_deadline_is_late_by_thai_calendar_days():
+    late = dt.datetime(2026, 3, 18, 1, 0, tzinfo=BANGKOK)  # 17 March 18:00 UTC
+    events = [(late, LAO)]
+    assert _timely(events, at(16)) == ("OVERDUE", 1, None)  # not yet as of the 16th
+    status, days, when = _timely(events, at(20))
+    assert (status, days, when) == ("LATE", 3, late.astimezone(UTC))
+    # Cancelled again afterwards: still late (it did certify after the deadline).
+    assert _timely([*events, (at(19), DRAFT)], at(20))[:2] == ("LATE", 3)
+
+
+def test_the_deadline_is_the_end_of_its_thai_day():
+    last_minute = dt.datetime(2026, 3, 15, 23, 59, tzinfo=BANGKOK)
+    assert _timely([(last_minute, LAO)], at(20))[0] == "ON_TIME"
+    midnight = dt.datetime(2026, 3, 16, 0, 0, tzinfo=BANGKOK)
+    assert _timely([(midnight, LAO)], at(20))[:2] == ("LATE", 1)
+    assert _timely([], end_of_day(DEADLINE))[0] == "NOT_DUE"
+    assert _timely([], end_of_day(DEADLINE) + dt.timedelta(microseconds=1))[:2] == ("OVERDUE", 1)
+
+
+def test_timeliness_agrees_with_certified_on_time():
+    from hub.rules.lpa import timeliness_as_of
+
+    histories = [
+        CERTIFIED,
+        [(at(16, hour=0), LAO)],
+        [(at(1), LAO), (at(14), DRAFT), (at(20), LAO)],
+        [],
+        [(at(1), LAO), (at(2), DRAFT)],
+    ]
+    latest = dt.datetime(2030, 1, 1, tzinfo=UTC)
+    verdict = {"ON_TIME": True, "LATE": False, "OVERDUE": None}
+    for events in histories:
+        assert verdict[timeliness_as_of(events, DEADLINE, latest).status.name] == timeliness(
+            events, DEADLINE
+        )
+
+
+def test_the_score_carries_its_timeliness_as_of_its_date():
+    score = provisional_score(CERTIFIED, at(20), since_february(COMPLETE), deadline=DEADLINE)
+    assert score.timeliness is not None and score.timeliness.status.name == "ON_TIME"
+    assert provisional_score(CERTIFIED, at(20), since_february(COMPLETE)).timeliness is None
+
+
+def test_a_date_at_the_end_of_the_calendar_has_a_thai_day():
+    from hub.rules.lpa import thai_date
+
+    assert thai_date(dt.datetime.max.replace(tzinfo=UTC)) == dt.date.max
+    assert _timely([], dt.datetime.max.replace(tzinfo=UTC))[0] == "OVERDUE"

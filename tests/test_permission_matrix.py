@@ -68,6 +68,11 @@ PROBES: dict[tuple[str, str], Probe] = {
         ("lao", "year", "certificationHistory", 0, "actorName"),
         permissions.can_read_personal,
     ),
+    ("LpaFinalScore", "assessorName"): Probe(
+        YEAR_Q % "lpaFinalScore { assessorName }",
+        ("lao", "year", "lpaFinalScore", "assessorName"),
+        permissions.can_read_assessor,
+    ),
     ("Query", "waterSupplySystems"): Probe(
         "query($code: String!, $year: Int!) { waterSupplySystems(filter: {laoCode: $code, fiscalYear: $year}) { totalCount } }",
         ("waterSupplySystems",),
@@ -130,6 +135,7 @@ def _at(data: object, path: tuple[str | int, ...]) -> object:
         "other_recorder",
         "district",
         "province",
+        "assessor",
         "dla",
     ],
 )

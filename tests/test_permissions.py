@@ -17,6 +17,7 @@ LAO_ADMIN = user("adm", RoleGrant(Role.LAO_ADMIN, lao_id=1))
 DISTRICT = user("dis", RoleGrant(Role.DISTRICT_OFFICER, district_id=10))
 PROVINCE = user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=100))
 DLA = user("dla", RoleGrant(Role.DLA_ADMIN))
+ASSESSOR = user("lpa", RoleGrant(Role.LPA_ASSESSOR, province_id=100))
 AGENCY = client("moph", "domain:1 domain:7")
 AGENCY_PERSONAL = client("moph-p", "domain:1 personal")
 
@@ -50,6 +51,9 @@ def test_everyone_reads_certified_lao_years(who, state):
         (PROVINCE, SAO, True),
         (PROVINCE, TOWN, True),
         (PROVINCE, ELSEWHERE, False),
+        (ASSESSOR, SAO, True),  # it judges drafts ("recorded incompletely")
+        (ASSESSOR, TOWN, True),
+        (ASSESSOR, ELSEWHERE, False),
         (DLA, ELSEWHERE, True),
     ],
 )
@@ -69,11 +73,49 @@ def test_drafts_are_read_only_by_the_lao_and_officers_covering_it(who, place, al
         (DISTRICT, TOWN, False),
         (PROVINCE, TOWN, True),
         (PROVINCE, ELSEWHERE, False),
+        (ASSESSOR, SAO, False),  # an assessor covers no LAO: no people's names, no change log
         (DLA, ELSEWHERE, True),
     ],
 )
 def test_personal_data_rule(who, place, allowed):
     assert permissions.can_read_personal(who, place) is allowed
+    assert permissions.can_read_history(who, place) is (allowed and not who.is_client)
+
+
+@pytest.mark.parametrize(
+    ("who", "place", "allowed"),
+    [
+        (PUBLIC, SAO, False),
+        (AGENCY, SAO, False),
+        (AGENCY_PERSONAL, SAO, True),
+        (RECORDER, SAO, True),
+        (PROVINCE, SAO, True),
+        (ASSESSOR, SAO, True),
+        (ASSESSOR, ELSEWHERE, False),
+        (DLA, ELSEWHERE, True),
+    ],
+)
+def test_the_assessor_named_on_a_final_score_is_read_by_those_reading_names_and_assessors(
+    who, place, allowed
+):
+    assert permissions.can_read_assessor(who, place) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        (PUBLIC, False),
+        (AGENCY_PERSONAL, False),
+        (RECORDER, False),
+        (DISTRICT, False),
+        (PROVINCE, True),
+        (ASSESSOR, True),
+        (DLA, True),
+    ],
+)
+def test_who_assesses_a_province_is_read_by_dla_its_officers_and_its_assessors(who, allowed):
+    assert permissions.can_read_assessors_of(who, 100) is allowed
+    assert permissions.can_read_assessors_of(who, 200) is (who is DLA)
 
 
 def test_agency_clients_read_only_the_domains_they_were_granted():

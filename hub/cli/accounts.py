@@ -168,7 +168,7 @@ def add_parsers(sub: Any) -> None:
     create.add_argument("--role", required=True, choices=[r.name for r in Role])
     create.add_argument("--lao", help="LAO code (recorder, verifier, LAO administrator)")
     create.add_argument("--district", help="district code (district officer)")
-    create.add_argument("--province", help="province code (provincial officer)")
+    create.add_argument("--province", help="province code (provincial officer, LPA assessor)")
     create.add_argument("--email")
     usub.add_parser("list", help="list people")
     for name, text in (("disable", "disable"), ("enable", "enable"), ("rotate", "new password")):

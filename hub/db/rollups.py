@@ -25,7 +25,8 @@ _events = CertificationEvent.__table__
 _history = CompletenessChange.__table__
 
 
-def _key_columns(by: Breakdown) -> list[ColumnElement[Any]]:
+def key_columns(by: Breakdown) -> list[ColumnElement[Any]]:
+    """The grouping key of a breakdown over `laos`, labelled `key` (none for the nation)."""
     if by == "nation":
         return []
     if by == "province":
@@ -35,7 +36,7 @@ def _key_columns(by: Breakdown) -> list[ColumnElement[Any]]:
     raise ValueError(f"roll-up by {by!r}: expected nation, province or district")
 
 
-def _laos_with_year(fiscal_year: int, province_id: int | None, *columns: Any) -> Select[Any]:
+def laos_with_year(fiscal_year: int, province_id: int | None, *columns: Any) -> Select[Any]:
     """`columns` over every LAO (of the province) left-joined to its LAO-year of the year."""
     statement = select(*columns).select_from(
         _laos.outerjoin(
@@ -55,7 +56,7 @@ async def certification_progress(
     province_id: int | None = None,
 ) -> dict[int | None, dict[CertificationState, int]]:
     """How many LAOs are in each certification state now, per key."""
-    keys = _key_columns(by)
+    keys = key_columns(by)
     counts = [
         func.count(
             case(
@@ -69,7 +70,7 @@ async def certification_progress(
         ).label(state.name)
         for state in CertificationState
     ]
-    statement = _laos_with_year(fiscal_year, province_id, *keys, *counts)
+    statement = laos_with_year(fiscal_year, province_id, *keys, *counts)
     if keys:
         statement = statement.group_by(keys[0])
     result: dict[int | None, dict[CertificationState, int]] = {}
@@ -81,7 +82,7 @@ async def certification_progress(
     return result
 
 
-def _state_as_of(as_of: dt.datetime) -> ColumnElement[Any]:
+def state_as_of(as_of: dt.datetime) -> ColumnElement[Any]:
     """The to_state of the LAO-year's latest event at or before `as_of` (NULL: none)."""
     return (
         select(_events.c.to_state)
@@ -105,6 +106,32 @@ def _completeness_as_of(column: Any, as_of: dt.datetime) -> ColumnElement[Any]:
     )
 
 
+def rule_as_of(as_of: dt.datetime) -> ColumnElement[Any]:
+    """The LPA rule code (`hub.rules.lpa.rule_for`) of the LAO-year as of `as_of`, in SQL over
+    `laos` left-joined to `lao_years` (an LAO without a LAO-year: NOTHING_RECORDED).
+
+    Over the history up to the date only: the state is the to_state of the latest certification
+    event at or before it (ties: the later id; DRAFT when none), and the completeness is the
+    latest entry of `completeness_history` at or before it (ties: the later id; nothing
+    recorded when none): complete = its mask is 255; recorded = its `anything_recorded`, or
+    its mask ≠ 0. It agrees with `hub.rules.lpa.provisional_score`.
+    """
+    state = state_as_of(as_of)
+    mask = func.coalesce(_completeness_as_of(_history.c.complete_domains, as_of), 0)
+    recorded = _completeness_as_of(_history.c.anything_recorded, as_of)
+    complete = mask == ALL_DOMAINS_MASK
+    return case(
+        (
+            and_(complete, state == CertificationState.PROVINCE_CERTIFIED),
+            lpa.COMPLETE_LAO_AND_PROVINCE_CERTIFIED,
+        ),
+        (and_(complete, state == CertificationState.LAO_CERTIFIED), lpa.COMPLETE_LAO_CERTIFIED),
+        (complete, lpa.COMPLETE_NOT_CERTIFIED),
+        (or_(mask != 0, recorded == True), lpa.RECORDED_NOT_CERTIFIED),  # noqa: E712
+        else_=lpa.NOTHING_RECORDED,
+    )
+
+
 async def lpa_distribution(
     conn: AsyncConnection,
     fiscal_year: int,
@@ -113,53 +140,18 @@ async def lpa_distribution(
     province_id: int | None = None,
     rubric: lpa.Rubric = lpa.DEFAULT_RUBRIC_2564,
 ) -> dict[int | None, dict[int, int]]:
-    """How many LAOs have each provisional LPA indicator-7 score as of `as_of`, per key.
-
-    The rule is `hub.rules.lpa.rule_for`, in SQL, over the history up to the date only: the state
-    is the to_state of the latest certification event at or before it (ties: the later id;
-    DRAFT when none), and the completeness is the latest entry of `completeness_history` at
-    or before it (ties: the later id; nothing recorded when none): complete = its mask is
-    255; recorded = its `anything_recorded`, or its mask ≠ 0. The result agrees with
-    `hub.rules.lpa.provisional_score`.
-    """
-    keys = _key_columns(by)
-    mask = func.coalesce(_completeness_as_of(_history.c.complete_domains, as_of), 0)
-    recorded = _completeness_as_of(_history.c.anything_recorded, as_of)
-    per_lao = _laos_with_year(
-        fiscal_year,
-        province_id,
-        *keys,
-        _state_as_of(as_of).label("state"),
-        (mask == ALL_DOMAINS_MASK).label("complete"),
-        or_(mask != 0, recorded == True).label("recorded"),  # noqa: E712
-    ).subquery("per_lao")
-
-    state = per_lao.c.state
-    complete = per_lao.c.complete == True  # noqa: E712  (0/1 on SQLite, boolean on PostgreSQL)
-    recorded = per_lao.c.recorded == True  # noqa: E712
-    score = case(
-        (
-            and_(complete, state == CertificationState.PROVINCE_CERTIFIED),
-            rubric.score(lpa.COMPLETE_LAO_AND_PROVINCE_CERTIFIED),
-        ),
-        (
-            and_(complete, state == CertificationState.LAO_CERTIFIED),
-            rubric.score(lpa.COMPLETE_LAO_CERTIFIED),
-        ),
-        (complete, rubric.score(lpa.COMPLETE_NOT_CERTIFIED)),
-        (recorded, rubric.score(lpa.RECORDED_NOT_CERTIFIED)),
-        else_=rubric.score(lpa.NOTHING_RECORDED),
-    )
-    key_columns = [per_lao.c.key] if keys else []
-    scored = select(*key_columns, score.label("score")).subquery("scored")
+    """How many LAOs have each provisional LPA indicator-7 score as of `as_of`, per key: the
+    LAOs per rule (`rule_as_of`), each rule counted at its score in `rubric`."""
+    keys = key_columns(by)
+    per_lao = laos_with_year(fiscal_year, province_id, *keys, rule_as_of(as_of).label("rule"))
+    scored = per_lao.subquery("per_lao")
     outer_keys = [scored.c.key] if keys else []
-    statement = select(*outer_keys, scored.c.score, func.count().label("n")).group_by(
-        *outer_keys, scored.c.score
+    statement = select(*outer_keys, scored.c.rule, func.count().label("n")).group_by(
+        *outer_keys, scored.c.rule
     )
-
     result: dict[int | None, dict[int, int]] = {}
     for row in (await conn.execute(statement)).mappings():
         key = int(row["key"]) if keys else None
         counts = result.setdefault(key, dict.fromkeys(rubric.scores, 0))
-        counts[int(row["score"])] += int(row["n"])
+        counts[rubric.score(str(row["rule"]))] += int(row["n"])
     return result

@@ -1,16 +1,17 @@
 """The caller's row filter in SQL: `hub.rules.permissions`' read rule over many rows at once.
 
 `visible_lao_years_clause` is `can_read_lao_year` as a WHERE clause over `lao_years` joined
-to `laos`, and `covered_laos_clause` is `covers_lao` over `laos`: the same tables
-(`PUBLIC_STATES`, `DISTRICT_SUPERVISED_TYPES`) and the same identity accessors, so the per-object decision
-and the row filter read one declaration.
+to `laos`, `covered_laos_clause` is `covers_lao` over `laos`, and
+`visible_assessor_grants_clause` is `can_read_assessors_of` over `role_assignments`: the same
+tables (`PUBLIC_STATES`, `DISTRICT_SUPERVISED_TYPES`) and the same identity accessors, so the
+per-object decision and the row filter read one declaration.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from hub.db.models import Lao, LaoYear
+from hub.db.models import Lao, LaoYear, RoleAssignment
 from hub.rules.identity import Identity
 from hub.rules.permissions import DISTRICT_SUPERVISED_TYPES, PUBLIC_STATES
 
@@ -33,4 +34,15 @@ def visible_lao_years_clause(identity: Identity) -> ColumnElement[bool]:
     """SQL over `lao_years` joined to `laos`: the LAO-years whose domain data the caller sees."""
     if identity.is_dla_admin:
         return true()
-    return or_(LaoYear.state.in_(PUBLIC_STATES), covered_laos_clause(identity))
+    clauses = [LaoYear.state.in_(PUBLIC_STATES), covered_laos_clause(identity)]
+    if ids := identity.assessed_province_ids():  # `assesses_lao`
+        clauses.append(Lao.province_id.in_(ids))
+    return or_(*clauses)
+
+
+def visible_assessor_grants_clause(identity: Identity) -> ColumnElement[bool]:
+    """SQL over `role_assignments`: the LPA-assessor appointments the caller may list."""
+    if identity.is_dla_admin:
+        return true()
+    ids = identity.province_ids() | identity.assessed_province_ids()
+    return RoleAssignment.province_id.in_(ids) if ids else false()

@@ -31,7 +31,7 @@ from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore
 from hub.oauth.tokens import TokenRejected
 from hub.rules.enums import Role
-from hub.rules.identity import ALL_SCOPES, LAO_STAFF_ROLES, PUBLIC, Identity, RoleGrant
+from hub.rules.identity import ALL_SCOPES, PUBLIC, ROLE_PLACES, Identity, RoleGrant
 from hub.settings import SIGNING_ALGORITHMS, Settings
 
 AGENCY = "AGENCY"  # an external role value meaning "a machine client" (scopes, no role)
@@ -257,14 +257,8 @@ class ResourceServer:
         ids = await self._resolve(engine, codes)
         grants = []
         for role in roles:
-            if role in LAO_STAFF_ROLES:
-                bound = {"lao_id": ids["lao"]}
-            elif role is Role.DISTRICT_OFFICER:
-                bound = {"district_id": ids["district"]}
-            elif role is Role.PROVINCE_OFFICER:
-                bound = {"province_id": ids["province"]}
-            else:
-                bound = {}
+            place = ROLE_PLACES[role]
+            bound = {} if place is None else {f"{place}_id": ids[place]}
             if any(v is None for v in bound.values()):
                 raise TokenRejected(f"the token's {role.name} is not bound to a known place")
             grants.append(RoleGrant(role, **bound))

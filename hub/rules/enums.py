@@ -77,6 +77,18 @@ class Role(Labelled):
         "Provincial local administration office",
     )
     DLA_ADMIN = ("ผู้ดูแลระบบ สถ.", "DLA administrator")
+    # Appointed by DLA, bound to one province per appointment (DOMAIN.md "LPA indicator 7").
+    LPA_ASSESSOR = ("ผู้ตรวจประเมิน LPA", "LPA assessor")
+
+
+class Timeliness(Labelled):
+    """Whether an LAO certified its fiscal year's data by the deadline, as of a date
+    (`hub.rules.lpa.timeliness_as_of`)."""
+
+    ON_TIME = ("รับรองภายในกำหนด", "Certified by the deadline")
+    LATE = ("รับรองหลังกำหนด", "Certified after the deadline")
+    OVERDUE = ("เลยกำหนดแล้วยังไม่รับรอง", "Past the deadline and not certified")
+    NOT_DUE = ("ยังไม่รับรอง ยังไม่ถึงกำหนด", "Not certified yet, before the deadline")
 
 
 class ContactKind(Labelled):

@@ -24,6 +24,18 @@ PERSONAL_SCOPE = "personal"
 ALL_SCOPES = (*DOMAIN_SCOPES, MISSIONS_SCOPE, PERSONAL_SCOPE)
 # An LAO's own staff: roles bound to one LAO.
 LAO_STAFF_ROLES = (Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN)
+Place = Literal["lao", "district", "province"]
+# The place each role is bound to (None: bound to nothing, DLA's). Every grant of a bound role
+# names its place: accounts, the hub's tokens and an external provider's claims alike.
+ROLE_PLACES: dict[Role, Place | None] = {
+    Role.LAO_RECORDER: "lao",
+    Role.LAO_VERIFIER: "lao",
+    Role.LAO_ADMIN: "lao",
+    Role.DISTRICT_OFFICER: "district",
+    Role.PROVINCE_OFFICER: "province",
+    Role.LPA_ASSESSOR: "province",
+    Role.DLA_ADMIN: None,
+}
 
 
 @dataclass(frozen=True)
@@ -76,10 +88,19 @@ class Identity:
         )
 
     def province_ids(self) -> frozenset[int]:
+        """Provinces whose provincial office the caller is an officer of."""
         return frozenset(
             g.province_id
             for g in self.grants
             if g.role is Role.PROVINCE_OFFICER and g.province_id is not None
+        )
+
+    def assessed_province_ids(self) -> frozenset[int]:
+        """Provinces the caller is an LPA assessor of (one appointment per province)."""
+        return frozenset(
+            g.province_id
+            for g in self.grants
+            if g.role is Role.LPA_ASSESSOR and g.province_id is not None
         )
 
 

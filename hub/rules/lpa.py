@@ -29,18 +29,40 @@ province certification cancelled, and data cleared, after an inspection do not l
 score of that inspection. Event times are compared in UTC (naive datetimes are taken as UTC,
 which is how SQLite returns stored timestamps); deadlines are Thai calendar dates
 (Asia/Bangkok, UTC+7).
+
+Rubric versions [design]: LPA year N assesses fiscal year N (`fiscal_year_assessed`); a rubric
+is published for an LPA year and stays in force until a later one is published, so the
+version scoring LPA year N is the latest published at or before N (`rubric_in_force`). The
+2564 draft form is built in (`DEFAULT_RUBRIC_2564`, version 2564), so a database without any
+rubric row still scores, and names the version it scored with.
+
+Timeliness as of a date (`timeliness_as_of`): LAO certification is judged against the
+fiscal year's deadline (the end of that Thai calendar day). As of a moment A:
+
+==========  ================================================================================
+ON_TIME     it stood certified (by the LAO, or also the province) at the deadline, or at A
+            if A comes first
+LATE        the deadline passed uncertified, and the LAO certified after it, at or before A
+            (`days_late`: Thai calendar days from the deadline to that certification)
+OVERDUE     the deadline passed and the LAO has not certified since, as of A
+            (`days_late`: days from the deadline to A)
+NOT_DUE     A is before the deadline and it is not certified at A
+==========  ================================================================================
+
+Which deadline an LAO-year is judged against is `Deadlines` (per province when set, else the
+year's); the database layer says where it comes from (`hub.db.lpa.certification_deadlines`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.rules.completeness import ALL_DOMAINS_MASK
-from hub.rules.enums import CertificationState
+from hub.rules.enums import CertificationState, Timeliness
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 
@@ -107,6 +129,10 @@ class Rubric:
         """The distinct scores, highest first (5, 3, 1, 0 for 2564)."""
         return sorted({level.score for level in self.levels}, reverse=True)
 
+    def rules_scoring(self, score: int) -> tuple[str, ...]:
+        """The rules whose level has `score` (none when it is not one of the levels)."""
+        return tuple(level.rule for level in self.levels if level.score == score)
+
 
 DEFAULT_RUBRIC_2564 = Rubric(
     levels=(
@@ -149,6 +175,35 @@ DEFAULT_RUBRIC_2564 = Rubric(
 )
 
 
+BUILT_IN_VERSION = 2564  # the LPA year of the built-in rubric: the 2564 draft form
+
+
+def fiscal_year_assessed(lpa_year: int) -> int:
+    """The fiscal year whose data LPA year `lpa_year` assesses [design: the same year]."""
+    return lpa_year
+
+
+def lpa_year_assessing(fiscal_year: int) -> int:
+    """The LPA year that assesses fiscal year `fiscal_year` (inverse of the above)."""
+    return fiscal_year
+
+
+def rubric_versions(stored: Mapping[int, Rubric]) -> dict[int, Rubric]:
+    """Every rubric version by LPA year, oldest first: those published (`stored`) and the
+    built-in 2564 form unless a 2564 version was published."""
+    versions = {BUILT_IN_VERSION: DEFAULT_RUBRIC_2564, **stored}
+    return dict(sorted(versions.items()))
+
+
+def rubric_in_force(stored: Mapping[int, Rubric], lpa_year: int) -> tuple[int, Rubric]:
+    """(version, rubric) that scores LPA year `lpa_year`: the latest version published at or
+    before it; for a year before every version, the oldest one."""
+    versions = rubric_versions(stored)
+    earlier = [year for year in versions if year <= lpa_year]
+    version = max(earlier) if earlier else min(versions)
+    return version, versions[version]
+
+
 def rubric_to_json(rubric: Rubric) -> str:
     """The `lpa_rubrics.levels_json` text of a rubric."""
     return json.dumps(
@@ -177,6 +232,7 @@ class LpaScore:
     rule_en: str
     state_as_of: CertificationState
     certified_on_time: bool | None = None  # None: no deadline given, or never certified
+    timeliness: TimelinessAsOf | None = None  # with a deadline: as of the score's date
 
 
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -246,6 +302,74 @@ def timeliness(events: Sequence[EventLike], deadline: dt.date) -> bool | None:
     return None
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadline LAO certification of one fiscal year is judged against: the province's
+    when one is set for it, else the year's (None: no deadline, no timeliness)."""
+
+    default: dt.date | None
+    by_province: Mapping[int, dt.date] = field(default_factory=dict)
+
+    def for_province(self, province_id: int) -> dt.date | None:
+        return self.by_province.get(province_id, self.default)
+
+
+@dataclass(frozen=True)
+class TimelinessAsOf:
+    status: Timeliness
+    deadline: dt.date
+    certified_late_at: dt.datetime | None = None  # LATE: the LAO's first certification after it
+    days_late: int | None = None  # LATE: days to that certification; OVERDUE: days to the date
+
+
+def thai_date(moment: dt.datetime) -> dt.date:
+    """The Thai calendar day of a moment (the calendar's last day for one past it)."""
+    try:
+        return utc(moment).astimezone(BANGKOK).date()
+    except OverflowError:  # within 7 hours of the end of year 9999
+        return dt.date.max
+
+
+def timeliness_as_of(
+    events: Sequence[EventLike], deadline: dt.date, as_of: dt.datetime
+) -> TimelinessAsOf:
+    """Whether the LAO-year was certified by `deadline`, as it stood at `as_of` (module table).
+
+    `events` as for `provisional_score`; only those at or before `as_of` count.
+    """
+    certified = {CertificationState.LAO_CERTIFIED, CertificationState.PROVINCE_CERTIFIED}
+    limit = utc(as_of)
+    end = end_of_day(deadline)
+    if state_as_of(events, min(end, limit)) in certified:
+        return timeliness_of(Timeliness.ON_TIME, deadline, as_of)
+    if limit <= end:
+        return timeliness_of(Timeliness.NOT_DUE, deadline, as_of)
+    late = [
+        utc(at)
+        for at, to_state in events
+        if to_state is CertificationState.LAO_CERTIFIED and end < utc(at) <= limit
+    ]
+    if late:
+        return timeliness_of(Timeliness.LATE, deadline, as_of, min(late))
+    return timeliness_of(Timeliness.OVERDUE, deadline, as_of)
+
+
+def timeliness_of(
+    status: Timeliness,
+    deadline: dt.date,
+    as_of: dt.datetime,
+    certified_late_at: dt.datetime | None = None,
+) -> TimelinessAsOf:
+    """The timeliness of a status decided (here or in SQL, `hub.db.lpa`), with its days late:
+    LATE, Thai calendar days from the deadline to the late certification; OVERDUE, to `as_of`."""
+    if status is Timeliness.LATE and certified_late_at is not None:
+        late_at = utc(certified_late_at)
+        return TimelinessAsOf(status, deadline, late_at, (thai_date(late_at) - deadline).days)
+    if status is Timeliness.OVERDUE:
+        return TimelinessAsOf(status, deadline, None, (thai_date(as_of) - deadline).days)
+    return TimelinessAsOf(status, deadline)
+
+
 def rule_for(state: CertificationState, complete_mask: int, anything_recorded: bool) -> str:
     """Which rubric rule applies (see the module table)."""
     complete = complete_mask & ALL_DOMAINS_MASK == ALL_DOMAINS_MASK
@@ -274,7 +398,7 @@ def provisional_score(
     completeness history as (at, complete mask, anything recorded) triples (rows of
     `select(CompletenessChange.at, .complete_domains, .anything_recorded)`); only what
     happened at or before `as_of` counts. With a `deadline`, the score also says whether the
-    LAO certified on time.
+    LAO certified on time (`certified_on_time`: ever; `timeliness`: as of `as_of`).
     """
     state = state_as_of(events, as_of)
     complete_mask, anything_recorded = completeness_as_of(completeness, as_of)
@@ -286,4 +410,5 @@ def provisional_score(
         rule_en=level.en,
         state_as_of=state,
         certified_on_time=None if deadline is None else timeliness(events, deadline),
+        timeliness=None if deadline is None else timeliness_as_of(events, deadline, as_of),
     )

@@ -8,6 +8,8 @@ Row level — a LAO-year's domain data (its 8 sections, record tables, water sys
   |   INFO administrator)          |                                                         |
   | district office                | + SAOs and subdistrict municipalities of its district   |
   | provincial office              | + every LAO of its province                             |
+  | LPA assessor                   | + every LAO of the provinces it is appointed to assess  |
+  |                                |   (it judges drafts too: "recorded incompletely")       |
   | DLA administrator              | everything                                              |
 
 Field level:
@@ -19,6 +21,14 @@ Field level:
   |                                         | scope `domain:N`                                |
   | transferred missions                    | everyone; a client only with scope `missions`   |
   | the change log of an LAO                | the LAO's staff, officers covering it, DLA      |
+  | the assessor named on an LPA final      | as people's names, and the LPA assessors of the |
+  |   score                                 |   LAO's province                                |
+  | who is appointed LPA assessor of a      | DLA administrators, the province's officers and |
+  |   province (`lpaAssessors`)             |   its assessors                                 |
+
+An LPA assessor covers no LAO (it reads no people's names, no change log): it reads the
+LAO-years it assesses and the LPA scores. Who may appoint assessors and record final scores
+is `hub.rules.lpa_assessment`.
 
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
@@ -61,8 +71,28 @@ def covers_lao(identity: Identity, lao: LaoPlace) -> bool:
     return lao.district_id in identity.district_ids() and lao.type in DISTRICT_SUPERVISED_TYPES
 
 
+def assesses_lao(identity: Identity, lao: LaoPlace) -> bool:
+    """The caller is an LPA assessor of the LAO's province."""
+    return lao.province_id in identity.assessed_province_ids()
+
+
 def can_read_lao_year(identity: Identity, lao: LaoPlace, state: CertificationState) -> bool:
-    return state in PUBLIC_STATES or covers_lao(identity, lao)
+    return state in PUBLIC_STATES or covers_lao(identity, lao) or assesses_lao(identity, lao)
+
+
+def can_read_assessor(identity: Identity, lao: LaoPlace) -> bool:
+    """The name of the assessor on an LAO's final LPA score: personal data, which the
+    province's assessors also read (they work together on its LAOs)."""
+    return can_read_personal(identity, lao) or assesses_lao(identity, lao)
+
+
+def can_read_assessors_of(identity: Identity, province_id: int) -> bool:
+    """Who is appointed LPA assessor of a province: DLA, the province's officers, its assessors."""
+    return (
+        identity.is_dla_admin
+        or province_id in identity.province_ids()
+        or province_id in identity.assessed_province_ids()
+    )
 
 
 def can_read_personal(identity: Identity, lao: LaoPlace) -> bool:

@@ -17,6 +17,7 @@ GraphQL mutations, the command line, tests) translate and decide nothing.
     profile          the LAO profile and its recorder slots
     kpi16_import     DLA's KPI-16 reference list, per province
     accounts         people's accounts and API clients
+    lpa              LPA assessors appointed and revoked; final scores recorded and revised
 
 The services import `hub.rules` and `hub.db` only; nothing of the web, OAuth or GraphQL.
 """

@@ -34,7 +34,7 @@ from hub.db.models import (
 )
 from hub.db.models.base import utcnow
 from hub.rules.enums import Role
-from hub.rules.identity import ALL_SCOPES, LAO_STAFF_ROLES
+from hub.rules.identity import ALL_SCOPES, ROLE_PLACES
 from hub.rules.passwords import hash_password_async
 
 
@@ -68,11 +68,12 @@ async def create_user(
     password_hash = await hash_password_async(password)
     bound: dict[str, int | None] = {"lao_id": None, "district_id": None, "province_id": None}
     async with engine.begin() as conn:
-        if role in LAO_STAFF_ROLES:
+        place = ROLE_PLACES[role]
+        if place == "lao":
             bound["lao_id"] = await _place(conn, Lao, lao_code, "--lao")
-        elif role is Role.DISTRICT_OFFICER:
+        elif place == "district":
             bound["district_id"] = await _place(conn, District, district_code, "--district")
-        elif role is Role.PROVINCE_OFFICER:
+        elif place == "province":
             bound["province_id"] = await _place(conn, Province, province_code, "--province")
         if (await conn.execute(select(User.id).where(User.username == username))).first():
             raise AdminError(f"user {username} already exists")

@@ -15,13 +15,22 @@ is one transaction (`certifyProvince`: one per LAO-year).
     missions        addCatalogueMission, recordTransferredMission, …
     kpi16           importKpi16Baseline
     profile         updateLaoProfile
+    lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
 """
 
 from __future__ import annotations
 
 import strawberry
 
-from schema.mutations import certification, data_entry, fiscal_years, kpi16, missions, profile
+from schema.mutations import (
+    certification,
+    data_entry,
+    fiscal_years,
+    kpi16,
+    lpa,
+    missions,
+    profile,
+)
 
 # The schema's order of the mutation fields (the exported contract, schema/schema.graphql).
 FIELDS = {
@@ -35,6 +44,9 @@ FIELDS = {
     "cancel_transferred_mission": missions.cancel_transferred_mission,
     "import_kpi16_baseline": kpi16.import_kpi16_baseline,
     "update_lao_profile": profile.update_lao_profile,
+    "appoint_lpa_assessor": lpa.appoint_lpa_assessor,
+    "revoke_lpa_assessor": lpa.revoke_lpa_assessor,
+    "record_lpa_final_score": lpa.record_lpa_final_score,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

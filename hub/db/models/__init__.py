@@ -11,6 +11,7 @@ from hub.db.models.fiscal_years import (
     FiscalYear,
     LaoYear,
     LpaAssessment,
+    LpaAssessmentRevision,
     LpaRubric,
 )
 from hub.db.models.geography import District, Province, Subdistrict, Village
@@ -53,6 +54,7 @@ __all__ = [
     "LaoTypePeriod",
     "LaoYear",
     "LpaAssessment",
+    "LpaAssessmentRevision",
     "LpaRubric",
     "Mission",
     "MissionRound",

@@ -96,7 +96,10 @@ class CompletenessChange(Base):
 
 
 class LpaRubric(Base):
-    """LPA indicator 7 rubric for one LPA year, kept as data (the 2564 form is a draft)."""
+    """LPA indicator 7 rubric for one LPA year, kept as data (the 2564 form is a draft).
+
+    A version stays in force until a later LPA year's is published (`hub.rules.lpa`).
+    """
 
     __tablename__ = "lpa_rubrics"
 
@@ -107,16 +110,50 @@ class LpaRubric(Base):
 
 
 class LpaAssessment(Base):
-    """An assessor's final LPA indicator-7 score for an LAO-year, with the reason."""
+    """An assessor's final LPA indicator-7 score of an LAO-year, as it stands now.
+
+    One per LAO-year and LPA year; `version` advances with every revision, each of which is
+    kept in `lpa_assessment_revisions` (this row repeats the latest). `rubric_year_be` is the
+    rubric version the score was given under (the built-in 2564 form has no row of its own).
+    """
 
     __tablename__ = "lpa_assessments"
     __table_args__ = (UniqueConstraint("lao_year_id", "lpa_year_be"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lao_year_id: Mapped[int] = mapped_column(ForeignKey("lao_years.id"), index=True)
-    lpa_year_be: Mapped[int] = mapped_column(ForeignKey("lpa_rubrics.lpa_year_be"))
+    lpa_year_be: Mapped[int]
     inspected_on: Mapped[dt.date] = mapped_column(Date)
     score: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
     assessed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessed_at: Mapped[dt.datetime] = created_at_column()
+    evidence: Mapped[str] = mapped_column(Text, server_default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    rubric_year_be: Mapped[int] = mapped_column(server_default="2564")
+    assessor_name: Mapped[str | None] = mapped_column(String(255))
+
+
+class LpaAssessmentRevision(Base):
+    """One version of a final LPA score: what the assessor recorded, why, on which evidence,
+    who and when. Never changed once written; the score as of a date is the latest revision
+    recorded at or before it."""
+
+    __tablename__ = "lpa_assessment_revisions"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "version"),
+        Index("ix_lpa_assessment_revisions_assessment_at", "assessment_id", "assessed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("lpa_assessments.id"))
+    version: Mapped[int]
+    score: Mapped[int]
+    rubric_year_be: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    inspected_on: Mapped[dt.date] = mapped_column(Date)
+    assessed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The assessor's name when it was recorded (an external provider's people have no row).
+    assessor_name: Mapped[str | None] = mapped_column(String(255))
+    assessed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
