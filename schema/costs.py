@@ -22,6 +22,10 @@ scale where a request can afford it and are capped where it cannot:
   costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
   introspection query fits; a few dozen aliased copies do not.
 * COUNTs: every connection counts its rows (`totalCount`), once per connection field.
+* Grouped statements over one table: the mission roll-up (`missionRollup`, ~200,000 records
+  nationally in one GROUP BY, 0.2–0.5 s) costs `TABLE_ROLL_UP`; a KPI-16 round's reference
+  list matches its page and counts the whole filtered list against the round's records
+  (like `waterSupplySystems`), its report boards group the list per district or province.
 * Mutations: each root mutation field is a transaction (`MUTATION`); `certifyProvince` runs
   one per item, so its items count `per_item` each, and its result list has one entry per
   item (its selection is counted that many times).
@@ -62,6 +66,7 @@ class FieldCost:
 
 
 ROLL_UP = 20_000
+TABLE_ROLL_UP = 10_000
 INTROSPECTION = 10_000
 INTROSPECT_TYPE = 100
 MUTATION = 50
@@ -82,6 +87,23 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # An LAO's transferred missions: ~25 each in the national data, up to ~45; unpaged, and
         # `LaoMission.lao` leads back to them, so nesting multiplies (lao → missions → lao → …).
         "Lao.transferredMissions": FieldCost(list_size=30),
+        # Transferred missions for budget allocation: one GROUP BY over every record; ~30 rows
+        # by agency, 77 by province, 245 by mission (more when keys combine).
+        "Query.missionRollup": FieldCost(TABLE_ROLL_UP, list_size=100),
+        "Query.missionHelpRequests": FieldCost(500),
+        "Query.missionHelpRequest": FieldCost(5),
+        "MissionHelpRequest.messages": FieldCost(list_size=10),
+        "LaoMission.history": FieldCost(list_size=5),
+        "LaoMission.helpRequests": FieldCost(list_size=3),
+        # KPI 16: rounds, a round's reference list (matched and counted), its report boards.
+        "Query.kpi16Rounds": FieldCost(5, list_size=10),
+        "Query.kpi16Round": FieldCost(5),
+        "Kpi16Round.references": FieldCost(5_000),
+        "Kpi16ReferenceSystem.explanation": FieldCost(2),
+        "Kpi16MatchExplanation.records": FieldCost(list_size=3),
+        "Kpi16Round.districtReports": FieldCost(2_000),
+        "Kpi16Round.provinceReports": FieldCost(1_000),
+        "Kpi16ReportBoard.items": FieldCost(list_size=1_000),  # up to 929 districts
         # Per LAO-year: its certification and completeness histories (two batched loads).
         "LaoYear.lpaScore": FieldCost(2),
         # Introspection.

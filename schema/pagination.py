@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy import Select, func, select
 
+from schema.context import Info
 from schema.limits import check_page_size
+from schema.loaders import fetch_all
 
 NodeT = TypeVar("NodeT")
 
@@ -74,4 +77,22 @@ def build_connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         edges=edges,
+    )
+
+
+async def paginate(
+    info: Info, statement: Select[Any], key: Any, first: int | None, after: str | None, to_node: Any
+) -> Any:
+    """Runs `statement` as one keyset page plus one COUNT: two statements per connection."""
+    size = page_size(first)
+    after_key = decode_cursor(after)
+    total = (
+        await fetch_all(info.context.engine, select(func.count()).select_from(statement.subquery()))
+    )[0][0]
+    page = statement.order_by(key)
+    if after_key is not None:
+        page = page.where(key > after_key)
+    rows = await fetch_all(info.context.engine, page.limit(size + 1))
+    return build_connection(
+        [(to_node(r), r._mapping[key.key]) for r in rows], size, total, after_key
     )
