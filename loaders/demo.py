@@ -3,8 +3,9 @@
 `load_demo(engine, DemoConfig())` fills a migrated database with ~800,000 rows: villages,
 7,850 LAOs with codes, types and contacts, three fiscal years (two closed, one open) of
 certification state and history, the 8 domain sections, water-supply systems and tourist
-sites, a KPI-16 round with DLA's reference list, the transferred-mission catalogue with each
-LAO's missions, LPA rubrics, and demo accounts for every role plus API clients.
+sites, KPI-16 rounds with DLA's reference lists and the previous round's reports up the
+chain, the transferred-mission catalogue with each LAO's missions and help requests, LPA
+rubrics, and demo accounts for every role plus API clients (`loaders.demo_workflows`).
 
 Everything is derived from `random.Random` seeded from `DemoConfig.seed` (no clock, no
 system randomness), so two loads give identical rows. Rows are inserted with SQLAlchemy Core
@@ -41,7 +42,14 @@ from hub.db.models import (
 )
 from hub.rules.enums import LaoType
 from hub.services import audit
-from loaders import demo_accounts, demo_laos, demo_missions, demo_records, demo_sections
+from loaders import (
+    demo_accounts,
+    demo_laos,
+    demo_missions,
+    demo_records,
+    demo_sections,
+    demo_workflows,
+)
 from loaders.demo_accounts import DemoCredential
 from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years
 from loaders.geography import load_shipped_geography
@@ -56,7 +64,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 4  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 5  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".
@@ -334,6 +342,11 @@ async def _generate(
     finally:
         stop.set()
         await asyncio.to_thread(thread.join)
+    # Reports are snapshots of the loaded figures: computed from the rows just inserted.
+    counts["kpi16_reports"] = await demo_workflows.kpi16_reports(
+        conn, fiscal_years(config.current_fiscal_year)[-2]
+    )
+    progress(f"demo: kpi16_reports: {counts['kpi16_reports']:,} rows ({_since(started)})")
     await conn.execute(insert(HubMeta), [{"key": META_KEY, "value": config.fingerprint()}])
     return counts
 
@@ -407,8 +420,10 @@ def _produce(
         emit(tables[name], rows)
 
     # Missions first: their many rows keep the database busy while the years are generated.
+    years = fiscal_years(config.current_fiscal_year)
     agencies = demo_missions.agency_rows()
     missions = demo_missions.mission_rows()
+    demo_workflows.retire_last_mission(missions, years[-1])
     emit(tables["agencies"], agencies)
     emit(tables["missions"], missions)
     emit(tables["mission_rounds"], list(demo_missions.MISSION_ROUNDS))
@@ -416,11 +431,12 @@ def _produce(
     lao_missions, mission_events = demo_missions.lao_mission_rows(
         [(lao.id, lao.type in large) for lao in laos], missions, rng("missions")
     )
+    demo_workflows.add_asset_values(lao_missions, rng("mission-assets"))
     emit(tables["lao_missions"], lao_missions)
     emit(tables["lao_mission_events"], mission_events)
+    held_missions = demo_workflows.first_records(lao_missions)
     del lao_missions, mission_events
 
-    years = fiscal_years(config.current_fiscal_year)
     emit(tables["fiscal_years"], fiscal_year_rows(years))
     year_rows, events, infos = lao_years(laos, years, rng("lao-years"))
     ly_updated = [info.updated_at for info in infos]
@@ -476,8 +492,20 @@ def _produce(
     del water, tourist
 
     round_row, references = demo_records.kpi16_rows(systems, years[-1], rng("kpi16"))
-    emit(tables["kpi16_rounds"], [round_row])
-    emit(tables["kpi16_references"], references)
+    # The previous year's round, opened when the new INFO went live (seed 003:13).
+    ce = years[-2].year_be - 543
+    previous_round, previous_references = demo_records.kpi16_rows(
+        systems,
+        years[-2],
+        rng("kpi16-previous"),
+        round_id=2,
+        opened=dt.date(ce, 1, 26),
+        first_reference_id=len(references) + 1,
+        extra_digit="8",
+    )
+    emit(tables["kpi16_rounds"], [round_row, previous_round])
+    emit(tables["kpi16_references"], references + previous_references)
+    del references, previous_references
 
     accounts = demo_accounts.account_rows(
         laos,
@@ -491,6 +519,11 @@ def _produce(
     )
     for name in ("users", "role_assignments", "api_clients"):
         emit(tables[name], accounts[name])
+    requests, messages = demo_workflows.help_rows(
+        laos, held_missions, accounts["users"], missions, years[-1]
+    )
+    emit(tables["mission_help_requests"], requests)
+    emit(tables["mission_help_messages"], messages)
 
     rubric = json.dumps(LPA_LEVELS, ensure_ascii=False)
     emit(
