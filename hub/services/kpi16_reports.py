@@ -155,9 +155,7 @@ async def submit_report(
             "deadline": deadline,
             "submitted_at": stamp,
             "submitted_by_user_id": identity.user_id,
-            "submitted_by_subject": (
-                f"{identity.subject} ({identity.issuer})" if identity.issuer else None
-            ),
+            "submitted_by_subject": audit.named(actor),
             "actor_role": actor.role,
             "reference_systems": figures.reference_systems,
             "recorded": figures.recorded,

@@ -69,7 +69,7 @@ async def _message(
             party=party,
             body=body,
             author_user_id=actor.user_id,
-            author_subject=f"{actor.subject} ({actor.issuer})" if actor.subject else None,
+            author_subject=audit.named(actor),
             author_role=actor.role,
         )
     )
