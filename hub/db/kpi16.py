@@ -2,11 +2,13 @@
 list with each system's match, and the reports up the chain.
 
 `coverage` is one statement per call, grouped by the breakdown asked for (the nation,
-provinces or districts); the rate and whether the target is met are `hub.rules.kpi16`'s.
-`references` lists a round's references (the caller's, `hub.db.visibility`) with their match
-from the same grouped subquery (`matched_codes`), so a list filtered to MISSING holds exactly
-what the coverage counts as not recorded; `candidates` loads the records carrying a page's
-codes, for `hub.rules.kpi16.explain_match`. `report_deadlines` is the one place the round's
+provinces or districts), matching the whole round at once (`matched_codes`, a hash join);
+the rate and whether the target is met are `hub.rules.kpi16`'s. `references` lists a round's
+references (the caller's, `hub.db.visibility`) with their match, the same rule per reference
+(`live_record`, through the code's index: a page or an area costs only its own references),
+so a list filtered to MISSING holds exactly what the coverage counts as not recorded (tests
+hold the two forms and `hub.rules.kpi16.explain_match` to agree); `candidates` loads the
+records carrying a page's codes, for the explanation. `report_deadlines` is the one place the round's
 report deadlines are read (per level, and per province should a round ever set them per
 province); `report_board` lists the areas expected to report with their report, if any.
 """
@@ -26,6 +28,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     literal,
@@ -61,10 +64,9 @@ _water = RECORD_TABLES["water_supply_systems"]
 _reports = Kpi16Report.__table__
 
 
-def matched_codes(round_id: int, codes: Select[Any] | None = None) -> Subquery:
+def matched_codes(round_id: int) -> Subquery:
     """The round's live water-supply records, one row per reference code: (`code`,
-    `checked` = 1 when any of them was checked since the round opened, else 0). `codes`
-    (a SELECT of codes) narrows it to those codes, found through their index."""
+    `checked` = 1 when any of them was checked since the round opened, else 0)."""
     matched_round = _rounds.alias("matched_round")
     statement = (
         select(
@@ -85,8 +87,6 @@ def matched_codes(round_id: int, codes: Select[Any] | None = None) -> Subquery:
         )
         .group_by(_water.c.dla_reference_code)
     )
-    if codes is not None:
-        statement = statement.where(_water.c.dla_reference_code.in_(codes))
     return statement.subquery("matched")
 
 
@@ -150,12 +150,33 @@ async def coverage(
 # --- the reference list, with each system's match --------------------------------------------
 
 
-def match_column(matched: Subquery) -> ColumnElement[str]:
-    """A reference's `Kpi16Match` name from its row of `matched_codes` (outer-joined)."""
+def live_record(round_id: int, code: Any, *, checked: bool) -> ColumnElement[bool]:
+    """Whether a live record of the round's fiscal year carries `code` (and, with `checked`,
+    was checked since the round opened): `matched_codes`' rule for one reference, as an
+    EXISTS found through the code's index, so a page or a small area costs only its own
+    references. The coverage's grouped form and this one are tested to agree."""
+    live_round = _rounds.alias("live_round")
+    conditions = [
+        _water.c.dla_reference_code == code,
+        _water.c.retired_on.is_(None),
+        _lao_years.c.fiscal_year == live_round.c.fiscal_year,
+        live_round.c.id == round_id,
+    ]
+    if checked:
+        conditions.append(_water.c.last_checked_on >= live_round.c.opened_on)
+    return exists(
+        select(literal(1))
+        .select_from(_water.join(_lao_years, _lao_years.c.id == _water.c.lao_year_id), live_round)
+        .where(*conditions)
+    )
+
+
+def match_column(round_id: int, code: Any) -> ColumnElement[str]:
+    """A reference's `Kpi16Match` name."""
     return case(
-        (matched.c.code.is_(None), literal(Kpi16Match.MISSING.name)),
-        (matched.c.checked == 1, literal(Kpi16Match.CHECKED.name)),
-        else_=literal(Kpi16Match.RECORDED.name),
+        (live_record(round_id, code, checked=True), literal(Kpi16Match.CHECKED.name)),
+        (live_record(round_id, code, checked=False), literal(Kpi16Match.RECORDED.name)),
+        else_=literal(Kpi16Match.MISSING.name),
     )
 
 
@@ -184,22 +205,21 @@ def references(
         where.append(_laos.c.district_id == _id_of(District, district_code))
     if lao_code is not None:
         where.append(_laos.c.code == lao_code)
-    source = _refs.outerjoin(_laos, _laos.c.id == _refs.c.lao_id)
-    matched = matched_codes(
-        round_id, select(_refs.c.reference_code).select_from(source).where(*where)
-    )
-    statement = (
-        select(*_refs.c, _laos.c.district_id, match_column(matched).label("match"))
-        .select_from(source.outerjoin(matched, matched.c.code == _refs.c.reference_code))
+    code = _refs.c.reference_code
+    if match is Kpi16Match.MISSING:
+        where.append(~live_record(round_id, code, checked=False))
+    elif match is Kpi16Match.CHECKED:
+        where.append(live_record(round_id, code, checked=True))
+    elif match is Kpi16Match.RECORDED:
+        where += [
+            live_record(round_id, code, checked=False),
+            ~live_record(round_id, code, checked=True),
+        ]
+    return (
+        select(*_refs.c, _laos.c.district_id, match_column(round_id, code).label("match"))
+        .select_from(_refs.outerjoin(_laos, _laos.c.id == _refs.c.lao_id))
         .where(*where)
     )
-    if match is Kpi16Match.MISSING:
-        statement = statement.where(matched.c.code.is_(None))
-    elif match is Kpi16Match.CHECKED:
-        statement = statement.where(matched.c.checked == 1)
-    elif match is Kpi16Match.RECORDED:
-        statement = statement.where(matched.c.checked == 0)
-    return statement
 
 
 @dataclass(frozen=True)
