@@ -358,6 +358,24 @@ async def test_a_closed_round_shows_late_and_missing_reports_per_level(fresh_dem
     for name in ("dla", "province", "district", "other_province"):
         async with serve(settings(fresh_demo_url), who[name]) as c:
             boards[name] = (await graphql(c, BOARDS, y=w.previous))["kpi16Round"]
+    async with serve(settings(fresh_demo_url), PUBLIC) as c:  # rounds and deadlines are public
+        rounds = (
+            await graphql(
+                c,
+                "{ kpi16Rounds { fiscalYear roundNo openedOn districtReportDeadline "
+                "provinceReportDeadline targetPercent } }",
+            )
+        )["kpi16Rounds"]
+    ce = w.previous - 543
+    assert [(r["fiscalYear"], r["roundNo"]) for r in rounds] == [(w.year, 1), (w.previous, 1)]
+    assert rounds[1] == {
+        "fiscalYear": w.previous,
+        "roundNo": 1,
+        "openedOn": f"{ce}-01-26",
+        "districtReportDeadline": f"{ce}-03-06",
+        "provinceReportDeadline": f"{ce}-03-20",
+        "targetPercent": 80.0,
+    }
     for name in ("recorder", "public", "agency"):
         async with serve(settings(fresh_demo_url), who[name]) as c:
             body = await graphql_response(c, BOARDS, y=w.previous)
