@@ -3,9 +3,7 @@
 `load_demo(engine, DemoConfig())` fills a migrated database with ~800,000 rows: villages,
 7,850 LAOs with codes, types and contacts, three fiscal years (two closed, one open) of
 certification state and history, the 8 domain sections, water-supply systems and tourist
-sites, a KPI-16 round with DLA's reference list, the transferred-mission catalogue with each
-LAO's missions, LPA rubrics and an assessor's final scores, and demo accounts for every role
-plus API clients.
+
 
 Everything is derived from `random.Random` seeded from `DemoConfig.seed` (no clock, no
 system randomness), so two loads give identical rows. Rows are inserted with SQLAlchemy Core
@@ -49,6 +47,7 @@ from loaders import (
     demo_missions,
     demo_records,
     demo_sections,
+    demo_workflows,
 )
 from loaders.demo_accounts import DemoCredential
 from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years
@@ -312,6 +311,11 @@ async def _generate(
     finally:
         stop.set()
         await asyncio.to_thread(thread.join)
+    # Reports are snapshots of the loaded figures: computed from the rows just inserted.
+    counts["kpi16_reports"] = await demo_workflows.kpi16_reports(
+        conn, fiscal_years(config.current_fiscal_year)[-2]
+    )
+    progress(f"demo: kpi16_reports: {counts['kpi16_reports']:,} rows ({_since(started)})")
     await conn.execute(insert(HubMeta), [{"key": META_KEY, "value": config.fingerprint()}])
     return counts
 
@@ -385,8 +389,10 @@ def _produce(
         emit(tables[name], rows)
 
     # Missions first: their many rows keep the database busy while the years are generated.
+    years = fiscal_years(config.current_fiscal_year)
     agencies = demo_missions.agency_rows()
     missions = demo_missions.mission_rows()
+    demo_workflows.retire_last_mission(missions, years[-1])
     emit(tables["agencies"], agencies)
     emit(tables["missions"], missions)
     emit(tables["mission_rounds"], list(demo_missions.MISSION_ROUNDS))
@@ -394,11 +400,12 @@ def _produce(
     lao_missions, mission_events = demo_missions.lao_mission_rows(
         [(lao.id, lao.type in large) for lao in laos], missions, rng("missions")
     )
+    demo_workflows.add_asset_values(lao_missions, rng("mission-assets"))
     emit(tables["lao_missions"], lao_missions)
     emit(tables["lao_mission_events"], mission_events)
+    held_missions = demo_workflows.first_records(lao_missions)
     del lao_missions, mission_events
 
-    years = fiscal_years(config.current_fiscal_year)
     emit(tables["fiscal_years"], fiscal_year_rows(years))
     year_rows, events, infos = lao_years(laos, years, rng("lao-years"))
     ly_updated = [info.updated_at for info in infos]
@@ -459,8 +466,20 @@ def _produce(
     del water, tourist
 
     round_row, references = demo_records.kpi16_rows(systems, years[-1], rng("kpi16"))
-    emit(tables["kpi16_rounds"], [round_row])
-    emit(tables["kpi16_references"], references)
+    # The previous year's round, opened when the new INFO went live (seed 003:13).
+    ce = years[-2].year_be - 543
+    previous_round, previous_references = demo_records.kpi16_rows(
+        systems,
+        years[-2],
+        rng("kpi16-previous"),
+        round_id=2,
+        opened=dt.date(ce, 1, 26),
+        first_reference_id=len(references) + 1,
+        extra_digit="8",
+    )
+    emit(tables["kpi16_rounds"], [round_row, previous_round])
+    emit(tables["kpi16_references"], references + previous_references)
+    del references, previous_references
 
     accounts = demo_accounts.account_rows(
         laos,
@@ -474,6 +493,11 @@ def _produce(
     )
     for name in ("users", "role_assignments", "api_clients"):
         emit(tables[name], accounts[name])
+    requests, messages = demo_workflows.help_rows(
+        laos, held_missions, accounts["users"], missions, years[-1]
+    )
+    emit(tables["mission_help_requests"], requests)
+    emit(tables["mission_help_messages"], messages)
 
     emit(tables["lpa_rubrics"], demo_lpa.rubric_rows(config.current_fiscal_year))
     assessor = next(

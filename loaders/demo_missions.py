@@ -527,6 +527,8 @@ def mission_rows() -> list[dict[str, object]]:
                     "area": AREAS[area].name,
                     "agency_id": agency_id,
                     "retired_on": None,
+                    "retired_reason": None,
+                    "version": 1,
                 }
             )
     return rows
@@ -605,6 +607,7 @@ def lao_mission_rows(
                     "budget_baht": round(50_000 + rnd() * 4_950_000, -2) if rnd() < 0.6 else None,
                     "staff_transferred": ri(1, 10) if rnd() < 0.3 else None,
                     "assets": rng.choice(assets).format(n=ri(1, 12)) if rnd() < 0.4 else None,
+                    "asset_value_baht": None,
                     "note": note,
                     "cancelled_on": cancelled_on,
                     "cancel_reason": cancel_reason,

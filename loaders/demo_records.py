@@ -1,9 +1,10 @@
 """Demo record tables (village water-supply systems, tourist sites) and KPI-16 references.
 
 Each real-world record gets a stable `record_key` and one row per fiscal year it existed in
-(systems built in a year appear from the next one). About 95% of the open year's systems are
-on DLA's KPI-16 reference list (their `dla_reference_code`), and the list also holds ~3% of
-systems no LAO has recorded yet.
+(systems built in a year appear from the next one). About 95% of the systems are on DLA's
+KPI-16 reference list (their `dla_reference_code`, carried in the open year and the year
+before, the two years with a KPI-16 round), and each round's list also holds ~3% of systems
+no LAO has recorded yet.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def water_rows(
                     "lao_year_id": ly,
                     "record_key": s.record_key,
                     "name": s.name,
-                    "dla_reference_code": s.reference_code if k == open_k else None,
+                    "dla_reference_code": s.reference_code if k >= open_k - 1 else None,
                     "village_id": s.village_id,
                     "latitude": s.latitude,
                     "longitude": s.longitude,
@@ -259,12 +260,22 @@ def assign_reference_codes(systems: list[WaterSystem]) -> None:
 
 
 def kpi16_rows(
-    systems: list[WaterSystem], year: Year, rng: random.Random
+    systems: list[WaterSystem],
+    year: Year,
+    rng: random.Random,
+    *,
+    round_id: int = 1,
+    opened: dt.date | None = None,
+    first_reference_id: int = 1,
+    extra_digit: str = "9",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Round 1 of `year` (opened two days into it unless `opened` says) with DLA's list: the
+    coded systems that existed that year, and ~3% no LAO recorded (codes "W" + province +
+    `extra_digit` + a sequence). Districts report by 6 March, provinces by 20 March (seed 003)."""
     ce = year.year_be - 543
-    opened = year.starts_on + dt.timedelta(days=2)
+    opened = opened or year.starts_on + dt.timedelta(days=2)
     round_row = {
-        "id": 1,
+        "id": round_id,
         "fiscal_year": year.year_be,
         "round_no": 1,
         "opened_on": opened,
@@ -276,11 +287,13 @@ def kpi16_rows(
     refs: list[dict[str, Any]] = []
     extra_seq: dict[str, int] = defaultdict(int)
     for s in systems:
+        if s.year_built_be >= year.year_be:
+            continue  # built later: on no list of this year
         if s.reference_code:
             refs.append(
                 {
-                    "id": len(refs) + 1,
-                    "round_id": 1,
+                    "id": first_reference_id + len(refs),
+                    "round_id": round_id,
                     "reference_code": s.reference_code,
                     "province_id": s.lao.province.id,
                     "lao_id": s.lao.id,
@@ -297,9 +310,9 @@ def kpi16_rows(
             extra_seq[p] += 1
             refs.append(
                 {
-                    "id": len(refs) + 1,
-                    "round_id": 1,
-                    "reference_code": f"W{p}9{extra_seq[p]:05d}",
+                    "id": first_reference_id + len(refs),
+                    "round_id": round_id,
+                    "reference_code": f"W{p}{extra_digit}{extra_seq[p]:05d}",
                     "province_id": s.lao.province.id,
                     "lao_id": s.lao.id,
                     "village_id": vid,

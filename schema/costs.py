@@ -27,6 +27,11 @@ scale where a request can afford it and are capped where it cannot:
   costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
   introspection query fits; a few dozen aliased copies do not.
 * COUNTs: every connection counts its rows (`totalCount`), once per connection field.
+* The mission roll-up (`missionRollup`, ~200,000 records nationally in one GROUP BY, 0.7–2 s
+  on SQLite) costs `ROLL_UP` each time, its arguments being free; a KPI-16 round's
+  reference list counts the whole filtered list, matching each reference when filtered by
+  match (like `waterSupplySystems`, ~1 s nationally), and its report boards group the list
+  per district or province.
 * Mutations: each root mutation field is a transaction (`MUTATION`); `certifyProvince` runs
   one per item, so its items count `per_item` each, and its result list has one entry per
   item (its selection is counted that many times).
@@ -102,6 +107,23 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.lpaRubrics": FieldCost(10),
         "Query.lpaRubric": FieldCost(10),
         "Query.lpaAssessors": FieldCost(100),
+        # Transferred missions for budget allocation: one GROUP BY over every record; ~30 rows
+        # by agency, 77 by province, 245 by mission (more when keys combine).
+        "Query.missionRollup": FieldCost(ROLL_UP, list_size=100),
+        "Query.missionHelpRequests": FieldCost(500),
+        "Query.missionHelpRequest": FieldCost(5),
+        "MissionHelpRequest.messages": FieldCost(list_size=10),
+        "LaoMission.history": FieldCost(list_size=5),
+        "LaoMission.helpRequests": FieldCost(list_size=3),
+        # KPI 16: rounds, a round's reference list (matched and counted), its report boards.
+        "Query.kpi16Rounds": FieldCost(5, list_size=10),
+        "Query.kpi16Round": FieldCost(5),
+        "Kpi16Round.references": FieldCost(5_000),
+        "Kpi16ReferenceSystem.explanation": FieldCost(2),
+        "Kpi16MatchExplanation.records": FieldCost(list_size=3),
+        "Kpi16Round.districtReports": FieldCost(2_000),
+        "Kpi16Round.provinceReports": FieldCost(1_000),
+        "Kpi16ReportBoard.items": FieldCost(list_size=1_000),  # up to 929 districts
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),

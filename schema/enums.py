@@ -35,3 +35,26 @@ Timeliness = mirror(
     enums.Timeliness,
     "ความตรงเวลา — whether an LAO certified its fiscal year's data by the deadline, as of a date.",
 )
+Kpi16Match = mirror(
+    enums.Kpi16Match,
+    "ผลการจับคู่ (ตัวชี้วัดที่ 16) — how a reference system stands in the round: CHECKED, RECORDED "
+    "(not checked since the round opened) or MISSING.",
+)
+Kpi16CandidateVerdict = mirror(
+    enums.Kpi16CandidateVerdict,
+    "เหตุผลการนับ — whether a record carrying a reference's code counts for the round, and why.",
+)
+Kpi16ReportLevel = mirror(enums.Kpi16ReportLevel, "ระดับการรายงาน — who reports to whom.")
+ReportTimeliness = mirror(
+    enums.ReportTimeliness, "การส่งรายงานตามกำหนด — a report against its deadline."
+)
+MissionHelpStatus = mirror(
+    enums.MissionHelpStatus, "สถานะคำขอความช่วยเหลือ — where a help request stands."
+)
+MissionHelpAction = mirror(enums.MissionHelpAction, "ขั้นตอนของคำขอ — one step of a help request.")
+MissionHelpParty = mirror(
+    enums.MissionHelpParty, "ฝ่าย — who takes part in a help request, or must act next."
+)
+MissionRollupKey = mirror(
+    enums.MissionRollupKey, "จัดกลุ่มตาม — what a transferred-mission roll-up groups by."
+)

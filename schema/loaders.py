@@ -25,6 +25,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
 from hub.db import lpa as lpa_sql
+from hub.db.kpi16 import CandidateRecord
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -37,11 +38,14 @@ from hub.db.models import (
     LaoCode,
     LaoContact,
     LaoMission,
+    LaoMissionEvent,
     LaoTypePeriod,
     LaoYear,
     LpaAssessment,
     LpaAssessmentRevision,
     Mission,
+    MissionHelpMessage,
+    MissionHelpRequest,
     Province,
     Subdistrict,
     User,
@@ -262,6 +266,7 @@ class Loaders:
         self.lao = one_per_key(e, Lao, Lao.id)
         self.agency = one_per_key(e, Agency, Agency.id)
         self.mission = one_per_key(e, Mission, Mission.id)
+        self.lao_mission = one_per_key(e, LaoMission, LaoMission.id)
         self.districts_of_province = many_per_key(
             e, District, District.province_id, order_by=[District.code]
         )
@@ -290,6 +295,31 @@ class Loaders:
             CompletenessChange.lao_year_id,
             order_by=[CompletenessChange.at, CompletenessChange.id],
         )
+        self.events_of_mission = many_per_key(
+            e,
+            LaoMissionEvent,
+            LaoMissionEvent.lao_mission_id,
+            order_by=[LaoMissionEvent.at, LaoMissionEvent.id],
+            base=select(
+                *LaoMissionEvent.__table__.c, User.display_name.label("actor_display_name")
+            ).outerjoin(User, User.id == LaoMissionEvent.actor_user_id),
+        )
+        self.help_requests_of_record = many_per_key(
+            e,
+            MissionHelpRequest,
+            MissionHelpRequest.lao_mission_id,
+            order_by=[MissionHelpRequest.id],
+        )
+        self.help_messages = many_per_key(
+            e,
+            MissionHelpMessage,
+            MissionHelpMessage.request_id,
+            order_by=[MissionHelpMessage.at, MissionHelpMessage.id],
+            base=select(
+                *MissionHelpMessage.__table__.c, User.display_name.label("author_display_name")
+            ).outerjoin(User, User.id == MissionHelpMessage.author_user_id),
+        )
+        self.kpi16_candidates = self._kpi16_candidates()
         self.area_figures = area_figures(e)
         self.lpa_figures = lpa_figures(e)
         self.rubrics = rubrics(e)
@@ -315,6 +345,18 @@ class Loaders:
             )
             for name, table in RECORD_TABLES.items()
         }
+
+    def _kpi16_candidates(self) -> DataLoader[str, list[CandidateRecord]]:
+        """A reference code → every water-supply record carrying it (`hub.db.kpi16`)."""
+
+        async def load(codes: list[str]) -> list[list[CandidateRecord]]:
+            found: dict[str, list[CandidateRecord]] = {}
+            async with self.engine.connect() as conn:
+                for chunk in _chunks(codes):
+                    found.update(await kpi16.candidates(conn, chunk, self.identity))
+            return [found.get(code, []) for code in codes]
+
+        return DataLoader(load_fn=load)
 
     def _visible_lao_year(self) -> DataLoader[tuple[int, int], Row[Any] | None]:
         """(lao_id, fiscal_year) → the LAO-year if the caller may see its domain data."""

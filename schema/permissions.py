@@ -96,6 +96,44 @@ class MissionsData(_Rule):
         return permissions.can_read_missions(info.context.identity)
 
 
+class Kpi16References(_Rule):
+    rule = "kpi16 list: DLA, provincial and district offices and LAO staff, each its own area's references"
+    message = "The KPI-16 reference list is read by DLA administrators, provincial and district offices and LAO staff (each its own area's)."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_read_kpi16_references(info.context.identity)
+
+
+class Kpi16Reports(_Rule):
+    rule = "kpi16 reports: DLA, provincial offices (theirs and their districts'), district offices (their own)"
+    message = "KPI-16 reports are read by DLA administrators and the provincial and district offices that make them."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_read_kpi16_reports(info.context.identity)
+
+
+class MissionHelp(_Rule):
+    """Listing help requests (rows: the LAOs the caller covers)."""
+
+    rule = "mission help: the LAO's staff, officers covering it, DLA"
+    message = "Mission help requests are read by the LAO's staff, the offices covering it and DLA administrators."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return permissions.can_list_mission_help(info.context.identity)
+
+
+class MissionHelpOfRecord(_Rule):
+    """The help requests about one mission record. The source must expose `lao_id`."""
+
+    rule = MissionHelp.rule
+    message = MissionHelp.message
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        lao = await info.context.loaders.lao.load(source.lao_id)
+        place = LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
+        return permissions.can_read_mission_help(info.context.identity, place)
+
+
 def guarded(*rules: BasePermission) -> list[PermissionExtension]:
     """Field extensions enforcing `rules` and showing them as `@guard` in the schema."""
     return [PermissionExtension(permissions=list(rules), use_directives=True)]

@@ -78,6 +78,8 @@ MISSION = Shape(
         "nameEn": ("name_en", _same),
         "area": ("area", _name),
         "retiredOn": ("retired_on", _iso),
+        "retiredReason": ("retired_reason", _same),
+        "version": ("version", _int),
     },
     {"agency": ("agency_id", AGENCY)},
 )
@@ -90,6 +92,7 @@ LAO_MISSION = Shape(
         "budgetBaht": ("budget_baht", _float),
         "staffTransferred": ("staff_transferred", _int),
         "assets": ("assets", _same),
+        "assetValueBaht": ("asset_value_baht", _float),
         "note": ("note", _same),
         "cancelledOn": ("cancelled_on", _iso),
         "cancelReason": ("cancel_reason", _same),

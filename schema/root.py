@@ -16,32 +16,49 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from hub.db import lpa as lpa_sql
 from hub.db.grants import grants_with_places
+from hub.db.mission_rollups import mission_rollup
 from hub.db.models import RECORD_TABLES, LaoCode, RoleAssignment, User
 from hub.db.models import Agency as AgencyRow
 from hub.db.models import District as DistrictRow
 from hub.db.models import FiscalYear as FiscalYearRow
+from hub.db.models import Kpi16Round as Kpi16RoundRow
 from hub.db.models import Lao as LaoRow
 from hub.db.models import LaoMission as LaoMissionRow
 from hub.db.models import LaoYear as LaoYearRow
 from hub.db.models import Mission as MissionRow
+from hub.db.models import MissionHelpRequest as MissionHelpRow
 from hub.db.models import Province as ProvinceRow
-from hub.db.visibility import visible_assessor_grants_clause, visible_lao_years_clause
+from hub.db.visibility import (
+    covered_laos_clause,
+    visible_assessor_grants_clause,
+    visible_lao_years_clause,
+)
 from hub.rules import enums, lpa
+from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
-from schema.enums import CertificationState, LaoType, MissionArea, MissionStatus, Role
+from schema.enums import (
+    CertificationState,
+    LaoType,
+    MissionArea,
+    MissionRollupKey,
+    MissionStatus,
+    Role,
+)
 from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province
+from schema.kpi16 import Kpi16Round
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all
 from schema.lpa import LpaAssessor, LpaRubric, rubric_type
 from schema.lpa_report import LpaReport, lpa_report
-from schema.missions import Agency, LaoMission, Mission
+from schema.mission_help import MissionHelpFilter, MissionHelpRequest
+from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
 from schema.mutations import Mutation
 from schema.pagination import Connection, paginate
-from schema.permissions import DomainData, MissionsData, guarded
+from schema.permissions import DomainData, MissionHelp, MissionsData, guarded
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
@@ -123,6 +140,16 @@ class TransferredMissionFilter:
 class MissionFilter:
     area: MissionArea | None = None
     agency_code: str | None = None
+
+
+@strawberry.input(description="ตัวกรองสรุปภารกิจถ่ายโอน — filters for `missionRollup`.")
+class MissionRollupFilter:
+    province_code: str | None = None
+    agency_code: str | None = None
+    area: MissionArea | None = None
+    include_cancelled: bool = strawberry.field(
+        default=False, description="นับภารกิจที่ยกเลิกแล้วด้วย — count CANCELLED records too."
+    )
 
 
 async def current_fiscal_year(info: Info) -> int | None:
@@ -335,6 +362,99 @@ class Query:
             info.context.engine, select(*AgencyRow.__table__.c).order_by(AgencyRow.code)
         )
         return [Agency.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="สรุปภารกิจถ่ายโอน — transferred missions rolled up for budget allocation, grouped "
+        "by any of agency, area, province and mission (none: one row of totals); one statement.",
+        extensions=guarded(MissionsData()),
+    )
+    async def mission_rollup(
+        self,
+        info: Info,
+        group_by: list[MissionRollupKey],
+        filter: MissionRollupFilter | None = None,
+    ) -> list[MissionRollupRow] | None:
+        f = filter or MissionRollupFilter()
+        async with info.context.engine.connect() as conn:
+            rows = await mission_rollup(
+                conn,
+                [enums.MissionRollupKey[k.value] for k in group_by],
+                province_code=f.province_code,
+                agency_code=f.agency_code,
+                area=enums.MissionArea[f.area.value] if f.area is not None else None,
+                include_cancelled=f.include_cancelled,
+            )
+        return [MissionRollupRow.from_rollup(r) for r in rows]
+
+    @strawberry.field(
+        description="คำขอความช่วยเหลือเรื่องภารกิจถ่ายโอน — help requests of the LAOs you cover (an LAO its "
+        "own, a provincial office its province's, DLA every one), a page at a time (by id).",
+        extensions=guarded(MissionHelp()),
+    )
+    async def mission_help_requests(
+        self,
+        info: Info,
+        filter: MissionHelpFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[MissionHelpRequest] | None:
+        f = filter or MissionHelpFilter()
+        statement = (
+            select(*MissionHelpRow.__table__.c)
+            .join(LaoRow, LaoRow.id == MissionHelpRow.lao_id)
+            .where(covered_laos_clause(info.context.identity))
+        )
+        if f.status is not None:
+            statement = statement.where(
+                MissionHelpRow.status == enums.MissionHelpStatus[f.status.value]
+            )
+        if f.waiting_on is not None:
+            party = enums.MissionHelpParty[f.waiting_on.value]
+            statement = statement.where(
+                MissionHelpRow.status.in_(
+                    [s for s in enums.MissionHelpStatus if waiting_on(s) is party]
+                )
+            )
+        if f.lao_code is not None:
+            statement = statement.where(LaoRow.code == f.lao_code)
+        statement = in_area(statement, f.province_code, None)
+        return await paginate(
+            info, statement, MissionHelpRow.id, first, after, MissionHelpRequest.from_row
+        )
+
+    @strawberry.field(
+        description="คำขอความช่วยเหลือ — one help request by id; null when it does not exist or you "
+        "do not cover its LAO.",
+        extensions=guarded(MissionHelp()),
+    )
+    async def mission_help_request(self, info: Info, id: int) -> MissionHelpRequest | None:
+        statement = (
+            select(*MissionHelpRow.__table__.c)
+            .join(LaoRow, LaoRow.id == MissionHelpRow.lao_id)
+            .where(MissionHelpRow.id == id, covered_laos_clause(info.context.identity))
+        )
+        rows = await fetch_all(info.context.engine, statement)
+        return MissionHelpRequest.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="รอบการประเมินตัวชี้วัดที่ 16 — every KPI-16 round, newest first.")
+    async def kpi16_rounds(self, info: Info) -> list[Kpi16Round]:
+        statement = select(*Kpi16RoundRow.__table__.c).order_by(
+            Kpi16RoundRow.fiscal_year.desc(), Kpi16RoundRow.round_no.desc()
+        )
+        return [Kpi16Round.from_row(r) for r in await fetch_all(info.context.engine, statement)]
+
+    @strawberry.field(
+        description="รอบการประเมินตัวชี้วัดที่ 16 — one round: its deadlines, DLA's reference list with "
+        "each system's match, and the reports up the chain."
+    )
+    async def kpi16_round(
+        self, info: Info, fiscal_year: int, round_no: int = 1
+    ) -> Kpi16Round | None:
+        statement = select(*Kpi16RoundRow.__table__.c).where(
+            Kpi16RoundRow.fiscal_year == fiscal_year, Kpi16RoundRow.round_no == round_no
+        )
+        rows = await fetch_all(info.context.engine, statement)
+        return Kpi16Round.from_row(rows[0]) if rows else None
 
     @strawberry.field(
         description="สรุปรายปีระดับประเทศ — national certification progress, LPA distribution and KPI-16 coverage."

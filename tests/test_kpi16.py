@@ -7,8 +7,23 @@ from sqlalchemy import insert
 
 from hub.db.engine import create_engine
 from hub.db.kpi16 import coverage
-from hub.db.models import RECORD_TABLES, Kpi16Reference, Kpi16Round, LaoYear
-from hub.rules.kpi16 import Coverage, recording_rate, target_met
+from hub.db.models import RECORD_TABLES, Kpi16Reference, Kpi16Report, Kpi16Round, LaoYear
+from hub.rules.enums import Kpi16CandidateVerdict as Verdict
+from hub.rules.enums import Kpi16Match, Kpi16ReportLevel, ReportTimeliness, Role
+from hub.rules.identity import RoleGrant
+from hub.rules.kpi16 import (
+    Candidate,
+    Coverage,
+    Timeliness,
+    deadlines_problem,
+    explain_match,
+    recording_rate,
+    report_timeliness,
+    submission_refusal,
+    target_met,
+)
+from hub.rules.lpa import BANGKOK
+from hub.rules.problems import Forbidden, InvalidInput, InvalidState, YearClosed
 from tests.small_world import (
     BAN_TAK,
     LAMPANG,
@@ -176,3 +191,257 @@ async def test_a_round_without_references_and_an_unknown_round(engine):
         assert await coverage(conn, 404, "nation") == {}
         with pytest.raises(ValueError, match="coverage by 'village'"):
             await coverage(conn, ROUND, "village")  # type: ignore[arg-type]
+
+
+# --- one reference's match, explained --------------------------------------------------------
+
+OPENED = dt.date(2026, 1, 26)
+
+
+def candidate(record_id, fiscal_year=2569, retired=None, checked=None, lao_id=1):
+    return Candidate(record_id, lao_id, fiscal_year, retired, checked)
+
+
+def test_a_reference_is_checked_by_its_most_recent_check_since_the_round_opened():
+    explained = explain_match(
+        "R1",
+        2569,
+        OPENED,
+        [
+            candidate(1, checked=dt.date(2026, 1, 26)),  # the opening day counts
+            candidate(2, checked=dt.date(2026, 2, 1)),
+            candidate(3, checked=dt.date(2026, 3, 1), retired=dt.date(2026, 3, 2)),
+            candidate(4, fiscal_year=2568, checked=dt.date(2026, 4, 1)),
+        ],
+    )
+    assert explained.match is Kpi16Match.CHECKED
+    assert explained.deciding == candidate(2, checked=dt.date(2026, 2, 1))
+    assert [(j.candidate.record_id, j.verdict) for j in explained.judged] == [
+        (1, Verdict.COUNTED_CHECKED),
+        (2, Verdict.COUNTED_CHECKED),
+        (3, Verdict.RETIRED),
+        (4, Verdict.OTHER_FISCAL_YEAR),
+    ]
+    assert "2026-02-01" in explained.because_en and "2026-02-01" in explained.because_th
+
+
+def test_a_reference_recorded_but_not_checked_this_round_is_recorded():
+    stale = explain_match("R2", 2569, OPENED, [candidate(7, checked=dt.date(2025, 12, 1))])
+    never = explain_match("R2", 2569, OPENED, [candidate(8)])
+    assert stale.match is never.match is Kpi16Match.RECORDED
+    assert stale.deciding is not None and stale.deciding.record_id == 7
+    assert "2025-12-01" in stale.because_en and "never checked" in never.because_en
+    assert "ยังไม่เคยตรวจสอบ" in never.because_th
+
+
+def test_a_reference_without_a_live_record_of_the_year_is_missing_and_says_why():
+    bare = explain_match("R3", 2569, OPENED, [])
+    near = explain_match(
+        "R3", 2569, OPENED, [candidate(1, retired=dt.date(2026, 2, 2)), candidate(2, 2568)]
+    )
+    assert bare.match is near.match is Kpi16Match.MISSING
+    assert bare.deciding is None and bare.judged == ()
+    assert "2 record(s) carry it but do not count" in near.because_en
+    assert [j.verdict for j in near.judged] == [Verdict.RETIRED, Verdict.OTHER_FISCAL_YEAR]
+
+
+async def test_the_list_s_match_is_the_explained_match_and_adds_up_to_the_coverage(engine):
+    """One rule, three forms: the list's SQL match, the pure explanation over the records,
+    and the coverage's counts agree on every reference of the seeded round."""
+    from hub.db.kpi16 import candidates, references
+    from hub.rules.identity import user
+
+    dla = user("dla", RoleGrant(Role.DLA_ADMIN))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(references(ROUND, dla).order_by("id"))).all()
+        found = await candidates(conn, [r.reference_code for r in rows], dla)
+        national = (await coverage(conn, ROUND, "nation"))[None]
+        missing = (await conn.execute(references(ROUND, dla, match=Kpi16Match.MISSING))).all()
+    matches = {}
+    for row in rows:
+        explained = explain_match(
+            row.reference_code,
+            2569,
+            dt.date(2026, 1, 26),
+            [c.candidate for c in found.get(row.reference_code, [])],
+        )
+        assert explained.match.name == row.match, row.reference_code
+        matches[row.reference_code] = row.match
+    assert matches == {
+        "R1": "CHECKED",
+        "R2": "RECORDED",
+        "R3": "CHECKED",
+        "R4": "MISSING",  # retired
+        "R5": "MISSING",  # FY 2568 only
+        "R6": "RECORDED",  # recorded by another LAO of the province
+        "R7": "CHECKED",
+    }
+    assert sum(m != "MISSING" for m in matches.values()) == national.recorded
+    assert sum(m == "CHECKED" for m in matches.values()) == national.checked
+    assert sorted(r.reference_code for r in missing) == ["R4", "R5"]
+
+
+async def test_each_level_lists_only_its_own_references(engine):
+    from hub.db.kpi16 import references
+    from hub.rules.identity import client, user
+
+    def codes(rows):
+        return sorted(r.reference_code for r in rows)
+
+    callers = {
+        "province": user("p", RoleGrant(Role.PROVINCE_OFFICER, province_id=TAK)),
+        "district": user("d", RoleGrant(Role.DISTRICT_OFFICER, district_id=BAN_TAK)),
+        "lao": user("l", RoleGrant(Role.LAO_RECORDER, lao_id=1)),
+        "lampang": user("p2", RoleGrant(Role.PROVINCE_OFFICER, province_id=LAMPANG)),
+        "client": client("c", "domain:5"),
+    }
+    async with engine.connect() as conn:
+        seen = {
+            name: codes((await conn.execute(references(ROUND, who))).all())
+            for name, who in callers.items()
+        }
+        in_district = codes(
+            (await conn.execute(references(ROUND, callers["province"], district_code="6301"))).all()
+        )
+    assert seen == {
+        "province": ["R1", "R2", "R3", "R4", "R5", "R6"],
+        "district": ["R4", "R5"],
+        "lao": ["R1", "R2"],
+        "lampang": ["R7"],
+        "client": [],
+    }
+    assert in_district == ["R1", "R2", "R3"]
+
+
+async def test_a_record_s_name_is_shown_only_to_who_may_see_its_lao_year(engine):
+    from hub.db.kpi16 import candidates
+    from hub.rules.identity import user
+
+    province = user("p", RoleGrant(Role.PROVINCE_OFFICER, province_id=TAK))
+    stranger = user("s", RoleGrant(Role.LAO_RECORDER, lao_id=5))
+    async with engine.connect() as conn:
+        mine = await candidates(conn, ["R1", "R3"], province)
+        theirs = await candidates(conn, ["R1"], stranger)
+    assert all(c.visible for found in mine.values() for c in found)
+    assert len(mine["R3"]) == 2  # recorded twice
+    assert [c.visible for c in theirs["R1"]] == [False]  # a draft of another LAO
+
+
+# --- reports up the chain --------------------------------------------------------------------
+
+DUE = dt.date(2026, 3, 6)
+
+
+def bangkok(day: int, hour: int) -> dt.datetime:
+    """A moment of March 2026 given in Thai time."""
+    return dt.datetime(2026, 3, day, hour, tzinfo=BANGKOK)
+
+
+def test_a_report_is_on_time_through_the_deadline_s_thai_day():
+    later = bangkok(30, 12)
+    assert report_timeliness(DUE, bangkok(6, 23), later) == Timeliness(
+        ReportTimeliness.ON_TIME, None
+    )
+    # 7 March 01:00 in Thailand is still 6 March in UTC: late by the Thai calendar.
+    assert report_timeliness(DUE, bangkok(7, 1), later) == Timeliness(ReportTimeliness.LATE, 1)
+    assert report_timeliness(DUE, bangkok(10, 9), later) == Timeliness(ReportTimeliness.LATE, 4)
+    assert report_timeliness(None, bangkok(10, 9), later).status is ReportTimeliness.ON_TIME
+
+
+def test_a_missing_report_is_due_until_the_deadline_then_overdue():
+    assert report_timeliness(DUE, None, bangkok(6, 23)) == Timeliness(ReportTimeliness.DUE, None)
+    assert report_timeliness(DUE, None, bangkok(9, 8)) == Timeliness(ReportTimeliness.OVERDUE, 3)
+    assert report_timeliness(None, None, bangkok(9, 8)).status is ReportTimeliness.DUE
+
+
+def _refusal(identity, level=Kpi16ReportLevel.DISTRICT, **given):
+    arguments = {
+        "fiscal_year": 2569,
+        "year_closed": False,
+        "opened_on": OPENED,
+        "today": dt.date(2026, 3, 1),
+        "reference_systems": 3,
+        "submitted_at": None,
+        "note": None,
+    } | given
+    return submission_refusal(identity, level, TAK, MUEANG_TAK, **arguments)
+
+
+def test_who_may_submit_a_report_and_when():
+    from hub.rules.identity import PUBLIC, user
+
+    district = user("d", RoleGrant(Role.DISTRICT_OFFICER, district_id=MUEANG_TAK))
+    province = user("p", RoleGrant(Role.PROVINCE_OFFICER, province_id=TAK))
+    dla = user("dla", RoleGrant(Role.DLA_ADMIN))
+    neighbour = user("n", RoleGrant(Role.DISTRICT_OFFICER, district_id=BAN_TAK))
+    assert _refusal(district) is None
+    assert _refusal(province, Kpi16ReportLevel.PROVINCE) is None
+    for who, level in (
+        (province, Kpi16ReportLevel.DISTRICT),
+        (neighbour, Kpi16ReportLevel.DISTRICT),
+        (dla, Kpi16ReportLevel.DISTRICT),
+        (dla, Kpi16ReportLevel.PROVINCE),
+        (district, Kpi16ReportLevel.PROVINCE),
+        (PUBLIC, Kpi16ReportLevel.DISTRICT),
+    ):
+        assert isinstance(_refusal(who, level), Forbidden), (who.subject, level)
+    assert isinstance(_refusal(district, year_closed=True), YearClosed)
+    assert isinstance(_refusal(district, today=dt.date(2026, 1, 25)), InvalidState)
+    assert isinstance(_refusal(district, reference_systems=0), InvalidState)
+    again = _refusal(district, submitted_at=bangkok(4, 10))
+    assert isinstance(again, InvalidState) and "2026-03-04" in again.message_en
+    long = _refusal(district, note="x" * 2001)
+    assert isinstance(long, InvalidInput) and long.field == "note"
+
+
+def test_a_round_s_deadlines_follow_its_opening_and_districts_report_first():
+    assert deadlines_problem(OPENED, dt.date(2026, 3, 6), dt.date(2026, 3, 20)) is None
+    assert deadlines_problem(OPENED, None, None) is None
+    early = deadlines_problem(OPENED, None, dt.date(2026, 1, 1))
+    assert isinstance(early, InvalidInput) and early.field == "provinceReportDeadline"
+    inverted = deadlines_problem(OPENED, dt.date(2026, 3, 21), dt.date(2026, 3, 20))
+    assert isinstance(inverted, InvalidInput) and inverted.field == "districtReportDeadline"
+
+
+async def test_the_report_board_lists_each_area_expected_to_report(engine):
+    from hub.db.kpi16 import report_board, report_deadlines
+    from hub.rules.identity import user
+
+    province = user("p", RoleGrant(Role.PROVINCE_OFFICER, province_id=TAK))
+    district = user("d", RoleGrant(Role.DISTRICT_OFFICER, district_id=BAN_TAK))
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(Kpi16Report.__table__).values(
+                round_id=ROUND,
+                level=Kpi16ReportLevel.DISTRICT,
+                area_id=BAN_TAK,
+                province_id=TAK,
+                district_id=BAN_TAK,
+                deadline=DUE,
+                submitted_at=bangkok(5, 10),
+                reference_systems=2,
+                recorded=0,
+                checked=0,
+                target_percent=80,
+            )
+        )
+    async with engine.connect() as conn:
+        everyone = await report_board(conn, ROUND, Kpi16ReportLevel.DISTRICT, None)
+        tak = await report_board(conn, ROUND, Kpi16ReportLevel.DISTRICT, province)
+        own = await report_board(conn, ROUND, Kpi16ReportLevel.DISTRICT, district)
+        provinces = await report_board(conn, ROUND, Kpi16ReportLevel.PROVINCE, None)
+        hidden = await report_board(conn, ROUND, Kpi16ReportLevel.PROVINCE, district)
+        book = await report_deadlines(conn, ROUND)
+        assert await report_deadlines(conn, 404) is None
+    assert [(r.district_id, r.reference_systems) for r in everyone] == [
+        (MUEANG_LAMPANG, 1),
+        (MUEANG_TAK, 3),
+        (BAN_TAK, 2),
+    ]  # by district code; R6 (no LAO) belongs to no district
+    assert [r.district_id for r in tak] == [MUEANG_TAK, BAN_TAK]
+    assert [(r.district_id, r.report is not None) for r in own] == [(BAN_TAK, True)]
+    assert [(r.province_id, r.reference_systems) for r in provinces] == [(LAMPANG, 1), (TAK, 6)]
+    assert hidden == []
+    assert book is not None
+    assert book.of(Kpi16ReportLevel.PROVINCE, TAK) == dt.date(2026, 3, 20)
+    assert book.of(Kpi16ReportLevel.DISTRICT, TAK) is None  # this round set none for districts

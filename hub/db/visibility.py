@@ -4,14 +4,19 @@
 to `laos`, `covered_laos_clause` is `covers_lao` over `laos`, and
 `visible_assessor_grants_clause` is `can_read_assessors_of` over `role_assignments`: the same
 tables (`PUBLIC_STATES`, `DISTRICT_SUPERVISED_TYPES`) and the same identity accessors, so the
-per-object decision and the row filter read one declaration.
+per-object decision and the row filter read one declaration. `covered_laos_clause` is also the
+row filter of mission help requests (`can_read_mission_help`); `kpi16_references_clause` and
+`kpi16_report_areas_clause` are the KPI-16 rows of `hub.rules.permissions`' table.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from hub.db.models import Lao, LaoYear, RoleAssignment
+from hub.db.models import Kpi16Reference, Lao, LaoYear, RoleAssignment
+from hub.rules.enums import Kpi16ReportLevel
 from hub.rules.identity import Identity
 from hub.rules.permissions import DISTRICT_SUPERVISED_TYPES, PUBLIC_STATES
 
@@ -46,3 +51,33 @@ def visible_assessor_grants_clause(identity: Identity) -> ColumnElement[bool]:
         return true()
     ids = identity.province_ids() | identity.assessed_province_ids()
     return RoleAssignment.province_id.in_(ids) if ids else false()
+
+
+def kpi16_references_clause(identity: Identity) -> ColumnElement[bool]:
+    """SQL over `kpi16_references` outer-joined to `laos` (the reference's LAO): the references
+    the caller works from. A district office sees its LAOs' of every type, because the
+    district is assessed on all of them (`hub.db.kpi16` counts them so)."""
+    if identity.is_dla_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    if ids := identity.province_ids():
+        clauses.append(Kpi16Reference.province_id.in_(ids))
+    if ids := identity.district_ids():
+        clauses.append(Lao.district_id.in_(ids))
+    if ids := identity.staff_lao_ids():
+        clauses.append(Kpi16Reference.lao_id.in_(ids))
+    return or_(*clauses) if clauses else false()
+
+
+def kpi16_report_areas_clause(
+    identity: Identity, level: Kpi16ReportLevel, province_id: Any, district_id: Any
+) -> ColumnElement[bool]:
+    """`can_read_kpi16_report` over rows whose area is (`province_id`, `district_id`) columns."""
+    if identity.is_dla_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    if ids := identity.province_ids():
+        clauses.append(province_id.in_(ids))
+    if level is Kpi16ReportLevel.DISTRICT and (ids := identity.district_ids()):
+        clauses.append(district_id.in_(ids))
+    return or_(*clauses) if clauses else false()

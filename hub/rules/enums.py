@@ -125,3 +125,73 @@ class MissionStatus(Labelled):
     ACTIVE = ("ดำเนินการอยู่", "Active")
     CHANGED = ("มีการเปลี่ยนแปลง", "Changed")
     CANCELLED = ("ยกเลิก", "Cancelled")
+
+
+class Kpi16Match(Labelled):
+    """How a system on DLA's KPI-16 reference list stands in a round (`hub.rules.kpi16`)."""
+
+    CHECKED = (
+        "บันทึกแล้วและตรวจสอบในรอบนี้",
+        "Recorded, and checked since the round opened",
+    )
+    RECORDED = ("บันทึกแล้ว ยังไม่ตรวจสอบในรอบนี้", "Recorded, not checked since the round opened")
+    MISSING = ("ยังไม่ได้บันทึก", "Not recorded")
+
+
+class Kpi16CandidateVerdict(Labelled):
+    """Why one water-supply record carrying a reference code counts for the round, or not."""
+
+    COUNTED_CHECKED = ("นับ: บันทึกและตรวจสอบในรอบนี้", "Counted: recorded and checked this round")
+    COUNTED = ("นับ: บันทึกแล้ว แต่ตรวจสอบก่อนเปิดรอบ", "Counted: recorded, not checked this round")
+    RETIRED = ("ไม่นับ: ยกเลิกรายการแล้ว", "Not counted: the record is retired")
+    OTHER_FISCAL_YEAR = ("ไม่นับ: อยู่ในปีงบประมาณอื่น", "Not counted: recorded in another fiscal year")
+
+
+class Kpi16ReportLevel(Labelled):
+    """Who reports KPI-16 figures to whom (seed 003:83, 115)."""
+
+    DISTRICT = ("อำเภอรายงานจังหวัด", "A district office reports to its provincial office")
+    PROVINCE = ("จังหวัดรายงานกรม", "A provincial office reports to DLA")
+
+
+class ReportTimeliness(Labelled):
+    """A report against its deadline (a Thai calendar day, inclusive)."""
+
+    ON_TIME = ("ส่งภายในกำหนด", "Submitted by the deadline")
+    LATE = ("ส่งเกินกำหนด", "Submitted after the deadline")
+    DUE = ("ยังไม่ส่ง (ยังไม่ถึงกำหนด)", "Not submitted yet; the deadline has not passed")
+    OVERDUE = ("ยังไม่ส่ง (เกินกำหนดแล้ว)", "Not submitted, and the deadline has passed")
+
+
+class MissionHelpStatus(Labelled):
+    """Where an LAO's request for help on its transferred missions stands (seed 004:32, 82)."""
+
+    OPEN = ("รอจังหวัดตอบ", "Open: waiting for the provincial office")
+    ANSWERED = ("ตอบแล้ว", "Answered: waiting for the LAO")
+    ESCALATED = ("ส่งต่อกรมแล้ว", "Escalated: waiting for DLA")
+    CLOSED = ("ปิดแล้ว", "Closed")
+
+
+class MissionHelpAction(Labelled):
+    ASK = ("ขอความช่วยเหลือ", "Asked for help")
+    ANSWER = ("ตอบ", "Answered")
+    ESCALATE = ("ส่งต่อกรม", "Escalated to DLA")
+    REPLY = ("ตอบกลับ", "Replied")
+    CLOSE = ("ปิดเรื่อง", "Closed")
+
+
+class MissionHelpParty(Labelled):
+    """Who takes part in a help request, and who must act next."""
+
+    LAO = ("อปท.", "The LAO")
+    PROVINCE = ("สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด", "The provincial office")
+    DLA = ("กรมส่งเสริมการปกครองท้องถิ่น", "DLA")
+
+
+class MissionRollupKey(Labelled):
+    """What a transferred-mission roll-up groups by."""
+
+    AGENCY = ("หน่วยงานผู้ถ่ายโอน", "Transferring agency")
+    AREA = ("ด้านของภารกิจ", "Area of the mission")
+    PROVINCE = ("จังหวัด", "Province of the LAO")
+    MISSION = ("ภารกิจ", "Mission")

@@ -29,6 +29,12 @@ Field level:
 An LPA assessor covers no LAO (it reads no people's names, no change log): it reads the
 LAO-years it assesses and the LPA scores. Who may appoint assessors and record final scores
 is `hub.rules.lpa_assessment`.
+  | KPI-16 reference list of a round        | DLA; a provincial office its province's; a      |
+  |   (each system, its match, the records  |   district office its LAOs' (any type: it is    |
+  |   matched)                              |   assessed on them); LAO staff their LAO's      |
+  | KPI-16 reports and their deadlines      | DLA; a provincial office its own and its        |
+  |                                         |   districts'; a district office its own         |
+  | mission help requests                   | the LAO's staff, officers covering it, DLA      |
 
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
@@ -42,8 +48,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.rules.enums import CertificationState, LaoType
-from hub.rules.identity import MISSIONS_SCOPE, PERSONAL_SCOPE, Identity
+from hub.rules.enums import CertificationState, Kpi16ReportLevel, LaoType, Role
+from hub.rules.identity import LAO_STAFF_ROLES, MISSIONS_SCOPE, PERSONAL_SCOPE, Identity
 
 PUBLIC_STATES = (CertificationState.LAO_CERTIFIED, CertificationState.PROVINCE_CERTIFIED)
 # The LAOs a district office relays letters to (seed 000:74-86, 001:99-116).
@@ -116,3 +122,42 @@ def can_read_missions(identity: Identity) -> bool:
     if identity.is_client:
         return MISSIONS_SCOPE in identity.scopes
     return True
+
+
+# Roles that work from DLA's KPI-16 reference list (seed 003): every level of the chain.
+KPI16_LIST_ROLES = (Role.DLA_ADMIN, Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, *LAO_STAFF_ROLES)
+# Roles that report KPI-16 figures up the chain, or receive the reports.
+KPI16_REPORT_ROLES = (Role.DLA_ADMIN, Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER)
+
+
+def can_read_kpi16_references(identity: Identity) -> bool:
+    """Whether the caller works from a KPI-16 reference list at all (which references: the
+    row filter `hub.db.visibility.kpi16_references_clause`, by the same roles' places)."""
+    return any(role in KPI16_LIST_ROLES for role in identity.roles())
+
+
+def can_read_kpi16_reports(identity: Identity) -> bool:
+    """Whether the caller takes part in KPI-16 reporting (which reports: `can_read_kpi16_report`
+    and its SQL form `hub.db.visibility.kpi16_report_areas_clause`)."""
+    return any(role in KPI16_REPORT_ROLES for role in identity.roles())
+
+
+def can_read_kpi16_report(
+    identity: Identity, level: Kpi16ReportLevel, province_id: int, district_id: int | None
+) -> bool:
+    """A district's report: DLA, its provincial office, itself; a province's: DLA, itself."""
+    if identity.is_dla_admin or province_id in identity.province_ids():
+        return True
+    return level is Kpi16ReportLevel.DISTRICT and district_id in identity.district_ids()
+
+
+def can_read_mission_help(identity: Identity, lao: LaoPlace) -> bool:
+    """An LAO's requests for help hold its questions and the offices' answers: those
+    covering the LAO read them (its staff, the offices over it, DLA)."""
+    return covers_lao(identity, lao)
+
+
+def can_list_mission_help(identity: Identity) -> bool:
+    """Whether the caller may list help requests at all (people with a role; the row filter
+    is `hub.db.visibility.covered_laos_clause`). Machine clients have no part in them."""
+    return not identity.is_client and bool(identity.grants)

@@ -79,6 +79,14 @@ def actor_of(
     )
 
 
+def named(actor: Actor) -> str | None:
+    """How a record other than the change log names its author when no `users` row does: an
+    external provider's subject with its issuer, or the subject of a caller without a row."""
+    if actor.subject is not None:
+        return f"{actor.subject} ({actor.issuer})"
+    return actor.name if actor.user_id is None and actor.client_id is None else None
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()

@@ -2,7 +2,10 @@
 
 CSV (UTF-8, header row): reference_code, lao_code, village_number, name, latitude, longitude.
 A province's list replaces its previous list for the round, all or nothing; each bad row is
-reported with its line number. The round is created on first import.
+reported with its line number. The round is created on first import, opened that day; the
+report deadlines given (districts to their province, provinces to DLA) are set on it, on
+creation or later (`hub.rules.kpi16.deadlines_problem`); a new round without a province
+deadline is due by the fiscal year's end.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.engine import analyze
@@ -22,6 +25,7 @@ from hub.db.models import FiscalYear, Kpi16Reference, Kpi16Round, Lao, Province,
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.rules.enums import Role
 from hub.rules.identity import Identity
+from hub.rules.kpi16 import deadlines_problem, thai_day
 from hub.rules.problems import Forbidden, not_found, validation_failed
 from hub.rules.validation import FieldError
 from hub.services import audit
@@ -56,7 +60,8 @@ async def import_references(
     province_code: str,
     csv_text: str,
     target_percent: float = 80.0,
-    report_deadline: dt.date | None = None,
+    district_report_deadline: dt.date | None = None,
+    province_report_deadline: dt.date | None = None,
 ) -> Imported:
     if not identity.is_dla_admin:
         raise Forbidden(
@@ -211,26 +216,56 @@ async def import_references(
             raise validation_failed(
                 [_error(2, "reference_code", "the file has no rows", "ไม่มีข้อมูล")]
             )
-        round_id = (
+        existing = (
             await conn.execute(
-                select(Kpi16Round.id).where(
-                    Kpi16Round.fiscal_year == fiscal_year, Kpi16Round.round_no == round_no
-                )
+                select(
+                    Kpi16Round.id,
+                    Kpi16Round.opened_on,
+                    Kpi16Round.district_report_deadline,
+                    Kpi16Round.province_report_deadline,
+                ).where(Kpi16Round.fiscal_year == fiscal_year, Kpi16Round.round_no == round_no)
             )
-        ).scalar_one_or_none()
-        if round_id is None:
+        ).first()
+        deadline_changes: dict[str, tuple[object, object]] = {}
+        if existing is None:
+            opened_on = thai_day(now())
+            if problem := deadlines_problem(
+                opened_on, district_report_deadline, province_report_deadline
+            ):
+                raise problem
             result = await conn.execute(
                 insert(Kpi16Round)
                 .values(
                     fiscal_year=fiscal_year,
                     round_no=round_no,
-                    opened_on=now().date(),
-                    province_report_deadline=report_deadline or year,
+                    opened_on=opened_on,
+                    district_report_deadline=district_report_deadline,
+                    province_report_deadline=province_report_deadline or year,
                     target_percent=target_percent,
                 )
                 .returning(Kpi16Round.id)
             )
             round_id = result.scalar_one()
+        else:
+            round_id = existing.id
+            district = district_report_deadline or existing.district_report_deadline
+            province = province_report_deadline or existing.province_report_deadline
+            if problem := deadlines_problem(existing.opened_on, district, province):
+                raise problem
+            deadline_changes = {
+                name: (before, after)
+                for name, before, after in (
+                    ("district_report_deadline", existing.district_report_deadline, district),
+                    ("province_report_deadline", existing.province_report_deadline, province),
+                )
+                if before != after
+            }
+            if deadline_changes:
+                await conn.execute(
+                    update(Kpi16Round)
+                    .where(Kpi16Round.id == round_id)
+                    .values(district_report_deadline=district, province_report_deadline=province)
+                )
         replaced = (
             await conn.execute(
                 delete(Kpi16Reference).where(
@@ -250,6 +285,6 @@ async def import_references(
             entity="kpi16_references",
             entity_id=f"{round_id}:{province_code}",
             action="import",
-            changes={"references": (replaced, len(rows))},
+            changes={"references": (replaced, len(rows)), **deadline_changes},
         )
         return Imported(round_id, province_code, len(rows), replaced)

@@ -1,9 +1,11 @@
 """Transferred missions (INFO phase 2, seed 004): DLA's catalogue and each LAO's records.
 
 LAOs record every mission transferred to them, update it when it changes, and cancel it with a
-date and reason; the record stays, with its history. Missions are not under certification.
-The LAO's own staff keep its records (any of `LAO_STAFF_ROLES`); DLA administrators keep the
-catalogue.
+date and reason; the record stays, with its history (`lao_mission_events`, each update with
+what it changed). Missions are not under certification. The LAO's own staff keep its records
+(any of `LAO_STAFF_ROLES`); DLA administrators keep the catalogue: add, edit (versioned) and
+retire missions, which stay in the catalogue, are no longer recorded, and keep the records
+LAOs hold. What a record and an entry may hold is `hub.rules.missions`'.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub.db.models import Agency, Lao, LaoMission, LaoMissionEvent, Mission
 from hub.rules.enums import MissionArea, MissionStatus, Role
 from hub.rules.identity import LAO_STAFF_ROLES, Identity
+from hub.rules.missions import (
+    catalogue_problems,
+    record_problems,
+    retired_refusal,
+    retirement_refusal,
+)
 from hub.rules.permissions import LaoPlace
 from hub.rules.problems import (
     Forbidden,
@@ -59,51 +67,6 @@ async def _lao(
     return LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
 
 
-def _check(values: dict[str, Any]) -> list[FieldError]:
-    errors = []
-    budget = values.get("budget_baht")
-    if budget is not None and budget < 0:
-        errors.append(
-            FieldError(
-                "mission.budgetBaht",
-                "OUT_OF_RANGE",
-                "Budget (baht): cannot be negative",
-                "งบประมาณ: ต้องไม่ติดลบ",
-            )
-        )
-    staff = values.get("staff_transferred")
-    if staff is not None and not 0 <= staff <= 100_000:
-        errors.append(
-            FieldError(
-                "mission.staffTransferred",
-                "OUT_OF_RANGE",
-                "Staff transferred: must be 0–100,000",
-                "บุคลากร: ต้องอยู่ระหว่าง 0 ถึง 100,000",
-            )
-        )
-    received = values.get("received_on")
-    if received is not None and not dt.date(1990, 1, 1) <= received <= dt.date.today():
-        errors.append(
-            FieldError(
-                "mission.receivedOn",
-                "OUT_OF_RANGE",
-                "Received on: must be a past date after 1990",
-                "วันที่รับถ่ายโอน: ต้องเป็นวันที่ที่ผ่านมาแล้วหลังปี 2533",
-            )
-        )
-    for name in ("assets", "note"):
-        if values.get(name) is not None and len(values[name]) > 2000:
-            errors.append(
-                FieldError(
-                    f"mission.{name}",
-                    "TOO_LONG",
-                    f"{name}: at most 2,000 characters",
-                    f"{name}: ไม่เกิน 2,000 ตัวอักษร",
-                )
-            )
-    return errors
-
-
 @dataclass(frozen=True)
 class MissionRecordSaved:
     id: int
@@ -115,6 +78,8 @@ class MissionRecordSaved:
 class CatalogueMission:
     id: int
     code: str
+    version: int = 1
+    retired_on: dt.date | None = None
 
 
 async def _event(
@@ -123,6 +88,7 @@ async def _event(
     status: MissionStatus,
     detail: str | None,
     actor: audit.Actor,
+    changes: dict[str, tuple[Any, Any]] | None = None,
 ) -> None:
     await conn.execute(
         insert(LaoMissionEvent).values(
@@ -130,6 +96,7 @@ async def _event(
             at=now(),
             status=status,
             detail=detail,
+            changes_json=audit.canonical_changes(changes) if changes else None,
             actor_user_id=actor.user_id,
             actor_role=actor.role,
         )
@@ -146,9 +113,11 @@ async def record_mission(
     budget_baht: float | None = None,
     staff_transferred: int | None = None,
     assets: str | None = None,
+    asset_value_baht: float | None = None,
     note: str | None = None,
 ) -> MissionRecordSaved:
-    """Record a mission the LAO received: when it was received is required."""
+    """Record a mission the LAO received: when it was received is required; a mission DLA
+    retired from the catalogue is not recorded any more."""
     if received_on is None:
         raise InvalidInput(
             "receivedOn is required.",
@@ -167,21 +136,26 @@ async def record_mission(
         "budget_baht": budget_baht,
         "staff_transferred": staff_transferred,
         "assets": _text(assets),
+        "asset_value_baht": asset_value_baht,
         "note": _text(note),
     }
     async with writer.begin() as conn:
         place = await _lao(conn, identity, code=lao_code)
         lao_id = place.lao_id
         actor = audit.actor_of(identity, LAO_STAFF_ROLES, place)
-        if errors := _check(values):
+        if errors := record_problems(values, now().date()):
             raise validation_failed(errors)
         mission = (
             await conn.execute(
-                select(Mission.id, Mission.agency_id).where(Mission.code == mission_code)
+                select(Mission.id, Mission.agency_id, Mission.retired_on).where(
+                    Mission.code == mission_code
+                )
             )
         ).first()
         if mission is None:
             raise not_found(f"Mission {mission_code}", f"ภารกิจรหัส {mission_code}")
+        if refusal := retired_refusal(mission_code, mission.retired_on, "recorded"):
+            raise refusal
         duplicate = (
             await conn.execute(
                 select(LaoMission.id).where(
@@ -208,7 +182,8 @@ async def record_mission(
             .returning(LaoMission.id)
         )
         record_id = result.scalar_one()
-        await _event(conn, record_id, MissionStatus.ACTIVE, "recorded", actor)
+        recorded = {k: (None, v) for k, v in values.items() if v is not None}
+        await _event(conn, record_id, MissionStatus.ACTIVE, "recorded", actor, recorded)
         await audit.append(
             conn,
             actor,
@@ -264,7 +239,7 @@ async def change_mission(
             }
             status, detail = MissionStatus.CANCELLED, cancel_reason
         else:
-            if errors := _check(values):
+            if errors := record_problems(values, now().date()):
                 raise validation_failed(errors)
             values["status"] = MissionStatus.CHANGED
             status, detail = MissionStatus.CHANGED, "updated"
@@ -280,7 +255,7 @@ async def change_mission(
                 "รายการถูกแก้ไขพร้อมกัน",
                 current_version=expected_version + 1,
             )
-        await _event(conn, record_id, status, detail, actor)
+        await _event(conn, record_id, status, detail, actor, changes)
         await audit.append(
             conn,
             actor,
@@ -305,22 +280,10 @@ async def add_catalogue_mission(
     name_en: str | None = None,
 ) -> CatalogueMission:
     if not identity.is_dla_admin:
-        raise Forbidden(
-            "Only DLA administrators keep the mission catalogue.",
-            "เฉพาะผู้ดูแลระบบของ สถ. เท่านั้นที่แก้ไขบัญชีภารกิจได้",
-        )
+        raise _catalogue_forbidden()
     name = _text(name_th)
-    if not name or len(name) > 300 or not code.strip() or len(code) > 20:
-        raise validation_failed(
-            [
-                FieldError(
-                    "mission.nameTh",
-                    "REQUIRED",
-                    "Code (≤20) and Thai name (≤300) are required",
-                    "ต้องระบุรหัสและชื่อภารกิจ",
-                )
-            ]
-        )
+    if errors := catalogue_problems({"name_th": name, "name_en": _text(name_en)}, code=code):
+        raise validation_failed(errors)
     async with writer.begin() as conn:
         agency_id = (
             await conn.execute(select(Agency.id).where(Agency.code == agency_code))
@@ -353,3 +316,136 @@ async def add_catalogue_mission(
             changes={"code": (None, code.strip()), "name_th": (None, name)},
         )
         return CatalogueMission(int(mission_id), code.strip())
+
+
+def _catalogue_forbidden() -> Forbidden:
+    return Forbidden(
+        "Only DLA administrators keep the mission catalogue.",
+        "เฉพาะผู้ดูแลระบบของ สถ. เท่านั้นที่แก้ไขบัญชีภารกิจได้",
+    )
+
+
+async def _catalogue_entry(
+    conn: AsyncConnection, code: str, expected_version: int
+) -> dict[str, Any]:
+    """The catalogue mission `code` at `expected_version` (NotFound, VersionConflict)."""
+    row = (
+        (await conn.execute(select(Mission.__table__).where(Mission.code == code)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise not_found(f"Mission {code}", f"ภารกิจรหัส {code}")
+    if row["version"] != expected_version:
+        raise VersionConflict(
+            f"Mission {code} changed since you loaded it (version {expected_version}, now {row['version']}).",
+            f"ภารกิจ {code} ถูกแก้ไขไปแล้ว (ฉบับที่ {expected_version} ปัจจุบันคือ {row['version']})",
+            current_version=row["version"],
+        )
+    return dict(row)
+
+
+async def _save_entry(
+    conn: AsyncConnection,
+    identity: Identity,
+    row: dict[str, Any],
+    values: dict[str, Any],
+    action: str,
+    reason: str | None = None,
+) -> CatalogueMission:
+    """Write `values` on the entry at its version, and log what changed."""
+    changes = {k: (row[k], v) for k, v in values.items() if row[k] != v}
+    version = row["version"] + 1
+    result = await conn.execute(
+        update(Mission)
+        .where(Mission.id == row["id"], Mission.version == row["version"])
+        .values(version=version, **values)
+    )
+    if result.rowcount != 1:
+        raise VersionConflict(
+            "The mission changed at the same moment.",
+            "ภารกิจถูกแก้ไขพร้อมกัน",
+            current_version=version,
+        )
+    await audit.append(
+        conn,
+        audit.actor_of(identity, (Role.DLA_ADMIN,)),
+        entity="missions",
+        entity_id=row["id"],
+        action=action,
+        changes=changes,
+        reason=reason,
+    )
+    return CatalogueMission(
+        int(row["id"]), row["code"], version, values.get("retired_on", row["retired_on"])
+    )
+
+
+async def update_catalogue_mission(
+    writer: AsyncEngine,
+    identity: Identity,
+    *,
+    code: str,
+    expected_version: int,
+    name_th: str | None = None,
+    name_en: str | None = None,
+    area: MissionArea | None = None,
+    agency_code: str | None = None,
+    given: frozenset[str] = frozenset(),
+) -> CatalogueMission:
+    """DLA corrects a catalogue mission: the fields named in `given` (`name_en` may be
+    cleared). The records LAOs hold keep the agency they came from."""
+    if not identity.is_dla_admin:
+        raise _catalogue_forbidden()
+    values: dict[str, Any] = {}
+    if "name_th" in given:
+        values["name_th"] = _text(name_th)
+    if "name_en" in given:
+        values["name_en"] = _text(name_en)
+    if "area" in given and area is not None:
+        values["area"] = area
+    async with writer.begin() as conn:
+        row = await _catalogue_entry(conn, code, expected_version)
+        if refusal := retired_refusal(code, row["retired_on"], "edited"):
+            raise refusal
+        if errors := catalogue_problems(values):
+            raise validation_failed(errors)
+        if "agency_code" in given and agency_code is not None:
+            agency_id = (
+                await conn.execute(select(Agency.id).where(Agency.code == agency_code))
+            ).scalar_one_or_none()
+            if agency_id is None:
+                raise not_found(f"Agency {agency_code}", f"หน่วยงานรหัส {agency_code}")
+            values["agency_id"] = agency_id
+        return await _save_entry(conn, identity, row, values, "update")
+
+
+async def retire_catalogue_mission(
+    writer: AsyncEngine,
+    identity: Identity,
+    *,
+    code: str,
+    expected_version: int,
+    reason: str | None,
+    retired_on: dt.date | None = None,
+) -> CatalogueMission:
+    """DLA retires a catalogue mission with a reason, from a date (today by default)."""
+    if not identity.is_dla_admin:
+        raise _catalogue_forbidden()
+    today = now().date()
+    day = retired_on or today
+    async with writer.begin() as conn:
+        row = await _catalogue_entry(conn, code, expected_version)
+        if refusal := retired_refusal(code, row["retired_on"], "retired again"):
+            raise refusal
+        if refusal := retirement_refusal(reason, day, today):
+            raise refusal
+        text = _text(reason)
+        return await _save_entry(
+            conn,
+            identity,
+            row,
+            {"retired_on": day, "retired_reason": text},
+            "retire",
+            reason=text,
+        )

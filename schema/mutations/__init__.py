@@ -12,8 +12,10 @@ is one transaction (`certifyProvince`: one per LAO-year).
     data_entry      saveXxx (sections), addXxx / updateXxx / retireXxx (records)
     certification   certifyLao, cancelLaoCertification, certifyProvince, …
     fiscal_years    openFiscalYear, closeFiscalYear
-    missions        addCatalogueMission, recordTransferredMission, …
-    kpi16           importKpi16Baseline
+    missions        addCatalogueMission, updateCatalogueMission, retireCatalogueMission,
+                    recordTransferredMission, …
+    mission_help    askMissionHelp, answerMissionHelp, escalateMissionHelp, …
+    kpi16           importKpi16Baseline, submitKpi16DistrictReport, submitKpi16ProvinceReport
     profile         updateLaoProfile
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
 """
@@ -28,6 +30,7 @@ from schema.mutations import (
     fiscal_years,
     kpi16,
     lpa,
+    mission_help,
     missions,
     profile,
 )
@@ -39,10 +42,19 @@ FIELDS = {
     "open_fiscal_year": fiscal_years.open_fiscal_year,
     "close_fiscal_year": fiscal_years.close_fiscal_year,
     "add_catalogue_mission": missions.add_catalogue_mission,
+    "update_catalogue_mission": missions.update_catalogue_mission,
+    "retire_catalogue_mission": missions.retire_catalogue_mission,
     "record_transferred_mission": missions.record_transferred_mission,
     "update_transferred_mission": missions.update_transferred_mission,
     "cancel_transferred_mission": missions.cancel_transferred_mission,
+    "ask_mission_help": mission_help.ask_mission_help,
+    "answer_mission_help": mission_help.answer_mission_help,
+    "escalate_mission_help": mission_help.escalate_mission_help,
+    "reply_mission_help": mission_help.reply_mission_help,
+    "close_mission_help": mission_help.close_mission_help,
     "import_kpi16_baseline": kpi16.import_kpi16_baseline,
+    "submit_kpi16_district_report": kpi16.submit_kpi16_district_report,
+    "submit_kpi16_province_report": kpi16.submit_kpi16_province_report,
     "update_lao_profile": profile.update_lao_profile,
     "appoint_lpa_assessor": lpa.appoint_lpa_assessor,
     "revoke_lpa_assessor": lpa.revoke_lpa_assessor,

@@ -16,6 +16,7 @@ from strawberry.types.unset import UNSET
 
 from hub.rules.catalogue import DOMAINS, Field, Kind, RecordTable
 from schema.domains import _SCALARS, CHOICE_ENUMS, describe
+from schema.enums import MissionArea
 
 
 @strawberry.input(
@@ -121,7 +122,25 @@ class MissionRecordInput:
         default=UNSET, description="บุคลากร (คน) — staff transferred."
     )
     assets: str | None = strawberry.field(default=UNSET, description="ทรัพย์สิน — assets transferred.")
+    asset_value_baht: float | None = strawberry.field(
+        default=UNSET, description="มูลค่าทรัพย์สิน (บาท) — value of the assets, baht."
+    )
     note: str | None = strawberry.field(default=UNSET, description="หมายเหตุ — note.")
+
+
+@strawberry.input(
+    description="แก้ไขภารกิจในบัญชี — catalogue fields to change; omitted ones keep their values."
+)
+class CatalogueMissionInput:
+    name_th: str | None = strawberry.field(default=UNSET, description="ชื่อภารกิจ — Thai name.")
+    name_en: str | None = strawberry.field(
+        default=UNSET, description="English name; null clears it."
+    )
+    area: MissionArea | None = strawberry.field(default=UNSET, description="ด้าน — area.")
+    agency_code: str | None = strawberry.field(
+        default=UNSET,
+        description="หน่วยงานผู้ถ่ายโอน — agency code; records LAOs hold keep the agency they came from.",
+    )
 
 
 @strawberry.input(description="ผู้บันทึกข้อมูล — one data-recorder slot (personal data).")

@@ -22,7 +22,7 @@ from schema.mutations.errors import (
     VersionConflict,
     answers_refusals,
 )
-from schema.mutations.inputs import MissionRecordInput, given
+from schema.mutations.inputs import CatalogueMissionInput, MissionRecordInput, given
 
 
 @strawberry.type(description="บันทึกภารกิจแล้ว — a transferred-mission record was saved.")
@@ -51,6 +51,33 @@ CatalogueMissionResult = Annotated[
     CatalogueMissionAdded | Forbidden | NotFound | InvalidState | ValidationFailed,
     strawberry.union("CatalogueMissionResult"),
 ]
+
+
+@strawberry.type(
+    description="แก้ไขภารกิจในบัญชีแล้ว — a catalogue mission was edited or retired (the change log has it)."
+)
+class CatalogueMissionSaved:
+    code: str
+    version: int
+    retired_on: dt.date | None
+
+
+CatalogueMissionChangeResult = Annotated[
+    CatalogueMissionSaved
+    | Forbidden
+    | NotFound
+    | InvalidState
+    | VersionConflict
+    | ValidationFailed
+    | ReasonRequired,
+    strawberry.union("CatalogueMissionChangeResult"),
+]
+
+
+def _catalogue_saved(saved: missions.CatalogueMission) -> CatalogueMissionSaved:
+    return CatalogueMissionSaved(
+        code=saved.code, version=saved.version, retired_on=saved.retired_on
+    )
 
 
 def _saved(saved: Saved) -> MissionRecordSaved:
@@ -92,6 +119,51 @@ async def add_catalogue_mission(
         name_en=name_en,
     )
     return CatalogueMissionAdded(code=added.code)
+
+
+@strawberry.mutation(
+    description="แก้ไขภารกิจในบัญชี — DLA edits a catalogue mission (with the version it loaded); a "
+    "retired mission is not edited."
+)
+@answers_refusals
+async def update_catalogue_mission(
+    info: Info, code: str, version: int, data: CatalogueMissionInput
+) -> CatalogueMissionChangeResult:
+    fields = given(data)
+    area = fields.get("area")
+    return _catalogue_saved(
+        await missions.update_catalogue_mission(
+            info.context.write_engine,
+            info.context.identity,
+            code=code,
+            expected_version=version,
+            name_th=fields.get("name_th"),
+            name_en=fields.get("name_en"),
+            area=MissionAreaEnum[area.value] if area is not None else None,
+            agency_code=fields.get("agency_code"),
+            given=frozenset(fields),
+        )
+    )
+
+
+@strawberry.mutation(
+    description="ยกเลิกภารกิจจากบัญชี — DLA retires a catalogue mission with a reason (from `retiredOn`, "
+    "default today): LAOs no longer record it; the records they hold stay."
+)
+@answers_refusals
+async def retire_catalogue_mission(
+    info: Info, code: str, version: int, reason: str, retired_on: dt.date | None = None
+) -> CatalogueMissionChangeResult:
+    return _catalogue_saved(
+        await missions.retire_catalogue_mission(
+            info.context.write_engine,
+            info.context.identity,
+            code=code,
+            expected_version=version,
+            reason=reason,
+            retired_on=retired_on,
+        )
+    )
 
 
 @strawberry.mutation(description="บันทึกภารกิจที่ได้รับถ่ายโอน — the LAO records a mission it received.")

@@ -15,8 +15,16 @@ from hub.db.models.fiscal_years import (
     LpaRubric,
 )
 from hub.db.models.geography import District, Province, Subdistrict, Village
-from hub.db.models.kpi16 import Kpi16Reference, Kpi16Round
-from hub.db.models.missions import Agency, LaoMission, LaoMissionEvent, Mission, MissionRound
+from hub.db.models.kpi16 import Kpi16Reference, Kpi16Report, Kpi16Round
+from hub.db.models.missions import (
+    Agency,
+    LaoMission,
+    LaoMissionEvent,
+    Mission,
+    MissionHelpMessage,
+    MissionHelpRequest,
+    MissionRound,
+)
 from hub.db.models.oauth import (
     AuthorizationCode,
     ClientRegistration,
@@ -45,6 +53,7 @@ __all__ = [
     "FiscalYear",
     "HubMeta",
     "Kpi16Reference",
+    "Kpi16Report",
     "Kpi16Round",
     "Lao",
     "LaoCode",
@@ -57,6 +66,8 @@ __all__ = [
     "LpaAssessmentRevision",
     "LpaRubric",
     "Mission",
+    "MissionHelpMessage",
+    "MissionHelpRequest",
     "MissionRound",
     "Province",
     "RateLimitCounter",

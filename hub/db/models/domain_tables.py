@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -105,3 +106,10 @@ SECTION_TABLES: dict[int, Table] = {d.number: _section_table(d) for d in DOMAINS
 RECORD_TABLES: dict[str, Table] = {
     t.name: _record_table(t) for d in DOMAINS for t in d.record_tables
 }
+
+# KPI 16 matches water-supply records to DLA's reference list by code (`hub.db.kpi16`): the
+# records of one reference, or of one page of a province's list, are found by this index.
+Index(
+    "ix_water_supply_systems_dla_reference_code",
+    RECORD_TABLES["water_supply_systems"].c.dla_reference_code,
+)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db.models.base import Base, created_at_column
+from hub.db.models.base import Base, UtcDateTime, created_at_column, enum_column
+from hub.rules.enums import Kpi16ReportLevel, Role
 
 
 class Kpi16Round(Base):
@@ -41,3 +42,37 @@ class Kpi16Reference(Base):
     latitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     longitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     imported_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Kpi16Report(Base):
+    """A district's report to its province, or a province's to DLA, for one round: a snapshot
+    of the area's figures when it was submitted, by whom, against which deadline (seed 003).
+
+    `area_id` is the district's id for a district report and the province's for a province
+    report (one report per round, level and area); `districts_*` are the province's view of
+    its districts' reports at that moment.
+    """
+
+    __tablename__ = "kpi16_reports"
+    __table_args__ = (UniqueConstraint("round_id", "level", "area_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("kpi16_rounds.id"))
+    level: Mapped[Kpi16ReportLevel] = mapped_column(
+        enum_column(Kpi16ReportLevel, "kpi16_report_level")
+    )
+    area_id: Mapped[int]
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_subject: Mapped[str | None] = mapped_column(String(300))
+    actor_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))
+    reference_systems: Mapped[int]
+    recorded: Mapped[int]
+    checked: Mapped[int]
+    target_percent: Mapped[float] = mapped_column(Numeric(5, 2, asdecimal=False))
+    districts_expected: Mapped[int | None]
+    districts_reported: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,14 @@ from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base, UtcDateTime, created_at_column, enum_column
-from hub.rules.enums import MissionArea, MissionStatus, Role
+from hub.rules.enums import (
+    MissionArea,
+    MissionHelpAction,
+    MissionHelpParty,
+    MissionHelpStatus,
+    MissionStatus,
+    Role,
+)
 
 
 class Agency(Base):
@@ -36,6 +43,8 @@ class Mission(Base):
     area: Mapped[MissionArea] = mapped_column(enum_column(MissionArea, "mission_area"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     retired_on: Mapped[dt.date | None] = mapped_column(Date)
+    retired_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class MissionRound(Base):
@@ -70,6 +79,7 @@ class LaoMission(Base):
     budget_baht: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
     staff_transferred: Mapped[int | None]
     assets: Mapped[str | None] = mapped_column(Text)
+    asset_value_baht: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
     note: Mapped[str | None] = mapped_column(Text)
     cancelled_on: Mapped[dt.date | None] = mapped_column(Date)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
@@ -87,5 +97,48 @@ class LaoMissionEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     status: Mapped[MissionStatus] = mapped_column(enum_column(MissionStatus, "mission_status"))
     detail: Mapped[str | None] = mapped_column(Text)
+    # {field: [before, after]} of an update (the change log's form); None for older events.
+    changes_json: Mapped[str | None] = mapped_column(Text)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))
+
+
+class MissionHelpRequest(Base):
+    """An LAO's request to its provincial office for help with its missions (seed 004:32, 82):
+    a thread of messages whose status says who must act (`hub.rules.mission_help`)."""
+
+    __tablename__ = "mission_help_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lao_id: Mapped[int] = mapped_column(ForeignKey("laos.id"), index=True)
+    lao_mission_id: Mapped[int | None] = mapped_column(ForeignKey("lao_missions.id"), index=True)
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[MissionHelpStatus] = mapped_column(
+        enum_column(MissionHelpStatus, "mission_help_status"), index=True
+    )
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class MissionHelpMessage(Base):
+    """One step of a help request: who (the party and the person), what, when."""
+
+    __tablename__ = "mission_help_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("mission_help_requests.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    action: Mapped[MissionHelpAction] = mapped_column(
+        enum_column(MissionHelpAction, "mission_help_action")
+    )
+    party: Mapped[MissionHelpParty] = mapped_column(
+        enum_column(MissionHelpParty, "mission_help_party")
+    )
+    body: Mapped[str | None] = mapped_column(Text)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_subject: Mapped[str | None] = mapped_column(String(300))
+    author_role: Mapped[Role | None] = mapped_column(enum_column(Role, "role"))
