@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
+from hub.db.grants import placed_grants
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
+    AccountCode,
     Agency,
     CertificationEvent,
     CompletenessChange,
@@ -38,6 +40,7 @@ from hub.db.models import (
     LaoYear,
     Mission,
     Province,
+    RoleAssignment,
     Subdistrict,
     User,
     Village,
@@ -197,6 +200,18 @@ class Loaders:
             CompletenessChange,
             CompletenessChange.lao_year_id,
             order_by=[CompletenessChange.at, CompletenessChange.id],
+        )
+        # Accounts: every grant of a user (live and revoked) with its places, and the code
+        # waiting to be used (at most one: a new code revokes the older).
+        self.grants_of_user = many_per_key(
+            e, RoleAssignment, RoleAssignment.user_id, base=placed_grants()
+        )
+        self.open_code_of_user = one_per_key(
+            e,
+            AccountCode,
+            AccountCode.user_id,
+            AccountCode.used_at.is_(None),
+            AccountCode.revoked_at.is_(None),
         )
         self.area_figures = area_figures(e)
         self.lao_year = self._visible_lao_year()

@@ -15,13 +15,23 @@ is one transaction (`certifyProvince`: one per LAO-year).
     missions        addCatalogueMission, recordTransferredMission, …
     kpi16           importKpi16Baseline
     profile         updateLaoProfile
+    accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
+                    updateLaoInfoAdministrators
 """
 
 from __future__ import annotations
 
 import strawberry
 
-from schema.mutations import certification, data_entry, fiscal_years, kpi16, missions, profile
+from schema.mutations import (
+    accounts,
+    certification,
+    data_entry,
+    fiscal_years,
+    kpi16,
+    missions,
+    profile,
+)
 
 # The schema's order of the mutation fields (the exported contract, schema/schema.graphql).
 FIELDS = {
@@ -35,6 +45,7 @@ FIELDS = {
     "cancel_transferred_mission": missions.cancel_transferred_mission,
     "import_kpi16_baseline": kpi16.import_kpi16_baseline,
     "update_lao_profile": profile.update_lao_profile,
+    **accounts.FIELDS,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))
