@@ -988,3 +988,26 @@ async def test_info_administrator_entries(world):
         '{"infoAdministrators":[[1],[1,2]]}',
         '{"infoAdministrators":[[1,2],[1]]}',
     ]
+
+
+async def test_the_demo_accounts_sign_in_through_the_demo_portal_and_issue_at_once(world):
+    """`hub demo load` prints the accounts and the portal's secret: with them, the demo
+    provincial officer signs in (PKCE, the portal's secret at the token endpoint) and
+    issues an LAO administrator, with no set-up."""
+    officer = world.demo(Role.PROVINCE_OFFICER)
+    code, verifier = await sign_in(world.hub, "demo-portal", officer.name, officer.secret)
+    response = await world.hub.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+        auth=("demo-portal", world.creds["demo-portal"].secret),
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    lao = await world.lao_without_accounts("11")
+    issued = await world.issue(token, "admin.demo", Role.LAO_ADMIN, laoCode=lao.code)
+    assert issued["__typename"] == "AccountIssued"
