@@ -242,11 +242,13 @@ def _place_change(grant: Grant, code: str | None) -> dict[str, tuple[Any, Any]]:
 
 
 async def _account(conn: AsyncConnection, username: str) -> Any:
+    """The account by username, locked until the transaction ends (PostgreSQL; SQLite's
+    writer holds the database), so two managers' changes to it are serialised."""
     row = (
         await conn.execute(
-            select(User.id, User.username, User.disabled, User.password_hash).where(
-                User.username == username
-            )
+            select(User.id, User.username, User.disabled, User.password_hash)
+            .where(User.username == username)
+            .with_for_update()
         )
     ).first()
     if row is None:
