@@ -146,7 +146,7 @@ class Account:
             username=row.username,
             display_name=row.display_name,
             email=row.email,
-            state=account_state(row.disabled, None if row.pending else "set").name,
+            state=account_state(row.disabled, activated=not row.pending).name,
             locked_until=locked,
             created_at=row.created_at,
         )

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from hub.oauth import ratelimit, server
 from hub.oauth.keys import KeyStore
 from hub.oauth.resource import ResourceServer
+from hub.rules.passwords import PASSWORD_MIN_LENGTH
 from hub.rules.problems import InvalidInput
 from hub.services import accounts
 from hub.settings import Settings
@@ -414,9 +415,9 @@ ACTIVATE_MESSAGES = {
 def _activate_form(csrf: str, code: str, problems: list[str]) -> str:
     shown = "".join(f'<p class="error" role="alert">{html.escape(p)}</p>' for p in problems)
     return (
-        "<p>กรอกรหัสที่ได้รับจากผู้ออกบัญชี แล้วตั้งรหัสผ่านของคุณเอง (อย่างน้อย 10 ตัวอักษร)<br>"
-        "Enter the code you were given and choose your own password (at least 10 characters)."
-        f"</p>{shown}"
+        "<p>กรอกรหัสที่ได้รับจากผู้ออกบัญชี แล้วตั้งรหัสผ่านของคุณเอง "
+        f"(อย่างน้อย {PASSWORD_MIN_LENGTH} ตัวอักษร)<br>Enter the code you were given and choose "
+        f"your own password (at least {PASSWORD_MIN_LENGTH} characters).</p>{shown}"
         '<form method="post" action="/oauth/activate">'
         f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}">'
         '<label for="code">รหัสใช้ครั้งเดียว / One-time code</label>'
@@ -424,10 +425,10 @@ def _activate_form(csrf: str, code: str, problems: list[str]) -> str:
         'autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required>'
         '<label for="password">รหัสผ่านใหม่ / New password</label>'
         '<input type="password" id="password" name="password" autocomplete="new-password" '
-        'minlength="10" required>'
+        f'minlength="{PASSWORD_MIN_LENGTH}" required>'
         '<label for="confirm">ยืนยันรหัสผ่านใหม่ / Repeat the new password</label>'
         '<input type="password" id="confirm" name="confirm" autocomplete="new-password" '
-        'minlength="10" required>'
+        f'minlength="{PASSWORD_MIN_LENGTH}" required>'
         '<button type="submit">ตั้งรหัสผ่าน / Set password</button>'
         "</form>"
     )

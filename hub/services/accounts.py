@@ -146,10 +146,11 @@ class _Held:
         return laos.pop() if len(laos) == 1 else None
 
 
-def account_state(disabled: bool, password_hash: str | None) -> AccountState:
+def account_state(disabled: bool, activated: bool) -> AccountState:
+    """Disabled, else active once its holder has set a password with the activation code."""
     if disabled:
         return AccountState.DISABLED
-    return AccountState.PENDING_ACTIVATION if password_hash is None else AccountState.ACTIVE
+    return AccountState.ACTIVE if activated else AccountState.PENDING_ACTIVATION
 
 
 def _actor(by: Manager, acting: Sequence[Role] = (), place: Any = None) -> audit.Actor:
