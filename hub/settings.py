@@ -346,6 +346,12 @@ class Settings:
     token_leeway: int = setting(
         "HUB_TOKEN_LEEWAY", 30, "seconds of clock skew accepted on `exp`, `nbf`, `iat`"
     )
+    account_code_ttl: int = setting(
+        "HUB_ACCOUNT_CODE_TTL",
+        72 * 3600,
+        "seconds a one-time activation or password-reset code stays usable (72 hours)",
+        read=_positive_int,
+    )
     login_max_failures: int = setting(
         "HUB_LOGIN_MAX_FAILURES", 5, "failed sign-ins in a row before an account locks"
     )

@@ -114,6 +114,11 @@ def format_credentials(report: DemoReport) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]  # fmt: skip
     lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(
+        "\npeople sign in through the client demo-portal (its secret above), redirect URI "
+        f"{demo_accounts.PORTAL_REDIRECT_URIS.split()[0]}; accounts are issued, activated at "
+        "/oauth/activate and managed through the API (README, 'Accounts')"
+    )
     return "\n".join(lines)
 
 
@@ -491,7 +496,7 @@ def _produce(
         client_id_base=id_bases["api_clients"],
         at=LOADED_AT,
     )
-    for name in ("users", "role_assignments", "api_clients"):
+    for name in ("users", "role_assignments", "api_clients", "oauth_client_registrations"):
         emit(tables[name], accounts[name])
     requests, messages = demo_workflows.help_rows(
         laos, held_missions, accounts["users"], missions, years[-1]

@@ -1,6 +1,9 @@
 """Demo accounts: one user per role (bound to real demo LAOs) and four API clients.
 
 DLA's LPA assessor assesses the first province, where the demo clerks work.
+The LAO portal (`demo-portal`) may also sign people in (authorization code + PKCE, its
+secret at the token endpoint) with a redirect URI on the loopback address, so every demo
+account can get a token at once and try what its role allows (README, "Accounts").
 
 Passwords and client secrets are derived from the seed and the account name, so they are the
 same on every load and can be printed again without being stored anywhere in clear.
@@ -24,6 +27,9 @@ from loaders.demo_laos import BANGKOK, DemoLao
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY23456789"
 ALL_DOMAINS = " ".join(f"domain:{n}" for n in range(1, 9))
+# Where the demo portal sends a person back after signing in: nothing listens there; the
+# browser's address bar shows the code (README, "Accounts").
+PORTAL_REDIRECT_URIS = "http://127.0.0.1:8765/callback http://localhost:8765/callback"
 CLIENTS = (  # client_id, name, agency code, scopes
     ("demo-moph", "กระทรวงสาธารณสุข (ทดลอง) / Ministry of Public Health (demo)", "OPS-MOPH",
      "domain:1 domain:7"),
@@ -185,7 +191,21 @@ def account_rows(
         }
         for i, (client_id, name, agency, scopes) in enumerate(CLIENTS, start=1)
     ]
-    return {"users": users, "role_assignments": grants, "api_clients": clients}
+    portal = next(c for c in clients if c["client_id"] == "demo-portal")
+    registrations = [
+        {
+            "api_client_id": portal["id"],
+            "redirect_uris": PORTAL_REDIRECT_URIS,
+            "grant_types": "authorization_code refresh_token client_credentials",
+            "token_endpoint_auth_method": "client_secret_basic",
+        }
+    ]
+    return {
+        "users": users,
+        "role_assignments": grants,
+        "api_clients": clients,
+        "oauth_client_registrations": registrations,
+    }
 
 
 async def demo_credentials(conn: AsyncConnection, seed: int) -> list[DemoCredential]:

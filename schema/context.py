@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
 from hub.rules.identity import PUBLIC, Identity
+from hub.settings import Settings
 from schema.loaders import Loaders
 
 
@@ -20,6 +21,9 @@ class HubContext:
     identity: Identity = PUBLIC
     request: Any = None
     response: Any = None
+    # The app's configuration (account codes' lifetime, the issuer their links start with,
+    # the sign-in lockout a password change counts towards); the defaults outside an app.
+    settings: Settings = field(default_factory=Settings)
     current_fiscal_year: int | None = None
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))

@@ -94,6 +94,13 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.transferredMissions": FieldCost(5_000),
         "Query.missionCatalogue": FieldCost(100),
         "Lao.changeLog": FieldCost(100),
+        # Accounts (schema/accounts.py): a COUNT over the caller's managed accounts, an
+        # account's change log (COUNT and page); an account's roles are loaded per page.
+        "Query.me": FieldCost(1),
+        "Query.account": FieldCost(1),
+        "Query.manageableAccounts": FieldCost(500),
+        "Query.accountChangeLog": FieldCost(100),
+        "Account.roles": FieldCost(list_size=5),
         # An LAO's transferred missions: ~25 each in the national data, up to ~45; unpaged, and
         # `LaoMission.lao` leads back to them, so nesting multiplies (lao → missions → lao → …).
         "Lao.transferredMissions": FieldCost(list_size=30),

@@ -25,10 +25,12 @@ from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
 from hub.db import lpa as lpa_sql
+from hub.db.grants import placed_grants
 from hub.db.kpi16 import CandidateRecord
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
+    AccountCode,
     Agency,
     CertificationEvent,
     CompletenessChange,
@@ -47,6 +49,7 @@ from hub.db.models import (
     MissionHelpMessage,
     MissionHelpRequest,
     Province,
+    RoleAssignment,
     Subdistrict,
     User,
     Village,
@@ -320,6 +323,18 @@ class Loaders:
             ).outerjoin(User, User.id == MissionHelpMessage.author_user_id),
         )
         self.kpi16_candidates = self._kpi16_candidates()
+        # Accounts: every grant of a user (live and revoked) with its places, and the code
+        # waiting to be used (at most one: a new code revokes the older).
+        self.grants_of_user = many_per_key(
+            e, RoleAssignment, RoleAssignment.user_id, base=placed_grants()
+        )
+        self.open_code_of_user = one_per_key(
+            e,
+            AccountCode,
+            AccountCode.user_id,
+            AccountCode.used_at.is_(None),
+            AccountCode.revoked_at.is_(None),
+        )
         self.area_figures = area_figures(e)
         self.lpa_figures = lpa_figures(e)
         self.rubrics = rubrics(e)

@@ -28,6 +28,7 @@ from hub.db.models import LaoYear as LaoYearRow
 from hub.db.models import Mission as MissionRow
 from hub.db.models import MissionHelpRequest as MissionHelpRow
 from hub.db.models import Province as ProvinceRow
+from hub.db.models import User as UserRow
 from hub.db.visibility import (
     covered_laos_clause,
     visible_assessor_grants_clause,
@@ -36,6 +37,8 @@ from hub.db.visibility import (
 from hub.rules import enums, lpa
 from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
+from schema import accounts
+from schema.accounts import Account, AccountFilter
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import (
@@ -49,7 +52,7 @@ from schema.enums import (
 from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province
 from schema.kpi16 import Kpi16Round
-from schema.lao import Lao
+from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all
 from schema.lpa import LpaAssessor, LpaRubric, rubric_type
@@ -193,6 +196,48 @@ class Query:
             roles=[r.name for r in identity.roles()],
             scopes=sorted(identity.scopes),
         )
+
+    @strawberry.field(
+        description="บัญชีของฉัน — the caller's own account (a person signed in with an account of "
+        "this hub; null for anyone else)."
+    )
+    async def me(self, info: Info) -> Account | None:
+        return await accounts.me(info)
+
+    @strawberry.field(
+        description="บัญชีผู้ใช้ — one account by username: the caller's own or one it manages "
+        "(null otherwise)."
+    )
+    async def account(self, info: Info, username: str) -> Account | None:
+        return await accounts.account(info, username)
+
+    @strawberry.field(
+        description="บัญชีที่ดูแล — the accounts the caller manages (a DLA administrator: provincial "
+        "officers; a provincial officer: its LAOs' administrators and its district officers; an "
+        "LAO administrator: its recorders and verifiers), searchable, a page at a time."
+    )
+    async def manageable_accounts(
+        self,
+        info: Info,
+        filter: AccountFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Account]:
+        statement = accounts.manageable_accounts(info, filter or AccountFilter())
+        now = info.context.now
+        return await paginate(
+            info, statement, UserRow.id, first, after, lambda r: Account.from_row(r, now)
+        )
+
+    @strawberry.field(
+        description="ประวัติบัญชี — an account's change log, newest first: issued, roles granted and "
+        "revoked, disabled, enabled, codes issued, activated, passwords changed (the caller's own "
+        "account or one it manages; null otherwise)."
+    )
+    async def account_change_log(
+        self, info: Info, username: str, first: int | None = None, after: str | None = None
+    ) -> Connection[ChangeLogEntry] | None:
+        return await accounts.account_change_log(info, username, first, after)
 
     @strawberry.field(description="จังหวัดทั้งหมด — all provinces, by DOPA code.")
     async def provinces(self, info: Info) -> list[Province]:

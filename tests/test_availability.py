@@ -9,6 +9,7 @@ connection, real `pg_sleep` statements watched in `pg_stat_activity`.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import sqlite3
 import uuid
@@ -92,6 +93,21 @@ async def _every_kind_of_request(settings: Settings) -> None:
         assert body["error"] == "temporarily_unavailable"
         assert_unavailable(await c.get("/.well-known/jwks.json"))
         assert_unavailable(await c.post("/graphql", json={"query": PLANNED}))
+        # The activation page's form needs no database; setting the password does.
+        page = await c.get("/oauth/activate")
+        assert page.status_code == 200
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        assert_unavailable(
+            await c.post(
+                "/oauth/activate",
+                data={
+                    "csrf_token": csrf,
+                    "code": "AAAA-BBBB-CCCC-DDDD",
+                    "password": "a pass phrase",
+                    "confirm": "a pass phrase",
+                },
+            )
+        )
 
 
 async def test_postgresql_down_answers_503_on_every_endpoint():

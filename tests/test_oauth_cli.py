@@ -64,9 +64,10 @@ def test_a_ministry_client_is_created_listed_rotated_and_disabled(migrated_datab
     ("args", "message"),
     [
         (("clients", "create", "--name", "x", "--scopes", "domain:9"), "unknown scopes domain:9"),
-        (("users", "create", "rec.x", "--name", "x", "--role", "LAO_RECORDER"), "give --lao"),
+        (("users", "create", "rec.x", "--name", "x", "--role", "LAO_RECORDER"), "give laoCode"),
         (("users", "create", "rec.x", "--name", "x", "--role", "LAO_RECORDER", "--lao", "9999999"),
-         "no lao has code 9999999"),
+         "LAO 9999999 was not found"),
+        (("users", "disable", "nobody"), "Account nobody was not found"),
         (("clients", "rotate", "nobody"), "no client nobody"),
     ],
 )  # fmt: skip
@@ -76,16 +77,33 @@ def test_mistakes_are_reported_plainly(migrated_database_url, args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_person_is_created_signs_in_and_is_disabled(migrated_database_url):
+async def _activate(url: str, code: str, password: str) -> None:
+    """What the person does with the code: the activation page, as a browser."""
+    async with serve(oauth_settings(url)) as client:
+        page = await client.get("/oauth/activate", params={"code": code})
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        done = await client.post(
+            "/oauth/activate",
+            data={"csrf_token": csrf, "code": code, "password": password, "confirm": password},
+        )
+        assert done.status_code == 200, done.text
+
+
+def test_a_person_is_issued_activates_signs_in_and_is_disabled(migrated_database_url):
     url = migrated_database_url
     created = hub(url, "users", "create", "dla.somsri", "--name", "สมศรี", "--role", "DLA_ADMIN")
     assert created.returncode == 0, created.stderr
-    password = _secret(created.stdout)
+    assert "password" not in created.stdout  # no password travels: a one-time code does
+    code = _secret(created.stdout)
+    assert f"/oauth/activate?code={code}" in created.stdout
     portal = hub(url, "clients", "create", "--name", "portal", "--public", "--redirect-uri",
                  REDIRECT_URI, "--client-id", "portal")  # fmt: skip
     assert "public client: no secret" in portal.stdout
+    assert "not activated" in hub(url, "users", "list").stdout
+    password = "ตั้งเองได้ 2569"
+    asyncio.run(_activate(url, code, password))
 
-    async def signs_in() -> bool:
+    async def signs_in(password: str) -> bool:
         async with serve(oauth_settings(url)) as client:
             try:
                 await sign_in(client, "portal", "dla.somsri", password)
@@ -93,14 +111,21 @@ def test_a_person_is_created_signs_in_and_is_disabled(migrated_database_url):
                 return False
             return True
 
-    assert asyncio.run(signs_in())
+    assert asyncio.run(signs_in(password))
     assert "DLA_ADMIN" in hub(url, "users", "list").stdout
-    hub(url, "users", "disable", "dla.somsri")
-    assert not asyncio.run(signs_in())
+    hub(url, "users", "disable", "dla.somsri", "--reason", "ย้ายหน่วยงาน")
+    assert not asyncio.run(signs_in(password))
     hub(url, "users", "enable", "dla.somsri")
-    rotated = hub(url, "users", "rotate", "dla.somsri")
-    password = _secret(rotated.stdout)
-    assert asyncio.run(signs_in())
+    reset = hub(url, "users", "reset", "dla.somsri")
+    assert "reset code (shown once)" in reset.stdout
+    asyncio.run(_activate(url, _secret(reset.stdout), "another pass phrase"))
+    assert not asyncio.run(signs_in(password))
+    assert asyncio.run(signs_in("another pass phrase"))
+
+    granted = hub(
+        url, "users", "grant", "dla.somsri", "--role", "PROVINCE_OFFICER", "--province", "10"
+    )
+    assert granted.returncode == 2 and "Province 10 was not found" in granted.stderr  # no geography
 
 
 def test_keys_rotate_and_list(migrated_database_url):

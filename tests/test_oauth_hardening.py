@@ -263,12 +263,18 @@ async def test_undecodable_basic_credentials_are_invalid_client(hub, endpoint):
 def test_disabling_a_person_ends_their_tokens_and_sign_ins(migrated_database_url):
     url = migrated_database_url
     created = _cli(url, "users", "create", "dla.b", "--name", "b", "--role", "DLA_ADMIN")
-    password = created.stdout.split("(shown once): ")[1].split()[0]
+    activation = created.stdout.split("(shown once): ")[1].split()[0]
+    password = "a pass phrase of b"
     _cli(url, "clients", "create", "--name", "p", "--public", "--redirect-uri", REDIRECT_URI,
          "--client-id", "portal")  # fmt: skip
 
     async def sign_in_and_get_tokens() -> dict:
         async with serve(oauth_settings(url)) as hub:
+            activate = "mutation($c: String!, $p: String!) { activateAccount(code: $c, newPassword: $p) { __typename } }"
+            done = await hub.post(
+                "/graphql", json={"query": activate, "variables": {"c": activation, "p": password}}
+            )
+            assert done.json()["data"]["activateAccount"]["__typename"] == "AccountActivated"
             code, verifier = await sign_in(hub, "portal", "dla.b", password)
             return (await exchange(hub, "portal", code, verifier)).json()
 

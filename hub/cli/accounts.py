@@ -1,14 +1,19 @@
 """`hub users …`, `hub clients …` and `hub keys …`: the command line over the administration
-API of accounts (`hub.services.accounts`) and signing keys (`hub.oauth.keys`).
+API of accounts (`hub.services.accounts`, the same functions the GraphQL API calls, acting as
+`COMMAND_LINE`, which may issue every role) and signing keys (`hub.oauth.keys`).
 
     hub users create USERNAME --name NAME --role ROLE [--lao CODE | --district CODE | --province CODE]
-    hub users list | disable USERNAME | enable USERNAME | rotate USERNAME (new password, unlocks)
+                                                    (prints a one-time activation code and link)
+    hub users list | disable USERNAME [--reason R] | enable USERNAME
+    hub users reset USERNAME                        (a one-time reset code; `rotate` is an alias)
+    hub users grant|revoke USERNAME --role ROLE [--lao CODE | --district CODE | --province CODE]
     hub clients create --name NAME --scopes "domain:1 domain:7" [--client-id ID]
                        [--redirect-uri URI ... [--public]]
     hub clients list | disable CLIENT_ID | enable CLIENT_ID | rotate CLIENT_ID (new secret)
     hub keys list | rotate [--purge-dev] | encrypt
 
-Generated passwords and client secrets are printed once. In production signing keys are
+No password is printed: a person sets their own with the code, at /oauth/activate. Codes
+and client secrets are printed once. In production signing keys are
 made only with HUB_KEY_ENCRYPTION_SECRET set; `hub keys encrypt` encrypts keys stored in
 clear. A request that cannot be done as asked prints why and exits with status 2.
 """
@@ -27,17 +32,23 @@ from hub.db import migrate
 from hub.db.engine import create_engine
 from hub.db.models.base import utcnow
 from hub.oauth.keys import KeyError_, encrypt_keys, list_keys, rotate_keys
+from hub.rules.accounts import activation_url
 from hub.rules.enums import Role
+from hub.rules.problems import Refusal
 from hub.services.accounts import (
+    COMMAND_LINE,
     AdminError,
+    IssuedCode,
     create_client,
-    create_user,
+    grant_role,
+    issue_account,
+    issue_code,
     list_clients,
     list_users,
+    revoke_role,
     rotate_client_secret,
-    rotate_user_password,
     set_client_disabled,
-    set_user_disabled,
+    set_disabled,
 )
 from hub.settings import Settings
 
@@ -64,30 +75,42 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _print_code(settings: Settings, issued: IssuedCode) -> None:
+    kind = "activation" if issued.purpose.name == "ACTIVATION" else "reset"
+    print(f"{kind} code (shown once): {issued.code}")
+    print(f"{kind} link: {activation_url(settings.issuer, issued.code)}")
+    print(f"expires: {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+def _places(args: argparse.Namespace) -> dict[str, str | None]:
+    return {"lao_code": args.lao, "district_code": args.district, "province_code": args.province}
+
+
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     c = args.users_command
+    ttl = settings.account_code_ttl
     if c == "create":
         role = Role[args.role]
-        password = _run(
+        issued = _run(
             settings,
-            lambda e: create_user(
+            lambda e: issue_account(
                 e,
-                args.username,
-                args.name,
-                role,
-                lao_code=args.lao,
-                district_code=args.district,
-                province_code=args.province,
+                COMMAND_LINE,
+                username=args.username,
+                display_name=args.name,
+                role=role,
                 email=args.email,
+                code_ttl=ttl,
+                **_places(args),
             ),
         )
         print(f"created user {args.username} ({role.name})")
-        print(f"password (shown once): {password}")
+        _print_code(settings, issued)
     elif c == "list":
         users = _run(settings, list_users)
         rows = [["username", "name", "roles", "state"]]
         for u in users:
-            state = "disabled" if u.disabled else "active"
+            state = "disabled" if u.disabled else "active" if u.activated else "not activated"
             if u.locked_until and u.locked_until > utcnow():
                 state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
             if u.is_demo:
@@ -95,11 +118,35 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
             rows.append([u.username, u.display_name, u.roles, state])
         print(_table(rows))
     elif c in {"disable", "enable"}:
-        _run(settings, lambda e: set_user_disabled(e, args.username, c == "disable"))
+        reason = getattr(args, "reason", None)
+        _run(
+            settings,
+            lambda e: set_disabled(e, COMMAND_LINE, args.username, c == "disable", reason=reason),
+        )
         print(f"user {args.username} {c}d")
-    elif c == "rotate":
-        password = _run(settings, lambda e: rotate_user_password(e, args.username))
-        print(f"new password for {args.username} (shown once): {password}")
+    elif c in {"reset", "rotate"}:
+        issued = _run(settings, lambda e: issue_code(e, COMMAND_LINE, args.username, code_ttl=ttl))
+        print(f"new code for {args.username}; the person sets their password with it")
+        _print_code(settings, issued)
+    elif c in {"grant", "revoke"}:
+        role = Role[args.role]
+        if c == "grant":
+            _run(
+                settings,
+                lambda e: grant_role(e, COMMAND_LINE, args.username, role, **_places(args)),
+            )
+        else:
+            _run(
+                settings,
+                lambda e: revoke_role(
+                    e, COMMAND_LINE, args.username, role, reason=args.reason, **_places(args)
+                ),
+            )
+        print(
+            f"user {args.username}: {role.name} {c}d"
+            if c == "revoke"
+            else f"user {args.username}: {role.name} granted"
+        )
     return 0
 
 
@@ -162,18 +209,30 @@ def add_parsers(sub: Any) -> None:
     """Registers `users`, `clients` and `keys` on the `hub` command's subparsers."""
     users = sub.add_parser("users", help="people's accounts")
     usub = users.add_subparsers(dest="users_command", required=True)
-    create = usub.add_parser("create", help="create a person with one role")
-    create.add_argument("username")
+
+    def placed(p: argparse.ArgumentParser) -> None:
+        p.add_argument("username")
+        p.add_argument("--role", required=True, choices=[r.name for r in Role])
+        p.add_argument("--lao", help="LAO code (recorder, verifier, LAO administrator)")
+        p.add_argument("--district", help="district code (district officer)")
+        p.add_argument("--province", help="province code (provincial officer)")
+
+    create = usub.add_parser("create", help="issue an account; prints a one-time activation code")
+    placed(create)
     create.add_argument("--name", required=True, help="display name")
-    create.add_argument("--role", required=True, choices=[r.name for r in Role])
-    create.add_argument("--lao", help="LAO code (recorder, verifier, LAO administrator)")
-    create.add_argument("--district", help="district code (district officer)")
-    create.add_argument("--province", help="province code (provincial officer, LPA assessor)")
     create.add_argument("--email")
     usub.add_parser("list", help="list people")
-    for name, text in (("disable", "disable"), ("enable", "enable"), ("rotate", "new password")):
-        p = usub.add_parser(name, help=text)
-        p.add_argument("username")
+    disable = usub.add_parser("disable", help="disable; ends their sign-ins at once")
+    disable.add_argument("username")
+    disable.add_argument("--reason")
+    usub.add_parser("enable", help="enable again").add_argument("username")
+    usub.add_parser(
+        "reset", aliases=["rotate"], help="a one-time code to set a new password (unlocks)"
+    ).add_argument("username")
+    placed(usub.add_parser("grant", help="grant a role to an account"))
+    revoke = usub.add_parser("revoke", help="revoke a role; ends their sign-ins")
+    placed(revoke)
+    revoke.add_argument("--reason")
     users.set_defaults(func=_guard(cmd_users))
 
     clients = sub.add_parser("clients", help="API clients (agencies' systems, sign-in apps)")
@@ -210,6 +269,9 @@ def _guard(
             return command(settings, args)
         except (AdminError, KeyError_) as exc:
             print(f"hub: {exc}", file=sys.stderr)
+            return 2
+        except Refusal as problem:  # the accounts' rules, in the API's words
+            print(f"hub: {problem.message_en}", file=sys.stderr)
             return 2
 
     return run

@@ -7,15 +7,22 @@ tables (`PUBLIC_STATES`, `DISTRICT_SUPERVISED_TYPES`) and the same identity acce
 per-object decision and the row filter read one declaration. `covered_laos_clause` is also the
 row filter of mission help requests (`can_read_mission_help`); `kpi16_references_clause` and
 `kpi16_report_areas_clause` are the KPI-16 rows of `hub.rules.permissions`' table.
+
+`managed_grants_clause` is `hub.rules.accounts.manages` over grants (`hub.db.grants.
+placed_grants`' joins), from the same `MANAGES` table and `SCOPE` of each role; and
+`manageable_users_clause` lists the accounts a manager sees: those holding a live grant it
+manages, or, holding none, a former one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from hub.db.models import Kpi16Reference, Lao, LaoYear, RoleAssignment
+from hub.db.grants import grant_district, grant_province
+from hub.db.models import District, Kpi16Reference, Lao, LaoYear, RoleAssignment, User
+from hub.rules.accounts import MANAGES, SCOPE, CommandLine, Manager
 from hub.rules.enums import Kpi16ReportLevel
 from hub.rules.identity import Identity
 from hub.rules.permissions import DISTRICT_SUPERVISED_TYPES, PUBLIC_STATES
@@ -81,3 +88,52 @@ def kpi16_report_areas_clause(
     if level is Kpi16ReportLevel.DISTRICT and (ids := identity.district_ids()):
         clauses.append(district_id.in_(ids))
     return or_(*clauses) if clauses else false()
+
+
+def managed_grants_clause(by: Manager) -> ColumnElement[bool]:
+    """SQL over `placed_grants`' joins: the grants `by` manages (`manages` for each of its
+    grants)."""
+    if isinstance(by, CommandLine):
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    for g in by.grants:
+        roles = MANAGES.get(g.role, ())
+        if not roles:
+            continue
+        role_in = RoleAssignment.role.in_(roles)
+        scope = SCOPE[g.role]
+        if scope == "nation":
+            clauses.append(role_in)
+        elif scope == "province":
+            clauses.append(and_(role_in, grant_province == g.province_id))
+        elif scope == "district":
+            clauses.append(and_(role_in, grant_district == g.district_id))
+        else:
+            clauses.append(and_(role_in, RoleAssignment.lao_id == g.lao_id))
+    return or_(*clauses) if clauses else false()
+
+
+def _grant_of_user(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS a grant of the outer query's user (`users`) meeting `where`."""
+    return (
+        select(RoleAssignment.id)
+        .select_from(RoleAssignment)
+        .outerjoin(Lao, Lao.id == RoleAssignment.lao_id)
+        .outerjoin(District, District.id == RoleAssignment.district_id)
+        .where(RoleAssignment.user_id == User.id, *where)
+        .exists()
+    )
+
+
+def manageable_users_clause(by: Manager) -> ColumnElement[bool]:
+    """SQL over `users`: the accounts `by` manages one grant of (live; or, when the account
+    holds no live grant, former). Whether it may disable the account is decided per account
+    (`hub.rules.accounts.decide_account`: every live grant must be its)."""
+    if isinstance(by, CommandLine):
+        return true()
+    managed = managed_grants_clause(by)
+    live = RoleAssignment.revoked_at.is_(None)
+    return or_(
+        _grant_of_user(live, managed),
+        and_(~_grant_of_user(live), _grant_of_user(managed)),
+    )

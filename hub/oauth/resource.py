@@ -200,6 +200,7 @@ class ResourceServer:
             grants=tuple(grants),
             scopes=_scopes(claims),
             user_id=_int_or_none(claims.get("uid")),
+            session_id=claims["sid"] if isinstance(claims.get("sid"), str) else None,
         )
 
     async def _external(self, engine: AsyncEngine, token: str, header: dict[str, Any]) -> Identity:

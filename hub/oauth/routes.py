@@ -9,6 +9,8 @@ POST /oauth/token                           client credentials, code + PKCE, ref
 POST /oauth/revoke                          RFC 7009
 POST /oauth/introspect                      RFC 7662
 POST /oauth/logout                          ends a person's sign-in (revokes its refresh tokens)
+GET  /oauth/activate                        set a password with a one-time code (Thai and English)
+POST /oauth/activate                        ... the form: the code is used up, the password set
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ from starlette.routing import Route
 from hub.oauth import ratelimit, server
 from hub.oauth.keys import KeyStore
 from hub.oauth.resource import ResourceServer
+from hub.rules.passwords import PASSWORD_MIN_LENGTH
+from hub.rules.problems import InvalidInput
+from hub.services import accounts
 from hub.settings import Settings
 
 CSRF_COOKIE = "hub_login_csrf"
+ACTIVATE_CSRF_COOKIE = "hub_activate_csrf"
 AUTHORIZE_PARAMS = (
     "response_type",
     "client_id",
@@ -393,6 +399,91 @@ async def authorize(request: Request) -> Response:
     return response
 
 
+# --- the activation page ---------------------------------------------------------------------
+#
+# A person given a one-time code (a new account, or a reset of a forgotten password) sets
+# their own password here; the code travels in the link's query (never logged: the access
+# log writes paths only, and the page sends no referrer). The form is protected like the
+# sign-in page: a CSRF token in a SameSite=Strict cookie that the form must repeat.
+
+ACTIVATE_TITLE = "ตั้งรหัสผ่าน INFO Hub — Set your INFO Hub password"
+ACTIVATE_MESSAGES = {
+    "mismatch": "รหัสผ่านทั้งสองช่องไม่ตรงกัน — the two passwords differ",
+}
+
+
+def _activate_form(csrf: str, code: str, problems: list[str]) -> str:
+    shown = "".join(f'<p class="error" role="alert">{html.escape(p)}</p>' for p in problems)
+    return (
+        "<p>กรอกรหัสที่ได้รับจากผู้ออกบัญชี แล้วตั้งรหัสผ่านของคุณเอง "
+        f"(อย่างน้อย {PASSWORD_MIN_LENGTH} ตัวอักษร)<br>Enter the code you were given and choose "
+        f"your own password (at least {PASSWORD_MIN_LENGTH} characters).</p>{shown}"
+        '<form method="post" action="/oauth/activate">'
+        f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}">'
+        '<label for="code">รหัสใช้ครั้งเดียว / One-time code</label>'
+        f'<input type="text" id="code" name="code" value="{html.escape(code)}" '
+        'autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required>'
+        '<label for="password">รหัสผ่านใหม่ / New password</label>'
+        '<input type="password" id="password" name="password" autocomplete="new-password" '
+        f'minlength="{PASSWORD_MIN_LENGTH}" required>'
+        '<label for="confirm">ยืนยันรหัสผ่านใหม่ / Repeat the new password</label>'
+        '<input type="password" id="confirm" name="confirm" autocomplete="new-password" '
+        f'minlength="{PASSWORD_MIN_LENGTH}" required>'
+        '<button type="submit">ตั้งรหัสผ่าน / Set password</button>'
+        "</form>"
+    )
+
+
+async def activate(request: Request) -> Response:
+    """The activation page: a code and a new password (twice); see above."""
+    s = _state(request).settings
+    secure = s.issuer.startswith("https://")
+
+    def page(csrf: str, code: str, problems: list[str], status: int = 200) -> HTMLResponse:
+        response = _page(ACTIVATE_TITLE, _activate_form(csrf, code, problems), status)
+        response.set_cookie(
+            ACTIVATE_CSRF_COOKIE,
+            csrf,
+            path="/oauth/activate",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            max_age=1800,
+        )
+        return response
+
+    if request.method == "GET":
+        code = request.query_params.get("code", "")[:100]
+        return page(secrets.token_urlsafe(32), code, [])
+
+    form = await server.read_form(request)
+    cookie = request.cookies.get(ACTIVATE_CSRF_COOKIE, "")
+    sent = str(form.get("csrf_token", ""))
+    code = str(form.get("code", ""))[:100]
+    if not cookie or not secrets.compare_digest(cookie.encode(), sent.encode()):
+        return page(secrets.token_urlsafe(32), code, [MESSAGES["csrf"]], 403)
+    password = str(form.get("password", ""))
+    if password != str(form.get("confirm", "")):
+        return page(cookie, code, [ACTIVATE_MESSAGES["mismatch"]], 400)
+    writer = request.app.state.writer or request.app.state.engine
+    try:
+        username = await accounts.redeem_code(writer, code, password)
+    except InvalidInput as problem:
+        problems = [f"{e.message_th} — {e.message_en}" for e in problem.errors]
+        bad_code = any(e.path == "code" for e in problem.errors)
+        return page(cookie, "" if bad_code else code, problems, 400)
+    response = _page(
+        "ตั้งรหัสผ่านแล้ว — Your password is set",
+        "<p>บัญชีของคุณพร้อมใช้งานแล้ว ชื่อผู้ใช้ของคุณคือ "
+        f"<strong>{html.escape(username)}</strong> "
+        "เข้าสู่ระบบได้จากแอปพลิเคชันที่คุณใช้งาน<br>"
+        f"Your account is ready. Your username is <strong>{html.escape(username)}</strong>: "
+        "sign in from the application you use.</p>",
+    )
+    response.delete_cookie(ACTIVATE_CSRF_COOKIE, path="/oauth/activate")
+    return response
+
+
 def routes() -> list[Route]:
     return [
         Route("/.well-known/openid-configuration", discovery),
@@ -403,4 +494,5 @@ def routes() -> list[Route]:
         Route("/oauth/revoke", revoke, methods=["POST"]),
         Route("/oauth/introspect", introspect, methods=["POST"]),
         Route("/oauth/logout", logout, methods=["POST"]),
+        Route("/oauth/activate", activate, methods=["GET", "POST"]),
     ]

@@ -98,6 +98,21 @@ class ContactKind(Labelled):
     INFO_ADMINISTRATOR = ("ผู้ดูแลระบบ INFO", "INFO administrator")
 
 
+class AccountState(Labelled):
+    """Where a person's account stands (`hub.rules.accounts`)."""
+
+    PENDING_ACTIVATION = ("รอเปิดใช้งาน", "Issued, waiting for its holder to set a password")
+    ACTIVE = ("ใช้งานได้", "Active")
+    DISABLED = ("ถูกระงับ", "Disabled")
+
+
+class AccountCodePurpose(Labelled):
+    """What a one-time account code is for."""
+
+    ACTIVATION = ("เปิดใช้บัญชี", "Activate a new account")
+    RESET = ("ตั้งรหัสผ่านใหม่", "Reset a forgotten password")
+
+
 class MissionArea(Labelled):
     """The areas DLA's mission catalogue groups transferred missions by."""
 

@@ -57,6 +57,8 @@ class Identity:
     user_id: int | None = None  # users.id of a person, for the change log
     client_pk: int | None = None  # api_clients.id of a machine client, for the change log
     issuer: str | None = None  # the external identity provider vouching for it; None: the hub
+    # A person's sign-in (the token's `sid`): the one a password change keeps.
+    session_id: str | None = None
 
     @property
     def external_subject(self) -> str | None:

@@ -1,7 +1,11 @@
-"""The LAO profile (address, office phone, website) and its data-recorder slots.
+"""The LAO profile (address, office phone, website), its data-recorder slots and its INFO
+administrators.
 
-Edited by the LAO's own staff at any time (the profile is not per fiscal year); every change
-is logged. The profile carries a version: a stale edit is refused with the current version.
+The profile and recorder slots are edited by the LAO's own staff at any time (the profile
+is not per fiscal year); the INFO-administrator entries by the LAO's INFO administrator and
+its provincial office (`hub.rules.accounts.decide_info_administrators`). Every change is
+logged, without the people's names (personal data). The profile carries a version, which
+each of these edits moves on: a stale edit is refused with the current version.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.models import Lao, LaoContact
+from hub.rules.accounts import decide_info_administrators
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
-from hub.rules.enums import ContactKind
+from hub.rules.enums import ContactKind, Role
 from hub.rules.identity import LAO_STAFF_ROLES, Identity
 from hub.rules.permissions import LaoPlace
 from hub.rules.problems import Forbidden, VersionConflict, not_found, validation_failed
@@ -25,6 +30,7 @@ from hub.rules.validation import FieldError, camel
 from hub.services import audit
 from hub.services.audit import now
 
+INFO_ADMINISTRATOR_SLOTS = 5  # INFO-administrator entries an LAO may list (slots 1-5)
 EDITABLE = {
     "address_number": 50,
     "address_road": 100,
@@ -113,6 +119,67 @@ def _validate(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
     return cleaned, errors
 
 
+def _contacts(
+    entries: list[Recorder], path: str, slots: int, errors: list[FieldError]
+) -> list[dict[str, Any]]:
+    """The rows of contact `entries` (slots 1..`slots`, each once), errors added to `errors`."""
+    given = [r.slot for r in entries]
+    if len(set(given)) != len(given):
+        errors.append(
+            FieldError(
+                path,
+                "DUPLICATE",
+                f"each slot (1 to {slots}) may be given once",
+                f"ระบุได้ลำดับละหนึ่งคน (ลำดับ 1 ถึง {slots})",
+            )
+        )
+    contacts = []
+    for r in entries:
+        prefix = f"{path}.{r.slot}"
+        if not 1 <= r.slot <= slots:
+            errors.append(
+                FieldError(prefix, "OUT_OF_RANGE", f"slot: 1 to {slots}", f"ลำดับ: 1 ถึง {slots}")
+            )
+        name = _clean_text("name", r.name, 200, errors, prefix)
+        if not name:
+            errors.append(FieldError(f"{prefix}.name", "REQUIRED", "name: required", "ชื่อ: ต้องระบุ"))
+        contacts.append(
+            {
+                "slot": r.slot,
+                "name": name,
+                "position": _clean_text("position", r.position, 200, errors, prefix),
+                "phone": _clean_text("phone", r.phone, 50, errors, prefix),
+                "email": _clean_text("email", r.email, 200, errors, prefix),
+            }
+        )
+    return contacts
+
+
+async def _replace_contacts(
+    conn: Any, lao_id: int, kind: ContactKind, contacts: list[dict[str, Any]]
+) -> tuple[list[int], list[int]]:
+    """Replace the LAO's contacts of `kind`; the slots before and after (for the log: the
+    names are personal data)."""
+    before = (
+        (
+            await conn.execute(
+                select(LaoContact.slot).where(LaoContact.lao_id == lao_id, LaoContact.kind == kind)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await conn.execute(
+        delete(LaoContact).where(LaoContact.lao_id == lao_id, LaoContact.kind == kind)
+    )
+    if contacts:
+        await conn.execute(
+            insert(LaoContact),
+            [{**c, "lao_id": lao_id, "kind": kind, "updated_at": now()} for c in contacts],
+        )
+    return sorted(before), sorted(c["slot"] for c in contacts)
+
+
 async def update_profile(
     writer: AsyncEngine,
     identity: Identity,
@@ -124,39 +191,7 @@ async def update_profile(
 ) -> int:
     """Save profile fields (omitted ones keep their values) and, if given, the recorder slots."""
     cleaned, errors = _validate(values)
-    contacts: list[dict[str, Any]] = []
-    slots = [r.slot for r in recorders or []]
-    if len(set(slots)) != len(slots):
-        errors.append(
-            FieldError(
-                "recorders",
-                "DUPLICATE",
-                "each recorder slot (1 or 2) may be given once",
-                "ระบุผู้บันทึกข้อมูลได้ลำดับละหนึ่งคน (ลำดับ 1 หรือ 2)",
-            )
-        )
-    for r in recorders or []:
-        prefix = f"recorders.{r.slot}"
-        if r.slot not in (1, 2):
-            errors.append(
-                FieldError(
-                    f"recorders.{r.slot}", "OUT_OF_RANGE", "slot: 1 or 2", "ลำดับผู้บันทึก: 1 หรือ 2"
-                )
-            )
-        name = _clean_text("name", r.name, 200, errors, prefix)
-        if not name:
-            errors.append(
-                FieldError(f"recorders.{r.slot}.name", "REQUIRED", "name: required", "ชื่อ: ต้องระบุ")
-            )
-        contacts.append(
-            {
-                "slot": r.slot,
-                "name": name,
-                "position": _clean_text("position", r.position, 200, errors, prefix),
-                "phone": _clean_text("phone", r.phone, 50, errors, prefix),
-                "email": _clean_text("email", r.email, 200, errors, prefix),
-            }
-        )
+    contacts = _contacts(recorders or [], "recorders", 2, errors)
     async with writer.begin() as conn:
         row = (
             (await conn.execute(select(Lao.__table__).where(Lao.code == lao_code)))
@@ -191,33 +226,10 @@ async def update_profile(
                 current_version=expected_version + 1,
             )
         if recorders is not None:
-            before = (
-                await conn.execute(
-                    select(LaoContact.slot, LaoContact.name).where(
-                        LaoContact.lao_id == row["id"], LaoContact.kind == ContactKind.RECORDER
-                    )
-                )
-            ).all()
-            await conn.execute(
-                delete(LaoContact).where(
-                    LaoContact.lao_id == row["id"], LaoContact.kind == ContactKind.RECORDER
-                )
-            )
-            if contacts:
-                await conn.execute(
-                    insert(LaoContact),
-                    [
-                        {
-                            **c,
-                            "lao_id": row["id"],
-                            "kind": ContactKind.RECORDER,
-                            "updated_at": now(),
-                        }
-                        for c in contacts
-                    ],
-                )
             # People's names are personal data: the log records that slots changed, not the names.
-            changes["recorders"] = ([s for s, _ in before], [c["slot"] for c in contacts])
+            changes["recorders"] = await _replace_contacts(
+                conn, row["id"], ContactKind.RECORDER, contacts
+            )
         place = LaoPlace(row["id"], row["type"], row["district_id"], row["province_id"])
         await audit.append(
             conn,
@@ -226,6 +238,68 @@ async def update_profile(
             entity_id=row["id"],
             action="update_profile",
             changes=changes,
+            lao_id=row["id"],
+        )
+        return expected_version + 1
+
+
+async def update_info_administrators(
+    writer: AsyncEngine,
+    identity: Identity,
+    *,
+    lao_code: str,
+    expected_version: int,
+    administrators: list[Recorder],
+) -> int:
+    """Replace the LAO's INFO-administrator entries (slots 1-5; an empty list clears them);
+    returns the profile's new version."""
+    errors: list[FieldError] = []
+    contacts = _contacts(administrators, "administrators", INFO_ADMINISTRATOR_SLOTS, errors)
+    async with writer.begin() as conn:
+        row = (
+            (
+                await conn.execute(
+                    select(Lao.id, Lao.type, Lao.district_id, Lao.province_id, Lao.version).where(
+                        Lao.code == lao_code
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise not_found(f"LAO {lao_code}", f" อปท. รหัส {lao_code}")
+        place = LaoPlace(row["id"], row["type"], row["district_id"], row["province_id"])
+        refused = decide_info_administrators(identity, place)
+        if refused is not None:
+            raise refused
+        if row["version"] != expected_version:
+            raise VersionConflict(
+                f"The profile changed since you loaded it (version {expected_version}, now {row['version']}).",
+                f"ข้อมูลทั่วไปถูกแก้ไขไปแล้ว (ฉบับที่ {expected_version} ปัจจุบันคือ {row['version']})",
+                current_version=row["version"],
+            )
+        if errors:
+            raise validation_failed(errors)
+        result = await conn.execute(
+            update(Lao)
+            .where(Lao.id == row["id"], Lao.version == expected_version)
+            .values(version=expected_version + 1)
+        )
+        if result.rowcount != 1:
+            raise VersionConflict(
+                "The profile changed at the same moment.",
+                "ข้อมูลทั่วไปถูกแก้ไขพร้อมกัน",
+                current_version=expected_version + 1,
+            )
+        slots = await _replace_contacts(conn, row["id"], ContactKind.INFO_ADMINISTRATOR, contacts)
+        await audit.append(
+            conn,
+            audit.actor_of(identity, (Role.LAO_ADMIN, Role.PROVINCE_OFFICER), place),
+            entity="laos",
+            entity_id=row["id"],
+            action="update_info_administrators",
+            changes={"infoAdministrators": slots},
             lao_id=row["id"],
         )
         return expected_version + 1

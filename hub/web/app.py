@@ -156,6 +156,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             identity=identity,
             request=request,
             response=response,
+            settings=self.app_state.settings,
         )
 
     def encode_json(self, data: object) -> bytes:

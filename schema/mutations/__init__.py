@@ -18,6 +18,8 @@ is one transaction (`certifyProvince`: one per LAO-year).
     kpi16           importKpi16Baseline, submitKpi16DistrictReport, submitKpi16ProvinceReport
     profile         updateLaoProfile
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
+    accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
+                    updateLaoInfoAdministrators
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations import (
+    accounts,
     certification,
     data_entry,
     fiscal_years,
@@ -59,6 +62,7 @@ FIELDS = {
     "appoint_lpa_assessor": lpa.appoint_lpa_assessor,
     "revoke_lpa_assessor": lpa.revoke_lpa_assessor,
     "record_lpa_final_score": lpa.record_lpa_final_score,
+    **accounts.FIELDS,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

@@ -153,6 +153,17 @@ class RecorderInput:
 
 
 @strawberry.input(
+    description="ผู้ดูแลระบบ INFO — one INFO-administrator entry of the LAO (personal data)."
+)
+class InfoAdministratorInput:
+    slot: int = strawberry.field(description="ลำดับ — 1 to 5.")
+    name: str
+    position: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@strawberry.input(
     description="ข้อมูลทั่วไปของ อปท. — profile fields to save; omitted ones keep their values."
 )
 class LaoProfileInput:

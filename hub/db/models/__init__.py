@@ -1,6 +1,6 @@
 """Database models (SQLAlchemy 2 typed mappings). Importing this registers every table."""
 
-from hub.db.models.accounts import ApiClient, HubMeta, RoleAssignment, User
+from hub.db.models.accounts import AccountCode, ApiClient, HubMeta, RoleAssignment, User
 from hub.db.models.base import Base
 from hub.db.models.change_log import ChangeLogEntry
 from hub.db.models.console import ConsoleSession
@@ -40,6 +40,7 @@ metadata = Base.metadata
 __all__ = [
     "RECORD_TABLES",
     "SECTION_TABLES",
+    "AccountCode",
     "Agency",
     "ApiClient",
     "AuthorizationCode",

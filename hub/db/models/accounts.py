@@ -1,4 +1,5 @@
-"""People, their role assignments, and machine clients (agencies' systems)."""
+"""People, their role assignments, their one-time activation and reset codes, and machine
+clients (agencies' systems)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base, UtcDateTime, created_at_column, enum_column
-from hub.rules.enums import Role
+from hub.rules.enums import AccountCodePurpose, Role
 
 
 class User(Base):
@@ -43,6 +44,30 @@ class RoleAssignment(Base):
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
     granted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[dt.datetime] = created_at_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class AccountCode(Base):
+    """A one-time code with which a person sets their password: on activation of an account
+    just issued, or after a forgotten password (`purpose` ACTIVATION or RESET).
+
+    Only the code's SHA-256 is stored (`hub.rules.accounts.code_digest`). A code is used once
+    (`used_at`), expires (`expires_at`), and is revoked when a newer one is issued for the
+    same person or the account is disabled (`revoked_at`).
+    """
+
+    __tablename__ = "account_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[AccountCodePurpose] = mapped_column(
+        enum_column(AccountCodePurpose, "account_code_purpose")
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[dt.datetime] = created_at_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 

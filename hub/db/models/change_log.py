@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base, UtcDateTime, enum_column
@@ -18,6 +18,8 @@ class ChangeLogEntry(Base):
     """
 
     __tablename__ = "change_log"
+    # One entity's history (an account's, `accountChangeLog`) without scanning the log.
+    __table_args__ = (Index("ix_change_log_entity_entity_id", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
