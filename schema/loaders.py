@@ -29,6 +29,7 @@ from hub.db.models import (
     CertificationEvent,
     CompletenessChange,
     District,
+    FiscalYear,
     Kpi16Round,
     Lao,
     LaoCode,
@@ -168,6 +169,7 @@ class Loaders:
         self.subdistrict = one_per_key(e, Subdistrict, Subdistrict.id)
         self.village = one_per_key(e, Village, Village.id)
         self.lao = one_per_key(e, Lao, Lao.id)
+        self.fiscal_year = one_per_key(e, FiscalYear, FiscalYear.year_be)
         self.agency = one_per_key(e, Agency, Agency.id)
         self.mission = one_per_key(e, Mission, Mission.id)
         self.districts_of_province = many_per_key(
