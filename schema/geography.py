@@ -34,7 +34,7 @@ class Province:
     async def stats(
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
-        return await area_stats(info, "province", fiscal_year, as_of, self.id)
+        return area_stats(info, "province", fiscal_year, as_of, self.id)
 
 
 @strawberry.type(
@@ -60,7 +60,7 @@ class District:
     async def stats(
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
-        return await area_stats(info, "district", fiscal_year, as_of, self.id)
+        return area_stats(info, "district", fiscal_year, as_of, self.id)
 
 
 @strawberry.type(

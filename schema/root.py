@@ -388,7 +388,7 @@ class Query:
     async def national_stats(
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
-        return await area_stats(info, "nation", fiscal_year, as_of, None)
+        return area_stats(info, "nation", fiscal_year, as_of, None)
 
     @strawberry.field(description="ปีงบประมาณ — fiscal years, newest first.")
     async def fiscal_years(self, info: Info) -> list[FiscalYear]:
