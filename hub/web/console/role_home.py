@@ -50,13 +50,19 @@ TO_CHASE = """query ToChase($district: String!, $year: Int!) {
   laos(filter: {districtCode: $district, state: DRAFT, fiscalYear: $year}, first: 1000) {
     totalCount edges { node { code nameTh type year(fiscalYear: $year) { allDomainsComplete } } } } }"""
 
+# An area's figures are the sum of its parts' (every LAO's office is in one district of one
+# province), so a page asks for one roll-up level, not two.
 PROVINCE = f"""query ProvinceHome($year: Int!) {{ viewer {{ provinces {{ code nameTh
-  stats(fiscalYear: $year) {{ {PROGRESS} }}
   districts {{ code nameTh stats(fiscalYear: $year) {{ {PROGRESS} }} }} }} }} }}"""
 
 NATIONAL = f"""query NationalHome($year: Int!) {{
-  nationalStats(fiscalYear: $year) {{ {PROGRESS} }}
   provinces {{ code nameTh stats(fiscalYear: $year) {{ {PROGRESS} }} }} }}"""
+
+
+def _summed(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `stats` of an area from those of its parts."""
+    keys = ("draft", "laoCertified", "provinceCertified", "total")
+    return {"certification": {k: sum(p["stats"]["certification"][k] for p in parts) for k in keys}}
 
 
 def _progress(console: Console, name: str, stats: dict[str, Any], link: dict[str, str]) -> dict:
@@ -186,7 +192,7 @@ async def _province_part(console: Console, year: int) -> list[dict]:
             {
                 "code": p["code"],
                 "name": p["nameTh"],
-                "progress": _progress(console, p["nameTh"], p["stats"], link),
+                "progress": _progress(console, p["nameTh"], _summed(p["districts"]), link),
                 "districts": [
                     _progress(
                         console,
@@ -205,7 +211,7 @@ async def _national_part(console: Console, year: int) -> dict:
     data = await console.graphql(NATIONAL, {"year": year})
     return {
         "progress": _progress(
-            console, console.tr("ทั้งประเทศ", "Whole country"), data["nationalStats"], {}
+            console, console.tr("ทั้งประเทศ", "Whole country"), _summed(data["provinces"]), {}
         ),
         "provinces": [
             _progress(console, p["nameTh"], p["stats"], {"province": p["code"], "year": str(year)})
