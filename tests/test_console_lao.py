@@ -340,6 +340,7 @@ async def test_another_lao_s_draft_is_not_found(console_hub, browser) -> None:
         answer = await page.goto(console_hub.base + path)
         assert answer.status == 404
         assert "ไม่พบข้อมูล" in await page.inner_text("main")
+        assert await axe_violations(page) == []
     answer = await page.goto(console_hub.base + f"/console/lao/{LAO}/{YEAR}/domain/9")
     assert answer.status == 404
     await page.goto(console_hub.base + "/console/laos")  # officers only: home instead
