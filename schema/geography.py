@@ -35,7 +35,7 @@ class Province:
     async def stats(
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
-        return await area_stats(info, "province", fiscal_year, as_of, self.id)
+        return area_stats(info, "province", fiscal_year, as_of, self.id)
 
     @strawberry.field(
         description="รายงาน LPA ตัวชี้วัดที่ 7 ของจังหวัด — the province's LPA indicator 7 as of `asOf` "
@@ -68,7 +68,7 @@ class District:
     async def stats(
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
-        return await area_stats(info, "district", fiscal_year, as_of, self.id)
+        return area_stats(info, "district", fiscal_year, as_of, self.id)
 
     @strawberry.field(
         description="รายงาน LPA ตัวชี้วัดที่ 7 ของอำเภอ — the same for the LAOs whose office is in this district."

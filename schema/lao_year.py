@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import strawberry
 
 from hub.rules import completeness, lpa
 from hub.rules.catalogue import DOMAINS
+from hub.rules.certification import Action, YearStatus, decide
 from hub.rules.enums import CertificationState as State
 from hub.rules.permissions import LaoPlace
+from hub.rules.problems import ReasonRequired
 from hub.rules.validation import api_names
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
@@ -66,6 +69,26 @@ class DomainCompleteness:
         return api_names(completeness.missing_fields(domain, mapping, counts))
 
 
+@strawberry.enum(description="การดำเนินการกับข้อมูลรายปี — what one may do to an LAO-year's data.")
+class LaoYearAction(enum.Enum):
+    EDIT = strawberry.enum_value(
+        "EDIT", description="บันทึก/แก้ไขข้อมูล — save its sections and records"
+    )
+    CERTIFY_LAO = strawberry.enum_value(
+        "CERTIFY_LAO", description="รับรองข้อมูลระดับ อปท. — certify (LAO)"
+    )
+    CANCEL_LAO = strawberry.enum_value(
+        "CANCEL_LAO", description="ยกเลิกการรับรองระดับ อปท. — cancel the LAO's certification"
+    )
+    CERTIFY_PROVINCE = strawberry.enum_value(
+        "CERTIFY_PROVINCE", description="รับรองข้อมูลระดับจังหวัด — certify (province)"
+    )
+    CANCEL_PROVINCE = strawberry.enum_value(
+        "CANCEL_PROVINCE",
+        description="ยกเลิกการรับรองระดับจังหวัด — cancel the province's certification",
+    )
+
+
 class LaoYear:
     id: strawberry.Private[int]
     lao_place: strawberry.Private[LaoPlace]
@@ -101,6 +124,31 @@ class LaoYear:
     @strawberry.field(description="ครบทั้ง 8 ด้าน — all eight domains complete (required to certify).")
     def all_domains_complete(self) -> bool:
         return self.complete_mask == completeness.ALL_DOMAINS_MASK
+
+    @strawberry.field(
+        description="ท่านดำเนินการได้ — what the caller may do to this LAO-year now: the same "
+        "decision the mutations take (`hub/rules/certification.py`), so a form or button can be "
+        "offered only where it will be accepted. A cancellation still needs its reason; "
+        "CERTIFY_LAO needs all 8 domains complete."
+    )
+    async def allowed_actions(self, info: Info) -> list[LaoYearAction]:
+        year = await info.context.loaders.fiscal_year.load(self.fiscal_year)
+        status = YearStatus(self.fiscal_year, closed=year is None or year.closed_at is not None)
+        identity = info.context.identity
+        allowed = []
+        for action in LaoYearAction:
+            refusal = decide(
+                Action[action.name],
+                identity,
+                self.lao_place,
+                State[self.state],
+                status,
+                self.complete_mask,
+            )
+            # Asked without a reason: "a reason is required" means the action is open.
+            if refusal is None or isinstance(refusal, ReasonRequired):
+                allowed.append(action)
+        return allowed
 
     @strawberry.field(description="ประวัติการรับรอง — every certification transition, oldest first.")
     async def certification_history(self, info: Info) -> list[CertificationEvent]:

@@ -2,25 +2,26 @@
 
 A `Loaders` instance is created for every GraphQL request and never shared across requests,
 so nothing cached here outlives the request that loaded it. Loaders that return LAO-year
-data apply the caller's row filter (`hub.db.visibility`) in SQL. `area_figures` loads an
-area's yearly figures (certification progress, LPA scores, KPI-16 coverage): each comes
-from one grouped statement covering every area of its level (`hub.db.rollups`,
-`hub.db.kpi16`), computed once per (level, year, as of) however many areas a query asks
-about, so `provinces { stats(...) }` costs the same few statements as one province.
-`lpa_figures` does the same for an area's LPA report (`hub.db.lpa`); `rubrics`, `deadlines`,
-`final_scores` and `final_history` batch what an LAO-year's LPA scores need.
+data apply the caller's row filter (`hub.db.visibility`) in SQL. `area_progress`,
+`area_scores` and `area_kpi16` load an area's yearly figures (certification progress, LPA
+scores, KPI-16 coverage), each only when selected: each comes from one grouped statement
+covering every area of its level (`hub.db.rollups`, `hub.db.kpi16`), computed once per
+(level, year[, as of]) however many areas a query asks about, so `provinces { stats(...) }`
+costs the same few statements as one province. `lpa_figures` does the same for an area's
+LPA report (`hub.db.lpa`); `rubrics`, `deadlines`, `final_scores` and `final_history` batch
+what an LAO-year's LPA scores need.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
@@ -35,6 +36,7 @@ from hub.db.models import (
     CertificationEvent,
     CompletenessChange,
     District,
+    FiscalYear,
     Kpi16Round,
     Lao,
     LaoCode,
@@ -115,58 +117,34 @@ def many_per_key(
     return DataLoader(load_fn=load)
 
 
+# (level, fiscal year, area id: None for the nation); LPA scores also need the "as of" moment.
+AreaKey = tuple[Breakdown, int, int | None]
+ScoresKey = tuple[Breakdown, int, dt.datetime, int | None]
+
+
 @dataclass(frozen=True)
-class AreaFigures:
-    """One area's figures for a fiscal year, as the roll-up statements give them."""
+class Kpi16Figures:
+    """An area's KPI-16 coverage in the year's latest round."""
 
-    progress: dict[CertificationState, int]  # LAOs per certification state now
-    scores: dict[int, int]  # LAOs per provisional LPA score as of the date (the rubric's scores)
-    kpi16_round_no: int | None  # the year's latest KPI-16 round (None: the year has none)
-    coverage: Coverage | None  # the area's coverage in that round (None: no references)
+    round_no: int  # the round
+    coverage: Coverage | None  # the area's coverage in it (None: no references)
 
 
-# (level, fiscal year, as of, area id: None for the nation)
-AreaKey = tuple[Breakdown, int, dt.datetime, int | None]
+def _per_level(
+    compute: Callable[[AsyncConnection, tuple[Any, ...]], Awaitable[dict[int | None, Any]]],
+    engine: AsyncEngine,
+) -> DataLoader[tuple[Any, ...], Any]:
+    """Keys are (…level arguments, area id): each level's figures computed once per request,
+    by one call of `compute` for every area of the level at once."""
 
-
-async def _figures(
-    engine: AsyncEngine, level: Breakdown, year: int, as_of: dt.datetime
-) -> dict[int | None, AreaFigures]:
-    """Every area of `level` that has LAOs, in the few grouped statements of the roll-ups."""
-    async with engine.connect() as conn:
-        progress = await rollups.certification_progress(conn, year, by=level)
-        stored = await lpa_sql.stored_rubrics(conn)
-        _, rubric = lpa.rubric_in_force(stored, lpa.lpa_year_assessing(year))
-        scores = await rollups.lpa_distribution(conn, year, as_of, by=level, rubric=rubric)
-        round_row = (
-            await conn.execute(
-                select(Kpi16Round.id, Kpi16Round.round_no)
-                .where(Kpi16Round.fiscal_year == year)
-                .order_by(Kpi16Round.round_no.desc())
-                .limit(1)
-            )
-        ).first()
-        coverage = await kpi16.coverage(conn, round_row.id, by=level) if round_row else {}
-    return {
-        key: AreaFigures(
-            progress=counts,
-            scores=scores.get(key, {}),
-            kpi16_round_no=round_row.round_no if round_row else None,
-            coverage=coverage.get(key),
-        )
-        for key, counts in progress.items()
-    }
-
-
-def area_figures(engine: AsyncEngine) -> DataLoader[AreaKey, AreaFigures | None]:
-    """An area's figures (None: the area has no LAO), each level computed once per request."""
-
-    async def load(keys: list[AreaKey]) -> list[AreaFigures | None]:
-        computed: dict[tuple[Breakdown, int, dt.datetime], dict[int | None, AreaFigures]] = {}
-        for level, year, as_of, _ in keys:
-            if (level, year, as_of) not in computed:
-                computed[(level, year, as_of)] = await _figures(engine, level, year, as_of)
-        return [computed[(level, year, as_of)].get(area) for level, year, as_of, area in keys]
+    async def load(keys: list[tuple[Any, ...]]) -> list[Any]:
+        computed: dict[tuple[Any, ...], dict[int | None, Any]] = {}
+        for key in keys:
+            level = key[:-1]
+            if level not in computed:
+                async with engine.connect() as conn:
+                    computed[level] = await compute(conn, level)
+        return [computed[key[:-1]].get(key[-1]) for key in keys]
 
     return DataLoader(load_fn=load)
 
@@ -255,6 +233,37 @@ def final_scores(engine: AsyncEngine) -> DataLoader[tuple[int, int, dt.datetime]
     return DataLoader(load_fn=load)
 
 
+async def _progress(
+    conn: AsyncConnection, level: tuple[Any, ...]
+) -> dict[int | None, dict[CertificationState, int]]:
+    by, year = level
+    return await rollups.certification_progress(conn, year, by=by)
+
+
+async def _scores(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | None, Any]:
+    by, year, as_of = level
+    # The rubric in force for the LPA year assessing `year` gives the scores, highest first.
+    stored = await lpa_sql.stored_rubrics(conn)
+    _, rubric = lpa.rubric_in_force(stored, lpa.lpa_year_assessing(year))
+    return await rollups.lpa_distribution(conn, year, as_of, by=by, rubric=rubric)
+
+
+async def _kpi16(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | None, Any]:
+    by, year = level
+    round_row = (
+        await conn.execute(
+            select(Kpi16Round.id, Kpi16Round.round_no)
+            .where(Kpi16Round.fiscal_year == year)
+            .order_by(Kpi16Round.round_no.desc())
+            .limit(1)
+        )
+    ).first()
+    if round_row is None:
+        return {}
+    coverage = await kpi16.coverage(conn, round_row.id, by=by)
+    return {key: Kpi16Figures(round_row.round_no, cov) for key, cov in coverage.items()}
+
+
 class Loaders:
     """Everything a request may batch-load, built lazily on first use."""
 
@@ -267,6 +276,7 @@ class Loaders:
         self.subdistrict = one_per_key(e, Subdistrict, Subdistrict.id)
         self.village = one_per_key(e, Village, Village.id)
         self.lao = one_per_key(e, Lao, Lao.id)
+        self.fiscal_year = one_per_key(e, FiscalYear, FiscalYear.year_be)
         self.agency = one_per_key(e, Agency, Agency.id)
         self.mission = one_per_key(e, Mission, Mission.id)
         self.lao_mission = one_per_key(e, LaoMission, LaoMission.id)
@@ -335,7 +345,11 @@ class Loaders:
             AccountCode.used_at.is_(None),
             AccountCode.revoked_at.is_(None),
         )
-        self.area_figures = area_figures(e)
+        # An area's yearly figures, each only when a query selects it (the LPA scores and
+        # the KPI-16 coverage cost ten times the certification counts).
+        self.area_progress = _per_level(_progress, e)
+        self.area_scores = _per_level(_scores, e)
+        self.area_kpi16 = _per_level(_kpi16, e)
         self.lpa_figures = lpa_figures(e)
         self.rubrics = rubrics(e)
         self.deadlines = deadlines(e)

@@ -35,6 +35,7 @@ from hub.db.visibility import (
     visible_lao_years_clause,
 )
 from hub.rules import enums, lpa
+from hub.rules.identity import Identity
 from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
 from schema import accounts
@@ -93,12 +94,42 @@ class FiscalYear:
 
 @strawberry.type(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
 class Viewer:
+    identity: strawberry.Private[Identity]
     kind: str = strawberry.field(description="public, user or client.")
     subject: str | None = strawberry.field(
         description="Username or client id; null for the public."
     )
     roles: list[Role] = strawberry.field(description="Roles held (people only).")
     scopes: list[str] = strawberry.field(description="Scopes granted (clients only).")
+
+    @strawberry.field(
+        description="อปท. ที่ปฏิบัติงาน — the LAOs whose recorder, verifier or INFO administrator "
+        "the caller is, by code (people only)."
+    )
+    async def laos(self, info: Info) -> list[Lao]:
+        ids = sorted(self.identity.staff_lao_ids())
+        rows = await info.context.loaders.lao.load_many(ids)
+        return sorted((Lao.from_row(r) for r in rows if r is not None), key=_by_code)
+
+    @strawberry.field(
+        description="อำเภอที่รับผิดชอบ — the districts of the caller's district-officer roles."
+    )
+    async def districts(self, info: Info) -> list[District]:
+        ids = sorted(self.identity.district_ids())
+        rows = await info.context.loaders.district.load_many(ids)
+        return sorted((District.from_row(r) for r in rows if r is not None), key=_by_code)
+
+    @strawberry.field(
+        description="จังหวัดที่รับผิดชอบ — the provinces of the caller's provincial-officer roles."
+    )
+    async def provinces(self, info: Info) -> list[Province]:
+        ids = sorted(self.identity.province_ids())
+        rows = await info.context.loaders.province.load_many(ids)
+        return sorted((Province.from_row(r) for r in rows if r is not None), key=_by_code)
+
+
+def _by_code(place: Lao | District | Province) -> str:
+    return place.code or ""
 
 
 @strawberry.input(description="ตัวกรอง อปท. — filters for `laos`; all given filters must match.")
@@ -191,6 +222,7 @@ class Query:
     def viewer(self, info: Info) -> Viewer:
         identity = info.context.identity
         return Viewer(
+            identity=identity,
             kind=identity.kind,
             subject=identity.subject,
             roles=[r.name for r in identity.roles()],
@@ -507,7 +539,7 @@ class Query:
     async def national_stats(
         self, info: Info, fiscal_year: int, as_of: dt.datetime | None = None
     ) -> AreaYearStats:
-        return await area_stats(info, "nation", fiscal_year, as_of, None)
+        return area_stats(info, "nation", fiscal_year, as_of, None)
 
     @strawberry.field(
         description="รายงาน LPA ตัวชี้วัดที่ 7 ระดับประเทศ — the nation's LPA indicator 7 as of `asOf` "

@@ -1,9 +1,10 @@
 """Per-fiscal-year roll-ups for the nation, provinces and districts: their GraphQL types.
 
 Each figure comes from one grouped SQL statement in `hub.db.rollups` / `hub.db.kpi16` covering every
-area at once; the request's `area_figures` DataLoader (`schema.loaders`) shares it between
-all the provinces (or districts) a query asks about, so `provinces { stats(...) }` costs the
-same few statements as one province.
+area at once, run only when the figure is selected; the request's DataLoaders
+(`schema.loaders`: `area_progress`, `area_scores`, `area_kpi16`) share it between all the
+provinces (or districts) a query asks about, so `provinces { stats(...) }` costs the same
+few statements as one province, and `certification` alone costs one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import strawberry
 from hub.rules.enums import Breakdown
 from hub.rules.enums import CertificationState as State
 from schema.context import Info
-from schema.loaders import AreaFigures
 
 
 @strawberry.type(
@@ -61,49 +61,52 @@ class Kpi16Coverage:
     met: bool | None = strawberry.field(description="ผ่านเป้าหมาย — whether the target is met.")
 
 
+SCORES = (5, 3, 1, 0)  # the 2564 rubric's scores, highest first: one count each
+
+
 @strawberry.type(
     description="สรุปรายปี — an area's certification progress, LPA scores and KPI-16 coverage."
 )
 class AreaYearStats:
+    level: strawberry.Private[Breakdown]
+    area_id: strawberry.Private[int | None]  # None: the nation
+    as_of: strawberry.Private[dt.datetime]
     fiscal_year: int
-    certification: CertificationProgress
-    lpa_distribution: list[LpaScoreCount] = strawberry.field(
+
+    @strawberry.field
+    async def certification(self, info: Info) -> CertificationProgress:
+        key = (self.level, self.fiscal_year, self.area_id)
+        counts = await info.context.loaders.area_progress.load(key) or {}
+        return CertificationProgress(
+            draft=counts.get(State.DRAFT, 0),
+            lao_certified=counts.get(State.LAO_CERTIFIED, 0),
+            province_certified=counts.get(State.PROVINCE_CERTIFIED, 0),
+            total=sum(counts.values()),
+        )
+
+    @strawberry.field(
         description="คะแนน LPA ตัวชี้วัดที่ 7 (ชั่วคราว) — provisional scores as of `asOf`, one count per "
         "score of the rubric in force (5, 3, 1, 0 under 2564); see also `lpa` on the area."
     )
-    kpi16: Kpi16Coverage | None = strawberry.field(
+    async def lpa_distribution(self, info: Info) -> list[LpaScoreCount]:
+        key = (self.level, self.fiscal_year, self.as_of, self.area_id)
+        scores = await info.context.loaders.area_scores.load(key) or {}
+        # The rubric in force gives the scores, highest first (`hub.db.rollups.lpa_distribution`).
+        return [LpaScoreCount(score=s, count=n) for s, n in scores.items()] or [
+            LpaScoreCount(score=s, count=0) for s in SCORES
+        ]
+
+    @strawberry.field(
         description="ตัวชี้วัดที่ 16 — coverage in the year's latest KPI-16 round; null when the year has none."
     )
-
-
-SCORES = (5, 3, 1, 0)  # the 2564 rubric's scores, highest first: an area without LAOs
-
-
-def _stats(year: int, figures: AreaFigures | None) -> AreaYearStats:
-    """The GraphQL figures of one area (zeros for an area without LAOs)."""
-    if figures is None:
-        return AreaYearStats(
-            fiscal_year=year,
-            certification=CertificationProgress(
-                draft=0, lao_certified=0, province_certified=0, total=0
-            ),
-            lpa_distribution=[LpaScoreCount(score=s, count=0) for s in SCORES],
-            kpi16=None,
-        )
-    counts, cov = figures.progress, figures.coverage
-    return AreaYearStats(
-        fiscal_year=year,
-        certification=CertificationProgress(
-            draft=counts[State.DRAFT],
-            lao_certified=counts[State.LAO_CERTIFIED],
-            province_certified=counts[State.PROVINCE_CERTIFIED],
-            total=sum(counts.values()),
-        ),
-        # The rubric in force gives the scores, highest first (`hub.db.rollups.lpa_distribution`).
-        lpa_distribution=[LpaScoreCount(score=s, count=n) for s, n in figures.scores.items()]
-        or [LpaScoreCount(score=s, count=0) for s in SCORES],
-        kpi16=Kpi16Coverage(
-            round_no=figures.kpi16_round_no,
+    async def kpi16(self, info: Info) -> Kpi16Coverage | None:
+        key = (self.level, self.fiscal_year, self.area_id)
+        figures = await info.context.loaders.area_kpi16.load(key)
+        if figures is None or figures.coverage is None:
+            return None
+        cov = figures.coverage
+        return Kpi16Coverage(
+            round_no=figures.round_no,
             reference_systems=cov.reference_systems,
             recorded=cov.recorded,
             checked=cov.checked,
@@ -111,16 +114,13 @@ def _stats(year: int, figures: AreaFigures | None) -> AreaYearStats:
             target_percent=cov.target_percent,
             met=cov.met,
         )
-        if cov is not None and figures.kpi16_round_no is not None
-        else None,
-    )
 
 
-async def area_stats(
+def area_stats(
     info: Info, level: Breakdown, fiscal_year: int, as_of: dt.datetime | None, area_id: int | None
 ) -> AreaYearStats:
+    """An area's figures: each computed (for every area of the level at once) when selected."""
     when = as_of or info.context.now
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    figures = await info.context.loaders.area_figures.load((level, fiscal_year, when, area_id))
-    return _stats(fiscal_year, figures)
+    return AreaYearStats(level=level, area_id=area_id, as_of=when, fiscal_year=fiscal_year)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.rules.input_rules import json_too_deep, text_problem
-from hub.rules.thai_text import nfc, search_key
+from hub.rules.thai_text import collation_key, nfc, search_key
 
 PAKNAM = "\u0e1b\u0e32\u0e01\u0e19\u0e49\u0e33"  # ปากน้ำ, the usual spelling
 NAM_VARIANTS = [
@@ -78,6 +78,31 @@ def test_variants_match_inside_longer_text(prefix, suffix):
 
 
 # --- hub/rules/input_rules.py ------------------------------------------------------------------------
+
+
+def test_thai_words_sort_in_dictionary_order():
+    # A leading vowel sorts after its consonant; tone marks only break ties; clusters first.
+    dictionary = ["กก", "กลาง", "กา", "ก่า", "กาก", "เกาะ", "แก้ว", "โกง", "ใกล้", "ไก่", "ข", "ฮ"]
+    shuffled = dictionary[::-1]
+    assert sorted(shuffled, key=collation_key) == dictionary
+    # LAO names, as a province's list shows them.
+    names = ["สำโรงเหนือ", "บางพลี", "เทพารักษ์", "ปากน้ำ", "บางเมือง", "แพรกษา"]
+    assert sorted(names, key=collation_key) == [
+        "เทพารักษ์", "บางพลี", "บางเมือง", "ปากน้ำ", "แพรกษา", "สำโรงเหนือ",
+    ]  # fmt: skip
+
+
+def test_collation_puts_spelling_variants_together_and_reads_thai_digits():
+    variants = ["\u0e1b\u0e32\u0e01" + nam for nam in NAM_VARIANTS]
+    assert len({collation_key(v)[:2] for v in variants}) == 1
+    assert sorted(["หมู่ ๑๐", "หมู่ 2", "หมู่ ๑"], key=collation_key) == ["หมู่ ๑", "หมู่ ๑๐", "หมู่ 2"]
+    assert sorted(["b", "A", "a"], key=collation_key) == ["A", "a", "b"]
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x0E01, max_codepoint=0x0E5B)))
+def test_collation_key_is_a_total_order_on_the_text(text):
+    assert collation_key(text) == collation_key(search_key(text))
+    assert collation_key(text)[2] == search_key(text)
 
 
 def test_json_depth_counts_structure_not_text():

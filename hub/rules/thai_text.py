@@ -6,6 +6,7 @@ Pure functions, no I/O.
 * `search_key(text)`: NFC plus the usual spelling of the variants Thai keyboards and OCR
   produce, which look the same on screen but differ in code points, so that a search for
   "ปากนํ้า" finds "ปากน้ำ".
+* `collation_key(text)`: a sort key in Thai dictionary order, for lists people read.
 
 NFC is not enough for Thai. SARA AM (ำ, U+0E33) has only a *compatibility* decomposition
 into NIKHAHIT + SARA AA (ํ + า, U+0E4D U+0E32), so NFC keeps the typed pair apart from the
@@ -40,6 +41,12 @@ _MARK_RUN = re.compile(
 )
 _TONE_RANK = frozenset(TONE_MARKS + THANTHAKHAT)
 _THAI_MARKS = frozenset(NIKHAHIT + TONE_MARKS + THANTHAKHAT)
+# A leading vowel (เ แ โ ใ ไ) written before the consonant it is pronounced after.
+_LEADING_VOWEL = re.compile("([\u0e40-\u0e44])([\u0e01-\u0e2e])")
+# Marks a dictionary ignores until two words are otherwise equal: tone marks, THANTHAKHAT,
+# MAITAIKHU, NIKHAHIT, YAMAKKAN, and the repetition and abbreviation signs ๆ ฯ.
+_SECONDARY = str.maketrans("", "", "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e\u0e46\u0e2f")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def nfc(text: str) -> str:
@@ -66,3 +73,18 @@ def search_key(text: str) -> str:
 
 def _compose_sara_am(text: str) -> str:
     return _DECOMPOSED_SARA_AM.sub(lambda m: m.group(1) + SARA_AM, text)
+
+
+def collation_key(text: str) -> tuple[str, str, str]:
+    """A key sorting Thai text in dictionary order (the Royal Institute's), for lists.
+
+    Code point order is almost Thai order: the consonants ก–ฮ, then the vowels ะ ั า ำ ิ ี ึ ื ุ ู
+    and เ แ โ ใ ไ, come in their dictionary sequence. Two things differ, and the key fixes
+    them: a leading vowel is written before the consonant but sorted after it ("ไก่" after
+    "กา", both under ก), and tone marks and the like only break ties ("กา" < "ก่า" < "กาก").
+    Thai digits sort as digits; Latin letters regardless of case. Spelling variants sort
+    together (`search_key` first). The last element, the text itself, keeps the order total.
+    """
+    usual = search_key(text)
+    swapped = _LEADING_VOWEL.sub(r"\2\1", usual).translate(_THAI_DIGITS)
+    return (swapped.translate(_SECONDARY).casefold(), swapped, usual)

@@ -13,13 +13,14 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import home
+from hub.web.console import domain_form, home, lao_year, laos
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def routes() -> list[BaseRoute]:
     pages: list[BaseRoute] = [*home.routes]
+    pages += [*laos.routes, *lao_year.routes, *domain_form.routes]
     return [
         Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"),
         *pages,

@@ -1,4 +1,5 @@
-"""Signing in and out, the language and text-size preferences, and the home page."""
+"""Signing in and out, the language and text-size preferences, and the home page (per role:
+`hub.web.console.role_home`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.web.console import session
+from hub.web.console import role_home, session
 from hub.web.console.page import (
     ENVIRONMENT,
     LANGUAGES,
@@ -93,7 +94,7 @@ async def prefs(request: Request) -> Response:
 
 @view
 async def home(request: Request, console: Console) -> Response:
-    return console.render("home.html")
+    return await role_home.home(request, console)
 
 
 routes = [

@@ -29,6 +29,7 @@ from urllib.parse import quote
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from hub.rules import thai_dates
@@ -151,7 +152,12 @@ class Console:
         """Run one of the hub's GraphQL operations as the signed-in person."""
         state = self.request.app.state
         context = self.context()
-        request_data = {"query": query, "variables": dict(variables or {})}
+        # The planner reads the request as strawberry's HTTP view hands it over (attributes,
+        # not a dict): given anything else it would answer None and every list would take
+        # the slower resolver path.
+        request_data = GraphQLRequestData(
+            query=query, variables=dict(variables or {}), operation_name=None, extensions=None
+        )
         result = None
         if state.planner is not None:
             result = await state.planner.execute(request_data, context)

@@ -14,3 +14,27 @@
     if (summary) summary.focus();
   });
 })();
+
+// === lao: forms re-rendered with errors or a conflict (400/409) are swapped in place ===
+(function () {
+  "use strict";
+  // htmx swaps only 2xx answers by default; a form marked data-swap-errors shows its 4xx
+  // answer (the form again, with the error summary or the conflict) instead of nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    // The element that sent the request (the form), not the target it swaps.
+    var config = event.detail.requestConfig;
+    var elt = (config && config.elt) || event.detail.elt;
+    if ((status === 400 || status === 403 || status === 409) && elt && elt.closest &&
+        elt.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // The conflict panel takes the focus like an error summary does.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var panel = event.target.querySelector && event.target.querySelector(".conflict-panel");
+    if (panel && !event.target.querySelector(".error-summary")) panel.focus();
+  });
+})();
+// === end lao ===
