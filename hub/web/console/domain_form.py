@@ -36,8 +36,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.rules.catalogue import DOMAIN_BY_NUMBER, Domain, Field, Kind
-from hub.rules.validation import api_name
+from hub.rules.catalogue import DOMAIN_BY_NUMBER, Domain, Field
+from hub.rules.validation import api_name, camel
 from hub.web.console import fields as F
 from hub.web.console.page import Console, GraphQLFailed, view
 from hub.web.console.paths import not_found, state_label, year_of_path
@@ -323,11 +323,7 @@ def _render(
     for f in F.fields_of(d):
         name = api_name(f)
         table = F.none_flag_table(f)
-        fetched = (
-            section.get(api_name(Field(f.fetched_at_column, Kind.DATE, "", "")))
-            if f.fetched_at_column
-            else None
-        )
+        fetched = section.get(camel(f.fetched_at_column)) if f.fetched_at_column else None
         rows.append(
             {
                 "name": name,
@@ -354,7 +350,7 @@ def _render(
                 "mine": F.readable(f, (mine or {}).get(name), lang) if name in conflicts else None,
                 "table": (
                     {
-                        "missing": api_name(Field(table, Kind.TEXT, "", "")) in missing,
+                        "missing": camel(table) in missing,
                         "href": f"{base}/records/{table.replace('_', '-')}",
                     }
                     if table
@@ -366,7 +362,7 @@ def _render(
         {
             "label": t.label_en if lang == "en" else t.label_th,
             "href": f"{base}/records/{t.name.replace('_', '-')}",
-            "missing": api_name(Field(t.name, Kind.TEXT, "", "")) in missing,
+            "missing": camel(t.name) in missing,
         }
         for t in d.record_tables
     ]

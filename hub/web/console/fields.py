@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME, Domain, Field, Kind
-from hub.rules.validation import api_name
+from hub.rules.validation import api_name, camel
 from hub.services.sections import section_fields
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -57,7 +57,7 @@ def section_selection(d: Domain) -> str:
     for f in fields_of(d):
         names.append(api_name(f))
         if f.fetched_at_column:
-            names.append(api_name(Field(f.fetched_at_column, Kind.DATE, "", "")))
+            names.append(camel(f.fetched_at_column))
     return " ".join([*names, "updatedAt"])
 
 
@@ -71,7 +71,7 @@ def mutation_name(d: Domain) -> str:
 
 def section_key(d: Domain) -> str:
     """The LaoYear field holding the section: healthEnvironment, …"""
-    return api_name(Field(d.key, Kind.TEXT, "", ""))
+    return camel(d.key)
 
 
 def label(f: Field, lang: str) -> str:
@@ -207,7 +207,7 @@ def _all_labels() -> dict[str, tuple[str, str]]:
         for f in d.fields:
             labels[api_name(f)] = (f.label_th, f.label_en)
         for t in d.record_tables:
-            labels[api_name(Field(t.name, Kind.TEXT, "", ""))] = (t.label_th, t.label_en)
+            labels[camel(t.name)] = (t.label_th, t.label_en)
     return labels
 
 
