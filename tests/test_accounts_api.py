@@ -846,7 +846,9 @@ async def test_listing_and_searching_the_accounts_one_manages(world):
     assert statements[0] == statements[1], statements
 
     # Each level sees its own: DLA the provincial officers, the LAO admin its staff.
-    assert names(await world.gql(dla_token, query)) == [officer.name]
+    # DLA manages the provincial officers and the LPA assessors it appoints.
+    assessor = world.demo(Role.LPA_ASSESSOR)
+    assert sorted(names(await world.gql(dla_token, query))) == sorted([officer.name, assessor.name])
     staff = names(await world.gql(admin_token, query))
     assert set(staff) == {
         c.name
