@@ -32,7 +32,7 @@ from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import CertificationState, LaoType, MissionArea, MissionStatus, Role
 from schema.errors import MaskInternalErrors, QuietSchema
-from schema.geography import District, Province
+from schema.geography import District, Province, SupervisedArea, supervised_areas
 from schema.lao import Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all
@@ -79,6 +79,14 @@ class Viewer:
     )
     roles: list[Role] = strawberry.field(description="Roles held (people only).")
     scopes: list[str] = strawberry.field(description="Scopes granted (clients only).")
+
+    @strawberry.field(
+        description="พื้นที่ที่กำกับดูแล — the areas whose progress the caller supervises, widest "
+        "first: the nation for DLA administrators, a provincial office's province, a district "
+        "office's district; none for LAO staff, clients and the public."
+    )
+    async def areas(self, info: Info) -> list[SupervisedArea]:
+        return await supervised_areas(info)
 
 
 @strawberry.input(description="ตัวกรอง อปท. — filters for `laos`; all given filters must match.")
