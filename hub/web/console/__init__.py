@@ -13,14 +13,16 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import home
+from hub.web.console import dashboards, guide, home
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def routes() -> list[BaseRoute]:
-    pages: list[BaseRoute] = [*home.routes]
-    return [
-        Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"),
-        *pages,
-    ]
+    pages: list[BaseRoute] = [*home.routes, *dashboards.routes, *guide.routes]
+    return [static_route(), *pages]
+
+
+def static_route() -> BaseRoute:
+    """What browsers load (vendored assets included), served by the hub: no CDN."""
+    return Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static")
