@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
-## Serve the hub on http://127.0.0.1:8000 (GraphiQL at /graphql) over ./var/hub.sqlite3,
-## creating it with the national demo dataset the first time.
+## Serve the hub on http://127.0.0.1:8000 (the console at /console/, GraphiQL at
+## /console/graphiql and /graphql) over ./var/hub.sqlite3, creating it with the national demo
+## dataset the first time; `hub serve` prints where to go, `hub demo load` the demo accounts.
 run: $(STAMP)
 	$(BIN)/hub db upgrade
 	$(BIN)/hub demo load

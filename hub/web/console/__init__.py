@@ -13,13 +13,13 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import dashboards, guide, home
+from hub.web.console import dashboards, graphiql, guide, home
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def routes() -> list[BaseRoute]:
-    pages: list[BaseRoute] = [*home.routes, *dashboards.routes, *guide.routes]
+    pages: list[BaseRoute] = [*home.routes, *dashboards.routes, *graphiql.routes, *guide.routes]
     return [static_route(), *pages]
 
 
