@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := constraints.txt
 LOCK_VENV := .venv-lock
 
-.PHONY: run test test-fast install lock schema lint typecheck bench clean
+.PHONY: run test test-fast install lock schema lint typecheck bench screenshots clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit("INFO Hub needs Python 3.11 or newer (set PYTHON=python3.11)") if sys.version_info < (3, 11) else None'
@@ -59,6 +59,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## README's screenshots of the console (docs/screenshots/*.png): a live hub over the national
+## demo data in var/screenshots/, driven in Chromium. Not part of `make test`.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.screenshots
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) var .pytest_cache .ruff_cache .mypy_cache
