@@ -41,9 +41,8 @@ from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
 from hub.web import metrics, observability
-from hub.web.console import graphiql
+from hub.web.console import graphiql, static_route
 from hub.web.console import routes as console_routes
-from hub.web.console import static_route
 from hub.web.console.page import language
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
