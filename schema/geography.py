@@ -49,7 +49,7 @@ class Province:
 
     @strawberry.field(
         description="ท่านกำกับดูแลจังหวัดนี้ — whether the caller supervises this province's "
-        "progress: DLA administrators and the province's own provincial office."
+        "progress: DLA administrators, the province's own provincial office and its LPA assessors."
     )
     def viewer_supervises(self, info: Info) -> bool:
         return permissions.supervises_area(
@@ -90,7 +90,8 @@ class District:
 
     @strawberry.field(
         description="ท่านกำกับดูแลอำเภอนี้ — whether the caller supervises this district's "
-        "progress: DLA administrators, its province's provincial office and its district office."
+        "progress: DLA administrators, its province's provincial office and LPA assessors, and its "
+        "district office."
     )
     def viewer_supervises(self, info: Info) -> bool:
         area = Area("district", self.id, self.province_id)

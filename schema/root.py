@@ -82,8 +82,8 @@ class Viewer:
 
     @strawberry.field(
         description="พื้นที่ที่กำกับดูแล — the areas whose progress the caller supervises, widest "
-        "first: the nation for DLA administrators, a provincial office's province, a district "
-        "office's district; none for LAO staff, clients and the public."
+        "first: the nation for DLA administrators, a provincial office's or an LPA assessor's "
+        "province, a district office's district; none for LAO staff, clients and the public."
     )
     async def areas(self, info: Info) -> list[SupervisedArea]:
         return await supervised_areas(info)

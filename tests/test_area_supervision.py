@@ -25,6 +25,7 @@ LAO_ADMIN = user("adm", RoleGrant(Role.LAO_ADMIN, lao_id=1))
 DISTRICT = user("dis", RoleGrant(Role.DISTRICT_OFFICER, district_id=10))
 PROVINCE = user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=100))
 DLA = user("dla", RoleGrant(Role.DLA_ADMIN))
+ASSESSOR = user("lpa", RoleGrant(Role.LPA_ASSESSOR, province_id=100))
 AGENCY = client("moph", "domain:1 personal missions")
 
 
@@ -41,6 +42,11 @@ AGENCY = client("moph", "domain:1 personal missions")
         (PROVINCE, DISTRICT_11, True),
         (PROVINCE, DISTRICT_20, False),
         (PROVINCE, Area("district", 10), False),  # a district whose province is unknown
+        (ASSESSOR, NATION, False),
+        (ASSESSOR, PROVINCE_100, True),  # follows the LPA scores of the province it assesses
+        (ASSESSOR, PROVINCE_200, False),
+        (ASSESSOR, DISTRICT_10, True),
+        (ASSESSOR, DISTRICT_20, False),
         (DISTRICT, NATION, False),
         (DISTRICT, PROVINCE_100, False),  # not the whole province
         (DISTRICT, DISTRICT_10, True),
@@ -62,6 +68,7 @@ def test_who_supervises_which_area(who, area, supervises):
 def test_each_role_supervises_its_own_areas_widest_first():
     assert permissions.supervised_areas(DLA) == (NATION,)
     assert permissions.supervised_areas(PROVINCE) == (PROVINCE_100,)
+    assert permissions.supervised_areas(ASSESSOR) == (PROVINCE_100,)
     assert permissions.supervised_areas(DISTRICT) == (Area("district", 10),)
     both = user(
         "both",
@@ -72,7 +79,7 @@ def test_each_role_supervises_its_own_areas_widest_first():
     for nobody in (RECORDER, VERIFIER, LAO_ADMIN, AGENCY, PUBLIC):
         assert permissions.supervised_areas(nobody) == ()
     # Every area listed is supervised.
-    for who in (DLA, PROVINCE, DISTRICT, both):
+    for who in (DLA, PROVINCE, ASSESSOR, DISTRICT, both):
         for area in permissions.supervised_areas(who):
             assert permissions.supervises_area(who, area)
 
@@ -89,6 +96,7 @@ AREAS = """query($p: String!, $d: String!) {
     [
         ("dla", [("NATION", None, None)], True, True),
         ("province", [("PROVINCE", "P", None)], True, True),
+        ("assessor", [("PROVINCE", "P", None)], True, True),
         ("district", [("DISTRICT", "P", "D")], False, True),
         ("recorder", [], False, False),
         ("agency_personal", [], False, False),
@@ -117,7 +125,7 @@ async def test_the_api_tells_each_caller_its_areas(
     assert data["province"]["viewerSupervises"] is own_province
     assert data["district"]["viewerSupervises"] is own_district
     districts = {d["code"]: d["viewerSupervises"] for d in data["province"]["districts"]}
-    if who in ("dla", "province"):
+    if who in ("dla", "province", "assessor"):
         assert all(districts.values())  # the province's every district
     elif who == "district":
         assert {c for c, mine in districts.items() if mine} == {places.district_code}

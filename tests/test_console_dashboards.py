@@ -21,6 +21,7 @@ DLA = "demo.dla"
 PROVINCE = "demo.province.11"
 DISTRICT = "demo.district.1101"
 RECORDER = "demo.lao.6110101.recorder"
+ASSESSOR = "demo.assessor.11"
 
 FIGURES = """certification { draft laoCertified provinceCertified total }
   lpaDistribution { score count }
@@ -253,7 +254,19 @@ async def test_a_district_office_sees_its_district_and_nothing_wider(console_hub
     await context.close()
 
 
-@pytest.mark.parametrize("username", [RECORDER, PROVINCE])
+async def test_an_lpa_assessor_follows_the_province_it_assesses(console_hub, browser) -> None:
+    base = console_hub.base
+    context, page = await _signed_in(browser, base, ASSESSOR)
+    await page.click("nav.menu >> text=ภาพรวม")
+    await page.wait_for_url(base + "/console/dashboards")
+    assert "สมุทรปราการ" in await page.inner_text("h1")
+    assert await page.locator("svg#chart-lpa").count() == 1
+    status, body, _ = await _download(context, base + "/console/dashboards/lpa.xlsx")
+    assert status == 200 and _xlsx(body)[0][2] == "5 คะแนน"
+    await context.close()
+
+
+@pytest.mark.parametrize("username", [RECORDER, PROVINCE, ASSESSOR])
 async def test_another_provinces_dashboard_is_refused(console_hub, browser, username) -> None:
     base = console_hub.base
     context, page = await _signed_in(browser, base, username)

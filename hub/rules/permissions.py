@@ -31,8 +31,9 @@ LAO-years it assesses and the LPA scores. Who may appoint assessors and record f
 is `hub.rules.lpa_assessment`.
 
 Areas — whose progress a person follows (`supervises_area`; the console's dashboards):
-  DLA administrators every area; a provincial office its province and its districts; a
-  district office its district; nobody else. The roll-ups themselves are public counts.
+  DLA administrators every area; a provincial office and an LPA assessor their province and
+  its districts; a district office its district; nobody else. The roll-ups themselves are
+  public counts.
 
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
@@ -139,14 +140,15 @@ NATION = Area("nation")
 
 
 def supervised_areas(identity: Identity) -> tuple[Area, ...]:
-    """The areas a person supervises, widest first: the nation for a DLA administrator, a
-    provincial office's province, a district office's district. LAO staff, clients and the
-    public supervise none. The console's dashboards open on the first of them."""
+    """The areas a person follows, widest first: the nation for a DLA administrator, a
+    provincial office's province, an LPA assessor's provinces, a district office's district.
+    LAO staff, clients and the public follow none. The console's dashboards open on the first
+    of them."""
     if identity.is_client:
         return ()
     if identity.is_dla_admin:
         return (NATION,)
-    provinces = sorted(identity.province_ids())
+    provinces = sorted(identity.province_ids() | identity.assessed_province_ids())
     districts = sorted(identity.district_ids())
     return (
         *(Area("province", p, p) for p in provinces),
@@ -156,17 +158,19 @@ def supervised_areas(identity: Identity) -> tuple[Area, ...]:
 
 def supervises_area(identity: Identity, area: Area) -> bool:
     """The person follows this area's progress as their own work (the console's dashboards):
-    a DLA administrator every area; a provincial office its province and that province's
-    districts; a district office its district. Everyone may read the figures themselves
-    (they count LAOs, and name no person and no draft value); this decides whose area it is."""
+    a DLA administrator every area; a provincial office, or an LPA assessor, its province and
+    that province's districts; a district office its district. Everyone may read the figures
+    themselves (they count LAOs, and name no person and no draft value); this decides whose
+    area it is."""
     if identity.is_client:
         return False
     if identity.is_dla_admin:
         return True
+    provinces = identity.province_ids() | identity.assessed_province_ids()
     if area.level == "province":
-        return area.area_id in identity.province_ids()
+        return area.area_id in provinces
     if area.level == "district":
         return (
-            area.province_id is not None and area.province_id in identity.province_ids()
+            area.province_id is not None and area.province_id in provinces
         ) or area.area_id in identity.district_ids()
     return False
