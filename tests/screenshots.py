@@ -2,7 +2,8 @@
 officers": `make screenshots` (`python -m tests.screenshots`). Not part of `make test`.
 
 It serves a live hub over the demo dataset (the national one by default, as `make run` has;
-`--provinces N` for a quicker small one) in `var/screenshots/` (loaded once, kept), signs in
+`--provinces N` for a quicker small one) in `var/screenshots/` (loaded once and kept while
+this build's generator makes the same data), signs in
 each demo account in Chromium (`tests/browser_support.py`) and writes one PNG per page and
 language to `docs/screenshots/`, 1280×800 pixels, the top of the page as a person first sees
 it. A page this build does not serve (404) is skipped and named; any other failure stops it.
@@ -71,7 +72,8 @@ async def _database(provinces: int | None) -> str:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     try:
-        await load_demo(engine, config)  # does nothing when already loaded
+        # Nothing to do when this build's dataset is loaded; an older one is replaced.
+        await load_demo(engine, config, replace=True)
     finally:
         await engine.dispose()
     return url
