@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := constraints.txt
 LOCK_VENV := .venv-lock
 
-.PHONY: run test test-fast install lock schema lint typecheck bench clean
+.PHONY: run test test-fast install lock schema lint typecheck bench screenshots clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit("INFO Hub needs Python 3.11 or newer (set PYTHON=python3.11)") if sys.version_info < (3, 11) else None'
@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
-## Serve the hub on http://127.0.0.1:8000 (GraphiQL at /graphql) over ./var/hub.sqlite3,
-## creating it with the national demo dataset the first time.
+## Serve the hub on http://127.0.0.1:8000 (the console at /console/, GraphiQL at
+## /console/graphiql and /graphql) over ./var/hub.sqlite3, creating it with the national demo
+## dataset the first time; `hub serve` prints where to go, `hub demo load` the demo accounts.
 run: $(STAMP)
 	$(BIN)/hub db upgrade
 	$(BIN)/hub demo load
@@ -58,6 +59,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## README's screenshots of the console (docs/screenshots/*.png): a live hub over the national
+## demo data in var/screenshots/, driven in Chromium. Not part of `make test`.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.screenshots
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) var .pytest_cache .ruff_cache .mypy_cache

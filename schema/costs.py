@@ -104,6 +104,10 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # An LAO's transferred missions: ~25 each in the national data, up to ~45; unpaged, and
         # `LaoMission.lao` leads back to them, so nesting multiplies (lao → missions → lao → …).
         "Lao.transferredMissions": FieldCost(list_size=30),
+        # The caller's supervised areas: one per grant (a person holds one or two), their
+        # places batch-loaded. (`Province.viewerSupervises`, `District.viewerSupervises` are
+        # decided from the identity, no SQL: the default cost.)
+        "Viewer.areas": FieldCost(list_size=3),
         # Per LAO-year: its certification and completeness histories, the rubric in force and
         # the deadline (four batched loads); a final score: its revisions (one batched load).
         "LaoYear.lpaScore": FieldCost(4),

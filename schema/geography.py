@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import strawberry
 
+from hub.rules import permissions
+from hub.rules.permissions import Area
 from schema.context import Info
 from schema.lpa_report import LpaReport, lpa_report
 from schema.stats import AreaYearStats, area_stats
@@ -44,6 +47,15 @@ class Province:
     def lpa(self, info: Info, lpa_year: int, as_of: dt.datetime | None = None) -> LpaReport:
         return lpa_report(info, "province", lpa_year, as_of, self.id)
 
+    @strawberry.field(
+        description="ท่านกำกับดูแลจังหวัดนี้ — whether the caller supervises this province's "
+        "progress: DLA administrators, the province's own provincial office and its LPA assessors."
+    )
+    def viewer_supervises(self, info: Info) -> bool:
+        return permissions.supervises_area(
+            info.context.identity, Area("province", self.id, self.id)
+        )
+
 
 @strawberry.type(
     description="อำเภอ/เขต — a district (code of 4 digits starting with its province's)."
@@ -75,6 +87,50 @@ class District:
     )
     def lpa(self, info: Info, lpa_year: int, as_of: dt.datetime | None = None) -> LpaReport:
         return lpa_report(info, "district", lpa_year, as_of, self.id)
+
+    @strawberry.field(
+        description="ท่านกำกับดูแลอำเภอนี้ — whether the caller supervises this district's "
+        "progress: DLA administrators, its province's provincial office and LPA assessors, and its "
+        "district office."
+    )
+    def viewer_supervises(self, info: Info) -> bool:
+        area = Area("district", self.id, self.province_id)
+        return permissions.supervises_area(info.context.identity, area)
+
+
+@strawberry.enum(description="ระดับพื้นที่ — the level of an area.")
+class AreaLevel(enum.Enum):
+    NATION = strawberry.enum_value("nation", description="ทั้งประเทศ — the whole country")
+    PROVINCE = strawberry.enum_value("province", description="จังหวัด — a province")
+    DISTRICT = strawberry.enum_value("district", description="อำเภอ — a district")
+
+
+@strawberry.type(
+    description="พื้นที่ที่กำกับดูแล — an area the caller supervises: the whole country "
+    "(`province` and `district` null), a province, or a district (with its province)."
+)
+class SupervisedArea:
+    level: AreaLevel
+    province: Province | None
+    district: District | None
+
+
+async def supervised_areas(info: Info) -> list[SupervisedArea]:
+    """The caller's areas (`hub.rules.permissions.supervised_areas`), places batch-loaded."""
+    result = []
+    for area in permissions.supervised_areas(info.context.identity):
+        district = province = None
+        if area.level == "district" and area.area_id is not None:
+            district = District.from_row(await info.context.loaders.district.load(area.area_id))
+            province_id: int | None = district.province_id
+        else:
+            province_id = area.area_id
+        if province_id is not None:
+            province = Province.from_row(await info.context.loaders.province.load(province_id))
+        result.append(
+            SupervisedArea(level=AreaLevel(area.level), province=province, district=district)
+        )
+    return result
 
 
 @strawberry.type(

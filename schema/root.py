@@ -51,7 +51,7 @@ from schema.enums import (
     Role,
 )
 from schema.errors import MaskInternalErrors, QuietSchema
-from schema.geography import District, Province
+from schema.geography import District, Province, SupervisedArea, supervised_areas
 from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
@@ -126,6 +126,14 @@ class Viewer:
         ids = sorted(self.identity.province_ids())
         rows = await info.context.loaders.province.load_many(ids)
         return sorted((Province.from_row(r) for r in rows if r is not None), key=_by_code)
+
+    @strawberry.field(
+        description="พื้นที่ที่กำกับดูแล — the areas whose progress the caller supervises, widest "
+        "first: the nation for DLA administrators, a provincial office's or an LPA assessor's "
+        "province, a district office's district; none for LAO staff, clients and the public."
+    )
+    async def areas(self, info: Info) -> list[SupervisedArea]:
+        return await supervised_areas(info)
 
 
 def _by_code(place: Lao | District | Province) -> str:

@@ -172,7 +172,7 @@ async def test_a_disabled_account_is_signed_out_of_the_console_at_once(
     await sign_in(page, fresh_console_hub.base, RECORDER)
     await _db(
         fresh_console_hub.database_url,
-        lambda engine: accounts.set_user_disabled(engine, RECORDER, True),
+        lambda engine: accounts.set_disabled(engine, accounts.COMMAND_LINE, RECORDER, True),
     )
     await page.goto(fresh_console_hub.base + "/console/")
     assert "/oauth/authorize" in page.url

@@ -36,6 +36,36 @@ def _fail(message: str) -> int:
     return 2
 
 
+def where_to_go(settings: Settings, host: str, port: int) -> str:
+    """What `hub serve` prints at start-up: where people open the console and GraphiQL."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    lines = [f"INFO Hub on {base}"]
+    # People open the console at the hub's public address (the issuer, where its OAuth
+    # sign-in returns); in development that is this process, unless HUB_ISSUER says otherwise.
+    home = settings.issuer.rstrip("/") if settings.production else base
+    if settings.console:
+        lines.append(f"  console, for clerks and officers:  {home}/console/")
+        lines.append(f"  GraphiQL as the signed-in person:  {home}/console/graphiql")
+    if settings.graphiql:
+        lines.append(f"  GraphiQL of the public API:        {base}/graphql")
+    else:
+        lines.append(f"  GraphQL API:                       {base}/graphql")
+    if settings.console and not settings.production and settings.issuer.rstrip("/") != base:
+        # The console signs in through the hub's own OAuth server, whose redirects go to
+        # the issuer's address.
+        lines.append(
+            f"  note: HUB_ISSUER is {settings.issuer}, where the console's sign-in returns; "
+            f"set HUB_ISSUER={base} to sign in here"
+        )
+    if not settings.production:
+        lines.append(
+            "  demo accounts (demo.dla, demo.province.11, demo.district.1101, "
+            "demo.lao.6110101.recorder, …): `hub demo load` prints them with their passwords"
+        )
+    return "\n".join(lines)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -43,6 +73,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
+    print(where_to_go(settings, args.host or settings.host, args.port or settings.port), flush=True)
     workers = args.workers or settings.workers
     if settings.is_sqlite and workers > 1:
         print("hub: SQLite is served by a single worker; use PostgreSQL for more.", file=sys.stderr)

@@ -36,6 +36,11 @@ is `hub.rules.lpa_assessment`.
   |                                         |   districts'; a district office its own         |
   | mission help requests                   | the LAO's staff, officers covering it, DLA      |
 
+Areas — whose progress a person follows (`supervises_area`; the console's dashboards):
+  DLA administrators every area; a provincial office and an LPA assessor their province and
+  its districts; a district office its district; nobody else. The roll-ups themselves are
+  public counts.
+
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
 These functions are the only place the rules live: the GraphQL permission classes
@@ -48,7 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.rules.enums import CertificationState, Kpi16ReportLevel, LaoType, Role
+from hub.rules.enums import Breakdown, CertificationState, Kpi16ReportLevel, LaoType, Role
 from hub.rules.identity import LAO_STAFF_ROLES, MISSIONS_SCOPE, PERSONAL_SCOPE, Identity
 
 PUBLIC_STATES = (CertificationState.LAO_CERTIFIED, CertificationState.PROVINCE_CERTIFIED)
@@ -161,3 +166,56 @@ def can_list_mission_help(identity: Identity) -> bool:
     """Whether the caller may list help requests at all (people with a role; the row filter
     is `hub.db.visibility.covered_laos_clause`). Machine clients have no part in them."""
     return not identity.is_client and bool(identity.grants)
+
+
+# --- Areas: whose progress a person follows --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """A place whose roll-ups (certification progress, LPA scores, KPI-16 coverage) someone
+    may follow: the nation, a province, or a district (with its province)."""
+
+    level: Breakdown
+    area_id: int | None = None  # the province's or district's id; None for the nation
+    province_id: int | None = None  # a district's province (None when unknown)
+
+
+NATION = Area("nation")
+
+
+def supervised_areas(identity: Identity) -> tuple[Area, ...]:
+    """The areas a person follows, widest first: the nation for a DLA administrator, a
+    provincial office's province, an LPA assessor's provinces, a district office's district.
+    LAO staff, clients and the public follow none. The console's dashboards open on the first
+    of them."""
+    if identity.is_client:
+        return ()
+    if identity.is_dla_admin:
+        return (NATION,)
+    provinces = sorted(identity.province_ids() | identity.assessed_province_ids())
+    districts = sorted(identity.district_ids())
+    return (
+        *(Area("province", p, p) for p in provinces),
+        *(Area("district", d) for d in districts),
+    )
+
+
+def supervises_area(identity: Identity, area: Area) -> bool:
+    """The person follows this area's progress as their own work (the console's dashboards):
+    a DLA administrator every area; a provincial office, or an LPA assessor, its province and
+    that province's districts; a district office its district. Everyone may read the figures
+    themselves (they count LAOs, and name no person and no draft value); this decides whose
+    area it is."""
+    if identity.is_client:
+        return False
+    if identity.is_dla_admin:
+        return True
+    provinces = identity.province_ids() | identity.assessed_province_ids()
+    if area.level == "province":
+        return area.area_id in provinces
+    if area.level == "district":
+        return (
+            area.province_id is not None and area.province_id in provinces
+        ) or area.area_id in identity.district_ids()
+    return False

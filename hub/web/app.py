@@ -41,7 +41,9 @@ from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
 from hub.web import metrics, observability
+from hub.web.console import graphiql, static_route
 from hub.web.console import routes as console_routes
+from hub.web.console.page import language
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
 from hub.web.observability import AccessLogMiddleware
@@ -118,12 +120,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
             try:
                 identity = await self.identify(Request(scope, receive))
             except HTTPException as exc:
+                code = "FORBIDDEN" if exc.status_code == 403 else "UNAUTHENTICATED"
                 response = ORJSONResponse(
-                    {
-                        "errors": [
-                            {"message": exc.detail, "extensions": {"code": "UNAUTHENTICATED"}}
-                        ]
-                    },
+                    {"errors": [{"message": exc.detail, "extensions": {"code": code}}]},
                     status_code=exc.status_code,
                     headers=exc.headers,
                 )
@@ -147,6 +146,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        """GraphiQL from the hub's vendored assets, never a CDN (hub/web/console/graphiql.py)."""
+        return graphiql.public_ide(language(request))
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
         identity = request.scope.get("state", {}).get("identity", PUBLIC)
@@ -272,6 +275,8 @@ def create_app(
             *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
             *oauth_routes(),
             *(console_routes() if settings.console else []),
+            # GraphiQL's assets are the console's static files.
+            *([static_route()] if settings.graphiql and not settings.console else []),
         ],
         lifespan=lifespan,
     )
@@ -290,6 +295,17 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
+    if settings.console:
+        # GraphiQL as the signed-in person: the same view, the console session as identity.
+        as_person = HubGraphQL(
+            app.state,
+            graphiql.identify,
+            planner=app.state.planner,
+            mask_errors=settings.production,
+            schema=schema,
+            graphql_ide=None,
+        )
+        app.add_route(graphiql.ENDPOINT, GraphQLResponseMediaType(as_person), methods=["POST"])
     # Outermost last. The edge's limits (hub/web/edge.py) before any route reads a byte of the
     # body; the guard (hub/web/request_guard.py) turns outages, deadlines and hang-ups into typed
     # answers; CORS headers on every answer, refusals included, so a portal can read them; the

@@ -13,15 +13,17 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import domain_form, home, lao_year, laos
+from hub.web.console import dashboards, domain_form, graphiql, guide, home, lao_year, laos
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def routes() -> list[BaseRoute]:
-    pages: list[BaseRoute] = [*home.routes]
+    pages: list[BaseRoute] = [*home.routes, *dashboards.routes, *graphiql.routes, *guide.routes]
     pages += [*laos.routes, *lao_year.routes, *domain_form.routes]
-    return [
-        Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"),
-        *pages,
-    ]
+    return [static_route(), *pages]
+
+
+def static_route() -> BaseRoute:
+    """What browsers load (vendored assets included), served by the hub: no CDN."""
+    return Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static")

@@ -23,7 +23,7 @@ MENU = (
     MenuEntry("/console/", "หน้าหลัก", "Home", EVERYONE),
     MenuEntry("/console/laos", "รายชื่อ อปท.", "LAOs", OFFICERS),
     MenuEntry("/console/certify", "รับรองข้อมูล", "Certify", frozenset({Role.PROVINCE_OFFICER})),
-    MenuEntry("/console/dashboards", "ภาพรวม", "Dashboards", OFFICERS),
+    MenuEntry("/console/dashboards", "ภาพรวม", "Dashboards", OFFICERS | {Role.LPA_ASSESSOR}),
     MenuEntry("/console/missions", "ภารกิจถ่ายโอน", "Transferred missions", EVERYONE),
     MenuEntry("/console/help", "ช่วยเหลือ", "Help", EVERYONE),
 )
