@@ -66,7 +66,7 @@ ALL_GRANTS = [g for role in Role for g in places(role)]
 
 def test_the_chain_of_delegation():
     assert MANAGES == {
-        Role.DLA_ADMIN: (Role.PROVINCE_OFFICER,),
+        Role.DLA_ADMIN: (Role.PROVINCE_OFFICER, Role.LPA_ASSESSOR),
         Role.PROVINCE_OFFICER: (Role.LAO_ADMIN, Role.DISTRICT_OFFICER),
         Role.LAO_ADMIN: (Role.LAO_RECORDER, Role.LAO_VERIFIER),
     }
