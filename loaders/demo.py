@@ -4,7 +4,8 @@
 7,850 LAOs with codes, types and contacts, three fiscal years (two closed, one open) of
 certification state and history, the 8 domain sections, water-supply systems and tourist
 sites, a KPI-16 round with DLA's reference list, the transferred-mission catalogue with each
-LAO's missions, LPA rubrics, and demo accounts for every role plus API clients.
+LAO's missions, rounds with deadlines (`loaders/demo_rounds.py`), LPA rubrics, and demo
+accounts for every role plus API clients.
 
 Everything is derived from `random.Random` seeded from `DemoConfig.seed` (no clock, no
 system randomness), so two loads give identical rows. Rows are inserted with SQLAlchemy Core
@@ -41,9 +42,22 @@ from hub.db.models import (
 )
 from hub.rules.enums import LaoType
 from hub.services import audit
-from loaders import demo_accounts, demo_laos, demo_missions, demo_records, demo_sections
+from loaders import (
+    demo_accounts,
+    demo_laos,
+    demo_missions,
+    demo_records,
+    demo_rounds,
+    demo_sections,
+)
 from loaders.demo_accounts import DemoCredential
-from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years
+from loaders.demo_years import (
+    ALL_DOMAINS,
+    OPEN_YEAR_DAYS,
+    fiscal_year_rows,
+    fiscal_years,
+    lao_years,
+)
 from loaders.geography import load_shipped_geography
 
 __all__ = [
@@ -56,7 +70,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 4  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 5  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".
@@ -411,7 +425,6 @@ def _produce(
     missions = demo_missions.mission_rows()
     emit(tables["agencies"], agencies)
     emit(tables["missions"], missions)
-    emit(tables["mission_rounds"], list(demo_missions.MISSION_ROUNDS))
     large = (LaoType.PAO, LaoType.CITY_MUNICIPALITY, LaoType.BANGKOK, LaoType.PATTAYA)
     lao_missions, mission_events = demo_missions.lao_mission_rows(
         [(lao.id, lao.type in large) for lao in laos], missions, rng("missions")
@@ -478,6 +491,13 @@ def _produce(
     round_row, references = demo_records.kpi16_rows(systems, years[-1], rng("kpi16"))
     emit(tables["kpi16_rounds"], [round_row])
     emit(tables["kpi16_references"], references)
+
+    provinces = sorted({lao.province.code: lao.province.id for lao in laos}.items())
+    rounds, overrides = demo_rounds.round_rows(years, round_row, [pid for _, pid in provinces])
+    emit(tables["rounds"], rounds)
+    emit(tables["round_province_deadlines"], overrides)
+    today = years[-1].starts_on + dt.timedelta(days=OPEN_YEAR_DAYS)
+    emit(tables["round_checks"], demo_rounds.round_check_rows(laos, rounds, today, rng("rounds")))
 
     accounts = demo_accounts.account_rows(
         laos,

@@ -24,7 +24,7 @@ from hub.rules.enums import Role
 from hub.rules.identity import Identity
 from hub.rules.problems import Forbidden, not_found, validation_failed
 from hub.rules.validation import FieldError
-from hub.services import audit
+from hub.services import audit, rounds
 from hub.services.audit import now
 
 COLUMNS = ("reference_code", "lao_code", "village_number", "name", "latitude", "longitude")
@@ -231,6 +231,7 @@ async def import_references(
                 .returning(Kpi16Round.id)
             )
             round_id = result.scalar_one()
+        await rounds.kpi16_round_imported(conn, fiscal_year, round_no)
         replaced = (
             await conn.execute(
                 delete(Kpi16Reference).where(

@@ -14,7 +14,7 @@ from hub.db.models.fiscal_years import (
 )
 from hub.db.models.geography import District, Province, Subdistrict, Village
 from hub.db.models.kpi16 import Kpi16Reference, Kpi16Round
-from hub.db.models.missions import Agency, LaoMission, LaoMissionEvent, Mission, MissionRound
+from hub.db.models.missions import Agency, LaoMission, LaoMissionEvent, Mission
 from hub.db.models.oauth import (
     AuthorizationCode,
     ClientRegistration,
@@ -24,6 +24,7 @@ from hub.db.models.oauth import (
     SigningKey,
 )
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
 
@@ -53,12 +54,14 @@ __all__ = [
     "LpaAssessment",
     "LpaRubric",
     "Mission",
-    "MissionRound",
     "Province",
     "RateLimitCounter",
     "RefreshToken",
     "RevokedAccessToken",
     "RoleAssignment",
+    "Round",
+    "RoundCheck",
+    "RoundProvinceDeadline",
     "SigningKey",
     "Subdistrict",
     "User",

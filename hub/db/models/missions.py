@@ -38,17 +38,6 @@ class Mission(Base):
     retired_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class MissionRound(Base):
-    """A round in which DLA asks LAOs to check and record their missions (seed 004)."""
-
-    __tablename__ = "mission_rounds"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    opened_on: Mapped[dt.date] = mapped_column(Date, unique=True)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    letter_reference: Mapped[str | None] = mapped_column(String(100))
-
-
 class LaoMission(Base):
     """What one LAO received of one mission, since when, and what came with it.
 
