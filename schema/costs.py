@@ -18,6 +18,8 @@ scale where a request can afford it and are capped where it cannot:
   costs it once. With a `maxCost` of 50,000 a request may compute two roll-ups (say the
   nation and every province); 30 aliased `nationalStats` with different `asOf` cost
   600,000 and are refused before any of them runs.
+* A round's figures (`Round.timeliness`, `standings`, `reminders`) judge every LAO of their
+  list from its history in one statement: `ROLL_UP` each, never shared between rounds.
 * Introspection: `__schema` answers ~190 KB in ~40 ms whatever is selected below it, so it
   costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
   introspection query fits; a few dozen aliased copies do not.
@@ -84,6 +86,19 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Lao.transferredMissions": FieldCost(list_size=30),
         # Per LAO-year: its certification and completeness histories (two batched loads).
         "LaoYear.lpaScore": FieldCost(2),
+        # Rounds (schema/rounds.py, hub/db/rounds.py). A round's figures judge every LAO of
+        # the list asked for (the nation: ~7,850 LAOs and their history in one statement):
+        # a roll-up each time a round asks, since two rounds never share their work. Areas:
+        # up to 77 provinces a list (a district list is asked for within a province); a series holds
+        # a day per change, ~60 for an area asked about.
+        "Query.rounds": FieldCost(10, list_size=30),
+        "Round.timeliness": FieldCost(ROLL_UP, list_size=77),
+        "Round.standings": FieldCost(ROLL_UP),
+        "Round.reminders": FieldCost(ROLL_UP),
+        "Round.provinceDeadlines": FieldCost(list_size=77),
+        "AreaRoundTimeliness.series": FieldCost(list_size=60),
+        # Per LAO-year: its certification history and its year's round (two batched loads).
+        "LaoYear.timeliness": FieldCost(2),
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),

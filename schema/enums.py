@@ -31,3 +31,19 @@ MissionStatus = mirror(
     enums.MissionStatus, "สถานะภารกิจ — status of an LAO's transferred-mission record."
 )
 ContactKind = mirror(enums.ContactKind, "ประเภทผู้ติดต่อ — who a contact of the LAO is.")
+RoundKind = mirror(
+    enums.RoundKind,
+    "ประเภทรอบ — what a round asks for: INFO data of a fiscal year, a KPI-16 round, a "
+    "transferred-missions round.",
+)
+RoundPhase = mirror(enums.RoundPhase, "ระยะของรอบ — where a round stands on a day.")
+Punctuality = mirror(
+    enums.Punctuality, "ความทันกำหนด — a step done on time or late, or not done yet."
+)
+MissionRoundStatus = mirror(
+    enums.MissionRoundStatus,
+    "สถานะภารกิจถ่ายโอนในรอบ — an LAO's transferred missions in a missions round.",
+)
+ReminderStage = mirror(
+    enums.ReminderStage, "เหตุที่ต้องติดตาม — why an LAO is on a round's reminder list."
+)

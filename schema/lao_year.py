@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from hub.rules import completeness, lpa
+from hub.rules import rounds as round_rules
 from hub.rules.catalogue import DOMAINS
 from hub.rules.enums import CertificationState as State
 from hub.rules.permissions import LaoPlace
@@ -16,6 +17,7 @@ from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role
 from schema.permissions import DomainData, PersonalData, RowFilter, guarded
+from schema.rounds import LaoYearTimeliness, StepTimeliness
 
 
 @strawberry.type(
@@ -155,6 +157,38 @@ class LaoYear:
             rule_en=result.rule_en,
             as_of=when,
             state_as_of=result.state_as_of.name,
+        )
+
+    @strawberry.field(
+        description="ความทันกำหนด — the year's deadlines for the LAO's province and whether the LAO "
+        "and the province certified on time, late (by how many days) or not yet, as of `asOf` "
+        "(default: now; a closed year as it stood when it closed), from the certification history; "
+        "null when the year has no round."
+    )
+    async def timeliness(
+        self, info: Info, as_of: dt.datetime | None = None
+    ) -> LaoYearTimeliness | None:
+        loaders = info.context.loaders
+        round_ = await loaders.info_round.load(self.fiscal_year)
+        if round_ is None:
+            return None
+        dates = round_.dates_for(self.lao_place.province_id)
+        when = round_rules.until_closed(dates, as_of or info.context.now)
+        rows = await loaders.events_of_lao_year.load(self.id)
+        history = [(r.at, r.from_state, r.to_state) for r in rows]
+        certification = StepTimeliness.of(
+            round_rules.judge(round_rules.lao_certified_at(history, when), dates.deadline, when)
+        )
+        assert certification is not None
+        province = round_rules.judge(
+            round_rules.province_certified_at(history, when), dates.province_deadline, when
+        )
+        return LaoYearTimeliness(
+            round_info=round_,
+            deadline=dates.deadline,
+            province_deadline=dates.province_deadline,
+            certification=certification,
+            province_certification=StepTimeliness.of(province),
         )
 
 

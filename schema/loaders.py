@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
+from hub.db import rounds as round_reads
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -38,12 +39,14 @@ from hub.db.models import (
     LaoYear,
     Mission,
     Province,
+    Round,
     Subdistrict,
     User,
     Village,
 )
+from hub.db.rounds import RoundInfo, Standing
 from hub.db.visibility import visible_lao_years_clause
-from hub.rules.enums import Breakdown, CertificationState
+from hub.rules.enums import Breakdown, CertificationState, RoundKind
 from hub.rules.identity import Identity
 from hub.rules.kpi16 import Coverage
 
@@ -156,6 +159,58 @@ def area_figures(engine: AsyncEngine) -> DataLoader[AreaKey, AreaFigures | None]
     return DataLoader(load_fn=load)
 
 
+# (round id, as of, only the LAO-years the caller may see, province id, district id)
+StandingsKey = tuple[int, dt.datetime, bool, int | None, int | None]
+
+
+def round_standings(
+    engine: AsyncEngine, identity: Identity
+) -> DataLoader[StandingsKey, list[Standing] | None]:
+    """Each LAO's standing in a round (`hub.db.rounds.standings`), for every LAO or only the
+    LAO-years the caller may see, in the whole country or a province or district: one
+    statement per distinct key, two more for all the rounds asked about (None: no round)."""
+
+    async def load(keys: list[StandingsKey]) -> list[list[Standing] | None]:
+        async with engine.connect() as conn:
+            found = {
+                r.id: r
+                for r in await round_reads.load_rounds(conn, Round.id.in_({k[0] for k in keys}))
+            }
+            result: list[list[Standing] | None] = []
+            for round_id, as_of, visible, province_id, district_id in keys:
+                round_ = found.get(round_id)
+                if round_ is None:
+                    result.append(None)
+                    continue
+                where: list[ColumnElement[bool]] = []
+                if visible and round_.kind is RoundKind.INFO:
+                    where.append(visible_lao_years_clause(identity))
+                if province_id is not None:
+                    where.append(Lao.province_id == province_id)
+                if district_id is not None:
+                    where.append(Lao.district_id == district_id)
+                result.append(await round_reads.standings(conn, round_, as_of, *where))
+        return result
+
+    return DataLoader(load_fn=load)
+
+
+def info_round_of_year(engine: AsyncEngine) -> DataLoader[int, RoundInfo | None]:
+    """Fiscal year → its INFO round, with the provinces' deadlines (two statements)."""
+
+    async def load(years: list[int]) -> list[RoundInfo | None]:
+        async with engine.connect() as conn:
+            found = {
+                r.fiscal_year: r
+                for r in await round_reads.load_rounds(
+                    conn, Round.kind == RoundKind.INFO, Round.fiscal_year.in_(set(years))
+                )
+            }
+        return [found.get(y) for y in years]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """Everything a request may batch-load, built lazily on first use."""
 
@@ -199,6 +254,10 @@ class Loaders:
             order_by=[CompletenessChange.at, CompletenessChange.id],
         )
         self.area_figures = area_figures(e)
+        self.province_by_code = one_per_key(e, Province, Province.code)
+        self.district_by_code = one_per_key(e, District, District.code)
+        self.info_round = info_round_of_year(e)
+        self.round_standings = round_standings(e, identity)
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {

@@ -179,7 +179,8 @@ def not_supported(round_: RoundInfo) -> Exception:
 async def standings(
     conn: AsyncConnection, round_: RoundInfo, as_of: dt.datetime, *where: ColumnElement[bool]
 ) -> list[Standing]:
-    """Every LAO matching `where` in the round as of `as_of`, by LAO id: one SQL statement.
+    """Every LAO matching `where` in the round as of `as_of` (a closed round: as it stood
+    when it closed, `hub.rules.rounds.until_closed`), by LAO id: one SQL statement.
     `where` is over `laos`; for an INFO round it may also read the LAO-year of the round's
     fiscal year (`lao_years`, outer-joined: the caller's row filter)."""
     if round_.kind is RoundKind.INFO:
@@ -195,6 +196,7 @@ async def _info_standings(
     as_of: dt.datetime,
     where: Sequence[ColumnElement[bool]],
 ) -> list[Standing]:
+    as_of = rules.until_closed(round_.dates, as_of)
     events = CertificationEvent.__table__
     statement = (
         select(
@@ -255,6 +257,7 @@ async def _mission_standings(
 ) -> list[Standing]:
     # Provinces may have their own deadlines, never their own opening or closing: one
     # window for every LAO.
+    as_of = rules.until_closed(round_.dates, as_of)
     start, end = rules.window(round_.dates, as_of)
     records = LaoMission.__table__
     events = LaoMissionEvent.__table__

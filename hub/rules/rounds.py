@@ -249,13 +249,18 @@ def in_round(moment: dt.datetime, dates: RoundDates) -> bool:
     return dates.opens_on <= day and (dates.closes_on is None or day <= dates.closes_on)
 
 
+def until_closed(dates: RoundDates, as_of: dt.datetime) -> dt.datetime:
+    """`as_of`, or the end of the round's closing day when that is earlier: a closed round
+    is judged as it stood when it closed (nothing counts after it; overdue stops growing)."""
+    if dates.closes_on is None:
+        return utc(as_of)
+    return min(utc(as_of), end_of_thai_day(dates.closes_on))
+
+
 def window(dates: RoundDates, as_of: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The moments (UTC, inclusive) that count for the round as of `as_of`: from the start
     of its opening day to the end of its closing day, and not after `as_of`."""
-    end = utc(as_of)
-    if dates.closes_on is not None:
-        end = min(end, end_of_thai_day(dates.closes_on))
-    return start_of_thai_day(dates.opens_on), end
+    return start_of_thai_day(dates.opens_on), until_closed(dates, as_of)
 
 
 def first_in_round(

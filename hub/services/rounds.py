@@ -15,6 +15,7 @@ an import of DLA's reference list (`hub.services.kpi16_import` calls `kpi16_roun
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,12 @@ from hub.rules.problems import (
 from hub.services import audit
 from hub.services.audit import now
 
+
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP  # an update's "leave it as it is" (None clears)
 ADMINISTRATORS = (Role.DLA_ADMIN,)
 MAX_LETTER_REFERENCE = 100
 MAX_REASON = 2000
@@ -239,15 +246,20 @@ async def update_round(
     round_id: int,
     expected_version: int,
     dates: rules.RoundDates,
-    letter_reference: str | None = None,
+    letter_reference: str | _Keep | None = KEEP,
 ) -> RoundInfo:
-    """Give a round new dates. An INFO round's closing stays the year's (closeFiscalYear);
-    every province's own deadlines must stay in order with the new dates."""
+    """Give a round new dates (and letter reference, unless `KEEP`). An INFO round's
+    closing stays the year's (closeFiscalYear); every province's own deadlines must stay in
+    order with the new dates."""
     if not permissions.can_set_rounds(identity):
         raise _forbidden()
-    reference = _text(letter_reference, "letterReference", MAX_LETTER_REFERENCE)
     async with writer.begin() as conn:
         round_ = await _round(conn, round_id)
+        reference = (
+            round_.letter_reference
+            if letter_reference is KEEP
+            else _text(letter_reference, "letterReference", MAX_LETTER_REFERENCE)
+        )
         if problem := rules.closing_input_problem(round_.kind, dates.closes_on):
             raise problem
         if round_.kind is RoundKind.INFO:

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz.
+"""The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz, CSV
+downloads under /exports (`hub/web/exports.py`).
 
 Every request passes the HTTP edge first (`hub/web/edge.py`: body size, body deadline, JSON
 depth; CORS for the configured origins).
@@ -40,7 +41,7 @@ from hub.oauth.routes import routes as oauth_routes
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
-from hub.web import metrics, observability
+from hub.web import exports, metrics, observability
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
 from hub.web.observability import AccessLogMiddleware
@@ -269,6 +270,7 @@ def create_app(
             Route("/readyz", readyz),
             *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
             *oauth_routes(),
+            *exports.routes(identify or resource.identify),
         ],
         lifespan=lifespan,
     )

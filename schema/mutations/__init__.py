@@ -14,6 +14,7 @@ is one transaction (`certifyProvince`: one per LAO-year).
     fiscal_years    openFiscalYear, closeFiscalYear
     missions        addCatalogueMission, recordTransferredMission, …
     kpi16           importKpi16Baseline
+    rounds          openRound, updateRound, setRoundProvinceDeadlines, confirmMissionsChecked
     profile         updateLaoProfile
 """
 
@@ -21,7 +22,15 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.mutations import certification, data_entry, fiscal_years, kpi16, missions, profile
+from schema.mutations import (
+    certification,
+    data_entry,
+    fiscal_years,
+    kpi16,
+    missions,
+    profile,
+    rounds,
+)
 
 # The schema's order of the mutation fields (the exported contract, schema/schema.graphql).
 FIELDS = {
@@ -35,6 +44,10 @@ FIELDS = {
     "cancel_transferred_mission": missions.cancel_transferred_mission,
     "import_kpi16_baseline": kpi16.import_kpi16_baseline,
     "update_lao_profile": profile.update_lao_profile,
+    "open_round": rounds.open_round,
+    "update_round": rounds.update_round,
+    "set_round_province_deadlines": rounds.set_round_province_deadlines,
+    "confirm_missions_checked": rounds.confirm_missions_checked,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))
