@@ -18,8 +18,9 @@ scale where a request can afford it and are capped where it cannot:
   costs it once. With a `maxCost` of 50,000 a request may compute two roll-ups (say the
   nation and every province); 30 aliased `nationalStats` with different `asOf` cost
   600,000 and are refused before any of them runs.
-* A round's figures (`Round.timeliness`, `standings`, `reminders`) judge every LAO of their
-  list from its history in one statement: `ROLL_UP` each, never shared between rounds.
+* A round's figures (`Round.timeliness`, `timelinessByArea`, `standings`, `reminders`)
+  judge every LAO of their list from its history in one statement: `ROLL_UP` each, never
+  shared between rounds.
 * Introspection: `__schema` answers ~190 KB in ~40 ms whatever is selected below it, so it
   costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
   introspection query fits; a few dozen aliased copies do not.
@@ -92,7 +93,8 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # up to 77 provinces a list (a district list is asked for within a province); a series holds
         # a day per change, ~60 for an area asked about.
         "Query.rounds": FieldCost(10, list_size=30),
-        "Round.timeliness": FieldCost(ROLL_UP, list_size=77),
+        "Round.timeliness": FieldCost(ROLL_UP),
+        "Round.timelinessByArea": FieldCost(ROLL_UP, list_size=77),
         "Round.standings": FieldCost(ROLL_UP),
         "Round.reminders": FieldCost(ROLL_UP),
         "Round.provinceDeadlines": FieldCost(list_size=77),

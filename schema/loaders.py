@@ -163,22 +163,31 @@ def area_figures(engine: AsyncEngine) -> DataLoader[AreaKey, AreaFigures | None]
 StandingsKey = tuple[int, dt.datetime, bool, int | None, int | None]
 
 
+def rounds_by_id(engine: AsyncEngine) -> DataLoader[int, RoundInfo | None]:
+    """Round id → the round with its provinces' deadlines (two statements a batch)."""
+
+    async def load(ids: list[int]) -> list[RoundInfo | None]:
+        async with engine.connect() as conn:
+            found = {r.id: r for r in await round_reads.load_rounds(conn, Round.id.in_(set(ids)))}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 def round_standings(
-    engine: AsyncEngine, identity: Identity
+    engine: AsyncEngine, identity: Identity, rounds: DataLoader[int, RoundInfo | None]
 ) -> DataLoader[StandingsKey, list[Standing] | None]:
     """Each LAO's standing in a round (`hub.db.rounds.standings`), for every LAO or only the
     LAO-years the caller may see, in the whole country or a province or district: one
-    statement per distinct key, two more for all the rounds asked about (None: no round)."""
+    statement per distinct key (None: no such round)."""
 
     async def load(keys: list[StandingsKey]) -> list[list[Standing] | None]:
+        found = await rounds.load_many([k[0] for k in keys])
+        result: list[list[Standing] | None] = []
         async with engine.connect() as conn:
-            found = {
-                r.id: r
-                for r in await round_reads.load_rounds(conn, Round.id.in_({k[0] for k in keys}))
-            }
-            result: list[list[Standing] | None] = []
-            for round_id, as_of, visible, province_id, district_id in keys:
-                round_ = found.get(round_id)
+            for round_, (_, as_of, visible, province_id, district_id) in zip(
+                found, keys, strict=True
+            ):
                 if round_ is None:
                     result.append(None)
                     continue
@@ -257,7 +266,8 @@ class Loaders:
         self.province_by_code = one_per_key(e, Province, Province.code)
         self.district_by_code = one_per_key(e, District, District.code)
         self.info_round = info_round_of_year(e)
-        self.round_standings = round_standings(e, identity)
+        self.round = rounds_by_id(e)
+        self.round_standings = round_standings(e, identity, self.round)
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {

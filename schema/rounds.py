@@ -18,6 +18,7 @@ import strawberry
 from hub.db.rounds import AreaTimeliness, RoundInfo, Standing, by_area
 from hub.rules import permissions
 from hub.rules import rounds as rules
+from hub.rules.enums import Breakdown
 from hub.rules.enums import (
     MissionRoundStatus as MissionRoundStatusEnum,
 )
@@ -40,11 +41,14 @@ if TYPE_CHECKING:
     from schema.lao import Lao
 
 
-@strawberry.enum(description="ระดับพื้นที่ — the areas a round's figures are given for.")
+@strawberry.enum(description="ระดับพื้นที่ — the areas a round's figures are given per.")
 class AreaLevel(enum.Enum):
-    NATION = "nation"
     PROVINCE = "province"
     DISTRICT = "district"
+
+
+def _area_order(item: tuple[int | None, AreaTimeliness]) -> int:
+    return item[0] or 0
 
 
 def _as_of(info: Info, as_of: dt.datetime | None) -> dt.datetime:
@@ -202,7 +206,6 @@ class RoundDayCount:
 )
 class AreaRoundTimeliness:
     area: strawberry.Private[AreaTimeliness]
-    level: AreaLevel
     province_id: strawberry.Private[int | None]
     district_id: strawberry.Private[int | None]
     total: int = strawberry.field(description="อปท. ทั้งหมดในพื้นที่ — LAOs of the area.")
@@ -404,7 +407,7 @@ class Round:
     @strawberry.field(
         description="กำหนดการของจังหวัด — the round's dates as they apply to a province."
     )
-    async def dates_for(self, info: Info, province_code: str) -> RoundDates:
+    async def dates_for(self, info: Info, province_code: str) -> RoundDates | None:
         province_id = await _province_id(info, province_code)
         r = self.round_info
         return RoundDates.of(r.dates_for(province_id), r.phase(_today(info), province_id).name)
@@ -426,46 +429,60 @@ class Round:
         key = (
             r.id,
             as_of,
-            visible,
+            visible and r.kind is RoundKindEnum.INFO,  # missions are public: one list for both
             await _province_id(info, province_code),
             await _district_id(info, district_code),
         )
         rows = await info.context.loaders.round_standings.load(key)
         return rows or []
 
+    def _areas(self, rows: list[Standing], level: AreaLevel | None) -> list[AreaRoundTimeliness]:
+        by: Breakdown = (
+            "nation" if level is None else "province" if level is AreaLevel.PROVINCE else "district"
+        )
+        province_of = {s.district_id: s.province_id for s in rows}
+        result = []
+        for key, area in sorted(by_area(self.round_info, rows, by).items(), key=_area_order):
+            district_id = key if level is AreaLevel.DISTRICT else None
+            result.append(
+                AreaRoundTimeliness(
+                    area=area,
+                    province_id=key
+                    if level is AreaLevel.PROVINCE
+                    else province_of.get(district_id or 0),
+                    district_id=district_id,
+                    total=area.total,
+                    deadline=area.deadline,
+                    province_deadline=area.province_deadline,
+                )
+            )
+        return result
+
     @strawberry.field(
-        description="ความทันกำหนดรายพื้นที่ — per area of `level` (within `provinceCode` if given), "
-        "how many LAOs did the step on time, late or not yet as of `asOf` (default: now), and "
-        "the series by day. Every LAO counts (like `stats`); computed from the history."
+        description="ความทันกำหนดระดับประเทศ — how many LAOs of the country did the step on time, "
+        "late or not yet as of `asOf` (default: now; a closed round as it stood when it closed), "
+        "and the series by day. Every LAO counts (like `stats`); computed from the history."
     )
     async def timeliness(
+        self, info: Info, as_of: dt.datetime | None = None
+    ) -> AreaRoundTimeliness | None:
+        rows = await self._standings(info, _as_of(info, as_of), False)
+        areas = self._areas(rows, None)
+        return areas[0] if areas else None
+
+    @strawberry.field(
+        description="ความทันกำหนดรายพื้นที่ — the same per province or per district (within "
+        "`provinceCode` if given), each against its own deadline."
+    )
+    async def timeliness_by_area(
         self,
         info: Info,
-        level: AreaLevel = AreaLevel.NATION,
+        level: AreaLevel,
         province_code: str | None = None,
         as_of: dt.datetime | None = None,
     ) -> list[AreaRoundTimeliness] | None:
         rows = await self._standings(info, _as_of(info, as_of), False, province_code)
-        areas = by_area(self.round_info, rows, level.value)
-        province_of = {s.district_id: s.province_id for s in rows}
-        return [
-            AreaRoundTimeliness(
-                area=area,
-                level=level,
-                province_id=(
-                    None
-                    if level is AreaLevel.NATION
-                    else key
-                    if level is AreaLevel.PROVINCE
-                    else province_of.get(key or 0)
-                ),
-                district_id=key if level is AreaLevel.DISTRICT else None,
-                total=area.total,
-                deadline=area.deadline,
-                province_deadline=area.province_deadline,
-            )
-            for key, area in sorted(areas.items(), key=lambda item: item[0] or 0)
-        ]
+        return self._areas(rows, level)
 
     @strawberry.field(
         description="สถานะราย อปท. — each LAO's standing in the round, as of `asOf` (default: "

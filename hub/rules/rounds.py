@@ -100,9 +100,18 @@ def effective(dates: RoundDates, override: ProvinceDeadlines | None) -> RoundDat
     )
 
 
+UTC_TO_THAI = dt.timedelta(hours=7)  # Thailand keeps no daylight saving time
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """`lpa.utc`, without converting what is already UTC (every stored moment): lateness
+    is computed for every LAO of the country at once."""
+    return moment if moment.tzinfo is dt.UTC else utc(moment)
+
+
 def thai_date(moment: dt.datetime) -> dt.date:
     """The Thai calendar day of `moment` (naive moments are taken as UTC)."""
-    return utc(moment).astimezone(BANGKOK).date()
+    return (_utc(moment) + UTC_TO_THAI).date()
 
 
 def start_of_thai_day(day: dt.date) -> dt.datetime:
@@ -175,14 +184,18 @@ def _in_force(
     standing: Sequence[CertificationState],
 ) -> dt.datetime | None:
     state, since = CertificationState.DRAFT, None
-    limit = utc(as_of)
-    for at, before, after in sorted(events, key=lambda e: utc(e[0])):
-        if utc(at) > limit:
+    limit = _utc(as_of)
+    for at, before, after in sorted(((_utc(e[0]), e[1], e[2]) for e in events), key=_first):
+        if at > limit:
             break
         if (before, after) == step:
             since = at
         state = after
     return since if state in standing else None
+
+
+def _first(event: Transition) -> dt.datetime:
+    return event[0]
 
 
 def lao_certified_at(events: Iterable[Transition], as_of: dt.datetime) -> dt.datetime | None:
