@@ -407,6 +407,18 @@ async def test_a_closed_round_is_judged_as_it_stood_when_it_closed(world):
     }
 
 
+@pytest.mark.parametrize("as_of", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+07:00"])
+async def test_any_as_of_moment_is_answered(world, as_of):
+    query = """query($asOf: DateTime) { round(id: 1) { timeliness(asOf: $asOf) { done { pending overdue } }
+      standings(asOf: $asOf, first: 1) { edges { node { done { punctuality daysLate } } } }
+      provinceDeadlines { deadline } datesFor(provinceCode: "63") { phase } phase(on: "9999-12-31") }
+      lao(code: "6000003") { year(fiscalYear: 2569) { timeliness(asOf: $asOf) { certification { punctuality } } } } }"""
+    body = await ask(world, DLA, query, asOf=as_of)
+    assert "errors" not in body, body
+    done = body["data"]["round"]["timeliness"]["done"]
+    assert (done["pending"], done["overdue"]) == ((7, 0) if as_of.startswith("0001") else (0, 3))
+
+
 async def test_a_kpi16_round_has_no_per_lao_figures(world):
     async with serve(settings(world), DLA) as c:
         opened = await graphql(

@@ -41,8 +41,21 @@ def test_a_moment_falls_on_its_thai_day():
     assert rounds.thai_date(dt.datetime(2026, 6, 15, 16, 59, tzinfo=dt.UTC)) == dt.date(2026, 6, 15)
     assert rounds.thai_date(dt.datetime(2026, 6, 15, 17, 0, tzinfo=dt.UTC)) == dt.date(2026, 6, 16)
     assert rounds.thai_date(dt.datetime(2026, 6, 15, 17, 0)) == dt.date(2026, 6, 16)  # naive: UTC
+    assert rounds.thai_date(dt.datetime(9999, 12, 31, 20, tzinfo=dt.UTC)) == dt.date.max
+    assert rounds.thai_date(dt.datetime(1, 1, 1, tzinfo=dt.UTC)) == dt.date(1, 1, 1)
     assert rounds.end_of_thai_day(dt.date(2026, 6, 15)) < thai(2026, 6, 16, 0)
     assert rounds.start_of_thai_day(dt.date(2026, 6, 15)) == thai(2026, 6, 15, 0)
+
+
+def test_a_closed_round_is_judged_until_its_closing_day():
+    closed = RoundDates(
+        dt.date(2024, 10, 25), dt.date(2024, 12, 30), closes_on=dt.date(2025, 3, 31)
+    )
+    assert rounds.until_closed(closed, thai(2030, 1, 1)) == rounds.end_of_thai_day(
+        dt.date(2025, 3, 31)
+    )
+    assert rounds.until_closed(closed, thai(2025, 1, 1)) == thai(2025, 1, 1)
+    assert rounds.until_closed(INFO, thai(2030, 1, 1)) == thai(2030, 1, 1)
 
 
 def test_the_fiscal_year_of_a_day_runs_from_october():

@@ -111,7 +111,10 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def thai_date(moment: dt.datetime) -> dt.date:
     """The Thai calendar day of `moment` (naive moments are taken as UTC)."""
-    return (_utc(moment) + UTC_TO_THAI).date()
+    try:
+        return (_utc(moment) + UTC_TO_THAI).date()
+    except OverflowError:  # the last hours of year 9999, UTC: already 10000 in Thailand
+        return dt.date.max
 
 
 def start_of_thai_day(day: dt.date) -> dt.datetime:
