@@ -1168,3 +1168,123 @@ async def _log_entries(url: str, entity: str, action: str) -> int:
             .where(ChangeLogEntry.entity == entity, ChangeLogEntry.action == action),
         )
     )
+
+
+# --- the CSV download with a real token --------------------------------------------------------
+
+
+async def test_the_csv_download_takes_the_officer_s_bearer_token(demo_database_url):
+    """A demo provincial officer signs in (OAuth, PKCE) and downloads the open year's list of
+    its province; the file holds what GraphQL lists for the same token. Without a token the
+    public is refused; a token the hub did not issue is a 401."""
+    import uuid
+
+    from hub.services.accounts import create_client
+    from loaders.demo_accounts import demo_credentials
+    from tests.oauth_support import REDIRECT_URI, exchange, oauth_settings, sign_in
+
+    async with serve(oauth_settings(demo_database_url)) as hub:
+        engine = hub.app.state.engine
+        async with engine.connect() as conn:
+            creds = await demo_credentials(conn, 2570)
+        officer = next(c for c in creds if c.role_or_scopes == "PROVINCE_OFFICER")
+        province = officer.bound_to.split()[1]
+        portal, _ = await create_client(
+            engine,
+            "Console (test)",
+            "",
+            client_id=f"console-{uuid.uuid4().hex[:8]}",
+            redirect_uris=[REDIRECT_URI],
+            public=True,
+        )
+        code_, verifier = await sign_in(hub, portal, officer.name, officer.secret)
+        token = (await exchange(hub, portal, code_, verifier)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        rounds = await hub.post(
+            "/graphql", json={"query": "{ rounds(kind: INFO) { id phase } }"}, headers=headers
+        )
+        info = rounds.json()["data"]["rounds"][0]  # the open year's round
+        listed = await hub.post(
+            "/graphql",
+            json={
+                "query": """query($id: Int!, $p: String!) { round(id: $id) {
+                  reminders(provinceCode: $p, first: 1000) { totalCount edges { node { lao { code } } } } } }""",
+                "variables": {"id": info["id"], "p": province},
+            },
+            headers=headers,
+        )
+        info["reminders"] = listed.json()["data"]["round"]["reminders"]
+        params = {"round": info["id"], "province": province}
+        download = await hub.get("/exports/reminders.csv", params=params, headers=headers)
+        public = await hub.get("/exports/reminders.csv", params=params)
+        forged = await hub.get(
+            "/exports/reminders.csv", params=params, headers={"Authorization": "Bearer forged"}
+        )
+    assert info["phase"] == "OPEN" and info["reminders"]["totalCount"] > 0
+    assert download.status_code == 200, download.text
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert sorted(r["lao_code"] for r in rows) == sorted(
+        e["node"]["lao"]["code"] for e in info["reminders"]["edges"]
+    )
+    assert {r["province_code"] for r in rows} == {province}
+    assert (
+        public.status_code == 403
+        and public.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    )
+    assert forged.status_code == 401
+    assert forged.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# --- the migration: the dates already held become rounds ----------------------------------------
+
+
+async def test_the_migration_turns_years_kpi16_and_mission_rounds_into_rounds(fresh_demo_url):
+    """Down to 0005 (where fiscal years, KPI-16 rounds and `mission_rounds` held the dates)
+    and up again: every one of them is a round with the same dates."""
+    import asyncio
+
+    from hub.db import migrate
+
+    await asyncio.to_thread(migrate.downgrade, fresh_demo_url, "0005")
+    await asyncio.to_thread(migrate.upgrade, fresh_demo_url)
+    engine = create_engine(fresh_demo_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(Round.__table__).order_by(Round.kind, Round.fiscal_year, Round.number)
+                )
+            ).all()
+            years = (await conn.execute(select(FiscalYear.__table__))).all()
+            kpi16 = (await conn.execute(select(Kpi16Round.__table__))).one()
+    finally:
+        await engine.dispose()
+    info = [r for r in rows if r.kind.name == "INFO"]
+    assert [(r.fiscal_year, r.deadline, r.province_deadline) for r in info] == sorted(
+        (y.year_be, y.record_deadline, y.province_deadline) for y in years
+    )
+    closed = {y.year_be: y.closed_at for y in years}
+    for r in info:
+        assert r.opens_on == dt.date(r.fiscal_year - 544, 10, 1)
+        expected = (
+            closed[r.fiscal_year].astimezone(BANGKOK).date() if closed[r.fiscal_year] else None
+        )
+        assert r.closes_on == expected
+    [k] = [r for r in rows if r.kind.name == "KPI16"]
+    assert (k.fiscal_year, k.number, k.opens_on, k.deadline, k.province_deadline) == (
+        kpi16.fiscal_year,
+        kpi16.round_no,
+        kpi16.opened_on,
+        kpi16.district_report_deadline,
+        kpi16.province_report_deadline,
+    )
+    missions = [
+        (r.fiscal_year, r.number, r.opens_on, r.letter_reference)
+        for r in rows
+        if r.kind.name == "MISSIONS"
+    ]
+    assert missions == [
+        (2566, 1, dt.date(2022, 10, 26), "มท 0810.8/ว 3418"),
+        (2568, 1, dt.date(2024, 10, 25), "มท 0810.8/ว 5567"),
+        (2570, 1, dt.date(2026, 10, 26), None),
+    ]
