@@ -177,12 +177,10 @@ class LaoYear:
         rows = await loaders.events_of_lao_year.load(self.id)
         history = [(r.at, r.from_state, r.to_state) for r in rows]
         certification = StepTimeliness.of(
-            round_rules.judge(round_rules.lao_certified_at(history, when), dates.deadline, when)
+            round_rules.lao_certification(history, dates.deadline, when)
         )
         assert certification is not None
-        province = round_rules.judge(
-            round_rules.province_certified_at(history, when), dates.province_deadline, when
-        )
+        province = round_rules.province_certification(history, dates.province_deadline, when)
         return LaoYearTimeliness(
             round_info=round_,
             deadline=dates.deadline,

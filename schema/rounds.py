@@ -90,14 +90,17 @@ async def _district_id(info: Info, code: str | None) -> int | None:
 
 @strawberry.type(
     description="การดำเนินการเทียบกำหนด — a step (the LAO's certification, the province's, a "
-    "missions check) against its deadline, from the history."
+    "missions check) against its deadline, from the history: ON_TIME when it stood done at the "
+    "end of the deadline day (Thai time), else LATE by the days to its first time after it, "
+    "PENDING before the deadline, OVERDUE after."
 )
 class StepTimeliness:
     punctuality: Punctuality = strawberry.field(description="ทันกำหนด / ล่าช้า / ยังไม่ดำเนินการ.")
     label_th: str = strawberry.field(description="คำอธิบายภาษาไทย — the punctuality in Thai.")
     deadline: dt.date = strawberry.field(description="กำหนด — the deadline that applies.")
     done_at: dt.datetime | None = strawberry.field(
-        description="ดำเนินการเมื่อ — when the step in force was done; null when not done."
+        description="ดำเนินการเมื่อ — when it was done: on time, the step standing at the "
+        "deadline; late, its first time after it; null when not done."
     )
     days_late: int | None = strawberry.field(
         description="จำนวนวันที่ล่าช้า — done late: by how many days; overdue: days so far."
@@ -280,10 +283,11 @@ class RoundStanding:
     deadline: dt.date = strawberry.field(description="กำหนดส่งของ อปท. (its province's).")
     province_deadline: dt.date | None = strawberry.field(description="กำหนดของจังหวัด.")
     done: StepTimeliness = strawberry.field(
-        description="INFO: the LAO's certification in force; missions: checked in the round."
+        description="INFO: the LAO's certification, judged at its deadline; missions: checked in "
+        "the round."
     )
     province_step: StepTimeliness | None = strawberry.field(
-        description="INFO: the province's certification in force, if it has a deadline."
+        description="INFO: the province's certification, judged at its deadline, if it has one."
     )
     mission_status: MissionRoundStatus | None = strawberry.field(
         description="สถานะภารกิจในรอบ — missions rounds only."
@@ -568,7 +572,8 @@ class LaoYearTimeliness:
     deadline: dt.date = strawberry.field(description="กำหนดส่งของ อปท. (its province's).")
     province_deadline: dt.date | None = strawberry.field(description="กำหนดรับรองของจังหวัด.")
     certification: StepTimeliness = strawberry.field(
-        description="การรับรองของ อปท. — the LAO's certification in force as of the date."
+        description="การรับรองของ อปท. — the LAO's certification judged at its deadline, as of "
+        "the date."
     )
     province_certification: StepTimeliness | None = strawberry.field(
         description="การรับรองของจังหวัด — null when the round has no province deadline."

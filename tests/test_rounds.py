@@ -487,7 +487,7 @@ async def test_a_standing_says_on_time_or_late_by_how_many_days(world):
     assert nodes[code(1)]["provinceStep"] == {"punctuality": "ON_TIME", "daysLate": None}
     late = nodes[code(2)]["done"]
     assert (late["punctuality"], late["daysLate"], late["labelTh"]) == ("LATE", 5, "ล่าช้า")
-    assert late["doneAt"] == "2026-06-20T05:00:00+00:00"  # the certification in force
+    assert late["doneAt"] == "2026-06-20T05:00:00+00:00"  # the first certification after it
     assert nodes[code(4)]["done"]["daysLate"] == 1  # 01:00 on 16 Jun, Thai time
     assert nodes[code(5)]["done"]["punctuality"] == "ON_TIME"
     assert nodes[code(5)]["deadline"] == "2026-06-30"

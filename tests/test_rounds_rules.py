@@ -121,32 +121,113 @@ def test_not_done_is_pending_until_the_deadline_then_overdue_by_days_so_far():
     assert rounds.judge(None, None, thai(2026, 6, 25)) is None  # no deadline: nothing to judge
 
 
-# --- the certification in force, from the history ----------------------------------------------
+# --- a certification judged at its deadline, from the history -------------------------------------
+
+DEADLINE, PROVINCE_DEADLINE = dt.date(2026, 6, 15), dt.date(2026, 7, 31)
 
 
-def test_the_certification_in_force_is_the_latest_still_standing():
+def punctuality(judgement: rounds.Judgement | None) -> tuple[object, ...]:
+    assert judgement is not None
+    return judgement.punctuality, judgement.done_at, judgement.days_late
+
+
+def test_certified_at_the_end_of_the_deadline_day_is_on_time():
+    t1, t2 = thai(2026, 6, 10), thai(2026, 6, 15, 23)
+    assert punctuality(rounds.lao_certification([(t1, D, L)], DEADLINE, thai(2026, 8, 1))) == (
+        Punctuality.ON_TIME,
+        t1,
+        None,
+    )
+    assert rounds.lao_certification([(t2, D, L)], DEADLINE, thai(2026, 8, 1)).punctuality is (  # type: ignore[union-attr]
+        Punctuality.ON_TIME
+    )
+    # Cancelled after the deadline, never again: it stood certified at the deadline.
+    history = [(t1, D, L), (thai(2026, 6, 20), L, D)]
+    assert punctuality(rounds.lao_certification(history, DEADLINE, thai(2026, 8, 1)))[0] is (
+        Punctuality.ON_TIME
+    )
+
+
+def test_cancelled_before_the_deadline_and_certified_after_is_late_by_the_days_to_it():
     t1, t2, t3, t4 = thai(2026, 6, 1), thai(2026, 6, 10), thai(2026, 6, 20), thai(2026, 7, 1)
     history = [(t1, D, L), (t2, L, D), (t3, D, L), (t4, L, P)]
-    # Cancelled and certified again after the deadline: the certification that stands is late.
-    assert rounds.lao_certified_at(history, thai(2026, 8, 1)) == t3
-    assert rounds.province_certified_at(history, thai(2026, 8, 1)) == t4
-    # As of a date the history stops there: between the cancellation and the new one, none.
-    assert rounds.lao_certified_at(history, thai(2026, 6, 15)) is None
-    assert rounds.lao_certified_at(history, thai(2026, 6, 5)) == t1
-    assert rounds.province_certified_at(history, thai(2026, 6, 25)) is None
+    as_of = thai(2026, 8, 1)
+    assert punctuality(rounds.lao_certification(history, DEADLINE, as_of)) == (
+        Punctuality.LATE,
+        t3,
+        5,
+    )
+    assert punctuality(rounds.province_certification(history, PROVINCE_DEADLINE, as_of)) == (
+        Punctuality.ON_TIME,
+        t4,
+        None,
+    )
+    # As of a date the history stops there: before the deadline pending, after it overdue.
+    assert punctuality(rounds.lao_certification(history, DEADLINE, thai(2026, 6, 12)))[0] is (
+        Punctuality.PENDING
+    )
+    assert punctuality(rounds.lao_certification(history, DEADLINE, thai(2026, 6, 18))) == (
+        Punctuality.OVERDUE,
+        None,
+        3,
+    )
+    assert punctuality(rounds.lao_certification(history, DEADLINE, thai(2026, 6, 5))) == (
+        Punctuality.ON_TIME,
+        t1,
+        None,
+    )
 
 
-def test_a_province_cancelling_leaves_the_lao_certification_standing():
+def test_late_is_the_first_certification_after_the_deadline_even_if_cancelled_since():
+    t1, t2 = thai(2026, 6, 18), thai(2026, 6, 25)
+    history = [(t1, D, L), (t2, L, D)]
+    assert punctuality(rounds.lao_certification(history, DEADLINE, thai(2026, 8, 1))) == (
+        Punctuality.LATE,
+        t1,
+        3,
+    )
+
+
+def test_a_province_cancelling_is_judged_on_its_own_step():
     t1, t2, t3 = thai(2026, 6, 1), thai(2026, 6, 10), thai(2026, 6, 12)
     history = [(t1, D, L), (t2, L, P), (t3, P, L)]
-    assert rounds.lao_certified_at(history, thai(2026, 7, 1)) == t1
-    assert rounds.province_certified_at(history, thai(2026, 7, 1)) is None
-    assert rounds.lao_certified_at([], thai(2026, 7, 1)) is None
+    as_of = thai(2026, 8, 5)
+    assert punctuality(rounds.lao_certification(history, DEADLINE, as_of))[0] is Punctuality.ON_TIME
+    # Certified by the province on 10 Jun, cancelled on 12 Jun: not standing on 31 Jul.
+    assert punctuality(rounds.province_certification(history, PROVINCE_DEADLINE, as_of)) == (
+        Punctuality.OVERDUE,
+        None,
+        5,
+    )
+    assert rounds.province_certification(history, None, as_of) is None  # no province deadline
+    assert punctuality(rounds.lao_certification([], DEADLINE, as_of))[0] is Punctuality.OVERDUE
 
 
 def test_events_given_out_of_order_are_taken_by_time():
     t1, t2 = thai(2026, 6, 1), thai(2026, 6, 10)
-    assert rounds.lao_certified_at([(t2, L, D), (t1, D, L)], thai(2026, 7, 1)) is None
+    late = rounds.lao_certification([(t2, L, D), (t1, D, L)], DEADLINE, thai(2026, 7, 1))
+    assert punctuality(late)[0] is Punctuality.OVERDUE
+
+
+def test_on_the_deadline_day_the_series_counts_exactly_those_on_time():
+    histories = [
+        [(thai(2026, 6, 10), D, L)],
+        [(thai(2026, 6, 1), D, L), (thai(2026, 6, 5), L, D), (thai(2026, 6, 20), D, L)],
+        [(thai(2026, 6, 12), D, L), (thai(2026, 6, 30), L, D)],
+        [(thai(2026, 6, 16, 1), D, L)],
+        [],
+    ]
+    as_of = thai(2026, 8, 1)
+    on_time = sum(
+        rounds.lao_certification(h, DEADLINE, as_of).punctuality is Punctuality.ON_TIME  # type: ignore[union-attr]
+        for h in histories
+    )
+    series = rounds.daily_counts(
+        (rounds.thai_date(at), *rounds.certified_deltas(before, after))
+        for h in histories
+        for at, before, after in h
+    )
+    assert on_time == rounds.count_by(DEADLINE, series).done == 2
 
 
 def test_each_transition_changes_the_counts_of_its_own_levels():

@@ -227,9 +227,7 @@ async def _info_standings(
     result = []
     for lao_id, (province_id, district_id, history) in histories.items():
         dates = round_.dates_for(province_id)
-        lao_at = rules.lao_certified_at(history, as_of)
-        province_at = rules.province_certified_at(history, as_of)
-        done = rules.judge(lao_at, dates.deadline, as_of)
+        done = rules.lao_certification(history, dates.deadline, as_of)
         assert done is not None  # a round always has a deadline
         result.append(
             Standing(
@@ -238,7 +236,7 @@ async def _info_standings(
                 district_id=district_id,
                 dates=dates,
                 done=done,
-                province=rules.judge(province_at, dates.province_deadline, as_of),
+                province=rules.province_certification(history, dates.province_deadline, as_of),
                 mission_status=None,
                 changes=tuple(
                     (rules.thai_date(at), *rules.certified_deltas(before, after))

@@ -18,13 +18,16 @@ by (its Thai date − the deadline) days. On a day d a round is
     PAST_DEADLINE   deadline < d ≤ closes_on (or no closing yet): still accepted, reported late
     CLOSED          d > closes_on; an INFO round also once DLA has closed its fiscal year
 
-Lateness is computed from the history, never typed in. An LAO-year's certification *in
-force* as of a moment is the latest DRAFT → LAO_CERTIFIED event up to it, provided the
-state then is still certified (a cancelled certification is no certification; a province
-cancelling its own step leaves the LAO's standing); the province's is the latest
-LAO_CERTIFIED → PROVINCE_CERTIFIED event, provided the state then is PROVINCE_CERTIFIED.
-"How many had certified by day X" counts the LAOs whose state at the end of day X was
-certified (`certified_deltas` turns each event into the change it makes to those counts).
+Lateness is computed from the history, never typed in, and judged at the deadline: an
+LAO-year's certification is ON_TIME when its state at the end of the deadline day (of its
+province) was certified, whatever happened after; otherwise LATE by the days from the deadline to its first certification after it
+(DRAFT → LAO_CERTIFIED), PENDING while the deadline has not passed and OVERDUE (by the days
+so far) once it has. The province's step is judged the same way against its own deadline
+(LAO_CERTIFIED → PROVINCE_CERTIFIED, standing PROVINCE_CERTIFIED). Only the history up to
+"as of" counts; a closed round is judged as it stood when it closed (`until_closed`). So
+"how many had certified by day X" — the LAOs whose state at the end of day X was certified
+(`certified_deltas` turns each event into the change it makes to those counts) — is, on
+the deadline day, exactly the number on time.
 
 A missions round is done by an LAO once it has acted on its mission records within the
 round (recorded, changed or cancelled one, or confirmed them checked): its status is
@@ -149,7 +152,8 @@ class Judgement:
 
     punctuality: Punctuality
     deadline: dt.date
-    done_at: dt.datetime | None  # when it was done (None: not done as of the moment)
+    done_at: dt.datetime | None  # when it was done (on time: the step standing at the
+    # deadline; late: its first time after it) or None: not done as of the moment
     days_late: int | None  # done late: by how many days; overdue: days so far; else None
 
     @property
@@ -160,8 +164,9 @@ class Judgement:
 def judge(
     done_at: dt.datetime | None, deadline: dt.date | None, as_of: dt.datetime
 ) -> Judgement | None:
-    """A step done at `done_at` (None: not done) against `deadline` as of `as_of`; None
-    when the step has no deadline (nothing to be late for)."""
+    """A step done once, at `done_at` (None: not done as of `as_of`), against `deadline`
+    (a missions check: its first moment in the round); None when the step has no deadline
+    (nothing to be late for)."""
     if deadline is None:
         return None
     if done_at is not None:
@@ -180,37 +185,66 @@ def judge(
 Transition = tuple[dt.datetime, CertificationState, CertificationState]
 
 
-def _in_force(
-    events: Iterable[Transition],
-    as_of: dt.datetime,
-    step: tuple[CertificationState, CertificationState],
-    standing: Sequence[CertificationState],
-) -> dt.datetime | None:
-    state, since = CertificationState.DRAFT, None
-    limit = _utc(as_of)
-    for at, before, after in sorted(((_utc(e[0]), e[1], e[2]) for e in events), key=_first):
-        if at > limit:
-            break
-        if (before, after) == step:
-            since = at
-        state = after
-    return since if state in standing else None
+def _sorted(events: Iterable[Transition]) -> list[Transition]:
+    return sorted(((_utc(e[0]), e[1], e[2]) for e in events), key=_first)
 
 
 def _first(event: Transition) -> dt.datetime:
     return event[0]
 
 
-def lao_certified_at(events: Iterable[Transition], as_of: dt.datetime) -> dt.datetime | None:
-    """When the LAO certification in force as of `as_of` was given (None: not certified)."""
+def _state_at(events: Sequence[Transition], moment: dt.datetime) -> CertificationState:
+    """The state after the last of the (sorted) events at or before `moment` (DRAFT: none)."""
+    state = CertificationState.DRAFT
+    for at, _, after in events:
+        if at > moment:
+            break
+        state = after
+    return state
+
+
+def _step_judged(
+    events: Iterable[Transition],
+    step: tuple[CertificationState, CertificationState],
+    standing: Sequence[CertificationState],
+    deadline: dt.date | None,
+    as_of: dt.datetime,
+) -> Judgement | None:
+    """A certification step against its deadline, from the history up to `as_of` (see the
+    module docstring): done when the state at the end of the deadline day stood certified;
+    else late by its first time after it; else pending until the deadline, overdue after."""
+    if deadline is None:
+        return None
+    history, limit, end = _sorted(events), _utc(as_of), end_of_thai_day(deadline)
+    cutoff = min(end, limit)
+    if _state_at(history, cutoff) in standing:
+        done_at = max(
+            (at for at, before, after in history if (before, after) == step and at <= cutoff),
+            default=None,  # a history not starting from DRAFT (imported): standing, undated
+        )
+        return Judgement(Punctuality.ON_TIME, deadline, done_at, None)
+    if limit <= end:
+        return Judgement(Punctuality.PENDING, deadline, None, None)
+    late = [at for at, before, after in history if (before, after) == step and end < at <= limit]
+    if late:
+        return Judgement(Punctuality.LATE, deadline, late[0], (thai_date(late[0]) - deadline).days)
+    return Judgement(Punctuality.OVERDUE, deadline, None, (thai_date(limit) - deadline).days)
+
+
+def lao_certification(
+    events: Iterable[Transition], deadline: dt.date | None, as_of: dt.datetime
+) -> Judgement | None:
+    """The LAO's certification of its year against `deadline`, as of `as_of`."""
     step = (CertificationState.DRAFT, CertificationState.LAO_CERTIFIED)
-    return _in_force(events, as_of, step, CERTIFIED)
+    return _step_judged(events, step, CERTIFIED, deadline, as_of)
 
 
-def province_certified_at(events: Iterable[Transition], as_of: dt.datetime) -> dt.datetime | None:
-    """When the province certification in force as of `as_of` was given (None: not)."""
+def province_certification(
+    events: Iterable[Transition], deadline: dt.date | None, as_of: dt.datetime
+) -> Judgement | None:
+    """The province's certification of the LAO-year against `deadline`, as of `as_of`."""
     step = (CertificationState.LAO_CERTIFIED, CertificationState.PROVINCE_CERTIFIED)
-    return _in_force(events, as_of, step, (CertificationState.PROVINCE_CERTIFIED,))
+    return _step_judged(events, step, (CertificationState.PROVINCE_CERTIFIED,), deadline, as_of)
 
 
 def certified_deltas(before: CertificationState, after: CertificationState) -> tuple[int, int]:
