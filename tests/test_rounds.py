@@ -1288,3 +1288,40 @@ async def test_the_migration_turns_years_kpi16_and_mission_rounds_into_rounds(fr
         (2568, 1, dt.date(2024, 10, 25), "มท 0810.8/ว 5567"),
         (2570, 1, dt.date(2026, 10, 26), None),
     ]
+
+
+# --- the demo data ---------------------------------------------------------------------------------
+
+
+async def test_the_demo_data_has_every_case_to_try(demo_database_url):
+    """After `make run`: INFO rounds of every demo year (a province with more time), LAOs on
+    time, late and overdue in a closed year and pending in the open one, a KPI-16 round, and
+    missions rounds with LAOs checked, recorded only and with nothing recorded, one open."""
+    query = """{ rounds { id kind fiscalYear phase(on: "2026-11-20") provinceDeadlines { deadline } } }"""
+    async with serve(settings(demo_database_url), DLA) as c:
+        rounds = (await graphql(c, query))["rounds"]
+        by_kind = {}
+        for r in rounds:
+            by_kind.setdefault(r["kind"], []).append(r)
+        closed, open_ = by_kind["INFO"][1], by_kind["INFO"][0]
+        figures = {}
+        for r in (closed, open_, by_kind["MISSIONS"][1], by_kind["MISSIONS"][0]):
+            figures[r["id"]] = (
+                await graphql(
+                    c,
+                    """query($id: Int!) { round(id: $id) { timeliness { done { onTime late pending overdue }
+                      missionStatuses { checked recorded notYet } } } }""",
+                    id=r["id"],
+                )
+            )["round"]["timeliness"]
+    assert [r["fiscalYear"] for r in by_kind["INFO"]] == [2570, 2569, 2568]
+    assert len(by_kind["KPI16"]) == 1 and len(by_kind["MISSIONS"]) == 3
+    assert closed["phase"] == "CLOSED" and closed["provinceDeadlines"]
+    assert open_["phase"] == "OPEN" and by_kind["MISSIONS"][0]["phase"] == "OPEN"
+    done = figures[closed["id"]]["done"]
+    assert done["onTime"] > 0 and done["late"] > 0 and done["overdue"] > 0
+    assert figures[open_["id"]]["done"]["pending"] > 0
+    past = figures[by_kind["MISSIONS"][1]["id"]]
+    assert past["done"]["late"] > 0 and past["done"]["overdue"] > 0
+    assert all(n > 0 for n in past["missionStatuses"].values())
+    assert figures[by_kind["MISSIONS"][0]["id"]]["done"]["pending"] > 0
