@@ -7,6 +7,8 @@ area's yearly figures (certification progress, LPA scores, KPI-16 coverage): eac
 from one grouped statement covering every area of its level (`hub.db.rollups`,
 `hub.db.kpi16`), computed once per (level, year, as of) however many areas a query asks
 about, so `provinces { stats(...) }` costs the same few statements as one province.
+`round_standings` judges every LAO of a list in a round (`hub.db.rounds`) once per (round,
+as of, row filter, area), shared by every field of a request that asks for the same list.
 """
 
 from __future__ import annotations

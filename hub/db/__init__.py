@@ -4,5 +4,6 @@ Imports `hub.rules` only (and `hub.settings`' values through its callers): the t
 models (`models/`), the Alembic migrations (`migrations/`, applied by `migrate`), the async
 engines and what a database failure means to a caller (`engine`), and the queries that
 compute a rule in SQL over many rows at once: the caller's row filter (`visibility`),
-completeness (`completeness`), roll-ups (`rollups`) and KPI-16 coverage (`kpi16`).
+completeness (`completeness`), roll-ups (`rollups`), KPI-16 coverage (`kpi16`) and each
+LAO's standing in a round (`rounds`).
 """
