@@ -876,6 +876,41 @@ async def test_opening_a_round_with_bad_dates_names_the_field_and_writes_nothing
     assert await _rounds(world) == 4
 
 
+@pytest.mark.parametrize(
+    ("number", "letter", "reason", "path", "code_"),
+    [
+        (0, None, None, "number", "OUT_OF_RANGE"),
+        (None, "ว" * 101, None, "letterReference", "TOO_LONG"),
+        (None, None, "x" * 2001, "reason", "TOO_LONG"),
+    ],
+)
+async def test_too_long_or_out_of_range_inputs_name_the_argument(
+    world, number, letter, reason, path, code_
+):
+    async with serve(settings(world), DLA) as c:
+        if reason is None:
+            result = (
+                await graphql(
+                    c, OPEN, kind="MISSIONS", dates=MISSIONS_DATES, number=number, letter=letter
+                )
+            )["r"]
+        else:
+            result = (
+                await graphql(
+                    c,
+                    PROVINCE,
+                    id=INFO_2569,
+                    version=1,
+                    province="63",
+                    deadlines={"deadline": "2026-06-20"},
+                    reason=reason,
+                )
+            )["r"]
+    assert result["__typename"] == "ValidationFailed"
+    assert [(e["path"], e["code"]) for e in result["errors"]] == [(path, code_)]
+    assert await _rounds(world) == 4 and await _overrides(world) == 1
+
+
 @pytest.mark.parametrize("who", [PUBLIC, AGENCY, CLERK_3, BAN_TAK_OFFICER, TAK_OFFICER])
 async def test_only_dla_sets_rounds(world, who):
     async with serve(settings(world), who) as c:
@@ -911,17 +946,19 @@ async def test_dla_moves_the_info_deadline_and_the_fiscal_year_follows(world):
         moved = (await graphql(c, UPDATE, id=INFO_2569, version=1, dates=dates, letter="ว 99"))["r"]
         kept = (await graphql(c, UPDATE_KEEPING_LETTER, id=INFO_2569, version=2, dates=dates))["r"]
         stale = (await graphql(c, UPDATE, id=INFO_2569, version=1, dates=dates))["r"]
+        cleared = (await graphql(c, UPDATE, id=INFO_2569, version=3, dates=dates, letter=None))["r"]
         years = await graphql(c, "{ fiscalYears { yearBe recordDeadline } }")
         standing = await graphql_response(c, STANDINGS, punctuality="LATE")
     assert moved["__typename"] == "RoundSaved" and moved["round"]["version"] == 2
     assert moved["round"]["deadline"] == "2026-06-17" and moved["round"]["closesOn"] is None
     assert kept["round"]["letterReference"] == "ว 99" and kept["round"]["version"] == 3
     assert (stale["__typename"], stale["currentVersion"]) == ("VersionConflict", 3)
+    assert cleared["round"]["letterReference"] is None and cleared["round"]["version"] == 4
     assert {y["yearBe"]: y["recordDeadline"] for y in years["fiscalYears"]}[2569] == "2026-06-17"
     assert await _deadline(world, 2569) == dt.date(2026, 6, 17)
     # LAO 4 (16 Jun) is now on time; only LAO 2 (20 Jun) is late.
     assert codes(standing["data"]["round"]["standings"]["edges"]) == [code(2)]
-    assert await _log_entries(world, "rounds", "update") == 2
+    assert await _log_entries(world, "rounds", "update") == 3
 
 
 @pytest.mark.parametrize(
