@@ -26,7 +26,14 @@ branch_labels = None
 depends_on = None
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
-ROLES = ("LAO_RECORDER", "LAO_VERIFIER", "LAO_ADMIN", "DISTRICT_OFFICER", "PROVINCE_OFFICER", "DLA_ADMIN")
+ROLES = (
+    "LAO_RECORDER",
+    "LAO_VERIFIER",
+    "LAO_ADMIN",
+    "DISTRICT_OFFICER",
+    "PROVINCE_OFFICER",
+    "DLA_ADMIN",
+)
 
 
 def _thai_day(moment: object) -> dt.date | None:
@@ -191,7 +198,9 @@ def upgrade() -> None:
         )
     numbers: dict[int, int] = {}
     for mission in bind.execute(
-        sa.text("SELECT opened_on, deadline, letter_reference FROM mission_rounds ORDER BY opened_on")
+        sa.text(
+            "SELECT opened_on, deadline, letter_reference FROM mission_rounds ORDER BY opened_on"
+        )
     ).mappings():
         opened = _day(mission["opened_on"])
         assert opened is not None
