@@ -46,11 +46,18 @@ from loaders import (
     demo_lpa,
     demo_missions,
     demo_records,
+    demo_rounds,
     demo_sections,
     demo_workflows,
 )
 from loaders.demo_accounts import DemoCredential
-from loaders.demo_years import ALL_DOMAINS, fiscal_year_rows, fiscal_years, lao_years
+from loaders.demo_years import (
+    ALL_DOMAINS,
+    OPEN_YEAR_DAYS,
+    fiscal_year_rows,
+    fiscal_years,
+    lao_years,
+)
 from loaders.geography import load_shipped_geography
 
 __all__ = [
@@ -400,7 +407,6 @@ def _produce(
     demo_workflows.retire_last_mission(missions, years[-1])
     emit(tables["agencies"], agencies)
     emit(tables["missions"], missions)
-    emit(tables["mission_rounds"], list(demo_missions.MISSION_ROUNDS))
     large = (LaoType.PAO, LaoType.CITY_MUNICIPALITY, LaoType.BANGKOK, LaoType.PATTAYA)
     lao_missions, mission_events = demo_missions.lao_mission_rows(
         [(lao.id, lao.type in large) for lao in laos], missions, rng("missions")
@@ -485,6 +491,13 @@ def _produce(
     emit(tables["kpi16_rounds"], [round_row, previous_round])
     emit(tables["kpi16_references"], references + previous_references)
     del references, previous_references
+
+    provinces = sorted({lao.province.code: lao.province.id for lao in laos}.items())
+    rounds, overrides = demo_rounds.round_rows(years, round_row, [pid for _, pid in provinces])
+    emit(tables["rounds"], rounds)
+    emit(tables["round_province_deadlines"], overrides)
+    today = years[-1].starts_on + dt.timedelta(days=OPEN_YEAR_DAYS)
+    emit(tables["round_checks"], demo_rounds.round_check_rows(laos, rounds, today, rng("rounds")))
 
     accounts = demo_accounts.account_rows(
         laos,

@@ -23,6 +23,9 @@ scale where a request can afford it and are capped where it cannot:
   per LAO (the history as of the date, the deadline, the final score), so they cost
   `ROLL_UP` shared the same way; their LAO list (`LpaReport.laos`) is a page of those
   lookups plus a COUNT over the area.
+* A round's figures (`Round.timeliness`, `timelinessByArea`, `standings`, `reminders`)
+  judge every LAO of their list from its history in one statement: `ROLL_UP` each, never
+  shared between rounds.
 * Introspection: `__schema` answers ~190 KB in ~40 ms whatever is selected below it, so it
   costs `INTROSPECTION` in all and its selection is not walked; `__type` one type. GraphiQL's
   introspection query fits; a few dozen aliased copies do not.
@@ -135,6 +138,20 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Kpi16Round.districtReports": FieldCost(2_000),
         "Kpi16Round.provinceReports": FieldCost(1_000),
         "Kpi16ReportBoard.items": FieldCost(list_size=1_000),  # up to 929 districts
+        # Rounds (schema/rounds.py, hub/db/rounds.py). A round's figures judge every LAO of
+        # the list asked for (the nation: ~7,850 LAOs and their history in one statement):
+        # a roll-up each time a round asks, since two rounds never share their work. Areas:
+        # up to 77 provinces a list (a district list is asked for within a province); a series holds
+        # a day per change, ~60 for an area asked about.
+        "Query.rounds": FieldCost(10, list_size=30),
+        "Round.timeliness": FieldCost(ROLL_UP),
+        "Round.timelinessByArea": FieldCost(ROLL_UP, list_size=77),
+        "Round.standings": FieldCost(ROLL_UP),
+        "Round.reminders": FieldCost(ROLL_UP),
+        "Round.provinceDeadlines": FieldCost(list_size=77),
+        "AreaRoundTimeliness.series": FieldCost(list_size=60),
+        # Per LAO-year: its certification history and its year's round (two batched loads).
+        "LaoYear.timeliness": FieldCost(2),
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),

@@ -58,3 +58,19 @@ MissionHelpParty = mirror(
 MissionRollupKey = mirror(
     enums.MissionRollupKey, "จัดกลุ่มตาม — what a transferred-mission roll-up groups by."
 )
+RoundKind = mirror(
+    enums.RoundKind,
+    "ประเภทรอบ — what a round asks for: INFO data of a fiscal year, a KPI-16 round, a "
+    "transferred-missions round.",
+)
+RoundPhase = mirror(enums.RoundPhase, "ระยะของรอบ — where a round stands on a day.")
+Punctuality = mirror(
+    enums.Punctuality, "ความทันกำหนด — a step done on time or late, or not done yet."
+)
+MissionRoundStatus = mirror(
+    enums.MissionRoundStatus,
+    "สถานะภารกิจถ่ายโอนในรอบ — an LAO's transferred missions in a missions round.",
+)
+ReminderStage = mirror(
+    enums.ReminderStage, "เหตุที่ต้องติดตาม — why an LAO is on a round's reminder list."
+)

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from hub.rules import completeness, lpa
+from hub.rules import rounds as round_rules
 from hub.rules.catalogue import DOMAINS
 from hub.rules.certification import Action, YearStatus, decide
 from hub.rules.enums import CertificationState as State
@@ -20,6 +21,7 @@ from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role
 from schema.lpa import LpaFinalScore, LpaScore, final_from_row, moment, provisional
 from schema.permissions import DomainData, PersonalData, RowFilter, guarded
+from schema.rounds import LaoYearTimeliness, StepTimeliness
 
 
 @strawberry.type(
@@ -186,6 +188,36 @@ class LaoYear:
         key = (self.id, lpa.lpa_year_assessing(self.fiscal_year), moment(info, as_of))
         row = await info.context.loaders.final_scores.load(key)
         return final_from_row(row, self.lao_place, self.fiscal_year) if row is not None else None
+
+    @strawberry.field(
+        description="ความทันกำหนด — the year's deadlines for the LAO's province and whether the LAO "
+        "and the province certified on time, late (by how many days) or not yet, as of `asOf` "
+        "(default: now; a closed year as it stood when it closed), from the certification history; "
+        "null when the year has no round."
+    )
+    async def timeliness(
+        self, info: Info, as_of: dt.datetime | None = None
+    ) -> LaoYearTimeliness | None:
+        loaders = info.context.loaders
+        round_ = await loaders.info_round.load(self.fiscal_year)
+        if round_ is None:
+            return None
+        dates = round_.dates_for(self.lao_place.province_id)
+        when = round_rules.until_closed(dates, as_of or info.context.now)
+        rows = await loaders.events_of_lao_year.load(self.id)
+        history = [(r.at, r.from_state, r.to_state) for r in rows]
+        certification = StepTimeliness.of(
+            round_rules.lao_certification(history, dates.deadline, when)
+        )
+        assert certification is not None
+        province = round_rules.province_certification(history, dates.province_deadline, when)
+        return LaoYearTimeliness(
+            round_info=round_,
+            deadline=dates.deadline,
+            province_deadline=dates.province_deadline,
+            certification=certification,
+            province_certification=StepTimeliness.of(province),
+        )
 
     @strawberry.field(
         description="ประวัติคะแนน LPA ขั้นสุดท้าย — every version of the final score, oldest first."

@@ -9,7 +9,9 @@ covering every area of its level (`hub.db.rollups`, `hub.db.kpi16`), computed on
 (level, year[, as of]) however many areas a query asks about, so `provinces { stats(...) }`
 costs the same few statements as one province. `lpa_figures` does the same for an area's
 LPA report (`hub.db.lpa`); `rubrics`, `deadlines`, `final_scores` and `final_history` batch
-what an LAO-year's LPA scores need.
+what an LAO-year's LPA scores need. `round_standings` judges every LAO of a list in a round
+(`hub.db.rounds`) once per (round, as of, row filter, area), shared by every field of a
+request that asks for the same list.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.db import kpi16, rollups
 from hub.db import lpa as lpa_sql
+from hub.db import rounds as round_reads
 from hub.db.grants import placed_grants
 from hub.db.kpi16 import CandidateRecord
 from hub.db.models import (
@@ -52,13 +55,15 @@ from hub.db.models import (
     MissionHelpRequest,
     Province,
     RoleAssignment,
+    Round,
     Subdistrict,
     User,
     Village,
 )
+from hub.db.rounds import RoundInfo, Standing
 from hub.db.visibility import visible_lao_years_clause
 from hub.rules import lpa
-from hub.rules.enums import Breakdown, CertificationState
+from hub.rules.enums import Breakdown, CertificationState, RoundKind
 from hub.rules.identity import Identity
 from hub.rules.kpi16 import Coverage
 
@@ -264,6 +269,67 @@ async def _kpi16(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | No
     return {key: Kpi16Figures(round_row.round_no, cov) for key, cov in coverage.items()}
 
 
+# (round id, as of, only the LAO-years the caller may see, province id, district id)
+StandingsKey = tuple[int, dt.datetime, bool, int | None, int | None]
+
+
+def rounds_by_id(engine: AsyncEngine) -> DataLoader[int, RoundInfo | None]:
+    """Round id → the round with its provinces' deadlines (two statements a batch)."""
+
+    async def load(ids: list[int]) -> list[RoundInfo | None]:
+        async with engine.connect() as conn:
+            found = {r.id: r for r in await round_reads.load_rounds(conn, Round.id.in_(set(ids)))}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def round_standings(
+    engine: AsyncEngine, identity: Identity, rounds: DataLoader[int, RoundInfo | None]
+) -> DataLoader[StandingsKey, list[Standing] | None]:
+    """Each LAO's standing in a round (`hub.db.rounds.standings`), for every LAO or only the
+    LAO-years the caller may see, in the whole country or a province or district: one
+    statement per distinct key (None: no such round)."""
+
+    async def load(keys: list[StandingsKey]) -> list[list[Standing] | None]:
+        found = await rounds.load_many([k[0] for k in keys])
+        result: list[list[Standing] | None] = []
+        async with engine.connect() as conn:
+            for round_, (_, as_of, visible, province_id, district_id) in zip(
+                found, keys, strict=True
+            ):
+                if round_ is None:
+                    result.append(None)
+                    continue
+                where: list[ColumnElement[bool]] = []
+                if visible and round_.kind is RoundKind.INFO:
+                    where.append(visible_lao_years_clause(identity))
+                if province_id is not None:
+                    where.append(Lao.province_id == province_id)
+                if district_id is not None:
+                    where.append(Lao.district_id == district_id)
+                result.append(await round_reads.standings(conn, round_, as_of, *where))
+        return result
+
+    return DataLoader(load_fn=load)
+
+
+def info_round_of_year(engine: AsyncEngine) -> DataLoader[int, RoundInfo | None]:
+    """Fiscal year → its INFO round, with the provinces' deadlines (two statements)."""
+
+    async def load(years: list[int]) -> list[RoundInfo | None]:
+        async with engine.connect() as conn:
+            found = {
+                r.fiscal_year: r
+                for r in await round_reads.load_rounds(
+                    conn, Round.kind == RoundKind.INFO, Round.fiscal_year.in_(set(years))
+                )
+            }
+        return [found.get(y) for y in years]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """Everything a request may batch-load, built lazily on first use."""
 
@@ -363,6 +429,11 @@ class Loaders:
                 LpaAssessment, LpaAssessment.id == LpaAssessmentRevision.assessment_id
             ),
         )
+        self.province_by_code = one_per_key(e, Province, Province.code)
+        self.district_by_code = one_per_key(e, District, District.code)
+        self.info_round = info_round_of_year(e)
+        self.round = rounds_by_id(e)
+        self.round_standings = round_standings(e, identity, self.round)
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {

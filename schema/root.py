@@ -28,7 +28,9 @@ from hub.db.models import LaoYear as LaoYearRow
 from hub.db.models import Mission as MissionRow
 from hub.db.models import MissionHelpRequest as MissionHelpRow
 from hub.db.models import Province as ProvinceRow
+from hub.db.models import Round as RoundRow
 from hub.db.models import User as UserRow
+from hub.db.rounds import load_rounds
 from hub.db.visibility import (
     covered_laos_clause,
     visible_assessor_grants_clause,
@@ -49,6 +51,7 @@ from schema.enums import (
     MissionRollupKey,
     MissionStatus,
     Role,
+    RoundKind,
 )
 from schema.errors import MaskInternalErrors, QuietSchema
 from schema.geography import District, Province, SupervisedArea, supervised_areas
@@ -63,6 +66,7 @@ from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
 from schema.mutations import Mutation
 from schema.pagination import Connection, paginate
 from schema.permissions import DomainData, MissionHelp, MissionsData, guarded
+from schema.rounds import Round
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
@@ -85,11 +89,21 @@ class FiscalYear:
     starts_on: str = strawberry.field(description="วันเริ่มต้น — first day (ISO date).")
     ends_on: str = strawberry.field(description="วันสิ้นสุด — last day (ISO date).")
     record_deadline: str = strawberry.field(
-        description="กำหนดส่งข้อมูล — recording and LAO certification deadline."
+        description="กำหนดส่งข้อมูล — recording and LAO certification deadline.",
+        deprecation_reason="Use `round { deadline datesFor(provinceCode:) { deadline } }`: the "
+        "year's INFO round holds its deadlines, a province's own included.",
     )
     is_open: bool = strawberry.field(
         description="เปิดให้บันทึก — false once DLA has closed the year (read-only)."
     )
+
+    @strawberry.field(
+        description="รอบข้อมูล INFO ของปี — the year's INFO round: its opening, deadlines (per "
+        "province too), closing, and the LAOs' timeliness."
+    )
+    async def round(self, info: Info) -> Round | None:
+        found = await info.context.loaders.info_round.load(self.year_be)
+        return Round.of(found) if found is not None else None
 
 
 @strawberry.type(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
@@ -622,6 +636,27 @@ class Query:
             )
             for y in await fetch_all(info.context.engine, statement)
         ]
+
+    @strawberry.field(
+        description="รอบ — rounds with their deadlines (INFO data of a fiscal year, KPI-16 and "
+        "transferred-missions rounds), newest fiscal year first; optionally of one kind or year."
+    )
+    async def rounds(
+        self, info: Info, kind: RoundKind | None = None, fiscal_year: int | None = None
+    ) -> list[Round]:
+        where = []
+        if kind is not None:
+            where.append(RoundRow.kind == enums.RoundKind[kind.value])
+        if fiscal_year is not None:
+            where.append(RoundRow.fiscal_year == fiscal_year)
+        async with info.context.engine.connect() as conn:
+            return [Round.of(r) for r in await load_rounds(conn, *where)]
+
+    @strawberry.field(description="รอบ — one round by its id.")
+    async def round(self, info: Info, id: int) -> Round | None:
+        async with info.context.engine.connect() as conn:
+            found = await load_rounds(conn, RoundRow.id == id)
+        return Round.of(found[0]) if found else None
 
 
 def build_schema(

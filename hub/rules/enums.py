@@ -210,3 +210,53 @@ class MissionRollupKey(Labelled):
     AREA = ("ด้านของภารกิจ", "Area of the mission")
     PROVINCE = ("จังหวัด", "Province of the LAO")
     MISSION = ("ภารกิจ", "Mission")
+
+
+class RoundKind(Labelled):
+    """What a round asks for (DOMAIN.md "Fiscal years, deadlines and closing", "KPI 16",
+    "Transferred missions"): each has an opening, a deadline and a closing."""
+
+    INFO = ("รอบบันทึกและรับรองข้อมูล INFO ประจำปีงบประมาณ", "INFO data of a fiscal year")
+    KPI16 = ("รอบการประเมินตัวชี้วัดที่ 16 (ประปาหมู่บ้าน)", "KPI 16 round (village water supply)")
+    MISSIONS = ("รอบปรับปรุงข้อมูลภารกิจถ่ายโอน", "Transferred-missions round")
+
+
+class RoundPhase(Labelled):
+    """Where a round stands on a given day (hub.rules.rounds.phase)."""
+
+    UPCOMING = ("ยังไม่เปิด", "Not open yet")
+    OPEN = ("เปิดอยู่ ภายในกำหนด", "Open, before the deadline")
+    PAST_DEADLINE = ("เลยกำหนดแล้ว ยังรับข้อมูล (ล่าช้า)", "Past the deadline: still accepted, late")
+    CLOSED = ("ปิดรอบแล้ว", "Closed")
+
+
+class Punctuality(Labelled):
+    """Whether a step (an LAO's certification, the province's, a missions check) was done by
+    its deadline (hub.rules.rounds.judge)."""
+
+    ON_TIME = ("ทันกำหนด", "Done by the deadline")
+    LATE = ("ล่าช้า", "Done after the deadline")
+    PENDING = ("ยังไม่ดำเนินการ ยังไม่ถึงกำหนด", "Not done yet, deadline not passed")
+    OVERDUE = ("ยังไม่ดำเนินการ เลยกำหนดแล้ว", "Not done, deadline passed")
+
+
+class MissionRoundStatus(Labelled):
+    """An LAO's transferred missions in a missions round (hub.rules.rounds.mission_status)."""
+
+    CHECKED = ("ตรวจสอบ/ปรับปรุงแล้วในรอบนี้", "Checked or updated in this round")
+    RECORDED = ("มีข้อมูลเดิม ยังไม่ตรวจสอบในรอบนี้", "Recorded before, not checked in this round")
+    NOT_YET = ("ยังไม่บันทึกข้อมูล", "Nothing recorded yet")
+
+
+class ReminderStage(Labelled):
+    """Why an LAO is on a round's reminder list (hub.rules.rounds.reminder_stage)."""
+
+    NOTHING_RECORDED = ("ยังไม่บันทึกข้อมูล", "Nothing recorded yet")
+    INCOMPLETE = ("บันทึกข้อมูลยังไม่ครบ 8 ด้าน", "Not all 8 domains complete")
+    NOT_CERTIFIED = ("ข้อมูลครบแต่ อปท. ยังไม่รับรอง", "Complete, not certified by the LAO")
+    AWAITING_PROVINCE = ("รอจังหวัดรับรอง", "Certified by the LAO, awaiting the province")
+    MISSIONS_NOT_RECORDED = ("ยังไม่บันทึกภารกิจถ่ายโอน", "No transferred mission recorded")
+    MISSIONS_NOT_CHECKED = (
+        "ยังไม่ตรวจสอบภารกิจถ่ายโอนในรอบนี้",
+        "Missions not checked in this round",
+    )

@@ -41,6 +41,19 @@ Areas — whose progress a person follows (`supervises_area`; the console's dash
   its districts; a district office its district; nobody else. The roll-ups themselves are
   public counts.
 
+Rounds (`hub.rules.rounds`):
+  | datum                                   | who may read it                                 |
+  |-----------------------------------------|-------------------------------------------------|
+  | a round's dates, phase, provinces'      | everyone (DLA's letters are public)             |
+  |   deadlines; an area's counts against   |   (the counts, like certification progress)     |
+  |   the deadline and its series by day    |                                                 |
+  | an LAO's standing in an INFO round      | whoever sees the LAO-year (the row rule above): |
+  |   (on time, late by n days, overdue)    |   its own staff see their deadline and lateness |
+  | an LAO's standing in a missions round   | everyone; a client only with scope `missions`   |
+  | reminders: LAOs with something to do,   | officers, for the LAOs they cover; DLA          |
+  |   with their people's contacts          |                                                 |
+  Setting a round's dates and a province's deadlines: DLA administrators only.
+
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
 These functions are the only place the rules live: the GraphQL permission classes
@@ -121,6 +134,16 @@ def can_read_domain(identity: Identity, domain_number: int) -> bool:
     if identity.is_client:
         return f"domain:{domain_number}" in identity.scopes
     return True
+
+
+def can_set_rounds(identity: Identity) -> bool:
+    return identity.is_dla_admin
+
+
+def can_read_reminders(identity: Identity) -> bool:
+    """Reminder lists are the supervising offices' (and DLA's): who has yet to record or
+    certify, and whom to call. The rows are those the officer covers (`covers_lao`)."""
+    return identity.is_dla_admin or bool(identity.province_ids() or identity.district_ids())
 
 
 def can_read_missions(identity: Identity) -> bool:

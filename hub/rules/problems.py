@@ -22,7 +22,8 @@ has an entry in both. Anything raised that is not a `Problem` (nor a database fa
     │   ├── Incomplete                certification needs every domain complete
     │   ├── VersionConflict           stale version; `current_version` says the new one
     │   ├── YearClosed                the fiscal year is closed: read-only for every role
-    │   └── ReasonRequired            a cancellation or retirement needs a reason
+    │   ├── ReasonRequired            a cancellation or retirement needs a reason
+    │   └── RoundNotOpen              the round has not opened yet, or has closed
     └── Unavailable                   retryable: try again after `retry_after` seconds
         ├── DatabaseBusy              the database is locked or every connection is in use
         ├── RequestTimeout            over the request deadline or the statement timeout
@@ -161,6 +162,12 @@ class ReasonRequired(Refusal):
     default_th = "ต้องระบุเหตุผล"
 
 
+class RoundNotOpen(Refusal):
+    kind = "ROUND_NOT_OPEN"
+    default_en = "The round is not open."
+    default_th = "รอบนี้ไม่ได้เปิดอยู่"
+
+
 class Unavailable(Problem):
     """The hub cannot serve the request now; the same request may succeed later."""
 
@@ -234,6 +241,7 @@ __all__ = [
     "ReasonRequired",
     "Refusal",
     "RequestTimeout",
+    "RoundNotOpen",
     "TooLarge",
     "Unavailable",
     "VersionConflict",

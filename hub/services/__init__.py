@@ -16,6 +16,7 @@ GraphQL mutations, the command line, tests) translate and decide nothing.
     missions         DLA's mission catalogue and the LAOs' transferred missions
     profile          the LAO profile and its recorder slots
     kpi16_import     DLA's KPI-16 reference list, per province
+    rounds           rounds' dates, provinces' deadlines, missions checked; reminder lists
     accounts         people's accounts and API clients
     lpa              LPA assessors appointed and revoked; final scores recorded and revised
 

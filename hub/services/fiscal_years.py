@@ -6,7 +6,8 @@ its previous year's data (sections and current records), so clerks update rather
 was: a round still running in an earlier open year goes on (LAOs record and certify in every
 open year; `hub.rules.certification`). Closing makes the year read-only for all, for good: a year
 is opened once and closed once (`hub.rules.fiscal_years`), and a closed year is never
-reopened, so what was certified in it stays as certified.
+reopened, so what was certified in it stays as certified. The year's INFO round
+(`hub.services.rounds`) is opened with it, holding its deadlines, and closed with it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from hub.rules.fiscal_years import (
 )
 from hub.rules.identity import Identity
 from hub.rules.problems import Forbidden
-from hub.services import audit
+from hub.services import audit, rounds
 from hub.services.audit import now
 
 ADMINISTRATORS = (Role.DLA_ADMIN,)
@@ -116,6 +117,7 @@ async def open_year(
                 opened_at=stamp,
             )
         )
+        await rounds.add_info_round(conn, year_be, stamp, record_deadline, province_deadline)
         # One DRAFT per LAO, in one INSERT … SELECT.
         await conn.execute(
             insert(LaoYear).from_select(
@@ -216,5 +218,6 @@ async def close_year(
         await conn.execute(
             update(FiscalYear).where(FiscalYear.year_be == year_be).values(closed_at=stamp)
         )
+        await rounds.close_info_round(conn, year_be, stamp)
         await _logged(conn, identity, year_be, "close", {"closed_at": (None, stamp)}, reason)
         return stamp

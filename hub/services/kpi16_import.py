@@ -28,7 +28,7 @@ from hub.rules.identity import Identity
 from hub.rules.kpi16 import deadlines_problem, thai_day
 from hub.rules.problems import Forbidden, not_found, validation_failed
 from hub.rules.validation import FieldError
-from hub.services import audit
+from hub.services import audit, rounds
 from hub.services.audit import now
 
 COLUMNS = ("reference_code", "lao_code", "village_number", "name", "latitude", "longitude")
@@ -266,6 +266,15 @@ async def import_references(
                     .where(Kpi16Round.id == round_id)
                     .values(district_report_deadline=district, province_report_deadline=province)
                 )
+        # The round's dates live in `rounds` (hub/services/rounds.py): deadlines given here
+        # are the round's too.
+        await rounds.kpi16_round_imported(
+            conn,
+            fiscal_year,
+            round_no,
+            district_deadline=district_report_deadline,
+            province_deadline=province_report_deadline,
+        )
         replaced = (
             await conn.execute(
                 delete(Kpi16Reference).where(

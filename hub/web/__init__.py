@@ -3,6 +3,6 @@
 The app (`app`), the HTTP edge's limits (`edge`), request deadlines and failures outside
 GraphQL (`request_guard`), the GraphQL-over-HTTP media type (`graphql_http`), the access
 log, metrics and logging (`observability`, `metrics`, `logs`, `telemetry`) and uvicorn's
-connection limits (`serve`). It may import every layer below it (`hub.rules`, `hub.db`,
+connection limits (`serve`), CSV downloads (`exports`). It may import every layer below it (`hub.rules`, `hub.db`,
 `hub.services`, `hub.oauth`) and the schema; nothing below imports it.
 """

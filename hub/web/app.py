@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz.
+"""The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz, CSV
+downloads under /exports (`hub/web/exports.py`).
 
 Every request passes the HTTP edge first (`hub/web/edge.py`: body size, body deadline, JSON
 depth; CORS for the configured origins).
@@ -40,7 +41,7 @@ from hub.oauth.routes import routes as oauth_routes
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
-from hub.web import metrics, observability
+from hub.web import exports, metrics, observability
 from hub.web.console import graphiql, static_route
 from hub.web.console import routes as console_routes
 from hub.web.console.page import language
@@ -277,6 +278,7 @@ def create_app(
             *(console_routes() if settings.console else []),
             # GraphiQL's assets are the console's static files.
             *([static_route()] if settings.graphiql and not settings.console else []),
+            *exports.routes(identify or resource.identify),
         ],
         lifespan=lifespan,
     )

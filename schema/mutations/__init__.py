@@ -16,6 +16,7 @@ is one transaction (`certifyProvince`: one per LAO-year).
                     recordTransferredMission, …
     mission_help    askMissionHelp, answerMissionHelp, escalateMissionHelp, …
     kpi16           importKpi16Baseline, submitKpi16DistrictReport, submitKpi16ProvinceReport
+    rounds          openRound, updateRound, setRoundProvinceDeadlines, confirmMissionsChecked
     profile         updateLaoProfile
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
     accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
@@ -36,6 +37,7 @@ from schema.mutations import (
     mission_help,
     missions,
     profile,
+    rounds,
 )
 
 # The schema's order of the mutation fields (the exported contract, schema/schema.graphql).
@@ -63,6 +65,10 @@ FIELDS = {
     "revoke_lpa_assessor": lpa.revoke_lpa_assessor,
     "record_lpa_final_score": lpa.record_lpa_final_score,
     **accounts.FIELDS,
+    "open_round": rounds.open_round,
+    "update_round": rounds.update_round,
+    "set_round_province_deadlines": rounds.set_round_province_deadlines,
+    "confirm_missions_checked": rounds.confirm_missions_checked,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

@@ -84,6 +84,13 @@ class ReasonRequired(MutationError):
     pass
 
 
+@strawberry.type(
+    description="รอบไม่ได้เปิดอยู่ — the round has not opened yet, or has closed: nothing is accepted for it."
+)
+class RoundNotOpen(MutationError):
+    pass
+
+
 @strawberry.type(description="ข้อผิดพลาดรายช่อง — one invalid field, named by its path.")
 class FieldProblem:
     path: str = strawberry.field(
@@ -147,6 +154,7 @@ REFUSALS: dict[type[problems.Refusal], tuple[type, Details]] = {
     ),
     problems.YearClosed: (FiscalYearClosed, lambda p: {"fiscal_year": p.fiscal_year or 0}),
     problems.ReasonRequired: (ReasonRequired, _none),
+    problems.RoundNotOpen: (RoundNotOpen, _none),
     problems.InvalidInput: (ValidationFailed, _fields),
     problems.TooLarge: (ValidationFailed, _fields),
 }

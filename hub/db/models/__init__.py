@@ -23,7 +23,6 @@ from hub.db.models.missions import (
     Mission,
     MissionHelpMessage,
     MissionHelpRequest,
-    MissionRound,
 )
 from hub.db.models.oauth import (
     AuthorizationCode,
@@ -34,6 +33,7 @@ from hub.db.models.oauth import (
     SigningKey,
 )
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
 
@@ -69,12 +69,14 @@ __all__ = [
     "Mission",
     "MissionHelpMessage",
     "MissionHelpRequest",
-    "MissionRound",
     "Province",
     "RateLimitCounter",
     "RefreshToken",
     "RevokedAccessToken",
     "RoleAssignment",
+    "Round",
+    "RoundCheck",
+    "RoundProvinceDeadline",
     "SigningKey",
     "Subdistrict",
     "User",

@@ -47,17 +47,6 @@ class Mission(Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
-class MissionRound(Base):
-    """A round in which DLA asks LAOs to check and record their missions (seed 004)."""
-
-    __tablename__ = "mission_rounds"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    opened_on: Mapped[dt.date] = mapped_column(Date, unique=True)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    letter_reference: Mapped[str | None] = mapped_column(String(100))
-
-
 class LaoMission(Base):
     """What one LAO received of one mission, since when, and what came with it.
 

@@ -9,7 +9,7 @@ later one is published; the built-in 2564 form has no row). Each version is kept
 rules the hub does not know, are rewritten as the 2564 form.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
