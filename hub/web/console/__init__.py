@@ -13,13 +13,13 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import home
+from hub.web.console import certify, home, report
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def routes() -> list[BaseRoute]:
-    pages: list[BaseRoute] = [*home.routes]
+    pages: list[BaseRoute] = [*home.routes, *certify.routes, *report.routes]
     return [
         Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"),
         *pages,
