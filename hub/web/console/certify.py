@@ -39,6 +39,7 @@ from hub.rules.certification import PROVINCE_BATCH_LIMIT, TRANSITIONS, Action
 from hub.rules.enums import CertificationState, Role
 from hub.web.console.catalogue_view import missing_label
 from hub.web.console.page import Console, GraphQLFailed, view
+from hub.web.console.report import read_with_personal
 
 REASON_MAX = 2000  # the textarea's limit; the API refuses what it must (schema/text_guard.py)
 
@@ -234,7 +235,7 @@ async def certification(request: Request, console: Console) -> Response:
             )
             return RedirectResponse(target, status_code=303)
         problems.append(problem)
-    data = await console.graphql(PAGE, {"code": code, "year": year})
+    data, refused = await read_with_personal(console, PAGE, {"code": code, "year": year})
     lao = data["lao"]
     lao_year = lao["year"] if lao else None
     if lao is None or lao_year is None:
@@ -262,6 +263,7 @@ async def certification(request: Request, console: Console) -> Response:
         year=year,
         completeness=completeness,
         history=lao_year["certificationHistory"],
+        names_hidden="actorName" in refused,
         offered=[a.value for a in _offered(data["viewer"]["grants"], lao, lao_year["state"])],
         fiscal_year=deadline_of(data["fiscalYears"], year),
         problems=problems,
@@ -460,7 +462,8 @@ def _results(
                     code, names.get(code, ""), False, outcome["messageTh"], outcome["message"]
                 )
             )
-    return results
+    # The refused first: with hundreds certified, what needs attention must not hide below.
+    return sorted(results, key=lambda r: r.ok)
 
 
 routes = [

@@ -137,7 +137,15 @@ def _refused_personal(error: Mapping[str, Any]) -> str | None:
 
 async def read(console: Console, code: str, year: int) -> tuple[Mapping[str, Any], frozenset[str]]:
     """The report's data, and the personal fields the person may not read (left null)."""
-    result = await console.execute(QUERY, {"code": code, "year": year})
+    return await read_with_personal(console, QUERY, {"code": code, "year": year})
+
+
+async def read_with_personal(
+    console: Console, query: str, variables: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """A query's data when its only errors refuse personal data (`PERSONAL_PATHS`: the API
+    leaves those null), and the names of the refused fields; any other error raises."""
+    result = await console.execute(query, variables)
     refused: set[str] = set()
     if result.errors:
         mask = console.request.app.state.settings.production
