@@ -277,21 +277,25 @@ async def certification(request: Request, console: Console) -> Response:
 
 # --- the province's batch ------------------------------------------------------------------
 
+# The province's LAOs with the year's state: a single root field, so the hub's planned read
+# path answers it with one SQL statement however many LAOs (schema/planner.py); the page
+# keeps those in the state it lists.
 LIST = """
-query($province: String!, $district: String, $year: Int!, $state: CertificationState!) {
-  viewer { grants { role provinceCode } }
-  fiscalYears { yearBe recordDeadline isOpen }
-  province(code: $province) { code nameTh districts { code nameTh } }
-  laos(filter: {provinceCode: $province, districtCode: $district, state: $state,
-                fiscalYear: $year}, first: 1000) {
-    totalCount
-    edges { node { code nameTh type district { code nameTh }
+query($province: String!, $district: String, $year: Int!) {
+  laos(filter: {provinceCode: $province, districtCode: $district}, first: 1000) {
+    edges { node { code nameTh district { code nameTh }
       year(fiscalYear: $year) { state version dataReceivedAt } } }
   }
 }
 """
 
-VIEWER = "query { viewer { grants { role provinceCode } } fiscalYears { yearBe isOpen } }"
+VIEWER = """
+query { viewer { grants { role provinceCode } } fiscalYears { yearBe recordDeadline isOpen } }
+"""
+
+PROVINCE = (
+    "query($code: String!) { province(code: $code) { code nameTh districts { code nameTh } } }"
+)
 
 CANCEL_ALIASES = (
     25  # cancellations per request (each its own transaction; the API allows 30 aliases)
@@ -411,14 +415,16 @@ async def batch(request: Request, console: Console) -> Response:
             else:
                 results = _results(answered, names)
 
-    data = await console.graphql(
-        LIST,
-        {"province": province, "district": district, "year": year, "state": VIEWS[show]},
-    )
+    listed = await console.graphql(LIST, {"province": province, "district": district, "year": year})
+    nodes = [e["node"] for e in listed["laos"]["edges"] if e["node"]["year"] is not None]
+    counts = {
+        state: sum(1 for n in nodes if n["year"]["state"] == state) for state in VIEWS.values()
+    }
     rows = sorted(
-        (e["node"] for e in data["laos"]["edges"]),
+        (n for n in nodes if n["year"]["state"] == VIEWS[show]),
         key=lambda n: (n["district"]["code"], n["code"] or ""),
     )
+    place = (await console.graphql(PROVINCE, {"code": province}))["province"]
     certified = sum(1 for r in results or () if r.ok)
     status = 200
     if problems and request.headers.get("hx-request") != "true":
@@ -427,8 +433,8 @@ async def batch(request: Request, console: Console) -> Response:
         "certify_batch.html",
         status=status,
         rows=rows,
-        total=data["laos"]["totalCount"],
-        province=data["province"],
+        counts={view: counts[state] for view, state in VIEWS.items()},
+        province=place,
         provinces=provinces,
         year=year,
         open_years=open_years,
@@ -440,7 +446,7 @@ async def batch(request: Request, console: Console) -> Response:
         problems=problems,
         reason=reason,
         reason_max=REASON_MAX,
-        fiscal_year=deadline_of(data["fiscalYears"], year),
+        fiscal_year=deadline_of(who["fiscalYears"], year),
         batch_limit=PROVINCE_BATCH_LIMIT,
     )
 

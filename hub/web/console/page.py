@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -151,7 +152,10 @@ class Console:
         """Run one of the hub's GraphQL operations as the signed-in person."""
         state = self.request.app.state
         context = self.context()
-        request_data = {"query": query, "variables": dict(variables or {})}
+        # The planner reads a request as strawberry's view gives it: attributes, not keys.
+        request_data = SimpleNamespace(
+            query=query, variables=dict(variables or {}), operation_name=None, extensions=None
+        )
         result = None
         if state.planner is not None:
             result = await state.planner.execute(request_data, context)
