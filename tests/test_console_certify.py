@@ -554,3 +554,26 @@ async def test_batch_with_javascript_off_select_all_and_cancel_with_a_reason(
     assert all(s is State.LAO_CERTIFIED for s in (await states(hub.database_url, two)).values())
     await screenshot(page, "certify-batch-cancelled-nojs")  # (axe needs JavaScript)
     await context.close()
+
+
+async def test_the_certification_page_in_english(console_hub: LiveHub, browser: Any) -> None:
+    url, base = console_hub.database_url, console_hub.base
+    code = await a_draft(url)
+    await on(url, lambda e: fill(e, code))
+    await on(url, lambda e: certify_as_verifier(e, code))
+    context = await browser.new_context()
+    await context.add_cookies([{"name": "hub_lang", "value": "en", "url": base}])
+    page = await context.new_page()
+    await sign_in(page, base, PROVINCE, next_path=f"/console/lao/{code}/{YEAR}/certification")
+    main = await page.inner_text("main")
+    assert "Certified by the LAO" in main and "All 8 domains are complete." in main
+    assert "Certify at province level" in main
+    await page.click("summary:has-text('What certifying means')")
+    assert "Certification has two tiers" in await page.inner_text(".help")
+    assert "Deadline to record and certify at LAO level" in await page.inner_text(".help")
+    assert await axe_violations(page) == []
+    await screenshot(page, "certify-province-en")
+    await page.goto(base + "/console/certify")
+    assert "Waiting for the province" in await page.inner_text("main")
+    await screenshot(page, "certify-batch-en")
+    await context.close()
