@@ -274,6 +274,14 @@ async def test_the_same_flow_with_javascript_off(console_hub: LiveHub, browser: 
     assert page.url == base + path + "?done=certify_lao"
     assert "รับรองข้อมูลระดับ อปท. แล้ว" in await page.inner_text(".notice")
     assert (await states(url, [code]))[code] is State.LAO_CERTIFIED
+    # A reason the API's text check refuses (over 10,000 characters): an error at the field.
+    answer = await page.request.post(
+        base + path,
+        form={"csrf_token": await csrf_of(page), "action": "cancel_lao", "reason": "ก" * 10_001},
+    )
+    assert answer.status == 400
+    assert 'id="reason-error"' in await answer.text()
+    assert (await states(url, [code]))[code] is State.LAO_CERTIFIED
     await page.click("button:has-text('ยกเลิกการรับรองระดับ อปท.')")  # no reason
     assert "ต้องระบุเหตุผลในการยกเลิกการรับรอง" in await page.inner_text(".error-summary")
     assert "A reason is required" in await page.inner_text("#reason-error")
