@@ -82,6 +82,9 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # An LAO's transferred missions: ~25 each in the national data, up to ~45; unpaged, and
         # `LaoMission.lao` leads back to them, so nesting multiplies (lao → missions → lao → …).
         "Lao.transferredMissions": FieldCost(list_size=30),
+        # The caller's grants with their places' codes: at most one small lookup per kind of
+        # place (LAO, district, province), whatever the number of grants.
+        "Viewer.grants": FieldCost(3),
         # Per LAO-year: its certification and completeness histories (two batched loads).
         "LaoYear.lpaScore": FieldCost(2),
         # Introspection.

@@ -418,19 +418,28 @@ async def _prepare_ayutthaya(url: str) -> tuple[list[str], str]:
                 )
             ).all()
         officer = _person(Role.PROVINCE_OFFICER, province_id=province_id)
-        for row in rows:
-            if row.state is State.PROVINCE_CERTIFIED:  # back to the province's desk
+
+        async def to_lao_certified(code: str, state: State) -> None:
+            if state is State.PROVINCE_CERTIFIED:  # back to the province's desk
                 await certification.transition(
                     engine,
                     officer,
                     Action.CANCEL_PROVINCE,
-                    lao_code=row.code,
+                    lao_code=code,
                     fiscal_year=YEAR,
                     reason="เตรียมข้อมูลทดสอบ",
                 )
-            elif row.state is State.DRAFT:
-                await fill(engine, row.code)
-                await certify_as_verifier(engine, row.code)
+            elif state is State.DRAFT:
+                await fill(engine, code)
+                await certify_as_verifier(engine, code)
+
+        # Each LAO-year is its own transactions: PostgreSQL takes a few at once; SQLite has
+        # one writer, so one at a time.
+        at_once = 6 if engine.dialect.name == "postgresql" else 1
+        for start in range(0, len(rows), at_once):
+            await asyncio.gather(
+                *(to_lao_certified(r.code, r.state) for r in rows[start : start + at_once])
+            )
         password = f"pw-{AYUTTHAYA}-officer-0123456789"
         await accounts.create_user(
             engine,
