@@ -414,6 +414,7 @@ async def batch(request: Request, console: Console) -> Response:
                 problems.append(_refusal(answered[0][1]))
             else:
                 results = _results(answered, names)
+                reason = ""  # done: the next cancellation needs its own reason
 
     listed = await console.graphql(LIST, {"province": province, "district": district, "year": year})
     nodes = [e["node"] for e in listed["laos"]["edges"] if e["node"]["year"] is not None]
