@@ -152,6 +152,9 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "AreaRoundTimeliness.series": FieldCost(list_size=60),
         # Per LAO-year: its certification history and its year's round (two batched loads).
         "LaoYear.timeliness": FieldCost(2),
+        # The caller's grants with their places' codes: at most one small lookup per kind of
+        # place (LAO, district, province), whatever the number of grants.
+        "Viewer.grants": FieldCost(3),
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),

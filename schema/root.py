@@ -106,6 +106,22 @@ class FiscalYear:
         return Round.of(found) if found is not None else None
 
 
+@strawberry.type(
+    description="บทบาทและพื้นที่ — one role the caller holds and the place it is bound to."
+)
+class ViewerGrant:
+    role: Role
+    lao_code: str | None = strawberry.field(
+        description="รหัส อปท. — the LAO of a recorder, verifier or INFO administrator."
+    )
+    district_code: str | None = strawberry.field(
+        description="รหัสอำเภอ — the district of a district officer."
+    )
+    province_code: str | None = strawberry.field(
+        description="รหัสจังหวัด — the province of a provincial officer."
+    )
+
+
 @strawberry.type(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
 class Viewer:
     identity: strawberry.Private[Identity]
@@ -148,6 +164,36 @@ class Viewer:
     )
     async def areas(self, info: Info) -> list[SupervisedArea]:
         return await supervised_areas(info)
+
+    @strawberry.field(
+        description="บทบาทและพื้นที่ — each role held with the code of its LAO, district or "
+        "province (so a page can start from the caller's own area); empty for clients."
+    )
+    async def grants(self, info: Info) -> list[ViewerGrant]:
+        grants = self.identity.grants
+        codes: dict[tuple[str, int], str | None] = {}
+        for kind, model, ids in (
+            ("lao", LaoRow, {g.lao_id for g in grants if g.lao_id is not None}),
+            ("district", DistrictRow, {g.district_id for g in grants if g.district_id is not None}),
+            ("province", ProvinceRow, {g.province_id for g in grants if g.province_id is not None}),
+        ):
+            if ids:  # at most one statement per kind of place, however many grants
+                statement = select(model.id, model.code).where(model.id.in_(sorted(ids)))
+                for row in await fetch_all(info.context.engine, statement):
+                    codes[(kind, row.id)] = row.code
+        return [
+            ViewerGrant(
+                role=g.role.name,
+                lao_code=codes.get(("lao", g.lao_id)) if g.lao_id is not None else None,
+                district_code=codes.get(("district", g.district_id))
+                if g.district_id is not None
+                else None,
+                province_code=codes.get(("province", g.province_id))
+                if g.province_id is not None
+                else None,
+            )
+            for g in grants
+        ]
 
 
 def _by_code(place: Lao | District | Province) -> str:

@@ -13,7 +13,17 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import dashboards, domain_form, graphiql, guide, home, lao_year, laos
+from hub.web.console import (
+    certify,
+    dashboards,
+    domain_form,
+    graphiql,
+    guide,
+    home,
+    lao_year,
+    laos,
+    report,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -21,6 +31,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def routes() -> list[BaseRoute]:
     pages: list[BaseRoute] = [*home.routes, *dashboards.routes, *graphiql.routes, *guide.routes]
     pages += [*laos.routes, *lao_year.routes, *domain_form.routes]
+    pages += [*certify.routes, *report.routes]
     return [static_route(), *pages]
 
 

@@ -38,3 +38,11 @@
   });
 })();
 // === end lao ===
+// === certify: the report's "Print" button (hidden without JavaScript: Ctrl+P works anyway) ===
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-print]").forEach(function (b) { b.hidden = false; });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("button[data-print]")) window.print();
+  });
+})();
