@@ -466,8 +466,9 @@ async def test_postgresql_load_matches_sqlite(small: tuple) -> None:
 async def test_national_dataset(tmp_path: Path) -> None:
     engine = await _fresh_sqlite(tmp_path / "national.sqlite3")
     try:
+        # How long it takes is measured, not tested (the suite checks behaviour only): the
+        # stages' times are printed by `hub demo load`.
         report = await load_demo(engine)
-        assert report.seconds < 60
         types = Counter(t for (t,) in await _rows(engine, select(Lao.type)))
         assert types == {
             LaoType.PAO: 76,
