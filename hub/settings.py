@@ -252,6 +252,14 @@ class Settings:
         12 * 3600,
         "seconds a console sign-in lasts before the person signs in again (12 hours)",
     )
+    # Bulk upload of record tables (README "Records and bulk upload").
+    import_max_lines: int = setting(
+        "HUB_IMPORT_MAX_LINES",
+        20_000,
+        "lines one record-table file may hold (`importWaterSupplySystems`, the console's bulk "
+        "upload); more: the whole file is refused and nothing imported",
+        read=_positive_int,
+    )
     # Shared state of several replicas that needs no durability (hub/oauth/ratelimit.py).
     redis_url: str | None = setting(
         "HUB_REDIS_URL",

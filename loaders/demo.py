@@ -56,7 +56,7 @@ __all__ = [
     "load_demo",
 ]
 
-GENERATOR_VERSION = 4  # bump when the generated rows change, so a reload is detected
+GENERATOR_VERSION = 5  # bump when the generated rows change, so a reload is detected
 META_KEY = "demo_dataset"
 GEOGRAPHY = frozenset({"provinces", "districts", "subdistricts"})
 # Tables whose rows mean "this database already holds LAO data".

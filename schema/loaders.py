@@ -29,11 +29,13 @@ from hub.db.models import (
     CertificationEvent,
     CompletenessChange,
     District,
+    FiscalYear,
     Kpi16Round,
     Lao,
     LaoCode,
     LaoContact,
     LaoMission,
+    LaoMissionEvent,
     LaoTypePeriod,
     LaoYear,
     Mission,
@@ -183,6 +185,16 @@ class Loaders:
         self.missions_of_lao = many_per_key(
             e, LaoMission, LaoMission.lao_id, order_by=[LaoMission.id]
         )
+        self.events_of_lao_mission = many_per_key(
+            e,
+            LaoMissionEvent,
+            LaoMissionEvent.lao_mission_id,
+            order_by=[LaoMissionEvent.at, LaoMissionEvent.id],
+        )
+        self.villages_of_subdistrict = many_per_key(
+            e, Village, Village.subdistrict_id, order_by=[Village.number]
+        )
+        self.fiscal_year = one_per_key(e, FiscalYear, FiscalYear.year_be)
         self.events_of_lao_year = many_per_key(
             e,
             CertificationEvent,

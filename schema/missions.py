@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.context import Info
-from schema.enums import MissionArea, MissionStatus
+from schema.enums import MissionArea, MissionStatus, Role
 
 if TYPE_CHECKING:
     from schema.lao import Lao
@@ -64,6 +64,18 @@ class Mission:
         return Agency.from_row(await info.context.loaders.agency.load(self.agency_id))
 
 
+@strawberry.type(
+    description="ประวัติภารกิจถ่ายโอน — one event of an LAO's mission record: recorded, changed, cancelled."
+)
+class MissionEvent:
+    at: dt.datetime = strawberry.field(description="วันเวลา — when.")
+    status: MissionStatus = strawberry.field(description="สถานะหลังเหตุการณ์ — status after it.")
+    detail: str | None = strawberry.field(
+        description="รายละเอียด — `recorded`, `updated`, or the reason for a cancellation."
+    )
+    actor_role: Role | None = strawberry.field(description="บทบาทผู้ดำเนินการ — role of who did it.")
+
+
 @strawberry.type(description="ภารกิจที่ อปท. ได้รับถ่ายโอน — what one LAO received of one mission.")
 class LaoMission:
     lao_id: strawberry.Private[int]
@@ -111,6 +123,19 @@ class LaoMission:
     @strawberry.field(description="หน่วยงานผู้ถ่ายโอน — the agency it came from.")
     async def agency(self, info: Info) -> Agency:
         return Agency.from_row(await info.context.loaders.agency.load(self.agency_id))
+
+    @strawberry.field(description="ประวัติ — what happened to the record, oldest first.")
+    async def history(self, info: Info) -> list[MissionEvent]:
+        rows = await info.context.loaders.events_of_lao_mission.load(self.id)
+        return [
+            MissionEvent(
+                at=r.at,
+                status=r.status.name,
+                detail=r.detail,
+                actor_role=r.actor_role.name if r.actor_role else None,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="อปท. — the LAO that received it.")
     async def lao(self, info: Info) -> Annotated[Lao, strawberry.lazy("schema.lao")]:

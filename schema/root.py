@@ -42,6 +42,7 @@ from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
+TouristSite = RECORD_TYPES["tourist_sites"]
 WATER = RECORD_TABLES["water_supply_systems"]
 
 
@@ -67,6 +68,32 @@ class FiscalYear:
     )
 
 
+@strawberry.type(description="สิทธิ์ของผู้เรียกใช้ — one role the caller holds, with its place.")
+class ViewerGrant:
+    role: Role
+    lao_id: strawberry.Private[int | None]
+    district_id: strawberry.Private[int | None]
+    province_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="อปท. — the LAO of an LAO role.")
+    async def lao(self, info: Info) -> Lao | None:
+        if self.lao_id is None:
+            return None
+        return Lao.from_row(await info.context.loaders.lao.load(self.lao_id))
+
+    @strawberry.field(description="อำเภอ — the district of a district officer.")
+    async def district(self, info: Info) -> District | None:
+        if self.district_id is None:
+            return None
+        return District.from_row(await info.context.loaders.district.load(self.district_id))
+
+    @strawberry.field(description="จังหวัด — the province of a provincial officer.")
+    async def province(self, info: Info) -> Province | None:
+        if self.province_id is None:
+            return None
+        return Province.from_row(await info.context.loaders.province.load(self.province_id))
+
+
 @strawberry.type(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
 class Viewer:
     kind: str = strawberry.field(description="public, user or client.")
@@ -75,6 +102,10 @@ class Viewer:
     )
     roles: list[Role] = strawberry.field(description="Roles held (people only).")
     scopes: list[str] = strawberry.field(description="Scopes granted (clients only).")
+    grants: list[ViewerGrant] = strawberry.field(
+        description="สิทธิ์ — each role with the LAO, district or province it is bound to "
+        "(DLA's: to none)."
+    )
 
 
 @strawberry.input(description="ตัวกรอง อปท. — filters for `laos`; all given filters must match.")
@@ -103,6 +134,22 @@ class WaterSupplySystemFilter:
     district_code: str | None = None
     lao_code: str | None = None
     status: str | None = strawberry.field(default=None, description="USABLE or UNUSABLE.")
+    id: int | None = strawberry.field(
+        default=None, description="เลขที่รายการ — one record, by its id in the fiscal year."
+    )
+
+
+@strawberry.input(description="ตัวกรองแหล่งท่องเที่ยว — filters for `touristSites`.")
+class TouristSiteFilter:
+    fiscal_year: int | None = strawberry.field(
+        default=None, description="ปีงบประมาณ (default: the current open year)."
+    )
+    province_code: str | None = None
+    district_code: str | None = None
+    lao_code: str | None = None
+    id: int | None = strawberry.field(
+        default=None, description="เลขที่รายการ — one record, by its id in the fiscal year."
+    )
 
 
 @strawberry.input(description="ตัวกรองภารกิจถ่ายโอน — filters for `transferredMissions`.")
@@ -110,6 +157,9 @@ class TransferredMissionFilter:
     agency_code: str | None = None
     mission_code: str | None = None
     province_code: str | None = None
+    district_code: str | None = strawberry.field(
+        default=None, description="รหัสอำเภอ — LAOs whose office is in this district."
+    )
     lao_code: str | None = None
     status: MissionStatus | None = None
     area: MissionArea | None = None
@@ -169,6 +219,39 @@ async def paginate(
     )
 
 
+async def _records_statement(
+    info: Info, name: str, f: WaterSupplySystemFilter | TouristSiteFilter
+) -> Select[Any]:
+    """A record table's live records in a fiscal year, under the caller's row rule."""
+    table = RECORD_TABLES[name]
+    year = f.fiscal_year or await current_fiscal_year(info)
+    statement = (
+        select(*table.c)
+        .join(LaoYearRow, LaoYearRow.id == table.c.lao_year_id)
+        .join(LaoRow, LaoRow.id == LaoYearRow.lao_id)
+        .where(
+            LaoYearRow.fiscal_year == year,
+            table.c.retired_on.is_(None),
+            visible_lao_years_clause(info.context.identity),
+        )
+    )
+    statement = in_area(statement, f.province_code, f.district_code)
+    if f.lao_code is not None:
+        statement = statement.where(LaoRow.code == f.lao_code)
+    if f.id is not None:
+        statement = statement.where(table.c.id == f.id)
+    return statement
+
+
+async def _records_page(
+    info: Info, name: str, statement: Select[Any], first: int | None, after: str | None
+) -> Any:
+    table = RECORD_TABLES[name]
+    return await paginate(
+        info, statement, table.c.id, first, after, lambda r: record_from_row(name, r)
+    )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
@@ -179,6 +262,15 @@ class Query:
             subject=identity.subject,
             roles=[r.name for r in identity.roles()],
             scopes=sorted(identity.scopes),
+            grants=[
+                ViewerGrant(
+                    role=g.role.name,
+                    lao_id=g.lao_id,
+                    district_id=g.district_id,
+                    province_id=g.province_id,
+                )
+                for g in identity.grants
+            ],
         )
 
     @strawberry.field(description="จังหวัดทั้งหมด — all provinces, by DOPA code.")
@@ -265,30 +357,26 @@ class Query:
         after: str | None = None,
     ) -> Connection[WaterSupplySystem] | None:  # type: ignore[valid-type]
         f = filter or WaterSupplySystemFilter()
-        year = f.fiscal_year or await current_fiscal_year(info)
-        statement = (
-            select(*WATER.c)
-            .join(LaoYearRow, LaoYearRow.id == WATER.c.lao_year_id)
-            .join(LaoRow, LaoRow.id == LaoYearRow.lao_id)
-            .where(
-                LaoYearRow.fiscal_year == year,
-                WATER.c.retired_on.is_(None),
-                visible_lao_years_clause(info.context.identity),
-            )
-        )
-        statement = in_area(statement, f.province_code, f.district_code)
-        if f.lao_code is not None:
-            statement = statement.where(LaoRow.code == f.lao_code)
+        statement = await _records_statement(info, "water_supply_systems", f)
         if f.status is not None:
             statement = statement.where(WATER.c.status == f.status)
-        return await paginate(
-            info,
-            statement,
-            WATER.c.id,
-            first,
-            after,
-            lambda r: record_from_row("water_supply_systems", r),
-        )
+        return await _records_page(info, "water_supply_systems", statement, first, after)
+
+    @strawberry.field(
+        description="แหล่งท่องเที่ยว — tourist sites (domain 8) of LAO-years the caller may see, a "
+        "page at a time.",
+        extensions=guarded(DomainData(8)),
+    )
+    async def tourist_sites(
+        self,
+        info: Info,
+        filter: TouristSiteFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TouristSite] | None:  # type: ignore[valid-type]
+        f = filter or TouristSiteFilter()
+        statement = await _records_statement(info, "tourist_sites", f)
+        return await _records_page(info, "tourist_sites", statement, first, after)
 
     @strawberry.field(
         description="ภารกิจถ่ายโอนของ อปท. — LAOs' transferred-mission records, a page at a time.",
@@ -313,14 +401,11 @@ class Query:
                 statement = statement.where(MissionRow.code == f.mission_code)
             if f.area is not None:
                 statement = statement.where(MissionRow.area == enums.MissionArea[f.area.value])
-        if f.province_code is not None or f.lao_code is not None:
+        if f.province_code is not None or f.district_code is not None or f.lao_code is not None:
             statement = statement.join(LaoRow, LaoRow.id == LaoMissionRow.lao_id)
             if f.lao_code is not None:
                 statement = statement.where(LaoRow.code == f.lao_code)
-            if f.province_code is not None:
-                statement = statement.join(ProvinceRow, ProvinceRow.id == LaoRow.province_id).where(
-                    ProvinceRow.code == f.province_code
-                )
+            statement = in_area(statement, f.province_code, f.district_code)
         if f.status is not None:
             statement = statement.where(LaoMissionRow.status == enums.MissionStatus[f.status.value])
         return await paginate(info, statement, LaoMissionRow.id, first, after, LaoMission.from_row)

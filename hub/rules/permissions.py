@@ -20,6 +20,9 @@ Field level:
   | transferred missions                    | everyone; a client only with scope `missions`   |
   | the change log of an LAO                | the LAO's staff, officers covering it, DLA      |
 
+Writes of domain data follow the certification table (`hub.rules.certification`); the one
+write outside it: an LAO's transferred missions are kept by its own staff (`may_keep_missions`).
+
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
 These functions are the only place the rules live: the GraphQL permission classes
@@ -86,3 +89,9 @@ def can_read_missions(identity: Identity) -> bool:
     if identity.is_client:
         return MISSIONS_SCOPE in identity.scopes
     return True
+
+
+def may_keep_missions(identity: Identity, lao_id: int) -> bool:
+    """The LAO's own staff (recorder, verifier, INFO administrator) record, update and cancel
+    its transferred missions; missions are not under certification (DOMAIN.md)."""
+    return lao_id in identity.staff_lao_ids()

@@ -25,6 +25,10 @@ class FieldError:
     code: str  # OUT_OF_RANGE | NOT_A_CHOICE | TOO_LONG | READ_ONLY | UNKNOWN_FIELD | WRONG_TYPE | REQUIRED
     message_en: str
     message_th: str
+    # Where in an uploaded file (`hub.rules.record_files`): the line (the spreadsheet's row
+    # number, the header being 1) and the column's heading as the file wrote it.
+    line: int | None = None
+    column: str | None = None
 
 
 def camel(snake: str) -> str:

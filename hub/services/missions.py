@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hub.db.models import Agency, Lao, LaoMission, LaoMissionEvent, Mission
 from hub.rules.enums import MissionArea, MissionStatus, Role
 from hub.rules.identity import LAO_STAFF_ROLES, Identity
-from hub.rules.permissions import LaoPlace
+from hub.rules.permissions import LaoPlace, may_keep_missions
 from hub.rules.problems import (
     Forbidden,
     InvalidInput,
@@ -51,7 +51,7 @@ async def _lao(
     ).first()
     if lao is None:
         raise not_found(f"LAO {code}", f" อปท. รหัส {code}")
-    if lao.id not in identity.staff_lao_ids():
+    if not may_keep_missions(identity, lao.id):
         raise Forbidden(
             "Only the LAO's own staff record its transferred missions.",
             "เฉพาะเจ้าหน้าที่ของ อปท. นี้เท่านั้นที่บันทึกภารกิจถ่ายโอนได้",

@@ -156,6 +156,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             identity=identity,
             request=request,
             response=response,
+            max_import_lines=self.app_state.settings.import_max_lines,
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -10,6 +10,7 @@ is one transaction (`certifyProvince`: one per LAO-year).
     errors          the refusal types and their one mapping from `hub.rules.problems`
     inputs          inputs built from the catalogue, and the hand-written ones
     data_entry      saveXxx (sections), addXxx / updateXxx / retireXxx (records)
+    record_import   importWaterSupplySystems, importTouristSites (a file, all or nothing)
     certification   certifyLao, cancelLaoCertification, certifyProvince, …
     fiscal_years    openFiscalYear, closeFiscalYear
     missions        addCatalogueMission, recordTransferredMission, …
@@ -21,11 +22,20 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.mutations import certification, data_entry, fiscal_years, kpi16, missions, profile
+from schema.mutations import (
+    certification,
+    data_entry,
+    fiscal_years,
+    kpi16,
+    missions,
+    profile,
+    record_import,
+)
 
 # The schema's order of the mutation fields (the exported contract, schema/schema.graphql).
 FIELDS = {
     **data_entry.namespace(),
+    **record_import.namespace(),
     **certification.FIELDS,
     "open_fiscal_year": fiscal_years.open_fiscal_year,
     "close_fiscal_year": fiscal_years.close_fiscal_year,
