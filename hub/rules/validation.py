@@ -135,7 +135,11 @@ def _check(f: Field, value: Any, path: str, today: dt.date | None) -> tuple[Any,
             try:
                 value = dt.date.fromisoformat(value)
             except ValueError:
-                return err("WRONG_TYPE", "must be a date (YYYY-MM-DD)", "ต้องเป็นวันที่ (ปปปป-ดด-วว)")
+                return err(
+                    "WRONG_TYPE",
+                    "must be a real date, e.g. 2026-01-31 or 31/1/2569 (Buddhist Era)",
+                    "ต้องเป็นวันที่ที่มีอยู่จริง เช่น 31/1/2569 หรือ 2026-01-31",
+                )
         if not isinstance(value, dt.date):
             return err("WRONG_TYPE", "must be a date", "ต้องเป็นวันที่")
         if value > (today or dt.date.today()):

@@ -41,6 +41,7 @@ from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
 from hub.web import metrics, observability
+from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
@@ -299,6 +300,7 @@ def create_app(
         max_bytes=settings.max_request_bytes,
         max_json_depth=settings.max_json_depth,
         body_timeout=settings.body_timeout,
+        large_bodies=console_large_bodies(settings) if settings.console else (),
     )
     app.add_middleware(
         RequestGuard, timeout=settings.request_timeout or None, mask=settings.production

@@ -13,13 +13,17 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.web.console import home
+from hub.web.console import home, missions, records
+from hub.web.console.records import large_bodies
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
+__all__ = ["large_bodies", "routes"]
+
+
 def routes() -> list[BaseRoute]:
-    pages: list[BaseRoute] = [*home.routes]
+    pages: list[BaseRoute] = [*home.routes, *records.routes, *missions.routes]
     return [
         Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"),
         *pages,
