@@ -452,3 +452,23 @@ async def test_a_closed_year_refuses_imports(fresh_demo_url):
     async with serve(settings(fresh_demo_url), recorder(place)) as c:
         answer = await run_import(c, place, 1, as_file([NEW_SYSTEM]), dry=True)
     assert answer["__typename"] == "FiscalYearClosed" and answer["fiscalYear"] == place.year
+
+
+async def test_a_file_is_written_in_batches_not_a_statement_per_line(fresh_demo_url):
+    place = await _lao(fresh_demo_url)
+    from tests.test_costs import sql_statements
+
+    async with serve(settings(fresh_demo_url), recorder(place)) as c:
+        counted = []
+        for lines in (1, 3, 300):  # the first starts the change log's chain: not counted
+            data = await graphql(c, RECORDS, code=place.code, year=place.year)
+            version = data["lao"]["year"]["version"]
+            records = export(data["waterSupplySystems"]["edges"])[:2]
+            for r in records:
+                r["householdsServed"] += 1
+            added = [{**NEW_SYSTEM, "name": f"ประปา {lines}-{n}"} for n in range(lines)]
+            with sql_statements(c) as statements:
+                done = await run_import(c, place, version, as_file([*records, *added]), dry=False)
+            assert (done["added"], done["updated"]) == (lines, 2)
+            counted.append(len(statements))
+    assert counted[1] == counted[2]

@@ -42,6 +42,7 @@ import csv
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import io
 import re
 import unicodedata
@@ -136,12 +137,18 @@ def _number_text(text: str) -> str:
     return text.translate(_THAI_DIGITS).replace(",", "").replace("\u00a0", "").replace(" ", "")
 
 
+@functools.lru_cache(maxsize=256)
+def _choice_names(f: Field) -> dict[str, str]:
+    """A choice field's codes and labels, folded, → its codes."""
+    names = {}
+    for choice in reversed(f.choices):  # the first choice wins a shared label
+        for name in (choice.label_en, choice.label_th, choice.code):
+            names[_fold(name)] = choice.code
+    return names
+
+
 def _choice_code(f: Field, text: str) -> str | None:
-    wanted = _fold(text)
-    for choice in f.choices:
-        if wanted in (_fold(choice.code), _fold(choice.label_th), _fold(choice.label_en)):
-            return choice.code
-    return None
+    return _choice_names(f).get(_fold(text))
 
 
 def _date(text: str) -> dt.date | str:

@@ -8,6 +8,7 @@ declarations (kind, bounds, choices, length, read-only source) and returns the c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,7 @@ class FieldError:
     column: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def camel(snake: str) -> str:
     first, *rest = snake.split("_")
     return first + "".join(part.capitalize() for part in rest)

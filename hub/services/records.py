@@ -195,6 +195,8 @@ async def save_record(
 
 # Lines that add or change a record an import lists (it counts them all).
 LISTED_LINES = 500
+# Record keys looked up per statement: far below every driver's bind-parameter limit.
+KEYS_PER_STATEMENT = 5000
 
 
 @dataclass(frozen=True)
@@ -412,20 +414,32 @@ async def import_records(
         if not dry_run and (adds or updates):
             stamped = stamp(actor)
             if adds:
-                result = await conn.execute(
-                    insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                # One batched INSERT (no RETURNING: SQLite would insert row by row to return
+                # ids in order), then the new ids by their record keys.
+                keys = [str(uuid.uuid4()) for _ in adds]
+                await conn.execute(
+                    insert(table),
                     [
                         {
                             "lao_year_id": t.lao_year_id,
-                            "record_key": str(uuid.uuid4()),
+                            "record_key": key,
                             "version": 1,
                             **columns,
                             **stamped,
                         }
-                        for _, columns in adds
+                        for key, (_, columns) in zip(keys, adds, strict=True)
                     ],
                 )
-                new_ids = [r.id for r in result]
+                ids: dict[str, int] = {}
+                for start in range(0, len(keys), KEYS_PER_STATEMENT):
+                    chunk = keys[start : start + KEYS_PER_STATEMENT]
+                    inserted = await conn.execute(
+                        select(table.c.record_key, table.c.id).where(
+                            table.c.lao_year_id == t.lao_year_id, table.c.record_key.in_(chunk)
+                        )
+                    )
+                    ids.update({r.record_key: r.id for r in inserted})
+                new_ids = [ids[key] for key in keys]
             if updates:
                 names = list(updates[0][1])
                 statement = (

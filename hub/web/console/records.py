@@ -544,6 +544,7 @@ async def _list(
         warning=warning,
         notice=_notice(console, request),
         max_lines=request.app.state.settings.import_max_lines,
+        max_bytes=request.app.state.settings.console_upload_max_bytes,
         max_mb=request.app.state.settings.console_upload_max_bytes // (1024 * 1024),
         show=lambda f, node: display(console, f, node),
     )
@@ -1201,6 +1202,7 @@ def _preview_page(
         changed=changed,
         short=labelled(page.fields),
         max_lines=request.app.state.settings.import_max_lines,
+        max_bytes=request.app.state.settings.console_upload_max_bytes,
         max_mb=request.app.state.settings.console_upload_max_bytes // (1024 * 1024),
     )
 
