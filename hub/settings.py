@@ -252,6 +252,28 @@ class Settings:
         12 * 3600,
         "seconds a console sign-in lasts before the person signs in again (12 hours)",
     )
+    # Bulk upload of record tables (README "Records and bulk upload").
+    import_max_lines: int = setting(
+        "HUB_IMPORT_MAX_LINES",
+        20_000,
+        "lines one record-table file may hold (`importWaterSupplySystems`, the console's bulk "
+        "upload); more: the whole file is refused and nothing imported",
+        read=_positive_int,
+    )
+    console_upload_max_bytes: int = setting(
+        "HUB_CONSOLE_UPLOAD_MAX_BYTES",
+        16 * 1024 * 1024,
+        "largest file the console's bulk upload accepts (that request only; every other "
+        "request keeps `HUB_MAX_REQUEST_BYTES`)",
+        read=_positive_int,
+        shown="`16777216` (16 MiB)",
+    )
+    console_upload_ttl: int = setting(
+        "HUB_CONSOLE_UPLOAD_TTL",
+        3600,
+        "seconds an uploaded file is kept for its confirmation after the preview (1 hour)",
+        read=_positive_int,
+    )
     # Shared state of several replicas that needs no durability (hub/oauth/ratelimit.py).
     redis_url: str | None = setting(
         "HUB_REDIS_URL",

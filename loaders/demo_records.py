@@ -18,7 +18,7 @@ from typing import Any
 from hub.rules.enums import LaoType
 from loaders import demo_names as names
 from loaders.demo_laos import DemoLao
-from loaders.demo_years import Year
+from loaders.demo_years import OPEN_YEAR_DAYS, Year
 
 _SYSTEM_TYPES = ("GROUNDWATER", "SURFACE", "LARGE_GROUNDWATER", "MOUNTAIN")
 _SYSTEM_WEIGHTS = (55, 25, 12, 8)
@@ -157,8 +157,12 @@ def water_rows(
             per_ly[ly] += 1
             back = open_k - k
             if k == open_k:
+                # Checked before the dataset's "today" (OPEN_YEAR_DAYS into the open year):
+                # a date in the future is one the hub refuses, in an export read back too.
                 checked = (
-                    year.starts_on + dt.timedelta(days=int(rnd() * 170)) if rnd() < 0.6 else None
+                    year.starts_on + dt.timedelta(days=int(rnd() * OPEN_YEAR_DAYS))
+                    if rnd() < 0.6
+                    else None
                 )
             else:
                 checked = (

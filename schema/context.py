@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
 from hub.rules.identity import PUBLIC, Identity
+from hub.rules.record_files import DEFAULT_MAX_LINES
 from hub.settings import Settings
 from schema.loaders import Loaders
 
@@ -25,6 +26,8 @@ class HubContext:
     # the sign-in lockout a password change counts towards); the defaults outside an app.
     settings: Settings = field(default_factory=Settings)
     current_fiscal_year: int | None = None
+    # Lines a record-table file may hold (`importWaterSupplySystems`; HUB_IMPORT_MAX_LINES).
+    max_import_lines: int = DEFAULT_MAX_LINES
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _loaders: Loaders | None = field(default=None, init=False, repr=False)

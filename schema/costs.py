@@ -37,7 +37,8 @@ scale where a request can afford it and are capped where it cannot:
   per district or province.
 * Mutations: each root mutation field is a transaction (`MUTATION`); `certifyProvince` runs
   one per item, so its items count `per_item` each, and its result list has one entry per
-  item (its selection is counted that many times).
+  item (its selection is counted that many times). An import (`importWaterSupplySystems`)
+  checks and writes a whole file: `IMPORT`, so a request holds at most a few.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ ROLL_UP = 20_000
 INTROSPECTION = 10_000
 INTROSPECT_TYPE = 100
 MUTATION = 50
+IMPORT = 10_000
 
 FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
     {
@@ -94,6 +96,7 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.laoCountsByType": FieldCost(1_000),
         "Query.laos": FieldCost(500),
         "Query.waterSupplySystems": FieldCost(5_000),
+        "Query.touristSites": FieldCost(5_000),
         "Query.transferredMissions": FieldCost(5_000),
         "Query.missionCatalogue": FieldCost(100),
         "Lao.changeLog": FieldCost(100),
@@ -155,9 +158,14 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # The caller's grants with their places' codes: at most one small lookup per kind of
         # place (LAO, district, province), whatever the number of grants.
         "Viewer.grants": FieldCost(3),
+        # A subdistrict's villages: ~12 on average, up to ~40.
+        "Subdistrict.villages": FieldCost(list_size=20),
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),
+        # A whole file (up to HUB_IMPORT_MAX_LINES lines) checked, and written in one transaction.
+        "Mutation.importWaterSupplySystems": FieldCost(IMPORT),
+        "Mutation.importTouristSites": FieldCost(IMPORT),
         # A transaction per item.
         "Mutation.certifyProvince": FieldCost(
             MUTATION, per_item="items", item_weight=10, max_items=PROVINCE_BATCH_LIMIT

@@ -161,6 +161,11 @@ class Subdistrict:
     async def district(self, info: Info) -> District:
         return District.from_row(await info.context.loaders.district.load(self.district_id))
 
+    @strawberry.field(description="หมู่บ้าน — the subdistrict's villages, by number.")
+    async def villages(self, info: Info) -> list[Village]:
+        rows = await info.context.loaders.villages_of_subdistrict.load(self.id)
+        return [Village.from_row(r) for r in rows]
+
 
 @strawberry.type(description="หมู่บ้าน — a village, numbered within its subdistrict (หมู่ที่).")
 class Village:

@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from hub.db.models import ChangeLogEntry as ChangeLogRow
 from hub.db.models import User
+from hub.rules import permissions
 from hub.rules.enums import ContactKind as ContactKindEnum
 from hub.rules.permissions import LaoPlace
 from schema.context import Info
@@ -252,6 +253,13 @@ class Lao:
     async def transferred_missions(self, info: Info) -> list[LaoMission] | None:
         rows = await info.context.loaders.missions_of_lao.load(self.id)
         return [LaoMission.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="บันทึกภารกิจถ่ายโอนได้ — whether the caller may record, update and cancel this "
+        "LAO's transferred missions (its own staff)."
+    )
+    def missions_editable(self, info: Info) -> bool:
+        return permissions.may_keep_missions(info.context.identity, self.id)
 
 
 from schema.missions import LaoMission  # noqa: E402  (cyclic: a mission record points back to its LAO)

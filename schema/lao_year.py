@@ -110,6 +110,19 @@ class LaoYear:
     def state_label_th(self) -> str:
         return State[self.state].label_th
 
+    @strawberry.field(
+        description="แก้ไขได้ — whether the caller may edit this LAO-year's data now (the LAO's "
+        "recorder or verifier, a DRAFT, a year DLA has not closed): the rule every save is "
+        "checked by, so a form can offer only what will be accepted."
+    )
+    async def editable(self, info: Info) -> bool:
+        year = await info.context.loaders.fiscal_year.load(self.fiscal_year)
+        status = YearStatus(self.fiscal_year, closed=year is None or year.closed_at is not None)
+        refusal = decide(
+            Action.EDIT, info.context.identity, self.lao_place, State[self.state], status
+        )
+        return refusal is None
+
     @strawberry.field(description="ความครบถ้วน — completeness of each of the 8 domains.")
     def completeness(self) -> list[DomainCompleteness]:
         return [

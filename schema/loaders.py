@@ -359,6 +359,10 @@ class Loaders:
         self.missions_of_lao = many_per_key(
             e, LaoMission, LaoMission.lao_id, order_by=[LaoMission.id]
         )
+        self.villages_of_subdistrict = many_per_key(
+            e, Village, Village.subdistrict_id, order_by=[Village.number]
+        )
+        self.fiscal_year = one_per_key(e, FiscalYear, FiscalYear.year_be)
         self.events_of_lao_year = many_per_key(
             e,
             CertificationEvent,

@@ -71,6 +71,7 @@ from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
+TouristSite = RECORD_TYPES["tourist_sites"]
 WATER = RECORD_TABLES["water_supply_systems"]
 
 
@@ -106,20 +107,45 @@ class FiscalYear:
         return Round.of(found) if found is not None else None
 
 
-@strawberry.type(
-    description="บทบาทและพื้นที่ — one role the caller holds and the place it is bound to."
-)
+@strawberry.type(description="สิทธิ์ของผู้เรียกใช้ — one role the caller holds, with its place.")
 class ViewerGrant:
     role: Role
-    lao_code: str | None = strawberry.field(
-        description="รหัส อปท. — the LAO of a recorder, verifier or INFO administrator."
-    )
-    district_code: str | None = strawberry.field(
-        description="รหัสอำเภอ — the district of a district officer."
-    )
-    province_code: str | None = strawberry.field(
-        description="รหัสจังหวัด — the province of a provincial officer."
-    )
+    lao_id: strawberry.Private[int | None]
+    district_id: strawberry.Private[int | None]
+    province_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="อปท. — the LAO of an LAO role.")
+    async def lao(self, info: Info) -> Lao | None:
+        if self.lao_id is None:
+            return None
+        return Lao.from_row(await info.context.loaders.lao.load(self.lao_id))
+
+    @strawberry.field(description="อำเภอ — the district of a district officer.")
+    async def district(self, info: Info) -> District | None:
+        if self.district_id is None:
+            return None
+        return District.from_row(await info.context.loaders.district.load(self.district_id))
+
+    @strawberry.field(description="จังหวัด — the province of a provincial officer.")
+    async def province(self, info: Info) -> Province | None:
+        if self.province_id is None:
+            return None
+        return Province.from_row(await info.context.loaders.province.load(self.province_id))
+
+    @strawberry.field(description="รหัส อปท. — the code of `lao`.")
+    async def lao_code(self, info: Info) -> str | None:
+        lao = await self.lao(info)
+        return lao.code if lao is not None else None
+
+    @strawberry.field(description="รหัสอำเภอ — the code of `district`.")
+    async def district_code(self, info: Info) -> str | None:
+        district = await self.district(info)
+        return district.code if district is not None else None
+
+    @strawberry.field(description="รหัสจังหวัด — the code of `province`.")
+    async def province_code(self, info: Info) -> str | None:
+        province = await self.province(info)
+        return province.code if province is not None else None
 
 
 @strawberry.type(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
@@ -131,6 +157,10 @@ class Viewer:
     )
     roles: list[Role] = strawberry.field(description="Roles held (people only).")
     scopes: list[str] = strawberry.field(description="Scopes granted (clients only).")
+    grants: list[ViewerGrant] = strawberry.field(
+        description="สิทธิ์ — each role with the LAO, district or province it is bound to "
+        "(DLA's: to none)."
+    )
 
     @strawberry.field(
         description="อปท. ที่ปฏิบัติงาน — the LAOs whose recorder, verifier or INFO administrator "
@@ -165,36 +195,6 @@ class Viewer:
     async def areas(self, info: Info) -> list[SupervisedArea]:
         return await supervised_areas(info)
 
-    @strawberry.field(
-        description="บทบาทและพื้นที่ — each role held with the code of its LAO, district or "
-        "province (so a page can start from the caller's own area); empty for clients."
-    )
-    async def grants(self, info: Info) -> list[ViewerGrant]:
-        grants = self.identity.grants
-        codes: dict[tuple[str, int], str | None] = {}
-        for kind, model, ids in (
-            ("lao", LaoRow, {g.lao_id for g in grants if g.lao_id is not None}),
-            ("district", DistrictRow, {g.district_id for g in grants if g.district_id is not None}),
-            ("province", ProvinceRow, {g.province_id for g in grants if g.province_id is not None}),
-        ):
-            if ids:  # at most one statement per kind of place, however many grants
-                statement = select(model.id, model.code).where(model.id.in_(sorted(ids)))
-                for row in await fetch_all(info.context.engine, statement):
-                    codes[(kind, row.id)] = row.code
-        return [
-            ViewerGrant(
-                role=g.role.name,
-                lao_code=codes.get(("lao", g.lao_id)) if g.lao_id is not None else None,
-                district_code=codes.get(("district", g.district_id))
-                if g.district_id is not None
-                else None,
-                province_code=codes.get(("province", g.province_id))
-                if g.province_id is not None
-                else None,
-            )
-            for g in grants
-        ]
-
 
 def _by_code(place: Lao | District | Province) -> str:
     return place.code or ""
@@ -226,6 +226,22 @@ class WaterSupplySystemFilter:
     district_code: str | None = None
     lao_code: str | None = None
     status: str | None = strawberry.field(default=None, description="USABLE or UNUSABLE.")
+    id: int | None = strawberry.field(
+        default=None, description="เลขที่รายการ — one record, by its id in the fiscal year."
+    )
+
+
+@strawberry.input(description="ตัวกรองแหล่งท่องเที่ยว — filters for `touristSites`.")
+class TouristSiteFilter:
+    fiscal_year: int | None = strawberry.field(
+        default=None, description="ปีงบประมาณ (default: the current open year)."
+    )
+    province_code: str | None = None
+    district_code: str | None = None
+    lao_code: str | None = None
+    id: int | None = strawberry.field(
+        default=None, description="เลขที่รายการ — one record, by its id in the fiscal year."
+    )
 
 
 @strawberry.input(description="ตัวกรองภารกิจถ่ายโอน — filters for `transferredMissions`.")
@@ -233,6 +249,9 @@ class TransferredMissionFilter:
     agency_code: str | None = None
     mission_code: str | None = None
     province_code: str | None = None
+    district_code: str | None = strawberry.field(
+        default=None, description="รหัสอำเภอ — LAOs whose office is in this district."
+    )
     lao_code: str | None = None
     status: MissionStatus | None = None
     area: MissionArea | None = None
@@ -284,6 +303,39 @@ def lao_name_contains(text: str) -> ColumnElement[bool]:
     return LaoRow.name_th.contains(search_key(text), autoescape=True)
 
 
+async def _records_statement(
+    info: Info, name: str, f: WaterSupplySystemFilter | TouristSiteFilter
+) -> Select[Any]:
+    """A record table's live records in a fiscal year, under the caller's row rule."""
+    table = RECORD_TABLES[name]
+    year = f.fiscal_year or await current_fiscal_year(info)
+    statement = (
+        select(*table.c)
+        .join(LaoYearRow, LaoYearRow.id == table.c.lao_year_id)
+        .join(LaoRow, LaoRow.id == LaoYearRow.lao_id)
+        .where(
+            LaoYearRow.fiscal_year == year,
+            table.c.retired_on.is_(None),
+            visible_lao_years_clause(info.context.identity),
+        )
+    )
+    statement = in_area(statement, f.province_code, f.district_code)
+    if f.lao_code is not None:
+        statement = statement.where(LaoRow.code == f.lao_code)
+    if f.id is not None:
+        statement = statement.where(table.c.id == f.id)
+    return statement
+
+
+async def _records_page(
+    info: Info, name: str, statement: Select[Any], first: int | None, after: str | None
+) -> Any:
+    table = RECORD_TABLES[name]
+    return await paginate(
+        info, statement, table.c.id, first, after, lambda r: record_from_row(name, r)
+    )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="ผู้เรียกใช้ — who the hub takes the caller to be.")
@@ -295,6 +347,15 @@ class Query:
             subject=identity.subject,
             roles=[r.name for r in identity.roles()],
             scopes=sorted(identity.scopes),
+            grants=[
+                ViewerGrant(
+                    role=g.role.name,
+                    lao_id=g.lao_id,
+                    district_id=g.district_id,
+                    province_id=g.province_id,
+                )
+                for g in identity.grants
+            ],
         )
 
     @strawberry.field(
@@ -423,30 +484,26 @@ class Query:
         after: str | None = None,
     ) -> Connection[WaterSupplySystem] | None:  # type: ignore[valid-type]
         f = filter or WaterSupplySystemFilter()
-        year = f.fiscal_year or await current_fiscal_year(info)
-        statement = (
-            select(*WATER.c)
-            .join(LaoYearRow, LaoYearRow.id == WATER.c.lao_year_id)
-            .join(LaoRow, LaoRow.id == LaoYearRow.lao_id)
-            .where(
-                LaoYearRow.fiscal_year == year,
-                WATER.c.retired_on.is_(None),
-                visible_lao_years_clause(info.context.identity),
-            )
-        )
-        statement = in_area(statement, f.province_code, f.district_code)
-        if f.lao_code is not None:
-            statement = statement.where(LaoRow.code == f.lao_code)
+        statement = await _records_statement(info, "water_supply_systems", f)
         if f.status is not None:
             statement = statement.where(WATER.c.status == f.status)
-        return await paginate(
-            info,
-            statement,
-            WATER.c.id,
-            first,
-            after,
-            lambda r: record_from_row("water_supply_systems", r),
-        )
+        return await _records_page(info, "water_supply_systems", statement, first, after)
+
+    @strawberry.field(
+        description="แหล่งท่องเที่ยว — tourist sites (domain 8) of LAO-years the caller may see, a "
+        "page at a time.",
+        extensions=guarded(DomainData(8)),
+    )
+    async def tourist_sites(
+        self,
+        info: Info,
+        filter: TouristSiteFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TouristSite] | None:  # type: ignore[valid-type]
+        f = filter or TouristSiteFilter()
+        statement = await _records_statement(info, "tourist_sites", f)
+        return await _records_page(info, "tourist_sites", statement, first, after)
 
     @strawberry.field(
         description="ภารกิจถ่ายโอนของ อปท. — LAOs' transferred-mission records, a page at a time.",
@@ -471,14 +528,11 @@ class Query:
                 statement = statement.where(MissionRow.code == f.mission_code)
             if f.area is not None:
                 statement = statement.where(MissionRow.area == enums.MissionArea[f.area.value])
-        if f.province_code is not None or f.lao_code is not None:
+        if f.province_code is not None or f.district_code is not None or f.lao_code is not None:
             statement = statement.join(LaoRow, LaoRow.id == LaoMissionRow.lao_id)
             if f.lao_code is not None:
                 statement = statement.where(LaoRow.code == f.lao_code)
-            if f.province_code is not None:
-                statement = statement.join(ProvinceRow, ProvinceRow.id == LaoRow.province_id).where(
-                    ProvinceRow.code == f.province_code
-                )
+            statement = in_area(statement, f.province_code, f.district_code)
         if f.status is not None:
             statement = statement.where(LaoMissionRow.status == enums.MissionStatus[f.status.value])
         return await paginate(info, statement, LaoMissionRow.id, first, after, LaoMission.from_row)

@@ -47,6 +47,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from hub.rules.catalogue import RECORD_TABLES, pascal
 from hub.rules.input_rules import TOO_LONG, TextProblem, text_problem, too_long
 from hub.rules.thai_text import nfc
 from schema.errors import BAD_USER_INPUT
@@ -60,7 +61,12 @@ class TextLimits:
     max_string_length: int = 10_000
     # "Type.field.argument" coordinates whose strings only the request-size limit bounds.
     long_text: frozenset[str] = field(
-        default_factory=lambda: frozenset({"Mutation.importKpi16Baseline.csv"})
+        default_factory=lambda: frozenset(
+            {
+                "Mutation.importKpi16Baseline.csv",
+                *(f"Mutation.import{pascal(t.name)}.file" for t in RECORD_TABLES),
+            }
+        )
     )
 
 

@@ -54,6 +54,9 @@ Rounds (`hub.rules.rounds`):
   |   with their people's contacts          |                                                 |
   Setting a round's dates and a province's deadlines: DLA administrators only.
 
+Writes of domain data follow the certification table (`hub.rules.certification`); the one
+write outside it: an LAO's transferred missions are kept by its own staff (`may_keep_missions`).
+
 LAO profiles (name, type, address, office phone) are public. A token can never widen what
 its role allows: clients have no roles, and scopes only narrow what a client reads.
 These functions are the only place the rules live: the GraphQL permission classes
@@ -242,3 +245,9 @@ def supervises_area(identity: Identity, area: Area) -> bool:
             area.province_id is not None and area.province_id in provinces
         ) or area.area_id in identity.district_ids()
     return False
+
+
+def may_keep_missions(identity: Identity, lao_id: int) -> bool:
+    """The LAO's own staff (recorder, verifier, INFO administrator) record, update and cancel
+    its transferred missions; missions are not under certification (DOMAIN.md)."""
+    return lao_id in identity.staff_lao_ids()

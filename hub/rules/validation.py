@@ -8,6 +8,7 @@ declarations (kind, bounds, choices, length, read-only source) and returns the c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -25,8 +26,13 @@ class FieldError:
     code: str  # OUT_OF_RANGE | NOT_A_CHOICE | TOO_LONG | READ_ONLY | UNKNOWN_FIELD | WRONG_TYPE | REQUIRED
     message_en: str
     message_th: str
+    # Where in an uploaded file (`hub.rules.record_files`): the line (the spreadsheet's row
+    # number, the header being 1) and the column's heading as the file wrote it.
+    line: int | None = None
+    column: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def camel(snake: str) -> str:
     first, *rest = snake.split("_")
     return first + "".join(part.capitalize() for part in rest)
@@ -131,7 +137,11 @@ def _check(f: Field, value: Any, path: str, today: dt.date | None) -> tuple[Any,
             try:
                 value = dt.date.fromisoformat(value)
             except ValueError:
-                return err("WRONG_TYPE", "must be a date (YYYY-MM-DD)", "ต้องเป็นวันที่ (ปปปป-ดด-วว)")
+                return err(
+                    "WRONG_TYPE",
+                    "must be a real date, e.g. 2026-01-31 or 31/1/2569 (Buddhist Era)",
+                    "ต้องเป็นวันที่ที่มีอยู่จริง เช่น 31/1/2569 หรือ 2026-01-31",
+                )
         if not isinstance(value, dt.date):
             return err("WRONG_TYPE", "must be a date", "ต้องเป็นวันที่")
         if value > (today or dt.date.today()):

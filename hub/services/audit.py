@@ -155,6 +155,41 @@ async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
     return int(last_id), last_hash
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One change to log (`append_many`): what `append` takes besides the actor."""
+
+    entity: str
+    entity_id: str | int
+    action: str
+    changes: Mapping[str, tuple[Any, Any]]
+    lao_id: int | None = None
+    reason: str | None = None
+
+
+def _row(
+    actor: Actor, entry: Entry, entry_id: int, prev_hash: str, at: dt.datetime
+) -> dict[str, Any]:
+    row = {
+        "id": entry_id,
+        "at": at.replace(microsecond=0),
+        "actor_user_id": actor.user_id,
+        "actor_client_id": actor.client_id,
+        "actor_role": actor.role,
+        "actor_subject": actor.subject,
+        "actor_issuer": actor.issuer,
+        "entity": entry.entity,
+        "entity_id": str(entry.entity_id),
+        "lao_id": entry.lao_id,
+        "action": entry.action,
+        "changes_json": canonical_changes(entry.changes),
+        "reason": entry.reason,
+        "prev_hash": prev_hash,
+    }
+    row["hash"] = entry_hash(row)
+    return row
+
+
 async def append(
     conn: AsyncConnection,
     actor: Actor,
@@ -168,29 +203,35 @@ async def append(
     at: dt.datetime | None = None,
 ) -> str:
     """Append one entry in the caller's transaction; returns its hash."""
+    entry = Entry(entity, entity_id, action, changes, lao_id, reason)
+    return await append_many(conn, actor, [entry], at=at)
+
+
+async def append_many(
+    conn: AsyncConnection,
+    actor: Actor,
+    entries: Sequence[Entry],
+    *,
+    at: dt.datetime | None = None,
+) -> str:
+    """Append `entries`, in order, in the caller's transaction: the chain head is locked and
+    moved once, the entries inserted in one batch (a bulk import logs thousands of records).
+    Each entry is chained exactly as `append` chains one. Returns the last hash."""
     last_id, last_hash = await _lock_head(conn)
-    row = {
-        "id": last_id + 1,
-        "at": (at or now()).replace(microsecond=0),
-        "actor_user_id": actor.user_id,
-        "actor_client_id": actor.client_id,
-        "actor_role": actor.role,
-        "actor_subject": actor.subject,
-        "actor_issuer": actor.issuer,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "lao_id": lao_id,
-        "action": action,
-        "changes_json": canonical_changes(changes),
-        "reason": reason,
-        "prev_hash": last_hash,
-    }
-    row["hash"] = entry_hash(row)
-    await conn.execute(insert(_log).values(**row))
+    if not entries:
+        return last_hash
+    moment = at or now()
+    rows = []
+    for entry in entries:
+        last_id += 1
+        row = _row(actor, entry, last_id, last_hash, moment)
+        last_hash = str(row["hash"])
+        rows.append(row)
+    await conn.execute(insert(_log), rows)
     await conn.execute(
-        update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{row['id']} {row['hash']}")
+        update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{last_id} {last_hash}")
     )
-    return str(row["hash"])
+    return last_hash
 
 
 @dataclass(frozen=True)

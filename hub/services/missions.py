@@ -27,7 +27,7 @@ from hub.rules.missions import (
     retired_refusal,
     retirement_refusal,
 )
-from hub.rules.permissions import LaoPlace
+from hub.rules.permissions import LaoPlace, may_keep_missions
 from hub.rules.problems import (
     Forbidden,
     InvalidInput,
@@ -59,7 +59,7 @@ async def _lao(
     ).first()
     if lao is None:
         raise not_found(f"LAO {code}", f" อปท. รหัส {code}")
-    if lao.id not in identity.staff_lao_ids():
+    if not may_keep_missions(identity, lao.id):
         raise Forbidden(
             "Only the LAO's own staff record its transferred missions.",
             "เฉพาะเจ้าหน้าที่ของ อปท. นี้เท่านั้นที่บันทึกภารกิจถ่ายโอนได้",

@@ -43,6 +43,7 @@ from hub.rules.problems import Unavailable
 from hub.settings import Settings
 from hub.web import exports, metrics, observability
 from hub.web.console import graphiql, static_route
+from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
 from hub.web.console.page import language
 from hub.web.edge import RequestLimits, cors_options
@@ -161,6 +162,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             request=request,
             response=response,
             settings=self.app_state.settings,
+            max_import_lines=self.app_state.settings.import_max_lines,
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -317,6 +319,7 @@ def create_app(
         max_bytes=settings.max_request_bytes,
         max_json_depth=settings.max_json_depth,
         body_timeout=settings.body_timeout,
+        large_bodies=console_large_bodies(settings) if settings.console else (),
     )
     app.add_middleware(
         RequestGuard, timeout=settings.request_timeout or None, mask=settings.production

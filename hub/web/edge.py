@@ -5,7 +5,10 @@
 * **size**: a body over `HUB_MAX_REQUEST_BYTES` is refused with 413 as soon as that is
   known: from `Content-Length` before a byte is read, or, for a chunked body, when the
   chunks received pass the limit. Nothing beyond the limit is ever held in memory (without
-  this, 40 anonymous 10 MB requests grew the server by ~490 MiB);
+  this, 40 anonymous 10 MB requests grew the server by ~490 MiB). The few routes that take
+  files (`large_bodies`: the console's bulk upload) have a larger limit of their own and
+  more time for the body to arrive; a refused console request is answered with a short
+  Thai/English HTML page, since a person's browser shows it;
 * **time**: a body that has not fully arrived `HUB_BODY_TIMEOUT` seconds after the request
   started is refused with 408, so a slow client cannot hold a worker's request open;
 * **JSON depth**: a JSON body, or the `variables` / `extensions` of a GET request, nested
@@ -30,6 +33,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -44,6 +49,28 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 JSON_PARAMETERS = ("variables", "extensions")
 
 
+@dataclass(frozen=True)
+class LargeBody:
+    """A route (its path, matched whole) that takes larger bodies, and more time for them."""
+
+    path: re.Pattern[str]
+    max_bytes: int
+    body_timeout: float
+
+
+def _for_a_person(scope: Any) -> bool:
+    """The console's pages are read by people: their refusals are HTML."""
+    return str(scope.get("path", "")).startswith("/console/")
+
+
+_PAGE = """<!doctype html><html lang="th"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{status} — INFO Hub</title>
+<link rel="stylesheet" href="/console/static/console/console.css"></head>
+<body class="plain"><main><h1>{status}</h1><div class="error-summary" role="alert">
+<p>{th}</p><p lang="en">{en}</p></div>
+<p><a href="/console/">หน้าหลัก / Home</a></p></main></body></html>"""
+
+
 async def refuse(
     send: Any,
     status: int,
@@ -52,10 +79,27 @@ async def refuse(
     message_th: str,
     *,
     oauth: bool = False,
+    html: bool = False,
     **extensions: Any,
 ) -> None:
     """Answer with one GraphQL-shaped error and close the connection. On the OAuth endpoints
-    the body also carries RFC 6749's `error` and `error_description`, which their clients read."""
+    the body also carries RFC 6749's `error` and `error_description`, which their clients read;
+    to a person's browser (the console) it is a short page in Thai and English."""
+    if html:
+        page = _PAGE.format(status=status, th=escape(message_th), en=escape(message)).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(page)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": page})
+        return
     content: dict[str, Any] = {
         "errors": [
             {
@@ -89,21 +133,37 @@ class RequestLimits:
     """See the module docstring."""
 
     def __init__(
-        self, app: Any, *, max_bytes: int, max_json_depth: int, body_timeout: float
+        self,
+        app: Any,
+        *,
+        max_bytes: int,
+        max_json_depth: int,
+        body_timeout: float,
+        large_bodies: tuple[LargeBody, ...] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_json_depth = max_json_depth
         self.body_timeout = body_timeout
+        self.large_bodies = large_bodies
+
+    def _limits(self, scope: Any) -> tuple[int, float]:
+        """The body size and time the request's route allows."""
+        if scope["method"] == "POST":
+            for route in self.large_bodies:
+                if route.path.fullmatch(scope["path"]):
+                    return route.max_bytes, route.body_timeout
+        return self.max_bytes, self.body_timeout
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        max_bytes, body_timeout = self._limits(scope)
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._too_large(send)
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            await self._too_large(send, scope, max_bytes)
             return
         query_string = scope.get("query_string", b"")
         if query_string and self._query_too_deep(query_string):
@@ -117,19 +177,20 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         try:
-            async with asyncio.timeout(self.body_timeout):
-                body = await self._read_body(receive)
+            async with asyncio.timeout(body_timeout):
+                body = await self._read_body(receive, max_bytes)
         except BodyTooLarge:
-            await self._too_large(send)
+            await self._too_large(send, scope, max_bytes)
             return
         except TimeoutError:
             await refuse(
                 send,
                 408,
                 REQUEST_TIMEOUT,
-                f"The request body did not arrive within {self.body_timeout:g} seconds.",
-                f"ข้อมูลคำขอส่งมาไม่ครบภายใน {self.body_timeout:g} วินาที",
-                timeoutSeconds=self.body_timeout,
+                f"The request body did not arrive within {body_timeout:g} seconds.",
+                f"ข้อมูลคำขอส่งมาไม่ครบภายใน {body_timeout:g} วินาที",
+                html=_for_a_person(scope),
+                timeoutSeconds=body_timeout,
             )
             return
         if body is None:
@@ -143,7 +204,7 @@ class RequestLimits:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _read_body(self, receive: Any) -> bytes | None:
+    async def _read_body(self, receive: Any, max_bytes: int) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -152,7 +213,7 @@ class RequestLimits:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 raise BodyTooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -179,14 +240,15 @@ class RequestLimits:
             parameter=parameter,
         )
 
-    async def _too_large(self, send: Any) -> None:
+    async def _too_large(self, send: Any, scope: Any, max_bytes: int) -> None:
         await refuse(
             send,
             413,
             REQUEST_TOO_LARGE,
-            f"The request body is larger than {self.max_bytes:,} bytes.",
-            f"ข้อมูลคำขอมีขนาดเกิน {self.max_bytes:,} ไบต์",
-            maxBytes=self.max_bytes,
+            f"The request body is larger than {max_bytes:,} bytes ({max_bytes / 1048576:.0f} MB).",
+            f"ข้อมูลคำขอมีขนาดเกิน {max_bytes:,} ไบต์ ({max_bytes / 1048576:.0f} MB)",
+            html=_for_a_person(scope),
+            maxBytes=max_bytes,
         )
 
     async def _too_deep(self, send: Any) -> None:

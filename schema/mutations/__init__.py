@@ -10,6 +10,7 @@ is one transaction (`certifyProvince`: one per LAO-year).
     errors          the refusal types and their one mapping from `hub.rules.problems`
     inputs          inputs built from the catalogue, and the hand-written ones
     data_entry      saveXxx (sections), addXxx / updateXxx / retireXxx (records)
+    record_import   importWaterSupplySystems, importTouristSites (a file, all or nothing)
     certification   certifyLao, cancelLaoCertification, certifyProvince, …
     fiscal_years    openFiscalYear, closeFiscalYear
     missions        addCatalogueMission, updateCatalogueMission, retireCatalogueMission,
@@ -37,12 +38,14 @@ from schema.mutations import (
     mission_help,
     missions,
     profile,
+    record_import,
     rounds,
 )
 
 # The schema's order of the mutation fields (the exported contract, schema/schema.graphql).
 FIELDS = {
     **data_entry.namespace(),
+    **record_import.namespace(),
     **certification.FIELDS,
     "open_fiscal_year": fiscal_years.open_fiscal_year,
     "close_fiscal_year": fiscal_years.close_fiscal_year,

@@ -101,6 +101,14 @@ class FieldProblem:
     )
     message: str
     message_th: str
+    line: int | None = strawberry.field(
+        default=None,
+        description="บรรทัด — for an imported file, the line (row) at fault; the header is line 1.",
+    )
+    column: str | None = strawberry.field(
+        default=None,
+        description="คอลัมน์ — for an imported file, the column's heading as the file wrote it.",
+    )
 
 
 @strawberry.type(description="ข้อมูลไม่ถูกต้อง — some fields are invalid; each is listed.")
@@ -133,7 +141,14 @@ def _incomplete(problem: problems.Refusal) -> dict[str, Any]:
 def _fields(problem: problems.Refusal) -> dict[str, Any]:
     return {
         "errors": [
-            FieldProblem(path=e.path, code=e.code, message=e.message_en, message_th=e.message_th)
+            FieldProblem(
+                path=e.path,
+                code=e.code,
+                message=e.message_en,
+                message_th=e.message_th,
+                line=e.line,
+                column=e.column,
+            )
             for e in problem.errors
         ]
     }

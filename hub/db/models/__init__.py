@@ -3,7 +3,7 @@
 from hub.db.models.accounts import AccountCode, ApiClient, HubMeta, RoleAssignment, User
 from hub.db.models.base import Base
 from hub.db.models.change_log import ChangeLogEntry
-from hub.db.models.console import ConsoleSession
+from hub.db.models.console import ConsoleSession, ConsoleUpload
 from hub.db.models.domain_tables import RECORD_TABLES, SECTION_TABLES
 from hub.db.models.fiscal_years import (
     CertificationEvent,
@@ -50,6 +50,7 @@ __all__ = [
     "ClientRegistration",
     "CompletenessChange",
     "ConsoleSession",
+    "ConsoleUpload",
     "District",
     "FiscalYear",
     "HubMeta",

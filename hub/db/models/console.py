@@ -1,4 +1,5 @@
-"""The console's sign-ins: one row per browser session (hub/web/console/session.py).
+"""The console's sign-ins, one row per browser session (hub/web/console/session.py), and the
+files uploaded in them awaiting confirmation (hub/web/console/uploads.py).
 
 The browser holds a random secret in an HttpOnly cookie; the row is keyed by the secret's
 SHA-256 digest and keeps the OAuth tokens encrypted with a key derived from the secret, so
@@ -29,5 +30,26 @@ class ConsoleSession(Base):
     access_expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     csrf_token: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped by each token refresh
+    created_at: Mapped[dt.datetime] = created_at_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ConsoleUpload(Base):
+    """A record-table file uploaded in a console session, kept between its preview and its
+    confirmation, so any worker can confirm it. It belongs to the session (gone with it) and
+    expires; confirming imports it through the API and deletes it."""
+
+    __tablename__ = "console_uploads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, URL-safe
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("console_sessions.id", ondelete="CASCADE"), index=True
+    )
+    lao_code: Mapped[str] = mapped_column(String(16))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    table_name: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(8))  # csv | xlsx
+    content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = created_at_column()
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)

@@ -22,16 +22,23 @@ from hub.web.console import (
     home,
     lao_year,
     laos,
+    missions,
+    records,
     report,
 )
+from hub.web.console.records import large_bodies
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+__all__ = ["large_bodies", "routes"]
 
 
 def routes() -> list[BaseRoute]:
     pages: list[BaseRoute] = [*home.routes, *dashboards.routes, *graphiql.routes, *guide.routes]
     pages += [*laos.routes, *lao_year.routes, *domain_form.routes]
     pages += [*certify.routes, *report.routes]
+    pages += [*records.routes, *missions.routes]
     return [static_route(), *pages]
 
 

@@ -144,6 +144,7 @@ class Console:
             identity=self.identity,
             request=self.request,
             now=self.now,
+            max_import_lines=state.settings.import_max_lines,
         )
 
     async def execute(

@@ -13,6 +13,25 @@
     var summary = event.target.querySelector && event.target.querySelector(".error-summary, .notice[tabindex]");
     if (summary) summary.focus();
   });
+
+  // === records: a file larger than the upload takes is said at once, before it is sent ===
+  // (the server refuses it anyway; this spares a clerk on a slow link the wait)
+  function tooLarge(input) {
+    var file = input.files && input.files[0];
+    var note = document.getElementById(input.id + "-size");
+    var over = !!file && file.size > Number(input.getAttribute("data-max-bytes"));
+    if (note) note.hidden = !over;
+    return over;
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[type=file][data-max-bytes]")) tooLarge(input);
+  });
+  document.addEventListener("submit", function (event) {
+    var input = event.target.querySelector && event.target.querySelector("input[type=file][data-max-bytes]");
+    if (input && tooLarge(input)) { event.preventDefault(); input.focus(); }
+  });
+  // === end records ===
 })();
 
 // === lao: forms re-rendered with errors or a conflict (400/409) are swapped in place ===
