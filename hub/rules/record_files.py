@@ -297,21 +297,33 @@ def _csv_rows(text: str) -> Iterator[list[Any]]:
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    import zipfile
+def _not_a_workbook(failure: Exception) -> InvalidInput:
+    return _file_error(
+        f"The file is not an XLSX workbook ({type(failure).__name__}): save it as .xlsx or CSV.",
+        "ไฟล์นี้ไม่ใช่ไฟล์ XLSX กรุณาบันทึกเป็น .xlsx หรือ CSV",
+    )
 
+
+def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    # Whatever a damaged or foreign file makes the reader raise (a bad zip, missing parts,
+    # malformed XML, …), the answer to the clerk is the same: this is not a workbook.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as failure:
-        raise _file_error(
-            f"The file is not an XLSX workbook ({type(failure).__name__}): save it as .xlsx or CSV.",
-            "ไฟล์นี้ไม่ใช่ไฟล์ XLSX กรุณาบันทึกเป็น .xlsx หรือ CSV",
-        ) from None
+    except Exception as failure:
+        raise _not_a_workbook(failure) from None
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        if not workbook.worksheets:
+            raise _file_error("The workbook has no sheet.", "ไฟล์ XLSX ไม่มีแผ่นงาน")
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as failure:
+                raise _not_a_workbook(failure) from None
             yield list(row)
     finally:
         workbook.close()

@@ -255,7 +255,8 @@ async def import_records(
     max_lines: int = record_files.DEFAULT_MAX_LINES,
     dry_run: bool = False,
 ) -> Imported:
-    """Add and update the records a file lists, all or nothing (see the module docstring)."""
+    """Add and update the records a file lists, all or nothing (see the module docstring).
+    `writer` is the engine writes run on; a dry run writes nothing and may be given any."""
     refuse_outright(Action.EDIT, identity)
     spec = RECORD_TABLE_BY_NAME[table_name]
     table = RECORD_TABLES[table_name]

@@ -126,8 +126,10 @@ def _import_mutation(t: RecordTable) -> Any:
         format: RecordFileFormat = RecordFileFormat.CSV,
         dry_run: bool = False,
     ) -> Any:
+        # A dry run only reads: on SQLite it need not hold the write lock while it checks.
+        engine = info.context.engine if dry_run else info.context.write_engine
         done = await records.import_records(
-            info.context.write_engine,
+            engine,
             info.context.identity,
             table_name=t.name,
             lao_code=lao_code,
