@@ -85,6 +85,11 @@ PROBES: dict[tuple[str, str], Probe] = {
         ("waterSupplySystems",),
         lambda who, place: permissions.can_read_domain(who, 5),
     ),
+    ("Query", "touristSites"): Probe(
+        "query($code: String!, $year: Int!) { touristSites(filter: {laoCode: $code, fiscalYear: $year}) { totalCount } }",
+        ("touristSites",),
+        lambda who, place: permissions.can_read_domain(who, 8),
+    ),
     ("Query", "transferredMissions"): Probe(
         "query($code: String!) { transferredMissions(filter: {laoCode: $code}) { totalCount } }",
         ("transferredMissions",),
