@@ -631,8 +631,8 @@ async def record_new(request: Request, console: Console) -> Response:
     )
 
 
-@view
-async def record_edit(request: Request, console: Console) -> Response:
+async def _one_record(request: Request, console: Console) -> Any:
+    """The record a page is about, with its LAO and year, or the "not found" page (404)."""
     page = _page_of(request)
     code, year_be = request.path_params["code"], int(request.path_params["year"])
     record_id = int(request.path_params["id"])
@@ -651,7 +651,15 @@ async def record_edit(request: Request, console: Console) -> Response:
             year_be=year_be,
         )
     lao, year = found
-    record = edges[0]["node"]
+    return page, code, year_be, record_id, lao, year, edges[0]["node"]
+
+
+@view
+async def record_edit(request: Request, console: Console) -> Response:
+    loaded = await _one_record(request, console)
+    if isinstance(loaded, Response):
+        return loaded
+    page, code, year_be, record_id, lao, year, record = loaded
     villages = lao["subdistrict"]["villages"]
     stored = {
         api_name(f): _shown(
@@ -824,25 +832,10 @@ def _form_page(
 
 @view
 async def record_retire(request: Request, console: Console) -> Response:
-    page = _page_of(request)
-    code, year_be = request.path_params["code"], int(request.path_params["year"])
-    record_id = int(request.path_params["id"])
-    data = await console.graphql(
-        record_query(page), {"code": code, "year": year_be, "id": record_id}
-    )
-    found = _year_or_404(console, data)
-    edges = (data.get("records") or {}).get("edges") or []
-    if found is None or not edges:
-        return render(
-            console,
-            "records_missing.html",
-            status=404,
-            **_context(request, page),
-            code=code,
-            year_be=year_be,
-        )
-    lao, year = found
-    record = edges[0]["node"]
+    loaded = await _one_record(request, console)
+    if isinstance(loaded, Response):
+        return loaded
+    page, code, year_be, record_id, lao, year, record = loaded
     values = {
         "base": _base(request, page),
         "page": page,
