@@ -339,3 +339,39 @@ async def test_a_connection_whose_request_head_trickles_in_is_closed(url):
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, timeout=30)
+
+
+async def test_every_accepted_connection_has_tcp_nodelay_even_on_a_shared_socket(url):
+    """With `--workers N` uvicorn hands each worker a socket bound with `proto` 0, on which
+    asyncio does not set TCP_NODELAY (uvicorn issue #3149): keep-alive requests then waited for
+    the client's delayed ACK. `hub serve`'s protocol sets it on every accepted connection; this
+    looks at the server's own end of a real connection."""
+    import socket
+
+    import uvicorn
+
+    from hub.web.serve import uvicorn_options
+
+    app = create_app(settings(url))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", **uvicorn_options(settings(url)))
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)  # proto 0, as workers get it
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\n\r\n")
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+        assert head.startswith(b"HTTP/1.1 200")
+        (connection,) = server.server_state.connections
+        accepted = connection.transport.get_extra_info("socket")
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        writer.close()
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=30)

@@ -6,6 +6,10 @@ the server's connection slots.
   connection opened or the previous response ended. uvicorn has no such timeout: its
   keep-alive timer stops at the first byte, so a client sending one header line a minute
   (or nothing at all) kept a connection forever.
+* The same protocol sets TCP_NODELAY on every accepted connection. asyncio sets it only on
+  sockets whose `proto` is IPPROTO_TCP; with `--workers N` uvicorn binds the shared socket with
+  `proto` 0, so its connections kept Nagle's algorithm and every keep-alive request after the
+  first waited ~40 ms for the client's delayed ACK (uvicorn issue #3149).
 * `uvicorn_options(settings)`: keep-alive 5 s, request heads of at most 16 KiB (larger ones
   get 400 from h11), at most `HUB_MAX_CONNECTIONS` concurrent connections per worker (beyond
   it uvicorn answers 503), and the protocol above.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 from typing import Any
 
 import h11
@@ -48,6 +53,7 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        _set_nodelay(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -74,6 +80,12 @@ class HeaderTimeoutProtocol(H11Protocol):
         self._head_deadline = None
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.transport.close()
+
+
+def _set_nodelay(transport: asyncio.BaseTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
