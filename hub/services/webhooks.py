@@ -424,13 +424,19 @@ async def deliveries(
         ids = [r.id for r in rows]
         tries: dict[int, list[Attempt]] = {i: [] for i in ids}
         if ids:
-            for a in (
-                await conn.execute(
-                    select(WebhookAttempt)
-                    .where(WebhookAttempt.delivery_id.in_(ids))
-                    .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)
+            attempts = await conn.execute(
+                select(
+                    WebhookAttempt.delivery_id,
+                    WebhookAttempt.number,
+                    WebhookAttempt.at,
+                    WebhookAttempt.status_code,
+                    WebhookAttempt.error,
+                    WebhookAttempt.duration_ms,
                 )
-            ).scalars():
+                .where(WebhookAttempt.delivery_id.in_(ids))
+                .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)
+            )
+            for a in attempts:
                 tries[a.delivery_id].append(
                     Attempt(a.number, a.at, a.status_code, a.error, a.duration_ms)
                 )
