@@ -252,6 +252,57 @@ class Settings:
         12 * 3600,
         "seconds a console sign-in lasts before the person signs in again (12 hours)",
     )
+    # Background work (README "Exports" and "Webhooks"): the job queue, exports, webhooks.
+    jobs_worker: bool = setting(
+        "HUB_JOBS_WORKER",
+        True,
+        "run the background-job worker (exports, webhook deliveries) in each hub process; "
+        "`false` leaves them to other processes or `hub jobs work`",
+    )
+    jobs_poll_interval: float = setting(
+        "HUB_JOBS_POLL_INTERVAL",
+        1.0,
+        "seconds the job worker waits before looking for due jobs again",
+        read=_positive_float,
+    )
+    export_page_size: int = setting(
+        "HUB_EXPORT_PAGE_SIZE",
+        500,
+        "rows an export reads at a time (what it holds in memory); at most 1,000",
+        read=_positive_int,
+    )
+    export_background_rows: int = setting(
+        "HUB_EXPORT_BACKGROUND_ROWS",
+        2_000,
+        "an export of more rows than this is refused as a download and must run as a job "
+        "(`startExport`, `POST /exports/jobs`)",
+        read=_positive_int,
+    )
+    export_keep_hours: int = setting(
+        "HUB_EXPORT_KEEP_HOURS",
+        24,
+        "hours an export job's file stays downloadable",
+        read=_positive_int,
+    )
+    webhook_timeout: float = setting(
+        "HUB_WEBHOOK_TIMEOUT",
+        10.0,
+        "seconds a webhook receiver has to answer a delivery",
+        read=_positive_float,
+    )
+    webhook_retry_base: float = setting(
+        "HUB_WEBHOOK_RETRY_BASE",
+        5.0,
+        "seconds before a failed delivery's first retry; each next waits 6× longer (at most "
+        "10 hours)",
+        read=_positive_float,
+    )
+    webhook_max_attempts: int = setting(
+        "HUB_WEBHOOK_MAX_ATTEMPTS",
+        8,
+        "tries of one delivery before it is marked failed",
+        read=_positive_int,
+    )
     # Bulk upload of record tables (README "Records and bulk upload").
     import_max_lines: int = setting(
         "HUB_IMPORT_MAX_LINES",

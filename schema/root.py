@@ -63,7 +63,7 @@ from schema.lpa import LpaAssessor, LpaRubric, rubric_type
 from schema.lpa_report import LpaReport, lpa_report
 from schema.mission_help import MissionHelpFilter, MissionHelpRequest
 from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
-from schema.mutations import Mutation
+from schema.mutations import Mutation, jobs
 from schema.pagination import Connection, paginate
 from schema.permissions import DomainData, MissionHelp, MissionsData, guarded
 from schema.rounds import Round
@@ -690,6 +690,11 @@ class Query:
     async def lpa_rubric(self, info: Info, lpa_year: int) -> LpaRubric:
         version, rubric = await info.context.loaders.rubrics.load(lpa_year)
         return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
+
+    # Background work (schema/mutations/jobs.py): export jobs and webhooks.
+    export_job = jobs.export_job_field
+    webhook_subscriptions = jobs.webhook_subscriptions_field
+    webhook_deliveries = jobs.webhook_deliveries_field
 
     @strawberry.field(
         description="ผู้ตรวจประเมิน LPA — the LPA assessors appointed now (of one province, or all), "

@@ -19,7 +19,9 @@ async def _diff_and_tables(url: str):
         async with engine.connect() as conn:
 
             def check(sync_conn):
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync_conn, opts={"compare_type": True, "include_name": migrate.ours}
+                )
                 return compare_metadata(context, hub.db.models.metadata), set(
                     inspect(sync_conn).get_table_names()
                 )

@@ -23,6 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.db.engine import ensure_sqlite_directory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Tables that are in the database but are not models: pgqueuer's, the job queue on PostgreSQL
+# (migration 0019 makes them from pgqueuer's own DDL).
+FOREIGN_TABLE_PREFIXES = ("pgqueuer",)
+
+
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: whether a database object is the models' to compare."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 
 def alembic_config(database_url: str, directory: Path = MIGRATIONS_DIR) -> Config:

@@ -25,7 +25,8 @@ from hub.rules.certification import PROVINCE_BATCH_LIMIT, TRANSITIONS, Action
 from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import Identity
 from hub.rules.problems import Refusal, invalid
-from hub.services import audit
+from hub.rules.webhooks import EventType
+from hub.services import audit, webhooks
 from hub.services.lao_year import acting_on, bump, refuse_outright
 
 
@@ -98,6 +99,19 @@ async def transition(
             changes={"state": (t.state.name, spec.to_state.name)},
             lao_id=t.lao_id,
             reason=reason,
+            at=at,
+        )
+        certifying = action in (Action.CERTIFY_LAO, Action.CERTIFY_PROVINCE)
+        await webhooks.emit(
+            conn,
+            EventType.LAO_YEAR_CERTIFIED if certifying else EventType.LAO_YEAR_CANCELLED,
+            {
+                "laoCode": lao_code,
+                "fiscalYear": fiscal_year,
+                "level": "PROVINCE" if spec.province_level else "LAO",
+                "state": spec.to_state.name,
+                "previousState": t.state.name,
+            },
             at=at,
         )
         return Transitioned(t.lao_year_id, t.state, spec.to_state, version, at)

@@ -29,7 +29,8 @@ from hub.rules.kpi16 import (
     thai_day,
 )
 from hub.rules.problems import InvalidState, not_found
-from hub.services import audit
+from hub.rules.webhooks import EventType
+from hub.services import audit, webhooks
 from hub.services.audit import now
 
 SUBMITTERS = {
@@ -195,6 +196,25 @@ async def submit_report(
             },
             at=stamp,
         )
+        timeliness = report_timeliness(deadline, stamp, stamp)
+        await webhooks.emit(
+            conn,
+            EventType.KPI16_REPORT_SUBMITTED,
+            {
+                "reportId": report_id,
+                "fiscalYear": fiscal_year,
+                "round": round_no,
+                "level": level.name,
+                "areaCode": area_code,
+                "deadline": deadline.isoformat() if deadline is not None else None,
+                "timeliness": timeliness.status.name,
+                "daysLate": timeliness.days_late,
+                "referenceSystems": figures.reference_systems,
+                "recorded": figures.recorded,
+                "checked": figures.checked,
+            },
+            at=stamp,
+        )
         return Submitted(
             report_id=report_id,
             level=level,
@@ -202,7 +222,7 @@ async def submit_report(
             district_id=district_id,
             submitted_at=stamp,
             deadline=deadline,
-            timeliness=report_timeliness(deadline, stamp, stamp),
+            timeliness=timeliness,
             figures=figures,
             districts_expected=expected,
             districts_reported=reported,

@@ -49,7 +49,8 @@ from hub.rules.problems import (
     invalid,
     not_found,
 )
-from hub.services import audit
+from hub.rules.webhooks import EventType
+from hub.services import audit, webhooks
 from hub.services.audit import now
 
 
@@ -223,6 +224,7 @@ async def open_round(
             )
         ).scalar_one()
         await _copy_dates(conn, kind, year, number)
+        await _announce_opened(conn, round_id, kind, year, number, dates.opens_on, dates.deadline)
         await audit.append(
             conn,
             _log(identity),
@@ -394,17 +396,47 @@ async def add_info_round(
     province_deadline: dt.date | None,
 ) -> None:
     """The INFO round of a fiscal year being opened (in the opening's transaction)."""
-    await conn.execute(
-        insert(Round).values(
-            kind=RoundKind.INFO,
-            fiscal_year=year_be,
-            number=1,
-            opens_on=min(rules.thai_date(opened_at), deadline),
-            deadline=deadline,
-            province_deadline=province_deadline,
-            version=1,
-            updated_at=opened_at,
+    opens_on = min(rules.thai_date(opened_at), deadline)
+    round_id = (
+        await conn.execute(
+            insert(Round)
+            .values(
+                kind=RoundKind.INFO,
+                fiscal_year=year_be,
+                number=1,
+                opens_on=opens_on,
+                deadline=deadline,
+                province_deadline=province_deadline,
+                version=1,
+                updated_at=opened_at,
+            )
+            .returning(Round.id)
         )
+    ).scalar_one()
+    await _announce_opened(conn, round_id, RoundKind.INFO, year_be, 1, opens_on, deadline)
+
+
+async def _announce_opened(
+    conn: AsyncConnection,
+    round_id: int,
+    kind: RoundKind,
+    year: int,
+    number: int,
+    opens_on: dt.date,
+    deadline: dt.date,
+) -> None:
+    """The `round.opened` webhook event, in the opening's transaction."""
+    await webhooks.emit(
+        conn,
+        EventType.ROUND_OPENED,
+        {
+            "roundId": round_id,
+            "kind": kind.name,
+            "fiscalYear": year,
+            "number": number,
+            "opensOn": opens_on.isoformat(),
+            "deadline": deadline.isoformat(),
+        },
     )
 
 

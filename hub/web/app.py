@@ -40,8 +40,10 @@ from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
+from hub.services import exports as exports_service
+from hub.services import queue, webhooks
 from hub.settings import Settings
-from hub.web import exports, metrics, observability
+from hub.web import export_routes, exports, metrics, observability
 from hub.web.console import graphiql, static_route
 from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
@@ -216,11 +218,17 @@ def create_app(
         if settings.count_statements:
             for engine in {app.state.engine, app.state.writer}:
                 event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+        worker = background_worker(app) if settings.jobs_worker else None
+        running = asyncio.create_task(worker.run()) if worker is not None else None
         try:
             if settings.production:
                 await check_production(app.state.engine, settings, app.state.oauth.keystore)
             yield
         finally:
+            if worker is not None and running is not None:
+                worker.stop()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(running, 10)
             await app.state.oauth.close()
             await app.state.engine.dispose()
             if app.state.writer is not app.state.engine:
@@ -281,6 +289,7 @@ def create_app(
             # GraphiQL's assets are the console's static files.
             *([static_route()] if settings.graphiql and not settings.console else []),
             *exports.routes(identify or resource.identify),
+            *export_routes.routes(identify or resource.identify),
         ],
         lifespan=lifespan,
     )
@@ -335,6 +344,30 @@ def create_app(
     app.state.settings = settings
     app.state.oauth = oauth_state(settings)
     return app
+
+
+def background_worker(app: Starlette) -> queue.Worker:
+    """The job worker of this process: export jobs and webhook deliveries (README "Exports",
+    "Webhooks"); any number of processes run one, the queue hands each job to one of them."""
+    settings: Settings = app.state.settings
+    policy = webhooks.DeliveryPolicy(
+        timeout=settings.webhook_timeout,
+        retry_base=settings.webhook_retry_base,
+        max_attempts=settings.webhook_max_attempts,
+    )
+
+    async def run_export(payload: bytes) -> None:
+        await export_routes.run_job(app.state, payload.decode())
+
+    async def deliver(payload: bytes) -> None:
+        await webhooks.deliver(app.state.writer, int(payload), policy)
+
+    return queue.Worker(
+        app.state.writer,
+        settings.database_url,
+        {exports_service.RUN: run_export, webhooks.DELIVER: deliver},
+        poll_interval=settings.jobs_poll_interval,
+    )
 
 
 def _engines(app: Starlette) -> dict[str, Any]:

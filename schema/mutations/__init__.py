@@ -33,6 +33,7 @@ from schema.mutations import (
     certification,
     data_entry,
     fiscal_years,
+    jobs,
     kpi16,
     lpa,
     mission_help,
@@ -72,6 +73,7 @@ FIELDS = {
     "update_round": rounds.update_round,
     "set_round_province_deadlines": rounds.set_round_province_deadlines,
     "confirm_missions_checked": rounds.confirm_missions_checked,
+    **jobs.FIELDS,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

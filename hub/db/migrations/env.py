@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 import hub.db.models
 from hub.db.engine import create_engine
+from hub.db.migrate import ours
 
 config = context.config
 target_metadata = hub.db.models.metadata
@@ -29,6 +30,7 @@ def _run(connection: Connection) -> None:
         # against either one runs on both (on PostgreSQL they are plain ALTERs).
         render_as_batch=True,
         compare_type=True,
+        include_name=ours,
     )
     with context.begin_transaction():
         context.run_migrations()

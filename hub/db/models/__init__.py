@@ -15,6 +15,15 @@ from hub.db.models.fiscal_years import (
     LpaRubric,
 )
 from hub.db.models.geography import District, Province, Subdistrict, Village
+from hub.db.models.jobs import (
+    ExportChunk,
+    ExportJob,
+    LocalJob,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from hub.db.models.kpi16 import Kpi16Reference, Kpi16Report, Kpi16Round
 from hub.db.models.missions import (
     Agency,
@@ -52,6 +61,8 @@ __all__ = [
     "ConsoleSession",
     "ConsoleUpload",
     "District",
+    "ExportChunk",
+    "ExportJob",
     "FiscalYear",
     "HubMeta",
     "Kpi16Reference",
@@ -64,6 +75,7 @@ __all__ = [
     "LaoMissionEvent",
     "LaoTypePeriod",
     "LaoYear",
+    "LocalJob",
     "LpaAssessment",
     "LpaAssessmentRevision",
     "LpaRubric",
@@ -82,5 +94,9 @@ __all__ = [
     "Subdistrict",
     "User",
     "Village",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "metadata",
 ]
