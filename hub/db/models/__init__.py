@@ -32,6 +32,7 @@ from hub.db.models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
+from hub.db.models.operations import ApqDocument, PersistedOperation
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
@@ -43,6 +44,7 @@ __all__ = [
     "AccountCode",
     "Agency",
     "ApiClient",
+    "ApqDocument",
     "AuthorizationCode",
     "Base",
     "CertificationEvent",
@@ -70,6 +72,7 @@ __all__ = [
     "Mission",
     "MissionHelpMessage",
     "MissionHelpRequest",
+    "PersistedOperation",
     "Province",
     "RateLimitCounter",
     "RefreshToken",
