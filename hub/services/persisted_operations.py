@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,7 +44,8 @@ class StoredOperation:
 COMMAND_LINE = audit.Actor(name="command line")
 
 
-def _stored(row: PersistedOperation) -> StoredOperation:
+def _stored(row: Any) -> StoredOperation:
+    """A `persisted_operations` row (read on a connection: its columns) as a value."""
     return StoredOperation(
         row.name, row.version, row.sha256, row.kind, row.document, row.summary or ""
     )
@@ -59,7 +61,7 @@ async def stored_operations(engine: AsyncEngine) -> list[StoredOperation]:
                 )
             )
         ).all()
-    return [_stored(r[0]) for r in rows]
+    return [_stored(r) for r in rows]
 
 
 async def stored_operation(
@@ -77,7 +79,7 @@ async def stored_operation(
         query = query.where(PersistedOperation.name == name, PersistedOperation.version == version)
     async with engine.connect() as conn:
         row = (await conn.execute(query)).one_or_none()
-    return None if row is None else _stored(row[0])
+    return None if row is None else _stored(row)
 
 
 async def add_operation(
