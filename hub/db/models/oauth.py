@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.sql import expression
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import expression
 
 from hub.db.models.base import Base, UtcDateTime, created_at_column
 
