@@ -107,6 +107,13 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+def _non_negative_int(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
 def _positive_float(name: str, raw: str) -> float:
     value = _float(name, raw)
     if value <= 0:
@@ -329,8 +336,9 @@ class Settings:
     redis_url: str | None = setting(
         "HUB_REDIS_URL",
         None,
-        "Redis (`redis://host:6379/0`) holding the OAuth rate-limit counters, shared by every "
-        "worker and replica; unset: they are kept in the database",
+        "Redis (`redis://host:6379/0`) holding the OAuth rate-limit counters and the API "
+        "quotas' counters, shared by every worker and replica; unset: they are kept in the "
+        "database",
         read=_redis_url,
     )
     # Logs and metrics (README "Logs and metrics"): JSON lines or text; Prometheus at /metrics.
@@ -523,6 +531,43 @@ class Settings:
         read=_origins,
         by_environment={"development": DEVELOPMENT_CORS_ORIGINS},
         shown="unset: none (development: `http://localhost:* http://127.0.0.1:* http://[::1]:*`)",
+    )
+
+    # Quotas on the API (README "Quotas", hub/web/quotas.py): per caller (a client, a person,
+    # or the public by address), overridable per client (`hub clients set`); 0: no limit.
+    rate_limit_per_minute: int = setting(
+        "HUB_RATE_LIMIT_PER_MINUTE",
+        600,
+        "API requests a caller may make per minute (a client may have its own, `hub clients "
+        "set`); more: `429` `RATE_LIMITED` with `Retry-After`; `0`: no limit",
+        read=_non_negative_int,
+    )
+    quota_per_day: int = setting(
+        "HUB_QUOTA_PER_DAY",
+        100_000,
+        "API requests a caller may make per day (UTC; a client may have its own); `0`: no limit",
+        read=_non_negative_int,
+    )
+    # Persisted operations and GET caching (README "Persisted operations", "Caching").
+    public_max_age: int = setting(
+        "HUB_PUBLIC_MAX_AGE",
+        60,
+        "seconds a public answer to `GET /graphql` may be cached (`Cache-Control: public, "
+        "max-age`); answers to a token are `private, no-store`",
+        read=_non_negative_int,
+    )
+    apq_max_entries: int = setting(
+        "HUB_APQ_MAX_ENTRIES",
+        10_000,
+        "documents the automatic-persisted-queries cache keeps (the oldest go first); `0`: "
+        "clients may use only registered operations' hashes",
+        read=_non_negative_int,
+    )
+    apq_max_document_bytes: int = setting(
+        "HUB_APQ_MAX_DOCUMENT_BYTES",
+        20_000,
+        "longest document a client may register by automatic persisted queries (UTF-8 bytes)",
+        read=_positive_int,
     )
 
     @property

@@ -42,7 +42,11 @@ Besides, the GraphQL layer has its own codes:
   `extensions={"code": ...}`;
 * parse, validation and variable errors get `GRAPHQL_PARSE_FAILED`,
   `GRAPHQL_VALIDATION_FAILED` and `BAD_USER_INPUT`; the query limits (`schema.limits`) set
-  their own codes.
+  their own codes;
+* the HTTP envelope refuses with `BAD_REQUEST` and `METHOD_NOT_ALLOWED` (a mutation over
+  GET: 405); persisted operations (`hub.web.persisted`) with `PERSISTED_QUERY_NOT_FOUND`
+  (404), `PERSISTED_QUERY_NOT_SUPPORTED` (400) and, for a client in allow-list mode,
+  `OPERATION_NOT_REGISTERED` (403).
 
 Anything else raised while resolving a field is a bug: `MaskInternalErrors` logs it on
 `hub.errors` with the request id and traceback (never the document or bound parameters),
@@ -83,6 +87,12 @@ FISCAL_YEAR_CLOSED = "FISCAL_YEAR_CLOSED"
 REASON_REQUIRED = "REASON_REQUIRED"
 ROUND_NOT_OPEN = "ROUND_NOT_OPEN"
 UNAUTHENTICATED = "UNAUTHENTICATED"
+# The HTTP envelope (hub/web/app.py) and persisted operations (hub/web/persisted.py).
+BAD_REQUEST = "BAD_REQUEST"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # 404: send the query with its hash
+PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"  # 400: stop sending hashes
+OPERATION_NOT_REGISTERED = "OPERATION_NOT_REGISTERED"  # 403: an allow-list client's free text
 # Query limits (schema.limits).
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
@@ -405,6 +415,7 @@ class QuietSchema(strawberry.Schema):
 
 
 __all__ = [
+    "BAD_REQUEST",
     "BAD_USER_INPUT",
     "DATABASE_BUSY",
     "FISCAL_YEAR_CLOSED",
@@ -415,8 +426,12 @@ __all__ = [
     "INTERNAL",
     "INTERNAL_MESSAGE",
     "INVALID_STATE",
+    "METHOD_NOT_ALLOWED",
     "NOT_FOUND",
+    "OPERATION_NOT_REGISTERED",
     "PAGE_SIZE_TOO_LARGE",
+    "PERSISTED_QUERY_NOT_FOUND",
+    "PERSISTED_QUERY_NOT_SUPPORTED",
     "PROBLEM_MAPPING",
     "QUERY_TOO_COSTLY",
     "QUERY_TOO_DEEP",

@@ -88,8 +88,8 @@ async def test_failed_client_authentications_are_counted_in_redis(migrated_datab
 
 
 async def test_an_unreachable_redis_is_a_retryable_outage(migrated_database_url):
-    """The token endpoint answers 503 with Retry-After (not 500, and never unlimited); the
-    GraphQL API, which counts nothing, is unaffected."""
+    """The token endpoint answers 503 with Retry-After (not 500, and never unlimited); so does
+    the GraphQL API, whose quotas count there too (hub/web/quotas.py)."""
     settings = oauth_settings(migrated_database_url, redis_url="redis://127.0.0.1:18799/0")
     async with serve(settings) as hub:
         client_id, secret = await create_client(hub.app.state.engine, "กรมอนามัย", "domain:1")
@@ -99,6 +99,6 @@ async def test_an_unreachable_redis_is_a_retryable_outage(migrated_database_url)
         body = response.json()
         assert body["error"] == "temporarily_unavailable"
         assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-        assert (
-            await hub.post("/graphql", json={"query": "{ provinces { code } }"})
-        ).status_code == 200
+        graphql = await hub.post("/graphql", json={"query": "{ provinces { code } }"})
+        assert graphql.status_code == 503 and int(graphql.headers["retry-after"]) > 0
+        assert graphql.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"

@@ -205,8 +205,9 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: Any) -> None:
-    """Registers `users`, `clients` and `keys` on the `hub` command's subparsers."""
+def add_parsers(sub: Any) -> Any:
+    """Registers `users`, `clients` and `keys` on the `hub` command's subparsers; returns
+    `hub clients`' subcommands (hub/cli/operations.py adds `hub clients set`)."""
     users = sub.add_parser("users", help="people's accounts")
     usub = users.add_subparsers(dest="users_command", required=True)
 
@@ -259,6 +260,7 @@ def add_parsers(sub: Any) -> None:
     )
     ksub.add_parser("encrypt", help="encrypt keys stored in clear with HUB_KEY_ENCRYPTION_SECRET")
     keys.set_defaults(func=_guard(cmd_keys))
+    return csub
 
 
 def _guard(

@@ -8,6 +8,9 @@
     hub geography load [FILE]     load the shipped geography, or an official registry CSV
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
+    hub schema release            write schema/released.graphql, the contract the
+                                  breaking-change guard compares against
+    hub operations list|add|remove|check  persisted operations (hub/cli/operations.py)
     hub audit verify              check the change log's hash chain; names the first broken entry
     hub settings table [--write|--check]  the configuration table (README "Configuration")
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli/accounts.py)
@@ -235,6 +238,11 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
     from schema import schema
 
+    if args.schema_command == "release":
+        from hub.cli.operations import cmd_release
+
+        return cmd_release(settings, args)
+
     sdl = schema.as_str() + "\n"
     if args.check:
         if not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text(encoding="utf-8") != sdl:
@@ -315,7 +323,7 @@ def parser() -> argparse.ArgumentParser:
     aud.set_defaults(func=cmd_audit)
 
     sch = sub.add_parser("schema", help="the exported GraphQL schema")
-    sch.add_argument("schema_command", choices=["export"])
+    sch.add_argument("schema_command", choices=["export", "release"])
     sch.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is stale")
     sch.set_defaults(func=cmd_schema)
 
@@ -326,9 +334,11 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument("--check", action="store_true", help="fail if README.md's table is stale")
     conf.set_defaults(func=cmd_settings)
 
+    from hub.cli import operations
     from hub.cli.accounts import add_parsers
 
-    add_parsers(sub)
+    clients = add_parsers(sub)
+    operations.add_parsers(sub, clients)
     return p
 
 

@@ -56,6 +56,7 @@ _DUMMY_HASH = hash_password("not-a-password", salt=b"info-hub-dummy!!")
 class Limited:
     allowed: bool
     retry_after: int  # seconds until the window resets (when not allowed)
+    count: int = 0  # requests counted in the current window, this one included
 
 
 def _window(window: int) -> tuple[int, int]:
@@ -102,7 +103,7 @@ class DatabaseCounters:
         )
         async with self.engine.begin() as conn:
             count = int((await conn.execute(statement)).scalar_one())
-        return Limited(count <= limit, retry_after)
+        return Limited(count <= limit, retry_after, count)
 
     async def exceeded(self, key: str, limit: int, window: int) -> Limited:
         current, retry_after = _window(window)
@@ -146,7 +147,7 @@ class RedisCounters:
                 count, _ = await pipe.execute()
         except RedisError as exc:
             raise _unreachable(exc) from exc
-        return Limited(int(count) <= limit, retry_after)
+        return Limited(int(count) <= limit, retry_after, int(count))
 
     async def exceeded(self, key: str, limit: int, window: int) -> Limited:
         current, retry_after = _window(window)

@@ -19,6 +19,8 @@ GraphQL mutations, the command line, tests) translate and decide nothing.
     rounds           rounds' dates, provinces' deadlines, missions checked; reminder lists
     accounts         people's accounts and API clients
     lpa              LPA assessors appointed and revoked; final scores recorded and revised
+    persisted_operations  operations registered in the database; the APQ cache
+    client_policy    each API client's allow-list mode and quotas
 
 The services import `hub.rules` and `hub.db` only; nothing of the web, OAuth or GraphQL.
 """

@@ -1,6 +1,12 @@
 """The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz, CSV
 downloads under /exports (`hub/web/exports.py`).
 
+A GraphQL request is identified (a bad token: 401), counted against its caller's quotas
+(`hub/web/quotas.py`: 429 past a limit, RateLimit headers on every answer), resolved to its
+document (`hub/web/persisted.py`: persisted operations, APQ, a client's allow-list), and
+answered; queries sent with GET are cacheable (`hub/web/http_caching.py`) and mutations over
+GET are refused (405).
+
 Every request passes the HTTP edge first (`hub/web/edge.py`: body size, body deadline, JSON
 depth; CORS for the configured origins).
 
@@ -21,7 +27,8 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException as EnvelopeRefused  # strawberry's HTTP refusals
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql.error import GraphQLSyntaxError
 from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -42,24 +49,32 @@ from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.services import exports as exports_service
 from hub.services import queue, webhooks
+from hub.services.client_policy import ClientPolicy
 from hub.settings import Settings
-from hub.web import export_routes, exports, metrics, observability
+from hub.web import export_routes, exports, metrics, observability, persisted, quotas
 from hub.web.console import graphiql, static_route
 from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
 from hub.web.console.page import language
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
+from hub.web.http_caching import HttpCaching
 from hub.web.observability import AccessLogMiddleware
 from hub.web.request_guard import RequestGuard
 from hub.web.telemetry import ObserveOperation
 from schema.context import HubContext
-from schema.errors import error_code, present_errors
+from schema.errors import METHOD_NOT_ALLOWED, error_code, present_errors
 from schema.planner import Planner
 from schema.root import build_schema
 from schema.text_guard import TextLimits
 
 log = logging.getLogger("hub")
+
+# The client policy of the request being served (allow-list mode), set by `HubGraphQL.__call__`
+# for `parse_http_body`, which strawberry calls without the request's scope.
+_client_policy: contextvars.ContextVar[ClientPolicy | None] = contextvars.ContextVar(
+    "hub_client_policy", default=None
+)
 
 
 class ORJSONResponse(JSONResponse):
@@ -133,11 +148,19 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 await response(scope, receive, send)
                 return
             scope.setdefault("state", {})["identity"] = identity
+            request = Request(scope, receive)
+            policy = await quotas.policy_of(request, identity)
+            admission = await quotas.admit(request, identity, policy)
+            if not admission.allowed:
+                await quotas.send_refusal(admission, scope, send)
+                return
+            send = quotas.adding_headers(send, admission.headers)
             # strawberry answers a malformed request (a batch, `variables` not an object, an
             # unknown `operationName`, a wrong method or media type) in plain text: give it the
             # same JSON error body as every other refusal, so a client can always read it.
+            token = _client_policy.set(policy)
             try:
-                response = await self.run(Request(scope, receive))
+                response = await self.run(request)
             except EnvelopeRefused as exc:
                 response = ORJSONResponse(
                     {
@@ -147,9 +170,53 @@ class HubGraphQL(GraphQL[HubContext, None]):
                     },
                     status_code=exc.status_code,
                 )
+            except persisted.Refused as refused:
+                response = ORJSONResponse(
+                    refused.body,
+                    status_code=refused.status,
+                    headers={"Cache-Control": "no-store", **refused.headers},
+                )
+            finally:
+                _client_policy.reset(token)
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's plain GET, not for a persisted operation sent with GET."""
+        params = request.query_params
+        return (
+            super().should_render_graphql_ide(request)
+            and params.get("extensions") is None
+            and params.get("documentId") is None
+        )
+
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        """The request's document: its text, or the persisted operation it names
+        (hub/web/persisted.py); a mutation sent with GET is refused (405)."""
+        data = await super().parse_http_body(request_adapter)
+        policy = _client_policy.get()
+        if isinstance(data, list):  # a batch: strawberry refuses it (batching is off)
+            return data
+        resolved = await persisted.resolve(
+            self.app_state.engine,
+            self.app_state.writer,
+            self.app_state.settings,
+            query=data.query,
+            extensions=data.extensions,
+            document_id=await _document_id(request_adapter),
+            policy=policy,
+        )
+        data.query = resolved.query
+        if request_adapter.method == "GET" and _is_mutation(data.query, data.operation_name):
+            raise persisted.Refused(
+                405,
+                METHOD_NOT_ALLOWED,
+                "Mutations are sent with POST, never GET.",
+                "คำสั่งแก้ไขข้อมูลต้องส่งด้วย POST เท่านั้น",
+                headers={"Allow": "POST"},
+            )
+        return data
 
     async def render_graphql_ide(self, request: Any) -> Response:
         """GraphiQL from the hub's vendored assets, never a CDN (hub/web/console/graphiql.py)."""
@@ -179,6 +246,38 @@ _ENVELOPE_CODES = {
     406: "NOT_ACCEPTABLE",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+
+
+async def _document_id(request_adapter: Any) -> Any:
+    """The request's `documentId` (GraphQL-over-HTTP persisted documents), if it has one."""
+    if request_adapter.method == "GET":
+        return request_adapter.query_params.get("documentId")
+    body = await request_adapter.get_body()  # read once already: starlette keeps it
+    if b"documentId" not in body:
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return data.get("documentId") if isinstance(data, dict) else None
+
+
+def _is_mutation(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation `query` runs is a mutation (or a subscription); a document that
+    does not parse is left to GraphQL to report."""
+    if not query:
+        return False
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name is not None and o.name.value == operation_name)
+    ]
+    return len(chosen) == 1 and chosen[0].operation is not OperationType.QUERY
 
 
 def _envelope_code(refused: EnvelopeRefused) -> str:
@@ -307,7 +406,11 @@ def create_app(
         schema=schema,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
-    app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
+    app.add_route(
+        "/graphql",
+        HttpCaching(GraphQLResponseMediaType(graphql), max_age=settings.public_max_age),
+        methods=["GET", "POST"],
+    )
     if settings.console:
         # GraphiQL as the signed-in person: the same view, the console session as identity.
         as_person = HubGraphQL(

@@ -41,6 +41,7 @@ from hub.db.models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
+from hub.db.models.operations import ApqDocument, PersistedOperation
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
@@ -52,6 +53,7 @@ __all__ = [
     "AccountCode",
     "Agency",
     "ApiClient",
+    "ApqDocument",
     "AuthorizationCode",
     "Base",
     "CertificationEvent",
@@ -82,6 +84,7 @@ __all__ = [
     "Mission",
     "MissionHelpMessage",
     "MissionHelpRequest",
+    "PersistedOperation",
     "Province",
     "RateLimitCounter",
     "RefreshToken",

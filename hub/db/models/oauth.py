@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import expression
 
 from hub.db.models.base import Base, UtcDateTime, created_at_column
 
@@ -34,9 +35,12 @@ class SigningKey(Base):
 
 
 class ClientRegistration(Base):
-    """What a client may do beyond client credentials: browser sign-in for people.
+    """What a client may do beyond client credentials: browser sign-in for people, and its
+    API policy (allow-list mode, quota overrides).
 
-    A client without a registration is a machine client (client credentials, secret auth).
+    A client without a registration is a machine client (client credentials, secret auth) under
+    the default policy; setting a machine client's policy gives it a registration that keeps
+    those defaults (`client_credentials`, `client_secret_basic`, no redirect URI).
     """
 
     __tablename__ = "oauth_client_registrations"
@@ -47,6 +51,13 @@ class ClientRegistration(Base):
     token_endpoint_auth_method: Mapped[str] = mapped_column(
         String(30), default="client_secret_basic"
     )
+    # Allow-list mode: the client may run only registered operations (hub/web/persisted.py).
+    operations_only: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=expression.false()
+    )
+    # Quota overrides (hub/web/quotas.py); None: the defaults in settings, 0: no limit.
+    rate_limit: Mapped[int | None] = mapped_column(Integer)  # requests per minute
+    daily_quota: Mapped[int | None] = mapped_column(Integer)  # requests per day (UTC)
 
 
 class AuthorizationCode(Base):
