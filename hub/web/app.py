@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz, CSV
-downloads under /exports (`hub/web/exports.py`).
+downloads under /exports (`hub/web/exports.py`), the REST face and its OpenAPI document under
+/api/v1 (`hub/web/rest.py`).
 
 Every request passes the HTTP edge first (`hub/web/edge.py`: body size, body deadline, JSON
 depth; CORS for the configured origins).
@@ -38,6 +39,7 @@ from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
+from hub.rules.declared_caller import NOBODY_DECLARED
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
@@ -46,10 +48,12 @@ from hub.web.console import graphiql, static_route
 from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
 from hub.web.console.page import language
+from hub.web.declared_caller import DeclaredCallerMiddleware
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
 from hub.web.observability import AccessLogMiddleware
 from hub.web.request_guard import RequestGuard
+from hub.web.rest import RestApi
 from hub.web.telemetry import ObserveOperation
 from schema.context import HubContext
 from schema.errors import error_code, present_errors
@@ -154,7 +158,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return graphiql.public_ide(language(request))
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
-        identity = request.scope.get("state", {}).get("identity", PUBLIC)
+        state = request.scope.get("state", {})
+        identity = state.get("identity", PUBLIC)
         return HubContext(
             engine=self.app_state.engine,
             writer=self.app_state.writer,
@@ -163,6 +168,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             response=response,
             settings=self.app_state.settings,
             max_import_lines=self.app_state.settings.import_max_lines,
+            declared_caller=state.get("declared_caller", NOBODY_DECLARED),
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -299,6 +305,10 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app.add_route("/graphql", GraphQLResponseMediaType(graphql), methods=["GET", "POST"])
+    # The REST face (hub/web/rest.py): registered operations run through the same view.
+    app.router.routes.extend(
+        RestApi(graphql, identify or resource.identify, settings.issuer).routes()
+    )
     if settings.console:
         # GraphiQL as the signed-in person: the same view, the console session as identity.
         as_person = HubGraphQL(
@@ -321,8 +331,12 @@ def create_app(
         body_timeout=settings.body_timeout,
         large_bodies=console_large_bodies(settings) if settings.console else (),
     )
+    app.add_middleware(DeclaredCallerMiddleware, issuer=settings.issuer)
     app.add_middleware(
-        RequestGuard, timeout=settings.request_timeout or None, mask=settings.production
+        RequestGuard,
+        timeout=settings.request_timeout or None,
+        mask=settings.production,
+        issuer=settings.issuer,
     )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
