@@ -330,6 +330,7 @@ def create_app(
         max_json_depth=settings.max_json_depth,
         body_timeout=settings.body_timeout,
         large_bodies=console_large_bodies(settings) if settings.console else (),
+        issuer=settings.issuer,
     )
     app.add_middleware(DeclaredCallerMiddleware, issuer=settings.issuer)
     app.add_middleware(

@@ -22,6 +22,7 @@ naming the operation: the test suite compiles every endpoint, so a bad file fail
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ from graphql import (
 )
 
 from hub.web.rest_params import RestParameter, RouteError, route_parameters
+from schema.limits import QueryLimits
 from schema.operations import Operation, repository_operations
 
 _SCALARS: dict[str, dict[str, Any]] = {
@@ -205,6 +207,7 @@ def compile_endpoint(schema: GraphQLSchema, operation: Operation) -> RestEndpoin
                     f"{origin}: a paged route must select pageInfo {{ hasNextPage endCursor }}"
                 )
             paged = True
+            parameters = _paging_parameters(parameters)
         root_key: str | None = key
         root_name: str | None = root_node.name.value
     else:
@@ -219,6 +222,24 @@ def compile_endpoint(schema: GraphQLSchema, operation: Operation) -> RestEndpoin
         root_field=root_name,
         paged=paged,
         response_schema=response_schema,
+    )
+
+
+# A cursor the hub issues: URL-safe base64 without padding (`schema.pagination`).
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,200}$"
+
+
+def _paging_parameters(parameters: tuple[RestParameter, ...]) -> tuple[RestParameter, ...]:
+    """A paged endpoint's `first` is a page size within the query limits and its `after` a
+    cursor of the hub's form: the document states both, and the route checks them."""
+    page_size = QueryLimits().max_page_size
+    return tuple(
+        dataclasses.replace(p, minimum=0, maximum=page_size)
+        if p.name == "first" and p.location == "query"
+        else dataclasses.replace(p, pattern=CURSOR_PATTERN)
+        if p.name == "after" and p.location == "query"
+        else p
+        for p in parameters
     )
 
 

@@ -64,6 +64,9 @@ class RestParameter:
     type: GraphQLInputType
     required: bool
     description: str = ""
+    minimum: int | None = None  # an Int parameter's bounds, when the hub knows them
+    maximum: int | None = None
+    pattern: str | None = None  # a string parameter's form, when the hub knows it
 
     @property
     def _named(self) -> GraphQLScalarType | GraphQLEnumType:
@@ -79,6 +82,12 @@ class RestParameter:
 
     def json_schema(self) -> dict[str, Any]:
         item = _scalar_schema(self._named)
+        if self.minimum is not None:
+            item["minimum"] = self.minimum
+        if self.maximum is not None:
+            item["maximum"] = self.maximum
+        if self.pattern is not None:
+            item["pattern"] = self.pattern
         return {"type": "array", "items": item} if self.is_list else item
 
     def coerce(self, values: Sequence[str]) -> Any:
@@ -96,6 +105,13 @@ class RestParameter:
 
     def _one(self, text: str) -> Any:
         named = self._named
+        if self.pattern is not None and not re.fullmatch(self.pattern, text):
+            raise invalid(
+                self.name,
+                "NOT_A_CURSOR" if self.name == "after" else "BAD_FORM",
+                f"{text[:40]!r} is not of the expected form",
+                "รูปแบบไม่ถูกต้อง",
+            )
         if isinstance(named, GraphQLEnumType):
             if text not in named.values:
                 raise invalid(
@@ -113,6 +129,15 @@ class RestParameter:
                     "NOT_AN_INTEGER",
                     f"an integer is expected, got {text[:20]!r}",
                     "ต้องเป็นจำนวนเต็ม",
+                )
+            low = INT_MIN if self.minimum is None else self.minimum
+            high = INT_MAX if self.maximum is None else self.maximum
+            if not low <= number <= high:
+                raise invalid(
+                    self.name,
+                    "OUT_OF_RANGE",
+                    f"must be between {low} and {high}, got {number}",
+                    f"ต้องอยู่ระหว่าง {low} ถึง {high}",
                 )
             return number
         if named.name == "Float":
