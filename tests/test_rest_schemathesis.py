@@ -6,7 +6,8 @@ ones as the public, valid ones with a real client-credentials token of the demo 
 every scope, and checks each answer against the document: never a 5xx, only documented
 statuses, content types and headers, and every body (the 200 answers' JSON Schema derived
 from the operations' selections, the problem details) as documented. Examples are bounded
-and derandomised, so the run is quick and repeatable.
+and derandomised, so the run is quick and repeatable. The same document is then browsed in
+Swagger UI (vendored) in Chromium.
 """
 
 from __future__ import annotations
@@ -74,3 +75,22 @@ def test_every_endpoint_conforms_to_the_openapi_document(
             case.call_and_validate(base_url=rest_hub, headers=headers)
 
         conforms()
+
+
+async def test_the_document_is_browsable_offline_in_swagger_ui(rest_hub: str, browser: Any) -> None:
+    """Swagger UI (vendored) renders every endpoint, loading nothing the hub does not serve."""
+    page = await browser.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: None if r.url.startswith(rest_hub) else outside.append(r.url))
+    try:
+        await page.goto(f"{rest_hub}/api/v1/docs")
+        await page.wait_for_selector(".opblock", timeout=20000)
+        paths = await page.locator(".opblock-summary-path").all_inner_texts()
+    finally:
+        await page.close()
+    assert {"/api/v1/laos/{code}", "/api/v1/provinces/{code}/stats/{fiscalYear}"} <= {
+        p.replace("\u200b", "") for p in paths
+    }
+    assert errors == [] and [u for u in outside if not u.startswith("data:")] == []

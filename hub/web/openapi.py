@@ -176,7 +176,6 @@ def openapi_document(endpoints: tuple[RestEndpoint, ...], *, issuer: str) -> dic
             "version": API_VERSION,
             "description": _DESCRIPTION,
         },
-        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "servers": [{"url": issuer}],
         "security": [{}, {"clientCredentials": []}, {"bearerToken": []}],
         "paths": paths,

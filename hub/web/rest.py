@@ -153,6 +153,7 @@ class RestApi:
         static = html.escape(DOCS_STATIC)
         page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>INFO Hub REST API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{static}/{SWAGGER_UI}/swagger-ui.css"></head>
 <body><div id="swagger-ui" data-url="{PREFIX}/openapi.json"></div>
 <script src="{static}/{SWAGGER_UI}/swagger-ui-bundle.js"></script>
