@@ -8,6 +8,7 @@ import logging
 import re
 
 import httpx
+import orjson
 import pytest
 
 from hub.rules.declared_caller import NOBODY_DECLARED
@@ -60,10 +61,14 @@ def test_every_registered_route_compiles_and_is_documented() -> None:
             "must select pageInfo",
         ),
         ("query X($code: String!) { lao(code: $code) { ...on Province { code } } }", "fragment"),
+        ("POST:query X { provinces { code } }", "only GET"),
+        ("mutation X { __typename }", "only a query"),
     ],
 )
 def test_a_route_that_cannot_be_served_is_named(document: str, reason: str) -> None:
-    operation = parse_operation(f"# version: 1\n# rest: GET /api/v1/x\n{document}", origin="x")
+    method, document = document.split(":", 1) if document.startswith("POST:") else ("GET", document)
+    text = f"# version: 1\n# rest: {method} /api/v1/x\n{document}"
+    operation = parse_operation(text, origin="x")
     with pytest.raises(RouteError, match=reason):
         compile_endpoints(build_schema()._schema, {"X": operation})
 
@@ -219,3 +224,34 @@ async def test_the_openapi_document_and_its_offline_browser(demo_client):
     )
     for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
         assert (await demo_client.get(asset)).status_code == 200, asset
+
+
+def test_a_field_the_caller_may_not_read_refuses_the_whole_answer() -> None:
+    """REST has no partial answers: any error of the operation is the answer's problem."""
+    from graphql import GraphQLError
+
+    from hub.web.problem_json import from_errors
+
+    errors = [
+        GraphQLError(
+            "You may not read this.", path=["lao", "recorders"], extensions={"code": "FORBIDDEN"}
+        ),
+        GraphQLError("Not found.", path=["lao", "x"], extensions={"code": "NOT_FOUND"}),
+    ]
+    response = from_errors(errors, base="https://hub.example", instance="/api/v1/x", request_id="r")
+    body = orjson.loads(response.body)
+    assert response.status_code == body["status"] == 403 and body["code"] == "FORBIDDEN"
+    assert [e["path"] for e in body["errors"]] == [["lao", "recorders"], ["lao", "x"]]
+
+
+async def test_a_database_that_cannot_be_reached_is_a_503_problem(tmp_path):
+    # The path is a directory: SQLite cannot open it.
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}", environment="test", auto_migrate=False
+    )
+    async with serve(settings) as client:
+        for url in ("/api/v1/laos/6110102", "/api/v1/provinces/11/laos?first=2"):
+            response = await client.get(url)
+            body = _problem(response, 503, "SERVICE_UNAVAILABLE")
+            assert int(response.headers["retry-after"]) == body["retryAfter"] > 0
+            assert body["requestId"] == response.headers["x-request-id"]

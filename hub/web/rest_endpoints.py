@@ -16,7 +16,7 @@ against the served schema:
   `Link: <…>; rel="next"` header to the next page.
 
 What cannot be expressed (an input object or JSON variable, a fragment on an abstract type, a
-mutation on GET, a paging operation that does not select its cursor) raises `RouteError`
+mutation or a POST route, a paging operation that does not select its cursor) raises `RouteError`
 naming the operation: the test suite compiles every endpoint, so a bad file fails the build.
 """
 
@@ -179,8 +179,9 @@ def compile_endpoint(schema: GraphQLSchema, operation: Operation) -> RestEndpoin
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     node = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
-    if operation.kind != "query" and operation.rest.method == "GET":
-        raise RouteError(f"{origin}: only a query may be a GET route")
+    if operation.kind != "query" or operation.rest.method != "GET":
+        # Writes stay on GraphQL, where a mutation's typed result is read as a union.
+        raise RouteError(f"{origin}: only a query may have a REST route, and only GET")
     root_type = schema.query_type if operation.kind == "query" else schema.mutation_type
     assert root_type is not None
     compiler = _Compiler(schema, fragments)
