@@ -255,3 +255,25 @@ async def test_a_database_that_cannot_be_reached_is_a_503_problem(tmp_path):
             body = _problem(response, 503, "SERVICE_UNAVAILABLE")
             assert int(response.headers["retry-after"]) == body["retryAfter"] > 0
             assert body["requestId"] == response.headers["x-request-id"]
+
+
+async def test_a_portal_page_may_call_the_rest_face_and_read_its_link(demo_database_url, places):
+    portal = "https://portal.example.go.th"
+    settings = Settings(database_url=demo_database_url, environment="test", cors_origins=(portal,))
+    async with serve(settings) as client:
+        preflight = await client.options(
+            "/api/v1/laos/6110102",
+            headers={
+                "Origin": portal,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization, x-consumer-key, x-officer-id",
+            },
+        )
+        page = await client.get(
+            f"/api/v1/provinces/{places.province_code}/laos?first=1", headers={"Origin": portal}
+        )
+    assert preflight.status_code == 200
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "x-consumer-key" in allowed and "x-officer-id" in allowed
+    assert page.headers["access-control-allow-origin"] == portal and "link" in page.headers
+    assert "link" in page.headers["access-control-expose-headers"].lower()

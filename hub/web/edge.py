@@ -349,8 +349,15 @@ def _replay(body: bytes, receive: Any) -> Any:
 # --- CORS ------------------------------------------------------------------------------------
 
 CORS_METHODS = ("GET", "POST")
-CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Request-Id")
-CORS_EXPOSE_HEADERS = ("X-Request-Id", "Retry-After", "WWW-Authenticate")
+# The REST face's GDX declarations may be sent, and its paging `Link` read, from a page too.
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Request-Id",
+    "X-Consumer-Key",
+    "X-Officer-Id",
+)
+CORS_EXPOSE_HEADERS = ("X-Request-Id", "Retry-After", "WWW-Authenticate", "Link")
 
 
 def cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
