@@ -22,6 +22,9 @@ document would. Nothing here decides what a caller may read.
 * **What comes back.** 200 with the operation's data as JSON, unwrapped to the value of its
   one root field (`hub.web.rest_endpoints`); a null root field is a 404 problem. A paging
   endpoint adds `Link: </api/v1/…&after=…>; rel="next"` while there is a next page.
+* **No partial answers.** Where `/graphql` would answer data beside errors (a field the
+  caller may not read is null with a FORBIDDEN error at its path), REST refuses the whole
+  answer with the first error's problem (all of them listed in `errors`).
 * **Refusals** are RFC 9457 problem details (`hub.web.problem_json`): a bad or unknown
   parameter 400 naming it, 401, 403, 404, 405 (with `Allow`), and GraphQL's errors with their
   code's status (`schema.errors.status_of_code`); a retryable one 503 or 429 with
@@ -47,7 +50,7 @@ from hub.rules.identity import Identity
 from hub.rules.problems import Problem
 from hub.web import problem_json
 from hub.web.openapi import openapi_document
-from hub.web.rest_endpoints import RestEndpoint, repository_endpoints
+from hub.web.rest_endpoints import RestEndpoint, compile_endpoints
 from hub.web.rest_params import read_parameters
 from schema.errors import NOT_FOUND, problem_in, status_of_code
 
@@ -88,7 +91,7 @@ class RestApi:
         self.view = view
         self.identify = identify
         self.issuer = issuer
-        self.endpoints = repository_endpoints(view.schema._schema)
+        self.endpoints = compile_endpoints(view.schema._schema)  # once per app
         self.document = openapi_document(self.endpoints, issuer=issuer)
         self._document_bytes = orjson.dumps(self.document)
 

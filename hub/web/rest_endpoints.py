@@ -23,7 +23,6 @@ naming the operation: the test suite compiles every endpoint, so a bad file fail
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,9 +262,3 @@ def compile_endpoints(
             raise RouteError(f"two operations declare {endpoint.method} {endpoint.path}")
         seen.add((endpoint.method, endpoint.path))
     return tuple(endpoints)
-
-
-@functools.cache
-def repository_endpoints(schema: GraphQLSchema) -> tuple[RestEndpoint, ...]:
-    """The repository operations' endpoints against `schema`, compiled once per schema."""
-    return compile_endpoints(schema)
