@@ -222,7 +222,7 @@ async def test_the_openapi_document_and_its_offline_browser(demo_client):
     assert (
         page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     )
-    for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+    for asset in re.findall(r'(?:src|href)="(/[^"]+)"', page.text):
         assert (await demo_client.get(asset)).status_code == 200, asset
 
 
