@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import Info as StrawberryInfo
 
+from hub.rules.declared_caller import NOBODY_DECLARED, DeclaredCaller
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.record_files import DEFAULT_MAX_LINES
 from hub.settings import Settings
@@ -28,6 +29,10 @@ class HubContext:
     current_fiscal_year: int | None = None
     # Lines a record-table file may hold (`importWaterSupplySystems`; HUB_IMPORT_MAX_LINES).
     max_import_lines: int = DEFAULT_MAX_LINES
+    # What the calling system declared besides its token (GDX: `X-Consumer-Key`, `X-Officer-Id`;
+    # `hub.rules.declared_caller`): recorded by services that audit (the read audit), never
+    # consulted by a permission rule.
+    declared_caller: DeclaredCaller = NOBODY_DECLARED
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _loaders: Loaders | None = field(default=None, init=False, repr=False)

@@ -189,6 +189,21 @@ def wire_of(problem: Problem) -> Wire:
     raise AssertionError("Problem itself is mapped")  # pragma: no cover
 
 
+def status_of_code(code: str | None) -> int:
+    """The HTTP status of a whole answer failing with `extensions.code` `code` (the REST
+    face's problem responses): the mapping's status for a problem's code, 401 for a rejected
+    token, 500 for INTERNAL, and 400 for every other code (a caller's mistake: a request
+    error, a query limit, a bad argument)."""
+    if code is None or code == INTERNAL:
+        return 500
+    if code in _STATUS_OF_CODE:
+        return _STATUS_OF_CODE[code]
+    for wire in PROBLEM_MAPPING.values():
+        if wire.code == code:
+            return wire.status
+    return 400
+
+
 def problem_extensions(problem: Problem) -> dict[str, Any]:
     """`extensions` of the GraphQL error (or the HTTP error body) reporting `problem`."""
     if isinstance(problem, HubError):
@@ -460,5 +475,6 @@ __all__ = [
     "problem_in",
     "request_id_of",
     "retry_status",
+    "status_of_code",
     "wire_of",
 ]

@@ -40,6 +40,19 @@ def demo_password(username: str) -> str:
 
 
 def _free_port() -> int:
+    """A free loopback port: the first free one of `HUB_TEST_PORTS` (`FIRST-LAST`) when set,
+    so a machine shared by several test runs keeps each to its own ports; else any."""
+    wanted = os.environ.get("HUB_TEST_PORTS", "")
+    if wanted:
+        first, last = (int(part) for part in wanted.split("-"))
+        for port in range(first, last + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in HUB_TEST_PORTS={wanted}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL at /graphql, health probes at /healthz and /readyz, CSV
-downloads under /exports (`hub/web/exports.py`).
+downloads under /exports (`hub/web/exports.py`), the REST face and its OpenAPI document under
+/api/v1 (`hub/web/rest.py`).
 
 A GraphQL request is identified (a bad token: 401), counted against its caller's quotas
 (`hub/web/quotas.py`: 429 past a limit, RateLimit headers on every answer), resolved to its
@@ -45,6 +46,7 @@ from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
 from hub.oauth.routes import routes as oauth_routes
+from hub.rules.declared_caller import NOBODY_DECLARED
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.services import exports as exports_service
@@ -56,11 +58,13 @@ from hub.web.console import graphiql, static_route
 from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
 from hub.web.console.page import language
+from hub.web.declared_caller import DeclaredCallerMiddleware
 from hub.web.edge import RequestLimits, cors_options
 from hub.web.graphql_http import GraphQLResponseMediaType
 from hub.web.http_caching import HttpCaching
 from hub.web.observability import AccessLogMiddleware
 from hub.web.request_guard import RequestGuard
+from hub.web.rest import RestApi
 from hub.web.telemetry import ObserveOperation
 from schema.context import HubContext
 from schema.errors import METHOD_NOT_ALLOWED, error_code, present_errors
@@ -223,7 +227,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return graphiql.public_ide(language(request))
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
-        identity = request.scope.get("state", {}).get("identity", PUBLIC)
+        state = request.scope.get("state", {})
+        identity = state.get("identity", PUBLIC)
         return HubContext(
             engine=self.app_state.engine,
             writer=self.app_state.writer,
@@ -232,6 +237,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             response=response,
             settings=self.app_state.settings,
             max_import_lines=self.app_state.settings.import_max_lines,
+            declared_caller=state.get("declared_caller", NOBODY_DECLARED),
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -411,6 +417,10 @@ def create_app(
         HttpCaching(GraphQLResponseMediaType(graphql), max_age=settings.public_max_age),
         methods=["GET", "POST"],
     )
+    # The REST face (hub/web/rest.py): registered operations run through the same view.
+    app.router.routes.extend(
+        RestApi(graphql, identify or resource.identify, settings.issuer).routes()
+    )
     if settings.console:
         # GraphiQL as the signed-in person: the same view, the console session as identity.
         as_person = HubGraphQL(
@@ -432,9 +442,14 @@ def create_app(
         max_json_depth=settings.max_json_depth,
         body_timeout=settings.body_timeout,
         large_bodies=console_large_bodies(settings) if settings.console else (),
+        issuer=settings.issuer,
     )
+    app.add_middleware(DeclaredCallerMiddleware, issuer=settings.issuer)
     app.add_middleware(
-        RequestGuard, timeout=settings.request_timeout or None, mask=settings.production
+        RequestGuard,
+        timeout=settings.request_timeout or None,
+        mask=settings.production,
+        issuer=settings.issuer,
     )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))

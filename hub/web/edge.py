@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from hub.rules.input_rules import NUL_CHARACTER, json_too_deep
+from hub.web import problem_json
 from schema.errors import BAD_USER_INPUT, REQUEST_TIMEOUT, REQUEST_TOO_LARGE
 
 # Methods whose requests normally carry no body: without Content-Length or Transfer-Encoding
@@ -80,11 +81,29 @@ async def refuse(
     *,
     oauth: bool = False,
     html: bool = False,
+    rest: tuple[str, str] | None = None,
     **extensions: Any,
 ) -> None:
     """Answer with one GraphQL-shaped error and close the connection. On the OAuth endpoints
     the body also carries RFC 6749's `error` and `error_description`, which their clients read;
-    to a person's browser (the console) it is a short page in Thai and English."""
+    to a person's browser (the console) it is a short page in Thai and English; on the REST
+    face (`rest`: the hub's public address and the request's path) RFC 9457 problem details
+    (`hub.web.problem_json`)."""
+    if rest is not None:
+        base, path = rest
+        problem = problem_json.problem_body(
+            base=base,
+            code=code,
+            detail=message,
+            instance=path,
+            request_id=None,
+            status=status,
+            messageTh=message_th,
+            **extensions,
+        )
+        response = problem_json.ProblemResponse(problem, headers={"Connection": "close"})
+        await response({"type": "http"}, _nothing, send)
+        return
     if html:
         page = _PAGE.format(status=status, th=escape(message_th), en=escape(message)).encode()
         await send(
@@ -125,6 +144,10 @@ async def refuse(
     await send({"type": "http.response.body", "body": body})
 
 
+async def _nothing() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -140,12 +163,14 @@ class RequestLimits:
         max_json_depth: int,
         body_timeout: float,
         large_bodies: tuple[LargeBody, ...] = (),
+        issuer: str = "",
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_json_depth = max_json_depth
         self.body_timeout = body_timeout
         self.large_bodies = large_bodies
+        self.issuer = issuer  # the base of the REST face's problem types
 
     def _limits(self, scope: Any) -> tuple[int, float]:
         """The body size and time the request's route allows."""
@@ -190,6 +215,7 @@ class RequestLimits:
                 f"The request body did not arrive within {body_timeout:g} seconds.",
                 f"ข้อมูลคำขอส่งมาไม่ครบภายใน {body_timeout:g} วินาที",
                 html=_for_a_person(scope),
+                rest=self._rest(scope),
                 timeoutSeconds=body_timeout,
             )
             return
@@ -228,6 +254,11 @@ class RequestLimits:
             for name, value in params
         )
 
+    def _rest(self, scope: Any) -> tuple[str, str] | None:
+        """(the hub's address, the path) for a request to the REST face, else None."""
+        path = str(scope.get("path", ""))
+        return (self.issuer, path) if path.startswith("/api/") else None
+
     async def _nul(self, send: Any, scope: Any, parameter: str) -> None:
         await refuse(
             send,
@@ -236,6 +267,7 @@ class RequestLimits:
             f'Parameter "{parameter}" {NUL_CHARACTER.message}.',
             f'พารามิเตอร์ "{parameter}" {NUL_CHARACTER.message_th}',
             oauth=scope["path"].startswith("/oauth/"),
+            rest=self._rest(scope),
             reason=NUL_CHARACTER.code,
             parameter=parameter,
         )
@@ -248,6 +280,7 @@ class RequestLimits:
             f"The request body is larger than {max_bytes:,} bytes ({max_bytes / 1048576:.0f} MB).",
             f"ข้อมูลคำขอมีขนาดเกิน {max_bytes:,} ไบต์ ({max_bytes / 1048576:.0f} MB)",
             html=_for_a_person(scope),
+            rest=self._rest(scope),
             maxBytes=max_bytes,
         )
 
@@ -316,8 +349,15 @@ def _replay(body: bytes, receive: Any) -> Any:
 # --- CORS ------------------------------------------------------------------------------------
 
 CORS_METHODS = ("GET", "POST")
-CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Request-Id")
-CORS_EXPOSE_HEADERS = ("X-Request-Id", "Retry-After", "WWW-Authenticate")
+# The REST face's GDX declarations may be sent, and its paging `Link` read, from a page too.
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Request-Id",
+    "X-Consumer-Key",
+    "X-Officer-Id",
+)
+CORS_EXPOSE_HEADERS = ("X-Request-Id", "Retry-After", "WWW-Authenticate", "Link")
 
 
 def cors_options(origins: tuple[str, ...]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 `AccessLogMiddleware` wraps the app just inside `RequestIdMiddleware`: for each request it
 writes one line on the `hub.access` logger (INFO; WARNING for a 5xx) with the request id,
 method, path (never the query string), status, duration, the caller's kind (public, user,
-client: never who) and, for GraphQL, the operation's type and name and the error codes
+client: never who from the token), the consumer key and calling officer the caller declared
+(`X-Consumer-Key`, `X-Officer-Id`: GDX's convention, recorded so a call can be traced to
+the officer named on it) and, for GraphQL, the operation's type and name and the error codes
 returned (counted, never the messages, the document or the variables), and it counts the
 request in `hub.web.metrics`. GraphQL adds what only it knows through `note_operation` and
 `note_errors` (hub/web/telemetry.py, hub/web/app.py).
@@ -121,6 +123,7 @@ class AccessLogMiddleware:
         operation = record.operation_type or "none"
         identity = state.get("identity")
         path = scope.get("path", "")
+        declared = state.get("declared_caller")
         log.log(
             logging.WARNING if status >= 500 else logging.INFO,
             "%s %s %s %.1f ms",
@@ -138,6 +141,9 @@ class AccessLogMiddleware:
                 "operation_type": record.operation_type,
                 "operation_name": record.operation_name,
                 "errors": dict(record.error_codes),
+                # The GDX declarations (hub/web/declared_caller.py): recorded as declared.
+                "consumer_key": getattr(declared, "consumer_key", None),
+                "officer_id": getattr(declared, "officer_id", None),
             },
         )
         if self.metrics_enabled:

@@ -14,7 +14,8 @@ its answers carry `X-Request-Id`). It runs the request's handler as a task and
   `DATABASE_BUSY`, `REQUEST_TIMEOUT`) with `Retry-After`, any other problem its mapped
   status, and a bug a 500 `INTERNAL` with the request id — always a GraphQL-shaped JSON body
   (`{"errors": [{"message", "extensions": {"code", "requestId", …}}]}`), on the OAuth
-  endpoints also with RFC 6749's `error` / `error_description`.
+  endpoints also with RFC 6749's `error` / `error_description`; under `/api/` (the REST
+  face) RFC 9457 problem details instead (`hub.web.problem_json`).
 
 The handler reads the body from the server itself; a request still running after
 `WATCH_AFTER` seconds, once its body is read, gets a watcher that waits for the disconnect.
@@ -32,6 +33,7 @@ import orjson
 
 from hub.db.engine import RequestScope, current_request
 from hub.rules.problems import Problem, RequestTimeout, Unavailable
+from hub.web import problem_json
 from schema.errors import error_body, problem_in, wire_of
 
 log = logging.getLogger("hub.errors")
@@ -123,10 +125,13 @@ class _Exchange:
 
 
 class RequestGuard:
-    def __init__(self, app: Any, *, timeout: float | None = None, mask: bool = True) -> None:
+    def __init__(
+        self, app: Any, *, timeout: float | None = None, mask: bool = True, issuer: str = ""
+    ) -> None:
         self.app = app
         self.timeout = timeout or None
         self.mask = mask
+        self.issuer = issuer  # the base of the REST face's problem types
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -209,6 +214,17 @@ class RequestGuard:
                     extra={"request_id": request_id},
                 )
             status = wire_of(problem).status
+        if str(scope.get("path", "")).startswith("/api/"):
+            # The REST face answers problem details (RFC 9457), its own refusals' form.
+            response = problem_json.from_web_error(
+                problem,
+                base=self.issuer,
+                instance=str(scope.get("path", "")),
+                request_id=request_id,
+                mask=self.mask,
+            )
+            await response({"type": "http"}, _nothing, send)
+            return
         body = error_body(
             problem, request_id=request_id, mask=self.mask, detail=str(error) if error else None
         )
@@ -223,6 +239,10 @@ class RequestGuard:
         headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+async def _nothing() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
 
 
 def _request_id(scope: Any) -> str:
