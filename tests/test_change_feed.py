@@ -193,13 +193,16 @@ async def test_replaying_every_feed_reproduces_the_full_extract_for_every_caller
         copies: dict[tuple[str, str], dict[str, Any]] = {}
         cursors: dict[tuple[str, str], str] = {}
 
-        async def sync_and_compare(step: str) -> None:
+        async def sync_and_compare(step: str, compared: tuple[str, ...] = KINDS) -> None:
+            # Every feed is replayed at every step; the full extracts (the slow part) are read
+            # for the kinds the step changed, and for all of them at the start and the end.
             for name, c in hubs.items():
                 for kind in KINDS:
                     copy = copies.setdefault((name, kind), {})
                     cursors[(name, kind)] = await replay(c, kind, copy, cursors.get((name, kind)))
-                    expected = await extract(c, kind, years)
-                    assert held(copy) == expected, (step, name, kind)
+                    if kind in compared:
+                        expected = await extract(c, kind, years)
+                        assert held(copy) == expected, (step, name, kind)
 
         await sync_and_compare("baseline")
         public_years = {v["code"] for v in copies[("public", "CERTIFICATION")].values()}
@@ -259,8 +262,45 @@ async def test_replaying_every_feed_reproduces_the_full_extract_for_every_caller
                 assert retired["__typename"] == "RecordSaved", retired
             done = (await graphql(c, CERTIFY_LAO, code=draft.code, year=draft.year))["result"]
             assert done["state"] == "LAO_CERTIFIED", done
-        await sync_and_compare("after edits and a certification")
+        await sync_and_compare(
+            "after edits and a certification", ("LAO_YEAR", "CERTIFICATION", "WATER_SUPPLY_SYSTEM")
+        )
         assert draft.code in {v["code"] for v in copies[("public", "CERTIFICATION")].values()}
+
+        # The LAO's INFO administrator changes its phone; its staff update a mission record.
+        async with serve(
+            settings(fresh_demo_url), user("sync-admin", RoleGrant(Role.LAO_ADMIN, lao_id=draft.id))
+        ) as c:
+            lao = (
+                await graphql(
+                    c,
+                    "query($code: String!) { lao(code: $code) { version transferredMissions"
+                    " { id version } } }",
+                    code=draft.code,
+                )
+            )["lao"]
+            profile = (
+                await graphql(
+                    c,
+                    "mutation($code: String!, $v: Int!) { r: updateLaoProfile(laoCode: $code,"
+                    ' version: $v, data: {phone: "0 5555 1234"}) { __typename } }',
+                    code=draft.code,
+                    v=lao["version"],
+                )
+            )["r"]
+            assert profile["__typename"] == "ProfileSaved", profile
+            if lao["transferredMissions"]:
+                mission = lao["transferredMissions"][0]
+                saved = (
+                    await graphql(
+                        c,
+                        "mutation($id: Int!, $v: Int!) { r: updateTransferredMission(id: $id,"
+                        " version: $v, data: {budgetBaht: 123456.0}) { __typename } }",
+                        id=mission["id"],
+                        v=mission["version"],
+                    )
+                )["r"]
+                assert saved["__typename"] == "MissionRecordSaved", saved
 
         # A certification cancelled: the public and the agency get tombstones, the province
         # keeps the draft.
@@ -306,7 +346,7 @@ async def test_a_forged_cursor_is_refused_naming_after_and_an_old_one_is_gone(fr
     async with serve(settings(fresh_demo_url), PUBLIC) as c:
         page = (await graphql(c, query, kind="CERTIFICATION", first=5))["changes"]
         cursor = page["pageInfo"]["endCursor"]
-        text, _, checksum = cursor.partition(".")
+        text = cursor.partition(".")[0]
         for forged in ("nonsense", text + ".0000000000000000", cursor + "x"):
             body = await graphql_response(c, query, kind="CERTIFICATION", after=forged)
             error = body["errors"][0]["extensions"]

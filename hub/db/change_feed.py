@@ -212,20 +212,21 @@ async def _keys_of(
         elif e.reach is Reach.RECORDS_OF_LAO_YEAR:
             keys[e.id] = records_of.get(e.entity_id, [])
         elif e.reach in (Reach.LAO_YEARS_OF_YEAR, Reach.RECORDS_OF_YEAR):
+            year_keys: Any
             if e.reach is Reach.LAO_YEARS_OF_YEAR:
                 key: Any = LaoYear.id
-                statement = select(LaoYear.id).where(LaoYear.fiscal_year == e.entity_id)
+                year_keys = select(LaoYear.id).where(LaoYear.fiscal_year == e.entity_id)
             else:
                 table = RECORD_TABLES[RECORD_KINDS[kind]]
                 key = table.c.id
-                statement = (
+                year_keys = (
                     select(table.c.id)
                     .join(LaoYear, LaoYear.id == table.c.lao_year_id)
                     .where(LaoYear.fiscal_year == e.entity_id)
                 )
             if e.id == position.log_id and position.key is not None:
-                statement = statement.where(key > position.key)
-            rows = (await conn.execute(statement.order_by(key).limit(first + 1))).all()
+                year_keys = year_keys.where(key > position.key)
+            rows = (await conn.execute(year_keys.order_by(key).limit(first + 1))).all()
             keys[e.id] = [r[0] for r in rows]
             # Keys past this entry's page are read by the next page (it resumes mid-entry).
     return keys
