@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from hub.db.engine import create_engine
@@ -24,7 +25,7 @@ from hub.rules.enums import CertificationState, LaoType, Role
 from hub.rules.identity import PUBLIC, Identity, RoleGrant, client, user
 from hub.rules.validation import camel
 from hub.settings import Settings
-from tests.conftest import graphql, graphql_response, serve
+from tests.conftest import Places, graphql, graphql_response, identities, serve
 from tests.test_data_entry import (
     ADD_WATER,
     CANCEL_LAO,
@@ -50,6 +51,8 @@ FEED = """query($kind: ChangeKind!, $after: String, $first: Int) {
     baseline pageInfo { hasNextPage endCursor }
     nodes { key removed laoCode fiscalYear %s } } }"""
 AGENCY_SCOPES = "domain:1 domain:5 missions"
+# Only the names of `identities` are needed to parametrize; the places come from the fixture.
+FAKE_PLACES = Places(0, "", 0, 0, "", 0, "", "", 0)
 
 
 def settings(url: str) -> Settings:
@@ -378,3 +381,16 @@ async def test_a_forged_cursor_is_refused_naming_after_and_an_old_one_is_gone(fr
     assert error["code"] == "CURSOR_EXPIRED"
     assert error["baseline"] == {"kind": "CERTIFICATION", "after": None}
     assert error["field"] == "after" and error["messageTh"]
+
+
+@pytest.mark.parametrize("who", sorted(identities(FAKE_PLACES)))
+async def test_every_kind_of_caller_gets_its_own_rows_in_the_baseline(
+    demo_database_url: str, places: Places, who: str
+):
+    """The row rule holds for every kind of caller: the certification feed's baseline lists
+    exactly the LAO-years the caller reads through `laos { years }`."""
+    identity = identities(places)[who]
+    async with serve(settings(demo_database_url), identity) as c:
+        copy: dict[str, Any] = {}
+        await replay(c, "CERTIFICATION", copy, None, first=1000)
+        assert held(copy) == await extract(c, "CERTIFICATION", [])

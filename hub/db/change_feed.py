@@ -310,6 +310,11 @@ async def read_page(
         position = Position(kind, True, top, None, now, viewer_fingerprint(identity))
     elif position.log_id > top:
         raise BeyondHead(position.log_id)
+    if first == 0:  # a page of nothing: the same place, a fresh cursor
+        stamped = Position(
+            kind, position.baseline, position.log_id, position.key, now, position.viewer
+        )
+        return FeedPage([], stamped, True)
     if position.baseline:
         return await baseline_page(conn, identity, position, first, now)
     return await delta_page(conn, identity, position, first, now)
