@@ -324,24 +324,64 @@ async def test_replaying_every_feed_reproduces_the_full_extract_for_every_caller
         )
 
 
+async def _counted(c: httpx.AsyncClient, kind: str, after: str | None, first: int) -> tuple:
+    response = await c.post(
+        "/graphql",
+        json={
+            "query": FEED % SELECTIONS[kind],
+            "variables": {"kind": kind, "first": first, "after": after},
+        },
+    )
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    return int(response.headers["X-SQL-Statements"]), body["data"]["changes"]
+
+
 async def test_a_page_runs_the_same_statements_whatever_it_returns(fresh_demo_url):
-    """Reads are batched: pages of 10 and of 500 items run the same number of statements,
-    in the baseline and in the delta (here after a fiscal year's opening reached them all)."""
+    """Reads are batched: pages of 10 and of 500 items run the same number of statements, in
+    the baseline and in the delta after a fiscal year's opening, which reaches every LAO-year
+    and record of the new year in one log entry (read a page at a time, mid-entry)."""
     counted = Settings(database_url=fresh_demo_url, environment="test", count_statements=True)
-    counts: dict[str, list[int]] = {}
     async with serve(counted, user("dla", RoleGrant(Role.DLA_ADMIN))) as c:
-        for kind in ("LAO_YEAR", "WATER_SUPPLY_SYSTEM"):
-            for first in (10, 500):
-                response = await c.post(
-                    "/graphql",
-                    json={
-                        "query": FEED % SELECTIONS[kind],
-                        "variables": {"kind": kind, "first": first},
-                    },
-                )
-                assert response.status_code == 200 and "errors" not in response.json()
-                counts.setdefault(kind, []).append(int(response.headers["X-SQL-Statements"]))
-    assert all(a == b for a, b in counts.values()), counts
+        baseline = {first: (await _counted(c, "LAO_YEAR", None, first))[0] for first in (10, 500)}
+        assert baseline[10] == baseline[500], baseline
+        cursors: dict[str, str] = {}
+        copies: dict[str, dict[str, Any]] = {}
+        for kind in ("CERTIFICATION", "WATER_SUPPLY_SYSTEM"):
+            copies[kind] = {}
+            cursors[kind] = await replay(c, kind, copies[kind], None, first=1000)
+        years = (await graphql(c, "{ fiscalYears { yearBe } }"))["fiscalYears"]
+        new_year = max(y["yearBe"] for y in years) + 1
+        opened = await graphql(
+            c,
+            """mutation($y: Int!, $d: Date!) { r: openFiscalYear(yearBe: $y, recordDeadline: $d,
+            copyPrevious: true) { __typename } }""",
+            y=new_year,
+            d=f"{new_year - 543}-06-30",
+        )
+        assert opened["r"]["__typename"] == "FiscalYearUpdated", opened
+        delta: dict[int, list[int]] = {}
+        for first in (10, 150):  # the new year holds ~450 records: two pages of either size
+            count, page = await _counted(
+                c, "WATER_SUPPLY_SYSTEM", cursors["WATER_SUPPLY_SYSTEM"], first
+            )
+            assert len(page["nodes"]) == first and page["pageInfo"]["hasNextPage"]
+            delta.setdefault(first, []).append(count)
+            # Mid-entry: the next page goes on inside the same log entry.
+            count, after = await _counted(
+                c, "WATER_SUPPLY_SYSTEM", page["pageInfo"]["endCursor"], first
+            )
+            delta[first].append(count)
+            assert not {n["key"] for n in page["nodes"]} & {n["key"] for n in after["nodes"]}
+        assert delta[10] == delta[150], delta
+        for kind in ("CERTIFICATION", "WATER_SUPPLY_SYSTEM"):
+            await replay(c, kind, copies[kind], cursors[kind], first=100)
+        assert held(copies["CERTIFICATION"]) == await extract(c, "CERTIFICATION", [])
+        every_year = [y["yearBe"] for y in years] + [new_year]
+        assert held(copies["WATER_SUPPLY_SYSTEM"]) == await extract(
+            c, "WATER_SUPPLY_SYSTEM", every_year
+        )
+        assert any(v["year"] == new_year for v in copies["WATER_SUPPLY_SYSTEM"].values())
 
 
 async def test_a_forged_cursor_is_refused_naming_after_and_an_old_one_is_gone(fresh_demo_url):
