@@ -316,5 +316,8 @@ async def read_page(
         )
         return FeedPage([], stamped, True)
     if position.baseline:
-        return await baseline_page(conn, identity, position, first, now)
+        page = await baseline_page(conn, identity, position, first, now)
+        if not page.position.baseline and page.position.log_id == top:
+            return FeedPage(page.items, page.position, False)  # complete, and nothing since
+        return page
     return await delta_page(conn, identity, position, first, now)
