@@ -44,6 +44,7 @@ SELECTIONS = {
     " waterManagement { waterSupplySystems { id name version } } }",
     "CERTIFICATION": "laoYear { fiscalYear state }",
     "WATER_SUPPLY_SYSTEM": "waterSupplySystem { id name status version }",
+    "TOURIST_SITE": "touristSite { id name version }",
     "MISSION_RECORD": "missionRecord { id status version budgetBaht }",
 }
 FEED = """query($kind: ChangeKind!, $after: String, $first: Int) {
@@ -84,6 +85,8 @@ def _value(kind: str, node: dict[str, Any]) -> Any:
         return {"code": node["laoCode"], **node["laoYear"]}
     if kind == "WATER_SUPPLY_SYSTEM":
         return {"year": node["fiscalYear"], **node["waterSupplySystem"]}
+    if kind == "TOURIST_SITE":
+        return {"year": node["fiscalYear"], **node["touristSite"]}
     return node["missionRecord"]
 
 
@@ -117,17 +120,21 @@ async def extract(c: httpx.AsyncClient, kind: str, years: list[int]) -> list[Any
             found = laos
         else:
             found = [{"code": lao["code"], **y} for lao in laos for y in lao["years"]]
-    elif kind == "WATER_SUPPLY_SYSTEM":
+    elif kind in ("WATER_SUPPLY_SYSTEM", "TOURIST_SITE"):
+        field, selection = {
+            "WATER_SUPPLY_SYSTEM": ("waterSupplySystems", "id name status version"),
+            "TOURIST_SITE": ("touristSites", "id name version"),
+        }[kind]
         found = []
         for year in years:
             found += [
                 {"year": year, **n}
                 for n in await _pages(
                     c,
-                    "query($after: String, $year: Int) { waterSupplySystems(first: 1000,"
-                    " after: $after, filter: {fiscalYear: $year}) { pageInfo { hasNextPage"
-                    " endCursor } edges { node { id name status version } } } }",
-                    "waterSupplySystems",
+                    f"query($after: String, $year: Int) {{ {field}(first: 1000, after: $after,"
+                    " filter: {fiscalYear: $year}) { pageInfo { hasNextPage endCursor }"
+                    f" edges {{ node {{ {selection} }} }} }} }}",
+                    field,
                     year=year,
                 )
             ]
@@ -347,7 +354,7 @@ async def test_a_page_runs_the_same_statements_whatever_it_returns(fresh_demo_ur
         assert baseline[10] == baseline[500], baseline
         cursors: dict[str, str] = {}
         copies: dict[str, dict[str, Any]] = {}
-        for kind in ("CERTIFICATION", "WATER_SUPPLY_SYSTEM"):
+        for kind in ("CERTIFICATION", "WATER_SUPPLY_SYSTEM", "TOURIST_SITE"):
             copies[kind] = {}
             cursors[kind] = await replay(c, kind, copies[kind], None, first=1000)
         years = (await graphql(c, "{ fiscalYears { yearBe } }"))["fiscalYears"]
@@ -374,7 +381,7 @@ async def test_a_page_runs_the_same_statements_whatever_it_returns(fresh_demo_ur
             delta[first].append(count)
             assert not {n["key"] for n in page["nodes"]} & {n["key"] for n in after["nodes"]}
         assert delta[10] == delta[150], delta
-        for kind in ("CERTIFICATION", "WATER_SUPPLY_SYSTEM"):
+        for kind in ("CERTIFICATION", "WATER_SUPPLY_SYSTEM", "TOURIST_SITE"):
             await replay(c, kind, copies[kind], cursors[kind], first=100)
         assert held(copies["CERTIFICATION"]) == await extract(c, "CERTIFICATION", [])
         every_year = [y["yearBe"] for y in years] + [new_year]
@@ -382,6 +389,7 @@ async def test_a_page_runs_the_same_statements_whatever_it_returns(fresh_demo_ur
             c, "WATER_SUPPLY_SYSTEM", every_year
         )
         assert any(v["year"] == new_year for v in copies["WATER_SUPPLY_SYSTEM"].values())
+        assert held(copies["TOURIST_SITE"]) == await extract(c, "TOURIST_SITE", every_year)
 
 
 async def test_a_forged_cursor_is_refused_naming_after_and_an_old_one_is_gone(fresh_demo_url):
