@@ -132,7 +132,11 @@ async def changes(
         async with info.context.engine.connect() as conn:
             page = await change_feed.read_page(conn, identity, feed, position, size, now)
     except change_feed.BeyondHead:
-        raise rules.not_ours(after or "", "it points past the change log's end") from None
+        raise rules.not_ours(
+            after or "",
+            "it points past the change log's end",
+            "ชี้เลยจุดสิ้นสุดของบันทึกการเปลี่ยนแปลง",
+        ) from None
     nodes = [
         Change(
             key=strawberry.ID(str(item.key)),

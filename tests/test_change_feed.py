@@ -423,8 +423,14 @@ async def test_a_forged_cursor_is_refused_naming_after_and_an_old_one_is_gone(fr
             position.viewer,
         )
     )
+    # A well-formed cursor of this caller pointing past the change log's end was not issued.
+    past = rules.encode(
+        rules.Position(position.kind, False, 10**9, None, position.issued_at, position.viewer)
+    )
     async with serve(settings(fresh_demo_url), PUBLIC) as c:
+        beyond = await graphql_response(c, query, kind="CERTIFICATION", after=past)
         body = await graphql_response(c, query, kind="CERTIFICATION", after=old)
+    assert beyond["errors"][0]["extensions"]["field"] == "after", beyond
     error = body["errors"][0]["extensions"]
     assert error["code"] == "CURSOR_EXPIRED"
     assert error["baseline"] == {"kind": "CERTIFICATION", "after": None}

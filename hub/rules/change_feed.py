@@ -202,14 +202,15 @@ def encode(position: Position) -> str:
     return f"{text}.{_checksum(payload)}"
 
 
-def not_ours(cursor: str, why: str) -> InvalidInput:
+def not_ours(cursor: str, why: str, why_th: str) -> InvalidInput:
+    """The caller's mistake of sending `cursor`, which is not one of this feed's, and why."""
     shown = cursor if len(cursor) <= 80 else cursor[:77] + "..."
     return invalid(
         "after",
         "INVALID_CURSOR",
         f"{shown!r} is not a cursor of this feed ({why}); start without `after` for a full "
         "baseline",
-        f"ตัวชี้ตำแหน่งไม่ถูกต้อง ({why}) เริ่มใหม่โดยไม่ระบุ after เพื่อรับข้อมูลทั้งหมด",
+        f"ตัวชี้ตำแหน่งไม่ถูกต้อง ({why_th}) เริ่มใหม่โดยไม่ระบุ after เพื่อรับข้อมูลทั้งหมด",
     )
 
 
@@ -220,21 +221,27 @@ def decode(cursor: str, kind: Kind, identity: Identity) -> Position:
         payload = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         fields = json.loads(payload.decode("utf-8"))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise not_ours(cursor, "it does not decode") from None
+        raise not_ours(cursor, "it does not decode", "ถอดรหัสไม่ได้") from None
     if _checksum(payload) != checksum:
-        raise not_ours(cursor, "its checksum does not match")
+        raise not_ours(cursor, "its checksum does not match", "ค่าตรวจสอบไม่ตรงกัน")
     if not (isinstance(fields, list) and len(fields) == 7 and fields[0] == _VERSION):
-        raise not_ours(cursor, "unknown version")
+        raise not_ours(cursor, "unknown version", "ไม่รู้จักรุ่นของตัวชี้ตำแหน่ง")
     _, kind_name, baseline, log_id, key, issued_at, viewer = fields
     if kind_name != kind.value:
-        raise not_ours(cursor, f"it belongs to the {kind_name} feed")
+        raise not_ours(
+            cursor, f"it belongs to the {kind_name} feed", f"เป็นของรายการเปลี่ยนแปลงชนิด {kind_name}"
+        )
     if viewer != viewer_fingerprint(identity):
-        raise not_ours(cursor, "it was issued to another caller or other rights")
+        raise not_ours(
+            cursor,
+            "it was issued to another caller or other rights",
+            "ออกให้ผู้เรียกรายอื่นหรือสิทธิ์อื่น",
+        )
     numbers = (log_id, issued_at) + ((key,) if key is not None else ())
     if baseline not in (0, 1) or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers
     ):
-        raise not_ours(cursor, "it is malformed")
+        raise not_ours(cursor, "it is malformed", "รูปแบบไม่ถูกต้อง")
     return Position(kind, baseline == 1, log_id, key, issued_at, viewer)
 
 
