@@ -332,6 +332,14 @@ class Settings:
         "seconds an uploaded file is kept for its confirmation after the preview (1 hour)",
         read=_positive_int,
     )
+    # Incremental sync (README "Incremental sync"; hub/rules/change_feed.py).
+    changes_retention_days: int = setting(
+        "HUB_CHANGES_RETENTION_DAYS",
+        30,
+        "days a changes-feed cursor stays usable after it was issued; an older one is answered "
+        "`410 Gone` (`CURSOR_EXPIRED`) and the client takes a fresh baseline",
+        read=_positive_int,
+    )
     # Shared state of several replicas that needs no durability (hub/oauth/ratelimit.py).
     redis_url: str | None = setting(
         "HUB_REDIS_URL",

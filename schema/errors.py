@@ -20,6 +20,7 @@ problem kind has an entry.
 | YearClosed                | FISCAL_YEAR_CLOSED     | 409                    | FiscalYearClosed  |
 | ReasonRequired            | REASON_REQUIRED        | 400                    | ReasonRequired    |
 | RoundNotOpen              | ROUND_NOT_OPEN         | 409                    | RoundNotOpen      |
+| CursorExpired             | CURSOR_EXPIRED         | 410 Gone               | (an error)        |
 | Unavailable               | SERVICE_UNAVAILABLE    | 503 + `Retry-After`    | (an error)        |
 | DatabaseBusy              | DATABASE_BUSY          | 503 + `Retry-After`    | (an error)        |
 | RequestTimeout            | REQUEST_TIMEOUT        | 503 + `Retry-After`    | (an error)        |
@@ -86,6 +87,7 @@ VERSION_CONFLICT = "VERSION_CONFLICT"
 FISCAL_YEAR_CLOSED = "FISCAL_YEAR_CLOSED"
 REASON_REQUIRED = "REASON_REQUIRED"
 ROUND_NOT_OPEN = "ROUND_NOT_OPEN"
+CURSOR_EXPIRED = "CURSOR_EXPIRED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 # The HTTP envelope (hub/web/app.py) and persisted operations (hub/web/persisted.py).
 BAD_REQUEST = "BAD_REQUEST"
@@ -130,6 +132,7 @@ PROBLEM_MAPPING: dict[type[Problem], Wire] = {
     problems.YearClosed: Wire(FISCAL_YEAR_CLOSED, 409),
     problems.ReasonRequired: Wire(REASON_REQUIRED, 400),
     problems.RoundNotOpen: Wire(ROUND_NOT_OPEN, 409),
+    problems.CursorExpired: Wire(CURSOR_EXPIRED, 410),
     problems.Unavailable: Wire(SERVICE_UNAVAILABLE, 503),
     problems.DatabaseBusy: Wire(DATABASE_BUSY, 503),
     problems.RequestTimeout: Wire(REQUEST_TIMEOUT, 503),
@@ -218,6 +221,7 @@ def problem_extensions(problem: Problem) -> dict[str, Any]:
         ]
     if problem.retry_after is not None:
         extensions["retryAfter"] = problem.retry_after
+    extensions.update(problem.hint())
     return extensions
 
 

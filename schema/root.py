@@ -42,6 +42,7 @@ from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
 from schema import accounts
 from schema.accounts import Account, AccountFilter
+from schema.changes import ChangeConnection, ChangeKind, changes
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
 from schema.enums import (
@@ -504,6 +505,23 @@ class Query:
         f = filter or TouristSiteFilter()
         statement = await _records_statement(info, "tourist_sites", f)
         return await _records_page(info, "tourist_sites", statement, first, after)
+
+    @strawberry.field(
+        description='การเปลี่ยนแปลง — a changes feed (README "Incremental sync"): without `after`, '
+        "every item of `kind` the caller may see now (a baseline, a page at a time); with the "
+        "last page's `pageInfo.endCursor`, what changed since, each item's current value or a "
+        "tombstone. A cursor is the caller's own; one that is not a cursor of this feed is "
+        "`BAD_USER_INPUT` naming `after`, one older than `HUB_CHANGES_RETENTION_DAYS` is "
+        "`CURSOR_EXPIRED` (HTTP 410) with `extensions.baseline`."
+    )
+    async def changes(
+        self,
+        info: Info,
+        kind: ChangeKind,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> ChangeConnection:
+        return await changes(info, kind, after, first)
 
     @strawberry.field(
         description="ภารกิจถ่ายโอนของ อปท. — LAOs' transferred-mission records, a page at a time.",

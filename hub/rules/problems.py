@@ -24,6 +24,8 @@ has an entry in both. Anything raised that is not a `Problem` (nor a database fa
     │   ├── YearClosed                the fiscal year is closed: read-only for every role
     │   ├── ReasonRequired            a cancellation or retirement needs a reason
     │   └── RoundNotOpen              the round has not opened yet, or has closed
+    ├── CursorExpired                 a changes-feed cursor older than the feed keeps (410):
+    │                                 take a fresh baseline (`hint` says how)
     └── Unavailable                   retryable: try again after `retry_after` seconds
         ├── DatabaseBusy              the database is locked or every connection is in use
         ├── RequestTimeout            over the request deadline or the statement timeout
@@ -98,6 +100,11 @@ class Problem(Exception):
             setattr(self, name, value)
         return self
 
+    def hint(self) -> dict[str, Any]:
+        """What the caller should do next, as data (added to the error's `extensions`);
+        most problems need none."""
+        return {}
+
     @staticmethod
     def kinds() -> dict[str, type[Problem]]:
         """Every registered kind and its class (for the mapping and its test)."""
@@ -166,6 +173,23 @@ class RoundNotOpen(Refusal):
     kind = "ROUND_NOT_OPEN"
     default_en = "The round is not open."
     default_th = "รอบนี้ไม่ได้เปิดอยู่"
+
+
+class CursorExpired(Problem):
+    """A changes feed's cursor is older than the feed keeps (`hub.rules.change_feed`): not a
+    mistake to correct nor worth retrying; the caller starts again from a fresh baseline,
+    which `baseline` describes (the feed and the cursor to start from: none)."""
+
+    kind = "CURSOR_EXPIRED"
+    default_en = "The cursor is too old: take a fresh baseline."
+    default_th = "ตัวชี้ตำแหน่งเก่าเกินไป กรุณาดึงข้อมูลทั้งหมดใหม่"
+
+    def __init__(self, *args: str, baseline: Mapping[str, Any] | None = None, **details: Any):
+        super().__init__(*args, **details)
+        self.baseline = dict(baseline or {})
+
+    def hint(self) -> dict[str, Any]:
+        return {"baseline": self.baseline}
 
 
 class Unavailable(Problem):

@@ -18,8 +18,12 @@ class ChangeLogEntry(Base):
     """
 
     __tablename__ = "change_log"
-    # One entity's history (an account's, `accountChangeLog`) without scanning the log.
-    __table_args__ = (Index("ix_change_log_entity_entity_id", "entity", "entity_id"),)
+    # One entity's history (an account's, `accountChangeLog`) without scanning the log; and
+    # a changes feed's next entries of its entities, in log order (`hub.db.change_feed`).
+    __table_args__ = (
+        Index("ix_change_log_entity_entity_id", "entity", "entity_id"),
+        Index("ix_change_log_entity_id", "entity", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
