@@ -33,6 +33,7 @@ from hub.db.models.oauth import (
     SigningKey,
 )
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.pulled import PulledBatch, PulledValue
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
@@ -71,6 +72,8 @@ __all__ = [
     "MissionHelpMessage",
     "MissionHelpRequest",
     "Province",
+    "PulledBatch",
+    "PulledValue",
     "RateLimitCounter",
     "RefreshToken",
     "RevokedAccessToken",
