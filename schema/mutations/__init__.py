@@ -20,6 +20,7 @@ is one transaction (`certifyProvince`: one per LAO-year).
     rounds          openRound, updateRound, setRoundProvinceDeadlines, confirmMissionsChecked
     profile         updateLaoProfile
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
+    pulled          deliverPulledValues (a source system's batch of its values)
     accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
                     updateLaoInfoAdministrators
 """
@@ -38,6 +39,7 @@ from schema.mutations import (
     mission_help,
     missions,
     profile,
+    pulled,
     record_import,
     rounds,
 )
@@ -72,6 +74,7 @@ FIELDS = {
     "update_round": rounds.update_round,
     "set_round_province_deadlines": rounds.set_round_province_deadlines,
     "confirm_missions_checked": rounds.confirm_missions_checked,
+    "deliver_pulled_values": pulled.deliver_pulled_values,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))
