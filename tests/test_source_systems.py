@@ -23,6 +23,7 @@ from hub.rules.source_systems import (
 
 NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
 LHR = BY_CODE["LHR"]
+PLUS_7 = dt.timezone(dt.timedelta(hours=7))
 
 
 def test_every_pulled_field_has_its_source_system_and_scope() -> None:
@@ -59,6 +60,7 @@ def test_every_problem_of_a_batch_is_named_at_its_row() -> None:
         DeliveredRow("6110102", 2570, "staff", "many", None),
         DeliveredRow("6110103", 2570, "staff", "-4", None),
         DeliveredRow("6110104", 2570, "staff", "4", later),  # fetched in the future
+        DeliveredRow("6110105", 2570, "staff", "4", dt.datetime.min.replace(tzinfo=PLUS_7)),
     ]
     _, errors = check_delivery(LHR, "bad batch!", rows, delivered_at=NOW)
     found = {(e.path, e.code) for e in errors}
@@ -69,6 +71,7 @@ def test_every_problem_of_a_batch_is_named_at_its_row() -> None:
         ("values[3].value", "WRONG_TYPE"),
         ("values[4].value", "OUT_OF_RANGE"),
         ("values[5].fetchedAt", "OUT_OF_RANGE"),
+        ("values[6].fetchedAt", "OUT_OF_RANGE"),
     }
     assert all(e.message_th for e in errors)
 

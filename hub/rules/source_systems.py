@@ -200,13 +200,16 @@ def check_delivery(
         )
         for e in value_errors:
             errors.append(dataclasses.replace(e, path=f"{at}.value"))
-        fetched = utc_second(row.fetched_at or delivered_at)
+        try:
+            fetched = utc_second(row.fetched_at or delivered_at)
+        except OverflowError:  # a time whose UTC falls outside the calendar (year 1 +07:00)
+            fetched = delivered_at + dt.timedelta(days=1)
         if fetched > delivered_at:
             errors.append(
                 _error(
                     f"{at}.fetchedAt",
                     "OUT_OF_RANGE",
-                    "a value cannot have been fetched after it was delivered",
+                    "a value cannot have been fetched after it was delivered (nor outside the calendar)",
                     "เวลาที่ดึงข้อมูลต้องไม่อยู่หลังเวลาที่ส่ง",
                 )
             )
