@@ -435,3 +435,58 @@ async def test_modules_and_source_systems_are_readable(migrated_database_url: st
         "socialCulture.elderlyAllowanceRecipients",
         "socialCulture.disabilityAllowanceRecipients",
     ]
+
+
+async def test_a_batch_over_many_laos_inserts_and_updates_in_bulk(fresh_demo_url: str) -> None:
+    """A year opened without the last one's data has no sections: a batch starts them; a
+    later batch updates only what changed; the log explains both."""
+    from hub.db.models import SECTION_TABLES, Lao
+    from hub.rules.source_systems import DeliveredRow
+    from hub.services import audit, pulled
+
+    url = fresh_demo_url
+    places = await _places(url)
+    year = places.year + 1
+    engine = create_engine(url)
+    try:
+        await fiscal_years.open_year(
+            engine, DLA, year_be=year, record_deadline=dt.date(year - 543, 3, 31)
+        )
+        async with engine.connect() as conn:
+            codes = list(
+                (
+                    await conn.execute(
+                        select(Lao.code).where(Lao.code.is_not(None)).order_by(Lao.code).limit(6)
+                    )
+                ).scalars()
+            )
+        fields = ("elderlyAllowanceRecipients", "disabilityAllowanceRecipients")
+        rows = [
+            DeliveredRow(code, year, fields[i % 2], str(100 + i), None)
+            for i, code in enumerate(codes)
+        ]
+        operator = audit.command_actor("pulled import")
+        first = await pulled.deliver(
+            engine, source="ALLOWANCE", batch="a-1", rows=rows, actor=operator
+        )
+        assert (first.values, first.changed) == (6, 6)
+        rows[0] = DeliveredRow(codes[0], year, fields[0], "999", None)
+        second = await pulled.deliver(
+            engine, source="ALLOWANCE", batch="a-2", rows=rows, actor=operator
+        )
+        assert second.values == 6 and not second.already_delivered
+        table = SECTION_TABLES[7]
+        async with engine.connect() as conn:
+            stored = (
+                await conn.execute(
+                    select(table.c.elderly_allowance_recipients)
+                    .join(LaoYear, LaoYear.id == table.c.lao_year_id)
+                    .join(Lao, Lao.id == LaoYear.lao_id)
+                    .where(Lao.code == codes[0], LaoYear.fiscal_year == year)
+                )
+            ).scalar_one()
+        assert stored == 999
+        report = await state_replay.verify_state(engine)
+        assert report.ok, [u.describe() for u in report.unexplained[:3]]
+    finally:
+        await engine.dispose()

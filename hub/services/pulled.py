@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.models import (
@@ -54,6 +54,7 @@ from hub.services import audit
 from hub.services.provenance import digest, import_entry
 
 KIND = "pulled_import"
+CHUNK = 2000  # keys per IN list: far below every driver's bind-parameter limit
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,8 @@ async def _targets(
     }
     pairs = sorted({(laos[r.lao_code], r.fiscal_year) for r in rows if r.lao_code in laos})
     found: dict[tuple[int, int], int] = {}
-    for start in range(0, len(pairs), 2000):
-        chunk = pairs[start : start + 2000]
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start : start + CHUNK]
         for y in await conn.execute(
             select(LaoYear.lao_id, LaoYear.fiscal_year, LaoYear.id).where(
                 tuple_(LaoYear.lao_id, LaoYear.fiscal_year).in_(chunk)
@@ -265,39 +266,55 @@ async def _write(
         values[r.field.fetched_at_column] = r.fetched_at
     entries: list[audit.Entry] = []
     changed = 0
-    for (number, lao_year_id), values in sorted(sections.items()):
+    by_domain: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for (number, lao_year_id), values in sections.items():
+        by_domain[number][lao_year_id] = values
+    # Per domain table, a few statements whatever the batch's size: the current values read
+    # in chunks, new rows inserted and changed ones updated in executemany groups.
+    for number, wanted in sorted(by_domain.items()):
         table = SECTION_TABLES[number]
-        row = (
-            (
-                await conn.execute(
-                    select(*[table.c[c] for c in values]).where(table.c.lao_year_id == lao_year_id)
-                )
+        columns = sorted({c for values in wanted.values() for c in values})
+        ids = sorted(wanted)
+        current: dict[int, Any] = {}
+        for first in range(0, len(ids), CHUNK):
+            statement = select(table.c.lao_year_id, *[table.c[c] for c in columns]).where(
+                table.c.lao_year_id.in_(ids[first : first + CHUNK])
             )
-            .mappings()
-            .first()
-        )
-        before = {c: (row[c] if row else None) for c in values}
-        changes = {c: (before[c], v) for c, v in values.items() if before[c] != v}
-        if row is None:
-            await conn.execute(insert(table).values(lao_year_id=lao_year_id, **values))
-        elif changes:
-            await conn.execute(
+            for found in (await conn.execute(statement)).mappings():
+                current[found["lao_year_id"]] = found
+        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for lao_year_id in ids:
+            values, row = wanted[lao_year_id], current.get(lao_year_id)
+            before = {c: (row[c] if row is not None else None) for c in values}
+            changes = {c: (before[c], v) for c, v in values.items() if before[c] != v}
+            if row is None:
+                inserts[tuple(sorted(values))].append({"lao_year_id": lao_year_id, **values})
+            elif changes:
+                updates[tuple(sorted(changes))].append(
+                    {"target": lao_year_id, **{f"new_{c}": v for c, (_, v) in changes.items()}}
+                )
+            if changes:
+                changed += len({c.removesuffix("_fetched_at") for c in changes})
+                entries.append(
+                    audit.Entry(
+                        table.name,
+                        lao_year_id,
+                        "pull",
+                        changes,
+                        lao_id=lao_of[lao_year_id],
+                        reason=f"{source} batch {batch}",
+                    )
+                )
+        for rows in inserts.values():
+            await conn.execute(insert(table), rows)
+        for changed_columns, rows in updates.items():
+            setting = (
                 update(table)
-                .where(table.c.lao_year_id == lao_year_id)
-                .values(**changes_after(changes))
+                .where(table.c.lao_year_id == bindparam("target"))
+                .values({c: bindparam(f"new_{c}") for c in changed_columns})
             )
-        if changes:
-            changed += len({c.removesuffix("_fetched_at") for c in changes})
-            entries.append(
-                audit.Entry(
-                    table.name,
-                    lao_year_id,
-                    "pull",
-                    changes,
-                    lao_id=lao_of[lao_year_id],
-                    reason=f"{source} batch {batch}",
-                )
-            )
+            await conn.execute(setting, rows)
     header = import_entry(
         KIND,
         source=f"{source}:{batch}",
@@ -330,10 +347,10 @@ async def _write(
         )
     ).scalar_one()
     keys = [(targets[(r.lao_code, r.fiscal_year)][0], r.field.name) for r in checked]
-    for start in range(0, len(keys), 2000):
+    for start in range(0, len(keys), CHUNK):
         await conn.execute(
             delete(PulledValue).where(
-                tuple_(PulledValue.lao_year_id, PulledValue.field).in_(keys[start : start + 2000])
+                tuple_(PulledValue.lao_year_id, PulledValue.field).in_(keys[start : start + CHUNK])
             )
         )
     await conn.execute(
@@ -350,7 +367,3 @@ async def _write(
         ],
     )
     return Delivered(batch_id, source, batch, content, stamp, len(checked), changed, False)
-
-
-def changes_after(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
-    return {c: after for c, (_, after) in changes.items()}
