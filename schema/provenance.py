@@ -144,6 +144,13 @@ class ValueChange:
     reason: str | None = strawberry.field(
         description="เหตุผล/ที่มา — the reason given, or the import or batch it belongs to."
     )
+    source: str | None = strawberry.field(
+        description="ที่มา — for an import, what it read (the demo dataset, a file); for a pull, "
+        "the system and batch."
+    )
+    source_digest: str | None = strawberry.field(
+        description="For an import, the SHA-256 of what it read (its change-log header entry)."
+    )
     actor_role: Role | None = strawberry.field(description="บทบาทผู้ดำเนินการ — role of who did it.")
     actor_kind: ActorKind = strawberry.field(description="a person, a client, or a command.")
 
@@ -177,6 +184,8 @@ def _change(c: provenance_service.ValueChange, place: permissions.LaoPlace) -> V
         after=c.after,
         fetched_at=c.fetched_at,
         reason=c.reason,
+        source=c.source,
+        source_digest=c.source_digest,
         actor_role=c.actor_role.name if c.actor_role else None,  # type: ignore[arg-type]
         actor_kind=kind,
     )

@@ -49,7 +49,8 @@ query($code: String!, $year: Int!, $field: String!) {
   provenance(laoCode: $code, fiscalYear: $year, field: $field) {
     field domain value pulled { sourceSystem { code } batch fetchedAt }
     setBy { action actorKind actorRole }
-    changes { action fiscalYear before after at reason actorKind actorName entryId } } }"""
+    changes { action fiscalYear before after at reason source sourceDigest actorKind actorName
+      entryId } } }"""
 
 
 def _hub(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -236,6 +237,8 @@ def test_saves_and_a_year_opened_from_the_last_are_explained(fresh_demo_url: str
     ]
     assert found["changes"][1]["after"] == 31 and found["changes"][1]["actorKind"] == "PERSON"
     assert found["changes"][0]["actorKind"] == "COMMAND"
+    assert found["changes"][0]["source"].startswith("demo dataset {")
+    assert len(found["changes"][0]["sourceDigest"]) == 64
 
 
 # --- a source system delivers its values ---------------------------------------------------
@@ -354,6 +357,7 @@ def test_a_source_system_delivers_pulled_values(fresh_demo_url: str) -> None:
     assert found["pulled"]["batch"] == "lhr-2026-11-30"
     assert found["setBy"] == {"action": "pull", "actorKind": "CLIENT", "actorRole": None}
     assert found["changes"][-1]["reason"] == "LHR batch lhr-2026-11-30"
+    assert found["changes"][-1]["source"] == "LHR batch lhr-2026-11-30"
     assert found["changes"][-1]["after"] == 57
 
 

@@ -21,6 +21,7 @@ LAO-year, oldest first, following a copied year back to the year it was copied f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -124,6 +125,8 @@ class ValueChange:
     actor_client_name: str | None
     actor_subject: str | None
     actor_issuer: str | None
+    source: str | None = None  # an import's source (its header entry), a pull's system and batch
+    source_digest: str | None = None  # the SHA-256 of what the import read
 
 
 async def value_history(
@@ -195,7 +198,32 @@ async def value_history(
         previous, entry = copied_from
         wanted.append(_change(entry, "copy", current, None, None, None))
         current, until = previous, entry.id
-    return list(reversed(wanted))
+    return await _with_sources(conn, list(reversed(wanted)))
+
+
+async def _with_sources(conn: AsyncConnection, changes: list[ValueChange]) -> list[ValueChange]:
+    """Each import's source and digest, from its header entry (named by the value entries'
+    reason), in one statement; a pull's source is its system and batch."""
+    ids = {c.reason for c in changes if c.action == "import" and c.reason}
+    headers: dict[str, tuple[Any, Any]] = {}
+    if ids:
+        log = ChangeLogEntry.__table__.c
+        for r in await conn.execute(
+            select(log.entity_id, log.changes_json).where(
+                log.entity == IMPORTS, log.entity_id.in_(sorted(ids))
+            )
+        ):
+            logged = json.loads(r.changes_json)
+            headers[r.entity_id] = (logged["source"][1], logged["digest"][1])
+    sourced = []
+    for c in changes:
+        if c.action == "import" and c.reason in headers:
+            source, content = headers[c.reason]
+            c = dataclasses.replace(c, source=source, source_digest=content)
+        elif c.action == "pull":
+            c = dataclasses.replace(c, source=c.reason)
+        sourced.append(c)
+    return sourced
 
 
 def _change(
