@@ -39,7 +39,7 @@ from hub.db.models import (
     metadata,
 )
 from hub.rules.enums import LaoType
-from hub.services import audit
+from hub.services import audit, provenance
 from loaders import (
     demo_accounts,
     demo_laos,
@@ -58,7 +58,8 @@ from loaders.demo_years import (
     fiscal_years,
     lao_years,
 )
-from loaders.geography import load_shipped_geography
+from loaders.geography import SHIPPED_GEOGRAPHY, load_shipped_geography
+from loaders.provenance import log_geography
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -169,8 +170,10 @@ async def load_demo(
             if existing is not None or occupied:
                 await _clear(conn)
                 progress(f"demo: cleared the previous data ({_since(started)})")
+            actor = audit.command_actor("demo load")
             if await _count(conn, Province.__table__) == 0:
                 geography = await load_shipped_geography(conn)
+                await log_geography(conn, actor, SHIPPED_GEOGRAPHY, geography)
                 progress(f"demo: geography: {geography} ({_since(started)})")
             if conn.dialect.name == "sqlite":
                 # A bulk load touches index pages all over; SQLite's default 2 MB page cache
@@ -178,11 +181,11 @@ async def load_demo(
                 cache = (await conn.exec_driver_sql("PRAGMA cache_size")).scalar_one()
                 await conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_LOAD_CACHE_KIB}")
                 try:
-                    report.counts = await _generate(conn, config, progress, started)
+                    report.counts = await _generate(conn, config, progress, started, actor)
                 finally:
                     await conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
             else:
-                report.counts = await _generate(conn, config, progress, started)
+                report.counts = await _generate(conn, config, progress, started, actor)
             if conn.dialect.name == "postgresql":
                 await _reset_sequences(conn, report.counts)
             progress(f"demo: analysing {len(report.counts) + len(GEOGRAPHY)} tables")
@@ -256,14 +259,21 @@ class _Stopped(Exception):
 
 
 async def _generate(
-    conn: AsyncConnection, config: DemoConfig, progress: Progress, started: float
+    conn: AsyncConnection,
+    config: DemoConfig,
+    progress: Progress,
+    started: float,
+    actor: audit.Actor,
 ) -> dict[str, int]:
     """Generate rows in a thread while this coroutine inserts them, chunk by chunk.
 
     Generation is pure Python and deterministic (it reads nothing from the database once
     started), so running it beside the inserts only overlaps it with the database's work.
+    The change log's entries for the section values are chained in the generator too
+    (`audit.Chain`, from the head read here); the import's header entry follows them.
     """
     geo = await _select_geography(conn, config)
+    chain = await audit.Chain.start(conn, actor)
     id_bases = {
         name: await _max_id(conn, metadata.tables[name])
         for name in ("users", "role_assignments", "api_clients")
@@ -285,7 +295,7 @@ async def _generate(
 
     def run() -> None:
         try:
-            _produce(geo, config, id_bases, emit)
+            _produce(geo, config, id_bases, emit, chain)
             chunks.put(_DONE)
         except _Stopped:
             pass
@@ -323,6 +333,10 @@ async def _generate(
     finally:
         stop.set()
         await asyncio.to_thread(thread.join)
+    await chain.finish(conn)
+    await provenance.log_import(conn, actor, _demo_entry(config, counts))
+    # The log also holds what came before this load (the geography's entry): count it all.
+    counts["change_log"] = await _count(conn, metadata.tables["change_log"])
     # Reports are snapshots of the loaded figures: computed from the rows just inserted.
     counts["kpi16_reports"] = await demo_workflows.kpi16_reports(
         conn, fiscal_years(config.current_fiscal_year)[-2]
@@ -379,11 +393,74 @@ async def _select_geography(conn: AsyncConnection, config: DemoConfig) -> demo_l
     return demo_laos.Geo(list(provinces), districts, subdistricts)
 
 
+def _demo_entry(config: DemoConfig, counts: dict[str, int]) -> audit.Entry:
+    """The demo load's header entry: its generator and seed (the "file" it reads) and rows."""
+    fingerprint = config.fingerprint()
+    return provenance.import_entry(
+        "demo_load",
+        source=f"demo dataset {fingerprint}",
+        content_digest=provenance.digest(fingerprint.encode("utf-8")),
+        rows={name: count for name, count in sorted(counts.items()) if name != "change_log"},
+        reason="the deterministic demo dataset (loaders/demo.py)",
+    )
+
+
+def _demo_reason(config: DemoConfig) -> str:
+    digest = provenance.digest(config.fingerprint().encode("utf-8"))
+    return f"demo_load:{digest[:16]}"
+
+
+def _pulled_rows(
+    sections: dict[int, list[dict[str, Any]]], years: list[Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The demo's pulled values as delivered: a batch per source system and fiscal year."""
+    from hub.rules.source_systems import SOURCE_SYSTEMS
+
+    batches: list[dict[str, Any]] = []
+    values: list[dict[str, Any]] = []
+    for system in SOURCE_SYSTEMS:
+        for year in years:
+            batch_id = len(batches) + 1
+            fetched = dt.datetime.combine(year.starts_on, dt.time(19, 0), dt.UTC)
+            count = 0
+            for d, f in system.fields:
+                for row in sections.get(d.number, []):
+                    if row.get(f.fetched_at_column or "") != fetched:
+                        continue
+                    count += 1
+                    values.append(
+                        {
+                            "lao_year_id": row["lao_year_id"],
+                            "field": f.name,
+                            "source_system": system.code,
+                            "fetched_at": fetched,
+                            "batch_id": batch_id,
+                        }
+                    )
+            batches.append(
+                {
+                    "id": batch_id,
+                    "source_system": system.code,
+                    "batch": f"demo-{year.year_be}",
+                    "digest": provenance.digest(f"demo {system.code} {year.year_be}".encode()),
+                    "delivered_at": fetched,
+                    "values_count": count,
+                    "changed_count": count,
+                    "actor_user_id": None,
+                    "actor_client_id": None,
+                    "actor_name": "demo",
+                    "log_entry_id": None,
+                }
+            )
+    return batches, values
+
+
 def _produce(
     geo: demo_laos.Geo,
     config: DemoConfig,
     id_bases: dict[str, int],
     emit: Callable[[Table, list[dict[str, Any]]], None],
+    chain: audit.Chain,
 ) -> None:
     """Generate every demo row, handing each table's rows to `emit` in insert order."""
     seed = config.seed
@@ -468,10 +545,22 @@ def _produce(
             for n, info in enumerate(infos, start=1)
         ],
     )
+    lao_of_year = {row["id"]: row["lao_id"] for row in year_rows}
     del year_rows, events
     for number, rows in sections.items():
         emit(SECTION_TABLES[number], rows)
-    del sections
+    batches, pulled = _pulled_rows(sections, years)
+    emit(tables["pulled_batches"], batches)
+    emit(tables["pulled_values"], pulled)
+    del batches, pulled
+    # Every section value is in the change log as imported (`hub audit verify --state`).
+    reason = _demo_reason(config)
+    for number, rows in sections.items():
+        emit(
+            tables["change_log"],
+            [chain.row(e) for e in provenance.section_entries(number, rows, lao_of_year, reason)],
+        )
+    del sections, lao_of_year
     emit(RECORD_TABLES["water_supply_systems"], water)
     emit(RECORD_TABLES["tourist_sites"], tourist)
     del water, tourist

@@ -100,6 +100,8 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Query.transferredMissions": FieldCost(5_000),
         "Query.missionCatalogue": FieldCost(100),
         "Lao.changeLog": FieldCost(100),
+        # One value's provenance reads an LAO-year's log entries on its section (indexed).
+        "Query.provenance": FieldCost(100),
         # Accounts (schema/accounts.py): a COUNT over the caller's managed accounts, an
         # account's change log (COUNT and page); an account's roles are loaded per page.
         "Query.me": FieldCost(1),
@@ -166,6 +168,8 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         # A whole file (up to HUB_IMPORT_MAX_LINES lines) checked, and written in one transaction.
         "Mutation.importWaterSupplySystems": FieldCost(IMPORT),
         "Mutation.importTouristSites": FieldCost(IMPORT),
+        # A source system's batch checks and writes a whole export, as an import does.
+        "Mutation.deliverPulledValues": FieldCost(IMPORT),
         # A transaction per item.
         "Mutation.certifyProvince": FieldCost(
             MUTATION, per_item="items", item_weight=10, max_items=PROVINCE_BATCH_LIMIT

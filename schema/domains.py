@@ -177,6 +177,17 @@ def _section_type(domain: Domain) -> tuple[Any, list[tuple[str, str]]]:
             default=False,
         )
         columns.append((records.none_flag, records.none_flag))
+    pulled = frozenset(f.name for f in domain.fields if f.source)
+    if pulled:
+        from schema.provenance import PulledValue, pulled_resolver
+
+        resolve = pulled_resolver(pulled)
+        resolve.__annotations__ = {"root": Any, "info": Info, "return": list[PulledValue]}
+        namespace["pulled"] = strawberry.field(
+            resolver=resolve,
+            description="ที่มาของข้อมูลที่ดึงจากระบบอื่น — for each value of this section pulled from "
+            "another DLA system: the system, when it fetched the value, and the batch.",
+        )
     namespace["__annotations__"]["updated_at"] = dt.datetime | None
     namespace["updated_at"] = strawberry.field(
         description="When the section was last saved.", default=None

@@ -54,6 +54,8 @@ from hub.db.models import (
     MissionHelpMessage,
     MissionHelpRequest,
     Province,
+    PulledBatch,
+    PulledValue,
     RoleAssignment,
     Round,
     Subdistrict,
@@ -443,6 +445,16 @@ class Loaders:
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {
             n: one_per_key(e, table, table.c.lao_year_id) for n, table in SECTION_TABLES.items()
         }
+        # Where each pulled value of an LAO-year came from (`Section.pulled`).
+        self.pulled_values = many_per_key(
+            e,
+            PulledValue,
+            PulledValue.lao_year_id,
+            order_by=[PulledValue.field],
+            base=select(*PulledValue.__table__.c, PulledBatch.batch, PulledBatch.delivered_at).join(
+                PulledBatch, PulledBatch.id == PulledValue.batch_id
+            ),
+        )
         self.records: dict[str, DataLoader[int, list[Row[Any]]]] = {
             name: many_per_key(
                 e, table, table.c.lao_year_id, table.c.retired_on.is_(None), order_by=[table.c.id]

@@ -67,6 +67,14 @@ from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
 from schema.mutations import Mutation, jobs
 from schema.pagination import Connection, paginate
 from schema.permissions import DomainData, MissionHelp, MissionsData, guarded
+from schema.provenance import (
+    SOURCE_SYSTEM_TYPES,
+    Module,
+    SourceSystem,
+    ValueProvenance,
+)
+from schema.provenance import modules as hub_modules
+from schema.provenance import provenance as value_provenance
 from schema.rounds import Round
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
@@ -774,6 +782,31 @@ class Query:
             where.append(RoundRow.fiscal_year == fiscal_year)
         async with info.context.engine.connect() as conn:
             return [Round.of(r) for r in await load_rounds(conn, *where)]
+
+    @strawberry.field(
+        description="ที่มาของข้อมูล — where one value of an LAO-year comes from: who set it, when, "
+        "by which action or source system, and every change before (`field`: its API name, "
+        "`staff` or `governance.staff`). Null when the caller may not see the LAO-year; "
+        "FORBIDDEN for a client without the field's `domain:N`; who acted is personal data."
+    )
+    async def provenance(
+        self, info: Info, lao_code: str, fiscal_year: int, field: str
+    ) -> ValueProvenance | None:
+        return await value_provenance(info, lao_code, fiscal_year, field)
+
+    @strawberry.field(
+        description="ระบบต้นทาง — the other DLA systems whose values the hub shows, and the fields "
+        "each delivers (`deliverPulledValues`)."
+    )
+    def source_systems(self) -> list[SourceSystem]:
+        return list(SOURCE_SYSTEM_TYPES.values())
+
+    @strawberry.field(
+        description="ระบบงานและหน่วยงานเจ้าของ — the hub's modules (INFO, LPA indicator 7, KPI 16, "
+        "transferred missions) and the DLA unit that owns each, with its telephone."
+    )
+    def modules(self) -> list[Module]:
+        return hub_modules()
 
     @strawberry.field(description="รอบ — one round by its id.")
     async def round(self, info: Info, id: int) -> Round | None:

@@ -75,6 +75,13 @@ PROBES: dict[tuple[str, str], Probe] = {
         ("lao", "year", "certificationHistory", 0, "actorName"),
         permissions.can_read_personal,
     ),
+    # Who set a value: the demo load's import of the certified LAO's domain-1 value.
+    ("ValueChange", "actorName"): Probe(
+        "query($code: String!, $year: Int!) { provenance(laoCode: $code, fiscalYear: $year, "
+        'field: "villageHealthVolunteers") { changes { actorName } } }',
+        ("provenance", "changes", 0, "actorName"),
+        permissions.can_read_personal,
+    ),
     ("LpaFinalScore", "assessorName"): Probe(
         YEAR_Q % "lpaFinalScore { assessorName }",
         ("lao", "year", "lpaFinalScore", "assessorName"),

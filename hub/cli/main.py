@@ -11,7 +11,9 @@
     hub schema release            write schema/released.graphql, the contract the
                                   breaking-change guard compares against
     hub operations list|add|remove|check  persisted operations (hub/cli/operations.py)
-    hub audit verify              check the change log's hash chain; names the first broken entry
+    hub audit verify [--state]    check the change log's hash chain; names the first broken entry
+                                  (--state: and replay it, naming each value it does not explain)
+    hub pulled import SOURCE FILE deliver a source system's export of pulled values (CSV)
     hub settings table [--write|--check]  the configuration table (README "Configuration")
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli/accounts.py)
 
@@ -166,10 +168,15 @@ def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
 
     async def run() -> str:
+        from hub.services.audit import command_actor
+        from loaders.provenance import log_geography
+
         engine = create_engine(settings.database_url)
         try:
             async with engine.begin() as conn:
-                return str(await load_geography(conn, rows))
+                report = await load_geography(conn, rows)
+                await log_geography(conn, command_actor("geography load"), path, report)
+                return str(report)
         finally:
             await engine.dispose()
 
@@ -216,23 +223,88 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.services import audit
+    from hub.services import audit, state_replay
 
-    async def run() -> audit.Verification:
+    async def run() -> tuple[audit.Verification, state_replay.StateReport | None]:
         engine = create_engine(settings.database_url)
         try:
-            return await audit.verify(engine)
+            chain = await audit.verify(engine)
+            state = await state_replay.verify_state(engine) if args.state else None
+            return chain, state
         finally:
             await engine.dispose()
 
-    result = asyncio.run(run())
-    if result.ok:
-        print(f"change log: {result.entries:,} entries; the chain verifies")
+    result, state = asyncio.run(run())
+    if not result.ok:
+        print(
+            f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
+        )
+        return 1
+    print(f"change log: {result.entries:,} entries; the chain verifies")
+    if state is None:
+        return 0
+    if state.ok:
+        print(
+            f"state: {state.values:,} current values, each explained by the log "
+            f"({state.entries:,} value entries replayed)"
+        )
         return 0
     print(
-        f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
+        f"state: {state.count:,} of {state.values:,} current values are not explained by the log:"
     )
+    for found in state.unexplained:
+        print(f"  {found.describe()}")
+    if state.count > len(state.unexplained):
+        print(f"  … and {state.count - len(state.unexplained):,} more")
     return 1
+
+
+def cmd_pulled(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.rules.problems import Refusal
+    from hub.rules.source_systems import read_export
+    from hub.services import audit, pulled
+
+    path = Path(args.file)
+    try:
+        rows = read_export(path.read_bytes())
+    except OSError as exc:
+        return _fail(str(exc))
+    except Refusal as exc:
+        return _fail(f"{path.name}: {exc.message_en}")
+    batch = args.batch or pulled.default_batch(path.read_bytes())
+    migrate.upgrade(settings.database_url)
+
+    async def run() -> pulled.Delivered:
+        engine = create_engine(settings.database_url)
+        try:
+            return await pulled.deliver(
+                engine,
+                source=args.source.upper(),
+                batch=batch,
+                rows=rows,
+                actor=audit.command_actor("pulled import"),
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(run())
+    except Refusal as exc:
+        print(f"hub: {path.name}: nothing was imported: {exc.message_en}", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error.path}: {error.message_en}", file=sys.stderr)
+        return 1
+    if done.already_delivered:
+        print(
+            f"{done.source} batch {done.batch} was delivered on {done.delivered_at:%Y-%m-%d %H:%M} "
+            "UTC with the same content: nothing changed"
+        )
+    else:
+        print(
+            f"{done.source} batch {done.batch}: {done.values:,} values, {done.changed:,} changed "
+            f"(sha256 {done.digest[:16]}…)"
+        )
+    return 0
 
 
 def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
@@ -320,7 +392,24 @@ def parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="the hash-chained change log")
     aud.add_argument("audit_command", choices=["verify"])
+    aud.add_argument(
+        "--state",
+        action="store_true",
+        help="also replay the log and name every current value it does not explain",
+    )
     aud.set_defaults(func=cmd_audit)
+
+    pul = sub.add_parser("pulled", help="values pulled from other DLA systems")
+    pul.add_argument("pulled_command", choices=["import"])
+    pul.add_argument("source", help="the source system's code (LHR, ALLOWANCE)")
+    pul.add_argument(
+        "file", help="its export, CSV: lao_code, fiscal_year, field, value, fetched_at"
+    )
+    pul.add_argument(
+        "--batch",
+        help="the batch's name (default: from the file's SHA-256, so a file is one batch)",
+    )
+    pul.set_defaults(func=cmd_pulled)
 
     sch = sub.add_parser("schema", help="the exported GraphQL schema")
     sch.add_argument("schema_command", choices=["export", "release"])

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hub.rules.enums import Role
+from hub.rules.source_systems import SOURCE_SCOPES
 
 Kind = Literal["public", "user", "client"]
 
 DOMAIN_SCOPES = tuple(f"domain:{n}" for n in range(1, 9))
 MISSIONS_SCOPE = "missions"
 PERSONAL_SCOPE = "personal"
-ALL_SCOPES = (*DOMAIN_SCOPES, MISSIONS_SCOPE, PERSONAL_SCOPE)
+# `pulled:<system>`: a client of another DLA system delivers that system's values
+# (`hub.rules.source_systems`); it reads nothing more by it.
+ALL_SCOPES = (*DOMAIN_SCOPES, MISSIONS_SCOPE, PERSONAL_SCOPE, *SOURCE_SCOPES)
 # An LAO's own staff: roles bound to one LAO.
 LAO_STAFF_ROLES = (Role.LAO_RECORDER, Role.LAO_VERIFIER, Role.LAO_ADMIN)
 Place = Literal["lao", "district", "province"]

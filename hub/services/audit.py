@@ -42,6 +42,18 @@ class Actor:
     issuer: str | None = None  # ... and that provider's issuer
 
 
+def command_actor(command: str) -> Actor:
+    """Who runs a `hub` command (an import from a file): the operating-system account that
+    ran it, named as an external subject of the command, since it has no row here."""
+    import getpass
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no name for the process's user (a bare container)
+        login = "unknown"
+    return Actor(name=login, subject=login, issuer=f"hub {command}")
+
+
 def now() -> dt.datetime:
     """The time a write and its log entry are stamped with (whole seconds, UTC)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -93,6 +105,14 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "name"):  # enums
         return value.name
     raise TypeError(f"cannot log {type(value).__name__}")
+
+
+def logged_form(value: Any) -> Any:
+    """A value as the log holds it (a date as ISO text, an enum by name): what a stored
+    value is compared with when the log is replayed (`hub.services.state_replay`)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json.loads(json.dumps(value, default=_json_default))
 
 
 def canonical_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
@@ -232,6 +252,36 @@ async def append_many(
         update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{last_id} {last_hash}")
     )
     return last_hash
+
+
+class Chain:
+    """Chains entries one by one for a caller that inserts them itself, in bulk, in its own
+    transaction (the demo load streams its rows while generating them): `start` locks the
+    head as `append` does, `row` returns each next row (the `change_log` table's columns),
+    `finish` moves the head past the rows, which the caller must have inserted by then."""
+
+    def __init__(self, actor: Actor, last_id: int, last_hash: str, at: dt.datetime) -> None:
+        self.actor, self.last_id, self.last_hash, self.at = actor, last_id, last_hash, at
+
+    @classmethod
+    async def start(
+        cls, conn: AsyncConnection, actor: Actor, at: dt.datetime | None = None
+    ) -> Chain:
+        last_id, last_hash = await _lock_head(conn)
+        return cls(actor, last_id, last_hash, at or now())
+
+    def row(self, entry: Entry) -> dict[str, Any]:
+        self.last_id += 1
+        row = _row(self.actor, entry, self.last_id, self.last_hash, self.at)
+        self.last_hash = str(row["hash"])
+        return row
+
+    async def finish(self, conn: AsyncConnection) -> None:
+        await conn.execute(
+            update(HubMeta)
+            .where(HubMeta.key == HEAD_KEY)
+            .values(value=f"{self.last_id} {self.last_hash}")
+        )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from hub.rules.identity import Identity
 from hub.rules.kpi16 import deadlines_problem, thai_day
 from hub.rules.problems import Forbidden, not_found, validation_failed
 from hub.rules.validation import FieldError
-from hub.services import audit, rounds
+from hub.services import audit, provenance, rounds
 from hub.services.audit import now
 
 COLUMNS = ("reference_code", "lao_code", "village_number", "name", "latitude", "longitude")
@@ -288,12 +288,23 @@ async def import_references(
             [{**r, "round_id": round_id, "imported_at": stamp} for r in rows],
         )
         await analyze(conn, [Kpi16Reference.__tablename__])
+        actor = audit.actor_of(identity, (Role.DLA_ADMIN,))
         await audit.append(
             conn,
-            audit.actor_of(identity, (Role.DLA_ADMIN,)),
+            actor,
             entity="kpi16_references",
             entity_id=f"{round_id}:{province_code}",
             action="import",
             changes={"references": (replaced, len(rows)), **deadline_changes},
         )
+        # Its provenance: the file's digest and the references it listed.
+        entry = provenance.import_entry(
+            "kpi16_import",
+            source=f"KPI-16 reference list, fiscal year {fiscal_year} round {round_no}, "
+            f"province {province_code}",
+            content_digest=provenance.digest(csv_text.encode("utf-8")),
+            rows={"kpi16_references": len(rows), "replaced": replaced},
+            keys=[str(r["reference_code"]) for r in rows],
+        )
+        await provenance.log_import(conn, actor, entry)
         return Imported(round_id, province_code, len(rows), replaced)

@@ -20,6 +20,7 @@ is one transaction (`certifyProvince`: one per LAO-year).
     rounds          openRound, updateRound, setRoundProvinceDeadlines, confirmMissionsChecked
     profile         updateLaoProfile
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
+    pulled          deliverPulledValues (a source system's batch of its values)
     accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
                     updateLaoInfoAdministrators
 """
@@ -39,6 +40,7 @@ from schema.mutations import (
     mission_help,
     missions,
     profile,
+    pulled,
     record_import,
     rounds,
 )
@@ -74,6 +76,7 @@ FIELDS = {
     "set_round_province_deadlines": rounds.set_round_province_deadlines,
     "confirm_missions_checked": rounds.confirm_missions_checked,
     **jobs.FIELDS,
+    "deliver_pulled_values": pulled.deliver_pulled_values,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

@@ -43,6 +43,7 @@ from hub.db.models.oauth import (
 )
 from hub.db.models.operations import ApqDocument, PersistedOperation
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.pulled import PulledBatch, PulledValue
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
@@ -86,6 +87,8 @@ __all__ = [
     "MissionHelpRequest",
     "PersistedOperation",
     "Province",
+    "PulledBatch",
+    "PulledValue",
     "RateLimitCounter",
     "RefreshToken",
     "RevokedAccessToken",
