@@ -435,6 +435,14 @@ class Settings:
     token_leeway: int = setting(
         "HUB_TOKEN_LEEWAY", 30, "seconds of clock skew accepted on `exp`, `nbf`, `iat`"
     )
+    token_recheck_seconds: float = setting(
+        "HUB_TOKEN_RECHECK_SECONDS",
+        5.0,
+        "seconds a worker reuses a verified access token before checking its revocation again "
+        "(a revocation or disabled account written elsewhere is honoured within this; 0: check "
+        "every request)",
+        read=_seconds,
+    )
     account_code_ttl: int = setting(
         "HUB_ACCOUNT_CODE_TTL",
         72 * 3600,

@@ -26,10 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from hub.db import revocation_epoch
 from hub.db.models import District, Lao, Province
 from hub.oauth import revocation, tokens
 from hub.oauth.keys import KeyStore
 from hub.oauth.tokens import TokenRejected
+from hub.oauth.verified_tokens import VerifiedTokens, token_key
 from hub.rules.enums import Role
 from hub.rules.identity import ALL_SCOPES, PUBLIC, ROLE_PLACES, Identity, RoleGrant
 from hub.settings import SIGNING_ALGORITHMS, Settings
@@ -140,17 +142,28 @@ class ResourceServer:
             if settings.external_issuer and settings.external_jwks_url
             else None
         )
+        self.verified = VerifiedTokens(settings.token_recheck_seconds)
 
     async def identity(self, engine: AsyncEngine, token: str) -> Identity:
         header, claims = tokens.peek(token)
         issuer = claims.get("iss")
         if issuer == self.settings.issuer:
-            return await self._ours(engine, token, header)
+            key = token_key(token)
+            remembered = self.verified.get(key)
+            if remembered is not None:
+                return remembered
+            epoch = revocation_epoch.current()  # before the check: see VerifiedTokens.remember
+            identity, expires_at = await self._ours(engine, token, header)
+            self.verified.remember(key, identity, expires_at, epoch)
+            return identity
         if self.external is not None and issuer == self.settings.external_issuer:
             return await self._external(engine, token, header)
         raise TokenRejected("the token was issued by an issuer this hub does not trust")
 
-    async def _ours(self, engine: AsyncEngine, token: str, header: dict[str, Any]) -> Identity:
+    async def _ours(
+        self, engine: AsyncEngine, token: str, header: dict[str, Any]
+    ) -> tuple[Identity, float]:
+        """The caller a token of this hub names, and the token's `exp` (epoch seconds)."""
         s = self.settings
         kid = tokens.check_header(header, SIGNING_ALGORITHMS)
         key = await self.keystore.verification_key(engine, kid)
@@ -171,14 +184,16 @@ class ResourceServer:
             revoked = (await conn.execute(revocation.revoked(claims))).scalar()
         if revoked:
             raise TokenRejected("the token has been revoked")
+        expires_at = float(claims["exp"])
         kind = claims.get("kind")
         if kind == "client":
-            return Identity(
+            client = Identity(
                 kind="client",
                 subject=str(claims["client_id"]),
                 scopes=_scopes(claims),
                 client_pk=_int_or_none(claims.get("cid")),
             )
+            return client, expires_at
         if kind != "user":
             raise TokenRejected("the token names no kind of caller")
         grants = []
@@ -194,7 +209,7 @@ class ResourceServer:
                 )
             except (KeyError, TypeError):
                 raise TokenRejected("the token holds an unknown role") from None
-        return Identity(
+        person = Identity(
             kind="user",
             subject=str(claims["sub"]),
             grants=tuple(grants),
@@ -202,6 +217,7 @@ class ResourceServer:
             user_id=_int_or_none(claims.get("uid")),
             session_id=claims["sid"] if isinstance(claims.get("sid"), str) else None,
         )
+        return person, expires_at
 
     async def _external(self, engine: AsyncEngine, token: str, header: dict[str, Any]) -> Identity:
         s = self.settings

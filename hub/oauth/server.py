@@ -49,6 +49,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.db import revocation_epoch
 from hub.db.grants import grants_with_places
 from hub.db.models import (
     ApiClient,
@@ -571,6 +572,7 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return AccessTokenClaims(claims, revoked)
 
     def revoke_family(self, family_id: str) -> None:
+        revocation_epoch.bump()
         self.ctx.session.execute(
             update(RefreshToken)
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -578,6 +580,7 @@ class HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         )
 
     def revoke_access_token(self, claims: dict[str, Any]) -> None:
+        revocation_epoch.bump()
         if self.ctx.session.get(RevokedAccessToken, claims["jti"]) is None:
             self.ctx.session.add(
                 RevokedAccessToken(

@@ -40,6 +40,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hub.db import revocation_epoch
 from hub.db.grants import grant_of, grants_with_places, placed_grants
 from hub.db.models import (
     AccountCode,
@@ -273,6 +274,7 @@ async def _end_sign_ins(conn: AsyncConnection, user_id: int, keep: str | None = 
     where = [RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)]
     if keep is not None:
         where.append(RefreshToken.family_id != keep)
+    revocation_epoch.bump()  # this worker stops reusing verified tokens at once
     await conn.execute(update(RefreshToken).where(*where).values(revoked_at=utcnow()))
 
 
@@ -1080,6 +1082,7 @@ async def list_clients(engine: AsyncEngine) -> list[dict[str, Any]]:
 
 
 async def set_client_disabled(engine: AsyncEngine, client_id: str, disabled: bool) -> None:
+    revocation_epoch.bump()
     async with engine.begin() as conn:
         result = await conn.execute(
             update(ApiClient).where(ApiClient.client_id == client_id).values(disabled=disabled)
