@@ -553,14 +553,15 @@ class Settings:
     # or the public by address), overridable per client (`hub clients set`); 0: no limit.
     rate_limit_per_minute: int = setting(
         "HUB_RATE_LIMIT_PER_MINUTE",
-        600,
+        0,
         "API requests a caller may make per minute (a client may have its own, `hub clients "
-        "set`); more: `429` `RATE_LIMITED` with `Retry-After`; `0`: no limit",
+        "set`); more: `429` `RATE_LIMITED` with `Retry-After`; `0`: no limit (counting costs a "
+        "write per request: set it with `HUB_REDIS_URL`)",
         read=_non_negative_int,
     )
     quota_per_day: int = setting(
         "HUB_QUOTA_PER_DAY",
-        100_000,
+        0,
         "API requests a caller may make per day (UTC; a client may have its own); `0`: no limit",
         read=_non_negative_int,
     )

@@ -89,8 +89,10 @@ async def test_failed_client_authentications_are_counted_in_redis(migrated_datab
 
 async def test_an_unreachable_redis_is_a_retryable_outage(migrated_database_url):
     """The token endpoint answers 503 with Retry-After (not 500, and never unlimited); so does
-    the GraphQL API, whose quotas count there too (hub/web/quotas.py)."""
-    settings = oauth_settings(migrated_database_url, redis_url="redis://127.0.0.1:18799/0")
+    the GraphQL API, whose quotas (when set) count there too (hub/web/quotas.py)."""
+    settings = oauth_settings(
+        migrated_database_url, redis_url="redis://127.0.0.1:18799/0", rate_limit_per_minute=600
+    )
     async with serve(settings) as hub:
         client_id, secret = await create_client(hub.app.state.engine, "กรมอนามัย", "domain:1")
         response = await hub.post("/oauth/token", data=TOKEN, auth=(client_id, secret))

@@ -96,7 +96,8 @@ def example_hub(
 ) -> Iterator[Hub]:
     with (
         demo_copy(_template_databases("sqlite"), tmp_path_factory.mktemp("examples")) as url,
-        live_hub(url) as base,
+        # The quotas a production sets (off by default), so the Quotas examples show them.
+        live_hub(url, rate_limit_per_minute=600, quota_per_day=100_000) as base,
     ):
         yield Hub(base, agency_token(base))
 

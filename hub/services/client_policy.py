@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.db import revocation_epoch
 from hub.db.models import ApiClient, ClientRegistration
 from hub.services import audit
 
@@ -81,6 +82,7 @@ async def set_client_policy(
     _limit(rate_limit, "rate_limit")
     _limit(daily_quota, "daily_quota")
     actor = actor or audit.Actor(name="command line")
+    revocation_epoch.bump()  # this worker stops using a remembered policy at once
     async with engine.begin() as conn:
         row = (
             await conn.execute(

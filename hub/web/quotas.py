@@ -23,6 +23,7 @@ caller itself and leaves the identity in `scope["state"]["identity"]`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from hub.db import revocation_epoch
 from hub.oauth.ratelimit import Counters, Limited
 from hub.rules.identity import Identity
 from hub.rules.problems import RateLimited
@@ -77,11 +79,37 @@ def caller_key(identity: Identity, request: Request) -> str:
     return key[:180]
 
 
+# Client policies a worker remembers, like verified tokens (hub/oauth/verified_tokens.py): for
+# HUB_TOKEN_RECHECK_SECONDS, and not past a policy change or revocation this process wrote.
+# A client's every request then costs no extra round trip for its policy.
+_POLICY_CACHE_MAX = 10_000
+
+
 async def policy_of(request: Request, identity: Identity) -> ClientPolicy | None:
     """The hub's own client's policy (None: not a client of this hub, or no such client)."""
     if identity.kind != "client" or identity.issuer is not None or identity.subject is None:
         return None
-    return await client_policy(request.app.state.engine, identity.subject)
+    state = request.app.state
+    seconds = state.settings.token_recheck_seconds
+    remembered_policies: dict[str, tuple[ClientPolicy | None, float, int]] = (
+        getattr(state, "client_policies", None) or {}
+    )
+    state.client_policies = remembered_policies
+    remembered = remembered_policies.get(identity.subject)
+    now = time.monotonic()
+    if (
+        remembered is not None
+        and remembered[1] > now
+        and remembered[2] == revocation_epoch.current()
+    ):
+        return remembered[0]
+    epoch = revocation_epoch.current()
+    policy = await client_policy(request.app.state.engine, identity.subject)
+    if seconds > 0:
+        if len(remembered_policies) >= _POLICY_CACHE_MAX:
+            remembered_policies.clear()
+        remembered_policies[identity.subject] = (policy, now + seconds, epoch)
+    return policy
 
 
 def _counters(request: Request) -> Counters:
