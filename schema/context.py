@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.record_files import DEFAULT_MAX_LINES
+from hub.services.read_audit import PersonalReads
 from hub.settings import Settings
 from schema.loaders import Loaders
 
@@ -30,6 +31,8 @@ class HubContext:
     max_import_lines: int = DEFAULT_MAX_LINES
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The personal data this request read, recorded when it has run (`schema.read_audit`).
+    personal_reads: PersonalReads = field(default_factory=PersonalReads)
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
     @property

@@ -66,6 +66,7 @@ from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
 from schema.mutations import Mutation
 from schema.pagination import Connection, paginate
 from schema.permissions import DomainData, MissionHelp, MissionsData, guarded
+from schema.read_audit import ReadAuditExtension
 from schema.rounds import Round
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
@@ -776,6 +777,7 @@ def build_schema(
             *limit_extensions(QueryLimits()),
             partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
+            ReadAuditExtension,
             *extensions,
         ],
     )

@@ -8,7 +8,7 @@
     hub geography load [FILE]     load the shipped geography, or an official registry CSV
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
-    hub audit verify              check the change log's hash chain; names the first broken entry
+    hub audit verify [--reads]    check the change log's (or the read audit's) hash chain; names the first broken entry
     hub settings table [--write|--check]  the configuration table (README "Configuration")
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli/accounts.py)
 
@@ -213,21 +213,24 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.services import audit
+    from hub.services import audit, read_audit
+
+    name = "read audit" if args.reads else "change log"
+    verify = read_audit.verify if args.reads else audit.verify
 
     async def run() -> audit.Verification:
         engine = create_engine(settings.database_url)
         try:
-            return await audit.verify(engine)
+            return await verify(engine)
         finally:
             await engine.dispose()
 
     result = asyncio.run(run())
     if result.ok:
-        print(f"change log: {result.entries:,} entries; the chain verifies")
+        print(f"{name}: {result.entries:,} entries; the chain verifies")
         return 0
     print(
-        f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
+        f"{name}: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
     )
     return 1
 
@@ -310,8 +313,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--replace", action="store_true", help="replace data already in the database")
     demo.set_defaults(func=cmd_demo)
 
-    aud = sub.add_parser("audit", help="the hash-chained change log")
+    aud = sub.add_parser("audit", help="the hash-chained change log and read audit")
     aud.add_argument("audit_command", choices=["verify"])
+    aud.add_argument(
+        "--reads", action="store_true", help="the read audit of personal data, not the change log"
+    )
     aud.set_defaults(func=cmd_audit)
 
     sch = sub.add_parser("schema", help="the exported GraphQL schema")

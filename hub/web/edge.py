@@ -316,7 +316,14 @@ def _replay(body: bytes, receive: Any) -> Any:
 # --- CORS ------------------------------------------------------------------------------------
 
 CORS_METHODS = ("GET", "POST")
-CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Request-Id")
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Request-Id",
+    # What a caller declares about a read of personal data (the read audit).
+    "X-Purpose",
+    "X-Calling-Officer",
+)
 CORS_EXPOSE_HEADERS = ("X-Request-Id", "Retry-After", "WWW-Authenticate")
 
 

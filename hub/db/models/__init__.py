@@ -33,6 +33,7 @@ from hub.db.models.oauth import (
     SigningKey,
 )
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.read_audit import PersonalDataRead
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
@@ -70,6 +71,7 @@ __all__ = [
     "Mission",
     "MissionHelpMessage",
     "MissionHelpRequest",
+    "PersonalDataRead",
     "Province",
     "RateLimitCounter",
     "RefreshToken",
