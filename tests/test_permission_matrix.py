@@ -65,6 +65,11 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("Lao", "changeLog"): Probe(
         LAO_Q % "changeLog { totalCount }", ("lao", "changeLog"), permissions.can_read_history
     ),
+    ("Lao", "personalDataReads"): Probe(
+        LAO_Q % "personalDataReads { totalCount }",
+        ("lao", "personalDataReads"),
+        permissions.can_read_personal_reads,
+    ),
     ("Lao", "transferredMissions"): Probe(
         LAO_Q % "transferredMissions { status }",
         ("lao", "transferredMissions"),
