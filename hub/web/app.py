@@ -41,7 +41,7 @@ from hub.oauth.routes import routes as oauth_routes
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.problems import Unavailable
 from hub.settings import Settings
-from hub.web import exports, metrics, observability
+from hub.web import embed, exports, metrics, observability, open_data
 from hub.web.console import graphiql, static_route
 from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
@@ -281,6 +281,8 @@ def create_app(
             # GraphiQL's assets are the console's static files.
             *([static_route()] if settings.graphiql and not settings.console else []),
             *exports.routes(identify or resource.identify),
+            *open_data.routes(),
+            *embed.routes(),
         ],
         lifespan=lifespan,
     )
