@@ -294,3 +294,31 @@ def test_who_reads_an_laos_read_audit():
     assert not allowed(user("r", RoleGrant(Role.LAO_RECORDER, lao_id=7)), place)
     assert not allowed(user("p", RoleGrant(Role.PROVINCE_OFFICER, province_id=2)), place)
     assert not allowed(client("c", "personal"), place)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_read_whose_entry_cannot_be_written_is_not_answered(fresh_demo_url):
+    """No entry, no answer: the personal data never leaves when the log fails."""
+    code, _ = await _lao_with_recorders(fresh_demo_url)
+    engine = create_engine(fresh_demo_url)
+    try:
+        async with engine.begin() as conn:  # the log is gone: every append fails
+            await conn.execute(text("DROP TABLE personal_data_reads"))
+    finally:
+        await engine.dispose()
+    reader = user("dla", RoleGrant(Role.DLA_ADMIN))
+    async with serve(oauth_settings(fresh_demo_url), reader) as hub:
+        response = await hub.post("/graphql", json={"query": CONTACTS, "variables": {"code": code}})
+        body = response.json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+        assert "phone" not in response.text
+        # A read without personal data is answered as usual.
+        plain = await hub.post(
+            "/graphql",
+            json={
+                "query": CONTACTS.replace("recorders { name phone }", "nameTh"),
+                "variables": {"code": code},
+            },
+        )
+        assert plain.json()["data"]["lao"]["code"] == code
