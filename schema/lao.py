@@ -21,14 +21,7 @@ from schema.geography import District, Province, Subdistrict
 from schema.lao_year import LaoYear, lao_year_from_row
 from schema.loaders import fetch_all
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
-from schema.permissions import (
-    ChangeHistory,
-    MissionsData,
-    PersonalData,
-    PersonalReadsAudit,
-    guarded,
-)
-from schema.read_audit import PersonalDataRead, reads_of_lao
+from schema.permissions import ChangeHistory, MissionsData, PersonalData, guarded
 
 
 @strawberry.type(description="รหัส อปท. ในช่วงเวลาหนึ่ง — a DLA code the LAO held, and when.")
@@ -252,17 +245,6 @@ class Lao:
         return build_connection(
             [(ChangeLogEntry.from_row(r), r.id) for r in rows], size, total, after_key
         )
-
-    @strawberry.field(
-        description="การเข้าถึงข้อมูลส่วนบุคคล — who read this LAO's personal data (its recorders' "
-        "and administrators' names and phones, history actors' names), when, which fields and "
-        "why, newest first (PDPA read audit).",
-        extensions=guarded(PersonalReadsAudit()),
-    )
-    async def personal_data_reads(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[PersonalDataRead] | None:
-        return await reads_of_lao(info, self.id, first, after)
 
     @strawberry.field(
         description="ภารกิจถ่ายโอน — missions transferred to this LAO (INFO phase 2).",

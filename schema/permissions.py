@@ -18,6 +18,7 @@ from strawberry.schema_directive import Location
 from hub.rules import permissions
 from hub.rules.permissions import LaoPlace
 from schema.context import Info
+from schema.loaders import find_lao
 from schema.read_audit import note_personal_read
 
 FORBIDDEN = "FORBIDDEN"
@@ -98,13 +99,18 @@ class AssessorName(_Rule):
 
 
 class PersonalReadsAudit(_Rule):
-    """Who read an LAO's personal data (the read audit). The source must expose `lao_place`."""
+    """Who read an LAO's personal data (the read audit), the LAO named by the argument
+    `laoCode`. An unknown code is let through: the field answers null."""
 
     rule = "read audit: DLA, the LAO's INFO administrators"
     message = "Who read an LAO's personal data is readable by DLA administrators and the LAO's own INFO administrators."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_personal_reads(info.context.identity, source.lao_place)
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        lao = await find_lao(info.context.engine, kwargs["lao_code"])
+        if lao is None:
+            return True
+        place = LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
+        return permissions.can_read_personal_reads(info.context.identity, place)
 
 
 class MissionsData(_Rule):

@@ -13,7 +13,7 @@
   (`tests/test_read_audit.py` checks the planner declines every such field of the schema).
   If the log cannot be written, the answer is withdrawn: its data become null and the
   database's error is the operation's (503 with `Retry-After` when it is worth retrying).
-* `Lao.personalDataReads`: the LAO's audit, newest first, for DLA and the LAO's INFO
+* `Query.personalDataReads(laoCode:)`: the LAO's audit, newest first, for DLA and the LAO's INFO
   administrators (`hub.rules.permissions.can_read_personal_reads`).
 """
 

@@ -65,9 +65,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("Lao", "changeLog"): Probe(
         LAO_Q % "changeLog { totalCount }", ("lao", "changeLog"), permissions.can_read_history
     ),
-    ("Lao", "personalDataReads"): Probe(
-        LAO_Q % "personalDataReads { totalCount }",
-        ("lao", "personalDataReads"),
+    ("Query", "personalDataReads"): Probe(
+        "query($code: String!) { personalDataReads(laoCode: $code) { totalCount } }",
+        ("personalDataReads",),
         permissions.can_read_personal_reads,
     ),
     ("Lao", "transferredMissions"): Probe(

@@ -35,8 +35,8 @@ CONTACTS = """query Contacts($code: String!) {
   lao(code: $code) { code recorders { name phone } }
 }"""
 AUDIT = """query Audit($code: String!) {
-  lao(code: $code) { personalDataReads { totalCount edges { node {
-    reader readerKind role fields purpose callingOfficer operation requestId hash } } } }
+  personalDataReads(laoCode: $code) { totalCount edges { node {
+    reader readerKind role fields purpose callingOfficer operation requestId hash } } }
 }"""
 
 
@@ -105,7 +105,7 @@ async def test_a_read_of_a_recorders_phone_shows_up_in_the_read_audit(fresh_demo
 
     dla = user("dla", RoleGrant(Role.DLA_ADMIN))
     body = await _audit_as(fresh_demo_url, dla, code)
-    reads = body["data"]["lao"]["personalDataReads"]
+    reads = body["data"]["personalDataReads"]
     assert reads["totalCount"] == 1
     entry = reads["edges"][0]["node"]
     assert entry["reader"] == "demo-personal"
@@ -133,14 +133,14 @@ async def test_a_read_of_a_recorders_phone_shows_up_in_the_read_audit(fresh_demo
         await engine.dispose()
     own_admin = user("adm", RoleGrant(Role.LAO_ADMIN, lao_id=lao_id))
     body = await _audit_as(fresh_demo_url, own_admin, code)
-    assert body["data"]["lao"]["personalDataReads"]["totalCount"] == 1
+    assert body["data"]["personalDataReads"]["totalCount"] == 1
     for outsider in (
         user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=place.province_id)),
         user("adm2", RoleGrant(Role.LAO_ADMIN, lao_id=lao_id + 1)),
         client("demo-personal", "personal"),
     ):
         body = await _audit_as(fresh_demo_url, outsider, code)
-        assert body["data"]["lao"]["personalDataReads"] is None
+        assert body["data"]["personalDataReads"] is None
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
