@@ -39,7 +39,7 @@ from hub.db.models import (
     metadata,
 )
 from hub.rules.enums import LaoType
-from hub.services import audit
+from hub.services import audit, read_audit
 from loaders import (
     demo_accounts,
     demo_laos,
@@ -221,7 +221,8 @@ async def _table_counts(conn: AsyncConnection) -> dict[str, int]:
 async def _clear(conn: AsyncConnection) -> None:
     """Delete everything but geography, other hub_meta keys and alembic_version.
 
-    The change log goes with the data, and so does its chain head (kept in hub_meta).
+    The change log goes with the data, and so does its chain head (kept in hub_meta); so do
+    the read audit and its head (it names the LAOs and people that go).
     """
     tables = [
         t
@@ -236,7 +237,8 @@ async def _clear(conn: AsyncConnection) -> None:
         for table in tables:
             await conn.execute(delete(table))
     meta = HubMeta.__table__
-    await conn.execute(delete(meta).where(meta.c.key.in_([META_KEY, audit.HEAD_KEY])))
+    heads = [META_KEY, audit.HEAD_KEY, read_audit.HEAD_KEY]
+    await conn.execute(delete(meta).where(meta.c.key.in_(heads)))
 
 
 def _statement(conn: AsyncConnection, table: Table) -> Any:
