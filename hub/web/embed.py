@@ -37,6 +37,7 @@ CACHE_CONTROL = "public, max-age=300"
 ASSETS = Path(__file__).resolve().parent / "static" / "embed"
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *; base-uri 'none'"
 MAX_CODE = 20
+CARD_CSS = (ASSETS / "card.css").read_text(encoding="utf-8")  # inlined in the iframe page
 
 
 def _query() -> str:
@@ -145,7 +146,7 @@ async def card_json(request: Request) -> Response:
     )
 
 
-def _number(value: Any, lang: str) -> str:
+def _number(value: Any) -> str:
     if value is None:
         return "–"
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
@@ -181,7 +182,7 @@ def card_page(card: dict[str, Any], lang: str) -> str:
         )
         for f in year["figures"]:
             unit = pick(f["unitTh"], f["unitEn"]) if f["value"] is not None else ""
-            value = _number(f["value"], lang) + (f" {unit}" if unit else "")
+            value = _number(f["value"]) + (f" {unit}" if unit else "")
             parts.append(f"<dt>{pick(f['labelTh'], f['labelEn'])}</dt><dd>{value}</dd>")
         parts.append("</dl>")
     else:
@@ -204,7 +205,7 @@ def card_page(card: dict[str, Any], lang: str) -> str:
         f'<p class="info-card-source">{pick(labels["source"]["th"], labels["source"]["en"])}</p>'
     )
     parts.append("</section>")
-    css = (ASSETS / "card.css").read_text(encoding="utf-8")
+    css = CARD_CSS
     title = pick(card["nameTh"], card["nameEn"])
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
