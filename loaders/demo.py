@@ -237,8 +237,8 @@ async def _clear(conn: AsyncConnection) -> None:
         for table in tables:
             await conn.execute(delete(table))
     meta = HubMeta.__table__
-    heads = [META_KEY, audit.HEAD_KEY, read_audit.HEAD_KEY]
-    await conn.execute(delete(meta).where(meta.c.key.in_(heads)))
+    await conn.execute(delete(meta).where(meta.c.key.in_([META_KEY, audit.HEAD_KEY])))
+    await conn.execute(read_audit.restart())
 
 
 def _statement(conn: AsyncConnection, table: Table) -> Any:

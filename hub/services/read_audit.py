@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, Update, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.models import HubMeta, PersonalDataRead
@@ -138,6 +138,13 @@ async def record(
             update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{last_id} {last_hash}")
         )
     return len(rows)
+
+
+def restart() -> Update:
+    """The statement that moves the chain's head back to its start (with the rows deleted:
+    `hub demo load --replace`). The head itself is made by the migration, so every append
+    runs the same statements."""
+    return update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"0 {audit.GENESIS}")
 
 
 async def verify(engine: AsyncEngine, batch: int = 5000) -> audit.Verification:

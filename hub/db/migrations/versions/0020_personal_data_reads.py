@@ -15,6 +15,10 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
+# As hub/services/read_audit.py and hub/services/audit.py name them (a migration keeps its own
+# copy: it must not change when the code does).
+HEAD_KEY = "personal_read_log_head"
+GENESIS = "0" * 64
 ROLES = (
     "LAO_RECORDER",
     "LAO_VERIFIER",
@@ -66,10 +70,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("personal_data_reads", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_personal_data_reads_lao_id"), ["lao_id"], unique=False)
+    # The chain's head, at its start: every append then reads and moves it, the same
+    # statements every time (`hub.services.read_audit`).
+    op.execute(f"INSERT INTO hub_meta (key, value) VALUES ('{HEAD_KEY}', '0 {GENESIS}')")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("personal_data_reads", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_personal_data_reads_lao_id"))
     op.drop_table("personal_data_reads")
-    op.execute("DELETE FROM hub_meta WHERE key = 'personal_read_log_head'")
+    op.execute(f"DELETE FROM hub_meta WHERE key = '{HEAD_KEY}'")
