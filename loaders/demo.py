@@ -39,7 +39,7 @@ from hub.db.models import (
     metadata,
 )
 from hub.rules.enums import LaoType
-from hub.services import audit, provenance
+from hub.services import audit, provenance, read_audit
 from loaders import (
     demo_accounts,
     demo_laos,
@@ -224,7 +224,8 @@ async def _table_counts(conn: AsyncConnection) -> dict[str, int]:
 async def _clear(conn: AsyncConnection) -> None:
     """Delete everything but geography, other hub_meta keys and alembic_version.
 
-    The change log goes with the data, and so does its chain head (kept in hub_meta).
+    The change log goes with the data, and so does its chain head (kept in hub_meta); so do
+    the read audit and its head (it names the LAOs and people that go).
     """
     tables = [
         t
@@ -240,6 +241,7 @@ async def _clear(conn: AsyncConnection) -> None:
             await conn.execute(delete(table))
     meta = HubMeta.__table__
     await conn.execute(delete(meta).where(meta.c.key.in_([META_KEY, audit.HEAD_KEY])))
+    await conn.execute(read_audit.restart())
 
 
 def _statement(conn: AsyncConnection, table: Table) -> Any:

@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from hub.rules.declared_caller import NOBODY_DECLARED, DeclaredCaller
 from hub.rules.identity import PUBLIC, Identity
 from hub.rules.record_files import DEFAULT_MAX_LINES
+from hub.services.read_audit import PersonalReads
 from hub.settings import Settings
 from schema.loaders import Loaders
 
@@ -35,6 +36,8 @@ class HubContext:
     declared_caller: DeclaredCaller = NOBODY_DECLARED
     # One "now" per request, so every default "as of now" in a query means the same instant.
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The personal data this request read, recorded when it has run (`schema.read_audit`).
+    personal_reads: PersonalReads = field(default_factory=PersonalReads)
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
     @property

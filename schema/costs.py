@@ -102,6 +102,7 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Lao.changeLog": FieldCost(100),
         # One value's provenance reads an LAO-year's log entries on its section (indexed).
         "Query.provenance": FieldCost(100),
+        "Query.personalDataReads": FieldCost(100),  # the read audit: COUNT and a page
         # Accounts (schema/accounts.py): a COUNT over the caller's managed accounts, an
         # account's change log (COUNT and page); an account's roles are loaded per page.
         "Query.me": FieldCost(1),

@@ -77,6 +77,23 @@ async def fetch_all(engine: AsyncEngine, statement: Any) -> Sequence[Row[Any]]:
         return (await conn.execute(statement)).all()
 
 
+async def find_lao(engine: AsyncEngine, code: str) -> Row[Any] | None:
+    """The LAO whose current code is `code`, else the one that held it last (a former code
+    finds the LAO that held it): `Query.lao` and whatever else names an LAO by its code."""
+    columns = Lao.__table__.c
+    rows = await fetch_all(engine, select(*columns).where(Lao.code == code))
+    if not rows:
+        former = (
+            select(*columns)
+            .join(LaoCode, LaoCode.lao_id == Lao.id)
+            .where(LaoCode.code == code)
+            .order_by(LaoCode.valid_from.desc())
+            .limit(1)
+        )
+        rows = await fetch_all(engine, former)
+    return rows[0] if rows else None
+
+
 def _chunks(keys: list[Any]) -> list[list[Any]]:
     return [keys[i : i + CHUNK] for i in range(0, len(keys), CHUNK)]
 

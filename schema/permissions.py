@@ -2,6 +2,8 @@
 
 Each class is a thin adapter from a GraphQL field to a rule in `hub.rules.permissions`; a denied
 field resolves to null with an error at its path whose `extensions.code` is `FORBIDDEN`.
+The guards of personal data (`PersonalData`, `AssessorName`) also note every read they allow
+in the read audit (`schema.read_audit`): a field guarded by one is, by that, audited.
 The `@guard(rule: ...)` directive in `schema.graphql` names the rule on every guarded field.
 """
 
@@ -16,6 +18,8 @@ from strawberry.schema_directive import Location
 from hub.rules import permissions
 from hub.rules.permissions import LaoPlace
 from schema.context import Info
+from schema.loaders import find_lao
+from schema.read_audit import note_personal_read
 
 FORBIDDEN = "FORBIDDEN"
 
@@ -53,7 +57,10 @@ class PersonalData(_Rule):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         place: LaoPlace = source.lao_place
-        return permissions.can_read_personal(info.context.identity, place)
+        allowed = permissions.can_read_personal(info.context.identity, place)
+        if allowed:
+            note_personal_read(info, place)
+        return allowed
 
 
 class DomainData(_Rule):
@@ -85,7 +92,25 @@ class AssessorName(_Rule):
     message = "The assessor's name is personal data: readable by those who read the LAO's people and by the LPA assessors of its province."
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_assessor(info.context.identity, source.lao_place)
+        allowed = permissions.can_read_assessor(info.context.identity, source.lao_place)
+        if allowed:
+            note_personal_read(info, source.lao_place)
+        return allowed
+
+
+class PersonalReadsAudit(_Rule):
+    """Who read an LAO's personal data (the read audit), the LAO named by the argument
+    `laoCode`. An unknown code is let through: the field answers null."""
+
+    rule = "read audit: DLA, the LAO's INFO administrators"
+    message = "Who read an LAO's personal data is readable by DLA administrators and the LAO's own INFO administrators."
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        lao = await find_lao(info.context.engine, kwargs["lao_code"])
+        if lao is None:
+            return True
+        place = LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
+        return permissions.can_read_personal_reads(info.context.identity, place)
 
 
 class MissionsData(_Rule):

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from hub.db import lpa as lpa_sql
 from hub.db.grants import grants_with_places
 from hub.db.mission_rollups import mission_rollup
-from hub.db.models import RECORD_TABLES, LaoCode, RoleAssignment, User
+from hub.db.models import RECORD_TABLES, RoleAssignment, User
 from hub.db.models import Agency as AgencyRow
 from hub.db.models import District as DistrictRow
 from hub.db.models import FiscalYear as FiscalYearRow
@@ -59,14 +59,14 @@ from schema.geography import District, Province, SupervisedArea, supervised_area
 from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
-from schema.loaders import fetch_all
+from schema.loaders import fetch_all, find_lao
 from schema.lpa import LpaAssessor, LpaRubric, rubric_type
 from schema.lpa_report import LpaReport, lpa_report
 from schema.mission_help import MissionHelpFilter, MissionHelpRequest
 from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
 from schema.mutations import Mutation, jobs
 from schema.pagination import Connection, paginate
-from schema.permissions import DomainData, MissionHelp, MissionsData, guarded
+from schema.permissions import DomainData, MissionHelp, MissionsData, PersonalReadsAudit, guarded
 from schema.provenance import (
     SOURCE_SYSTEM_TYPES,
     Module,
@@ -75,6 +75,7 @@ from schema.provenance import (
 )
 from schema.provenance import modules as hub_modules
 from schema.provenance import provenance as value_provenance
+from schema.read_audit import PersonalDataRead, ReadAuditExtension, reads_of_lao
 from schema.rounds import Round
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
@@ -432,18 +433,20 @@ class Query:
         description="อปท. — one LAO by its DLA code; a former code finds the LAO that held it."
     )
     async def lao(self, info: Info, code: str) -> Lao | None:
-        columns = LaoRow.__table__.c
-        rows = await fetch_all(info.context.engine, select(*columns).where(LaoRow.code == code))
-        if not rows:
-            former = (
-                select(*columns)
-                .join(LaoCode, LaoCode.lao_id == LaoRow.id)
-                .where(LaoCode.code == code)
-                .order_by(LaoCode.valid_from.desc())
-                .limit(1)
-            )
-            rows = await fetch_all(info.context.engine, former)
-        return Lao.from_row(rows[0]) if rows else None
+        row = await find_lao(info.context.engine, code)
+        return Lao.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="การเข้าถึงข้อมูลส่วนบุคคล — who read an LAO's personal data (its recorders' "
+        "and administrators' names and phones, history actors' names), when, which fields and "
+        "why, newest first (PDPA read audit); null for an unknown code.",
+        extensions=guarded(PersonalReadsAudit()),
+    )
+    async def personal_data_reads(
+        self, info: Info, lao_code: str, first: int | None = None, after: str | None = None
+    ) -> Connection[PersonalDataRead] | None:
+        row = await find_lao(info.context.engine, lao_code)
+        return await reads_of_lao(info, row.id, first, after) if row is not None else None
 
     @strawberry.field(
         description="รายชื่อ อปท. — LAOs matching a filter, a page at a time (ordered by id)."
@@ -832,6 +835,7 @@ def build_schema(
             *limit_extensions(QueryLimits()),
             partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
+            ReadAuditExtension,
             *extensions,
         ],
     )

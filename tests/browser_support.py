@@ -59,9 +59,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_hub(database_url: str, **overrides: Any) -> Iterator[str]:
-    """The hub served over real HTTP on 127.0.0.1; yields its base address."""
-    port = _free_port()
+def live_hub(database_url: str, port: int | None = None, **overrides: Any) -> Iterator[str]:
+    """The hub served over real HTTP on 127.0.0.1 (on `port`, or a free one); yields its
+    base address."""
+    port = port or _free_port()
     base = f"http://127.0.0.1:{port}"
     settings = dataclasses.replace(
         Settings(database_url=database_url, environment="test", login_delay_step=0.0),

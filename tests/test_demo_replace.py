@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from hub.db import migrate
 from hub.db.engine import create_engine
 from hub.db.models import Lao
-from hub.services import audit
+from hub.rules.identity import client
+from hub.services import audit, read_audit
 from loaders.demo import DemoConfig, load_demo
 
 
@@ -20,6 +21,8 @@ async def test_replace_starts_a_fresh_change_log_on_both_databases(empty_databas
             await audit.append(
                 conn, audit.Actor(), entity="test", entity_id=1, action="note", changes={}
             )
+            first_lao = (await conn.execute(select(func.min(Lao.id)))).scalar_one()
+        await read_audit.record(engine, client("c", "personal"), {first_lao: {"Lao.recorders"}})
         await load_demo(engine, DemoConfig(provinces=2, seed=11), replace=True)
         loaded = await audit.verify(engine)  # the new load's provenance entries, nothing before
         async with engine.begin() as conn:
@@ -27,9 +30,13 @@ async def test_replace_starts_a_fresh_change_log_on_both_databases(empty_databas
                 conn, audit.Actor(), entity="test", entity_id=2, action="note", changes={}
             )
             laos = (await conn.execute(select(func.count()).select_from(Lao))).scalar_one()
+            first_lao = (await conn.execute(select(func.min(Lao.id)))).scalar_one()
+        await read_audit.record(engine, client("c", "personal"), {first_lao: {"Lao.recorders"}})
         verified = await audit.verify(engine)
+        reads = await read_audit.verify(engine)
     finally:
         await engine.dispose()
     assert laos > 0
     assert loaded.ok and loaded.entries > 0
     assert verified.ok and verified.entries == loaded.entries + 1
+    assert reads.ok and reads.entries == 1  # the read audit went with the data it named

@@ -65,6 +65,11 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("Lao", "changeLog"): Probe(
         LAO_Q % "changeLog { totalCount }", ("lao", "changeLog"), permissions.can_read_history
     ),
+    ("Query", "personalDataReads"): Probe(
+        "query($code: String!) { personalDataReads(laoCode: $code) { totalCount } }",
+        ("personalDataReads",),
+        permissions.can_read_personal_reads,
+    ),
     ("Lao", "transferredMissions"): Probe(
         LAO_Q % "transferredMissions { status }",
         ("lao", "transferredMissions"),

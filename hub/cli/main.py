@@ -11,7 +11,8 @@
     hub schema release            write schema/released.graphql, the contract the
                                   breaking-change guard compares against
     hub operations list|add|remove|check  persisted operations (hub/cli/operations.py)
-    hub audit verify [--state]    check the change log's hash chain; names the first broken entry
+    hub audit verify [--state|--reads]  check the change log's (or, --reads, the read audit's) hash
+                                  chain; names the first broken entry
                                   (--state: and replay it, naming each value it does not explain)
     hub pulled import SOURCE FILE deliver a source system's export of pulled values (CSV)
     hub settings table [--write|--check]  the configuration table (README "Configuration")
@@ -223,12 +224,18 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.services import audit, state_replay
+    from hub.services import audit, read_audit, state_replay
+
+    if args.reads and args.state:
+        print("hub audit verify: --state replays the change log; it cannot go with --reads")
+        return 2
+    name = "read audit" if args.reads else "change log"
+    verify = read_audit.verify if args.reads else audit.verify
 
     async def run() -> tuple[audit.Verification, state_replay.StateReport | None]:
         engine = create_engine(settings.database_url)
         try:
-            chain = await audit.verify(engine)
+            chain = await verify(engine)
             state = await state_replay.verify_state(engine) if args.state else None
             return chain, state
         finally:
@@ -237,10 +244,10 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     result, state = asyncio.run(run())
     if not result.ok:
         print(
-            f"change log: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
+            f"{name}: BROKEN at entry {result.broken_at}: {result.problem} ({result.entries:,} entries verify before it)"
         )
         return 1
-    print(f"change log: {result.entries:,} entries; the chain verifies")
+    print(f"{name}: {result.entries:,} entries; the chain verifies")
     if state is None:
         return 0
     if state.ok:
@@ -390,12 +397,15 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--replace", action="store_true", help="replace data already in the database")
     demo.set_defaults(func=cmd_demo)
 
-    aud = sub.add_parser("audit", help="the hash-chained change log")
+    aud = sub.add_parser("audit", help="the hash-chained change log and read audit")
     aud.add_argument("audit_command", choices=["verify"])
     aud.add_argument(
         "--state",
         action="store_true",
         help="also replay the log and name every current value it does not explain",
+    )
+    aud.add_argument(
+        "--reads", action="store_true", help="the read audit of personal data, not the change log"
     )
     aud.set_defaults(func=cmd_audit)
 

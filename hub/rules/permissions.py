@@ -25,6 +25,8 @@ Field level:
   |   score                                 |   LAO's province                                |
   | who is appointed LPA assessor of a      | DLA administrators, the province's officers and |
   |   province (`lpaAssessors`)             |   its assessors                                 |
+  | who read an LAO's personal data (the    | DLA administrators and the LAO's own INFO       |
+  |   read audit, `personalDataReads`)      |   administrators                                |
 
 An LPA assessor covers no LAO (it reads no people's names, no change log): it reads the
 LAO-years it assesses and the LPA scores. Who may appoint assessors and record final scores
@@ -126,6 +128,15 @@ def can_read_personal(identity: Identity, lao: LaoPlace) -> bool:
     if identity.is_client:
         return PERSONAL_SCOPE in identity.scopes
     return covers_lao(identity, lao)
+
+
+def can_read_personal_reads(identity: Identity, lao: LaoPlace) -> bool:
+    """The read audit of an LAO (who read its people's names and phones, and why): DLA, which
+    oversees every LAO's handling of personal data, and the LAO's own INFO administrators,
+    who answer for it (PDPA). Officers covering the LAO read its people but not who else did."""
+    return identity.is_dla_admin or any(
+        g.role is Role.LAO_ADMIN and g.lao_id == lao.lao_id for g in identity.grants
+    )
 
 
 def can_read_history(identity: Identity, lao: LaoPlace) -> bool:

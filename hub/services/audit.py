@@ -8,6 +8,8 @@ or, for a caller of an external identity provider, by subject and issuer (`actor
 they existed keep their hashes). Appends are serialised on the chain head (a row lock on PostgreSQL; the
 single writer of SQLite), which also makes entry ids gapless: a deleted, inserted or edited
 entry breaks the chain at that point, and `verify` names the first entry that no longer fits.
+The chain's machinery (`lock_head`, `verify_chain`) also keeps the read audit's own chain
+(`hub.services.read_audit`), under its own head.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,23 +154,24 @@ def entry_hash(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
-    """Read the chain head under a lock held until the transaction ends (creating it once)."""
+async def lock_head(conn: AsyncConnection, key: str = HEAD_KEY) -> tuple[int, str]:
+    """Read the chain head (`key` in `hub_meta`: the change log's, or another chain's such as
+    the read audit's) under a lock held until the transaction ends (creating it once)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         # Concurrent first appends: one creates the head, the others wait on its row lock.
         await conn.execute(
-            pg_insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}").on_conflict_do_nothing()
+            pg_insert(HubMeta).values(key=key, value=f"0 {GENESIS}").on_conflict_do_nothing()
         )
-        statement = select(HubMeta.value).where(HubMeta.key == HEAD_KEY).with_for_update()
+        statement = select(HubMeta.value).where(HubMeta.key == key).with_for_update()
         value: str | None = (await conn.execute(statement)).scalar_one()
     else:  # SQLite: writers hold the database lock from BEGIN IMMEDIATE
         value = (
-            await conn.execute(select(HubMeta.value).where(HubMeta.key == HEAD_KEY))
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == key))
         ).scalar_one_or_none()
         if value is None:
-            await conn.execute(insert(HubMeta).values(key=HEAD_KEY, value=f"0 {GENESIS}"))
+            await conn.execute(insert(HubMeta).values(key=key, value=f"0 {GENESIS}"))
             value = f"0 {GENESIS}"
     assert value is not None
     last_id, last_hash = value.split()
@@ -237,7 +240,7 @@ async def append_many(
     """Append `entries`, in order, in the caller's transaction: the chain head is locked and
     moved once, the entries inserted in one batch (a bulk import logs thousands of records).
     Each entry is chained exactly as `append` chains one. Returns the last hash."""
-    last_id, last_hash = await _lock_head(conn)
+    last_id, last_hash = await lock_head(conn)
     if not entries:
         return last_hash
     moment = at or now()
@@ -267,7 +270,7 @@ class Chain:
     async def start(
         cls, conn: AsyncConnection, actor: Actor, at: dt.datetime | None = None
     ) -> Chain:
-        last_id, last_hash = await _lock_head(conn)
+        last_id, last_hash = await lock_head(conn)
         return cls(actor, last_id, last_hash, at or now())
 
     def row(self, entry: Entry) -> dict[str, Any]:
@@ -296,7 +299,20 @@ class Verification:
 
 
 async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
-    """Recompute the whole chain; report the first entry that does not fit."""
+    """Recompute the whole change log's chain; report the first entry that does not fit."""
+    return await verify_chain(engine, _log, entry_hash, HEAD_KEY, batch)
+
+
+async def verify_chain(
+    engine: AsyncEngine,
+    table: Table,
+    hash_of: Callable[[Mapping[str, Any]], str],
+    head_key: str,
+    batch: int = 5000,
+) -> Verification:
+    """Recompute a hash chain (`table`'s rows by id, each hashed by `hash_of` over its
+    `prev_hash`, the head kept in `hub_meta` under `head_key`); report the first row that
+    does not fit: missing, out of chain, edited, or the chain ending before its head."""
     expected_prev, expected_id, count = GENESIS, 1, 0
     async with engine.connect() as conn:
         last = 0
@@ -304,7 +320,7 @@ async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
             rows = (
                 (
                     await conn.execute(
-                        select(_log).where(_log.c.id > last).order_by(_log.c.id).limit(batch)
+                        select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)
                     )
                 )
                 .mappings()
@@ -319,14 +335,14 @@ async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
                     return Verification(
                         count, row["id"], "its prev_hash does not match the entry before it"
                     )
-                if entry_hash(dict(row)) != row["hash"]:
+                if hash_of(dict(row)) != row["hash"]:
                     return Verification(
                         count, row["id"], "its content does not match its hash (edited)"
                     )
                 expected_prev, expected_id, count = row["hash"], expected_id + 1, count + 1
             last = rows[-1]["id"]
         head = (
-            await conn.execute(select(HubMeta.value).where(HubMeta.key == HEAD_KEY))
+            await conn.execute(select(HubMeta.value).where(HubMeta.key == head_key))
         ).scalar_one_or_none()
     if head is not None and head.split()[1] != expected_prev:
         return Verification(

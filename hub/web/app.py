@@ -53,7 +53,16 @@ from hub.services import exports as exports_service
 from hub.services import queue, webhooks
 from hub.services.client_policy import ClientPolicy
 from hub.settings import Settings
-from hub.web import export_routes, exports, metrics, observability, persisted, quotas
+from hub.web import (
+    embed,
+    export_routes,
+    exports,
+    metrics,
+    observability,
+    open_data,
+    persisted,
+    quotas,
+)
 from hub.web.console import graphiql, static_route
 from hub.web.console import large_bodies as console_large_bodies
 from hub.web.console import routes as console_routes
@@ -395,6 +404,8 @@ def create_app(
             *([static_route()] if settings.graphiql and not settings.console else []),
             *exports.routes(identify or resource.identify),
             *export_routes.routes(identify or resource.identify),
+            *open_data.routes(),
+            *embed.routes(),
         ],
         lifespan=lifespan,
     )

@@ -356,6 +356,9 @@ CORS_ALLOW_HEADERS = (
     "X-Request-Id",
     "X-Consumer-Key",
     "X-Officer-Id",
+    # What a caller declares about a read of personal data (the read audit).
+    "X-Purpose",
+    "X-Calling-Officer",
 )
 CORS_EXPOSE_HEADERS = ("X-Request-Id", "Retry-After", "WWW-Authenticate", "Link")
 

@@ -10,6 +10,9 @@ mapped status (the request guard, `schema.errors`): 400 naming the parameter, 40
 rejected token, 403, 404. The file is UTF-8 with a byte-order mark (spreadsheets then read
 Thai), one row per LAO ordered by province, district and LAO code, with its office phone and
 its people's contacts (personal data: only officers covering the LAO get the file at all).
+Those contacts are read as GraphQL's `Lao.recorders` and `Lao.infoAdministrators` are, so the
+file is recorded in the read audit (`hub.services.read_audit`) under those fields, one row per
+LAO whose people it holds, before it is sent.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from hub.db.rounds import Contact, ReminderRow
 from hub.rules.enums import ContactKind, ReminderStage
 from hub.rules.identity import Identity
 from hub.rules.problems import invalid
-from hub.services import rounds
+from hub.services import read_audit, rounds
+from schema.errors import request_id_of
+from schema.read_audit import declared_by
 
 IdentityResolver = Callable[[Request], Awaitable[Identity]]
 
@@ -58,6 +63,12 @@ COLUMNS = (
     "info_administrators_email",
 )
 _DIGITS = {"province": 2, "district": 4}  # DOPA codes
+# The personal data the file holds, named as the GraphQL fields that hold it (the read audit).
+_CONTACT_FIELDS = {
+    f"Lao.{field}.{part}"
+    for field in ("recorders", "infoAdministrators")
+    for part in ("name", "phone", "email")
+}
 
 
 def _code(request: Request, name: str) -> str | None:
@@ -170,6 +181,14 @@ def routes(identify: IdentityResolver) -> list[Route]:
             district_code=district,
             stages=_stages(request),
             with_contacts=True,
+        )
+        await read_audit.record(
+            request.app.state.writer,
+            identity,
+            {lao_id: _CONTACT_FIELDS for lao_id, people in found.contacts.items() if people},
+            declared=declared_by(request),
+            operation="GET /exports/reminders.csv",
+            request_id=request_id_of({"request": request}),
         )
         name = "-".join(["reminders", f"round{round_id}", *filter(None, [province, district])])
         return Response(

@@ -44,6 +44,7 @@ from hub.db.models.oauth import (
 from hub.db.models.operations import ApqDocument, PersistedOperation
 from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
 from hub.db.models.pulled import PulledBatch, PulledValue
+from hub.db.models.read_audit import PersonalDataRead
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
@@ -86,6 +87,7 @@ __all__ = [
     "MissionHelpMessage",
     "MissionHelpRequest",
     "PersistedOperation",
+    "PersonalDataRead",
     "Province",
     "PulledBatch",
     "PulledValue",
