@@ -283,6 +283,10 @@ def test_declared_headers_are_kept_clean_and_bounded():
     got = declared({"x-purpose": " สอบถาม ", "x-calling-officer": "01"})
     assert (got.purpose, got.calling_officer) == ("สอบถาม", "01")
     assert declared({}).purpose is None
+    # The REST face's GDX header names the officer too; X-Calling-Officer wins when both come.
+    assert declared({"x-officer-id": "OFF-7"}).calling_officer == "OFF-7"
+    both = declared({"x-officer-id": "OFF-7", "x-calling-officer": "01"})
+    assert both.calling_officer == "01"
 
 
 def test_who_reads_an_laos_read_audit():

@@ -1,7 +1,8 @@
 """The read audit (PDPA): what a caller declares about a read of personal data.
 
-A caller may say why it reads (`X-Purpose`) and for which officer (`X-Calling-Officer`, as
-DGA's GDX gateway asks every call to name the officer it is made for). Both are recorded with
+A caller may say why it reads (`X-Purpose`) and for which officer (`X-Calling-Officer`, or the
+REST face's GDX header `X-Officer-Id` when that is absent, as DGA's GDX gateway asks every call
+to name the officer it is made for). Both are recorded with
 the read, as the caller gave them, never checked: they are the caller's word, kept so an
 LAO can ask who read its people and why. A header is kept within its column (longer text is
 cut, marked with "…") and without control characters (PostgreSQL cannot store a NUL, and a
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 PURPOSE_HEADER = "x-purpose"
 OFFICER_HEADER = "x-calling-officer"
+GDX_OFFICER_HEADER = "x-officer-id"  # hub.rules.declared_caller.OFFICER_HEADER, lower-case
 MAX_PURPOSE = 500
 MAX_OFFICER = 255
 
@@ -47,5 +49,7 @@ def declared(headers: Mapping[str, str]) -> Declared:
     """What a request's headers (lower-case names) declare."""
     return Declared(
         purpose=clean(headers.get(PURPOSE_HEADER), MAX_PURPOSE),
-        calling_officer=clean(headers.get(OFFICER_HEADER), MAX_OFFICER),
+        calling_officer=clean(
+            headers.get(OFFICER_HEADER) or headers.get(GDX_OFFICER_HEADER), MAX_OFFICER
+        ),
     )

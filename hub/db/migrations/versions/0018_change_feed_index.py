@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0019"
-down_revision = "0012"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
