@@ -327,8 +327,10 @@ def parser() -> argparse.ArgumentParser:
     conf.set_defaults(func=cmd_settings)
 
     from hub.cli.accounts import add_parsers
+    from hub.cli.history import add_parsers as add_history
 
     add_parsers(sub)
+    add_history(sub)
     return p
 
 
