@@ -163,10 +163,11 @@ class LaoYear:
 
     @strawberry.field(
         description="ข้อมูลย้อนหลังรายด้าน — a historical year's domains in the pre-2020 shape, "
-        "as imported (empty for a year in the current shape).",
+        "as imported (empty for a year in the current shape; null, with a FORBIDDEN error, for "
+        "a client without every domain scope).",
         extensions=guarded(HistoricalData()),
     )
-    async def historical_sections(self, info: Info) -> list[HistoricalSection]:
+    async def historical_sections(self, info: Info) -> list[HistoricalSection] | None:
         if shape_of(self.fiscal_year) is not Shape.PRE_2020:
             return []
         rows = await info.context.loaders.historical_sections.load(self.id)
