@@ -15,6 +15,7 @@ import random
 from typing import Any
 
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind
+from hub.rules.catalogue_years import domains_for
 from hub.rules.enums import LaoType
 from loaders.demo_laos import DemoLao
 from loaders.demo_years import LaoYearInfo, Year
@@ -164,8 +165,12 @@ def _fallback(f: Field, rng: random.Random) -> Any:
 class _DomainPlan:
     """Per-domain column lists, prepared once so the row loop stays tight."""
 
-    def __init__(self, domain: Domain) -> None:
+    def __init__(self, domain: Domain, every_year: Domain | None = None) -> None:
+        """`domain` as one fiscal year's form has it (`domains_for`); the columns of the
+        fields of `every_year` that year does not ask stay empty."""
         self.domain = domain
+        asked = {f.column for f in domain.fields}
+        self.absent = [f.column for f in (every_year or domain).fields if f.column not in asked]
         self.bit = 1 << (domain.number - 1)
         self.drift = [
             (f.column, f.kind is Kind.INT, f.maximum if f.maximum is not None else 1e18)
@@ -184,6 +189,11 @@ class _DomainPlan:
 PLANS = [_DomainPlan(d) for d in DOMAINS]
 
 
+def _plans_of(year_be: int) -> list[_DomainPlan]:
+    """The domains as the year's form has them: its fields, its requirements."""
+    return [_DomainPlan(d, every) for d, every in zip(domains_for(year_be), DOMAINS, strict=True)]
+
+
 def section_rows(
     infos: list[LaoYearInfo],
     years: list[Year],
@@ -194,6 +204,8 @@ def section_rows(
     """Rows per domain number, and the actual complete-domain mask per lao_year id."""
     rows: dict[int, list[dict[str, Any]]] = {p.domain.number: [] for p in PLANS}
     masks: dict[int, int] = {}
+    year_plans = [_plans_of(y.year_be) for y in years]
+    years_be = [y.year_be for y in years]
     rnd = rng.random
     open_k = len(years) - 1
     fetched = [dt.datetime.combine(y.starts_on, dt.time(19, 0), dt.UTC) for y in years]
@@ -206,6 +218,8 @@ def section_rows(
             base = bases[lao.id] = base_values(lao, rng)
             for plan in PLANS:
                 for f in plan.fields:
+                    if not any(f.in_year(year) for year in years_be):
+                        continue  # a field no demo year asks draws nothing
                     if f.column not in base:
                         base[f.column] = _fallback(f, rng)
                     elif f.kind in (Kind.INT, Kind.DECIMAL) and f.maximum is not None:
@@ -214,7 +228,7 @@ def section_rows(
         factor = 1 + growth[lao.id] * (info.k - open_k) + (rnd() - 0.5) * 0.01
         ly = info.id
         actual = 0
-        for plan in PLANS:
+        for plan in year_plans[info.k]:
             row: dict[str, Any] = {
                 "lao_year_id": ly,
                 "updated_at": info.updated_at,
@@ -225,6 +239,8 @@ def section_rows(
                 row[column] = min(int(v + 0.5) if is_int else round(v, 2), maximum)
             for column in plan.fixed:
                 row[column] = base[column]
+            for column in plan.absent:
+                row[column] = None
             for column in plan.fetched:
                 row[column] = fetched[info.k]
             has_records = all(record_counts[t].get(ly, 0) > 0 for t in plan.records)

@@ -35,8 +35,14 @@ def describe(f: Field) -> str:
     if f.unit:
         text += f" ({f.unit_th} / {f.unit})"
     notes = []
-    if f.required:
+    if f.required and f.required_from is not None:
+        notes.append(f"required for completeness from fiscal year {f.required_from}")
+    elif f.required:
         notes.append("required for completeness")
+    if f.introduced_in is not None:
+        notes.append(f"on the form from fiscal year {f.introduced_in}")
+    if f.retired_in is not None:
+        notes.append(f"on the form until fiscal year {f.retired_in - 1}")
     if f.minimum is not None or f.maximum is not None:
         notes.append(f"range {_num(f.minimum)}–{_num(f.maximum)}")
     if f.source:
@@ -193,6 +199,14 @@ def _section_type(domain: Domain) -> tuple[Any, list[tuple[str, str]]]:
         description="When the section was last saved.", default=None
     )
     columns.append(("updated_at", "updated_at"))
+    namespace["__annotations__"]["version"] = int
+    namespace["version"] = strawberry.field(
+        description="ฉบับของข้อมูลด้านนี้ — the section's version: send it as `sectionVersion` with "
+        "a save of this domain or of its records (a save conflicts only with a change of the "
+        "same section).",
+        default=1,
+    )
+    columns.append(("version", "version"))
     cls = type(domain.type_name, (), namespace)
     description = (
         f"ด้านที่ {domain.number} {domain.label_th} — domain {domain.number}, {domain.label_en}."

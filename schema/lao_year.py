@@ -11,16 +11,19 @@ import strawberry
 from hub.rules import completeness, lpa
 from hub.rules import rounds as round_rules
 from hub.rules.catalogue import DOMAINS
+from hub.rules.catalogue_years import CatalogueShape as Shape
+from hub.rules.catalogue_years import domain_for, shape_of
 from hub.rules.certification import Action, YearStatus, decide
 from hub.rules.enums import CertificationState as State
 from hub.rules.permissions import LaoPlace
 from hub.rules.problems import ReasonRequired
 from hub.rules.validation import api_names
+from schema.catalogue import CatalogueShape, HistoricalSection, SectionVersion, historical_section
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role
 from schema.lpa import LpaFinalScore, LpaScore, final_from_row, moment, provisional
-from schema.permissions import DomainData, PersonalData, RowFilter, guarded
+from schema.permissions import DomainData, HistoricalData, PersonalData, RowFilter, guarded
 from schema.rounds import LaoYearTimeliness, StepTimeliness
 
 
@@ -49,6 +52,7 @@ class CertificationEvent:
 @strawberry.type(description="ความครบถ้วนรายด้าน — whether one domain is completely recorded.")
 class DomainCompleteness:
     lao_year_id: strawberry.Private[int]
+    fiscal_year: strawberry.Private[int]
     domain: int = strawberry.field(description="ด้านที่ — domain number, 1–8.")
     label_th: str = strawberry.field(description="ชื่อด้าน — Thai name of the domain.")
     label_en: str = strawberry.field(description="English name of the domain.")
@@ -60,7 +64,8 @@ class DomainCompleteness:
     )
     async def missing_fields(self, info: Info) -> list[str]:
         # Loaded even when complete, so a query's SQL does not depend on which rows are drafts.
-        domain = DOMAINS[self.domain - 1]
+        # Judged by the catalogue of the LAO-year's own fiscal year.
+        domain = domain_for(self.domain, self.fiscal_year)
         section = await info.context.loaders.sections[domain.number].load(self.lao_year_id)
         counts = {}
         for records in domain.record_tables:
@@ -100,7 +105,12 @@ class LaoYear:
         description="สถานะการรับรองข้อมูล — certification state."
     )
     version: int = strawberry.field(
-        description="Version for optimistic concurrency: send it back with edits."
+        description="ฉบับของข้อมูลรายปี — the LAO-year's version: it advances with every change of "
+        "anything in it (any section, any record, its certification state). Certification "
+        "actions are checked against it; a save checked against it (`version:`) conflicts "
+        "with any change since. Saves should send the section's version instead "
+        "(`sectionVersions`, `sectionVersion:`), which conflicts only with a change of the "
+        "same domain."
     )
     data_received_at: dt.datetime | None = strawberry.field(
         description="วันที่ได้รับข้อมูล — when the LAO first certified this year's data."
@@ -123,11 +133,58 @@ class LaoYear:
         )
         return refusal is None
 
-    @strawberry.field(description="ความครบถ้วน — completeness of each of the 8 domains.")
+    @strawberry.field(
+        description="รูปแบบแบบฟอร์ม — the set of 8 domains this year's data is in: CURRENT, or "
+        "PRE_2020 for a historical year imported from the system before 2020 (its data is "
+        "in `historicalSections`, never in the current sections)."
+    )
+    def catalogue_shape(self) -> CatalogueShape:
+        return CatalogueShape[shape_of(self.fiscal_year).name]
+
+    @strawberry.field(
+        description="ข้อมูลย้อนหลัง — true for a historical year in the pre-2020 shape "
+        "(read-only, imported)."
+    )
+    def historical(self) -> bool:
+        return shape_of(self.fiscal_year) is Shape.PRE_2020
+
+    @strawberry.field(
+        description="ฉบับของข้อมูลแต่ละด้าน — each domain section's version (0: not yet "
+        "started): send it as `sectionVersion` with a save of that domain or its records."
+    )
+    async def section_versions(self, info: Info) -> list[SectionVersion]:
+        versions = []
+        for d in DOMAINS:
+            row = await info.context.loaders.sections[d.number].load(self.id)
+            versions.append(
+                SectionVersion(domain=d.number, version=0 if row is None else row.version)
+            )
+        return versions
+
+    @strawberry.field(
+        description="ข้อมูลย้อนหลังรายด้าน — a historical year's domains in the pre-2020 shape, "
+        "as imported (empty for a year in the current shape; null, with a FORBIDDEN error, for "
+        "a client without every domain scope).",
+        extensions=guarded(HistoricalData()),
+    )
+    async def historical_sections(self, info: Info) -> list[HistoricalSection] | None:
+        if shape_of(self.fiscal_year) is not Shape.PRE_2020:
+            return []
+        rows = await info.context.loaders.historical_sections.load(self.id)
+        return [historical_section(r.domain, r.values_json) for r in rows]
+
+    @strawberry.field(
+        description="ความครบถ้วน — completeness of each of the 8 domains, under the catalogue of "
+        "this fiscal year (empty for a historical year: completeness is a rule of the current "
+        "shape)."
+    )
     def completeness(self) -> list[DomainCompleteness]:
+        if shape_of(self.fiscal_year) is Shape.PRE_2020:
+            return []
         return [
             DomainCompleteness(
                 lao_year_id=self.id,
+                fiscal_year=self.fiscal_year,
                 domain=d.number,
                 label_th=d.label_th,
                 label_en=d.label_en,

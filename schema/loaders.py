@@ -40,6 +40,7 @@ from hub.db.models import (
     CompletenessChange,
     District,
     FiscalYear,
+    HistoricalSection,
     Kpi16Round,
     Lao,
     LaoCode,
@@ -459,6 +460,9 @@ class Loaders:
         self.round_standings = round_standings(e, identity, self.round)
         self.lao_year = self._visible_lao_year()
         self.years_of_lao = self._visible_years_of_lao()
+        self.historical_sections = many_per_key(
+            e, HistoricalSection, HistoricalSection.lao_year_id, order_by=[HistoricalSection.domain]
+        )
         self.sections: dict[int, DataLoader[int, Row[Any] | None]] = {
             n: one_per_key(e, table, table.c.lao_year_id) for n, table in SECTION_TABLES.items()
         }

@@ -75,6 +75,21 @@ class DomainData(_Rule):
         return permissions.can_read_domain(info.context.identity, self.domain_number)
 
 
+class HistoricalData(_Rule):
+    """A historical year's domains (pre-2020 shape): they do not map onto today's domains one
+    to one, so a client needs every domain scope (`domain:1` … `domain:8`); people read them
+    as they read the LAO-year."""
+
+    rule = (
+        "historical: everyone who sees the LAO-year; clients need every scope 'domain:1'…'domain:8'"
+    )
+    message = "Historical data: this client needs every domain scope 'domain:1' to 'domain:8'."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        identity = info.context.identity
+        return all(permissions.can_read_domain(identity, n) for n in range(1, 9))
+
+
 class ChangeHistory(_Rule):
     """An LAO's change log. The source must expose `lao_place`."""
 

@@ -438,6 +438,9 @@ class Compiler:
             elif name == "updatedAt":
                 column, convert = "updated_at", _iso
                 _leaf(f)
+            elif name == "version":
+                column, convert = "version", _int
+                _leaf(f)
             elif name in by_records:
                 if f.arguments:
                     raise Unsupported("arguments")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select
@@ -42,6 +42,8 @@ from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
 from schema import accounts
 from schema.accounts import Account, AccountFilter
+from schema.catalogue import Catalogue, CatalogueDiff, catalogue_diff
+from schema.catalogue import catalogue as catalogue_of_year
 from schema.changes import ChangeConnection, ChangeKind, changes
 from schema.context import Info
 from schema.domains import RECORD_TYPES, record_from_row
@@ -755,6 +757,27 @@ class Query:
             )
             for r in await fetch_all(info.context.engine, statement)
         ]
+
+    @strawberry.field(
+        description="แบบฟอร์มของปีงบประมาณ — the catalogue of a fiscal year's form: its 8 domains, "
+        "their fields and record tables with Thai/English labels, units, bounds, whether "
+        "completeness needs each, sensitivity and source. A year before FY 2563 answers the "
+        "pre-2020 shape. Public: it describes forms, not data."
+    )
+    def catalogue(self, fiscal_year: int) -> Catalogue:
+        return catalogue_of_year(fiscal_year)
+
+    @strawberry.field(
+        description="ความแตกต่างของแบบฟอร์ม — what changed from one fiscal year's form to another's: "
+        "fields and record tables added, retired, and whose requirement changed (current shape)."
+    )
+    def catalogue_diff(
+        self,
+        info: Info,
+        from_year: Annotated[int, strawberry.argument(name="from")],
+        to_year: Annotated[int, strawberry.argument(name="to")],
+    ) -> CatalogueDiff:
+        return catalogue_diff(from_year, to_year)
 
     @strawberry.field(description="ปีงบประมาณ — fiscal years, newest first.")
     async def fiscal_years(self, info: Info) -> list[FiscalYear]:

@@ -101,3 +101,15 @@ def test_a_pulled_field_has_its_fetch_time_selected():
     assert "staff staffFetchedAt" in selection and selection.endswith("updatedAt")
     assert F.none_flag_table(NONE_FLAG) == "water_supply_systems"
     assert F.none_flag_table(Field("x_none", Kind.BOOL, "", "")) is None
+
+
+def test_a_domain_form_offers_only_the_fields_of_its_fiscal_year():
+    from hub.rules.catalogue_years import domain_for
+    from hub.rules.validation import api_name
+
+    def names(year: int) -> list[str]:
+        return [api_name(f) for f in F.fields_of(domain_for(1, year))]
+
+    assert "householdsSortingWaste" not in names(2570)  # FY 2571's form adds it
+    assert "householdsSortingWaste" in names(2571)
+    assert "householdsSortingWaste" not in F.section_selection(domain_for(1, 2570))

@@ -180,6 +180,15 @@ for _d in DOMAINS:
     )
 
 
+# A historical year's domains (pre-2020 shape): a client needs every domain scope. Probed on
+# the certified LAO's current year, where the list is empty when allowed (never null).
+PROBES[("LaoYear", "historicalSections")] = Probe(
+    YEAR_Q % "historicalSections { domain }",
+    ("lao", "year", "historicalSections"),
+    lambda who, place: all(permissions.can_read_domain(who, n) for n in range(1, 9)),
+)
+
+
 def test_every_guarded_field_is_probed():
     assert guarded_fields() == set(PROBES)
 

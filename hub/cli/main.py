@@ -435,9 +435,11 @@ def parser() -> argparse.ArgumentParser:
 
     from hub.cli import operations
     from hub.cli.accounts import add_parsers
+    from hub.cli.history import add_parsers as add_history
 
     clients = add_parsers(sub)
     operations.add_parsers(sub, clients)
+    add_history(sub)
     return p
 
 

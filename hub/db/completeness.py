@@ -64,13 +64,21 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
 
 
 async def load(conn: AsyncConnection, lao_year_ids: Sequence[int]) -> dict[int, LaoYearSections]:
-    """Section rows and record counts of the LAO-years, for every id asked for.
+    """Fiscal year, section rows and record counts of the LAO-years, for every id asked for
+    (an id with no LAO-year is left out).
 
-    One statement per section table and one per record table for each chunk of at most
+    One statement for the years, one per section table and one per record table for each chunk of at most
     `IN_CHUNK` ids, however many ids: no statement per LAO-year.
     """
-    result = {i: LaoYearSections() for i in lao_year_ids}
+    years = LaoYear.__table__
+    result: dict[int, LaoYearSections] = {}
     for chunk in _chunks(lao_year_ids):
+        # Each LAO-year is judged by the catalogue of its own fiscal year.
+        rows = await conn.execute(
+            select(years.c.id, years.c.fiscal_year).where(years.c.id.in_(chunk))
+        )
+        for lao_year_id, fiscal_year in rows:
+            result[lao_year_id] = LaoYearSections(fiscal_year)
         for d in DOMAINS:
             table = SECTION_TABLES[d.number]
             columns = [table.c.lao_year_id]

@@ -11,6 +11,13 @@ are all derived from these declarations; nothing else lists the fields.
 The fields are a design (DOMAIN.md "The 8 domains"): the real forms sit behind QR codes the
 letters do not reproduce. Changing a field here needs a migration; a test compares the
 catalogue-derived tables with the migrations.
+
+The catalogue changes from fiscal year to fiscal year: a field or record table says the years
+it belongs to (`introduced_in`, `retired_in`) and from when completeness needs it
+(`required_from`). One table holds every year's columns; `hub.rules.catalogue_years` gives
+the catalogue *of one year* (what its forms offer, what its completeness needs, what a save
+may set) and the difference between two years. A field is never deleted from this list once
+a year used it: it is retired, so the years that asked it keep their data and their meaning.
 """
 
 from __future__ import annotations
@@ -53,6 +60,11 @@ class Field:
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
     source: str | None = None  # another DLA system that owns the value; read-only here
+    # The fiscal years (BE) the field belongs to (DOMAIN.md "Fiscal years": DLA revises the
+    # forms from year to year). None: since the catalogue began / still asked.
+    introduced_in: int | None = None  # the first fiscal year the form asks it
+    retired_in: int | None = None  # the first fiscal year the form no longer asks it
+    required_from: int | None = None  # with `required`: the first year completeness needs it
 
     def __post_init__(self) -> None:
         if self.kind is Kind.CHOICE and not self.choices:
@@ -81,6 +93,24 @@ class Field:
         """Values pulled from another DLA system are corrected there, not in the hub."""
         return self.source is not None
 
+    def in_year(self, fiscal_year: int) -> bool:
+        """Whether the field is on the form of `fiscal_year`."""
+        return _in_years(self.introduced_in, self.retired_in, fiscal_year)
+
+    def required_in(self, fiscal_year: int) -> bool:
+        """Whether completeness of `fiscal_year` needs the field."""
+        return (
+            self.required
+            and self.in_year(fiscal_year)
+            and (self.required_from is None or fiscal_year >= self.required_from)
+        )
+
+
+def _in_years(introduced_in: int | None, retired_in: int | None, fiscal_year: int) -> bool:
+    return (introduced_in is None or fiscal_year >= introduced_in) and (
+        retired_in is None or fiscal_year < retired_in
+    )
+
 
 @dataclass(frozen=True)
 class RecordTable:
@@ -90,6 +120,22 @@ class RecordTable:
     label_th: str
     label_en: str
     fields: tuple[Field, ...]
+    # As for a field: the fiscal years the table is on the form, and from when completeness
+    # needs a row (or "none in this area").
+    introduced_in: int | None = None
+    retired_in: int | None = None
+    required_from: int | None = None
+    required: bool = True  # completeness needs a row or "none in this area"
+
+    def in_year(self, fiscal_year: int) -> bool:
+        return _in_years(self.introduced_in, self.retired_in, fiscal_year)
+
+    def required_in(self, fiscal_year: int) -> bool:
+        return (
+            self.required
+            and self.in_year(fiscal_year)
+            and (self.required_from is None or fiscal_year >= self.required_from)
+        )
 
     @property
     def type_name(self) -> str:
@@ -331,6 +377,17 @@ DOMAINS: tuple[Domain, ...] = (
                 choices=DISPOSAL_METHODS,
             ),
             _bool("has_wastewater_treatment", "มีระบบบำบัดน้ำเสีย", "Has wastewater treatment"),
+            # FY 2571 asks how far waste is sorted at source (a design example of a field
+            # added for the next year: earlier years neither show nor need it).
+            _int(
+                "households_sorting_waste",
+                "ครัวเรือนที่คัดแยกขยะต้นทาง",
+                "Households sorting waste at source",
+                "households",
+                "ครัวเรือน",
+                maximum=5_000_000,
+                introduced_in=2571,
+            ),
         ),
     ),
     Domain(
@@ -649,7 +706,8 @@ DOMAINS: tuple[Domain, ...] = (
                 "people/year",
                 "คน/ปี",
                 maximum=100_000_000,
-                required=False,
+                # Optional until FY 2570; FY 2571's form requires it.
+                required_from=2571,
             ),
         ),
         record_tables=(TOURIST_SITES,),

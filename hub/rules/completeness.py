@@ -1,6 +1,8 @@
 """The completeness rule of the 8 domains, derived from `hub.rules.catalogue` (DOMAIN.md "The 8 domains").
 
-A domain is **complete** for an LAO-year when
+A domain is **complete** for an LAO-year when, under the catalogue of the LAO-year's fiscal
+year (`hub.rules.catalogue_years.domains_for`: a field added for a later year is not needed,
+one required only from a later year is not needed yet)
 
 * every `required` field of the domain is filled (non-null; a value pulled from another DLA
   system counts as filled like any other once it is there), and
@@ -25,72 +27,95 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.rules.catalogue import DOMAINS, Domain
-from hub.rules.catalogue import domain as domain_by_number
+from hub.rules.catalogue_years import domain_for, domains_for
 
 ALL_DOMAINS_MASK = (1 << len(DOMAINS)) - 1  # 255: all eight domains complete
 
 Section = Mapping[str, Any]
 
 
-def _domain(d: Domain | int) -> Domain:
-    return d if isinstance(d, Domain) else domain_by_number(d)
+def _domain(d: Domain | int, fiscal_year: int | None) -> Domain:
+    """The domain as `fiscal_year`'s form has it; a `Domain` given without a year is taken
+    as already that year's (`domains_for`)."""
+    number = d.number if isinstance(d, Domain) else d
+    if fiscal_year is not None:
+        return domain_for(number, fiscal_year)
+    if isinstance(d, Domain):
+        return d
+    raise TypeError("a domain given by number needs the fiscal year whose catalogue applies")
 
 
 # --- the rule -------------------------------------------------------------------------------
 
 
 def missing_fields(
-    domain: Domain | int, section: Section | None, record_counts: Mapping[str, int]
+    domain: Domain | int,
+    section: Section | None,
+    record_counts: Mapping[str, int],
+    fiscal_year: int | None = None,
 ) -> list[str]:
-    """Names of the required fields and record tables of `domain` that are not filled.
+    """Names of the required fields and record tables of `domain` that are not filled,
+    under the catalogue of `fiscal_year` (or `domain` as given: a year's, see `_domain`).
 
     `section` is the domain's section row (column name → value) or None when the LAO-year
     has no row; `record_counts` maps record-table name → number of non-retired rows (absent
     means none). The order is the catalogue's: fields first, then record tables.
     """
-    d = _domain(domain)
+    d = _domain(domain, fiscal_year)
     row: Section = section or {}
     missing = [f.name for f in d.fields if f.required and row.get(f.column) is None]
     missing += [
         t.name
         for t in d.record_tables
-        if record_counts.get(t.name, 0) < 1 and not row.get(t.none_flag, False)
+        if t.required and record_counts.get(t.name, 0) < 1 and not row.get(t.none_flag, False)
     ]
     return missing
 
 
 def is_complete(
-    domain: Domain | int, section: Section | None, record_counts: Mapping[str, int]
+    domain: Domain | int,
+    section: Section | None,
+    record_counts: Mapping[str, int],
+    fiscal_year: int | None = None,
 ) -> bool:
-    return not missing_fields(domain, section, record_counts)
+    return not missing_fields(domain, section, record_counts, fiscal_year)
 
 
 def missing_by_domain(
-    sections: Mapping[int, Section | None], record_counts: Mapping[str, int]
+    sections: Mapping[int, Section | None], record_counts: Mapping[str, int], fiscal_year: int
 ) -> dict[int, list[str]]:
-    """Per incomplete domain number, its missing field and record-table names.
+    """Per incomplete domain number, its missing field and record-table names, under the
+    catalogue of `fiscal_year`.
 
     `sections` maps domain number → section row (absent or None: no row). An empty result
     means all 8 domains are complete. This is what LAO certification reports when refused.
     """
     result: dict[int, list[str]] = {}
-    for d in DOMAINS:
+    for d in domains_for(fiscal_year):
         missing = missing_fields(d, sections.get(d.number), record_counts)
         if missing:
             result[d.number] = missing
     return result
 
 
-def complete_mask(sections: Mapping[int, Section | None], record_counts: Mapping[str, int]) -> int:
-    """The `complete_domains` bit mask of one LAO-year."""
-    return mask(d.number for d in DOMAINS if is_complete(d, sections.get(d.number), record_counts))
+def complete_mask(
+    sections: Mapping[int, Section | None], record_counts: Mapping[str, int], fiscal_year: int
+) -> int:
+    """The `complete_domains` bit mask of one LAO-year of `fiscal_year`."""
+    return mask(
+        d.number
+        for d in domains_for(fiscal_year)
+        if is_complete(d, sections.get(d.number), record_counts)
+    )
 
 
 def mask(complete_domain_numbers: Iterable[int]) -> int:
     """Bit mask of complete domains: bit n-1 set for domain n (all eight → 255)."""
     value = 0
     for number in complete_domain_numbers:
-        value |= 1 << (_domain(number).number - 1)
+        if not 1 <= number <= len(DOMAINS):
+            raise KeyError(f"there is no domain {number}; domains are 1 to {len(DOMAINS)}")
+        value |= 1 << (number - 1)
     return value
 
 
@@ -127,18 +152,20 @@ def anything_recorded(
 
 @dataclass
 class LaoYearSections:
-    """What the rule needs of one LAO-year: its section rows and live record counts."""
+    """What the rule needs of one LAO-year: its fiscal year, section rows and live record
+    counts."""
 
+    fiscal_year: int
     sections: dict[int, dict[str, Any]] = field(default_factory=dict)
     record_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def mask(self) -> int:
-        return complete_mask(self.sections, self.record_counts)
+        return complete_mask(self.sections, self.record_counts, self.fiscal_year)
 
     @property
     def missing_by_domain(self) -> dict[int, list[str]]:
-        return missing_by_domain(self.sections, self.record_counts)
+        return missing_by_domain(self.sections, self.record_counts, self.fiscal_year)
 
     @property
     def anything_recorded(self) -> bool:

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, literal, select, update
+from sqlalchemy import Column, Table, cast, insert, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db import completeness
@@ -29,6 +29,7 @@ from hub.db.models import (
     Lao,
     LaoYear,
 )
+from hub.rules.catalogue import domain
 from hub.rules.enums import CertificationState, Role
 from hub.rules.fiscal_years import (
     closing_refusal,
@@ -49,6 +50,13 @@ def _forbidden() -> Forbidden:
         "Only DLA administrators open and close fiscal years.",
         "เฉพาะผู้ดูแลระบบของกรมส่งเสริมการปกครองท้องถิ่นเท่านั้นที่เปิดหรือปิดปีงบประมาณได้",
     )
+
+
+def _empty(column: Column[Any], name: str) -> Any:
+    """What a copied section row starts with in place of `column`: version 1, else null."""
+    if name == "version":
+        return literal(1).label(name)
+    return cast(null(), column.type).label(name)
 
 
 async def _logged(
@@ -151,14 +159,24 @@ async def open_year(
                 .where(new.c.fiscal_year == year_be)
                 .subquery()
             )
-            for table in SECTION_TABLES.values():
+            for number, table in SECTION_TABLES.items():
+                # Only what the new year's form asks is carried over (a field it retired
+                # starts empty, not with a value the year does not ask); each section starts
+                # the year at version 1.
+                dropped = {f.column for f in domain(number).fields if not f.in_year(year_be)} | {
+                    "version"
+                }
                 columns = [c.name for c in table.c if c.name != "lao_year_id"]
                 await conn.execute(
                     insert(table).from_select(
                         ["lao_year_id", *columns],
-                        select(pairs.c.new_id, *[table.c[c] for c in columns]).join(
-                            table, table.c.lao_year_id == pairs.c.old_id
-                        ),
+                        select(
+                            pairs.c.new_id,
+                            *[
+                                table.c[c] if c not in dropped else _empty(table.c[c], c)
+                                for c in columns
+                            ],
+                        ).join(table, table.c.lao_year_id == pairs.c.old_id),
                     )
                 )
             for table in RECORD_TABLES.values():

@@ -9,6 +9,21 @@ version (`bump`: a stale or concurrent save is refused with the current version)
 of its data also recomputes its completeness and appends it to the completeness history
 (`data_changed`).
 
+Two versions guard data entry (issue 14 §5):
+
+* the **section's version** (`sectionVersion`, one per domain of the LAO-year, 0 before the
+  section has a row): advanced by every change of that domain — its fields, its "none in
+  this area" flags, its records. A save checked against it conflicts only with a change of
+  the same section, so two recorders saving different domains of one LAO-year at once both
+  succeed (the LAO-year's row lock orders them; neither is refused), while two saving the
+  same section still conflict and the second is told the section's current version.
+* the **LAO-year's version** (`version`): advanced by every change of anything in the
+  LAO-year (any section, any record, its certification state). A save checked against it
+  conflicts with any change made since — the stricter rule callers had before sections had
+  versions, kept for them; certification is always checked against it.
+
+A data-entry save gives either or both (`require_a_version`).
+
 Every service function built on these runs one transaction on the writer engine and returns
 a result or raises a `hub.rules.problems.Problem`, which the transaction turns into a
 rollback: a refused or failed action leaves no partial write.
@@ -20,17 +35,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db import completeness
-from hub.db.models import FiscalYear, Lao, LaoYear
+from hub.db.models import SECTION_TABLES, FiscalYear, Lao, LaoYear
 from hub.rules.catalogue import Field
 from hub.rules.certification import Action, YearStatus, decide, refused_outright
 from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import Identity
 from hub.rules.permissions import LaoPlace
-from hub.rules.problems import Incomplete, VersionConflict, not_found
+from hub.rules.problems import Incomplete, VersionConflict, invalid, not_found
 from hub.services.audit import Actor, actor_of, now
 
 # The roles that edit an LAO's data, in the order the change log prefers to name them.
@@ -136,11 +151,27 @@ async def acting_on(
     return t
 
 
+def require_a_version(version: int | None, section_version: int | None) -> None:
+    """A data-entry save names the version it was loaded at: the section's or the LAO-year's."""
+    if version is None and section_version is None:
+        raise invalid(
+            "sectionVersion",
+            "REQUIRED",
+            "give the section's version you loaded (sectionVersion) or the LAO-year's (version)",
+            "ต้องระบุฉบับของข้อมูลด้านที่โหลดมา (sectionVersion) หรือฉบับของข้อมูลรายปี (version)",
+        )
+
+
 async def editing(
-    conn: AsyncConnection, identity: Identity, lao_code: str, fiscal_year: int, version: int
+    conn: AsyncConnection,
+    identity: Identity,
+    lao_code: str,
+    fiscal_year: int,
+    version: int | None,
 ) -> tuple[Target, Actor]:
     """The LAO-year whose data the caller may edit now (`acting_on`), and the caller as the
-    change log names an editor; `version` is the LAO-year's version the caller saw."""
+    change log names an editor; `version` is the LAO-year's version the caller saw (None:
+    the caller checks the section's version instead, `check_section_version`)."""
     t = await acting_on(
         conn,
         identity,
@@ -178,6 +209,53 @@ async def data_changed(conn: AsyncConnection, t: Target) -> tuple[int, int]:
     version = await bump(conn, t, complete_domains=data.mask)
     await completeness.record_history(conn, t.lao_year_id, now(), data.mask, data.anything_recorded)
     return version, data.mask
+
+
+async def section_version(conn: AsyncConnection, lao_year_id: int, domain_number: int) -> int:
+    """The section's current version (0: the section has no row yet). Read under the
+    LAO-year's lock (`target`), so it stays current until the transaction ends."""
+    table = SECTION_TABLES[domain_number]
+    current = (
+        await conn.execute(select(table.c.version).where(table.c.lao_year_id == lao_year_id))
+    ).scalar_one_or_none()
+    return 0 if current is None else int(current)
+
+
+def check_section_version(
+    t: Target, domain_number: int, current: int, expected: int | None
+) -> None:
+    """Refuse a save loaded at another version of this section than its current one."""
+    if expected is not None and expected != current:
+        raise VersionConflict(
+            f"Domain {domain_number} of this LAO-year changed since you loaded it (you had "
+            f"section version {expected}, it is now {current}): reload, re-apply your change "
+            "and save again.",
+            f"ข้อมูลด้านที่ {domain_number} ถูกแก้ไขไปแล้วหลังจากที่ท่านเปิดดู (ฉบับที่ {expected} "
+            f"ปัจจุบันคือฉบับที่ {current}) กรุณาโหลดข้อมูลใหม่แล้วบันทึกอีกครั้ง",
+            current_state=t.state,
+            current_version=current,
+        )
+
+
+async def bump_section(
+    conn: AsyncConnection, t: Target, domain_number: int, current: int, actor: Actor
+) -> int:
+    """Advance the section's version from `current` (creating its row, all values empty,
+    when it has none: a record was the section's first change). Returns the new version."""
+    table = SECTION_TABLES[domain_number]
+    if current == 0:
+        await conn.execute(
+            insert(table).values(lao_year_id=t.lao_year_id, version=1, **stamp(actor))
+        )
+        return 1
+    result = await conn.execute(
+        update(table)
+        .where(table.c.lao_year_id == t.lao_year_id, table.c.version == current)
+        .values(version=current + 1)
+    )
+    if result.rowcount != 1:  # not under our lock: a writer that skipped `target`
+        raise VersionConflict(current_state=t.state, current_version=current)
+    return current + 1
 
 
 def columns_of(fields: Sequence[Field], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 sites), one transaction each; importing a whole file of them, all or nothing.
 
 Records follow the sections' rules (`hub.services.sections`: the LAO's recorders and
-verifiers, a DRAFT of an open year, the LAO-year's version they loaded) and carry a version
-of their own. A new record needs its required fields; a village is given by its number
+verifiers, a DRAFT of an open year, the version of their section — or of the LAO-year — they
+loaded, the catalogue of the LAO-year's fiscal year) and carry a version of their own. A
+record is part of its domain's section: adding, updating or retiring one advances that
+section's version, so it conflicts with a concurrent save of the same domain only. A new record needs its required fields; a village is given by its number
 within the LAO's subdistrict; a retired record is kept, with its date and reason. Every
 change recomputes the LAO-year's completeness (a table with a live record is complete).
 
@@ -28,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.models import RECORD_TABLES, Village
 from hub.rules import record_files
-from hub.rules.catalogue import RECORD_TABLE_BY_NAME, Field, Kind
+from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME, Field, Kind
+from hub.rules.catalogue_years import domain_for, not_in_year
 from hub.rules.certification import Action
 from hub.rules.identity import Identity
 from hub.rules.problems import (
@@ -42,7 +45,17 @@ from hub.rules.problems import (
 from hub.rules.record_files import FileFormat
 from hub.rules.validation import FieldError, api_name, camel, require, validate
 from hub.services import audit
-from hub.services.lao_year import columns_of, data_changed, editing, refuse_outright, stamp
+from hub.services.lao_year import (
+    bump_section,
+    check_section_version,
+    columns_of,
+    data_changed,
+    editing,
+    refuse_outright,
+    require_a_version,
+    section_version,
+    stamp,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,30 @@ class RecordSaved:
     record_version: int
     lao_year_version: int
     complete_mask: int
+    section_version: int
+
+
+def domain_of(table_name: str) -> int:
+    """The number of the domain whose section holds the record table."""
+    return next(d.number for d in DOMAINS if any(t.name == table_name for t in d.record_tables))
+
+
+def _year_table(table_name: str, fiscal_year: int, prefix: str) -> tuple[Any, list[FieldError]]:
+    """The record table as `fiscal_year`'s form has it, and an error when that form has no
+    such table (its values cannot be recorded for that year)."""
+    number = domain_of(table_name)
+    year_tables = {t.name: t for t in domain_for(number, fiscal_year).record_tables}
+    if table_name in year_tables:
+        return year_tables[table_name], []
+    spec = RECORD_TABLE_BY_NAME[table_name]
+    return spec, [
+        FieldError(
+            prefix,
+            "NOT_IN_YEAR",
+            f"{spec.label_en} ({spec.label_th}): not on the form of fiscal year {fiscal_year}",
+            f"{spec.label_th}: ไม่มีในแบบฟอร์มปีงบประมาณ {fiscal_year}",
+        )
+    ]
 
 
 def _no_village(f: Field, number: int, prefix: str) -> FieldError:
@@ -98,16 +135,23 @@ async def save_record(
     lao_code: str,
     fiscal_year: int,
     values: Mapping[str, Any],
-    expected_lao_year_version: int,
+    expected_lao_year_version: int | None = None,
+    expected_section_version: int | None = None,
     record_id: int | None = None,
     expected_record_version: int | None = None,
     retire_reason: str | None = None,
 ) -> RecordSaved:
     """Add a record (record_id None), update one, or retire one (retire_reason given)."""
     refuse_outright(Action.EDIT, identity)
-    spec = RECORD_TABLE_BY_NAME[table_name]
-    prefix = camel(spec.type_name[0].lower() + spec.type_name[1:])
-    cleaned, errors = validate(spec.fields, values, prefix=prefix)
+    require_a_version(expected_lao_year_version, expected_section_version)
+    every_year = RECORD_TABLE_BY_NAME[table_name]
+    prefix = camel(every_year.type_name[0].lower() + every_year.type_name[1:])
+    spec, errors = _year_table(table_name, fiscal_year, prefix)
+    errors += not_in_year(every_year.fields, values, fiscal_year, prefix=prefix)
+    outside = {f.name for f in every_year.fields if not f.in_year(fiscal_year)}
+    in_year = {k: v for k, v in values.items() if k not in outside}
+    cleaned, invalid = validate(spec.fields, in_year, prefix=prefix)
+    errors += invalid
     if record_id is None and retire_reason is None:
         errors += require(
             spec.fields,
@@ -117,6 +161,9 @@ async def save_record(
     table = RECORD_TABLES[table_name]
     async with writer.begin() as conn:
         t, actor = await editing(conn, identity, lao_code, fiscal_year, expected_lao_year_version)
+        domain_number = domain_of(table_name)
+        current_section = await section_version(conn, t.lao_year_id, domain_number)
+        check_section_version(t, domain_number, current_section, expected_section_version)
         errors += await _village_ids(conn, t.subdistrict_id, spec.fields, cleaned, prefix)
         if errors:
             raise validation_failed(errors)
@@ -177,6 +224,7 @@ async def save_record(
                     "รายการถูกแก้ไขพร้อมกัน",
                 )
             new_id, key, new_version = record_id, row["record_key"], row["version"] + 1
+        new_section = await bump_section(conn, t, domain_number, current_section, actor)
         version, mask = await data_changed(conn, t)
         await audit.append(
             conn,
@@ -188,7 +236,7 @@ async def save_record(
             lao_id=t.lao_id,
             reason=retire_reason,
         )
-        return RecordSaved(new_id, key, new_version, version, mask)
+        return RecordSaved(new_id, key, new_version, version, mask, new_section)
 
 
 # --- importing a file ----------------------------------------------------------------------------
@@ -482,6 +530,9 @@ async def import_records(
                 )
                 for number, action, record_id, changes in logged
             ]
+            number = domain_of(table_name)
+            current_section = await section_version(conn, t.lao_year_id, number)
+            await bump_section(conn, t, number, current_section, actor)
             version, mask = await data_changed(conn, t)
             await audit.append_many(conn, actor, entries)
         changed = sorted(

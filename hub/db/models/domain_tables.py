@@ -1,8 +1,9 @@
 """Tables of the 8 domain sections and their record tables, built from `hub.rules.catalogue`.
 
 Each domain gets one section table keyed by `lao_year_id` (one row per LAO-year) holding
-its fields as typed columns, plus a `<records>_none` flag per record table for an explicit
-"none in this area". Record tables (water-supply systems, tourist sites) hold one row per
+its fields as typed columns (every fiscal year's: a year's catalogue uses some of them), a
+`<records>_none` flag per record table for an explicit "none in this area", and the
+section's version. Record tables (water-supply systems, tourist sites) hold one row per
 record per LAO-year; `record_key` identifies the same real-world record across years.
 """
 
@@ -79,6 +80,10 @@ def _section_table(domain: Domain) -> Table:
             Column(t.none_flag, Boolean(), nullable=False, server_default=false(), default=False)
             for t in domain.record_tables
         ),
+        # The section's own version (issue 14 §5): two recorders saving different domains of
+        # one LAO-year do not conflict; a save checked against it conflicts only with a
+        # change of this section (its fields, flags or records). No row: version 0.
+        Column("version", Integer, nullable=False, server_default="1", default=1),
         Column("updated_at", UtcDateTime(), server_default=func.now()),
         Column("updated_by_user_id", ForeignKey("users.id"), nullable=True),
         comment=domain.label_th,

@@ -28,6 +28,9 @@ class FiscalYear(Base):
     province_deadline: Mapped[dt.date | None] = mapped_column(Date)
     opened_at: Mapped[dt.datetime] = created_at_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # The set of 8 domains its data is in (`hub.rules.catalogue_years.CatalogueShape`): CURRENT,
+    # or PRE_2020 for a historical year imported from the system before 2020.
+    catalogue_shape: Mapped[str] = mapped_column(String(16), server_default="CURRENT")
 
     @property
     def is_open(self) -> bool:
@@ -157,3 +160,18 @@ class LpaAssessmentRevision(Base):
     # The assessor's name when it was recorded (an external provider's people have no row).
     assessor_name: Mapped[str | None] = mapped_column(String(255))
     assessed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class HistoricalSection(Base):
+    """One domain of an LAO-year of a historical fiscal year, in the pre-2020 shape
+    (`hub.rules.catalogue_pre2020`): its values as imported, by catalogue field name, as a
+    JSON object. Read-only: no form edits it; `hub history import` writes it."""
+
+    __tablename__ = "historical_sections"
+
+    lao_year_id: Mapped[int] = mapped_column(
+        ForeignKey("lao_years.id"), primary_key=True, autoincrement=False
+    )
+    domain: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    values_json: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -1,5 +1,8 @@
-"""A domain's form, `/console/lao/{code}/{year}/domain/{n}`: generated from the catalogue,
-saved through the API's `save<Section>` mutation with the version the clerk loaded.
+"""A domain's form, `/console/lao/{code}/{year}/domain/{n}`: generated from the catalogue of
+that fiscal year (`hub.rules.catalogue_years.domain_for`: a field the year's form does not
+ask is not offered), saved through the API's `save<Section>` mutation with the version of
+the section the clerk loaded (`sectionVersion`: the form conflicts only with a change of this
+domain, never with another recorder's save of another domain of the same LAO-year).
 
 GET shows the section's values (`hub.web.console.fields`): editable inputs when the API says
 the caller may edit the LAO-year now (`LaoYear.allowedActions` holds EDIT), values to read
@@ -12,7 +15,7 @@ it was loaded with beside it (`was.<field>`), and answers with what the API answ
 - `SectionSaved`: 303 back to the form (`?saved=1`): the notice and the new completeness;
 - `ValidationFailed`: 400, the form as typed, each error in a summary at the top linking to
   its field and next to the field, in Thai and English; nothing was saved;
-- `VersionConflict` (the other recorder saved the LAO-year since the form was loaded): the
+- `VersionConflict` (the other recorder saved this section since the form was loaded): the
   section is read again. When the other save did not touch this section, or set the same
   values as the clerk, nothing of theirs can be lost: the form is saved again at the new
   version. Otherwise 409: each field both changed, their value beside the clerk's, and two
@@ -37,6 +40,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.rules.catalogue import DOMAIN_BY_NUMBER, Domain, Field
+from hub.rules.catalogue_years import domain_for
 from hub.rules.validation import api_name, camel
 from hub.web.console import fields as F
 from hub.web.console.page import Console, GraphQLFailed, view
@@ -88,7 +92,7 @@ ASKS = {
 }
 
 MUTATION_RESULT = """__typename
-  ... on SectionSaved { version completeDomains }
+  ... on SectionSaved { version sectionVersion completeDomains }
   ... on MutationError { message messageTh }
   ... on ValidationFailed { errors { path code message messageTh } }
   ... on VersionConflict { currentVersion }"""
@@ -99,14 +103,14 @@ def _query(d: Domain) -> str:
   lao(code: $code) {{ code nameTh type
     year(fiscalYear: $year) {{ fiscalYear state version allowedActions
       completeness {{ domain labelTh labelEn complete missingFields }}
-      {F.section_key(d)} {{ {F.section_selection(d)} }} }} }}
+      {F.section_key(d)} {{ {F.section_selection(d)} version }} }} }}
   fiscalYears {{ yearBe recordDeadline isOpen }} }}"""
 
 
 def _mutation(d: Domain) -> str:
     return f"""mutation SaveDomain($code: String!, $year: Int!, $version: Int!,
   $data: {F.input_type(d)}!) {{
-  result: {F.mutation_name(d)}(laoCode: $code, fiscalYear: $year, version: $version,
+  result: {F.mutation_name(d)}(laoCode: $code, fiscalYear: $year, sectionVersion: $version,
     data: $data) {{ {MUTATION_RESULT} }} }}"""
 
 
@@ -114,8 +118,18 @@ WHO_SAVED = """query WhoSaved($code: String!) {
   lao(code: $code) { changeLog(first: 20) { edges { node { at entity action actorName changes } } } } }"""
 
 
-def _domain(request: Request) -> Domain | None:
-    return DOMAIN_BY_NUMBER.get(int(request.path_params["n"]))
+def _domain(request: Request, year: int | None) -> Domain | None:
+    """The domain as the fiscal year's form has it."""
+    number = int(request.path_params["n"])
+    if number not in DOMAIN_BY_NUMBER or year is None:
+        return None
+    return domain_for(number, year)
+
+
+def _section_version(d: Domain, data: dict[str, Any]) -> int:
+    """The version of the section as loaded (0: nobody has saved it yet)."""
+    section = data["lao"]["year"][F.section_key(d)]
+    return int(section["version"]) if section else 0
 
 
 async def _load(console: Console, d: Domain, code: str, year: int) -> dict[str, Any] | None:
@@ -133,9 +147,9 @@ def _values(d: Domain, section: dict[str, Any] | None) -> dict[str, Any]:
 
 @view
 async def domain_page(request: Request, console: Console) -> Response:
-    d = _domain(request)
     code = request.path_params["code"]
     year = year_of_path(request)
+    d = _domain(request, year)
     if d is None or year is None:
         return not_found(console)
     data = await _load(console, d, code, year)
@@ -148,7 +162,7 @@ async def domain_page(request: Request, console: Console) -> Response:
         console,
         d,
         data,
-        version=data["lao"]["year"]["version"],
+        version=_section_version(d, data),
         shown={k: F.shown(_field(d, k), v) for k, v in values.items()},
         was=values,
         saved=request.query_params.get("saved") == "1",
@@ -210,7 +224,7 @@ async def _save(request: Request, console: Console, d: Domain, data: dict[str, A
                 refusal=refusal,
                 status=status,
             )
-        # Someone saved the LAO-year meanwhile: what is in this section now?
+        # Someone saved this section meanwhile: what is in it now?
         fresh = await _load(console, d, code, year)
         if fresh is None:
             return not_found(console)
@@ -220,7 +234,7 @@ async def _save(request: Request, console: Console, d: Domain, data: dict[str, A
             for name, value in theirs.items()
             if name in mine and not F.same(value, was.get(name)) and not F.same(value, mine[name])
         ]
-        version = fresh["lao"]["year"]["version"]
+        version = _section_version(d, fresh)
         if not conflicts:
             was = theirs
             continue  # nothing of theirs in this section differs from the clerk's: save again

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from hub.rules import thai_dates
 from hub.rules.catalogue import DOMAINS, Field
+from hub.rules.catalogue_years import domains_for
 from hub.rules.enums import CertificationState, LaoSize, LaoType, Role
 from hub.rules.validation import camel
 from hub.web.console.catalogue_view import format_value, missing_label, value_selection
@@ -258,7 +259,7 @@ def build(
 
     completeness = {c["domain"]: c for c in ly["completeness"]}
     domains, records = [], []
-    for d in DOMAINS:
+    for d in domains_for(ly["fiscalYear"]):  # the fields of that year's form
         section = ly.get(camel(d.key))
         c = completeness[d.number]
         domains.append(
