@@ -20,6 +20,7 @@ problem kind has an entry.
 | YearClosed                | FISCAL_YEAR_CLOSED     | 409                    | FiscalYearClosed  |
 | ReasonRequired            | REASON_REQUIRED        | 400                    | ReasonRequired    |
 | RoundNotOpen              | ROUND_NOT_OPEN         | 409                    | RoundNotOpen      |
+| RegistryConflict          | REGISTRY_CONFLICT      | 409                    | RegistryConflict  |
 | Unavailable               | SERVICE_UNAVAILABLE    | 503 + `Retry-After`    | (an error)        |
 | DatabaseBusy              | DATABASE_BUSY          | 503 + `Retry-After`    | (an error)        |
 | RequestTimeout            | REQUEST_TIMEOUT        | 503 + `Retry-After`    | (an error)        |
@@ -82,6 +83,7 @@ VERSION_CONFLICT = "VERSION_CONFLICT"
 FISCAL_YEAR_CLOSED = "FISCAL_YEAR_CLOSED"
 REASON_REQUIRED = "REASON_REQUIRED"
 ROUND_NOT_OPEN = "ROUND_NOT_OPEN"
+REGISTRY_CONFLICT = "REGISTRY_CONFLICT"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 # Query limits (schema.limits).
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
@@ -120,6 +122,7 @@ PROBLEM_MAPPING: dict[type[Problem], Wire] = {
     problems.YearClosed: Wire(FISCAL_YEAR_CLOSED, 409),
     problems.ReasonRequired: Wire(REASON_REQUIRED, 400),
     problems.RoundNotOpen: Wire(ROUND_NOT_OPEN, 409),
+    problems.RegistryConflict: Wire(REGISTRY_CONFLICT, 409),
     problems.Unavailable: Wire(SERVICE_UNAVAILABLE, 503),
     problems.DatabaseBusy: Wire(DATABASE_BUSY, 503),
     problems.RequestTimeout: Wire(REQUEST_TIMEOUT, 503),

@@ -29,7 +29,9 @@ from hub.db.models import Mission as MissionRow
 from hub.db.models import MissionHelpRequest as MissionHelpRow
 from hub.db.models import Province as ProvinceRow
 from hub.db.models import Round as RoundRow
+from hub.db.models import Subdistrict as SubdistrictRow
 from hub.db.models import User as UserRow
+from hub.db.models import Village as VillageRow
 from hub.db.rounds import load_rounds
 from hub.db.visibility import (
     covered_laos_clause,
@@ -54,7 +56,18 @@ from schema.enums import (
     RoundKind,
 )
 from schema.errors import MaskInternalErrors, QuietSchema
-from schema.geography import District, Province, SupervisedArea, supervised_areas
+from schema.geography import (
+    District,
+    Province,
+    Subdistrict,
+    SubdistrictFilter,
+    SupervisedArea,
+    Village,
+    VillageFilter,
+    subdistricts_statement,
+    supervised_areas,
+    villages_statement,
+)
 from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
@@ -418,6 +431,42 @@ class Query:
         statement = select(*DistrictRow.__table__.c).where(DistrictRow.code == code)
         rows = await fetch_all(info.context.engine, statement)
         return District.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="ตำบล/แขวง — one subdistrict by its 6-digit code.")
+    async def subdistrict(self, info: Info, code: str) -> Subdistrict | None:
+        statement = select(*SubdistrictRow.__table__.c).where(SubdistrictRow.code == code)
+        rows = await fetch_all(info.context.engine, statement)
+        return Subdistrict.from_row(rows[0]) if rows else None
+
+    @strawberry.field(
+        description="ตำบล/แขวง — subdistricts matching a filter (province, district, part of the "
+        "name in any usual spelling, postcode), a page at a time (ordered by id)."
+    )
+    async def subdistricts(
+        self,
+        info: Info,
+        filter: SubdistrictFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Subdistrict]:
+        statement = subdistricts_statement(filter or SubdistrictFilter())
+        return await paginate(
+            info, statement, SubdistrictRow.id, first, after, Subdistrict.from_row
+        )
+
+    @strawberry.field(
+        description="หมู่บ้าน — villages matching a filter (province, district, subdistrict, "
+        "number, part of the name in any usual spelling), a page at a time (ordered by id)."
+    )
+    async def villages(
+        self,
+        info: Info,
+        filter: VillageFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Village]:
+        statement = villages_statement(filter or VillageFilter())
+        return await paginate(info, statement, VillageRow.id, first, after, Village.from_row)
 
     @strawberry.field(
         description="อปท. — one LAO by its DLA code; a former code finds the LAO that held it."

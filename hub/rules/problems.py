@@ -23,7 +23,11 @@ has an entry in both. Anything raised that is not a `Problem` (nor a database fa
     │   ├── VersionConflict           stale version; `current_version` says the new one
     │   ├── YearClosed                the fiscal year is closed: read-only for every role
     │   ├── ReasonRequired            a cancellation or retirement needs a reason
-    │   └── RoundNotOpen              the round has not opened yet, or has closed
+    │   ├── RoundNotOpen              the round has not opened yet, or has closed
+    │   └── RegistryConflict          an LAO registry change contradicts the registry's
+    │                                 history (a date before its last change, a code held by
+    │                                 another LAO, an LAO merged away); `errors[0]` names
+    │                                 the field and the reason
     └── Unavailable                   retryable: try again after `retry_after` seconds
         ├── DatabaseBusy              the database is locked or every connection is in use
         ├── RequestTimeout            over the request deadline or the statement timeout
@@ -168,6 +172,12 @@ class RoundNotOpen(Refusal):
     default_th = "รอบนี้ไม่ได้เปิดอยู่"
 
 
+class RegistryConflict(Refusal):
+    kind = "REGISTRY_CONFLICT"
+    default_en = "The change contradicts the LAO registry's history."
+    default_th = "การเปลี่ยนแปลงขัดกับประวัติทะเบียน อปท."
+
+
 class Unavailable(Problem):
     """The hub cannot serve the request now; the same request may succeed later."""
 
@@ -240,6 +250,7 @@ __all__ = [
     "RateLimited",
     "ReasonRequired",
     "Refusal",
+    "RegistryConflict",
     "RequestTimeout",
     "RoundNotOpen",
     "TooLarge",

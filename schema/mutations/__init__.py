@@ -19,6 +19,8 @@ is one transaction (`certifyProvince`: one per LAO-year).
     kpi16           importKpi16Baseline, submitKpi16DistrictReport, submitKpi16ProvinceReport
     rounds          openRound, updateRound, setRoundProvinceDeadlines, confirmMissionsChecked
     profile         updateLaoProfile
+    lao_registry    recordLaoTypeChange, recordLaoCodeChange, recordLaoNameChange,
+                    recordLaoMerger (DLA: the LAO registry as dated history)
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
     accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
                     updateLaoInfoAdministrators
@@ -34,6 +36,7 @@ from schema.mutations import (
     data_entry,
     fiscal_years,
     kpi16,
+    lao_registry,
     lpa,
     mission_help,
     missions,
@@ -72,6 +75,10 @@ FIELDS = {
     "update_round": rounds.update_round,
     "set_round_province_deadlines": rounds.set_round_province_deadlines,
     "confirm_missions_checked": rounds.confirm_missions_checked,
+    "record_lao_type_change": lao_registry.record_lao_type_change,
+    "record_lao_code_change": lao_registry.record_lao_code_change,
+    "record_lao_name_change": lao_registry.record_lao_name_change,
+    "record_lao_merger": lao_registry.record_lao_merger,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

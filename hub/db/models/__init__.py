@@ -32,7 +32,14 @@ from hub.db.models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
-from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.organisations import (
+    Lao,
+    LaoCode,
+    LaoContact,
+    LaoMerger,
+    LaoNamePeriod,
+    LaoTypePeriod,
+)
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
@@ -60,8 +67,10 @@ __all__ = [
     "Lao",
     "LaoCode",
     "LaoContact",
+    "LaoMerger",
     "LaoMission",
     "LaoMissionEvent",
+    "LaoNamePeriod",
     "LaoTypePeriod",
     "LaoYear",
     "LpaAssessment",
