@@ -362,7 +362,7 @@ async def test_as_of_reads_are_batched_whatever_the_page_size(demo_client: Any) 
     for size in (3, 30):
         statements: list[str] = []
 
-        def count(*args: Any) -> None:
+        def count(*args: Any, statements: list[str] = statements) -> None:
             statements.append(args[2])
 
         event.listen(Engine, "before_cursor_execute", count)
