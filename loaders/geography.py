@@ -131,7 +131,7 @@ class ImportReport:
             ("added", self.added),
             ("changed", self.changed),
             ("removed", self.removed),
-            ("kept, absent from the registry:", self.kept),
+            ("absent (kept)", self.kept),
         )
         for kind in KINDS:
             for verb, places in verbs:
