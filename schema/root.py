@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from hub.db import lpa as lpa_sql
 from hub.db.grants import grants_with_places
 from hub.db.mission_rollups import mission_rollup
-from hub.db.models import RECORD_TABLES, LaoCode, RoleAssignment, User
+from hub.db.models import RECORD_TABLES, LaoCode, LaoMerger, RoleAssignment, User
 from hub.db.models import Agency as AgencyRow
 from hub.db.models import District as DistrictRow
 from hub.db.models import FiscalYear as FiscalYearRow
@@ -227,6 +227,11 @@ class LaoFilter:
     )
     fiscal_year: int | None = strawberry.field(
         default=None, description="ปีงบประมาณสำหรับ `state` (default: the current open year)."
+    )
+    merged: bool | None = strawberry.field(
+        default=None,
+        description="ถูกรวมแล้ว — true: only LAOs merged into another; false: only those standing "
+        "on their own; null (default): both.",
     )
 
 
@@ -502,6 +507,9 @@ class Query:
             statement = statement.where(LaoRow.type == enums.LaoType[f.type.value])
         if f.name_contains:
             statement = statement.where(lao_name_contains(f.name_contains))
+        if f.merged is not None:
+            absorbed = LaoRow.id.in_(select(LaoMerger.lao_id))
+            statement = statement.where(absorbed if f.merged else ~absorbed)
         if f.state is not None:
             year = f.fiscal_year or await current_fiscal_year(info)
             statement = statement.join(LaoYearRow, LaoYearRow.lao_id == LaoRow.id).where(

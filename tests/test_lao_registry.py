@@ -4,6 +4,7 @@ as it was; former codes keep finding it; every refusal is typed and changes noth
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Engine
 from hub.db.engine import create_engine
 from hub.db.models import ChangeLogEntry, Lao
 from hub.rules.enums import LaoType, Role
-from hub.rules.identity import PUBLIC, Identity, RoleGrant, user
+from hub.rules.identity import PUBLIC, RoleGrant, user
 from hub.services import audit
 from hub.settings import Settings
 from tests.conftest import graphql, serve
@@ -269,6 +270,15 @@ async def test_a_merger_leaves_the_absorbed_lao_readable_as_merged_into_its_succ
         "absorbed": [{"effectiveOn": "2026-06-01", "absorbed": {"code": absorbed}}],
         "mergedInto": None,
     }
+    # Lists may leave merged LAOs out, or list only them.
+    listed = """query($merged: Boolean) { laos(filter: {provinceCode: "11", merged: $merged},
+        first: 1000) { totalCount edges { node { code } } } }"""
+    merged_only = (await graphql(hub, listed, merged=True))["laos"]
+    standing = (await graphql(hub, listed, merged=False))["laos"]
+    everyone = (await graphql(hub, listed, merged=None))["laos"]
+    assert [e["node"]["code"] for e in merged_only["edges"]] == [absorbed]
+    assert absorbed not in [e["node"]["code"] for e in standing["edges"]]
+    assert standing["totalCount"] + 1 == everyone["totalCount"]
     # A merged LAO records nothing more, and is merged only once.
     again = await graphql(hub, MERGE, code=absorbed, into=successor, on="2026-07-01")
     assert again["recordLaoMerger"] == {
@@ -291,6 +301,17 @@ async def test_every_refusal_is_typed_and_changes_nothing(fresh_demo_url: str) -
     code, _ = await _an_sao(fresh_demo_url)
     settings = Settings(database_url=fresh_demo_url, environment="test")
     province_officer = user("pro", RoleGrant(Role.PROVINCE_OFFICER, province_id=1))
+    before = await _log_count(fresh_demo_url)
+
+    async def upgrade(client: Any, **variables: Any) -> dict[str, Any]:
+        values = {"code": code, "newCode": None, "name": None, "on": "2026-04-01"}
+        answer = await graphql(client, UPGRADE, **{**values, **variables})
+        return dict(answer["recordLaoTypeChange"])
+
+    for identity in (province_officer, PUBLIC):
+        async with serve(settings, identity) as client:
+            not_dla = await upgrade(client)
+            assert not_dla["__typename"] == "Forbidden" and not_dla["messageTh"]
     async with serve(settings, DLA) as hub:
         other = (
             await graphql(
@@ -298,36 +319,22 @@ async def test_every_refusal_is_typed_and_changes_nothing(fresh_demo_url: str) -
                 '{ laos(filter: {provinceCode: "11", type: SAO}, first: 2) { edges { node { code } } } }',
             )
         )["laos"]["edges"][1]["node"]["code"]
-    before = await _log_count(fresh_demo_url)
-
-    async def refused(identity: Identity, **variables: Any) -> dict[str, Any]:
-        async with serve(settings, identity) as client:
-            values = {"code": code, "newCode": None, "name": None, "on": "2026-04-01"}
-            return dict(
-                (await graphql(client, UPGRADE, **{**values, **variables}))["recordLaoTypeChange"]
-            )
-
-    not_dla = await refused(province_officer)
-    assert not_dla["__typename"] == "Forbidden" and not_dla["messageTh"]
-    assert (await refused(PUBLIC))["__typename"] == "Forbidden"
-    unknown = await refused(DLA, code="6999999")
-    assert unknown["__typename"] == "NotFound"
-    assert (await refused(DLA, on="2009-12-31")) | {"message": "", "messageTh": ""} == {
-        "__typename": "RegistryConflict",
-        "field": "effectiveOn",
-        "reason": "DATE_CONFLICT",
-        "message": "",
-        "messageTh": "",
-    }
-    future = await refused(DLA, on="2999-01-01")
-    assert future["errors"] == [{"path": "effectiveOn", "code": "IN_THE_FUTURE"}]
-    taken = await refused(DLA, newCode="5" + other[1:])
-    assert (taken["field"], taken["reason"]) == ("newCode", "CODE_TAKEN")
-    wrong_digit = await refused(DLA, newCode="6" + code[1:5] + "77")
-    assert wrong_digit["errors"] == [{"path": "newCode", "code": "WRONG_TYPE_DIGIT"}]
-    assert (await refused(DLA, newCode="51"))["errors"] == [{"path": "newCode", "code": "INVALID"}]
-    assert (await refused(DLA, name="   "))["errors"] == [{"path": "newNameTh", "code": "REQUIRED"}]
-    async with serve(settings, DLA) as hub:
+        assert (await upgrade(hub, code="6999999"))["__typename"] == "NotFound"
+        early = await upgrade(hub, on="2009-12-31")
+        assert early["__typename"] == "RegistryConflict" and early["messageTh"]
+        assert (early["field"], early["reason"]) == ("effectiveOn", "DATE_CONFLICT")
+        future = await upgrade(hub, on="2999-01-01")
+        assert future["errors"] == [{"path": "effectiveOn", "code": "IN_THE_FUTURE"}]
+        taken = await upgrade(hub, newCode="5" + other[1:])
+        assert (taken["field"], taken["reason"]) == ("newCode", "CODE_TAKEN")
+        wrong_digit = await upgrade(hub, newCode="6" + code[1:5] + "77")
+        assert wrong_digit["errors"] == [{"path": "newCode", "code": "WRONG_TYPE_DIGIT"}]
+        assert (await upgrade(hub, newCode="51"))["errors"] == [
+            {"path": "newCode", "code": "INVALID"}
+        ]
+        assert (await upgrade(hub, name="   "))["errors"] == [
+            {"path": "newNameTh", "code": "REQUIRED"}
+        ]
         down = await graphql(
             hub,
             """mutation($code: String!) { recordLaoTypeChange(laoCode: $code, newType: PAO,
@@ -351,6 +358,7 @@ async def test_every_refusal_is_typed_and_changes_nothing(fresh_demo_url: str) -
         lao = (await graphql(hub, AS_OF, code=code, before="2026-03-31", after="2026-04-01"))["lao"]
         assert lao["type"] == "SAO" and lao["code"] == code
         assert lao["after"]["type"] == "SAO"
+        assert lao["nameHistory"] == []
     assert await _log_count(fresh_demo_url) == before
 
 
@@ -373,3 +381,33 @@ async def test_as_of_reads_are_batched_whatever_the_page_size(demo_client: Any) 
         assert len(data["laos"]["edges"]) == size
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+async def test_two_laos_taking_one_code_at_once_get_it_once(hub: Any) -> None:
+    saos = (
+        await graphql(
+            hub,
+            '{ laos(filter: {provinceCode: "11", type: SAO}, first: 2) { edges { node { code } } } }',
+        )
+    )["laos"]["edges"]
+    first, second = (e["node"]["code"] for e in saos)
+    wanted = first[:5] + "97"
+    change = """mutation($code: String!, $new: String!) {
+      recordLaoCodeChange(laoCode: $code, newCode: $new, effectiveOn: "2026-02-01") {
+        __typename ... on RegistryConflict { field reason } } }"""
+    answers = await asyncio.gather(
+        graphql(hub, change, code=first, new=wanted),
+        graphql(hub, change, code=second, new=wanted),
+    )
+    kinds = sorted(a["recordLaoCodeChange"]["__typename"] for a in answers)
+    assert kinds == ["LaoRegistryChanged", "RegistryConflict"]
+    conflict = next(
+        a["recordLaoCodeChange"]
+        for a in answers
+        if a["recordLaoCodeChange"]["__typename"] == "RegistryConflict"
+    )
+    assert conflict == {
+        "__typename": "RegistryConflict",
+        "field": "newCode",
+        "reason": "CODE_TAKEN",
+    }

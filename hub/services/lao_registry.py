@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import RowMapping, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.models import Lao, LaoCode, LaoMerger, LaoNamePeriod, LaoTypePeriod, Province
@@ -76,33 +77,31 @@ def _refuse(problem: Problem | None) -> None:
         raise problem
 
 
-async def _find_lao(conn: AsyncConnection, code: str) -> RowMapping:
-    """The LAO whose current code `code` is, else the one that held it last."""
-    row: RowMapping | None = (
-        (await conn.execute(select(Lao.__table__).where(Lao.code == code))).mappings().first()
-    )
-    if row is None:
-        row = (
-            (
-                await conn.execute(
-                    select(Lao.__table__)
-                    .join(LaoCode, LaoCode.lao_id == Lao.id)
-                    .where(LaoCode.code == code)
-                    .order_by(LaoCode.valid_from.desc())
-                    .limit(1)
-                )
+async def _find_lao(conn: AsyncConnection, code: str) -> int:
+    """The id of the LAO whose current code `code` is, else of the one that held it last."""
+    found = (await conn.execute(select(Lao.id).where(Lao.code == code))).scalar_one_or_none()
+    if found is None:
+        found = (
+            await conn.execute(
+                select(LaoCode.lao_id)
+                .where(LaoCode.code == code)
+                .order_by(LaoCode.valid_from.desc())
+                .limit(1)
             )
-            .mappings()
-            .first()
-        )
-    if row is None:
+        ).scalar_one_or_none()
+    if found is None:
         raise not_found(f"LAO {code}", f" อปท. รหัส {code}")
-    return row
+    return int(found)
 
 
-async def _history(conn: AsyncConnection, code: str) -> _History:
-    lao = await _find_lao(conn, code)
-    lao_id = lao["id"]
+async def _history(conn: AsyncConnection, lao_id: int) -> _History:
+    """The LAO's row, locked until the transaction ends (two changes to one LAO queue on
+    PostgreSQL; SQLite's writers hold the database lock), and its dated history."""
+    lao = (
+        (await conn.execute(select(Lao.__table__).where(Lao.id == lao_id).with_for_update()))
+        .mappings()
+        .one()
+    )
     province_code = (
         await conn.execute(select(Province.code).where(Province.id == lao["province_id"]))
     ).scalar_one()
@@ -175,6 +174,15 @@ async def _code_taken(conn: AsyncConnection, code: str, lao_id: int, effective_o
     return overlapping.first() is not None
 
 
+async def _set(conn: AsyncConnection, lao_id: int, values: Mapping[str, Any]) -> None:
+    """Move the LAO's current columns; a code another LAO took at the same moment (the
+    unique constraint of `laos.code`) is the same refusal as one taken before."""
+    try:
+        await conn.execute(update(Lao).where(Lao.id == lao_id).values(**values))
+    except IntegrityError:
+        raise _code_taken_conflict(values.get("code")) from None
+
+
 def _today() -> dt.date:
     return local_date(audit.now())
 
@@ -226,7 +234,7 @@ async def record_type_change(
     name_en, problem = rules.clean_name(new_name_en, "newNameEn")
     _refuse(problem)
     async with writer.begin() as conn:
-        history = await _history(conn, lao_code)
+        history = await _history(conn, await _find_lao(conn, lao_code))
         lao = history.lao
         _refuse(rules.merged_problem(history.merged_on))
         _refuse(rules.type_change_problem(lao["type"], new_type))
@@ -253,7 +261,7 @@ async def record_type_change(
             changes["nameTh"] = (lao["name_th"], name_th)
             if name_en != lao["name_en"]:
                 changes["nameEn"] = (lao["name_en"], name_en)
-        await conn.execute(update(Lao).where(Lao.id == lao["id"]).values(**values))
+        await _set(conn, lao["id"], values)
         await _log(
             conn,
             identity,
@@ -282,17 +290,24 @@ async def _change_code(
         )
     _refuse(rules.effective_date_problem(effective_on, rules.latest_start(history.codes), _today()))
     if await _code_taken(conn, new_code, lao["id"], effective_on):
-        raise rules.conflict(
-            "newCode",
-            "CODE_TAKEN",
-            f"code {new_code} belongs to another LAO",
-            f"รหัส {new_code} เป็นของ อปท. อื่น",
-        )
+        raise _code_taken_conflict(new_code)
     old = {"code": lao["code"]} if lao["code"] is not None else {}
-    await _close_and_open(
-        conn, LaoCode, history, history.codes, old, {"code": new_code}, effective_on
-    )
+    try:
+        await _close_and_open(
+            conn, LaoCode, history, history.codes, old, {"code": new_code}, effective_on
+        )
+    except IntegrityError:  # another LAO took the code on the same day, at the same moment
+        raise _code_taken_conflict(new_code) from None
     return new_code
+
+
+def _code_taken_conflict(code: str | None) -> Problem:
+    return rules.conflict(
+        "newCode",
+        "CODE_TAKEN",
+        f"code {code} belongs to another LAO",
+        f"รหัส {code} เป็นของ อปท. อื่น",
+    )
 
 
 async def _change_name(
@@ -333,11 +348,11 @@ async def record_code_change(
     """A new DLA code for an LAO from a date; its former code keeps finding it."""
     _refuse(rules.keeper_refusal(identity))
     async with writer.begin() as conn:
-        history = await _history(conn, lao_code)
+        history = await _history(conn, await _find_lao(conn, lao_code))
         lao = history.lao
         _refuse(rules.merged_problem(history.merged_on))
         code = await _change_code(conn, history, new_code, lao["type"], effective_on)
-        await conn.execute(update(Lao).where(Lao.id == lao["id"]).values(code=code))
+        await _set(conn, lao["id"], {"code": code})
         await _log(
             conn,
             identity,
@@ -368,11 +383,11 @@ async def record_name_change(
     _refuse(problem)
     assert name_th is not None  # a str in, a str or a problem out
     async with writer.begin() as conn:
-        history = await _history(conn, lao_code)
+        history = await _history(conn, await _find_lao(conn, lao_code))
         lao = history.lao
         _refuse(rules.merged_problem(history.merged_on))
         values = await _change_name(conn, history, name_th, name_en, effective_on)
-        await conn.execute(update(Lao).where(Lao.id == lao["id"]).values(**values))
+        await _set(conn, lao["id"], values)
         changes: dict[str, tuple[Any, Any]] = {"nameTh": (lao["name_th"], name_th)}
         if name_en != lao["name_en"]:
             changes["nameEn"] = (lao["name_en"], name_en)
@@ -401,8 +416,10 @@ async def record_merger(
     end that day and it reads as merged into its successor from then on."""
     _refuse(rules.keeper_refusal(identity))
     async with writer.begin() as conn:
-        history = await _history(conn, lao_code)
-        successor = await _history(conn, successor_code)
+        ids = (await _find_lao(conn, lao_code), await _find_lao(conn, successor_code))
+        # Locked in id order, so two mergers of the same pair never wait on each other.
+        histories = {i: await _history(conn, i) for i in sorted(set(ids))}
+        history, successor = histories[ids[0]], histories[ids[1]]
         lao = history.lao
         _refuse(rules.merged_problem(history.merged_on))
         _refuse(rules.merged_problem(successor.merged_on, "successorCode"))
