@@ -8,13 +8,20 @@ province's code, subdistrict 6 starting with its district's code.
 
 Loading is an upsert that keeps surrogate ids stable: a row is matched by its name under the same
 parent first, then by code, so an official registry can replace the generated codes of the
-shipped dataset without breaking anything that refers to a subdistrict.
+shipped dataset without breaking anything that refers to a subdistrict. Only rows whose values
+differ are written. The `ImportReport` says what changed, per kind, with codes: the places
+added, those changed (each changed column, before and after: a re-coding shows as `code`), and
+those the registry no longer lists. A place absent from the registry is kept unless
+`remove_absent` is given, and even then only when nothing refers to it (an LAO's office, a
+village, a person's grant, …): a kept place is reported as such. `log_import` writes the report
+to the change log, one entry per place touched and one for the import (its source and SHA-256).
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -22,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.engine import analyze
-from hub.db.models import District, Province, Subdistrict
+from hub.db.models import District, Province, Subdistrict, metadata
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.rules.thai_text import search_key
+from hub.services import audit
 
 COLUMNS = (
     "province_code",
@@ -63,18 +71,83 @@ class GeoRow:
     longitude: float | None
 
 
+KINDS = ("provinces", "districts", "subdistricts")
+
+
+@dataclass(frozen=True)
+class PlaceChange:
+    """One place the import touched: its code (the new one), its id, and for a change each
+    column that differs, `{column: (before, after)}` (an added place: every column)."""
+
+    code: str
+    id: int | None
+    changes: dict[str, tuple[Any, Any]]
+
+
+def _per_kind() -> dict[str, list[PlaceChange]]:
+    return {k: [] for k in KINDS}
+
+
 @dataclass
 class ImportReport:
-    inserted: dict[str, int] = field(
-        default_factory=lambda: {"provinces": 0, "districts": 0, "subdistricts": 0}
-    )
-    updated: dict[str, int] = field(
-        default_factory=lambda: {"provinces": 0, "districts": 0, "subdistricts": 0}
-    )
+    """What a registry load changed, per kind (`provinces`, `districts`, `subdistricts`)."""
+
+    added: dict[str, list[PlaceChange]] = field(default_factory=_per_kind)
+    changed: dict[str, list[PlaceChange]] = field(default_factory=_per_kind)
+    removed: dict[str, list[PlaceChange]] = field(default_factory=_per_kind)
+    # Absent from the registry but kept: not asked to remove, or something refers to it.
+    kept: dict[str, list[PlaceChange]] = field(default_factory=_per_kind)
+    # The ids of each kind no registry row matched (filled while loading).
+    absent_ids: dict[str, set[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def inserted(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.added.items()}
+
+    @property
+    def updated(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.changed.items()}
+
+    @property
+    def unchanged(self) -> bool:
+        return not any((*self.added.values(), *self.changed.values(), *self.removed.values()))
 
     def __str__(self) -> str:
-        parts = [f"{k}: {self.inserted[k]} new, {self.updated[k]} updated" for k in self.inserted]
+        parts = []
+        for k in KINDS:
+            part = f"{k}: {len(self.added[k])} new, {len(self.changed[k])} changed"
+            if self.removed[k]:
+                part += f", {len(self.removed[k])} removed"
+            if self.kept[k]:
+                part += f", {len(self.kept[k])} absent from the registry (kept)"
+            parts.append(part)
         return "; ".join(parts)
+
+    def details(self, limit: int = 20) -> list[str]:
+        """One line per place touched (at most `limit` per kind and verb), with its codes: a
+        change names each column before and after; the others name the place."""
+        lines = []
+        verbs = (
+            ("added", self.added),
+            ("changed", self.changed),
+            ("removed", self.removed),
+            ("absent (kept)", self.kept),
+        )
+        for kind in KINDS:
+            for verb, places in verbs:
+                for place in places[kind][:limit]:
+                    if verb == "changed":
+                        what = ", ".join(
+                            f"{name} {before!r} → {after!r}"
+                            for name, (before, after) in place.changes.items()
+                        )
+                    else:
+                        name = place.changes.get("name_th", (None, None))
+                        what = str(name[1] if name[1] is not None else name[0])
+                    lines.append(f"  {kind} {verb} {place.code}: {what}")
+                if len(places[kind]) > limit:
+                    lines.append(f"  {kind} {verb} … and {len(places[kind]) - limit} more")
+        return lines
 
 
 def _usual_spelling(value: str) -> str:
@@ -161,13 +234,16 @@ def read_registry(path: Path) -> list[GeoRow]:
     return parse_registry(text, path.name)
 
 
-async def load_geography(conn: AsyncConnection, rows: Iterable[GeoRow]) -> ImportReport:
-    """Upsert provinces, districts and subdistricts; ids of existing rows never change."""
+async def load_geography(
+    conn: AsyncConnection, rows: Iterable[GeoRow], *, remove_absent: bool = False
+) -> ImportReport:
+    """Upsert provinces, districts and subdistricts; ids of existing rows never change. With
+    `remove_absent`, places the registry does not list are deleted when nothing refers to them."""
     rows = list(rows)
     report = ImportReport()
 
     provinces = {r.province_code: r for r in rows}
-    existing = (await conn.execute(select(Province.id, Province.code, Province.name_th))).all()
+    existing = (await conn.execute(select(*Province.__table__.c))).all()
     province_ids = await _upsert(
         conn,
         Province,
@@ -183,11 +259,7 @@ async def load_geography(conn: AsyncConnection, rows: Iterable[GeoRow]) -> Impor
     )
 
     districts = {r.district_code: r for r in rows}
-    existing = (
-        await conn.execute(
-            select(District.id, District.code, District.name_th, District.province_id)
-        )
-    ).all()
+    existing = (await conn.execute(select(*District.__table__.c))).all()
     district_ids = await _upsert(
         conn,
         District,
@@ -206,11 +278,7 @@ async def load_geography(conn: AsyncConnection, rows: Iterable[GeoRow]) -> Impor
     )
 
     subdistricts = {r.subdistrict_code: r for r in rows}
-    existing = (
-        await conn.execute(
-            select(Subdistrict.id, Subdistrict.code, Subdistrict.name_th, Subdistrict.district_id)
-        )
-    ).all()
+    existing = (await conn.execute(select(*Subdistrict.__table__.c))).all()
     await _upsert(
         conn,
         Subdistrict,
@@ -230,6 +298,13 @@ async def load_geography(conn: AsyncConnection, rows: Iterable[GeoRow]) -> Impor
             "longitude": subdistricts[code].longitude,
         },
     )
+    # Children first: a district emptied of its subdistricts may then go too.
+    for model, label in (
+        (Subdistrict, "subdistricts"),
+        (District, "districts"),
+        (Province, "provinces"),
+    ):
+        await _remove_absent(conn, model, label, report, remove=remove_absent)
     await analyze(conn, ["provinces", "districts", "subdistricts"])
     return report
 
@@ -269,9 +344,18 @@ async def _upsert(
         row = matched.get(code)
         if row is None:
             inserts.append(values(code))
-        else:
-            ids[code] = row.id
-            updates.append({"_id": row.id, **values(code)})
+            continue
+        ids[code] = row.id
+        wanted_values = values(code)
+        changes = {
+            name: (getattr(row, name), value)
+            for name, value in wanted_values.items()
+            if not _same(getattr(row, name), value)
+        }
+        if changes:
+            updates.append({"_id": row.id, **wanted_values})
+            report.changed[label].append(PlaceChange(code, row.id, changes))
+    report.absent_ids[label] = {row.id for row in existing} - set(ids.values())
     recoded = [
         u for u in updates if by_code.get(u["code"]) is None or by_code[u["code"]].id != u["_id"]
     ]
@@ -287,10 +371,8 @@ async def _upsert(
         await conn.execute(
             update(model).where(model.id == bindparam("_id")).values(columns), updates
         )
-        report.updated[label] += len(updates)
     if inserts:
         await conn.execute(insert(model), inserts)
-        report.inserted[label] += len(inserts)
         new_codes = [i["code"] for i in inserts]
         for chunk_start in range(0, len(new_codes), 5000):
             chunk = new_codes[chunk_start : chunk_start + 5000]
@@ -298,7 +380,62 @@ async def _upsert(
                 await conn.execute(select(model.id, model.code).where(model.code.in_(chunk)))
             ).all():
                 ids[row.code] = row.id
+        report.added[label] += [
+            PlaceChange(i["code"], ids.get(i["code"]), {k: (None, v) for k, v in i.items()})
+            for i in inserts
+        ]
     return ids
+
+
+def _same(before: Any, after: Any) -> bool:
+    """Whether a stored value equals the registry's (coordinates to the column's 6 decimals)."""
+    if isinstance(before, float) and isinstance(after, float):
+        return round(before, 6) == round(after, 6)
+    return bool(before == after)
+
+
+async def _remove_absent(
+    conn: AsyncConnection,
+    model: type[Province] | type[District] | type[Subdistrict],
+    label: str,
+    report: ImportReport,
+    *,
+    remove: bool,
+) -> None:
+    """Report the places of `model` the registry does not list; with `remove`, delete those
+    no row of any table refers to (every foreign key to the table is asked)."""
+    absent = sorted(report.absent_ids.get(label, set()))
+    if not absent:
+        return
+    table: Table = model.__table__  # type: ignore[assignment]
+    rows = {
+        r.id: r
+        for start in range(0, len(absent), 5000)
+        for r in (
+            await conn.execute(select(table).where(table.c.id.in_(absent[start : start + 5000])))
+        ).all()
+    }
+    referred: set[int] = set()
+    if remove:
+        for other in metadata.sorted_tables:
+            for fk in other.foreign_keys:
+                if fk.column.table is not table:
+                    continue
+                for start in range(0, len(absent), 5000):
+                    chunk = absent[start : start + 5000]
+                    found = await conn.execute(
+                        select(fk.parent).where(fk.parent.in_(chunk)).distinct()
+                    )
+                    referred.update(int(v) for (v,) in found.all())
+    gone = [i for i in absent if remove and i not in referred]
+    for start in range(0, len(gone), 5000):
+        await conn.execute(delete(table).where(table.c.id.in_(gone[start : start + 5000])))
+    for i in absent:
+        row = rows[i]
+        place = PlaceChange(
+            row.code, row.id, {k: (v, None) for k, v in row._mapping.items() if k != "id"}
+        )
+        (report.removed if i in gone else report.kept)[label].append(place)
 
 
 _PARENT_COLUMN: dict[type, str | None] = {
@@ -315,6 +452,48 @@ def _temporary_code(row_id: int, length: int) -> str:
         row_id, digit = divmod(row_id, 26)
         letters.append(chr(ord("A") + digit))
     return "".join(reversed(letters))
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a registry file as given (compressed or not), in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def log_import(
+    conn: AsyncConnection,
+    report: ImportReport,
+    *,
+    source: str,
+    digest: str,
+    actor: audit.Actor,
+) -> None:
+    """Write `report` to the change log in the loading transaction: one entry per place
+    added, changed or removed (entity `provinces`/`districts`/`subdistricts`, its columns
+    before and after), then one for the import itself (entity `geography`, action
+    `registry_import`: the source, its SHA-256 and the counts). An import that changed
+    nothing still logs that it ran."""
+    reason = f"registry {source} sha256:{digest}"
+    entries = [
+        audit.Entry(kind, place.id or 0, action, place.changes, reason=reason)
+        for kind in KINDS
+        for action, places in (
+            ("registry_add", report.added),
+            ("registry_change", report.changed),
+            ("registry_remove", report.removed),
+        )
+        for place in places[kind]
+    ]
+    summary: dict[str, tuple[Any, Any]] = {"source": (None, source), "sha256": (None, digest)}
+    for kind in KINDS:
+        for verb, places in (
+            ("added", report.added),
+            ("changed", report.changed),
+            ("removed", report.removed),
+            ("kept", report.kept),
+        ):
+            summary[f"{kind}.{verb}"] = (None, len(places[kind]))
+    entries.append(audit.Entry("geography", source, "registry_import", summary, reason=reason))
+    await audit.append_many(conn, actor, entries)
 
 
 async def load_shipped_geography(conn: AsyncConnection) -> ImportReport:

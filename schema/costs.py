@@ -163,6 +163,11 @@ FIELD_COSTS: Mapping[str, FieldCost] = MappingProxyType(
         "Viewer.grants": FieldCost(3),
         # A subdistrict's villages: ~12 on average, up to ~40.
         "Subdistrict.villages": FieldCost(list_size=20),
+        # A district's subdistricts: ~8 on average, up to ~30; the place lists are a COUNT
+        # and a page each (schema/geography.py).
+        "District.subdistricts": FieldCost(list_size=20),
+        "Query.subdistricts": FieldCost(500),
+        "Query.villages": FieldCost(500),
         # Introspection.
         "Query.__schema": FieldCost(INTROSPECTION, opaque=True),
         "Query.__type": FieldCost(INTROSPECT_TYPE, opaque=True),

@@ -21,6 +21,7 @@ problem kind has an entry.
 | ReasonRequired            | REASON_REQUIRED        | 400                    | ReasonRequired    |
 | RoundNotOpen              | ROUND_NOT_OPEN         | 409                    | RoundNotOpen      |
 | CursorExpired             | CURSOR_EXPIRED         | 410 Gone               | (an error)        |
+| RegistryConflict          | REGISTRY_CONFLICT      | 409                    | RegistryConflict  |
 | Unavailable               | SERVICE_UNAVAILABLE    | 503 + `Retry-After`    | (an error)        |
 | DatabaseBusy              | DATABASE_BUSY          | 503 + `Retry-After`    | (an error)        |
 | RequestTimeout            | REQUEST_TIMEOUT        | 503 + `Retry-After`    | (an error)        |
@@ -88,6 +89,7 @@ FISCAL_YEAR_CLOSED = "FISCAL_YEAR_CLOSED"
 REASON_REQUIRED = "REASON_REQUIRED"
 ROUND_NOT_OPEN = "ROUND_NOT_OPEN"
 CURSOR_EXPIRED = "CURSOR_EXPIRED"
+REGISTRY_CONFLICT = "REGISTRY_CONFLICT"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 # The HTTP envelope (hub/web/app.py) and persisted operations (hub/web/persisted.py).
 BAD_REQUEST = "BAD_REQUEST"
@@ -133,6 +135,7 @@ PROBLEM_MAPPING: dict[type[Problem], Wire] = {
     problems.ReasonRequired: Wire(REASON_REQUIRED, 400),
     problems.RoundNotOpen: Wire(ROUND_NOT_OPEN, 409),
     problems.CursorExpired: Wire(CURSOR_EXPIRED, 410),
+    problems.RegistryConflict: Wire(REGISTRY_CONFLICT, 409),
     problems.Unavailable: Wire(SERVICE_UNAVAILABLE, 503),
     problems.DatabaseBusy: Wire(DATABASE_BUSY, 503),
     problems.RequestTimeout: Wire(REQUEST_TIMEOUT, 503),

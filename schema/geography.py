@@ -1,4 +1,10 @@
-"""Provinces, districts, subdistricts and villages."""
+"""Provinces, districts, subdistricts and villages.
+
+Subdistricts and villages are listed and searched (`subdistricts_statement`,
+`villages_statement`: the filters of `Query.subdistricts` and `Query.villages`) in SQL, a
+name compared in the usual spelling names are stored in (`hub.rules.thai_text.search_key`:
+"ปากนํ้า" finds "ปากน้ำ"). Places are public.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,15 @@ import enum
 from typing import Any
 
 import strawberry
+from sqlalchemy import Select, select
 
+from hub.db.models import District as DistrictRow
+from hub.db.models import Province as ProvinceRow
+from hub.db.models import Subdistrict as SubdistrictRow
+from hub.db.models import Village as VillageRow
 from hub.rules import permissions
 from hub.rules.permissions import Area
+from hub.rules.thai_text import search_key
 from schema.context import Info
 from schema.lpa_report import LpaReport, lpa_report
 from schema.stats import AreaYearStats, area_stats
@@ -73,6 +85,11 @@ class District:
     @strawberry.field(description="จังหวัด — the district's province.")
     async def province(self, info: Info) -> Province:
         return Province.from_row(await info.context.loaders.province.load(self.province_id))
+
+    @strawberry.field(description="ตำบล/แขวง — subdistricts of the district, by code.")
+    async def subdistricts(self, info: Info) -> list[Subdistrict]:
+        rows = await info.context.loaders.subdistricts_of_district.load(self.id)
+        return [Subdistrict.from_row(r) for r in rows]
 
     @strawberry.field(
         description="สรุปรายปีของอำเภอ — the same roll-ups for the LAOs whose office is in this district."
@@ -185,3 +202,74 @@ class Village:
         return Subdistrict.from_row(
             await info.context.loaders.subdistrict.load(self.subdistrict_id)
         )
+
+
+@strawberry.input(description="ตัวกรองตำบล — filters for `subdistricts`; all given must match.")
+class SubdistrictFilter:
+    province_code: str | None = strawberry.field(default=None, description="รหัสจังหวัด, 2 digits.")
+    district_code: str | None = strawberry.field(default=None, description="รหัสอำเภอ, 4 digits.")
+    name_contains: str | None = strawberry.field(
+        default=None, description="ชื่อมีคำว่า — part of the Thai name, in any usual spelling."
+    )
+    postcode: str | None = strawberry.field(default=None, description="รหัสไปรษณีย์, 5 digits.")
+
+
+@strawberry.input(description="ตัวกรองหมู่บ้าน — filters for `villages`; all given must match.")
+class VillageFilter:
+    province_code: str | None = strawberry.field(default=None, description="รหัสจังหวัด, 2 digits.")
+    district_code: str | None = strawberry.field(default=None, description="รหัสอำเภอ, 4 digits.")
+    subdistrict_code: str | None = strawberry.field(default=None, description="รหัสตำบล, 6 digits.")
+    number: int | None = strawberry.field(default=None, description="หมู่ที่ — village number.")
+    name_contains: str | None = strawberry.field(
+        default=None, description="ชื่อมีคำว่า — part of the Thai name, in any usual spelling."
+    )
+
+
+def _in_district(
+    statement: Select[Any], province_code: str | None, district_code: str | None
+) -> Select[Any]:
+    """Narrow a statement over `subdistricts` to a province and/or district given by code."""
+    if district_code is not None:
+        statement = statement.where(
+            SubdistrictRow.district_id.in_(
+                select(DistrictRow.id).where(DistrictRow.code == district_code)
+            )
+        )
+    if province_code is not None:
+        statement = statement.where(
+            SubdistrictRow.district_id.in_(
+                select(DistrictRow.id)
+                .join(ProvinceRow, ProvinceRow.id == DistrictRow.province_id)
+                .where(ProvinceRow.code == province_code)
+            )
+        )
+    return statement
+
+
+def subdistricts_statement(f: SubdistrictFilter) -> Select[Any]:
+    """The subdistricts matching `f` (one statement; the caller pages it by id)."""
+    statement = _in_district(select(*SubdistrictRow.__table__.c), f.province_code, f.district_code)
+    if f.name_contains:
+        statement = statement.where(
+            SubdistrictRow.name_th.contains(search_key(f.name_contains), autoescape=True)
+        )
+    if f.postcode is not None:
+        statement = statement.where(SubdistrictRow.postcode == f.postcode)
+    return statement
+
+
+def villages_statement(f: VillageFilter) -> Select[Any]:
+    """The villages matching `f` (one statement; the caller pages it by id)."""
+    statement = select(*VillageRow.__table__.c)
+    if f.province_code is not None or f.district_code is not None or f.subdistrict_code:
+        places = _in_district(select(SubdistrictRow.id), f.province_code, f.district_code)
+        if f.subdistrict_code is not None:
+            places = places.where(SubdistrictRow.code == f.subdistrict_code)
+        statement = statement.where(VillageRow.subdistrict_id.in_(places))
+    if f.number is not None:
+        statement = statement.where(VillageRow.number == f.number)
+    if f.name_contains:
+        statement = statement.where(
+            VillageRow.name_th.contains(search_key(f.name_contains), autoescape=True)
+        )
+    return statement

@@ -18,6 +18,15 @@ from hub.rules.permissions import LaoPlace
 from schema.context import Info
 from schema.enums import LaoSize, LaoType, Role
 from schema.geography import District, Province, Subdistrict
+from schema.lao_registry import (
+    LaoAsOf,
+    LaoMerger,
+    LaoNamePeriod,
+    absorbed,
+    lao_as_of,
+    merged_into,
+    name_periods,
+)
 from schema.lao_year import LaoYear, lao_year_from_row
 from schema.loaders import fetch_all
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
@@ -185,6 +194,31 @@ class Lao:
             LaoTypePeriod(type=r.type.name, valid_from=r.valid_from, valid_to=r.valid_to)
             for r in rows
         ]
+
+    @strawberry.field(
+        description="ประวัติชื่อ อปท. — every name the LAO has had, oldest first (empty while "
+        "its name has never changed in the registry)."
+    )
+    async def name_history(self, info: Info) -> list[LaoNamePeriod]:
+        return await name_periods(info, self.id)
+
+    @strawberry.field(
+        description="อปท. ณ วันที่ — the LAO as it stood on `date`: code, type and name then, "
+        "and its merger once absorbed (e.g. an SAO before its upgrade, a municipality after)."
+    )
+    async def as_of(self, info: Info, date: dt.date) -> LaoAsOf:
+        return await lao_as_of(info, self.id, self.name_th, self.name_en, date)
+
+    @strawberry.field(
+        description="ถูกรวมเข้ากับ — the merger that absorbed this LAO into its successor; null "
+        "while it stands on its own."
+    )
+    async def merged_into(self, info: Info) -> LaoMerger | None:
+        return await merged_into(info, self.id)
+
+    @strawberry.field(description="อปท. ที่รวมเข้ามา — the LAOs merged into this one, by date.")
+    async def absorbed(self, info: Info) -> list[LaoMerger]:
+        return await absorbed(info, self.id)
 
     @strawberry.field(
         description="ผู้บันทึกข้อมูล — the LAO's two data-recorder slots (personal data).",

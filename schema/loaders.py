@@ -45,8 +45,10 @@ from hub.db.models import (
     Lao,
     LaoCode,
     LaoContact,
+    LaoMerger,
     LaoMission,
     LaoMissionEvent,
+    LaoNamePeriod,
     LaoTypePeriod,
     LaoYear,
     LpaAssessment,
@@ -372,6 +374,17 @@ class Loaders:
         self.codes_of_lao = many_per_key(e, LaoCode, LaoCode.lao_id, order_by=[LaoCode.valid_from])
         self.types_of_lao = many_per_key(
             e, LaoTypePeriod, LaoTypePeriod.lao_id, order_by=[LaoTypePeriod.valid_from]
+        )
+        self.names_of_lao = many_per_key(
+            e, LaoNamePeriod, LaoNamePeriod.lao_id, order_by=[LaoNamePeriod.valid_from]
+        )
+        # A merger, by the LAO absorbed (at most one) and by its successor (any number).
+        self.merger_of_lao = one_per_key(e, LaoMerger, LaoMerger.lao_id)
+        self.mergers_into_lao = many_per_key(
+            e, LaoMerger, LaoMerger.successor_id, order_by=[LaoMerger.effective_on, LaoMerger.id]
+        )
+        self.subdistricts_of_district = many_per_key(
+            e, Subdistrict, Subdistrict.district_id, order_by=[Subdistrict.code]
         )
         self.contacts_of_lao = many_per_key(
             e, LaoContact, LaoContact.lao_id, order_by=[LaoContact.kind, LaoContact.slot]

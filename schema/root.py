@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from hub.db import lpa as lpa_sql
 from hub.db.grants import grants_with_places
 from hub.db.mission_rollups import mission_rollup
-from hub.db.models import RECORD_TABLES, RoleAssignment, User
+from hub.db.models import RECORD_TABLES, LaoMerger, RoleAssignment, User
 from hub.db.models import Agency as AgencyRow
 from hub.db.models import District as DistrictRow
 from hub.db.models import FiscalYear as FiscalYearRow
@@ -29,7 +29,9 @@ from hub.db.models import Mission as MissionRow
 from hub.db.models import MissionHelpRequest as MissionHelpRow
 from hub.db.models import Province as ProvinceRow
 from hub.db.models import Round as RoundRow
+from hub.db.models import Subdistrict as SubdistrictRow
 from hub.db.models import User as UserRow
+from hub.db.models import Village as VillageRow
 from hub.db.rounds import load_rounds
 from hub.db.visibility import (
     covered_laos_clause,
@@ -57,7 +59,18 @@ from schema.enums import (
     RoundKind,
 )
 from schema.errors import MaskInternalErrors, QuietSchema
-from schema.geography import District, Province, SupervisedArea, supervised_areas
+from schema.geography import (
+    District,
+    Province,
+    Subdistrict,
+    SubdistrictFilter,
+    SupervisedArea,
+    Village,
+    VillageFilter,
+    subdistricts_statement,
+    supervised_areas,
+    villages_statement,
+)
 from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
@@ -226,6 +239,11 @@ class LaoFilter:
     )
     fiscal_year: int | None = strawberry.field(
         default=None, description="ปีงบประมาณสำหรับ `state` (default: the current open year)."
+    )
+    merged: bool | None = strawberry.field(
+        default=None,
+        description="ถูกรวมแล้ว — true: only LAOs merged into another; false: only those standing "
+        "on their own; null (default): both.",
     )
 
 
@@ -431,6 +449,42 @@ class Query:
         rows = await fetch_all(info.context.engine, statement)
         return District.from_row(rows[0]) if rows else None
 
+    @strawberry.field(description="ตำบล/แขวง — one subdistrict by its 6-digit code.")
+    async def subdistrict(self, info: Info, code: str) -> Subdistrict | None:
+        statement = select(*SubdistrictRow.__table__.c).where(SubdistrictRow.code == code)
+        rows = await fetch_all(info.context.engine, statement)
+        return Subdistrict.from_row(rows[0]) if rows else None
+
+    @strawberry.field(
+        description="ตำบล/แขวง — subdistricts matching a filter (province, district, part of the "
+        "name in any usual spelling, postcode), a page at a time (ordered by id)."
+    )
+    async def subdistricts(
+        self,
+        info: Info,
+        filter: SubdistrictFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Subdistrict]:
+        statement = subdistricts_statement(filter or SubdistrictFilter())
+        return await paginate(
+            info, statement, SubdistrictRow.id, first, after, Subdistrict.from_row
+        )
+
+    @strawberry.field(
+        description="หมู่บ้าน — villages matching a filter (province, district, subdistrict, "
+        "number, part of the name in any usual spelling), a page at a time (ordered by id)."
+    )
+    async def villages(
+        self,
+        info: Info,
+        filter: VillageFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Village]:
+        statement = villages_statement(filter or VillageFilter())
+        return await paginate(info, statement, VillageRow.id, first, after, Village.from_row)
+
     @strawberry.field(
         description="อปท. — one LAO by its DLA code; a former code finds the LAO that held it."
     )
@@ -467,6 +521,9 @@ class Query:
             statement = statement.where(LaoRow.type == enums.LaoType[f.type.value])
         if f.name_contains:
             statement = statement.where(lao_name_contains(f.name_contains))
+        if f.merged is not None:
+            absorbed = LaoRow.id.in_(select(LaoMerger.lao_id))
+            statement = statement.where(absorbed if f.merged else ~absorbed)
         if f.state is not None:
             year = f.fiscal_year or await current_fiscal_year(info)
             statement = statement.join(LaoYearRow, LaoYearRow.lao_id == LaoRow.id).where(

@@ -5,7 +5,8 @@
     hub db current                print the database's migration revision
     hub db revision -m MESSAGE    write the next migration from the models' changes
     hub db downgrade [REVISION]   revert migrations (default: the last one)
-    hub geography load [FILE]     load the shipped geography, or an official registry CSV
+    hub geography load [FILE] [--remove-absent]   load the shipped geography, or an official
+                                  registry CSV; reports and logs what it changed
     hub demo load [--provinces N] load the demo dataset (never in production)
     hub schema export [--check]   write schema/schema.graphql (or check it is current)
     hub schema release            write schema/released.graphql, the contract the
@@ -159,29 +160,46 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_geography(settings: Settings, args: argparse.Namespace) -> int:
-    from loaders.geography import SHIPPED_GEOGRAPHY, GeographyError, load_geography, read_registry
+    from hub.services import audit
+    from loaders.geography import (
+        SHIPPED_GEOGRAPHY,
+        GeographyError,
+        ImportReport,
+        file_digest,
+        load_geography,
+        log_import,
+        read_registry,
+    )
 
     path = Path(args.file) if args.file else SHIPPED_GEOGRAPHY
     try:
         rows = read_registry(path)
+        digest = file_digest(path)
     except (OSError, GeographyError) as exc:
         return _fail(str(exc))
     migrate.upgrade(settings.database_url)
 
-    async def run() -> str:
-        from hub.services.audit import command_actor
-        from loaders.provenance import log_geography
-
+    async def run() -> ImportReport:
         engine = create_engine(settings.database_url)
         try:
+            # One transaction: the places and their change-log entries commit together.
             async with engine.begin() as conn:
-                report = await load_geography(conn, rows)
-                await log_geography(conn, command_actor("geography load"), path, report)
-                return str(report)
+                report = await load_geography(conn, rows, remove_absent=args.remove_absent)
+                await log_import(
+                    conn,
+                    report,
+                    source=path.name,
+                    digest=digest,
+                    actor=audit.command_actor("geography load"),
+                )
+                return report
         finally:
             await engine.dispose()
 
-    print(f"geography from {path.name}: {asyncio.run(run())}")
+    report = asyncio.run(run())
+    print(f"geography from {path.name} (sha256 {digest}): {report}")
+    for line in report.details():
+        print(line)
     return 0
 
 
@@ -388,6 +406,11 @@ def parser() -> argparse.ArgumentParser:
     geo = sub.add_parser("geography", help="load provinces, districts and subdistricts")
     geo.add_argument("geo_command", choices=["load"])
     geo.add_argument("file", nargs="?", help="official registry CSV (default: the shipped dataset)")
+    geo.add_argument(
+        "--remove-absent",
+        action="store_true",
+        help="delete the places the registry no longer lists, when nothing refers to them",
+    )
     geo.set_defaults(func=cmd_geography)
 
     demo = sub.add_parser("demo", help="the demo dataset")

@@ -56,6 +56,10 @@ Rounds (`hub.rules.rounds`):
   |   with their people's contacts          |                                                 |
   Setting a round's dates and a province's deadlines: DLA administrators only.
 
+LAO registry (`hub.rules.lao_registry`): an LAO's dated codes, types, names and mergers, and
+the subdistricts and villages, are public like the profile; recording an LAO's type
+upgrade, code or name change or merger: DLA administrators only (`can_keep_registry`).
+
 Writes of domain data follow the certification table (`hub.rules.certification`); the one
 write outside it: an LAO's transferred missions are kept by its own staff (`may_keep_missions`).
 
@@ -151,6 +155,10 @@ def can_read_domain(identity: Identity, domain_number: int) -> bool:
 
 
 def can_set_rounds(identity: Identity) -> bool:
+    return identity.is_dla_admin
+
+
+def can_keep_registry(identity: Identity) -> bool:
     return identity.is_dla_admin
 
 

@@ -23,7 +23,11 @@ has an entry in both. Anything raised that is not a `Problem` (nor a database fa
     │   ├── VersionConflict           stale version; `current_version` says the new one
     │   ├── YearClosed                the fiscal year is closed: read-only for every role
     │   ├── ReasonRequired            a cancellation or retirement needs a reason
-    │   └── RoundNotOpen              the round has not opened yet, or has closed
+    │   ├── RoundNotOpen              the round has not opened yet, or has closed
+    │   └── RegistryConflict          an LAO registry change contradicts the registry's
+    │                                 history (a date before its last change, a code held by
+    │                                 another LAO, an LAO merged away); `errors[0]` names
+    │                                 the field and the reason
     ├── CursorExpired                 a changes-feed cursor older than the feed keeps (410):
     │                                 take a fresh baseline (`hint` says how)
     └── Unavailable                   retryable: try again after `retry_after` seconds
@@ -190,6 +194,10 @@ class CursorExpired(Problem):
 
     def hint(self) -> dict[str, Any]:
         return {"baseline": self.baseline}
+class RegistryConflict(Refusal):
+    kind = "REGISTRY_CONFLICT"
+    default_en = "The change contradicts the LAO registry's history."
+    default_th = "การเปลี่ยนแปลงขัดกับประวัติทะเบียน อปท."
 
 
 class Unavailable(Problem):
@@ -264,6 +272,7 @@ __all__ = [
     "RateLimited",
     "ReasonRequired",
     "Refusal",
+    "RegistryConflict",
     "RequestTimeout",
     "RoundNotOpen",
     "TooLarge",

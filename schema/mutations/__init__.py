@@ -19,6 +19,8 @@ is one transaction (`certifyProvince`: one per LAO-year).
     kpi16           importKpi16Baseline, submitKpi16DistrictReport, submitKpi16ProvinceReport
     rounds          openRound, updateRound, setRoundProvinceDeadlines, confirmMissionsChecked
     profile         updateLaoProfile
+    lao_registry    recordLaoTypeChange, recordLaoCodeChange, recordLaoNameChange,
+                    recordLaoMerger (DLA: the LAO registry as dated history)
     lpa             appointLpaAssessor, revokeLpaAssessor, recordLpaFinalScore
     pulled          deliverPulledValues (a source system's batch of its values)
     accounts        issueAccount, grantRole, revokeRole, disableAccount, …, changeMyPassword,
@@ -36,6 +38,7 @@ from schema.mutations import (
     fiscal_years,
     jobs,
     kpi16,
+    lao_registry,
     lpa,
     mission_help,
     missions,
@@ -77,6 +80,10 @@ FIELDS = {
     "confirm_missions_checked": rounds.confirm_missions_checked,
     **jobs.FIELDS,
     "deliver_pulled_values": pulled.deliver_pulled_values,
+    "record_lao_type_change": lao_registry.record_lao_type_change,
+    "record_lao_code_change": lao_registry.record_lao_code_change,
+    "record_lao_name_change": lao_registry.record_lao_name_change,
+    "record_lao_merger": lao_registry.record_lao_merger,
 }
 
 Mutation = strawberry.type(type("Mutation", (), FIELDS))

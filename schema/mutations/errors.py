@@ -91,6 +91,17 @@ class RoundNotOpen(MutationError):
     pass
 
 
+@strawberry.type(
+    description="ขัดกับประวัติทะเบียน อปท. — an LAO registry change contradicts the registry's "
+    "history: `reason` DATE_CONFLICT (not after the LAO's last recorded change of that kind), "
+    "CODE_TAKEN (another LAO holds the code), MERGED (the LAO was merged into another), "
+    "UNCHANGED (the LAO already has that value) or SAME_LAO (merged into itself)."
+)
+class RegistryConflict(MutationError):
+    field: str = strawberry.field(description="The argument at fault, e.g. `effectiveOn`.")
+    reason: str
+
+
 @strawberry.type(description="ข้อผิดพลาดรายช่อง — one invalid field, named by its path.")
 class FieldProblem:
     path: str = strawberry.field(
@@ -170,6 +181,13 @@ REFUSALS: dict[type[problems.Refusal], tuple[type, Details]] = {
     problems.YearClosed: (FiscalYearClosed, lambda p: {"fiscal_year": p.fiscal_year or 0}),
     problems.ReasonRequired: (ReasonRequired, _none),
     problems.RoundNotOpen: (RoundNotOpen, _none),
+    problems.RegistryConflict: (
+        RegistryConflict,
+        lambda p: {
+            "field": p.field or "",
+            "reason": p.errors[0].code if p.errors else "CONFLICT",
+        },
+    ),
     problems.InvalidInput: (ValidationFailed, _fields),
     problems.TooLarge: (ValidationFailed, _fields),
 }

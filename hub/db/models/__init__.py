@@ -43,7 +43,14 @@ from hub.db.models.oauth import (
     SigningKey,
 )
 from hub.db.models.operations import ApqDocument, PersistedOperation
-from hub.db.models.organisations import Lao, LaoCode, LaoContact, LaoTypePeriod
+from hub.db.models.organisations import (
+    Lao,
+    LaoCode,
+    LaoContact,
+    LaoMerger,
+    LaoNamePeriod,
+    LaoTypePeriod,
+)
 from hub.db.models.pulled import PulledBatch, PulledValue
 from hub.db.models.read_audit import PersonalDataRead
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
@@ -77,8 +84,10 @@ __all__ = [
     "Lao",
     "LaoCode",
     "LaoContact",
+    "LaoMerger",
     "LaoMission",
     "LaoMissionEvent",
+    "LaoNamePeriod",
     "LaoTypePeriod",
     "LaoYear",
     "LocalJob",

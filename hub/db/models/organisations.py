@@ -1,8 +1,11 @@
 """Local administrative organisations (LAOs), their dated codes and types, and contacts.
 
-`Lao.code` and `Lao.type` hold the *current* values for fast filtering; the dated history
-lives in `LaoCode` and `LaoTypePeriod`: whatever writes an LAO's code or type writes both
-(today only the loaders do, `loaders/demo_laos.py`).
+`Lao.code`, `Lao.type` and `Lao.name_th`/`name_en` hold the *current* values for fast
+filtering; the dated history lives in `LaoCode`, `LaoTypePeriod` and `LaoNamePeriod`, and a
+merger in `LaoMerger`. Whatever writes an LAO's code, type or name writes both: the loaders
+(`loaders/demo_laos.py`) and DLA's registry changes (`hub.services.lao_registry`). Periods are
+half-open, `[valid_from, valid_to)`; an LAO with no name period has had its current name
+since its history began (names were not dated before the registry kept them).
 Names and phone numbers of people are personal data (PDPA) and live only in `LaoContact`,
 apart from the public profile columns.
 """
@@ -72,6 +75,35 @@ class LaoTypePeriod(Base):
     type: Mapped[LaoType] = mapped_column(enum_column(LaoType, "lao_type"))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class LaoNamePeriod(Base):
+    """The LAO's name over time (an SAO upgraded is renamed: อบต.X becomes เทศบาลตำบลX)."""
+
+    __tablename__ = "lao_name_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lao_id: Mapped[int] = mapped_column(ForeignKey("laos.id"), index=True)
+    name_th: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class LaoMerger(Base):
+    """An LAO absorbed into another from a date: at most one per absorbed LAO, for good.
+
+    The absorbed LAO keeps its row, its years and its history (readable as merged into its
+    successor); its code, type and name periods end on `effective_on`.
+    """
+
+    __tablename__ = "lao_mergers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lao_id: Mapped[int] = mapped_column(ForeignKey("laos.id"), unique=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("laos.id"), index=True)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = created_at_column()
 
 
 class LaoContact(Base):
