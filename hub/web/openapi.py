@@ -20,6 +20,7 @@ from typing import Any
 
 from hub.rules import declared_caller
 from hub.rules.identity import ALL_SCOPES
+from hub.rules.source_systems import SOURCE_SYSTEMS
 from hub.web.problem_json import MEDIA_TYPE, PROBLEMS_PATH
 from hub.web.rest_endpoints import RestEndpoint
 
@@ -28,6 +29,7 @@ SCOPE_DESCRIPTIONS = {
     **{f"domain:{n}": f"read domain {n}'s certified data" for n in range(1, 9)},
     "missions": "read transferred missions",
     "personal": "read people's names and phones (personal data)",
+    **{s.scope: f"deliver the values pulled from {s.name_en}" for s in SOURCE_SYSTEMS},
 }
 
 _REFUSALS = {
