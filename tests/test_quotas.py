@@ -122,3 +122,27 @@ async def test_the_middleware_guards_any_asgi_app(migrated_database_url):
             assert first.text == "public" and first.headers["ratelimit-policy"]
             second = await api.get("/hello")
             assert second.status_code == 429 and second.headers["retry-after"]
+
+
+async def test_the_rest_face_and_the_exports_count_against_the_same_budget(
+    migrated_database_url,
+):
+    """One budget per caller across faces: a REST call and an export count like a GraphQL
+    request; past the limit REST answers an RFC 9457 problem, the export the JSON error."""
+    settings = oauth_settings(migrated_database_url, rate_limit_per_minute=2, quota_per_day=0)
+    async with serve(settings) as hub:
+        assert (await hub.post("/graphql", json=QUERY)).status_code == 200
+        counted = await hub.get("/api/v1/laos/0000000")
+        assert counted.status_code == 404 and counted.headers["ratelimit"].startswith(
+            '"minute";r=0;'
+        )
+        refused = await hub.get("/api/v1/laos/0000000")
+        assert refused.status_code == 429
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert problem["status"] == 429 and problem["code"] == "RATE_LIMITED"
+        assert problem["retryAfter"] == int(refused.headers["retry-after"])
+        assert (await hub.get("/api/v1/openapi.json")).status_code == 200  # not counted
+        export = await hub.get("/exports/laos.csv?province=10")
+        assert export.status_code == 429
+        assert export.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"

@@ -446,7 +446,11 @@ def create_app(
     # Outermost last. The edge's limits (hub/web/edge.py) before any route reads a byte of the
     # body; the guard (hub/web/request_guard.py) turns outages, deadlines and hang-ups into typed
     # answers; CORS headers on every answer, refusals included, so a portal can read them; the
-    # access log sees every answer, the request id already set (keep it next to it).
+    # access log sees every answer, the request id already set (keep it next to it). Quotas on
+    # the REST face and the exports sit innermost, inside the guard (a store outage is a 503).
+    app.add_middleware(
+        quotas.QuotaPaths, identify=identify or resource.identify, issuer=settings.issuer
+    )
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_request_bytes,

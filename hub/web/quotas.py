@@ -38,6 +38,7 @@ from hub.rules.identity import Identity
 from hub.rules.problems import RateLimited
 from hub.services.client_policy import ClientPolicy, client_policy
 from hub.settings import Settings
+from hub.web import problem_json
 from schema.errors import error_body
 
 MINUTE, DAY = 60, 86_400
@@ -163,12 +164,39 @@ def refusal_body(admission: Admission, request_id: str) -> bytes:
     return orjson.dumps(body)
 
 
+def problem_refusal_body(admission: Admission, scope: Any, base: str) -> bytes:
+    """The 429 answer of the REST face: an RFC 9457 problem, like its other refusals."""
+    per = "minute" if admission.exceeded == "minute" else "day"
+    body = problem_json.problem_body(
+        base=base,
+        code="RATE_LIMITED",
+        detail=f"Too many requests this {per}: retry after {admission.retry_after} s.",
+        instance=scope.get("path", ""),
+        request_id=scope.get("state", {}).get("request_id"),
+        status=429,
+        messageTh=f"มีคำขอมากเกินโควตาต่อ{'นาที' if per == 'minute' else 'วัน'} "
+        f"กรุณาลองใหม่หลัง {admission.retry_after} วินาที",
+        retryAfter=admission.retry_after,
+        policy=admission.exceeded,
+    )
+    return orjson.dumps(body)
+
+
 async def send_refusal(
-    admission: Admission, scope: Any, send: Callable[[Any], Awaitable[None]]
+    admission: Admission,
+    scope: Any,
+    send: Callable[[Any], Awaitable[None]],
+    problem_base: str | None = None,
 ) -> None:
-    body = refusal_body(admission, scope.get("state", {}).get("request_id", ""))
+    """Answer 429; as a problem (`application/problem+json`) when `problem_base` is given."""
+    if problem_base is not None:
+        body = problem_refusal_body(admission, scope, problem_base)
+        media = problem_json.MEDIA_TYPE.encode()
+    else:
+        body = refusal_body(admission, scope.get("state", {}).get("request_id", ""))
+        media = b"application/json"
     headers = [
-        (b"content-type", b"application/json"),
+        (b"content-type", media),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
         *((k.lower().encode(), v.encode()) for k, v in admission.headers),
@@ -198,9 +226,10 @@ class QuotaMiddleware:
     """Quotas in front of any ASGI app (the REST face, exports): identifies the caller (a bad
     token: 401 as everywhere), counts the request, answers 429 past a limit."""
 
-    def __init__(self, app: Any, identify: Identify) -> None:
+    def __init__(self, app: Any, identify: Identify, problem_base: str | None = None) -> None:
         self.app = app
         self.identify = identify
+        self.problem_base = problem_base  # set: refusals are RFC 9457 problems (REST)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope.get("method") == "OPTIONS":
@@ -215,6 +244,28 @@ class QuotaMiddleware:
         scope.setdefault("state", {})["identity"] = identity
         admission = await admit(request, identity, await policy_of(request, identity))
         if not admission.allowed:
-            await send_refusal(admission, scope, send)
+            await send_refusal(admission, scope, send, self.problem_base)
             return
         await self.app(scope, receive, adding_headers(send, admission.headers))
+
+
+class QuotaPaths:
+    """Quotas on the hub's other API faces: the REST face (`/api/`, refusals as problems) and
+    the exports (`/exports/`); `/graphql` counts its own requests (HubGraphQL), and the
+    OpenAPI document, its viewer and the problem pages are not counted."""
+
+    UNCOUNTED = ("/api/v1/openapi.json", "/api/v1/docs", "/api/v1/problems/")
+
+    def __init__(self, app: Any, identify: Identify, issuer: str) -> None:
+        self.app = app
+        self.rest = QuotaMiddleware(app, identify, problem_base=issuer)
+        self.exports = QuotaMiddleware(app, identify)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/api/") and not path.startswith(self.UNCOUNTED):
+            await self.rest(scope, receive, send)
+        elif path.startswith("/exports/"):
+            await self.exports(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
