@@ -215,3 +215,38 @@ def test_signatures_match_the_specification_test_vector():
     headers = webhooks.signed_headers(secret, message_id, at, body)
     assert headers["webhook-timestamp"] == "1614265330"
     assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("http://portal.example.go.th/hook", "NOT_HTTPS"),
+        ("https://localhost/hook", "INTERNAL_ADDRESS"),
+        ("https://api.localhost/hook", "INTERNAL_ADDRESS"),
+        ("https://127.0.0.1:8443/hook", "INTERNAL_ADDRESS"),
+        ("https://10.1.2.3/hook", "INTERNAL_ADDRESS"),
+        ("https://169.254.169.254/latest/meta-data", "INTERNAL_ADDRESS"),
+        ("https://[::1]/hook", "INTERNAL_ADDRESS"),
+        ("https://[fd00::1]/hook", "INTERNAL_ADDRESS"),
+    ],
+)
+def test_production_subscriptions_reach_public_https_addresses_only(url, code):
+    """A subscriber must not make the hub call what only the hub can reach (SSRF)."""
+    from hub.rules.problems import InvalidInput
+    from hub.rules.webhooks import check_url
+
+    assert check_url(url) == url  # development and tests: any http(s) address
+    with pytest.raises(InvalidInput) as refused:
+        check_url(url, public_only=True)
+    assert refused.value.errors[0].path == "url"
+    assert refused.value.errors[0].code == code
+    assert check_url("https://portal.example.go.th/hook", public_only=True)
+
+
+async def test_a_delivery_to_a_name_resolving_inside_is_refused():
+    """The name is resolved again at each try: a public name pointed at the hub's network
+    since the subscription is refused, and nothing is sent."""
+    from hub.services.webhooks import InternalAddress, _refuse_internal
+
+    with pytest.raises(InternalAddress, match="internal address"):
+        await _refuse_internal("https://localhost:9/hook")

@@ -10,6 +10,7 @@ Standard Webhooks shape `{"type", "timestamp", "data"}`.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -48,8 +49,28 @@ def may_subscribe(identity: Identity) -> None:
         )
 
 
-def check_url(url: str) -> str:
-    """An absolute http(s) address without credentials in it."""
+def is_internal_address(address: str) -> bool:
+    """An IP address a hub must not be made to call for a stranger: loopback, private,
+    link-local (cloud metadata lives there), multicast, reserved or unspecified."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def check_url(url: str, *, public_only: bool = False) -> str:
+    """An absolute http(s) address without credentials in it. With `public_only` (production):
+    https, and not a name or literal address of the hub's own network — a subscriber must not
+    turn the hub into a way to reach what only the hub can reach (delivery checks the
+    resolved addresses again, `hub.services.webhooks.deliver`)."""
     url = url.strip()
     parts = urlsplit(url)
     if (
@@ -65,6 +86,17 @@ def check_url(url: str) -> str:
             "an absolute http(s) address without user or password, at most 2,000 characters",
             "ต้องเป็นที่อยู่ http(s) แบบเต็ม ไม่มีชื่อผู้ใช้หรือรหัสผ่าน ไม่เกิน 2,000 ตัวอักษร",
         )
+    if public_only:
+        host = parts.hostname.lower().rstrip(".")
+        if parts.scheme != "https":
+            raise invalid("url", "NOT_HTTPS", "must be an https address", "ต้องเป็นที่อยู่ https")
+        if host == "localhost" or host.endswith(".localhost") or is_internal_address(host):
+            raise invalid(
+                "url",
+                "INTERNAL_ADDRESS",
+                "must be a public address, not one of the hub's own network",
+                "ต้องเป็นที่อยู่สาธารณะ ไม่ใช่ที่อยู่ในเครือข่ายภายในของระบบ",
+            )
     return url
 
 

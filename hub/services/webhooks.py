@@ -17,6 +17,7 @@ least once, signed per the Standard Webhooks specification, and retried with bac
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import secrets
@@ -24,6 +25,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -39,6 +41,7 @@ from hub.rules.webhooks import (
     EventType,
     check_event_types,
     check_url,
+    is_internal_address,
     is_success,
     may_subscribe,
     owner_of,
@@ -88,6 +91,7 @@ class DeliveryPolicy:
     timeout: float = 10.0
     retry_base: float = 5.0
     max_attempts: int = 8
+    public_only: bool = False  # production: never deliver to an address of the hub's network
 
 
 def new_secret() -> str:
@@ -114,10 +118,12 @@ async def subscribe(
     url: str,
     event_types: Sequence[EventType],
     description: str | None = None,
+    public_only: bool = False,
 ) -> Subscription:
+    """`public_only` (production): https to a public address only (`check_url`)."""
     may_subscribe(identity)
     owner = owner_of(identity)
-    url = check_url(url)
+    url = check_url(url, public_only=public_only)
     types = check_event_types(event_types)
     if description is not None and len(description) > 500:
         raise invalid("description", "TOO_LONG", "at most 500 characters", "ไม่เกิน 500 ตัวอักษร")
@@ -296,6 +302,23 @@ def signed_headers(secret: str, message_id: str, at: dt.datetime, body: str) -> 
     }
 
 
+class InternalAddress(Exception):
+    """A subscriber's host resolved to an address of the hub's own network."""
+
+
+async def _refuse_internal(url: str) -> None:
+    """The subscription's host as it resolves now (a name checked at subscription may point
+    elsewhere since): any internal address refuses this try."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except OSError as exc:
+        raise InternalAddress(f"cannot resolve {host}: {exc}") from None
+    for info in infos:
+        if is_internal_address(str(info[4][0])):
+            raise InternalAddress(f"refused: {host} resolves to an internal address")
+
+
 async def deliver(
     writer: AsyncEngine,
     delivery_id: int,
@@ -334,6 +357,8 @@ async def deliver(
     error: str | None = None
     started = time.monotonic()
     try:
+        if policy.public_only:
+            await _refuse_internal(subscription.url)
         own_client = client is None
         http = client or httpx.AsyncClient(timeout=policy.timeout, follow_redirects=False)
         try:
@@ -346,6 +371,8 @@ async def deliver(
                 await http.aclose()
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+    except InternalAddress as exc:
+        error = str(exc)[:500]
     duration_ms = int((time.monotonic() - started) * 1000)
     number = delivery.attempts + 1
     ok = status_code is not None and is_success(status_code)

@@ -487,6 +487,7 @@ def background_worker(app: Starlette) -> queue.Worker:
         timeout=settings.webhook_timeout,
         retry_base=settings.webhook_retry_base,
         max_attempts=settings.webhook_max_attempts,
+        public_only=settings.production,
     )
 
     async def run_export(payload: bytes) -> None:

@@ -214,6 +214,7 @@ async def subscribe_webhook(
         url=url,
         event_types=[EventType(t.value) for t in event_types],
         description=description,
+        public_only=info.context.settings.production,
     )
     return WebhookSubscription.of(made)
 
