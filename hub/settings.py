@@ -262,9 +262,13 @@ class Settings:
     # Background work (README "Exports" and "Webhooks"): the job queue, exports, webhooks.
     jobs_worker: bool = setting(
         "HUB_JOBS_WORKER",
-        True,
+        False,
         "run the background-job worker (exports, webhook deliveries) in each hub process; "
-        "`false` leaves them to other processes or `hub jobs work`",
+        "`false` leaves them to other processes",
+        by_environment={"development": True, "production": True},
+        # Off in the test environment: a polling worker's statements would land in the tests'
+        # statement counts; the tests of jobs and webhooks turn it on.
+        shown="`true` (the test environment: `false`)",
     )
     jobs_poll_interval: float = setting(
         "HUB_JOBS_POLL_INTERVAL",

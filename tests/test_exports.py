@@ -109,7 +109,9 @@ async def test_rows_in_flight_stay_bounded_by_the_page_size(fresh_demo_url):
 
 
 async def test_a_background_job_runs_and_only_its_owner_downloads_it(fresh_demo_url):
-    settings = _settings(fresh_demo_url, jobs_poll_interval=0.05, export_page_size=50)
+    settings = _settings(
+        fresh_demo_url, jobs_worker=True, jobs_poll_interval=0.05, export_page_size=50
+    )
     async with serve(settings, DLA) as hub:
         started = await hub.post(
             "/exports/jobs", json={"list": "laos", "format": "csv", "parameters": {}}

@@ -97,7 +97,8 @@ def example_hub(
     with (
         demo_copy(_template_databases("sqlite"), tmp_path_factory.mktemp("examples")) as url,
         # The quotas a production sets (off by default), so the Quotas examples show them.
-        live_hub(url, rate_limit_per_minute=600, quota_per_day=100_000) as base,
+        # And the background worker, which the test environment leaves off (export jobs).
+        live_hub(url, rate_limit_per_minute=600, quota_per_day=100_000, jobs_worker=True) as base,
     ):
         yield Hub(base, agency_token(base))
 

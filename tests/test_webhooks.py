@@ -114,6 +114,7 @@ async def test_signed_deliveries_reach_a_real_receiver_and_a_failure_is_retried(
     settings = Settings(
         database_url=fresh_demo_url,
         environment="test",
+        jobs_worker=True,
         jobs_poll_interval=0.05,
         webhook_retry_base=0.1,
     )
