@@ -260,6 +260,7 @@ async def test_the_demo_assessor_signs_in_records_and_revises_a_final_score(fres
 
 async def test_two_assessors_revising_at_once_never_lose_a_revision(fresh_demo_url):
     world = await _world(fresh_demo_url)
+    before = await _counts(fresh_demo_url)  # the demo's load logs its own provenance
     code = world.unscored[0]
     colleague = user("lpa.colleague", RoleGrant(Role.LPA_ASSESSOR, province_id=world.province_id))
     async with (
@@ -289,7 +290,9 @@ async def test_two_assessors_revising_at_once_never_lose_a_revision(fresh_demo_u
     # Every saved version is kept; the refused one left nothing.
     assert [h["version"] for h in history] == [1, 2]
     assert history[1]["reason"] == won["finalScore"]["reason"]
-    assert await _counts(fresh_demo_url) == (11, 13, 2)  # the demo's 10 (11 revisions) + 1
+    # The demo's 10 (11 revisions), plus 1 score, 2 revisions and 2 change-log entries.
+    assert before == (10, 11, before[2])
+    assert await _counts(fresh_demo_url) == (11, 13, before[2] + 2)
 
 
 # --- refusals --------------------------------------------------------------------------------
