@@ -41,6 +41,7 @@ from hub.db.models import (
     Village,
 )
 from hub.rules.catalogue import DOMAINS, Kind
+from hub.rules.catalogue_years import domain_for
 from hub.rules.enums import CertificationState, LaoType, Role
 from hub.rules.passwords import verify_password
 from loaders.demo import DemoConfig, DemoError, format_credentials, load_demo
@@ -213,8 +214,8 @@ async def test_certification_history_replays_to_the_state(small: tuple) -> None:
     assert states[CertificationState.PROVINCE_CERTIFIED] > len(years) / 2
 
 
-def _complete_expression(number: int):  # type: ignore[no-untyped-def]
-    domain = DOMAINS[number - 1]
+def _complete_expression(number: int, fiscal_year: int):  # type: ignore[no-untyped-def]
+    domain = domain_for(number, fiscal_year)  # the form of that year (hub.rules.catalogue_years)
     section = SECTION_TABLES[number]
     conditions = [section.c[f.column].is_not(None) for f in domain.fields if f.required]
     for records in domain.record_tables:
@@ -234,11 +235,20 @@ async def test_complete_domains_match_the_completeness_rule(small: tuple) -> Non
     engine, _ = small
     masks = {y.id: y.complete_domains for y in await _rows(engine, select(LaoYear))}
     computed: dict[int, int] = defaultdict(int)
+    years = {y.fiscal_year for y in await _rows(engine, select(LaoYear.fiscal_year))}
     for number, section in SECTION_TABLES.items():
-        rows = await _rows(engine, select(section.c.lao_year_id, _complete_expression(number)))
-        assert len(rows) == len(masks)
-        for ly, complete in rows:
-            computed[ly] |= complete << (number - 1)
+        counted = 0
+        for year in sorted(years):
+            rows = await _rows(
+                engine,
+                select(section.c.lao_year_id, _complete_expression(number, year))
+                .join(LaoYear, LaoYear.id == section.c.lao_year_id)
+                .where(LaoYear.fiscal_year == year),
+            )
+            counted += len(rows)
+            for ly, complete in rows:
+                computed[ly] |= complete << (number - 1)
+        assert counted == len(masks)
     assert computed == masks
     drafts = Counter(
         m
