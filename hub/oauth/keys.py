@@ -29,6 +29,7 @@ from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hub.db import revocation_epoch
 from hub.db.models import SigningKey
 from hub.settings import Settings
 
@@ -190,6 +191,8 @@ class KeyStore:
 
     def invalidate(self) -> None:
         self._loaded_at = -1e9
+        # A changed key set (a rotation, a retirement) may end tokens: forget verified ones.
+        revocation_epoch.bump()
 
     async def signer(self, engine: AsyncEngine) -> LoadedKey:
         """The newest live key; the first one is generated here if the set is empty."""

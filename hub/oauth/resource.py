@@ -185,6 +185,8 @@ class ResourceServer:
         if revoked:
             raise TokenRejected("the token has been revoked")
         expires_at = float(claims["exp"])
+        if key.retire_after is not None:  # a remembered token ends with its key too
+            expires_at = min(expires_at, key.retire_after.timestamp())
         kind = claims.get("kind")
         if kind == "client":
             client = Identity(
