@@ -244,6 +244,7 @@ async def test_the_planned_read_path_never_answers_personal_data(demo_database_u
         "CertificationEvent.actor_name",
         "MissionRecordEvent.actor_name",
         "LpaFinalScore.assessor_name",
+        "ValueChange.actor_name",  # a value's provenance: who set it
     }
     planner = Planner(schema)
     engine = create_engine(demo_database_url)
