@@ -473,7 +473,13 @@ async def test_a_provincial_officer_certifies_200_lao_years_at_once_and_sees_eac
     with every_sql_statement() as one_district:
         await page.goto(hub.base + f"/console/certify?district={district}")
     assert 0 < await rows.count() < len(codes)
-    assert len(province_wide) == len(one_district)
+
+    # The session's token is checked again once HUB_TOKEN_RECHECK_SECONDS have passed, on
+    # whichever request comes then: leave that check (oauth_ tables) out of the comparison.
+    def page_statements(statements: list[str]) -> list[str]:
+        return [s for s in statements if "oauth_" not in s]
+
+    assert len(page_statements(province_wide)) == len(page_statements(one_district))
     await page.goto(hub.base + "/console/certify")
     # Behind the page's back one LAO cancels its certification: that item will be refused,
     # alone, with its reason.
