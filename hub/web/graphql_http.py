@@ -9,6 +9,7 @@ traditional 200 responses.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -32,6 +33,25 @@ def is_request_error(body: dict[str, Any]) -> bool:
     return bool(errors) and body.get("data") is None and not any("path" in e for e in errors)
 
 
+def buffered(
+    answer: Callable[[dict[str, Any], bytes], Awaitable[None]],
+) -> Callable[[Any], Awaitable[None]]:
+    """An ASGI `send` that holds a response until its last body chunk, then calls
+    `answer(start_message, whole_body)`: for wrappers that rewrite a whole answer."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def buffer(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            await answer(start, b"".join(chunks))
+
+    return buffer
+
+
 class GraphQLResponseMediaType:
     """ASGI wrapper around the GraphQL endpoint applying the rules above."""
 
@@ -42,23 +62,14 @@ class GraphQLResponseMediaType:
         if scope["type"] != "http" or not _wants_graphql_response(scope["headers"]):
             await self.app(scope, receive, send)
             return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
 
-        async def buffer(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
+        async def answer(start: dict[str, Any], body: bytes) -> None:
             headers = [
                 (k, v)
                 for k, v in start.get("headers", [])
                 if k.lower() not in (b"content-type", b"content-length")
             ]
             status = start.get("status", 200)
-            body = b"".join(chunks)
             content_type = dict(start.get("headers", [])).get(b"content-type", b"")
             if content_type.startswith(b"application/json"):
                 content_type = GRAPHQL_RESPONSE.encode()
@@ -77,4 +88,4 @@ class GraphQLResponseMediaType:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
-        await self.app(scope, receive, buffer)
+        await self.app(scope, receive, buffered(answer))

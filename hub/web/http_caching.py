@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from hub.rules.identity import PUBLIC
+from hub.web.graphql_http import buffered
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -36,19 +37,11 @@ class HttpCaching:
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
 
-        async def buffer(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            await self._answer(scope, start, b"".join(chunks), send)
+        async def answer(start: dict[str, Any], body: bytes) -> None:
+            await self._answer(scope, start, body, send)
 
-        await self.app(scope, receive, buffer)
+        await self.app(scope, receive, buffered(answer))
 
     async def _answer(self, scope: Any, start: dict[str, Any], body: bytes, send: Any) -> None:
         status = start.get("status", 200)
