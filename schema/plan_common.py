@@ -2,9 +2,9 @@
 
 Contracts: a converter turns one column value into what strawberry would serialise for the
 field (None stays None); `Columns` is a statement's select list, each labelled column added
-once and read back by position; `_fields` returns a selection set's fields and raises
-`Unsupported` on anything the planner does not compile (fragments, aliases, directives, a
-field selected twice); `_object` builds a nested object from (key, getter) pairs, where a
+once and read back by position; `_fields` returns a selection set's fields once `schema.plan_document` has collected them
+(no fragments or directives left; aliases kept, read with `_key`) and raises `Unsupported`
+on an object field selected twice; `_object` builds a nested object from (key, getter) pairs, where a
 getter is a callable over the row or ("object", pairs) for a nested object.
 """
 
@@ -103,20 +103,33 @@ def _not_null(position: int) -> Getter:
 
 
 def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
+    """A selection set's fields, as `schema.plan_document` leaves them: plain fields, merged
+    by response key, no fragments or directives. A field of an object type selected twice
+    under two aliases (two `year`s, a section twice) is not compiled: it would join the same
+    table twice under one name."""
     if selection_set is None:
         raise Unsupported("a field needs a selection")
     out = []
-    seen = set()
+    seen_objects = set()
     for s in selection_set.selections:
-        if not isinstance(s, FieldNode):
-            raise Unsupported("fragments")
-        if s.alias is not None or s.directives:
-            raise Unsupported("aliases and directives")
-        if s.name.value in seen:
-            raise Unsupported("a field selected twice")
-        seen.add(s.name.value)
+        if not isinstance(s, FieldNode) or s.directives:
+            raise Unsupported("fragments and directives must be collected first")
+        if s.selection_set is not None or s.arguments:
+            if s.name.value in seen_objects:
+                raise Unsupported("an object field selected twice")
+            seen_objects.add(s.name.value)
         out.append(s)
     return out
+
+
+def _key(node: FieldNode) -> str:
+    """The field's key in the answer: its alias, else its name."""
+    return node.alias.value if node.alias is not None else node.name.value
+
+
+def _const(value: Any) -> Getter:
+    """A getter that answers `value` whatever the row (`__typename`)."""
+    return lambda row: value
 
 
 def _leaf(node: FieldNode) -> str:

@@ -37,15 +37,18 @@ from schema.plan_common import (
     Row,
     Unsupported,
     _alias,
+    _const,
     _fields,
     _float,
     _int,
     _iso,
+    _key,
     _leaf,
     _name,
     _object,
     _same,
 )
+from schema.plan_document import TYPENAME, type_name_of
 
 Scalars = dict[str, tuple[str, Callable[[Any], Any]]]
 
@@ -144,6 +147,7 @@ class ListPlan:
     columns: Columns
     joins: list[tuple[Any, Any]]
     fields: list[tuple[str, Any]]
+    nodes: list[FieldNode] = field(default_factory=list)  # the document's nodes (errors)
     allowed: bool = True
     message: str = ""
     statement: Any = None  # built on first fetch (a plan is cached and reused)
@@ -175,29 +179,51 @@ def is_list(type_name: str, name: str) -> bool:
     return (type_name, name) in LISTS
 
 
-def compile_list(type_name: str, node: FieldNode, identity: Any) -> ListPlan:
+def compile_list(
+    type_name: str, node: FieldNode, identity: Any, graphql_schema: Any = None
+) -> ListPlan:
+    """`type_name.node` compiled; `graphql_schema` names the types `__typename` answers."""
     found = LISTS.get((type_name, node.name.value))
     if found is None or node.arguments:
         raise Unsupported(f"{type_name}.{node.name.value}")
     shape, parent, order_by = found
     columns = Columns()
     columns.add("parent", shape.table.c[parent])
-    plan = ListPlan(node.name.value, node, shape.table, parent, order_by, columns, [], [])
-    plan.fields = _shape(shape, shape.table, node, plan, "l")
+    plan = ListPlan(_key(node), node, shape.table, parent, order_by, columns, [], [])
+    item_type = _type_of(graphql_schema, type_name, node.name.value)
+    plan.fields = _shape(shape, shape.table, node, plan, "l", graphql_schema, item_type)
     if (type_name, node.name.value) == ("Lao", "transferredMissions"):
         plan.allowed = permissions.can_read_missions(identity)
         plan.message = MissionsData.message
     return plan
 
 
-def _shape(shape: Shape, table: Any, node: FieldNode, plan: ListPlan, prefix: str) -> list[Any]:
+def _type_of(graphql_schema: Any, parent: str, name: str) -> str | None:
+    if graphql_schema is None:
+        return None
+    return type_name_of(graphql_schema, parent, name)
+
+
+def _shape(
+    shape: Shape,
+    table: Any,
+    node: FieldNode,
+    plan: ListPlan,
+    prefix: str,
+    graphql_schema: Any,
+    type_name: str | None,
+) -> list[Any]:
     getters: list[tuple[str, Any]] = []
     for f in _fields(node.selection_set):
-        name = f.name.value
-        if name in shape.scalars:
+        name, key = f.name.value, _key(f)
+        if name == TYPENAME:
+            if type_name is None:
+                raise Unsupported("__typename without the schema")
+            getters.append((key, _const(type_name)))
+        elif name in shape.scalars:
             column, convert = shape.scalars[_leaf(f)]
             getters.append(
-                (name, plan.columns.getter(f"{prefix}_{column}", table.c[column], convert))
+                (key, plan.columns.getter(f"{prefix}_{column}", table.c[column], convert))
             )
         elif name in shape.objects:
             if f.arguments:
@@ -205,7 +231,9 @@ def _shape(shape: Shape, table: Any, node: FieldNode, plan: ListPlan, prefix: st
             fk, target = shape.objects[name]
             alias = _alias(target.table, f"{prefix}_{name}")
             plan.joins.append((alias, alias.c.id == table.c[fk]))
-            getters.append((name, ("object", _shape(target, alias, f, plan, f"{prefix}_{name}"))))
+            target_type = _type_of(graphql_schema, type_name, name) if type_name else None
+            inner = _shape(target, alias, f, plan, f"{prefix}_{name}", graphql_schema, target_type)
+            getters.append((key, ("object", inner)))
         else:
             raise Unsupported(f"{name} in a list")
     return getters

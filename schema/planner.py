@@ -32,7 +32,9 @@ variables are never remembered. Strings are normalised and checked as on the res
 The resolvers stay the reference. The planner answers only what it fully supports and
 returns None for everything else, and the view then runs the resolvers:
 
-* a single query operation whose only root field is `laos` or `lao` (no alias/directive);
+* one query operation (among any fragment definitions) whose only root field, once
+  fragments and `@include`/`@skip` are collected (`schema.plan_document`), is `laos` or
+  `lao`, aliased or not;
 * `filter` with `provinceCode`, `districtCode` and/or `nameContains` (not `type`/`state`);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
 * on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (scalar fields), and at
@@ -40,7 +42,12 @@ returns None for everything else, and the view then runs the resolvers:
   tables (a record's `village { number nameTh }` included), and the lists above (not
   `certificationHistory.actorName`, `years`, `recorders`, `changeLog`: personal data and
   paging stay with the resolvers);
-* no fragments, aliases, directives or `__typename` anywhere.
+* named and inline fragments (type conditions included), aliases, `@include`/`@skip`
+  and `__typename` anywhere below the root, as Apollo, Relay and dashboards send them:
+  the operation is first normalised as GraphQL's CollectFields does (fields merged by
+  response key, in first-appearance order), and every answer key is the response key;
+* but one object field under two response keys (two aliased `year`s, a section twice)
+  goes to the resolvers: it would join the same table twice under one name.
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
 `first` or `after`: all go to the resolvers, which produce the errors. Validation and the
@@ -106,10 +113,12 @@ from schema.plan_common import (
     Row,
     Unsupported,
     _alias,
+    _const,
     _fields,
     _float,
     _int,
     _iso,
+    _key,
     _leaf,
     _name,
     _not_null,
@@ -117,6 +126,7 @@ from schema.plan_common import (
     _same,
     _str,
 )
+from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list
 from schema.root import lao_name_contains
 from schema.text_guard import (
@@ -218,7 +228,7 @@ class RecordsPlan:
 class SectionPlan:
     domain: Domain
     key: str
-    node: FieldNode
+    nodes: list[FieldNode]  # the document's nodes behind it (an error's locations)
     allowed: bool
     present: Getter  # the section row exists
     fields: list[tuple[str, Slot]]
@@ -246,23 +256,39 @@ class PagePlan:
     after: int | None
     columns: Columns
     joins: list[Join]
-    connection: list[tuple[str, Any]]  # ("totalCount", None), ("pageInfo", [...]), ("edges", ...)
-    edge_fields: list[str] = field(default_factory=list)
+    # (field name, response key, detail): ("totalCount", key, None), ("pageInfo", key,
+    # [(name, key), ...]), ("edges", key, None), ("__typename", key, the type's name)
+    connection: list[tuple[str, str, Any]]
+    edge_fields: list[tuple[str, str]] = field(default_factory=list)  # (name, response key)
     node_fields: list[tuple[str, Any]] = field(default_factory=list)
     year: YearPlan | None = None
     lao_id: Getter = operator.itemgetter(0)
     lists: list[ListPlan] = field(default_factory=list)  # codeHistory, transferredMissions, …
     single: bool = False
     statement: Select[Any] | None = None  # built on first run (a plan is cached and reused)
+    root_nodes: list[FieldNode] = field(default_factory=list)  # the root field's nodes
+    page_info_type: str = "PageInfo"  # `__typename` answers, from the schema (see Compiler)
+    edge_type: str = "LaoEdge"
 
 
 class Compiler:
-    def __init__(self, planner: Planner, identity: Any, variables: VariableValues) -> None:
+    def __init__(
+        self,
+        planner: Planner,
+        identity: Any,
+        variables: VariableValues,
+        normalised: Normalised | None = None,
+    ) -> None:
         self.planner = planner
         self.identity = identity
         self.variables = variables
+        self.normalised = normalised or Normalised([])
         self.columns = Columns()
         self.joins: list[Join] = []
+
+    def _type(self, parent: str, name: str) -> str:
+        """The name of the object type `parent.name` returns, from the GraphQL schema."""
+        return type_name_of(self.planner.graphql_schema, parent, name)
 
     def compile(self, root: FieldNode) -> PagePlan:
         if root.name.value == "lao":
@@ -273,20 +299,27 @@ class Compiler:
         size = check_page_size(args.get("first"))
         after = decode_cursor(args.get("after"))
         self.columns.add("l_id", Lao.id)
-        plan = PagePlan(root.name.value, where, size, after, self.columns, self.joins, [])
+        plan = PagePlan(_key(root), where, size, after, self.columns, self.joins, [])
+        plan.root_nodes = self.normalised.nodes_of(root)
+        connection = self._type("Query", "laos")
+        plan.page_info_type = self._type(connection, "pageInfo")
+        plan.edge_type = self._type(connection, "edges")
         for f in _fields(root.selection_set):
-            name = f.name.value
-            if name == "totalCount":
-                plan.connection.append((_leaf(f), None))
+            name, key = f.name.value, _key(f)
+            if name == TYPENAME:
+                plan.connection.append((name, key, connection))
+            elif name == "totalCount":
+                plan.connection.append((_leaf(f), key, None))
             elif name == "pageInfo":
-                plan.connection.append((name, [_leaf(x) for x in _fields(f.selection_set)]))
+                sub = [(_leaf(x), _key(x)) for x in _fields(f.selection_set)]
+                plan.connection.append((name, key, sub))
             elif name == "edges":
-                plan.connection.append((name, None))
+                plan.connection.append((name, key, None))
                 for e in _fields(f.selection_set):
-                    if e.name.value == "cursor":
-                        plan.edge_fields.append(_leaf(e))
+                    if e.name.value in ("cursor", TYPENAME):
+                        plan.edge_fields.append((_leaf(e), _key(e)))
                     elif e.name.value == "node":
-                        plan.edge_fields.append("node")
+                        plan.edge_fields.append(("node", _key(e)))
                         self._node(e, plan)
                     else:
                         raise Unsupported(e.name.value)
@@ -309,8 +342,9 @@ class Compiler:
             .scalar_subquery(),
         )
         self.columns.add("l_id", Lao.id)
-        plan = PagePlan(root.name.value, [Lao.id == lao_id], 1, None, self.columns, self.joins, [])
+        plan = PagePlan(_key(root), [Lao.id == lao_id], 1, None, self.columns, self.joins, [])
         plan.single = True
+        plan.root_nodes = self.normalised.nodes_of(root)
         self._node(root, plan)
         return plan
 
@@ -332,46 +366,57 @@ class Compiler:
 
     def _node(self, node: FieldNode, plan: PagePlan) -> None:
         c = self.columns
+        lao_type = self._type("Query", "lao")
         for f in _fields(node.selection_set):
-            name = f.name.value
-            if name in _LAO_SCALARS:
+            name, key = f.name.value, _key(f)
+            if name == TYPENAME:
+                plan.node_fields.append((key, _const(lao_type)))
+            elif name in _LAO_SCALARS:
                 column, convert = _LAO_SCALARS[_leaf(f)]
                 plan.node_fields.append(
-                    (name, c.getter(f"l_{column}", Lao.__table__.c[column], convert))
+                    (key, c.getter(f"l_{column}", Lao.__table__.c[column], convert))
                 )
             elif name == "websiteUrl":
                 has = c.add("l_has_website", Lao.has_website)
                 url = c.add("l_website_url", Lao.website_url)
-                plan.node_fields.append(
-                    (_leaf(f), lambda row, h=has, u=url: row[u] if row[h] else None)
-                )
+                _leaf(f)
+                plan.node_fields.append((key, lambda row, h=has, u=url: row[u] if row[h] else None))
             elif name in _PLACES:
                 table, fk, scalars = _PLACES[name]
                 alias = _alias(table, f"g_{name}")
                 if f.arguments:
                     raise Unsupported("arguments")
                 self.joins.append((alias, alias.c.id == fk))
-                getters = []
+                getters: list[tuple[str, Any]] = []
+                place_type = self._type(lao_type, name)
                 for leaf in _fields(f.selection_set):
+                    if leaf.name.value == TYPENAME:
+                        getters.append((_key(leaf), _const(place_type)))
+                        continue
                     if leaf.name.value not in scalars:
                         raise Unsupported(f"{name}.{leaf.name.value}")
                     column, convert = scalars[_leaf(leaf)]
                     getters.append(
-                        (leaf.name.value, c.getter(f"{name}_{column}", alias.c[column], convert))
+                        (_key(leaf), c.getter(f"{name}_{column}", alias.c[column], convert))
                     )
-                plan.node_fields.append((name, ("object", getters)))
+                plan.node_fields.append((key, ("object", getters)))
             elif name == "year":
                 if plan.year is not None:
                     raise Unsupported("year twice")
-                plan.year = self._year(f)
-                plan.node_fields.append((name, ("year", None)))
+                plan.year = self._year(f, self._type(lao_type, name))
+                plan.node_fields.append((key, ("year", None)))
             elif is_list("Lao", name):
-                plan.lists.append(compile_list("Lao", f, self.identity))
-                plan.node_fields.append((name, ("list", len(plan.lists) - 1)))
+                plan.lists.append(self._list(lao_type, f))
+                plan.node_fields.append((key, ("list", len(plan.lists) - 1)))
             else:
                 raise Unsupported(f"Lao.{name}")
 
-    def _year(self, node: FieldNode) -> YearPlan:
+    def _list(self, type_name: str, node: FieldNode) -> ListPlan:
+        lp = compile_list(type_name, node, self.identity, self.planner.graphql_schema)
+        lp.nodes = self.normalised.nodes_of(node)
+        return lp
+
+    def _year(self, node: FieldNode, year_type: str) -> YearPlan:
         c = self.columns
         field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]
         fiscal_year = get_argument_values(field_def, node, self.variables)["fiscalYear"]
@@ -394,23 +439,28 @@ class Compiler:
             sections=[],
         )
         for f in _fields(node.selection_set):
-            name = f.name.value
-            if name in _YEAR_SCALARS:
+            name, key = f.name.value, _key(f)
+            if name == TYPENAME:
+                plan.fields.append((key, _const(year_type)))
+            elif name in _YEAR_SCALARS:
                 column, convert = _YEAR_SCALARS[_leaf(f)]
-                plan.fields.append((name, c.getter(f"y_{column}", year.c[column], convert)))
+                plan.fields.append((key, c.getter(f"y_{column}", year.c[column], convert)))
             elif name in _SECTIONS:
                 if f.arguments:
                     raise Unsupported("arguments")
-                plan.sections.append(self._section(_SECTIONS[name], f, year))
-                plan.fields.append((name, ("section", len(plan.sections) - 1)))
+                section_type = self._type(year_type, name)
+                plan.sections.append(self._section(_SECTIONS[name], f, year, section_type))
+                plan.fields.append((key, ("section", len(plan.sections) - 1)))
             elif is_list("LaoYear", name):
-                plan.lists.append(compile_list("LaoYear", f, self.identity))
-                plan.fields.append((name, ("list", len(plan.lists) - 1)))
+                plan.lists.append(self._list(year_type, f))
+                plan.fields.append((key, ("list", len(plan.lists) - 1)))
             else:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
 
-    def _section(self, domain: Domain, node: FieldNode, year: Any) -> SectionPlan:
+    def _section(
+        self, domain: Domain, node: FieldNode, year: Any, section_type: str
+    ) -> SectionPlan:
         table = _alias(SECTION_TABLES[domain.number], f"planned_d{domain.number}")
         allowed = permissions.can_read_domain(self.identity, domain.number)
         # A forbidden section is still compiled (to know the planner supports it), but into
@@ -421,8 +471,8 @@ class Compiler:
         by_records = {to_camel_case(t.name): t for t in domain.record_tables}
         plan = SectionPlan(
             domain,
-            node.name.value,
-            node,
+            _key(node),
+            self.normalised.nodes_of(node),
             allowed,
             present=_not_null(c.add(f"d{domain.number}_lao_year_id", table.c.lao_year_id)),
             fields=[],
@@ -430,7 +480,10 @@ class Compiler:
         )
         prefix = f"d{domain.number}_"
         for f in _fields(node.selection_set):
-            name = f.name.value
+            name, key = f.name.value, _key(f)
+            if name == TYPENAME:
+                plan.fields.append((key, _const(section_type)))
+                continue
             if name in scalars:
                 column, convert = scalars[_leaf(f)]
             elif name in by_flag:
@@ -444,17 +497,18 @@ class Compiler:
             elif name in by_records:
                 if f.arguments:
                     raise Unsupported("arguments")
-                plan.records.append(self._records(by_records[name], f))
-                plan.fields.append((name, ("records", len(plan.records) - 1)))
+                records_type = self._type(section_type, name)
+                plan.records.append(self._records(by_records[name], f, records_type))
+                plan.fields.append((key, ("records", len(plan.records) - 1)))
                 continue
             else:
                 raise Unsupported(f"{domain.type_name}.{name}")
-            plan.fields.append((name, c.getter(prefix + column, table.c[column], convert)))
+            plan.fields.append((key, c.getter(prefix + column, table.c[column], convert)))
         if allowed:
             self.joins.append((table, table.c.lao_year_id == year.c.id, "outer"))
         return plan
 
-    def _records(self, records: RecordTable, node: FieldNode) -> RecordsPlan:
+    def _records(self, records: RecordTable, node: FieldNode, records_type: str) -> RecordsPlan:
         table = RECORD_TABLES[records.name]
         c = Columns()
         c.add("lao_year_id", table.c.lao_year_id)
@@ -465,12 +519,14 @@ class Compiler:
         villages_by_name = {
             to_camel_case(f.name): f for f in records.fields if f.kind is Kind.VILLAGE
         }
-        plan = RecordsPlan(records, node.name.value, [], c, {})
+        plan = RecordsPlan(records, _key(node), [], c, {})
         for f in _fields(node.selection_set):
-            name = f.name.value
-            if name in scalars:
+            name, key = f.name.value, _key(f)
+            if name == TYPENAME:
+                plan.fields.append((key, _const(records_type)))
+            elif name in scalars:
                 column, convert = scalars[_leaf(f)]
-                plan.fields.append((name, c.getter(column, table.c[column], convert)))
+                plan.fields.append((key, c.getter(column, table.c[column], convert)))
             elif name in villages_by_name:
                 v = villages_by_name[name]
                 if f.arguments:
@@ -478,20 +534,22 @@ class Compiler:
                 alias = _alias(Village.__table__, f"planned_v_{v.name}")
                 plan.villages[v.name] = (alias, alias.c.id == table.c[v.column])
                 present = c.add(f"{v.name}__id", alias.c.id)
-                getters = []
+                village_type = self._type(records_type, name)
+                getters: list[tuple[str, Any]] = []
                 for leaf in _fields(f.selection_set):
-                    if leaf.name.value == "number":
-                        getters.append(
-                            ("number", c.getter(f"{v.name}__number", alias.c.number, _int))
-                        )
+                    lkey = _key(leaf)
+                    if leaf.name.value == TYPENAME:
+                        getters.append((lkey, _const(village_type)))
+                    elif leaf.name.value == "number":
+                        getters.append((lkey, c.getter(f"{v.name}__number", alias.c.number, _int)))
                     elif leaf.name.value == "nameTh":
                         getters.append(
-                            ("nameTh", c.getter(f"{v.name}__name_th", alias.c.name_th, _same))
+                            (lkey, c.getter(f"{v.name}__name_th", alias.c.name_th, _same))
                         )
                     else:
                         raise Unsupported(f"Village.{leaf.name.value}")
                     _leaf(leaf)
-                plan.fields.append((name, ("village", present, getters)))
+                plan.fields.append((key, ("village", present, getters)))
             else:
                 raise Unsupported(f"{records.type_name}.{name}")
         return plan
@@ -540,7 +598,7 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
     if plan.statement is None:
         plan.statement = _page_statement(plan)
     statement = plan.statement
-    wants_total = any(key == "totalCount" for key, _ in plan.connection)
+    wants_total = any(name == "totalCount" for name, _, _ in plan.connection)
     fetched = Fetched()
     async with engine.connect() as conn:
         total = (
@@ -571,26 +629,32 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
         value = _node(plan, page[0], [plan.root_key], fetched) if page else None
         return value, fetched.early + fetched.late
     edges = []
+    edges_key = next((key for name, key, _ in plan.connection if name == "edges"), "edges")
     for i, row in enumerate(page):
         edge: dict[str, Any] = {}
-        for key in plan.edge_fields:
-            if key == "cursor":
+        for name, key in plan.edge_fields:
+            if name == "cursor":
                 edge[key] = encode_cursor(plan.lao_id(row))
+            elif name == TYPENAME:
+                edge[key] = plan.edge_type
             else:
-                edge[key] = _node(plan, row, [plan.root_key, "edges", i, "node"], fetched)
+                edge[key] = _node(plan, row, [plan.root_key, edges_key, i, key], fetched)
         edges.append(edge)
     out: dict[str, Any] = {}
-    for key, sub in plan.connection:
-        if key == "totalCount":
+    for name, key, sub in plan.connection:
+        if name == "totalCount":
             out[key] = total
-        elif key == "pageInfo":
+        elif name == TYPENAME:
+            out[key] = sub
+        elif name == "pageInfo":
             info = {
                 "hasNextPage": len(rows) > plan.size,
                 "hasPreviousPage": plan.after is not None,
                 "startCursor": encode_cursor(plan.lao_id(page[0])) if page else None,
                 "endCursor": encode_cursor(plan.lao_id(page[-1])) if page else None,
+                TYPENAME: plan.page_info_type,
             }
-            out[key] = {k: info[k] for k in sub}
+            out[key] = {k: info[n] for n, k in sub}
         else:
             out[key] = edges
     return out, fetched.early + fetched.late
@@ -621,8 +685,8 @@ async def _fetch_records(conn: Any, rp: RecordsPlan, year_ids: list[int]) -> dic
     return by_year
 
 
-def _forbidden(message: str, node: FieldNode, path: list[Any]) -> GraphQLError:
-    return GraphQLError(message, nodes=[node], path=path, extensions={"code": "FORBIDDEN"})
+def _forbidden(message: str, nodes: list[FieldNode], path: list[Any]) -> GraphQLError:
+    return GraphQLError(message, nodes=nodes, path=path, extensions={"code": "FORBIDDEN"})
 
 
 def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any]:
@@ -639,7 +703,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
                 node[key] = [lp.value(r) for r in fetched.lists[get[1]].get(lao_id, [])]
             else:
                 node[key] = None
-                fetched.early.append(_forbidden(lp.message, lp.node, [*path, key]))
+                fetched.early.append(_forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
         else:
             node[key] = _year(plan, row, [*path, key], fetched)
     return node
@@ -664,7 +728,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         if not section.allowed:
             out[key] = None
             message = DomainData(section.domain.number).message or ""
-            fetched.late.append(_forbidden(message, section.node, [*path, key]))
+            fetched.late.append(_forbidden(message, section.nodes, [*path, key]))
             continue
         if not section.present(row):
             out[key] = None
@@ -828,7 +892,12 @@ class Planner:
         return True
 
     def _plan(
-        self, key: Any, identity: Any, operation: OperationDefinitionNode, variables: Any
+        self,
+        key: Any,
+        identity: Any,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Any,
     ) -> PagePlan | None:
         """The compiled plan, or None when unsupported. A plan depends on the document, the
         variables and the caller (field rules and the row rule are decided while compiling,
@@ -840,8 +909,12 @@ class Planner:
             if found is not _MISSING:
                 return found  # type: ignore[no-any-return]
         try:
-            plan: PagePlan | None = Compiler(self, identity, variables).compile(
-                operation.selection_set.selections[0]  # type: ignore[arg-type]
+            normalised = normalise_operation(self.graphql_schema, document, operation, variables)
+            roots = normalised.roots
+            if len(roots) != 1 or roots[0].name.value not in ("laos", "lao"):
+                raise Unsupported("one root field, `laos` or `lao`")
+            plan: PagePlan | None = Compiler(self, identity, variables, normalised).compile(
+                roots[0]
             )
         except (Unsupported, GraphQLError):
             plan = None
@@ -856,22 +929,20 @@ class Planner:
         if getattr(request_data, "protocol", "http") != "http":
             return None
         document = self._document(normalise_query(query))
-        if document is None or len(document.definitions) != 1:
+        if document is None:
             return None
-        operation = document.definitions[0]
-        if not isinstance(operation, OperationDefinitionNode):
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) != 1:
             return None
+        operation = operations[0]
         if operation.operation is not OperationType.QUERY or operation.directives:
             return None
         name = getattr(request_data, "operation_name", None)
         if name is not None and (operation.name is None or operation.name.value != name):
             return None
-        selections = operation.selection_set.selections
-        if len(selections) != 1 or not isinstance(selections[0], FieldNode):
-            return None
-        root = selections[0]
-        if root.name.value not in ("laos", "lao") or root.alias is not None or root.directives:
-            return None
+        # Fragments, aliases, directives and `__typename` are collected when planning
+        # (`schema.plan_document`); whether the one root field is `laos` or `lao` is known
+        # only then.
         return document, operation
 
     async def execute(self, request_data: Any, context: Any) -> ExecutionResult | None:
@@ -893,7 +964,7 @@ class Planner:
         )
         if isinstance(coerced, list):
             return None  # the resolver path reports bad variables
-        plan = self._plan(key, context.identity, operation, coerced)
+        plan = self._plan(key, context.identity, document, operation, coerced)
         if plan is None:
             return None
         try:
@@ -901,7 +972,7 @@ class Planner:
         except Exception as exc:
             # The root field failed, as a resolver's would: null (`laos` is non-null, so the
             # whole data) with the error at its path; the view maps it (schema/errors.py).
-            error = located_error(exc, [operation.selection_set.selections[0]], [plan.root_key])
+            error = located_error(exc, plan.root_nodes, [plan.root_key])
             return ExecutionResult(
                 data={plan.root_key: None} if plan.single else None, errors=[error]
             )

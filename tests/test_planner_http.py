@@ -48,3 +48,58 @@ async def test_a_planned_query_over_http_is_answered_by_the_planner(
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
     assert int(resolved.headers["x-sql-statements"]) > PLANNED_STATEMENTS
+
+
+# The issue's province page as Apollo Client and Relay send it: `__typename` in every
+# selection set, two named fragments (one with an inline fragment inside) and an alias.
+REAL_CLIENT_QUERY = """
+query ProvincePage($province: String!, $year: Int!) {
+  page: laos(filter: {provinceCode: $province}, first: 5) {
+    __typename
+    totalCount
+    edges { __typename node { __typename ...LaoCard
+      year(fiscalYear: $year) { __typename ...Water } } }
+  }
+}
+fragment LaoCard on Lao { code name: nameTh province { __typename nameTh } }
+fragment Water on LaoYear {
+  state
+  waterManagement {
+    __typename
+    ... on WaterManagementSection { irrigatedAreaRai }
+    waterSupplySystems { __typename recordKey systemType village { __typename number } }
+  }
+}"""
+# The page statement, one for the water systems and the COUNT.
+REAL_CLIENT_STATEMENTS = 3
+
+
+async def test_a_real_client_document_over_http_is_answered_by_the_planner(
+    demo_database_url: str, places: Places
+) -> None:
+    """`__typename`, fragments and aliases used to send a document to the resolvers (7.5x
+    the time on a province page); now the planner compiles it and gives the same answer."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    body = {
+        "query": REAL_CLIENT_QUERY,
+        "variables": {"province": places.province_code, "year": places.year},
+    }
+    async with serve(settings, PUBLIC) as hub:
+        planner = hub.app.state.planner  # type: ignore[attr-defined]
+        before = set(planner._plans.keys())
+        planned = await hub.post("/graphql", json=body)
+        assert planned.status_code == 200, planned.text
+        assert "errors" not in planned.json()
+        keys = planner._plans.keys()  # the bounded cache is not iterable itself
+        new = [planner._plans.get(k) for k in keys if k not in before]
+        assert len(new) == 1 and new[0] is not None  # the planner compiled it ...
+        assert int(planned.headers["x-sql-statements"]) == REAL_CLIENT_STATEMENTS  # ... ran it
+    async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
+        resolved = await hub.post("/graphql", json=body)
+    assert resolved.json() == planned.json()
+    page = planned.json()["data"]["page"]
+    assert page["__typename"] == "LaoConnection"
+    assert page["edges"][0]["node"]["__typename"] == "Lao"
+    assert "name" in page["edges"][0]["node"]
