@@ -21,6 +21,9 @@ from schema.loaders import Loaders
 class HubContext:
     engine: AsyncEngine
     writer: AsyncEngine | None = None  # transactions that write (SQLite: BEGIN IMMEDIATE)
+    # Plain reads, the planner's and the loaders' (`hub.db.engine.plain_reads`: no
+    # transaction around them on PostgreSQL); `engine` when not given.
+    reader: AsyncEngine | None = None
     identity: Identity = PUBLIC
     request: Any = None
     response: Any = None
@@ -47,11 +50,16 @@ class HubContext:
         return self.writer or self.engine
 
     @property
+    def read_engine(self) -> AsyncEngine:
+        """The engine plain reads (planned reads, the loaders' batches) run on."""
+        return self.reader or self.engine
+
+    @property
     def loaders(self) -> Loaders:
         """This request's DataLoaders, built on first use: the planned read path needs none,
         and building them all costs ~1 ms a request."""
         if self._loaders is None:
-            self._loaders = Loaders(self.engine, self.identity)
+            self._loaders = Loaders(self.read_engine, self.identity)
         return self._loaders
 
 

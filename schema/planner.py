@@ -968,7 +968,7 @@ class Planner:
         if plan is None:
             return None
         try:
-            value, errors = await _run(plan, context.engine)
+            value, errors = await _run(plan, context.read_engine)
         except Exception as exc:
             # The root field failed, as a resolver's would: null (`laos` is non-null, so the
             # whole data) with the error at its path; the view maps it (schema/errors.py).

@@ -160,7 +160,14 @@ def create_engine(
             event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No liveness ping at checkout: on asyncpg it is three round trips (BEGIN, `;`, ROLLBACK)
+    # before every request's first statement. A connection found dead instead fails its
+    # statement, which SQLAlchemy reports as a disconnect: it invalidates the whole pool (every
+    # connection older than the failure is replaced at its next checkout) and the request is
+    # answered 503 with Retry-After (`problem_of`). Connections are replaced after
+    # `pool_recycle` seconds too, before a server's or a firewall's idle cut-off finds them.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     connect_args = kwargs.setdefault("connect_args", {})
     settings = connect_args.setdefault("server_settings", {})
@@ -173,6 +180,18 @@ def create_engine(
     if statement_timeout:
         settings.setdefault("statement_timeout", str(max(1, int(statement_timeout * 1000))))
     return create_async_engine(url, **kwargs)
+
+
+def plain_reads(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for reads that write nothing: on PostgreSQL its connections
+    run each statement on its own (AUTOCOMMIT), with no BEGIN before and no ROLLBACK after
+    (two round trips a checkout). Nothing is lost: under READ COMMITTED each statement of a
+    transaction takes its own snapshot anyway. Never for a write or a dry run (it would
+    commit statement by statement). SQLite's driver opens no transaction for a read: the
+    engine itself."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 # Rows SQLite's ANALYZE reads per index: approximate statistics in milliseconds, which is all

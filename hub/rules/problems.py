@@ -194,6 +194,8 @@ class CursorExpired(Problem):
 
     def hint(self) -> dict[str, Any]:
         return {"baseline": self.baseline}
+
+
 class RegistryConflict(Refusal):
     kind = "REGISTRY_CONFLICT"
     default_en = "The change contradicts the LAO registry's history."

@@ -41,7 +41,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from hub.db import migrate
-from hub.db.engine import create_engine
+from hub.db.engine import create_engine, plain_reads
 from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
@@ -241,6 +241,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return HubContext(
             engine=self.app_state.engine,
             writer=self.app_state.writer,
+            reader=self.app_state.reader,
             identity=identity,
             request=request,
             response=response,
@@ -329,6 +330,7 @@ def create_app(
             if settings.is_sqlite
             else app.state.engine
         )
+        app.state.reader = plain_reads(app.state.engine)
         if settings.count_statements:
             for engine in {app.state.engine, app.state.writer}:
                 event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)

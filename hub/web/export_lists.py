@@ -258,6 +258,7 @@ async def pages(
         context = HubContext(
             engine=state.engine,
             writer=state.writer,
+            reader=state.reader,
             identity=identity,
             settings=state.settings,
             max_import_lines=state.settings.import_max_lines,

@@ -25,7 +25,11 @@ class PublicReadFailed(Exception):
 async def public_graphql(state: Any, query: str, variables: Mapping[str, Any]) -> Any:
     """`query`'s data, read as the public; its errors raise (the request guard answers)."""
     context = HubContext(
-        engine=state.engine, writer=state.writer, identity=PUBLIC, settings=state.settings
+        engine=state.engine,
+        writer=state.writer,
+        reader=state.reader,
+        identity=PUBLIC,
+        settings=state.settings,
     )
     result = None
     if state.planner is not None:

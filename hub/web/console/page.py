@@ -141,6 +141,7 @@ class Console:
         return HubContext(
             engine=state.engine,
             writer=state.writer,
+            reader=state.reader,
             identity=self.identity,
             request=self.request,
             now=self.now,
