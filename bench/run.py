@@ -176,7 +176,9 @@ def serve(url: str, planner: bool = True) -> Iterator[Server]:
         "HUB_PLANNER": "on" if planner else "off",
         "HUB_ISSUER": f"http://127.0.0.1:{port}",
     }
-    server_log = (ROOT / "var/bench/server.log").open("ab")  # cancelled requests log there
+    log_path = ROOT / "var/bench/server.log"  # cancelled requests log there
+    log_path.parent.mkdir(parents=True, exist_ok=True)  # a PostgreSQL-only run makes no SQLite file
+    server_log = log_path.open("ab")
     process = subprocess.Popen(
         [str(BIN / "hub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

@@ -48,6 +48,12 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        # Stated, not inherited: SQLAlchemy 2.1's TypeDecorator answers `object`, and code
+        # that picks a converter by column type (the bench's floors) needs to see a datetime.
+        return dt.datetime
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if isinstance(value, dt.datetime):
             value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
