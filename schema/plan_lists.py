@@ -45,8 +45,8 @@ from schema.plan_common import (
     _key,
     _leaf,
     _name,
-    _object,
     _same,
+    compile_object,
 )
 from schema.plan_document import TYPENAME, type_name_of
 
@@ -151,6 +151,7 @@ class ListPlan:
     allowed: bool = True
     message: str = ""
     statement: Any = None  # built on first fetch (a plan is cached and reused)
+    build: Any = None  # `compile_object(fields)`, on first use
 
     async def fetch(self, conn: AsyncConnection, ids: list[int]) -> dict[int, list[Row]]:
         by_parent: dict[int, list[Row]] = {}
@@ -172,7 +173,10 @@ class ListPlan:
         return by_parent
 
     def value(self, row: Row) -> dict[str, Any]:
-        return _object(self.fields, row)
+        if self.build is None:  # compiled once per plan (plans are cached and never change)
+            self.build = compile_object(self.fields)
+        built: dict[str, Any] = self.build(row)
+        return built
 
 
 def is_list(type_name: str, name: str) -> bool:

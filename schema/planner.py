@@ -122,9 +122,9 @@ from schema.plan_common import (
     _leaf,
     _name,
     _not_null,
-    _object,
     _same,
     _str,
+    compile_object,
 )
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list
@@ -222,6 +222,7 @@ class RecordsPlan:
     columns: Columns
     villages: dict[str, Any]  # village field name → alias joined
     statement: Any = None  # built on first run
+    build: Any = None  # `compile_object(fields)`, on first run
 
 
 @dataclass
@@ -233,6 +234,8 @@ class SectionPlan:
     present: Getter  # the section row exists
     fields: list[tuple[str, Slot]]
     records: list[RecordsPlan]
+    build: Any = None  # `compile_object(fields)` with the record lists to fill, on first run
+    record_slots: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -264,6 +267,8 @@ class PagePlan:
     year: YearPlan | None = None
     lao_id: Getter = operator.itemgetter(0)
     lists: list[ListPlan] = field(default_factory=list)  # codeHistory, transferredMissions, …
+    build: Any = None  # `compile_object(node_fields)` with lists and year to fill, on first run
+    node_slots: list[tuple[str, Any]] = field(default_factory=list)
     single: bool = False
     statement: Select[Any] | None = None  # built on first run (a plan is cached and reused)
     root_nodes: list[FieldNode] = field(default_factory=list)  # the root field's nodes
@@ -690,14 +695,19 @@ def _forbidden(message: str, nodes: list[FieldNode], path: list[Any]) -> GraphQL
 
 
 def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any]:
-    node: dict[str, Any] = {}
+    if plan.build is None:  # compiled once per plan (plans are cached and never change)
+        plan.node_slots = [
+            (key, get)
+            for key, get in plan.node_fields
+            if isinstance(get, tuple) and get[0] in ("list", "year")
+        ]
+        plan.build = compile_object(plan.node_fields, placeholders=True)
+    node: dict[str, Any] = plan.build(row)
+    if not plan.node_slots:
+        return node
     lao_id = plan.lao_id(row)
-    for key, get in plan.node_fields:
-        if not isinstance(get, tuple):
-            node[key] = get(row)
-        elif get[0] == "object":
-            node[key] = _object(get[1], row)
-        elif get[0] == "list":
+    for key, get in plan.node_slots:
+        if get[0] == "list":
             lp = plan.lists[get[1]]
             if lp.allowed:
                 node[key] = [lp.value(r) for r in fetched.lists[get[1]].get(lao_id, [])]
@@ -733,26 +743,19 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         if not section.present(row):
             out[key] = None
             continue
-        value: dict[str, Any] = {}
-        for skey, sget in section.fields:
-            if not isinstance(sget, tuple):
-                value[skey] = sget(row)
-                continue
-            rp = section.records[sget[1]]
-            records = fetched.records[get[1]][sget[1]].get(lao_year_id, [])
-            value[skey] = [_record(rp, r) for r in records]
+        if section.build is None:  # compiled once per plan
+            section.record_slots = [
+                (skey, sget[1]) for skey, sget in section.fields if isinstance(sget, tuple)
+            ]
+            section.build = compile_object(section.fields, placeholders=True)
+        value: dict[str, Any] = section.build(row)
+        for skey, index in section.record_slots:
+            rp = section.records[index]
+            if rp.build is None:
+                rp.build = compile_object(rp.fields)
+            build = rp.build
+            value[skey] = [build(r) for r in fetched.records[get[1]][index].get(lao_year_id, ())]
         out[key] = value
-    return out
-
-
-def _record(rp: RecordsPlan, r: Row) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, get in rp.fields:
-        if not isinstance(get, tuple):
-            out[key] = get(r)
-        else:
-            _, present, getters = get
-            out[key] = _object(getters, r) if r[present] is not None else None
     return out
 
 
