@@ -163,6 +163,73 @@ query Q4($year: Int!, $asOf: DateTime!) {
 """
 
 
+# --- the same documents as real clients send them ---------------------------------------
+#
+# Apollo Client adds `__typename` to every selection set below the root, Relay and codegen
+# clients put an object's fields in named fragments, and dashboards alias the root field. The
+# answer is the plain document's once `__typename` is dropped and the root key renamed back
+# (`plain_answer`), so the same floor checks it; the hub must answer it as fast as the plain
+# one (the planner collects fragments, aliases and `__typename` itself).
+
+ROOT_ALIAS = "result"
+NAMED_FRAGMENTS = {"Lao": "LaoFields", "AreaYearStats": "StatsFields"}  # the rest: inline
+
+
+def real_client(document: str) -> str:
+    """`document` (a plain one: no fragments, aliases or directives) dressed as above."""
+    from graphql import FieldNode, OperationDefinitionNode, get_named_type, parse, print_ast
+
+    from schema.root import schema
+
+    graphql_schema = schema._schema
+    operation = parse(document).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    fragments: dict[str, str] = {}
+
+    def field_text(node: FieldNode, parent: Any, root: bool = False) -> str:
+        name = node.name.value
+        text = (f"{ROOT_ALIAS}: " if root else "") + name
+        if node.arguments:
+            text += "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
+        if node.selection_set is None:
+            return text
+        child = get_named_type(parent.fields[name].type)
+        inner = " ".join(
+            field_text(f, child) for f in node.selection_set.selections if isinstance(f, FieldNode)
+        )
+        if child.name in NAMED_FRAGMENTS:
+            fragment = NAMED_FRAGMENTS[child.name]
+            fragments.setdefault(fragment, f"fragment {fragment} on {child.name} {{ {inner} }}")
+            inner = f"...{fragment}"
+        elif len(node.selection_set.selections) > 2:
+            inner = f"... on {child.name} {{ {inner} }}"
+        return f"{text} {{ __typename {inner} }}"
+
+    (root,) = operation.selection_set.selections
+    assert isinstance(root, FieldNode)
+    variables = ", ".join(print_ast(v) for v in operation.variable_definitions)
+    body = field_text(root, graphql_schema.query_type, root=True)
+    name = operation.name.value if operation.name else "Q"
+    head = f"query {name}RealClient({variables})" if variables else f"query {name}RealClient"
+    return f"{head} {{ {body} }}\n" + "\n".join(fragments.values())
+
+
+def plain_answer(body: Any, root_name: str) -> Any:
+    """A real-client answer as the plain document's: `__typename` dropped, the root renamed."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "__typename"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    out = strip(body)
+    if isinstance(out.get("data"), dict) and ROOT_ALIAS in out["data"]:
+        out["data"] = {root_name: out["data"][ROOT_ALIAS]}
+    return out
+
+
 # --- the floors' building blocks -----------------------------------------------------------
 #
 # Each floor statement selects exactly the columns its part of the document selects. A
@@ -764,6 +831,13 @@ class Scenario:
     floor: Callable[[AsyncConnection, dict[str, Any]], Awaitable[dict[str, Any]]]
     paged: bool = False  # follow pageInfo.endCursor with `after` until hasNextPage is false
     notes: list[str] = field(default_factory=list)
+    # A real-client variant: the plain scenario it dresses (`real_client`) and its root field.
+    plain: str | None = None
+    root_name: str | None = None
+
+    def comparable(self, body: Any) -> Any:
+        """The hub's answer as the floor writes it."""
+        return plain_answer(body, self.root_name) if self.plain and self.root_name else body
 
 
 @dataclass(frozen=True)
@@ -813,6 +887,36 @@ async def pick_targets(conn: AsyncConnection) -> Targets:
 
 
 def scenarios(t: Targets) -> list[Scenario]:
+    """Q1–Q4, then each again as real clients send it (Q1r–Q4r)."""
+    plain = _plain_scenarios(t)
+    dressed = [
+        Scenario(
+            f"{s.name}r",
+            f"{s.name} as Apollo / Relay send it: `__typename` everywhere, named and inline "
+            "fragments, the root aliased",
+            real_client(s.document),
+            s.variables,
+            s.floor,
+            paged=s.paged,
+            plain=s.name,
+            root_name=_root_name(s.document),
+        )
+        for s in plain
+    ]
+    return plain + dressed
+
+
+def _root_name(document: str) -> str:
+    from graphql import FieldNode, OperationDefinitionNode, parse
+
+    operation = parse(document).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    root = operation.selection_set.selections[0]
+    assert isinstance(root, FieldNode)
+    return root.name.value
+
+
+def _plain_scenarios(t: Targets) -> list[Scenario]:
     return [
         Scenario(
             "Q1",
