@@ -13,7 +13,12 @@ with a note when the server does not answer) with `hub db upgrade` + `hub demo l
 3. hub at concurrency 1 and 32, from the load generator (`bench/loadgen.py`, its own
    process), bounded in seconds; hub ms = p50 at c=1, ratio = hub ms / floor ms;
 4. SQL statements per request (`X-SQL-Statements`), and the server's peak RSS (VmHWM,
-   reset before each query); for Q3 also the RSS growth over one whole pull.
+   reset before each query); for Q3 also the RSS growth over one whole pull;
+5. requests a second at c=32, by wrk when installed, with 1 worker and then (PostgreSQL)
+   with each of `--workers`, beside PostGraphile v5's figures on this machine.
+
+Q1r–Q4r are Q1–Q4 as real clients send them (`bench.queries.real_client`), checked against
+the same floors once `__typename` is dropped and the root alias renamed back.
 
 The results go to a Markdown table (bench/RESULTS.md) with the machine and the command.
 """
@@ -26,6 +31,7 @@ import contextlib
 import datetime as dt
 import os
 import platform
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -159,13 +165,26 @@ class Server:
                 return int(line.split()[1])
         return 0
 
+    def tree_rss_mb(self) -> float:
+        """The resident memory of the server and its worker processes, in MB."""
+        total, pids = 0, [self.pid]
+        while pids:
+            pid = pids.pop()
+            with contextlib.suppress(OSError, ValueError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pids += [int(c) for c in (task / "children").read_text().split()]
+        return total / 1024
+
     def reset_peak(self) -> None:
         with contextlib.suppress(OSError):
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
 
 
 @contextlib.contextmanager
-def serve(url: str, planner: bool = True) -> Iterator[Server]:
+def serve(url: str, planner: bool = True, workers: int = 1) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
@@ -180,7 +199,10 @@ def serve(url: str, planner: bool = True) -> Iterator[Server]:
     log_path.parent.mkdir(parents=True, exist_ok=True)  # a PostgreSQL-only run makes no SQLite file
     server_log = log_path.open("ab")
     process = subprocess.Popen(
-        [str(BIN / "hub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(str(BIN / "hub"), "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--workers", str(workers)),
+        ],
         env=env,
         cwd=ROOT,
         stdout=server_log,
@@ -375,6 +397,8 @@ class Row:
     c32: tuple[float, float, int, bool]
     peak_rss_mb: float
     notes: list[str] = field(default_factory=list)
+    rps32: float = float("nan")  # requests (pages) per second at c=32, 1 worker
+    rps32_workers: dict[int, tuple[float, float]] = field(default_factory=dict)  # n: (rps, MB)
 
     @property
     def ratio(self) -> float:
@@ -393,8 +417,58 @@ def target_of(query: str) -> float:
     return TARGETS[query.rstrip("r")]
 
 
+# Requests a second at c=32 that PostGraphile v5.1 answered on this machine against the hub's
+# own PostgreSQL tables and the same data (the highest of three rounds; Q2 and Q3 per page),
+# and the factor the hub must reach over them.
+POSTGRAPHILE_C32 = {"Q1": 527.0, "Q2": 30.0, "Q3": 43.0, "Q4": 8.3}
+POSTGRAPHILE_FACTOR = 1.2
+
+
+def throughput(result: dict[str, Any]) -> float:
+    return result["requests"] / result["wall"] if result.get("wall") else float("nan")
+
+
+WRK = shutil.which("wrk")
+
+
+def wrk_throughput(server: Server, token: str | None, s: Scenario, seconds: float) -> float | None:
+    """Requests a second at c=32 measured by wrk (Debian's `wrk`), as PostGraphile was: a C
+    load generator leaves the server both cores, where the Python one takes most of one.
+    A paged scenario repeats its first page. None when wrk is not installed or a response
+    was not 2xx."""
+    if WRK is None:
+        return None
+    body = orjson.dumps({"query": s.document, "variables": s.variables}).decode()
+    script = ROOT / f"var/bench/wrk-{s.name}.lua"
+    auth = f'wrk.headers["Authorization"] = "Bearer {token}"\n' if token else ""
+    script.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"{auth}wrk.body = [==[{body}]==]\n"
+    )
+    out = subprocess.run(
+        [
+            *(WRK, "-t2", "-c32", f"-d{max(1, round(seconds))}s", "--timeout", "120s"),
+            *("-s", str(script), server.url),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        log(f"wrk {s.name}: {out.strip().splitlines()[-3:]}")
+        return None
+    rate = [line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec:")]
+    return float(rate[0]) if rate else None
+
+
 def bench_backend(
-    backend: str, url: str, seconds: float, only: set[str], planner: bool
+    backend: str,
+    url: str,
+    seconds: float,
+    only: set[str],
+    planner: bool,
+    workers: tuple[int, ...] = (),
 ) -> tuple[list[Row], dict[str, str]]:
     prepare(url)
     engine = create_engine(url)
@@ -478,9 +552,22 @@ def bench_backend(
                         notes,
                     )
                 )
+                rows[-1].rps32 = wrk_throughput(server, token, s, seconds * 1.5) or throughput(c32)
                 log(
                     f"{backend} {s.name}: ratio {rows[-1].ratio:.2f}; c=32 p50 {rows[-1].c32[0]:.0f} ms ({len(lat32)} ops); peak RSS {peak:.0f} MB"
                 )
+        # The same c=32 load against several workers (SQLite serves one: its single writer).
+        for n in workers if backend == "postgresql" else ():
+            with serve(url, planner=planner, workers=n) as server:
+                token, _ = bench_token(server)
+                for r, s in zip(
+                    rows, [x for x in scenarios(t) if not only or x.name in only], strict=True
+                ):
+                    rate = wrk_throughput(server, token, s, seconds * 1.5)
+                    if rate is None:
+                        rate = throughput(loadgen(server, token, s, 32, seconds * 1.5, 2000))
+                    r.rps32_workers[n] = (rate, server.tree_rss_mb())
+                    log(f"{backend} {s.name}: {n} workers, c=32 {r.rps32_workers[n][0]:.1f} req/s")
     finally:
         loop.run_until_complete(engine.dispose())
         loop.close()
@@ -579,6 +666,38 @@ def report(
             f"{fmt(r.c1[0])} / {fmt(r.c1[1])} ({r.c1[2]}) | {fmt(r.c32[0])} / {fmt(r.c32[1])} ({r.c32[2]}{cut}) | "
             f"{r.peak_rss_mb:.0f} |"
         )
+    counts = sorted({n for r in rows for n in r.rps32_workers})
+    lines += [
+        "",
+        "Throughput at c=32, requests a second "
+        + (
+            "measured by wrk (2 threads; a paged query repeats its first page), as PostGraphile's were"
+            if WRK
+            else "from the Python load generator (wrk is not installed: `apt-get install wrk`), "
+            "which takes most of a core from the server"
+        )
+        + f", beside PostGraphile v5.1's on this machine (the same tables and data; target ≥ "
+        f"{POSTGRAPHILE_FACTOR:g}x its figure):",
+        "",
+        "| backend | query | 1 worker | "
+        + "".join(f"{n} workers (RSS MB) | " for n in counts)
+        + "PostGraphile v5 | target | best / target |",
+        "|---|---|---:|" + "---:|" * len(counts) + "---:|---:|---:|",
+    ]
+    for r in rows:
+        theirs = POSTGRAPHILE_C32.get(r.query.rstrip("r"))
+        best = max([r.rps32, *(v[0] for v in r.rps32_workers.values())])
+        target = theirs * POSTGRAPHILE_FACTOR if theirs else float("nan")
+        lines.append(
+            f"| {r.backend} | {r.query} | {fmt(r.rps32)} | "
+            + "".join(
+                f"{fmt(r.rps32_workers[n][0])} ({r.rps32_workers[n][1]:.0f}) | "
+                if n in r.rps32_workers
+                else "– | "
+                for n in counts
+            )
+            + f"{fmt(theirs or float('nan'))} | {fmt(target)} | {best / target:.2f} |"
+        )
     lines += ["", "Queries:", ""]
     seen = set()
     for r in rows:
@@ -647,8 +766,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-planner", action="store_true", help="serve with HUB_PLANNER=off (resolvers only)"
     )
+    parser.add_argument(
+        "--workers",
+        default="2",
+        help="worker counts whose c=32 throughput is measured too, on PostgreSQL (e.g. 2,4; "
+        "'' for none); every query is first measured with 1 worker",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench/RESULTS.md"))
     args = parser.parse_args(argv)
+    workers = tuple(int(n) for n in args.workers.split(",") if n.strip() and int(n) > 1)
     started = time.perf_counter()
     rows: list[Row] = []
     infos: dict[str, dict[str, str]] = {}
@@ -667,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.error(f"unknown backend {backend!r}")
         backend_rows, infos[backend] = bench_backend(
-            backend, url, args.seconds, only, not args.no_planner
+            backend, url, args.seconds, only, not args.no_planner, workers
         )
         rows += backend_rows
     command = (
