@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SQLITE_PATH = Path("var/hub.sqlite3")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
@@ -121,8 +122,23 @@ def _positive_float(name: str, raw: str) -> float:
     return value
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def _issuer(name: str, raw: str) -> str:
-    return raw.rstrip("/")
+    """The hub's public address. OAuth 2 (and authlib, which enforces it on every request)
+    takes plain http only on this machine: any other http address would make every OAuth
+    endpoint fail, so it is refused here, at start, naming the variable."""
+    value = raw.rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return value
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return value
+    raise SettingsError(
+        f"{name} must be an https:// address, or http:// on this machine (127.0.0.1, "
+        f"localhost, ::1): OAuth 2 refuses plain http anywhere else; got {raw!r}"
+    )
 
 
 SIGNING_ALGORITHMS = ("ES256", "RS256")

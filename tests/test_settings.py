@@ -48,6 +48,10 @@ def test_environment_variables_override_defaults():
         ({"HUB_ENV": "staging"}, "HUB_ENV must be"),
         ({"HUB_AUTO_MIGRATE": "maybe"}, "HUB_AUTO_MIGRATE must be true or false"),
         ({"HUB_REDIS_URL": "127.0.0.1:6379"}, "HUB_REDIS_URL must be a redis://"),
+        # authlib refuses OAuth over plain http off this machine: every token request was an
+        # INTERNAL error; now the hub does not start, naming the variable.
+        ({"HUB_ISSUER": "http://hub.example.go.th"}, "HUB_ISSUER must be an https://"),
+        ({"HUB_ISSUER": "hub.example.go.th"}, "HUB_ISSUER must be an https://"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(env, message):
