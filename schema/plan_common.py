@@ -4,10 +4,9 @@ Contracts: a converter turns one column value into what strawberry would seriali
 field (None stays None); `Columns` is a statement's select list, each labelled column added
 once and read back by position; `_fields` returns a selection set's fields once `schema.plan_document` has collected them
 (no fragments or directives left; aliases kept, read with `_key`) and raises `Unsupported`
-on an object field selected twice; `_object` builds a nested object from (key, getter) pairs, where a
-getter is a callable over the row or ("object", pairs) for a nested object, and
-`compile_object` compiles such pairs once per plan into one function that builds the same
-object without the per-field loop (`Col` and `Const` getters are written inline).
+on an object field selected twice; `compile_object` compiles (key, getter) pairs, where a
+getter is a callable over the row or ("object", pairs) for a nested object, once per plan
+into one function that builds the object from a row (`Col` and `Const` getters inline).
 """
 
 from __future__ import annotations
@@ -118,10 +117,10 @@ class Const:
 def compile_object(
     pairs: list[tuple[str, Any]], *, placeholders: bool = False
 ) -> Callable[[Row], dict[str, Any]]:
-    """One function that builds, from a row, the object `_object(pairs, row)` builds.
+    """One function that builds, from a row, the object the (key, getter) pairs describe.
 
-    Why: building objects from rows was a third to a half of a page's CPU, most of it this
-    loop's own overhead (a call and an isinstance per field). The function is one dict display
+    Why: building objects from rows was a third to a half of a page's CPU, most of it the
+    overhead of looping over the pairs (a call and an isinstance per field). The function is one dict display
     compiled from the pairs: `row[3]` for a column, `c0(row[4])` for a converted one, a name
     for a constant, a nested display for ("object", pairs), and for ("object", present, pairs)
     (a record's village) the nested display or None when `row[present]` is None. Any other
@@ -209,9 +208,3 @@ def _leaf(node: FieldNode) -> str:
     if node.selection_set is not None or node.arguments:
         raise Unsupported(f"{node.name.value} is not a plain leaf")
     return node.name.value
-
-
-def _object(getters: list[tuple[str, Any]], row: Row) -> dict[str, Any]:
-    return {
-        key: _object(get[1], row) if isinstance(get, tuple) else get(row) for key, get in getters
-    }

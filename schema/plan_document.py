@@ -17,7 +17,7 @@ sees one shape whatever the spelling:
   down: exactly the keys, in exactly the order, that graphql-core's executor produces;
 * every resulting field is a plain `FieldNode` with no directives; an alias stays on the
   node only where it differs from the field's name, so a plain document normalises to an
-  equal tree, and `response_key` gives the key the answer uses;
+  equal tree, and `schema.plan_common._key` gives the key the answer uses;
 * `__typename` stays a field; the compiler answers it with the object type's name, which
   it takes from the GraphQL schema (`type_name_of`), never from a hand-written string.
 
@@ -52,14 +52,9 @@ from graphql import (
 )
 from graphql.execution.values import get_directive_values
 
-from schema.plan_common import Unsupported
+from schema.plan_common import Unsupported, _key
 
 TYPENAME = "__typename"
-
-
-def response_key(node: FieldNode) -> str:
-    """The key a field's value has in the answer: its alias, else its name."""
-    return node.alias.value if node.alias is not None else node.name.value
 
 
 @dataclass
@@ -139,7 +134,7 @@ def _collect(
             if not _included(s, variables):
                 continue
             if isinstance(s, FieldNode):
-                groups.setdefault(response_key(s), []).append(s)
+                groups.setdefault(_key(s), []).append(s)
             elif isinstance(s, InlineFragmentNode):
                 if _applies(schema, s.type_condition, parent):
                     visit(s.selection_set)
