@@ -2,7 +2,7 @@
 "anything recorded" rule in SQL, and each LAO-year's completeness history.
 
 `load` and `recompute` read the section rows and live record counts of any number of
-LAO-years in a fixed number of statements (one per table per chunk of `IN_CHUNK` ids).
+LAO-years in one statement per chunk of `IN_CHUNK` ids.
 Every change of an LAO-year's completeness (its mask, or whether anything is recorded) is
 appended to its history (`completeness_history`, by `record_history` and
 `record_history_of`), so the LPA score as of a past date uses that date's completeness.
@@ -11,13 +11,16 @@ appended to its history (`completeness_history`, by `record_history` and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     DateTime,
-    and_,
+    Select,
+    bindparam,
     exists,
     func,
     insert,
@@ -63,38 +66,71 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield unique[start : start + IN_CHUNK]
 
 
+@dataclass(frozen=True)
+class _LoadStatement:
+    """`load`'s one statement, built once, and where each part of its rows lies."""
+
+    statement: Select[Any]
+    sections: tuple[
+        tuple[int, str, tuple[tuple[str, str], ...]], ...
+    ]  # domain, marker, (label, key)
+    counts: tuple[tuple[str, str], ...]  # (label, record-table name)
+
+
+@functools.cache
+def _load_statement() -> _LoadStatement:
+    """`load`'s statement: the LAO-years (the expanding `ids` parameter) joined to each section
+    row, with each record table's live count. One statement, built once: per save, a dozen
+    statements built afresh cost more Python than their SQL (the expressions, then their
+    cache keys)."""
+    years = LaoYear.__table__
+    columns: list[Any] = [years.c.id, years.c.fiscal_year]
+    joined: Any = years
+    sections = []
+    for d in DOMAINS:
+        table = SECTION_TABLES[d.number].alias(f"s{d.number}")
+        names = (
+            ["lao_year_id"] + [f.column for f in d.fields] + [t.none_flag for t in d.record_tables]
+        )
+        labels = tuple((f"s{d.number}_{n}", n) for n in names)
+        columns += [table.c[n].label(label) for label, n in labels]
+        joined = joined.outerjoin(table, table.c.lao_year_id == years.c.id)
+        sections.append((d.number, f"s{d.number}_lao_year_id", labels))
+    counts = []
+    for name, records in RECORD_TABLES.items():
+        label = f"n_{name}"
+        live = (
+            select(func.count())
+            .where(records.c.lao_year_id == years.c.id, records.c.retired_on.is_(None))
+            .scalar_subquery()
+        )
+        columns.append(live.label(label))
+        counts.append((label, name))
+    statement = (
+        select(*columns).select_from(joined).where(years.c.id.in_(bindparam("ids", expanding=True)))
+    )
+    return _LoadStatement(statement, tuple(sections), tuple(counts))
+
+
 async def load(conn: AsyncConnection, lao_year_ids: Sequence[int]) -> dict[int, LaoYearSections]:
     """Fiscal year, section rows and record counts of the LAO-years, for every id asked for
     (an id with no LAO-year is left out).
 
-    One statement for the years, one per section table and one per record table for each chunk of at most
-    `IN_CHUNK` ids, however many ids: no statement per LAO-year.
+    One statement for each chunk of at most `IN_CHUNK` ids, however many ids: no statement
+    per LAO-year, nor per table.
     """
-    years = LaoYear.__table__
+    plan = _load_statement()
     result: dict[int, LaoYearSections] = {}
     for chunk in _chunks(lao_year_ids):
-        # Each LAO-year is judged by the catalogue of its own fiscal year.
-        rows = await conn.execute(
-            select(years.c.id, years.c.fiscal_year).where(years.c.id.in_(chunk))
-        )
-        for lao_year_id, fiscal_year in rows:
-            result[lao_year_id] = LaoYearSections(fiscal_year)
-        for d in DOMAINS:
-            table = SECTION_TABLES[d.number]
-            columns = [table.c.lao_year_id]
-            columns += [table.c[f.column] for f in d.fields]
-            columns += [table.c[t.none_flag] for t in d.record_tables]
-            rows = await conn.execute(select(*columns).where(table.c.lao_year_id.in_(chunk)))
-            for row in rows.mappings():
-                result[row["lao_year_id"]].sections[d.number] = dict(row)
-        for name, records in RECORD_TABLES.items():
-            counted = (
-                select(records.c.lao_year_id, func.count().label("n"))
-                .where(and_(records.c.lao_year_id.in_(chunk), records.c.retired_on.is_(None)))
-                .group_by(records.c.lao_year_id)
-            )
-            for lao_year_id, n in await conn.execute(counted):
-                result[lao_year_id].record_counts[name] = n
+        for row in (await conn.execute(plan.statement, {"ids": chunk})).mappings():
+            # Each LAO-year is judged by the catalogue of its own fiscal year.
+            data = result[row["id"]] = LaoYearSections(row["fiscal_year"])
+            for number, marker, labels in plan.sections:
+                if row[marker] is not None:  # the LAO-year has this section's row
+                    data.sections[number] = {name: row[label] for label, name in labels}
+            for label, name in plan.counts:
+                if row[label]:
+                    data.record_counts[name] = row[label]
     return result
 
 

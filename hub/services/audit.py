@@ -154,18 +154,30 @@ def entry_hash(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_locked_heads: dict[str, Any] = {}
+
+
+def _locked_head(key: str) -> Any:
+    """The statement reading a chain head under a row lock, built once per chain."""
+    statement = select(HubMeta.value).where(HubMeta.key == key).with_for_update()
+    _locked_heads[key] = statement
+    return statement
+
+
 async def lock_head(conn: AsyncConnection, key: str = HEAD_KEY) -> tuple[int, str]:
     """Read the chain head (`key` in `hub_meta`: the change log's, or another chain's such as
     the read audit's) under a lock held until the transaction ends (creating it once)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        # Concurrent first appends: one creates the head, the others wait on its row lock.
-        await conn.execute(
-            pg_insert(HubMeta).values(key=key, value=f"0 {GENESIS}").on_conflict_do_nothing()
-        )
-        statement = select(HubMeta.value).where(HubMeta.key == key).with_for_update()
-        value: str | None = (await conn.execute(statement)).scalar_one()
+        statement = _locked_heads[key] if key in _locked_heads else _locked_head(key)
+        value: str | None = (await conn.execute(statement)).scalar_one_or_none()
+        if value is None:  # the chain's first append (one round trip less on every other)
+            # Concurrent first appends: one creates the head, the others wait on its row lock.
+            await conn.execute(
+                pg_insert(HubMeta).values(key=key, value=f"0 {GENESIS}").on_conflict_do_nothing()
+            )
+            value = (await conn.execute(statement)).scalar_one()
     else:  # SQLite: writers hold the database lock from BEGIN IMMEDIATE
         value = (
             await conn.execute(select(HubMeta.value).where(HubMeta.key == key))
