@@ -224,7 +224,7 @@ async def _table_counts(conn: AsyncConnection) -> dict[str, int]:
 async def _clear(conn: AsyncConnection) -> None:
     """Delete everything but geography, other hub_meta keys and alembic_version.
 
-    The change log goes with the data, and so does its chain head (kept in hub_meta); so do
+    The change log goes with the data, and so do its chains' heads (kept in hub_meta); so do
     the read audit and its head (it names the LAOs and people that go).
     """
     tables = [
@@ -241,6 +241,10 @@ async def _clear(conn: AsyncConnection) -> None:
             await conn.execute(delete(table))
     meta = HubMeta.__table__
     await conn.execute(delete(meta).where(meta.c.key.in_([META_KEY, audit.HEAD_KEY])))
+    # Every LAO's chain head too.
+    await conn.execute(
+        delete(meta).where(meta.c.key.startswith(f"{audit.HEAD_KEY}:", autoescape=True))
+    )
     await conn.execute(read_audit.restart())
 
 

@@ -339,7 +339,9 @@ async def test_hub_audit_verify_names_the_first_broken_entry(fresh_demo_url):
         await engine.dispose()
     bad = verify()
     assert bad.returncode == 1
-    assert "BROKEN at entry 3: entry 2 is missing" in bad.stdout
+    # Entry 2 opened LAO 1's chain (an LAO's entries chain among themselves): its chain
+    # breaks at its next entry, which names the place of the one missing.
+    assert "BROKEN at entry 3: entry 1 of chain lao:1 is missing" in bad.stdout
 
 
 async def test_the_change_log_names_the_role_that_allowed_the_change(fresh_demo_url):

@@ -12,9 +12,11 @@
     hub schema release            write schema/released.graphql, the contract the
                                   breaking-change guard compares against
     hub operations list|add|remove|check  persisted operations (hub/cli/operations.py)
-    hub audit verify [--state|--reads]  check the change log's (or, --reads, the read audit's) hash
-                                  chain; names the first broken entry
+    hub audit verify [--state|--reads]  check the change log's chains (or, --reads, the read
+                                  audit's chain); names the first broken entry
                                   (--state: and replay it, naming each value it does not explain)
+    hub audit anchor              record every LAO chain's head in the global chain (run it
+                                  hourly; keep the global head it prints elsewhere too)
     hub pulled import SOURCE FILE deliver a source system's export of pulled values (CSV)
     hub settings table [--write|--check]  the configuration table (README "Configuration")
     hub users|clients|keys …      accounts, API clients and signing keys (hub/cli/accounts.py)
@@ -241,9 +243,38 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def anchor_chains(settings: Settings) -> int:
+    """`hub audit anchor`: one anchor entry in the global chain (`audit.anchor`)."""
+    from hub.services import audit
+
+    async def run() -> tuple[int, tuple[int, str]]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with engine.begin() as conn:
+                anchored = await audit.anchor(conn, audit.command_actor("audit anchor"))
+            async with engine.connect() as conn:
+                head = await audit.global_head(conn)
+            return anchored, head
+        finally:
+            await engine.dispose()
+
+    anchored, (seq, head) = asyncio.run(run())
+    if anchored:
+        print(f"change log: anchored {anchored:,} LAO chains, as entry {seq} of the global chain")
+    else:
+        print("change log: no LAO chain moved since the last anchor; nothing written")
+    print(f"global head: {seq} {head}")
+    return 0
+
+
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     from hub.services import audit, read_audit, state_replay
 
+    if args.audit_command == "anchor":
+        if args.reads or args.state:
+            print("hub audit anchor: anchors the change log's chains; it takes no options")
+            return 2
+        return anchor_chains(settings)
     if args.reads and args.state:
         print("hub audit verify: --state replays the change log; it cannot go with --reads")
         return 2
@@ -421,7 +452,7 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     aud = sub.add_parser("audit", help="the hash-chained change log and read audit")
-    aud.add_argument("audit_command", choices=["verify"])
+    aud.add_argument("audit_command", choices=["verify", "anchor"])
     aud.add_argument(
         "--state",
         action="store_true",

@@ -17,7 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.models import RECORD_TABLES, ChangeLogEntry, Lao, LaoMission, LaoYear
@@ -103,10 +116,43 @@ def _values(kind: Kind, identity: Identity) -> tuple[Select[Any], Any, Any, Any]
     return statement, table.c.id, visible, table.c.retired_on.is_(None)
 
 
-async def head(conn: AsyncConnection) -> int:
-    """The change log's last entry id (0 when empty): entries commit in id order, so every
-    entry up to it is committed."""
-    return int((await conn.execute(select(func.max(ChangeLogEntry.id)))).scalar_one() or 0)
+def settled(conn: AsyncConnection) -> ColumnElement[bool]:
+    """Entries whose place in the log can no longer be taken by one committing later.
+
+    On PostgreSQL, the chains append concurrently, so a lower id may commit after a higher
+    one; but every transaction older than the oldest one still running has ended, and every
+    entry still to commit has an `xid` at least that: an entry below it is final, and the
+    log read in (xid, id) order below it never skips one. On SQLite the one writer commits
+    entries in id order (`xid` 0): all are settled."""
+    if conn.dialect.name != "postgresql":
+        return true()
+    oldest = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+    return ChangeLogEntry.xid < oldest
+
+
+@dataclass(frozen=True)
+class Head:
+    place: tuple[int, int]  # (xid, id) of the log's last settled entry; (0, 0): none
+    last_id: int  # the largest entry id, settled or not: no place of ours lies past it
+
+    def passed_by(self, position: Position) -> bool:
+        """Whether `position` lies past the log's end: not a place this feed issued."""
+        return position.place > self.place or position.log_id > self.last_id
+
+
+async def head(conn: AsyncConnection) -> Head:
+    """The change log's head as the feeds see it (one statement)."""
+    log = ChangeLogEntry
+    last_id = select(func.max(log.id)).scalar_subquery()
+    row = (
+        await conn.execute(
+            select(log.xid, log.id, last_id)
+            .where(settled(conn))
+            .order_by(log.xid.desc(), log.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return Head((int(row[0]), int(row[1])), int(row[2])) if row else Head((0, 0), 0)
 
 
 async def baseline_page(
@@ -126,13 +172,16 @@ async def baseline_page(
     ]
     if more:
         last = items[-1].key
-        return FeedPage(items, _moved(position, True, position.log_id, last, now), True)
+        return FeedPage(items, _moved(position, True, position.place, last, now), True)
     # The baseline is complete: the delta goes on from the watermark.
-    return FeedPage(items, _moved(position, False, position.log_id, None, now), True)
+    return FeedPage(items, _moved(position, False, position.place, None, now), True)
 
 
-def _moved(position: Position, baseline: bool, log_id: int, key: int | None, now: int) -> Position:
-    return Position(position.kind, baseline, log_id, key, now, position.viewer)
+def _moved(
+    position: Position, baseline: bool, place: tuple[int, int], key: int | None, now: int
+) -> Position:
+    xid, log_id = place
+    return Position(position.kind, baseline, log_id, key, now, position.viewer, xid)
 
 
 _NONE = -1  # the entity id of an entry that reaches no item (read, delivered, skipped)
@@ -141,6 +190,7 @@ _NONE = -1  # the entity id of an entry that reaches no item (read, delivered, s
 @dataclass(frozen=True)
 class _Entry:
     id: int
+    xid: int
     entity: str
     entity_id: int
     reach: Reach
@@ -150,12 +200,13 @@ class _Entry:
 async def _entries(conn: AsyncConnection, position: Position, limit: int) -> list[_Entry]:
     """The next log entries that may touch the feed (by entity; `reach` filters actions)."""
     log = ChangeLogEntry
-    after = log.id >= position.log_id if position.key is not None else log.id > position.log_id
+    place = tuple_(log.xid, log.id)
+    after = place >= position.place if position.key is not None else place > position.place
     rows = (
         await conn.execute(
-            select(log.id, log.entity, log.entity_id, log.action, log.changes_json)
-            .where(after, log.entity.in_(list(REACHES[position.kind])))
-            .order_by(log.id)
+            select(log.id, log.xid, log.entity, log.entity_id, log.action, log.changes_json)
+            .where(after, settled(conn), log.entity.in_(list(REACHES[position.kind])))
+            .order_by(log.xid, log.id)
             .limit(limit)
         )
     ).all()
@@ -163,10 +214,11 @@ async def _entries(conn: AsyncConnection, position: Position, limit: int) -> lis
     for r in rows:
         how = reach(position.kind, r.entity, r.action)
         if how is None or not r.entity_id.isdigit():
-            found.append(_Entry(r.id, r.entity, _NONE, Reach.SELF, False))  # reaches nothing
+            # Reaches nothing.
+            found.append(_Entry(r.id, r.xid, r.entity, _NONE, Reach.SELF, False))
             continue
         changes = json.loads(r.changes_json) if r.changes_json else {}
-        found.append(_Entry(r.id, r.entity, int(r.entity_id), how, hides(r.entity, changes)))
+        found.append(_Entry(r.id, r.xid, r.entity, int(r.entity_id), how, hides(r.entity, changes)))
     return found
 
 
@@ -224,7 +276,7 @@ async def _keys_of(
                     .join(LaoYear, LaoYear.id == table.c.lao_year_id)
                     .where(LaoYear.fiscal_year == e.entity_id)
                 )
-            if e.id == position.log_id and position.key is not None:
+            if (e.xid, e.id) == position.place and position.key is not None:
                 year_keys = year_keys.where(key > position.key)
             rows = (await conn.execute(year_keys.order_by(key).limit(first + 1))).all()
             keys[e.id] = [r[0] for r in rows]
@@ -241,11 +293,11 @@ async def delta_page(
     keys = await _keys_of(conn, position.kind, entries, position, first)
     chosen: dict[int, bool] = {}  # key -> hidden by an entry of this page
     order: list[int] = []
-    last = (position.log_id, position.key)
+    last = (position.place, position.key)
     complete = True
     for e in entries:
         reached = keys[e.id]
-        if e.id == position.log_id and position.key is not None:
+        if (e.xid, e.id) == position.place and position.key is not None:
             reached = [k for k in reached if k > position.key]
         stopped = False
         for k in reached:
@@ -256,15 +308,15 @@ async def delta_page(
                 order.append(k)
                 chosen[k] = False
             chosen[k] = chosen[k] or e.hides
-            last = (e.id, k)
+            last = ((e.xid, e.id), k)
         if stopped:
             complete = False
             break
-        last = (e.id, None)  # the whole entry is delivered
+        last = ((e.xid, e.id), None)  # the whole entry is delivered
     items = await _items(conn, identity, position.kind, order, chosen)
     more = not complete or len(entries) == first
-    log_id, key = last
-    return FeedPage(items, _moved(position, False, log_id, key, now), more)
+    place, key = last
+    return FeedPage(items, _moved(position, False, place, key, now), more)
 
 
 async def _items(
@@ -305,19 +357,19 @@ async def read_page(
 ) -> FeedPage:
     """One page of the feed after `position` (None: the start of a baseline).
     `BeyondHead` when the position lies past the log's end (no cursor of ours does)."""
-    top = await head(conn)
+    log_head = await head(conn)
+    top = log_head.place
     if position is None:
-        position = Position(kind, True, top, None, now, viewer_fingerprint(identity))
-    elif position.log_id > top:
+        position = Position(kind, True, top[1], None, now, viewer_fingerprint(identity), top[0])
+    elif log_head.passed_by(position):
         raise BeyondHead(position.log_id)
     if first == 0:  # a page of nothing: the same place, a fresh cursor
-        stamped = Position(
-            kind, position.baseline, position.log_id, position.key, now, position.viewer
+        return FeedPage(
+            [], _moved(position, position.baseline, position.place, position.key, now), True
         )
-        return FeedPage([], stamped, True)
     if position.baseline:
         page = await baseline_page(conn, identity, position, first, now)
-        if not page.position.baseline and page.position.log_id == top:
+        if not page.position.baseline and page.position.place == top:
             return FeedPage(page.items, page.position, False)  # complete, and nothing since
         return page
     return await delta_page(conn, identity, position, first, now)

@@ -6,8 +6,10 @@ A changes feed answers "everything of one kind that changed since this cursor" f
 * **baseline** — a caller without a cursor pages through every item of the kind it may see
   now (a full extract), ordered by key; the first page notes the change log's head (the
   *watermark*);
-* **delta** — from the watermark on, the change log (`hub.services.audit`, whose entry ids are
-  gapless and commit in order) names what changed: each entry reaches some keys of the kind
+* **delta** — from the watermark on, the change log (`hub.services.audit`) names what
+  changed, read in commit order (by writing transaction, then id, below the oldest
+  transaction still running: an entry committed late never falls behind a cursor that
+  passed its place): each entry reaches some keys of the kind
   (`reach`), and each key is answered with its current value, or a tombstone when the caller
   may no longer see it.
 
@@ -164,9 +166,13 @@ def viewer_fingerprint(identity: Identity) -> str:
 class Position:
     """Where a reader of a feed stands.
 
-    Baseline: `log_id` is the watermark (the log's head when the baseline began) and `key`
-    the last key listed (None: none yet). Delta: every (entry, key) pair of entries before
-    `log_id` has been delivered, and of entry `log_id` those up to `key` (None: all of it).
+    A place in the log is (`xid`, `log_id`): the entry's writing transaction and its id, the
+    order the feeds read the log in (entries commit in that order below the oldest running
+    transaction, `hub.db.change_feed`; ids alone do not: chains append concurrently).
+    Baseline: (`xid`, `log_id`) is the watermark (the log's head when the baseline began)
+    and `key` the last key listed (None: none yet). Delta: every (entry, key) pair of
+    entries before (`xid`, `log_id`) has been delivered, and of that entry those up to `key`
+    (None: all of it).
     """
 
     kind: Kind
@@ -175,9 +181,15 @@ class Position:
     key: int | None
     issued_at: int  # seconds since the epoch, UTC
     viewer: str
+    xid: int = 0  # 0: the entries before chains, and every entry on SQLite
+
+    @property
+    def place(self) -> tuple[int, int]:
+        """Where in the log's order the position lies."""
+        return (self.xid, self.log_id)
 
 
-_VERSION = 1
+_VERSION = 2  # 1: before chains, a place was an id alone (they decode with xid 0)
 _TAG = b"info-hub changes cursor v1\n"
 
 
@@ -195,6 +207,7 @@ def encode(position: Position) -> str:
             position.key,
             position.issued_at,
             position.viewer,
+            position.xid,
         ],
         separators=(",", ":"),
     ).encode("utf-8")
@@ -224,9 +237,13 @@ def decode(cursor: str, kind: Kind, identity: Identity) -> Position:
         raise not_ours(cursor, "it does not decode", "ถอดรหัสไม่ได้") from None
     if _checksum(payload) != checksum:
         raise not_ours(cursor, "its checksum does not match", "ค่าตรวจสอบไม่ตรงกัน")
-    if not (isinstance(fields, list) and len(fields) == 7 and fields[0] == _VERSION):
+    if not (
+        isinstance(fields, list)
+        and ((fields[:1] == [1] and len(fields) == 7) or (fields[:1] == [2] and len(fields) == 8))
+    ):
         raise not_ours(cursor, "unknown version", "ไม่รู้จักรุ่นของตัวชี้ตำแหน่ง")
-    _, kind_name, baseline, log_id, key, issued_at, viewer = fields
+    _, kind_name, baseline, log_id, key, issued_at, viewer, *rest = fields
+    xid = rest[0] if rest else 0
     if kind_name != kind.value:
         raise not_ours(
             cursor, f"it belongs to the {kind_name} feed", f"เป็นของรายการเปลี่ยนแปลงชนิด {kind_name}"
@@ -237,12 +254,12 @@ def decode(cursor: str, kind: Kind, identity: Identity) -> Position:
             "it was issued to another caller or other rights",
             "ออกให้ผู้เรียกรายอื่นหรือสิทธิ์อื่น",
         )
-    numbers = (log_id, issued_at) + ((key,) if key is not None else ())
+    numbers = (log_id, issued_at, xid) + ((key,) if key is not None else ())
     if baseline not in (0, 1) or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers
     ):
         raise not_ours(cursor, "it is malformed", "รูปแบบไม่ถูกต้อง")
-    return Position(kind, baseline == 1, log_id, key, issued_at, viewer)
+    return Position(kind, baseline == 1, log_id, key, issued_at, viewer, xid)
 
 
 def check_fresh(position: Position, now: int, retention_days: int, cursor: str) -> None:

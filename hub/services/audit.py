@@ -1,13 +1,23 @@
-"""The change log: append-only, each entry chained to the one before by SHA-256.
+"""The change log: append-only, each entry chained by SHA-256 to the one before it in its chain.
 
 `append` must run inside the writing transaction, so a change and its log entry commit or
 roll back together. Every service names its actor with `actor_of`: the caller, and the role
 that allowed the action (the services decide it, never their callers). An entry names its actor by row id (`actor_user_id`, `actor_client_id`)
 or, for a caller of an external identity provider, by subject and issuer (`actor_subject`,
 `actor_issuer`); the hash covers both (the latter only when set, so entries written before
-they existed keep their hashes). Appends are serialised on the chain head (a row lock on PostgreSQL; the
-single writer of SQLite), which also makes entry ids gapless: a deleted, inserted or edited
-entry breaks the chain at that point, and `verify` names the first entry that no longer fits.
+they existed keep their hashes).
+
+Chains: an entry about an LAO (`lao_id` set) goes to that LAO's chain ("lao:<id>"), any other
+to the global chain (""). Each chain has its head in `hub_meta` (its last `seq` and hash),
+and appends lock only the heads of their own chains (a row lock on PostgreSQL; SQLite's one
+writer holds the database anyway), in key order, so the country's clerks no longer queue
+behind one row in the deadline week: before, every save in the country waited for the one
+global head, held to its commit. Within a chain `seq` is gapless, so a deleted, inserted or
+edited entry breaks its chain at that point, and `verify` names the first entry that no
+longer fits; a chain cut short at its end no longer reaches its head. Entry ids come from
+the table's sequence: unique and increasing, not gapless, and no longer in commit order
+across chains (the changes feeds page by transaction id, `hub.db.change_feed`). Entries
+written before chains stay in the global chain at `seq` = id, hashed in their first format.
 The chain's machinery (`lock_head`, `verify_chain`) also keeps the read audit's own chain
 (`hub.services.read_audit`), under its own head.
 """
@@ -21,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db.models import ChangeLogEntry, HubMeta
@@ -30,7 +40,13 @@ from hub.rules.identity import Identity, RoleGrant
 from hub.rules.permissions import LaoPlace
 
 GENESIS = "0" * 64
-HEAD_KEY = "change_log_head"
+HEAD_KEY = "change_log_head"  # the global chain's head; an LAO's is HEAD_KEY + ":lao:<id>"
+GLOBAL_CHAIN = ""
+HASH_FORMAT = 2  # the hash covers `chain` and `seq` (1: entries written before chains)
+# Anchors: entries of the global chain recording LAO chains' heads (`anchor`), and where the
+# last anchor left each LAO chain (hub_meta, JSON {chain: seq}).
+ANCHOR_ENTITY, ANCHOR_ACTION = "change_log", "anchor"
+ANCHORED_KEY = "change_log_anchored"
 _log: Table = ChangeLogEntry.__table__  # type: ignore[assignment]
 
 
@@ -128,7 +144,8 @@ def canonical_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
 
 
 def entry_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 over the canonical form of an entry (its id and prev_hash included)."""
+    """SHA-256 over the canonical form of an entry (its id and prev_hash included, and since
+    chains its chain and place in it)."""
     at = row["at"]
     if isinstance(at, dt.datetime):
         at = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
@@ -150,8 +167,26 @@ def entry_hash(row: Mapping[str, Any]) -> str:
     for name in ("actor_subject", "actor_issuer"):
         if row.get(name) is not None:
             payload[name] = row[name]
+    if (row.get("hash_format") or 1) >= 2:  # an entry cannot be moved within or across chains
+        payload["chain"] = row["chain"]
+        payload["seq"] = row["seq"]
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def chain_of(lao_id: int | None) -> str:
+    """The chain of an entry about the LAO `lao_id` (None: the global chain)."""
+    return GLOBAL_CHAIN if lao_id is None else f"lao:{lao_id}"
+
+
+def head_key(chain: str) -> str:
+    """Where `chain`'s head lies in `hub_meta`."""
+    return HEAD_KEY if chain == GLOBAL_CHAIN else f"{HEAD_KEY}:{chain}"
+
+
+def chain_named(key: str) -> str:
+    """The chain whose head lies under `key` (`head_key`'s inverse)."""
+    return GLOBAL_CHAIN if key == HEAD_KEY else key.removeprefix(f"{HEAD_KEY}:")
 
 
 _locked_heads: dict[str, Any] = {}
@@ -203,8 +238,14 @@ class Entry:
 
 
 def _row(
-    actor: Actor, entry: Entry, entry_id: int, prev_hash: str, at: dt.datetime
+    actor: Actor,
+    entry: Entry,
+    entry_id: int,
+    place: tuple[str, int],
+    prev_hash: str,
+    at: dt.datetime,
 ) -> dict[str, Any]:
+    chain, seq = place
     row = {
         "id": entry_id,
         "at": at.replace(microsecond=0),
@@ -220,9 +261,79 @@ def _row(
         "changes_json": canonical_changes(entry.changes),
         "reason": entry.reason,
         "prev_hash": prev_hash,
+        "chain": chain,
+        "seq": seq,
+        "hash_format": HASH_FORMAT,
     }
     row["hash"] = entry_hash(row)
     return row
+
+
+HEADS_AT_ONCE = 5000  # heads locked by one statement (a bulk import reaches every LAO)
+
+
+async def lock_heads(conn: AsyncConnection, chains: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Each chain's head (last seq, last hash) under a lock held until the transaction ends,
+    taken in key order (two appenders reaching the same chains cannot deadlock), the heads
+    of new chains created. One statement for the usual single chain once its head exists."""
+    if len(chains) == 1:
+        return {chains[0]: await lock_head(conn, head_key(chains[0]))}
+    keys = sorted({head_key(c) for c in chains})
+    values: dict[str, str] = {}
+    postgres = conn.dialect.name == "postgresql"
+    for start in range(0, len(keys), HEADS_AT_ONCE):
+        part = keys[start : start + HEADS_AT_ONCE]
+        statement = select(HubMeta.key, HubMeta.value).where(HubMeta.key.in_(part))
+        if postgres:
+            statement = statement.order_by(HubMeta.key).with_for_update()
+        values.update((await conn.execute(statement)).all())
+        new = [k for k in part if k not in values]
+        if new:
+            if postgres:
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                # Concurrent first appends: one creates a head, the others wait on its lock.
+                await conn.execute(
+                    pg_insert(HubMeta).on_conflict_do_nothing(),
+                    [{"key": k, "value": f"0 {GENESIS}"} for k in new],
+                )
+                again = statement.where(HubMeta.key.in_(new))
+                values.update((await conn.execute(again)).all())
+            else:
+                await conn.execute(
+                    insert(HubMeta), [{"key": k, "value": f"0 {GENESIS}"} for k in new]
+                )
+                values.update((k, f"0 {GENESIS}") for k in new)
+    heads = {}
+    for key, value in values.items():
+        last_seq, last_hash = value.split()
+        heads[chain_named(key)] = (int(last_seq), last_hash)
+    return heads
+
+
+async def _new_ids(conn: AsyncConnection, n: int) -> list[int]:
+    """`n` new entry ids, increasing: from the table's sequence on PostgreSQL (concurrent
+    appenders of other chains take their own); after the largest on SQLite, whose one
+    writer holds the database."""
+    if conn.dialect.name == "postgresql":
+        taken = await conn.execute(
+            select(func.nextval(func.pg_get_serial_sequence("change_log", "id"))).select_from(
+                func.generate_series(1, n)
+            )
+        )
+        return sorted(int(i) for i in taken.scalars())
+    last = (await conn.execute(select(func.max(_log.c.id)))).scalar_one() or 0
+    return list(range(last + 1, last + 1 + n))
+
+
+async def _move_heads(conn: AsyncConnection, heads: Mapping[str, tuple[int, str]]) -> None:
+    statement = (
+        update(HubMeta).where(HubMeta.key == bindparam("head")).values(value=bindparam("moved"))
+    )
+    await conn.execute(
+        statement,
+        [{"head": head_key(c), "moved": f"{seq} {h}"} for c, (seq, h) in heads.items()],
+    )
 
 
 async def append(
@@ -237,7 +348,8 @@ async def append(
     reason: str | None = None,
     at: dt.datetime | None = None,
 ) -> str:
-    """Append one entry in the caller's transaction; returns its hash."""
+    """Append one entry in the caller's transaction (to its LAO's chain, or the global
+    one); returns its hash."""
     entry = Entry(entity, entity_id, action, changes, lao_id, reason)
     return await append_many(conn, actor, [entry], at=at)
 
@@ -249,54 +361,140 @@ async def append_many(
     *,
     at: dt.datetime | None = None,
 ) -> str:
-    """Append `entries`, in order, in the caller's transaction: the chain head is locked and
-    moved once, the entries inserted in one batch (a bulk import logs thousands of records).
-    Each entry is chained exactly as `append` chains one. Returns the last hash."""
-    last_id, last_hash = await lock_head(conn)
+    """Append `entries`, in order, in the caller's transaction: the heads of their chains are
+    locked and moved once each, the entries inserted in one batch (a bulk import logs
+    thousands of records). Each entry is chained exactly as `append` chains one. Returns
+    the last entry's hash (no entries: the global chain's head)."""
     if not entries:
-        return last_hash
+        return (await lock_head(conn))[1]
+    chains = [chain_of(e.lao_id) for e in entries]
+    heads = await lock_heads(conn, sorted(set(chains)))
+    ids = await _new_ids(conn, len(entries))
     moment = at or now()
     rows = []
-    for entry in entries:
-        last_id += 1
-        row = _row(actor, entry, last_id, last_hash, moment)
-        last_hash = str(row["hash"])
+    for entry, chain, entry_id in zip(entries, chains, ids, strict=True):
+        seq, prev_hash = heads[chain]
+        row = _row(actor, entry, entry_id, (chain, seq + 1), prev_hash, moment)
+        heads[chain] = (seq + 1, str(row["hash"]))
         rows.append(row)
     await conn.execute(insert(_log), rows)
-    await conn.execute(
-        update(HubMeta).where(HubMeta.key == HEAD_KEY).values(value=f"{last_id} {last_hash}")
-    )
-    return last_hash
+    await _move_heads(conn, heads)
+    return str(rows[-1]["hash"])
 
 
 class Chain:
     """Chains entries one by one for a caller that inserts them itself, in bulk, in its own
     transaction (the demo load streams its rows while generating them): `start` locks the
-    head as `append` does, `row` returns each next row (the `change_log` table's columns),
-    `finish` moves the head past the rows, which the caller must have inserted by then."""
+    log against other appenders and reads every chain's head, `row` returns each next row
+    (the `change_log` table's columns), `finish` moves the heads past the rows, which the
+    caller must have inserted by then."""
 
-    def __init__(self, actor: Actor, last_id: int, last_hash: str, at: dt.datetime) -> None:
-        self.actor, self.last_id, self.last_hash, self.at = actor, last_id, last_hash, at
+    def __init__(
+        self, actor: Actor, heads: dict[str, tuple[int, str]], last_id: int, at: dt.datetime
+    ) -> None:
+        self.actor, self.heads, self.last_id, self.at = actor, heads, last_id, at
+        self.moved: set[str] = set()
 
     @classmethod
     async def start(
         cls, conn: AsyncConnection, actor: Actor, at: dt.datetime | None = None
     ) -> Chain:
-        last_id, last_hash = await lock_head(conn)
-        return cls(actor, last_id, last_hash, at or now())
+        if conn.dialect.name == "postgresql":
+            # The ids are written here, not drawn one by one: no other appender may draw
+            # one meanwhile (they wait for this transaction; readers do not).
+            await conn.execute(text("LOCK TABLE change_log IN SHARE ROW EXCLUSIVE MODE"))
+        statement = select(HubMeta.key, HubMeta.value).where(
+            or_(HubMeta.key == HEAD_KEY, HubMeta.key.startswith(f"{HEAD_KEY}:", autoescape=True))
+        )
+        heads = {}
+        for key, value in (await conn.execute(statement)).all():
+            last_seq, last_hash = value.split()
+            heads[chain_named(key)] = (int(last_seq), last_hash)
+        last_id = (await conn.execute(select(func.max(_log.c.id)))).scalar_one() or 0
+        return cls(actor, heads, last_id, at or now())
 
     def row(self, entry: Entry) -> dict[str, Any]:
+        chain = chain_of(entry.lao_id)
+        seq, prev_hash = self.heads.get(chain, (0, GENESIS))
         self.last_id += 1
-        row = _row(self.actor, entry, self.last_id, self.last_hash, self.at)
-        self.last_hash = str(row["hash"])
+        row = _row(self.actor, entry, self.last_id, (chain, seq + 1), prev_hash, self.at)
+        self.heads[chain] = (seq + 1, str(row["hash"]))
+        self.moved.add(chain)
         return row
 
     async def finish(self, conn: AsyncConnection) -> None:
-        await conn.execute(
-            update(HubMeta)
-            .where(HubMeta.key == HEAD_KEY)
-            .values(value=f"{self.last_id} {self.last_hash}")
+        if not self.moved:
+            return
+        rows = [
+            {"key": head_key(c), "value": f"{self.heads[c][0]} {self.heads[c][1]}"}
+            for c in sorted(self.moved)
+        ]
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(HubMeta)
+        statement = statement.on_conflict_do_update(
+            index_elements=[HubMeta.key], set_={"value": statement.excluded.value}
         )
+        await conn.execute(statement, rows)
+        if conn.dialect.name == "postgresql":
+            await conn.execute(
+                select(
+                    func.setval(
+                        func.pg_get_serial_sequence("change_log", "id"), self.last_id + 1, False
+                    )
+                )
+            )
+
+
+async def _chain_heads(conn: AsyncConnection) -> dict[str, tuple[int, str]]:
+    """Every chain's head as committed now (no lock: a head is a position its chain keeps)."""
+    statement = select(HubMeta.key, HubMeta.value).where(
+        or_(HubMeta.key == HEAD_KEY, HubMeta.key.startswith(f"{HEAD_KEY}:", autoescape=True))
+    )
+    heads = {}
+    for key, value in (await conn.execute(statement)).all():
+        seq, last_hash = value.split()
+        heads[chain_named(key)] = (int(seq), last_hash)
+    return heads
+
+
+async def global_head(conn: AsyncConnection) -> tuple[int, str]:
+    """The global chain's head (seq, hash) as committed now: what to keep a copy of."""
+    return (await _chain_heads(conn)).get(GLOBAL_CHAIN, (0, GENESIS))
+
+
+async def anchor(conn: AsyncConnection, actor: Actor) -> int:
+    """Record in the global chain the head (seq and hash) of every LAO chain that moved since
+    the last anchor, as one entry; returns how many (0: none moved, nothing written).
+
+    So the global chain's head commits to every chain: a chain deleted whole, or cut short
+    with its head moved back, no longer holds the position an anchor recorded, and `verify`
+    says so. Anchors are serialised on the global head; run `hub audit anchor` regularly
+    (hourly, say) and keep a copy of the global head it prints somewhere else."""
+    await lock_head(conn)  # one anchor at a time; its entry is appended under this lock
+    marks = (
+        await conn.execute(select(HubMeta.value).where(HubMeta.key == ANCHORED_KEY))
+    ).scalar_one_or_none()
+    anchored: dict[str, int] = json.loads(marks) if marks else {}
+    heads = await _chain_heads(conn)
+    moved = {
+        chain: head
+        for chain, head in sorted(heads.items())
+        if chain != GLOBAL_CHAIN and head[0] > 0 and anchored.get(chain) != head[0]
+    }
+    if not moved:
+        return 0
+    changes = {c: (anchored.get(c), f"{seq} {h}") for c, (seq, h) in moved.items()}
+    await append_many(conn, actor, [Entry(ANCHOR_ENTITY, ANCHOR_ACTION, ANCHOR_ACTION, changes)])
+    anchored.update({c: seq for c, (seq, _) in moved.items()})
+    value = json.dumps(anchored, sort_keys=True, separators=(",", ":"))
+    if marks is None:
+        await conn.execute(insert(HubMeta).values(key=ANCHORED_KEY, value=value))
+    else:
+        await conn.execute(update(HubMeta).where(HubMeta.key == ANCHORED_KEY).values(value=value))
+    return len(moved)
 
 
 @dataclass(frozen=True)
@@ -310,9 +508,124 @@ class Verification:
         return self.broken_at is None
 
 
+def _named(chain: str) -> str:
+    return "the global chain" if chain == GLOBAL_CHAIN else f"chain {chain}"
+
+
+async def _anchors(conn: AsyncConnection) -> dict[str, dict[int, tuple[str, int]]]:
+    """What the global chain's anchors recorded: chain -> seq -> (hash, the anchor's id).
+    (The anchors' own hashes are checked with the rest of the global chain.)"""
+    rows = await conn.execute(
+        select(_log.c.id, _log.c.changes_json).where(
+            _log.c.entity == ANCHOR_ENTITY,
+            _log.c.entity_id == ANCHOR_ACTION,
+            _log.c.action == ANCHOR_ACTION,
+            _log.c.chain == GLOBAL_CHAIN,
+        )
+    )
+    claims: dict[str, dict[int, tuple[str, int]]] = {}
+    for anchor_id, changes_json in rows.all():
+        for chain, (_, head) in json.loads(changes_json).items():
+            seq, head_hash = str(head).split()
+            claims.setdefault(chain, {})[int(seq)] = (head_hash, anchor_id)
+    return claims
+
+
 async def verify(engine: AsyncEngine, batch: int = 5000) -> Verification:
-    """Recompute the whole change log's chain; report the first entry that does not fit."""
-    return await verify_chain(engine, _log, entry_hash, HEAD_KEY, batch)
+    """Recompute every chain of the change log, in (chain, seq) order; report the first entry
+    that does not fit its chain (missing, out of chain, edited), a chain that does not reach
+    its head (cut short at its end) or has entries and no head, or one that no longer holds
+    what an anchor recorded of it (rewritten, cut short or deleted whole with its head)."""
+    count = 0
+    async with engine.connect() as conn:
+        heads = await _chain_heads(conn)
+        claims = await _anchors(conn)
+
+        def ended(chain: str, seq: int, last_hash: str, last_id: int) -> Verification | None:
+            head = heads.pop(chain, None)
+            anchored = claims.pop(chain, {})
+            if head is None or head[1] != last_hash:
+                if chain == GLOBAL_CHAIN:
+                    return Verification(
+                        count,
+                        last_id + 1,
+                        f"the chain ends early: the head says {head[0] if head else 0} entries",
+                    )
+                says = "no head" if head is None else f"its head says {head[0]} entries"
+                return Verification(
+                    count, last_id, f"{_named(chain)} ends at entry {seq}, but {says}"
+                )
+            beyond = [s for s in anchored if s > seq]
+            if beyond:
+                _, anchor_id = anchored[max(beyond)]
+                return Verification(
+                    count,
+                    last_id,
+                    f"{_named(chain)} ends at entry {seq}, but global entry {anchor_id} "
+                    f"anchored it at entry {max(beyond)}",
+                )
+            return None
+
+        chain: str | None = None
+        expected_prev, expected_seq, last_id = GENESIS, 1, 0
+        after: tuple[str, int] | None = None
+        while True:
+            page = select(_log).order_by(_log.c.chain, _log.c.seq).limit(batch)
+            if after is not None:
+                page = page.where(tuple_(_log.c.chain, _log.c.seq) > after)
+            rows = (await conn.execute(page)).mappings().all()
+            if not rows:
+                break
+            for row in rows:
+                if row["chain"] != chain:
+                    if chain is not None and (
+                        broken := ended(chain, expected_seq - 1, expected_prev, last_id)
+                    ):
+                        return broken
+                    chain, expected_prev, expected_seq = row["chain"], GENESIS, 1
+                where = "" if row["chain"] == GLOBAL_CHAIN else f" of {_named(row['chain'])}"
+                if row["seq"] != expected_seq:
+                    return Verification(count, row["id"], f"entry {expected_seq}{where} is missing")
+                if row["prev_hash"] != expected_prev:
+                    return Verification(
+                        count, row["id"], "its prev_hash does not match the entry before it"
+                    )
+                if entry_hash(dict(row)) != row["hash"]:
+                    return Verification(
+                        count, row["id"], "its content does not match its hash (edited)"
+                    )
+                claim = claims.get(row["chain"], {}).get(row["seq"])
+                if claim is not None and claim[0] != row["hash"]:
+                    return Verification(
+                        count,
+                        row["id"],
+                        f"global entry {claim[1]} anchored another entry {row['seq']}{where} "
+                        "(the chain was rewritten)",
+                    )
+                expected_prev, expected_seq, last_id = row["hash"], expected_seq + 1, row["id"]
+                count += 1
+            after = (rows[-1]["chain"], rows[-1]["seq"])
+        if chain is not None and (broken := ended(chain, expected_seq - 1, expected_prev, last_id)):
+            return broken
+    # Chains with no entry left: deleted whole (an anchor, or a head left behind, says so).
+    for lost, anchored in sorted(claims.items()):
+        top = max(anchored)
+        return Verification(
+            count,
+            anchored[top][1],
+            f"{_named(lost)} has no entries, but global entry {anchored[top][1]} anchored it "
+            f"at entry {top}",
+        )
+    for lost, (seq, _) in sorted(heads.items()):
+        if seq > 0:
+            return Verification(
+                count,
+                last_id + 1 if lost == GLOBAL_CHAIN else 0,
+                f"{_named(lost)} has no entries, but its head says {seq}"
+                if lost != GLOBAL_CHAIN
+                else f"the chain ends early: the head says {seq} entries",
+            )
+    return Verification(count, None, None)
 
 
 async def verify_chain(
