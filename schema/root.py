@@ -94,6 +94,7 @@ from schema.read_audit import PersonalDataRead, ReadAuditExtension, reads_of_lao
 from schema.rounds import Round
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
+from schema.validated_documents import ValidatedDocuments
 
 WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
 TouristSite = RECORD_TYPES["tourist_sites"]
@@ -912,6 +913,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         extensions=[
+            ValidatedDocuments,  # first: it notes the standard rules before the others add theirs
             *limit_extensions(QueryLimits()),
             partial(TextGuardExtension, text_limits),
             partial(MaskInternalErrors, mask=mask_errors),
