@@ -25,8 +25,8 @@ from strawberry.schema.schema import validate_document
 
 MAX_DOCUMENTS = 512  # distinct document texts remembered (a hub's clients send a few dozen)
 
-# (document text, the standard rules) of documents the standard rules found valid.
-_valid: OrderedDict[tuple[str, tuple[Any, ...]], None] = OrderedDict()
+# (schema, document text, the standard rules) of documents the standard rules found valid.
+_valid: OrderedDict[tuple[int, str, tuple[Any, ...]], None] = OrderedDict()
 
 
 class ValidatedDocuments(SchemaExtension):
@@ -46,9 +46,9 @@ class ValidatedDocuments(SchemaExtension):
             and isinstance(context.query, str)
             and self.standard
         ):
-            key = (context.query, self.standard)
-            bound = tuple(r for r in context.validation_rules if r not in self.standard)
             schema = context.schema._schema
+            key = (id(schema), context.query, self.standard)  # a verdict is one schema's
+            bound = tuple(r for r in context.validation_rules if r not in self.standard)
             if key in _valid:
                 _valid.move_to_end(key)
                 context.pre_execution_errors = validate(schema, document, bound) if bound else []

@@ -221,8 +221,13 @@ async def lock_head(conn: AsyncConnection, key: str = HEAD_KEY) -> tuple[int, st
             await conn.execute(insert(HubMeta).values(key=key, value=f"0 {GENESIS}"))
             value = f"0 {GENESIS}"
     assert value is not None
-    last_id, last_hash = value.split()
-    return int(last_id), last_hash
+    return _parsed(value)
+
+
+def _parsed(head: str) -> tuple[int, str]:
+    """A chain head as `hub_meta` holds it ("<last seq> <last hash>")."""
+    last_seq, last_hash = head.split()
+    return int(last_seq), last_hash
 
 
 @dataclass(frozen=True)
@@ -304,11 +309,7 @@ async def lock_heads(conn: AsyncConnection, chains: Sequence[str]) -> dict[str, 
                     insert(HubMeta), [{"key": k, "value": f"0 {GENESIS}"} for k in new]
                 )
                 values.update((k, f"0 {GENESIS}") for k in new)
-    heads = {}
-    for key, value in values.items():
-        last_seq, last_hash = value.split()
-        heads[chain_named(key)] = (int(last_seq), last_hash)
-    return heads
+    return {chain_named(key): _parsed(value) for key, value in values.items()}
 
 
 async def _new_ids(conn: AsyncConnection, n: int) -> list[int]:
@@ -403,13 +404,7 @@ class Chain:
             # The ids are written here, not drawn one by one: no other appender may draw
             # one meanwhile (they wait for this transaction; readers do not).
             await conn.execute(text("LOCK TABLE change_log IN SHARE ROW EXCLUSIVE MODE"))
-        statement = select(HubMeta.key, HubMeta.value).where(
-            or_(HubMeta.key == HEAD_KEY, HubMeta.key.startswith(f"{HEAD_KEY}:", autoescape=True))
-        )
-        heads = {}
-        for key, value in (await conn.execute(statement)).all():
-            last_seq, last_hash = value.split()
-            heads[chain_named(key)] = (int(last_seq), last_hash)
+        heads = await _chain_heads(conn)
         last_id = (await conn.execute(select(func.max(_log.c.id)))).scalar_one() or 0
         return cls(actor, heads, last_id, at or now())
 
@@ -453,11 +448,9 @@ async def _chain_heads(conn: AsyncConnection) -> dict[str, tuple[int, str]]:
     statement = select(HubMeta.key, HubMeta.value).where(
         or_(HubMeta.key == HEAD_KEY, HubMeta.key.startswith(f"{HEAD_KEY}:", autoescape=True))
     )
-    heads = {}
-    for key, value in (await conn.execute(statement)).all():
-        seq, last_hash = value.split()
-        heads[chain_named(key)] = (int(seq), last_hash)
-    return heads
+    return {
+        chain_named(key): _parsed(value) for key, value in (await conn.execute(statement)).all()
+    }
 
 
 async def global_head(conn: AsyncConnection) -> tuple[int, str]:
