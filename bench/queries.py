@@ -26,7 +26,7 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.utils.str_converters import to_camel_case
 
-from hub.db import kpi16, rollups
+from hub.db import kpi16_counts, rollups
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
@@ -760,7 +760,7 @@ async def floor_q3_page(conn: AsyncConnection, after: str | None, year: int) -> 
 
 
 async def floor_q4(conn: AsyncConnection, year: int, as_of: str) -> dict[str, Any]:
-    """The hub's three grouped roll-up statements (hub.db.rollups, hub.db.kpi16) are the floor."""
+    """The hub's roll-up statements (hub.db.rollups, hub.db.kpi16_counts) are the floor."""
     when = dt.datetime.fromisoformat(as_of)
     provinces = (
         await conn.execute(
@@ -777,7 +777,7 @@ async def floor_q4(conn: AsyncConnection, year: int, as_of: str) -> dict[str, An
             .limit(1)
         )
     ).first()
-    coverage = await kpi16.coverage(conn, round_row.id, by="province") if round_row else {}
+    coverage = await kpi16_counts.coverage(conn, round_row.id, by="province") if round_row else {}
     out = []
     for p in provinces:
         counts = progress.get(p.id)

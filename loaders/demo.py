@@ -28,12 +28,19 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hub.db import kpi16_counts, lpa_tallies
 from hub.db.engine import analyze
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     District,
+    FiscalYear,
     HubMeta,
+    Kpi16Count,
+    Kpi16Reference,
+    Kpi16Round,
+    LpaTally,
+    LpaTallyNow,
     Province,
     Subdistrict,
     metadata,
@@ -190,6 +197,22 @@ async def load_demo(
                 await _reset_sequences(conn, report.counts)
             progress(f"demo: analysing {len(report.counts) + len(GEOGRAPHY)} tables")
             await analyze(conn, [*report.counts, *GEOGRAPHY])
+            # Written in bulk, the history is counted once, at the end: the records' KPI-16
+            # matches, and the LPA rules of every LAO-year over time.
+            rounds = (await conn.execute(select(Kpi16Round.id))).scalars()
+            await kpi16_counts.rebuild(conn, list(rounds))
+            years = (await conn.execute(select(FiscalYear.year_be))).scalars()
+            await lpa_tallies.rebuild(conn, list(years))
+            await analyze(
+                conn,
+                [
+                    Kpi16Reference.__tablename__,
+                    Kpi16Count.__tablename__,
+                    LpaTally.__tablename__,
+                    LpaTallyNow.__tablename__,
+                ],
+            )
+            progress(f"demo: KPI-16 counts and LPA tallies ({_since(started)})")
             progress(f"demo: committing ({_since(started)})")
         report.credentials = await demo_accounts.demo_credentials(conn, config.seed)
     report.seconds = time.perf_counter() - started

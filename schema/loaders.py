@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from hub.db import kpi16, rollups
+from hub.db import kpi16, kpi16_counts, rollups
 from hub.db import lpa as lpa_sql
 from hub.db import rounds as round_reads
 from hub.db.grants import placed_grants
@@ -287,7 +287,7 @@ async def _kpi16(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | No
     ).first()
     if round_row is None:
         return {}
-    coverage = await kpi16.coverage(conn, round_row.id, by=by)
+    coverage = await kpi16_counts.coverage(conn, round_row.id, by=by)
     return {key: Kpi16Figures(round_row.round_no, cov) for key, cov in coverage.items()}
 
 

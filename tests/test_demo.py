@@ -535,7 +535,7 @@ async def test_kpi16_reports_and_help_requests_can_be_tried_at_once(small: tuple
     """The previous year's KPI-16 round has submitted, late and missing reports whose figures
     are the loaded data's; the demo LAO has help requests in every status the rules allow,
     each the replay of its messages; a catalogue mission is retired."""
-    from hub.db import kpi16
+    from hub.db import kpi16, kpi16_counts
     from hub.db.models import Kpi16Report, MissionHelpMessage, MissionHelpRequest, User
     from hub.rules import mission_help
     from hub.rules.enums import Kpi16ReportLevel, MissionHelpAction, ReportTimeliness
@@ -562,7 +562,7 @@ async def test_kpi16_reports_and_help_requests_can_be_tried_at_once(small: tuple
         )
         districts = await kpi16.report_board(conn, round_id, Kpi16ReportLevel.DISTRICT, None)
         provinces = await kpi16.report_board(conn, round_id, Kpi16ReportLevel.PROVINCE, None)
-        by_district = await kpi16.coverage(conn, round_id, "district")
+        by_district = await kpi16_counts.coverage(conn, round_id, "district")
         users = dict((await conn.execute(select(User.id, User.username))).all())
         current = (
             await conn.execute(

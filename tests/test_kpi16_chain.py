@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from hub.db import kpi16
+from hub.db import kpi16_counts
 from hub.db.engine import create_engine
 from hub.db.models import (
     ChangeLogEntry,
@@ -226,7 +226,7 @@ async def _figures(url: str, w: World, by: str, key: int) -> tuple[int, int, int
             round_id = (
                 await conn.execute(select(Kpi16Round.id).where(Kpi16Round.fiscal_year == w.year))
             ).scalar_one()
-            cov = (await kpi16.coverage(conn, round_id, by, province_id=w.province_id))[key]
+            cov = (await kpi16_counts.coverage(conn, round_id, by, province_id=w.province_id))[key]
     finally:
         await engine.dispose()
     return cov.reference_systems, cov.recorded, cov.checked

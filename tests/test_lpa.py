@@ -15,6 +15,7 @@ from hub.rules.lpa import (
     provisional_score,
     rubric_from_json,
     rubric_to_json,
+    rule_timeline,
     state_as_of,
     timeliness,
 )
@@ -156,6 +157,34 @@ def test_events_at_the_same_moment_count_in_recording_order():
     assert state_as_of([(at(1), LAO), (at(1), DRAFT)], at(2)) is DRAFT
     assert state_as_of([(at(1), DRAFT), (at(1), LAO)], at(2)) is LAO
     assert state_as_of([(at(3), PROVINCE), (at(1), LAO)], at(2)) is LAO  # any order of times
+
+
+def test_the_rule_timeline_moves_where_the_score_does_and_nowhere_else():
+    """Each pair of the timeline is an instant the rule changes; the rule as of any moment
+    is the last pair's at or before it, as `provisional_score` says."""
+    events = [(at(1), LAO), (at(2), PROVINCE), (at(3), LAO), (at(4), DRAFT), (at(9), PROVINCE)]
+    completeness = [
+        (at(1, 8), 3, True),
+        (at(1, 9), 3, True),  # the same completeness again: no move
+        (at(5), COMPLETE, True),
+        (at(6), 0, False),
+        (at(7), COMPLETE, True),
+    ]
+    timeline = rule_timeline(events, completeness)
+    assert [rule for _, rule in timeline] == [
+        "RECORDED_NOT_CERTIFIED",
+        "COMPLETE_NOT_CERTIFIED",
+        "NOTHING_RECORDED",
+        "COMPLETE_NOT_CERTIFIED",
+        "COMPLETE_LAO_AND_PROVINCE_CERTIFIED",
+    ]
+    for day in range(1, 11):
+        for hour in (7, 8, 10, 12):
+            moment = at(day, hour)
+            earlier = [rule for when, rule in timeline if when <= moment]
+            expected = provisional_score(events, moment, completeness).rule
+            assert (earlier[-1] if earlier else "NOTHING_RECORDED") == expected, moment
+    assert rule_timeline([], []) == []
 
 
 # --- timeliness ----------------------------------------------------------------------------------

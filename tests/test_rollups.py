@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, select, update
 
-from hub.db import completeness
+from hub.db import completeness, lpa_tallies
 from hub.db.engine import create_engine
 from hub.db.models import (
     RECORD_TABLES,
@@ -16,7 +16,11 @@ from hub.db.models import (
     Lao,
     LaoYear,
 )
-from hub.db.rollups import certification_progress, lpa_distribution
+from hub.db.rollups import (
+    certification_progress,
+    lpa_distribution,
+    lpa_distribution_from_history,
+)
 from hub.rules import lpa
 from hub.rules.catalogue import DOMAINS, Kind
 from hub.rules.enums import CertificationState
@@ -144,8 +148,19 @@ async def engine(migrated_database_url):
     engine = create_engine(migrated_database_url)
     async with engine.begin() as conn:
         await seed(conn)
+        # Seeded in bulk, as the demo loads: the maintained LPA tallies are replayed once.
+        await lpa_tallies.rebuild(conn, [2568, 2569])
     yield engine
     await engine.dispose()
+
+
+# Reads answer from the maintained tallies; every LAO's history gives the same figures.
+DISTRIBUTIONS = {"maintained": lpa_distribution, "from_history": lpa_distribution_from_history}
+
+
+@pytest.fixture(params=list(DISTRIBUTIONS))
+def distribution(request):
+    return DISTRIBUTIONS[request.param]
 
 
 def states(draft, lao, province):
@@ -177,42 +192,40 @@ async def test_certification_progress_counts_every_lao_of_each_key(engine):
 # --- LPA distribution ----------------------------------------------------------------------------
 
 
-async def test_lpa_distribution_as_of_the_inspection_date(engine):
+async def test_lpa_distribution_as_of_the_inspection_date(engine, distribution):
     async with engine.connect() as conn:
         with counting_statements(engine) as statements:
-            on_6_march = await lpa_distribution(conn, 2569, march(6), "province")
+            on_6_march = await distribution(conn, 2569, march(6), "province")
         assert len(statements) == 1
         # LAO 1 awaits its province: 3; LAO 2 cancelled on 5 Mar, so complete but draft: 1;
         # LAO 3: 1; LAO 4 (a pulled value only): 0; LAO 5 (no LAO-year): 0; LAO 6 (complete,
         # never certified): 1.
         assert on_6_march == {TAK: scores(0, 1, 2, 1), LAMPANG: scores(0, 0, 1, 1)}
-        assert await lpa_distribution(conn, 2569, march(31), "province") == {
+        assert await distribution(conn, 2569, march(31), "province") == {
             TAK: scores(1, 1, 1, 1),
             LAMPANG: scores(0, 0, 1, 1),
         }
-        assert await lpa_distribution(conn, 2569, march(31), "district", province_id=TAK) == {
+        assert await distribution(conn, 2569, march(31), "district", province_id=TAK) == {
             MUEANG_TAK: scores(1, 1, 0, 0),
             BAN_TAK: scores(0, 0, 1, 1),
         }
         # Midday on 1 March LAO 1 is LAO-certified and nobody else yet; LAO 3 has recorded
         # nothing yet (its domain 1 came on 4 March).
-        assert await lpa_distribution(conn, 2569, march(1, 12), "nation") == {
-            None: scores(0, 1, 2, 3)
-        }
+        assert await distribution(conn, 2569, march(1, 12), "nation") == {None: scores(0, 1, 2, 3)}
 
 
-async def test_an_event_at_the_inspection_moment_counts(engine):
+async def test_an_event_at_the_inspection_moment_counts(engine, distribution):
     async with engine.connect() as conn:
-        before = await lpa_distribution(conn, 2569, march(10) - dt.timedelta(seconds=1), "nation")
-        at_the_moment = await lpa_distribution(conn, 2569, march(10), "nation")
-        in_bangkok = await lpa_distribution(
+        before = await distribution(conn, 2569, march(10) - dt.timedelta(seconds=1), "nation")
+        at_the_moment = await distribution(conn, 2569, march(10), "nation")
+        in_bangkok = await distribution(
             conn, 2569, dt.datetime(2026, 3, 10, 7, tzinfo=lpa.BANGKOK), "nation"
         )
     assert before == {None: scores(0, 1, 3, 2)}
     assert at_the_moment == in_bangkok == {None: scores(1, 0, 3, 2)}
 
 
-async def test_sql_and_python_agree_on_every_lao(engine):
+async def test_sql_and_python_agree_on_every_lao(engine, distribution):
     """`lpa_distribution` is `hub.rules.lpa.provisional_score` summed, whatever the date."""
     events = CertificationEvent.__table__
     async with engine.connect() as conn:
@@ -256,7 +269,7 @@ async def test_sql_and_python_agree_on_every_lao(engine):
                 expected["province"][(province_id, score)] += 1
                 expected["district"][(district_id, score)] += 1
             for by, counts in expected.items():
-                actual = await lpa_distribution(conn, 2569, as_of, by)
+                actual = await distribution(conn, 2569, as_of, by)
                 assert {
                     (k, s): n for k, per in actual.items() for s, n in per.items() if n
                 } == counts, (by, as_of)

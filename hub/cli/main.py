@@ -315,6 +315,50 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_rollups(settings: Settings, args: argparse.Namespace) -> int:
+    """The maintained roll-ups against the data they count: `verify` lists any difference,
+    `rebuild` counts everything afresh (after a repair made outside the hub's writers)."""
+    from sqlalchemy import select
+
+    from hub.db import kpi16_counts, lpa_tallies
+    from hub.db.models import FiscalYear, Kpi16Round
+
+    async def run() -> tuple[list[str], list[str]]:
+        engine = create_engine(settings.database_url)
+        try:
+            if args.rollups_command == "rebuild":
+                async with engine.begin() as conn:
+                    rounds = (await conn.execute(select(Kpi16Round.id))).scalars()
+                    await kpi16_counts.rebuild(conn, list(rounds))
+                    years = (await conn.execute(select(FiscalYear.year_be))).scalars()
+                    await lpa_tallies.rebuild(conn, list(years))
+            async with engine.connect() as conn:
+                kpi16 = [str(d) for d in await kpi16_counts.verify(conn)]
+                return kpi16, await lpa_tallies.verify(conn)
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(run())
+    if args.rollups_command == "rebuild":
+        print("roll-ups: rebuilt from the records and the history")
+    failed = 0
+    for name, differences, source in zip(
+        ("KPI-16 counts", "LPA tallies"), found, ("the records", "the history"), strict=True
+    ):
+        if not differences:
+            print(f"{name}: agree with {source}")
+            continue
+        failed = 1
+        print(
+            f"{name}: {len(differences):,} differ from {source} (hub rollups rebuild mends them):"
+        )
+        for difference in differences[:20]:
+            print(f"  {difference}")
+        if len(differences) > 20:
+            print(f"  … and {len(differences) - 20:,} more")
+    return failed
+
+
 def cmd_pulled(settings: Settings, args: argparse.Namespace) -> int:
     from hub.rules.problems import Refusal
     from hub.rules.source_systems import read_export
@@ -462,6 +506,14 @@ def parser() -> argparse.ArgumentParser:
         "--reads", action="store_true", help="the read audit of personal data, not the change log"
     )
     aud.set_defaults(func=cmd_audit)
+
+    rol = sub.add_parser("rollups", help="the maintained roll-ups (KPI-16 counts, LPA tallies)")
+    rol.add_argument(
+        "rollups_command",
+        choices=["verify", "rebuild"],
+        help="verify: compare with the data they count; rebuild: count afresh, then verify",
+    )
+    rol.set_defaults(func=cmd_rollups)
 
     pul = sub.add_parser("pulled", help="values pulled from other DLA systems")
     pul.add_argument("pulled_command", choices=["import"])

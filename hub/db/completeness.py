@@ -31,8 +31,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db import lpa_tallies
 from hub.db.models.domain_tables import RECORD_TABLES, SECTION_TABLES
 from hub.db.models.fiscal_years import CompletenessChange, LaoYear
+from hub.rules import lpa
 from hub.rules.catalogue import DOMAINS
 from hub.rules.completeness import LaoYearSections
 
@@ -171,6 +173,12 @@ async def record_history(
         insert(CompletenessChange).values(
             lao_year_id=lao_year_id, at=at, complete_domains=mask, anything_recorded=recorded
         )
+    )
+    # The LPA rule moves with the completeness; the state stays what it is.
+    state = await lpa_tallies.latest_state(conn, lao_year_id)
+    before = lpa.NOTHING if latest is None else (int(latest[0]), bool(latest[1]))
+    await lpa_tallies.moved(
+        conn, lao_year_id, at, lpa.rule_for(state, *before), lpa.rule_for(state, *current)
     )
     return True
 

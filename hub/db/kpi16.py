@@ -1,8 +1,9 @@
 """KPI 16 in SQL: `hub.rules.kpi16`'s matching rule over a whole round at once, the reference
 list with each system's match, and the reports up the chain.
 
-`coverage` is one statement per call, grouped by the breakdown asked for (the nation,
-provinces or districts), matching the whole round at once (`matched_codes`, a hash join);
+`coverage_from_records` is one statement per call, grouped by the breakdown asked for (the
+nation, provinces or districts), matching the whole round at once (`matched_codes`, a hash
+join) — what `hub.db.kpi16_counts` keeps current, for the reads;
 the rate and whether the target is met are `hub.rules.kpi16`'s. `references` lists a round's
 references (the caller's, `hub.db.visibility`) with their match, the same rule per reference
 (`live_record`, through the code's index: a page or an area costs only its own references),
@@ -90,13 +91,15 @@ def matched_codes(round_id: int) -> Subquery:
     return statement.subquery("matched")
 
 
-async def coverage(
+async def coverage_from_records(
     conn: AsyncConnection,
     round_id: int,
     by: Breakdown = "nation",
     province_id: int | None = None,
 ) -> dict[int | None, Coverage]:
-    """KPI-16 coverage of a round, keyed by None (nation), province id or district id.
+    """KPI-16 coverage of a round matched afresh from its records, keyed by None (nation),
+    province id or district id. Reads answer from the maintained counts instead
+    (`hub.db.kpi16_counts.coverage`); this is what `hub.db.kpi16_counts.verify` holds them to.
 
     `province_id` restricts any breakdown to one province. Keys are those with reference
     systems; the nation key is present whenever the round exists (with zeros when its list
@@ -133,24 +136,31 @@ async def coverage(
         .where(rounds.c.id == round_id)
         .group_by(*keys)
     )
+    return coverages(await conn.execute(statement), keyed=bool(keys))
 
-    result: dict[int | None, Coverage] = {}
-    for row in (await conn.execute(statement)).mappings():
+
+def coverages(result: Any, *, keyed: bool) -> dict[int | None, Coverage]:
+    """A coverage statement's rows (`key` when `keyed`, `reference_systems`, `recorded`,
+    `checked`, `target_percent`) as coverages by key (None: the nation)."""
+    found: dict[int | None, Coverage] = {}
+    for row in result.mappings():
         if row["target_percent"] is None:  # the nation row of an unknown round
             continue
-        result[int(row["key"]) if keys else None] = Coverage.of(
+        found[int(row["key"]) if keyed else None] = Coverage.of(
             int(row["reference_systems"]),
             int(row["recorded"]),
             int(row["checked"]),
             float(row["target_percent"]),
         )
-    return result
+    return found
 
 
 # --- the reference list, with each system's match --------------------------------------------
 
 
-def live_record(round_id: int, code: Any, *, checked: bool) -> ColumnElement[bool]:
+def live_record(
+    round_id: int | ColumnElement[int], code: Any, *, checked: bool
+) -> ColumnElement[bool]:
     """Whether a live record of the round's fiscal year carries `code` (and, with `checked`,
     was checked since the round opened): `matched_codes`' rule for one reference, as an
     EXISTS found through the code's index, so a page or a small area costs only its own

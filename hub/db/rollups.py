@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db import lpa_tallies
 from hub.db.models import CertificationEvent, CompletenessChange, Lao, LaoYear
 from hub.rules import lpa
 from hub.rules.completeness import ALL_DOMAINS_MASK
@@ -141,7 +142,28 @@ async def lpa_distribution(
     rubric: lpa.Rubric = lpa.DEFAULT_RUBRIC_2564,
 ) -> dict[int | None, dict[int, int]]:
     """How many LAOs have each provisional LPA indicator-7 score as of `as_of`, per key: the
-    LAOs per rule (`rule_as_of`), each rule counted at its score in `rubric`."""
+    LAOs per rule from the maintained tallies (`hub.db.lpa_tallies`, a probe per area and
+    rule), each rule counted at its score in `rubric`. `lpa_distribution_from_history` gives
+    the same figures from every LAO's history."""
+    result: dict[int | None, dict[int, int]] = {}
+    per_rule = await lpa_tallies.distribution(conn, fiscal_year, as_of, by, province_id)
+    for key, rules in per_rule.items():
+        counts = result.setdefault(key, dict.fromkeys(rubric.scores, 0))
+        for rule, n in rules.items():
+            counts[rubric.score(rule)] += n
+    return result
+
+
+async def lpa_distribution_from_history(
+    conn: AsyncConnection,
+    fiscal_year: int,
+    as_of: dt.datetime,
+    by: Breakdown = "province",
+    province_id: int | None = None,
+    rubric: lpa.Rubric = lpa.DEFAULT_RUBRIC_2564,
+) -> dict[int | None, dict[int, int]]:
+    """`lpa_distribution` matched afresh from every LAO's history: the LAOs per rule
+    (`rule_as_of`), each rule counted at its score in `rubric`."""
     keys = key_columns(by)
     per_lao = laos_with_year(fiscal_year, province_id, *keys, rule_as_of(as_of).label("rule"))
     scored = per_lao.subquery("per_lao")

@@ -384,6 +384,27 @@ def rule_for(state: CertificationState, complete_mask: int, anything_recorded: b
     return NOTHING_RECORDED
 
 
+def rule_timeline(
+    events: Sequence[EventLike], completeness: Sequence[CompletenessLike]
+) -> list[tuple[dt.datetime, str]]:
+    """The LAO-year's rule from each instant its history moves it: (at, rule) pairs in time
+    order, one per instant at which the rule differs from the one before it (before the
+    first, NOTHING_RECORDED). The rule as of any moment is that of the last pair at or before
+    it, as `provisional_score` gives it; the maintained LPA tallies (`hub.db.lpa_tallies`)
+    are these moves counted per area.
+    """
+    instants = sorted({utc(at) for at, _ in events} | {utc(at) for at, _, _ in completeness})
+    moves: list[tuple[dt.datetime, str]] = []
+    previous = NOTHING_RECORDED
+    for moment in instants:
+        mask, recorded = completeness_as_of(completeness, moment)
+        rule = rule_for(state_as_of(events, moment), mask, recorded)
+        if rule != previous:
+            moves.append((moment, rule))
+            previous = rule
+    return moves
+
+
 def provisional_score(
     events: Sequence[EventLike],
     as_of: dt.datetime,

@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.db import lpa_tallies
 from hub.db.models import CertificationEvent, LaoYear
+from hub.rules import lpa
 from hub.rules.certification import PROVINCE_BATCH_LIMIT, TRANSITIONS, Action
 from hub.rules.enums import CertificationState, Role
 from hub.rules.identity import Identity
@@ -89,6 +91,15 @@ async def transition(
                 actor_role=actor.role,
                 reason=reason.strip() if reason else None,
             )
+        )
+        # The LPA rule moves with the state; the completeness stays what it is.
+        mask, recorded = await lpa_tallies.latest_completeness(conn, t.lao_year_id)
+        await lpa_tallies.moved(
+            conn,
+            t.lao_year_id,
+            at,
+            lpa.rule_for(t.state, mask, recorded),
+            lpa.rule_for(spec.to_state, mask, recorded),
         )
         await audit.append(
             conn,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Column, Table, cast, insert, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.db import completeness
+from hub.db import completeness, kpi16_counts, lpa_tallies
 from hub.db.engine import analyze
 from hub.db.models import (
     RECORD_TABLES,
@@ -203,6 +203,10 @@ async def open_year(
                         .values(complete_domains=mask)
                     )
             await completeness.record_history_of(conn, LaoYear.fiscal_year == year_be, stamp)
+            # Copied in bulk: the year's records are matched to its KPI-16 rounds, and its
+            # completeness counted in the LPA tallies, at once.
+            await kpi16_counts.rebuild_year(conn, year_be)
+            await lpa_tallies.rebuild(conn, [year_be])
         filled: list[Table | str] = [LaoYear.__tablename__]
         if copied_from is not None:
             tables = [*SECTION_TABLES.values(), *RECORD_TABLES.values()]

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.db import kpi16_counts
 from hub.db.engine import analyze
-from hub.db.models import FiscalYear, Kpi16Reference, Kpi16Round, Lao, Province, Village
+from hub.db.models import FiscalYear, Kpi16Count, Kpi16Reference, Kpi16Round, Lao, Province, Village
 from hub.rules.catalogue import THAILAND_LATITUDE, THAILAND_LONGITUDE
 from hub.rules.enums import Role
 from hub.rules.identity import Identity
@@ -287,7 +288,9 @@ async def import_references(
             insert(Kpi16Reference),
             [{**r, "round_id": round_id, "imported_at": stamp} for r in rows],
         )
-        await analyze(conn, [Kpi16Reference.__tablename__])
+        # The province's new list, matched to the records and counted.
+        await kpi16_counts.rebuild(conn, [round_id], province_id)
+        await analyze(conn, [Kpi16Reference.__tablename__, Kpi16Count.__tablename__])
         actor = audit.actor_of(identity, (Role.DLA_ADMIN,))
         await audit.append(
             conn,

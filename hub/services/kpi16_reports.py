@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import exc, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.db import kpi16
+from hub.db import kpi16, kpi16_counts
 from hub.db.models import District, FiscalYear, Kpi16Report, Kpi16Round, Province
 from hub.rules.enums import Breakdown, Kpi16ReportLevel, Role
 from hub.rules.identity import Identity
@@ -118,9 +118,9 @@ async def submit_report(
             )
         ).scalar_one_or_none()
         by: Breakdown = "district" if level is Kpi16ReportLevel.DISTRICT else "province"
-        figures = (await kpi16.coverage(conn, round_row.id, by, province_id=province_id)).get(
-            area_id
-        ) or Coverage.of(0, 0, 0, float(round_row.target_percent))
+        figures = (
+            await kpi16_counts.coverage(conn, round_row.id, by, province_id=province_id)
+        ).get(area_id) or Coverage.of(0, 0, 0, float(round_row.target_percent))
         stamp = now()
         refusal = submission_refusal(
             identity,

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hub.db import kpi16_counts
 from hub.db.models import RECORD_TABLES, Village
 from hub.rules import record_files
 from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME, Field, Kind
@@ -180,6 +181,7 @@ async def save_record(
             new_id = result.scalar_one()
             changes = {c: (None, v) for c, v in columns.items()}
             action, new_version = "add", 1
+            moved = kpi16_counts.codes_moved(table_name, None, columns)
         else:
             row = (
                 (
@@ -224,6 +226,8 @@ async def save_record(
                     "รายการถูกแก้ไขพร้อมกัน",
                 )
             new_id, key, new_version = record_id, row["record_key"], row["version"] + 1
+            moved = kpi16_counts.codes_moved(table_name, row, {**row, **columns})
+        await kpi16_counts.refresh_codes(conn, fiscal_year, moved)
         new_section = await bump_section(conn, t, domain_number, current_section, actor)
         version, mask = await data_changed(conn, t)
         await audit.append(
@@ -514,6 +518,19 @@ async def import_records(
                         if line.record_id is not None
                     ],
                 )
+            moved = {
+                code
+                for _, columns in adds
+                for code in kpi16_counts.codes_moved(table_name, None, columns)
+            } | {
+                code
+                for line, columns, _ in updates
+                if line.record_id is not None
+                for code in kpi16_counts.codes_moved(
+                    table_name, current[line.record_id], {**current[line.record_id], **columns}
+                )
+            }
+            await kpi16_counts.refresh_codes(conn, fiscal_year, moved)
             logged = [
                 (line.number, "add", new_id or 0, {c: (None, v) for c, v in columns.items()})
                 for (line, columns), new_id in zip(adds, new_ids, strict=True)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hub.db import kpi16_counts
 from hub.db import rounds as db
 from hub.db.models import (
     District,
@@ -155,6 +156,11 @@ async def _copy_dates(conn: AsyncConnection, kind: RoundKind, year: int, number:
                 province_report_deadline=row.province_deadline or row.deadline,
             )
         )
+        # "Checked" counts checks since the round opened: a moved opening moves the matches.
+        moved = select(Kpi16Round.id).where(
+            Kpi16Round.fiscal_year == year, Kpi16Round.round_no == number
+        )
+        await kpi16_counts.rebuild(conn, (await conn.execute(moved)).scalars())
 
 
 def _log(identity: Identity) -> audit.Actor:

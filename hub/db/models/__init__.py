@@ -25,7 +25,8 @@ from hub.db.models.jobs import (
     WebhookEvent,
     WebhookSubscription,
 )
-from hub.db.models.kpi16 import Kpi16Reference, Kpi16Report, Kpi16Round
+from hub.db.models.kpi16 import Kpi16Count, Kpi16Reference, Kpi16Report, Kpi16Round
+from hub.db.models.lpa_tallies import LpaTally, LpaTallyNow
 from hub.db.models.missions import (
     Agency,
     LaoMission,
@@ -78,6 +79,7 @@ __all__ = [
     "FiscalYear",
     "HistoricalSection",
     "HubMeta",
+    "Kpi16Count",
     "Kpi16Reference",
     "Kpi16Report",
     "Kpi16Round",
@@ -94,6 +96,8 @@ __all__ = [
     "LpaAssessment",
     "LpaAssessmentRevision",
     "LpaRubric",
+    "LpaTally",
+    "LpaTallyNow",
     "Mission",
     "MissionHelpMessage",
     "MissionHelpRequest",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models.base import Base, UtcDateTime, created_at_column, enum_column
@@ -42,6 +42,31 @@ class Kpi16Reference(Base):
     latitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     longitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     imported_at: Mapped[dt.datetime] = created_at_column()
+    # Its match, kept current by `hub.db.kpi16_counts` in every transaction that moves it
+    # (the rule itself is `hub.db.kpi16.live_record`): a live record of the round's year
+    # carries the code; one was checked since the round opened.
+    recorded: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    checked: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+
+
+class Kpi16Count(Base):
+    """A round's references and their matches counted per (province, district): the KPI-16
+    coverage of any area is a sum of a few of these rows (`hub.db.kpi16_counts`).
+
+    `district_id` is 0 for references without an LAO (they count in their province and the
+    nation, not in any district), so the key has no NULL and stays unique on both databases.
+    """
+
+    __tablename__ = "kpi16_counts"
+    __table_args__ = (UniqueConstraint("round_id", "province_id", "district_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("kpi16_rounds.id"))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    district_id: Mapped[int]
+    reference_systems: Mapped[int]
+    recorded: Mapped[int]
+    checked: Mapped[int]
 
 
 class Kpi16Report(Base):
