@@ -260,14 +260,14 @@ def final_scores(engine: AsyncEngine) -> DataLoader[tuple[int, int, dt.datetime]
     return DataLoader(load_fn=load)
 
 
-async def _progress(
+async def progress_by_area(
     conn: AsyncConnection, level: tuple[Any, ...]
 ) -> dict[int | None, dict[CertificationState, int]]:
     by, year = level
     return await rollups.certification_progress(conn, year, by=by)
 
 
-async def _scores(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | None, Any]:
+async def scores_by_area(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | None, Any]:
     by, year, as_of = level
     # The rubric in force for the LPA year assessing `year` gives the scores, highest first.
     stored = await lpa_sql.stored_rubrics(conn)
@@ -275,7 +275,7 @@ async def _scores(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | N
     return await rollups.lpa_distribution(conn, year, as_of, by=by, rubric=rubric)
 
 
-async def _kpi16(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | None, Any]:
+async def kpi16_by_area(conn: AsyncConnection, level: tuple[Any, ...]) -> dict[int | None, Any]:
     by, year = level
     round_row = (
         await conn.execute(
@@ -450,9 +450,9 @@ class Loaders:
         )
         # An area's yearly figures, each only when a query selects it (the LPA scores and
         # the KPI-16 coverage cost ten times the certification counts).
-        self.area_progress = _per_level(_progress, e)
-        self.area_scores = _per_level(_scores, e)
-        self.area_kpi16 = _per_level(_kpi16, e)
+        self.area_progress = _per_level(progress_by_area, e)
+        self.area_scores = _per_level(scores_by_area, e)
+        self.area_kpi16 = _per_level(kpi16_by_area, e)
         self.lpa_figures = lpa_figures(e)
         self.rubrics = rubrics(e)
         self.deadlines = deadlines(e)

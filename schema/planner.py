@@ -34,7 +34,8 @@ returns None for everything else, and the view then runs the resolvers:
 
 * one query operation (among any fragment definitions) whose only root field, once
   fragments and `@include`/`@skip` are collected (`schema.plan_document`), is `laos` or
-  `lao`, aliased or not;
+  `lao`, aliased or not — or `provinces` / `nationalStats` with the yearly roll-ups, which
+  `schema.plan_stats` compiles;
 * `filter` with `provinceCode`, `districtCode` and/or `nameContains` (not `type`/`state`);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
 * on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (scalar fields), and at
@@ -128,6 +129,8 @@ from schema.plan_common import (
 )
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list
+from schema.plan_stats import StatsCompiler, StatsPlan
+from schema.plan_stats import run as run_stats
 from schema.root import lao_name_contains
 from schema.text_guard import (
     DEFAULT_TEXT_LIMITS,
@@ -829,7 +832,7 @@ def _text_bytes(text: str) -> bytes:
 
 
 class Planner:
-    """Answers the `laos` queries it fully supports (see the module docstring); None otherwise."""
+    """Answers the queries it fully supports (see the module docstring); None otherwise."""
 
     def __init__(
         self,
@@ -901,7 +904,7 @@ class Planner:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: Any,
-    ) -> PagePlan | None:
+    ) -> PagePlan | StatsPlan | None:
         """The compiled plan, or None when unsupported. A plan depends on the document, the
         variables and the caller (field rules and the row rule are decided while compiling,
         from `hub.rules.permissions`' pure functions of the identity), and running it changes
@@ -914,11 +917,15 @@ class Planner:
         try:
             normalised = normalise_operation(self.graphql_schema, document, operation, variables)
             roots = normalised.roots
-            if len(roots) != 1 or roots[0].name.value not in ("laos", "lao"):
-                raise Unsupported("one root field, `laos` or `lao`")
-            plan: PagePlan | None = Compiler(self, identity, variables, normalised).compile(
-                roots[0]
-            )
+            if len(roots) != 1:
+                raise Unsupported("one root field")
+            plan: PagePlan | StatsPlan | None
+            if roots[0].name.value in ("laos", "lao"):
+                plan = Compiler(self, identity, variables, normalised).compile(roots[0])
+            else:
+                plan = StatsCompiler(
+                    self.schema, self.graphql_schema, variables, normalised
+                ).compile(roots[0])
         except (Unsupported, GraphQLError):
             plan = None
         if cache_key is not None:
@@ -971,7 +978,10 @@ class Planner:
         if plan is None:
             return None
         try:
-            value, errors = await _run(plan, context.read_engine)
+            if isinstance(plan, StatsPlan):
+                value, errors = await run_stats(plan, context.read_engine, context.now)
+            else:
+                value, errors = await _run(plan, context.read_engine)
         except Exception as exc:
             # The root field failed, as a resolver's would: null (`laos` is non-null, so the
             # whole data) with the error at its path; the view maps it (schema/errors.py).

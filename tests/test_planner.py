@@ -186,6 +186,53 @@ def random_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     return f"{head} {{ laos({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
 
 
+CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
+KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPercent", "met"]
+
+
+def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random roll-up query the planner supports (`schema.plan_stats`): every province's
+    stats, or the nation's, for a fiscal year, now or as of a moment."""
+    variables: dict[str, Any] = {}
+    params: list[str] = []
+    year = rng.choice([p.year, p.year - 1, p.year - 2, 2500])
+    if rng.random() < 0.5:
+        params.append("$year: Int!")
+        variables["year"] = year
+        args = ["fiscalYear: $year"]
+    else:
+        args = [f"fiscalYear: {year}"]
+    moment = rng.choice(
+        [None, "2025-03-31T17:00:00Z", "2026-01-15T00:00:00+07:00", "2030-01-01T00:00:00Z"]
+    )
+    if moment is not None:
+        if rng.random() < 0.5:
+            params.append("$asOf: DateTime")
+            variables["asOf"] = moment
+            args.append("asOf: $asOf")
+        else:
+            args.append(f'asOf: "{moment}"')
+    figures = []
+    if rng.random() < 0.7:
+        figures.append(f"certification {{ {' '.join(_some(rng, CERTIFICATION))} }}")
+    if rng.random() < 0.7:
+        figures.append(f"lpaDistribution {{ {' '.join(_some(rng, ['score', 'count']))} }}")
+    if rng.random() < 0.7:
+        figures.append(f"kpi16 {{ {' '.join(_some(rng, KPI16))} }}")
+    if not figures or rng.random() < 0.3:
+        figures.append("fiscalYear")
+    rng.shuffle(figures)
+    stats = f"({', '.join(args)}) {{ {' '.join(figures)} }}"
+    if rng.random() < 0.4:
+        root = f"nationalStats{stats}"
+    else:
+        own = _some(rng, ["code", "nameTh", "nameEn"], at_least=0)
+        own.insert(rng.randint(0, len(own)), f"stats{stats}")
+        root = f"provinces {{ {' '.join(own)} }}"
+    head = f"query Stats({', '.join(params)})" if params else "query Stats"
+    return f"{head} {{ {root} }}", variables
+
+
 # What real clients send: aliases, fragments, directives, `__typename` (schema.plan_document).
 REAL_CLIENT = [
     "{ laos(first: 2) { edges { node { c: code } } } }",
@@ -205,6 +252,9 @@ UNSUPPORTED = [
     "{ laos(first: 2, filter: {type: SAO}) { edges { node { code } } } }",
     "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
     "{ laos(first: 2) { edges { node { code } } } provinces { code } }",
+    "{ provinces { code districts { code } } }",
+    "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
+    "{ districts { code } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
     "{ laos(first: 2) { edges { node { transferredMissions { lao { code } } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } } } } }",
@@ -312,6 +362,7 @@ async def test_planned_and_resolver_paths_agree(
         codes = await _codes(demo_database_url, places)
         cases = [random_query(rng, places) for _ in range(8)]
         cases += [random_lao_query(rng, places, codes) for _ in range(8)]
+        cases += [random_stats_query(rng, places) for _ in range(6)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
         for query, variables in cases:
@@ -334,8 +385,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(8):
-                if i % 2:
+            for i in range(12):
+                if i >= 8:
+                    query, variables = random_stats_query(rng, places)
+                elif i % 2:
                     query, variables = random_lao_query(rng, places, codes)
                 else:
                     query, variables = random_query(rng, places)

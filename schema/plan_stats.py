@@ -1,0 +1,235 @@
+"""The planned read path for the yearly roll-ups: `provinces { … stats(…) { … } }` and
+`nationalStats(…) { … }` answered without a resolver per field.
+
+Why: the figures themselves are a few statements over the maintained roll-ups
+(`hub.db.kpi16_counts`, `hub.db.lpa_tallies`, `hub.db.rollups`), but 77 provinces' stats are
+~2,000 fields, and resolving them one by one cost more than the SQL (~15 µs a field, and an
+awaitable for each province's figure). Here the selection is read once, at planning time,
+into what each answer key takes; running the plan computes each selected figure for every
+area of the level at once, with the functions the resolvers' DataLoaders call
+(`schema.loaders.progress_by_area`, `scores_by_area`, `kpi16_by_area`), and builds each
+figure with the resolvers' own constructors (`schema.stats.certification_of`,
+`lpa_distribution_of`, `kpi16_of`, `Province.from_row`). A field's answer is read from those
+objects by its Python name, which the strawberry type declares: no value is computed twice.
+
+Supported, after `schema.plan_document` has collected fragments, aliases, `@include`/`@skip`:
+the root `provinces` (every province, by code) with `code`, `nameTh`, `nameEn`, `__typename`
+and one `stats(fiscalYear:, asOf:)`; the root `nationalStats(fiscalYear:, asOf:)`; in
+`stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
+their scalar fields. Anything else raises `Unsupported` and goes to the resolvers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, GraphQLError
+from graphql.execution.values import VariableValues, get_argument_values
+from sqlalchemy import select
+
+from hub.db.models import Province as ProvinceRow
+from hub.rules.enums import Breakdown
+from schema import loaders, stats
+from schema.geography import Province
+from schema.plan_common import Unsupported, _fields, _key, _leaf
+from schema.plan_document import TYPENAME, Normalised, type_name_of
+
+# key, then: a Python attribute to read (STATS: the area's figures), or the type name
+# `__typename` answers.
+Leaf = tuple[str, str | None, str | None]
+STATS = "\x00stats"  # not a Python name: no attribute is ever called that
+
+
+@dataclass
+class Figure:
+    """One selected figure of `stats`: its key and its leaves (None: `fiscalYear`)."""
+
+    name: str  # "certification" | "lpaDistribution" | "kpi16" | "fiscalYear" | "__typename"
+    key: str
+    leaves: list[Leaf] = field(default_factory=list)
+
+
+@dataclass
+class StatsPlan:
+    """A compiled roll-up query: the root, the area level and what each key takes."""
+
+    root_key: str
+    level: Breakdown  # "province" (the root `provinces`) or "nation" (`nationalStats`)
+    area_leaves: list[Leaf]  # a province's keys in order, `stats` included (not the nation)
+    stats_key: str | None  # where the province's stats go (None: not selected)
+    fiscal_year: int
+    as_of: dt.datetime | None
+    figures: list[Figure]
+    root_nodes: list[FieldNode] = field(default_factory=list)
+    single: bool = False  # the root is a list (provinces) or one object (nationalStats)
+
+
+def _python_names(schema: Any, cls: type) -> dict[str, str]:
+    """GraphQL field name → Python attribute of a strawberry type, as it declares them."""
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    converter = schema.config.name_converter
+    return {converter.get_graphql_name(f): f.python_name for f in definition.fields}
+
+
+def _leaves(schema: Any, cls: type, type_name: str, node: FieldNode) -> list[Leaf]:
+    names = _python_names(schema, cls)
+    out: list[Leaf] = []
+    for f in _fields(node.selection_set):
+        name = _leaf(f)
+        if name == TYPENAME:
+            out.append((_key(f), None, type_name))
+        elif name in names:
+            out.append((_key(f), names[name], None))
+        else:
+            raise Unsupported(f"{type_name}.{name}")
+    return out
+
+
+class StatsCompiler:
+    """Reads a `provinces` or `nationalStats` root into a `StatsPlan`, or raises
+    `Unsupported`."""
+
+    def __init__(
+        self, schema: Any, graphql_schema: Any, variables: VariableValues, normalised: Normalised
+    ) -> None:
+        self.schema = schema
+        self.graphql_schema = graphql_schema
+        self.variables = variables
+        self.normalised = normalised
+
+    def compile(self, root: FieldNode) -> StatsPlan:
+        name = root.name.value
+        query_fields = self.graphql_schema.query_type.fields
+        if name == "nationalStats":
+            args = get_argument_values(query_fields[name], root, self.variables)
+            plan = StatsPlan(
+                _key(root), "nation", [], None, args["fiscalYear"], args.get("asOf"), [],
+                single=True,
+            )  # fmt: skip
+            plan.figures = self._stats(root, "Query", name)
+        elif name == "provinces":
+            if root.arguments:
+                raise Unsupported("provinces takes no arguments")
+            plan = StatsPlan(_key(root), "province", [], None, 0, None, [])
+            names = _python_names(self.schema, Province)
+            seen_stats = False
+            for f in _fields(root.selection_set):
+                field_name = f.name.value
+                if field_name == TYPENAME:
+                    plan.area_leaves.append((_key(f), None, "Province"))
+                elif field_name in ("code", "nameTh", "nameEn"):
+                    plan.area_leaves.append((_key(f), names[_leaf(f)], None))
+                elif field_name == "stats" and not seen_stats:
+                    seen_stats = True
+                    args = get_argument_values(
+                        self.graphql_schema.get_type("Province").fields["stats"], f, self.variables
+                    )
+                    plan.stats_key = _key(f)
+                    plan.area_leaves.append((_key(f), STATS, None))
+                    plan.fiscal_year, plan.as_of = args["fiscalYear"], args.get("asOf")
+                    plan.figures = self._stats(f, "Province", "stats")
+                else:
+                    raise Unsupported(f"Province.{field_name}")
+        else:
+            raise Unsupported(name)
+        plan.root_nodes = self.normalised.nodes_of(root)
+        return plan
+
+    def _stats(self, node: FieldNode, parent: str, name: str) -> list[Figure]:
+        stats_type = type_name_of(self.graphql_schema, parent, name)
+        figures: list[Figure] = []
+        kinds = {
+            "certification": stats.CertificationProgress,
+            "lpaDistribution": stats.LpaScoreCount,
+            "kpi16": stats.Kpi16Coverage,
+        }
+        for f in _fields(node.selection_set):
+            field_name = f.name.value
+            if field_name == TYPENAME:
+                figures.append(Figure(TYPENAME, _key(f), [(_key(f), None, stats_type)]))
+            elif field_name == "fiscalYear":
+                figures.append(Figure(_leaf(f), _key(f)))
+            elif field_name in kinds and not f.arguments:
+                type_name = type_name_of(self.graphql_schema, stats_type, field_name)
+                leaves = _leaves(self.schema, kinds[field_name], type_name, f)
+                figures.append(Figure(field_name, _key(f), leaves))
+            else:
+                raise Unsupported(f"{stats_type}.{field_name}")
+        return figures
+
+
+def _object(value: Any, leaves: list[Leaf]) -> dict[str, Any]:
+    return {
+        key: (type_name if attribute is None else getattr(value, attribute))
+        for key, attribute, type_name in leaves
+    }
+
+
+async def run(plan: StatsPlan, engine: Any, now: dt.datetime) -> tuple[Any, list[GraphQLError]]:
+    """The answer under the root key: the figures of every area of the level, built as the
+    resolvers build them, in one connection."""
+    level = plan.level
+    when = stats.moment(now, plan.as_of)
+    selected = {f.name for f in plan.figures}
+    async with engine.connect() as conn:
+        provinces = []
+        if level == "province":
+            statement = select(*ProvinceRow.__table__.c).order_by(ProvinceRow.code)
+            provinces = [Province.from_row(r) for r in (await conn.execute(statement)).all()]
+        computed: dict[str, dict[int | None, Any]] = {}
+        if plan.stats_key is not None or level == "nation":
+            if "certification" in selected:
+                computed["certification"] = await loaders.progress_by_area(
+                    conn, (level, plan.fiscal_year)
+                )
+            if "lpaDistribution" in selected:
+                computed["lpaDistribution"] = await loaders.scores_by_area(
+                    conn, (level, plan.fiscal_year, when)
+                )
+            if "kpi16" in selected:
+                computed["kpi16"] = await loaders.kpi16_by_area(conn, (level, plan.fiscal_year))
+
+    builders: dict[str, Callable[[Any], Any]] = {
+        "certification": stats.certification_of,
+        "lpaDistribution": stats.lpa_distribution_of,
+        "kpi16": stats.kpi16_of,
+    }
+
+    def area_stats(area_id: int | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for figure in plan.figures:
+            if figure.name == "fiscalYear":
+                out[figure.key] = plan.fiscal_year
+            elif figure.name == TYPENAME:
+                out[figure.key] = figure.leaves[0][2]
+            else:
+                value = builders[figure.name](computed[figure.name].get(area_id))
+                if value is None:
+                    out[figure.key] = None
+                elif isinstance(value, list):
+                    out[figure.key] = [_object(v, figure.leaves) for v in value]
+                else:
+                    out[figure.key] = _object(value, figure.leaves)
+        return out
+
+    if level == "nation":
+        return area_stats(None), []
+    answer = []
+    for province in provinces:
+        # The keys in the order selected, `stats` among the province's own fields.
+        answer.append(
+            {
+                key: (
+                    area_stats(province.id)
+                    if attribute == STATS
+                    else type_name
+                    if attribute is None
+                    else getattr(province, attribute)
+                )
+                for key, attribute, type_name in plan.area_leaves
+            }
+        )
+    return answer, []
