@@ -28,11 +28,12 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.db import kpi16_counts, lpa_tallies
+from hub.db import certification_counts, kpi16_counts, lpa_tallies
 from hub.db.engine import analyze
 from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
+    CertificationCount,
     District,
     FiscalYear,
     HubMeta,
@@ -201,8 +202,9 @@ async def load_demo(
             # matches, and the LPA rules of every LAO-year over time.
             rounds = (await conn.execute(select(Kpi16Round.id))).scalars()
             await kpi16_counts.rebuild(conn, list(rounds))
-            years = (await conn.execute(select(FiscalYear.year_be))).scalars()
-            await lpa_tallies.rebuild(conn, list(years))
+            years = list((await conn.execute(select(FiscalYear.year_be))).scalars())
+            await lpa_tallies.rebuild(conn, years)
+            await certification_counts.rebuild(conn, years)
             await analyze(
                 conn,
                 [
@@ -210,9 +212,10 @@ async def load_demo(
                     Kpi16Count.__tablename__,
                     LpaTally.__tablename__,
                     LpaTallyNow.__tablename__,
+                    CertificationCount.__tablename__,
                 ],
             )
-            progress(f"demo: KPI-16 counts and LPA tallies ({_since(started)})")
+            progress(f"demo: KPI-16 counts, LPA tallies, certification counts ({_since(started)})")
             progress(f"demo: committing ({_since(started)})")
         report.credentials = await demo_accounts.demo_credentials(conn, config.seed)
     report.seconds = time.perf_counter() - started

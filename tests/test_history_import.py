@@ -102,6 +102,9 @@ def test_the_import_command_stores_a_historical_year_read_in_its_own_shape(world
 
     year = asyncio.run(read_back())
     assert year["catalogueShape"] == "PRE_2020" and year["historical"] is True
+    # The historical LAO-year arrives certified by its province: counted where it stands.
+    assert main(["rollups", "verify"]) == 0
+    assert "Certification counts: agree with the LAO-years" in capsys.readouterr().out
     assert year["completeness"] == [] and year["healthEnvironment"] is None
     assert [s["domain"] for s in year["historicalSections"]] == [1, 7, 8]
     general = year["historicalSections"][0]

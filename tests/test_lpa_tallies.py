@@ -1,7 +1,8 @@
-"""The LPA rules counted per area over time (`hub.db.lpa_tallies`): every entry of the history
-moves the tallies in its own transaction, the distribution as of any moment read from them
-is the one every LAO's history gives, and `verify` finds none astray — on both databases,
-over real HTTP where the history is written.
+"""The LPA rules counted per area over time (`hub.db.lpa_tallies`) and the LAO-years per
+certification state (`hub.db.certification_counts`): every entry of the history moves them
+in its own transaction, the figures read from them are the ones every LAO's history and
+LAO-year give, and `verify` finds none astray — on both databases, over real HTTP where the
+history is written.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from hub.db import lpa_tallies, rollups
+from hub.db import certification_counts, lpa_tallies, rollups
 from hub.db.engine import create_engine
 from hub.db.models import LaoYear, LpaTallyNow
 from hub.rules.catalogue import DOMAINS
@@ -34,8 +35,8 @@ from tests.test_data_entry import (
 
 
 async def _figures(url: str, year: int, moments: list[dt.datetime]) -> list:
-    """Per moment and breakdown, the kept distribution and the history's, and what
-    `verify` finds."""
+    """Per moment and breakdown, the kept distribution and the history's; per breakdown, the
+    kept certification progress and the LAO-years'; and what `verify` finds in both."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
@@ -47,7 +48,15 @@ async def _figures(url: str, year: int, moments: list[dt.datetime]) -> list:
                 for moment in moments
                 for by in ("nation", "province", "district")
             ]
-            return [pairs, await lpa_tallies.verify(conn)]
+            states = [
+                (
+                    await rollups.certification_progress(conn, year, by),
+                    await rollups.certification_progress_from_rows(conn, year, by),
+                )
+                for by in ("nation", "province", "district")
+            ]
+            differences = await lpa_tallies.verify(conn) + await certification_counts.verify(conn)
+            return [pairs + states, differences]
     finally:
         await engine.dispose()
 

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, select, update
 
-from hub.db import completeness, lpa_tallies
+from hub.db import certification_counts, completeness, lpa_tallies
 from hub.db.engine import create_engine
 from hub.db.models import (
     RECORD_TABLES,
@@ -18,6 +18,7 @@ from hub.db.models import (
 )
 from hub.db.rollups import (
     certification_progress,
+    certification_progress_from_rows,
     lpa_distribution,
     lpa_distribution_from_history,
 )
@@ -148,14 +149,23 @@ async def engine(migrated_database_url):
     engine = create_engine(migrated_database_url)
     async with engine.begin() as conn:
         await seed(conn)
-        # Seeded in bulk, as the demo loads: the maintained LPA tallies are replayed once.
+        # Seeded in bulk, as the demo loads: the maintained roll-ups are counted once.
         await lpa_tallies.rebuild(conn, [2568, 2569])
+        await certification_counts.rebuild(conn, [2568, 2569])
     yield engine
     await engine.dispose()
 
 
 # Reads answer from the maintained tallies; every LAO's history gives the same figures.
 DISTRIBUTIONS = {"maintained": lpa_distribution, "from_history": lpa_distribution_from_history}
+
+
+PROGRESSES = {"maintained": certification_progress, "from_rows": certification_progress_from_rows}
+
+
+@pytest.fixture(params=list(PROGRESSES))
+def progress(request):
+    return PROGRESSES[request.param]
 
 
 @pytest.fixture(params=list(DISTRIBUTIONS))
@@ -174,13 +184,13 @@ def scores(five, three, one, zero):
 # --- certification progress ----------------------------------------------------------------------
 
 
-async def test_certification_progress_counts_every_lao_of_each_key(engine):
+async def test_certification_progress_counts_every_lao_of_each_key(engine, progress):
     async with engine.connect() as conn:
         with counting_statements(engine) as statements:
-            by_province = await certification_progress(conn, 2569, "province")
-        by_district = await certification_progress(conn, 2569, "district", province_id=TAK)
-        nation = await certification_progress(conn, 2569, "nation")
-        last_year = await certification_progress(conn, 2568, "province")
+            by_province = await progress(conn, 2569, "province")
+        by_district = await progress(conn, 2569, "district", province_id=TAK)
+        nation = await progress(conn, 2569, "nation")
+        last_year = await progress(conn, 2568, "province")
     assert len(statements) == 1
     # LAO 5 has no LAO-year for 2569: it counts as not yet certified.
     assert by_province == {TAK: states(2, 1, 1), LAMPANG: states(2, 0, 0)}

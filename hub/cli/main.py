@@ -320,10 +320,10 @@ def cmd_rollups(settings: Settings, args: argparse.Namespace) -> int:
     `rebuild` counts everything afresh (after a repair made outside the hub's writers)."""
     from sqlalchemy import select
 
-    from hub.db import kpi16_counts, lpa_tallies
+    from hub.db import certification_counts, kpi16_counts, lpa_tallies
     from hub.db.models import FiscalYear, Kpi16Round
 
-    async def run() -> tuple[list[str], list[str]]:
+    async def run() -> tuple[list[str], list[str], list[str]]:
         engine = create_engine(settings.database_url)
         try:
             if args.rollups_command == "rebuild":
@@ -331,10 +331,16 @@ def cmd_rollups(settings: Settings, args: argparse.Namespace) -> int:
                     rounds = (await conn.execute(select(Kpi16Round.id))).scalars()
                     await kpi16_counts.rebuild(conn, list(rounds))
                     years = (await conn.execute(select(FiscalYear.year_be))).scalars()
-                    await lpa_tallies.rebuild(conn, list(years))
+                    years = list(years)
+                    await lpa_tallies.rebuild(conn, years)
+                    await certification_counts.rebuild(conn, years)
             async with engine.connect() as conn:
                 kpi16 = [str(d) for d in await kpi16_counts.verify(conn)]
-                return kpi16, await lpa_tallies.verify(conn)
+                return (
+                    kpi16,
+                    await lpa_tallies.verify(conn),
+                    await certification_counts.verify(conn),
+                )
         finally:
             await engine.dispose()
 
@@ -343,7 +349,10 @@ def cmd_rollups(settings: Settings, args: argparse.Namespace) -> int:
         print("roll-ups: rebuilt from the records and the history")
     failed = 0
     for name, differences, source in zip(
-        ("KPI-16 counts", "LPA tallies"), found, ("the records", "the history"), strict=True
+        ("KPI-16 counts", "LPA tallies", "Certification counts"),
+        found,
+        ("the records", "the history", "the LAO-years"),
+        strict=True,
     ):
         if not differences:
             print(f"{name}: agree with {source}")
@@ -507,7 +516,7 @@ def parser() -> argparse.ArgumentParser:
     )
     aud.set_defaults(func=cmd_audit)
 
-    rol = sub.add_parser("rollups", help="the maintained roll-ups (KPI-16 counts, LPA tallies)")
+    rol = sub.add_parser("rollups", help="the maintained roll-ups (KPI-16, LPA, certification)")
     rol.add_argument(
         "rollups_command",
         choices=["verify", "rebuild"],

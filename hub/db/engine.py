@@ -199,6 +199,18 @@ def plain_reads(engine: AsyncEngine) -> AsyncEngine:
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
+def insert_ignoring_duplicates(conn: AsyncConnection, table: Table) -> Any:
+    """An INSERT of `table` that skips rows its unique constraints already hold, in the
+    connection's dialect (both spell it ON CONFLICT DO NOTHING)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
 async def analyze(conn: AsyncConnection, tables: Iterable[Table | str]) -> None:
     """Refresh the query planner's statistics of `tables` after a bulk write.
 

@@ -35,10 +35,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, func, insert, literal, select, union_all, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.db.engine import insert_ignoring_duplicates
 from hub.db.models import (
     CertificationEvent,
     CompletenessChange,
@@ -130,12 +129,6 @@ async def moved(
     await _apply(conn, lpa.utc(at), steps)
 
 
-def _insert_ignoring_duplicates(conn: AsyncConnection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing()
-    return sqlite_insert(table).on_conflict_do_nothing()
-
-
 def _key_clause(key: Key) -> Any:
     year, level, area, rule = key
     return and_(
@@ -153,7 +146,7 @@ async def _apply(conn: AsyncConnection, at: dt.datetime, steps: dict[Key, tuple[
     if not counted:
         return
     await conn.execute(
-        _insert_ignoring_duplicates(conn, _now),
+        insert_ignoring_duplicates(conn, _now),
         [
             {
                 "fiscal_year": key[0],

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db import lpa_tallies
+from hub.db import certification_counts, lpa_tallies
 from hub.db.models import CertificationEvent, CompletenessChange, Lao, LaoYear
 from hub.rules import lpa
 from hub.rules.completeness import ALL_DOMAINS_MASK
@@ -56,7 +56,20 @@ async def certification_progress(
     by: Breakdown = "province",
     province_id: int | None = None,
 ) -> dict[int | None, dict[CertificationState, int]]:
-    """How many LAOs are in each certification state now, per key."""
+    """How many LAOs are in each certification state now, per key, from the maintained
+    counts (`hub.db.certification_counts`); `certification_progress_from_rows` gives the
+    same figures from every LAO and its LAO-year."""
+    return await certification_counts.progress(conn, fiscal_year, by, province_id)
+
+
+async def certification_progress_from_rows(
+    conn: AsyncConnection,
+    fiscal_year: int,
+    by: Breakdown = "province",
+    province_id: int | None = None,
+) -> dict[int | None, dict[CertificationState, int]]:
+    """How many LAOs are in each certification state now, per key, grouped from `laos`
+    left-joined to their LAO-years."""
     keys = key_columns(by)
     counts = [
         func.count(

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.db import lpa_tallies
+from hub.db import certification_counts, lpa_tallies
 from hub.db.models import CertificationEvent, LaoYear
 from hub.rules import lpa
 from hub.rules.certification import PROVINCE_BATCH_LIMIT, TRANSITIONS, Action
@@ -92,6 +92,7 @@ async def transition(
                 reason=reason.strip() if reason else None,
             )
         )
+        await certification_counts.moved(conn, t.lao_year_id, t.state, spec.to_state)
         # The LPA rule moves with the state; the completeness stays what it is.
         mask, recorded = await lpa_tallies.latest_completeness(conn, t.lao_year_id)
         await lpa_tallies.moved(

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.db import certification_counts
 from hub.db.models import FiscalYear, HistoricalSection, Lao, LaoCode, LaoYear
 from hub.rules import history_file
 from hub.rules.catalogue_years import CatalogueShape
@@ -139,6 +140,8 @@ async def import_history(writer: AsyncEngine, data: bytes, *, source: str) -> Im
                 .returning(LaoYear.id)
             )
             existing[(lao_id, year)] = result.scalar_one()
+        # Historical LAO-years arrive certified by their province: counted where they stand.
+        await certification_counts.rebuild(conn, years)
         ids = sorted(existing[p] for p in pairs)
         stored = {
             (r.lao_year_id, r.domain): json.loads(r.values_json)

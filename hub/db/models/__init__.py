@@ -26,7 +26,6 @@ from hub.db.models.jobs import (
     WebhookSubscription,
 )
 from hub.db.models.kpi16 import Kpi16Count, Kpi16Reference, Kpi16Report, Kpi16Round
-from hub.db.models.lpa_tallies import LpaTally, LpaTallyNow
 from hub.db.models.missions import (
     Agency,
     LaoMission,
@@ -54,6 +53,7 @@ from hub.db.models.organisations import (
 )
 from hub.db.models.pulled import PulledBatch, PulledValue
 from hub.db.models.read_audit import PersonalDataRead
+from hub.db.models.rollups import CertificationCount, LpaTally, LpaTallyNow
 from hub.db.models.rounds import Round, RoundCheck, RoundProvinceDeadline
 
 metadata = Base.metadata
@@ -67,6 +67,7 @@ __all__ = [
     "ApqDocument",
     "AuthorizationCode",
     "Base",
+    "CertificationCount",
     "CertificationEvent",
     "ChangeLogEntry",
     "ClientRegistration",

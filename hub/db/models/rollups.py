@@ -1,4 +1,6 @@
-"""The LPA indicator-7 rules counted per area over time (`hub.db.lpa_tallies` keeps them)."""
+"""Roll-ups kept current: the LPA indicator-7 rules counted per area over time
+(`hub.db.lpa_tallies`) and the LAO-years per certification state now
+(`hub.db.certification_counts`)."""
 
 from __future__ import annotations
 
@@ -42,3 +44,20 @@ class LpaTallyNow(_Tally, Base):
 
     __tablename__ = "lpa_tallies_now"
     __table_args__ = (UniqueConstraint("fiscal_year", "level", "area_id", "rule"),)
+
+
+class CertificationCount(Base):
+    """How many LAO-years of a fiscal year stand in one certification state in one area
+    now; every state but DRAFT (the area's other LAOs). `level` is "province" or
+    "district"; `province_id` is the area's province (itself for a province)."""
+
+    __tablename__ = "certification_counts"
+    __table_args__ = (UniqueConstraint("fiscal_year", "level", "area_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.year_be"))
+    level: Mapped[str] = mapped_column(String(8))
+    area_id: Mapped[int]
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    state: Mapped[str] = mapped_column(String(18))
+    laos: Mapped[int]
