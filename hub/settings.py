@@ -73,6 +73,19 @@ def _redis_url(name: str, raw: str) -> str | None:
     return raw or None
 
 
+def _database_urls(name: str, raw: str) -> tuple[str, ...]:
+    """PostgreSQL URLs, space- or comma-separated (never echoed: they hold passwords)."""
+    urls = tuple(raw.replace(",", " ").split())
+    for n, url in enumerate(urls, start=1):
+        if not url.startswith(("postgresql://", "postgresql+asyncpg://")):
+            scheme = url.split(":", 1)[0] if ":" in url else "no scheme"
+            raise SettingsError(
+                f"{name} lists PostgreSQL URLs (postgresql+asyncpg://user:pass@host/db); "
+                f"URL {n} of {len(urls)} starts with {scheme!r}"
+            )
+    return urls
+
+
 def _lower(name: str, raw: str) -> str:
     return raw.lower()
 
@@ -245,6 +258,30 @@ class Settings:
         "HUB_DATABASE_URL",
         DEFAULT_DATABASE_URL,
         "database; `postgresql+asyncpg://user:pass@host/db` for PostgreSQL",
+    )
+    # Streaming replicas (README "Reads off the primary", hub/db/replicas.py).
+    replica_urls: tuple[str, ...] = setting(
+        "HUB_DATABASE_REPLICA_URLS",
+        (),
+        "PostgreSQL streaming replicas of `HUB_DATABASE_URL` (space- or comma-separated URLs) "
+        "that answer the reads of callers who cannot write (the public, reading clients: "
+        "their queries, REST reads, open data, exports) while at most `HUB_REPLICA_MAX_LAG` "
+        "behind; unset: every read on the primary",
+        read=_database_urls,
+        shown="unset",
+    )
+    replica_max_lag: float = setting(
+        "HUB_REPLICA_MAX_LAG",
+        5.0,
+        "seconds a replica may be behind the primary and still answer reads; further behind, "
+        "or unreachable, its reads go to the primary until it catches up",
+        read=_positive_float,
+    )
+    replica_check_seconds: float = setting(
+        "HUB_REPLICA_CHECK_SECONDS",
+        1.0,
+        "how often each worker measures its replicas' lag (two tiny statements per replica)",
+        read=_positive_float,
     )
     environment: str = setting(
         "HUB_ENV",
@@ -635,6 +672,11 @@ class Settings:
             elif environment in declaration.by_environment:
                 values[f.name] = declaration.by_environment[environment]
         settings = cls(**values)
+        if settings.replica_urls and settings.is_sqlite:
+            raise SettingsError(
+                "HUB_DATABASE_REPLICA_URLS needs a PostgreSQL HUB_DATABASE_URL (SQLite has no "
+                "replicas)"
+            )
         if settings.external_issuer and not settings.external_jwks_url:
             raise SettingsError("HUB_EXTERNAL_ISSUER needs HUB_EXTERNAL_JWKS_URL")
         return settings

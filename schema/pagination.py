@@ -90,12 +90,14 @@ async def paginate(
     size = page_size(first)
     after_key = decode_cursor(after)
     total = (
-        await fetch_all(info.context.engine, select(func.count()).select_from(statement.subquery()))
+        await fetch_all(
+            info.context.read_engine, select(func.count()).select_from(statement.subquery())
+        )
     )[0][0]
     page = statement.order_by(key)
     if after_key is not None:
         page = page.where(key > after_key)
-    rows = await fetch_all(info.context.engine, page.limit(size + 1))
+    rows = await fetch_all(info.context.read_engine, page.limit(size + 1))
     return build_connection(
         [(to_node(r), r._mapping[key.key]) for r in rows], size, total, after_key
     )

@@ -307,7 +307,7 @@ class MissionRollupFilter:
 async def current_fiscal_year(info: Info) -> int | None:
     if info.context.current_fiscal_year is None:
         statement = select(func.max(FiscalYearRow.year_be)).where(FiscalYearRow.closed_at.is_(None))
-        rows = await fetch_all(info.context.engine, statement)
+        rows = await fetch_all(info.context.read_engine, statement)
         info.context.current_fiscal_year = rows[0][0] if rows else None
     return info.context.current_fiscal_year
 
@@ -434,26 +434,26 @@ class Query:
     @strawberry.field(description="จังหวัดทั้งหมด — all provinces, by DOPA code.")
     async def provinces(self, info: Info) -> list[Province]:
         rows = await fetch_all(
-            info.context.engine, select(*ProvinceRow.__table__.c).order_by(ProvinceRow.code)
+            info.context.read_engine, select(*ProvinceRow.__table__.c).order_by(ProvinceRow.code)
         )
         return [Province.from_row(r) for r in rows]
 
     @strawberry.field(description="จังหวัด — one province by its 2-digit DOPA code.")
     async def province(self, info: Info, code: str) -> Province | None:
         statement = select(*ProvinceRow.__table__.c).where(ProvinceRow.code == code)
-        rows = await fetch_all(info.context.engine, statement)
+        rows = await fetch_all(info.context.read_engine, statement)
         return Province.from_row(rows[0]) if rows else None
 
     @strawberry.field(description="อำเภอ — one district by its 4-digit code.")
     async def district(self, info: Info, code: str) -> District | None:
         statement = select(*DistrictRow.__table__.c).where(DistrictRow.code == code)
-        rows = await fetch_all(info.context.engine, statement)
+        rows = await fetch_all(info.context.read_engine, statement)
         return District.from_row(rows[0]) if rows else None
 
     @strawberry.field(description="ตำบล/แขวง — one subdistrict by its 6-digit code.")
     async def subdistrict(self, info: Info, code: str) -> Subdistrict | None:
         statement = select(*SubdistrictRow.__table__.c).where(SubdistrictRow.code == code)
-        rows = await fetch_all(info.context.engine, statement)
+        rows = await fetch_all(info.context.read_engine, statement)
         return Subdistrict.from_row(rows[0]) if rows else None
 
     @strawberry.field(
@@ -490,7 +490,7 @@ class Query:
         description="อปท. — one LAO by its DLA code; a former code finds the LAO that held it."
     )
     async def lao(self, info: Info, code: str) -> Lao | None:
-        row = await find_lao(info.context.engine, code)
+        row = await find_lao(info.context.read_engine, code)
         return Lao.from_row(row) if row is not None else None
 
     @strawberry.field(
@@ -502,7 +502,7 @@ class Query:
     async def personal_data_reads(
         self, info: Info, lao_code: str, first: int | None = None, after: str | None = None
     ) -> Connection[PersonalDataRead] | None:
-        row = await find_lao(info.context.engine, lao_code)
+        row = await find_lao(info.context.read_engine, lao_code)
         return await reads_of_lao(info, row.id, first, after) if row is not None else None
 
     @strawberry.field(
@@ -537,7 +537,7 @@ class Query:
     @strawberry.field(description="จำนวน อปท. ตามประเภท — how many LAOs there are of each type.")
     async def lao_counts_by_type(self, info: Info) -> list[LaoTypeCount]:
         statement = select(LaoRow.type, func.count()).group_by(LaoRow.type)
-        counts = {t: n for t, n in await fetch_all(info.context.engine, statement)}
+        counts = {t: n for t, n in await fetch_all(info.context.read_engine, statement)}
         return [
             LaoTypeCount(type=t.name, label_th=t.label_th, count=counts.get(t, 0))
             for t in enums.LaoType
@@ -647,7 +647,7 @@ class Query:
     @strawberry.field(description="หน่วยงานผู้ถ่ายโอน — agencies that transfer missions, by code.")
     async def agencies(self, info: Info) -> list[Agency]:
         rows = await fetch_all(
-            info.context.engine, select(*AgencyRow.__table__.c).order_by(AgencyRow.code)
+            info.context.read_engine, select(*AgencyRow.__table__.c).order_by(AgencyRow.code)
         )
         return [Agency.from_row(r) for r in rows]
 
@@ -663,7 +663,7 @@ class Query:
         filter: MissionRollupFilter | None = None,
     ) -> list[MissionRollupRow] | None:
         f = filter or MissionRollupFilter()
-        async with info.context.engine.connect() as conn:
+        async with info.context.read_engine.connect() as conn:
             rows = await mission_rollup(
                 conn,
                 [enums.MissionRollupKey[k.value] for k in group_by],
@@ -721,7 +721,7 @@ class Query:
             .join(LaoRow, LaoRow.id == MissionHelpRow.lao_id)
             .where(MissionHelpRow.id == id, covered_laos_clause(info.context.identity))
         )
-        rows = await fetch_all(info.context.engine, statement)
+        rows = await fetch_all(info.context.read_engine, statement)
         return MissionHelpRequest.from_row(rows[0]) if rows else None
 
     @strawberry.field(description="รอบการประเมินตัวชี้วัดที่ 16 — every KPI-16 round, newest first.")
@@ -729,7 +729,9 @@ class Query:
         statement = select(*Kpi16RoundRow.__table__.c).order_by(
             Kpi16RoundRow.fiscal_year.desc(), Kpi16RoundRow.round_no.desc()
         )
-        return [Kpi16Round.from_row(r) for r in await fetch_all(info.context.engine, statement)]
+        return [
+            Kpi16Round.from_row(r) for r in await fetch_all(info.context.read_engine, statement)
+        ]
 
     @strawberry.field(
         description="รอบการประเมินตัวชี้วัดที่ 16 — one round: its deadlines, DLA's reference list with "
@@ -741,7 +743,7 @@ class Query:
         statement = select(*Kpi16RoundRow.__table__.c).where(
             Kpi16RoundRow.fiscal_year == fiscal_year, Kpi16RoundRow.round_no == round_no
         )
-        rows = await fetch_all(info.context.engine, statement)
+        rows = await fetch_all(info.context.read_engine, statement)
         return Kpi16Round.from_row(rows[0]) if rows else None
 
     @strawberry.field(
@@ -765,7 +767,7 @@ class Query:
         description="เกณฑ์การให้คะแนน LPA ตัวชี้วัดที่ 7 ทุกฉบับ — every rubric version, oldest first."
     )
     async def lpa_rubrics(self, info: Info) -> list[LpaRubric]:
-        async with info.context.engine.connect() as conn:
+        async with info.context.read_engine.connect() as conn:
             stored = await lpa_sql.stored_rubrics(conn)
         return [
             rubric_type(version, rubric, built_in=version not in stored)
@@ -813,7 +815,7 @@ class Query:
                 province_code=r.province_code,
                 granted_at=r.granted_at,
             )
-            for r in await fetch_all(info.context.engine, statement)
+            for r in await fetch_all(info.context.read_engine, statement)
         ]
 
     @strawberry.field(
@@ -849,7 +851,7 @@ class Query:
                 record_deadline=y.record_deadline.isoformat(),
                 is_open=y.closed_at is None,
             )
-            for y in await fetch_all(info.context.engine, statement)
+            for y in await fetch_all(info.context.read_engine, statement)
         ]
 
     @strawberry.field(
@@ -864,7 +866,7 @@ class Query:
             where.append(RoundRow.kind == enums.RoundKind[kind.value])
         if fiscal_year is not None:
             where.append(RoundRow.fiscal_year == fiscal_year)
-        async with info.context.engine.connect() as conn:
+        async with info.context.read_engine.connect() as conn:
             return [Round.of(r) for r in await load_rounds(conn, *where)]
 
     @strawberry.field(
@@ -894,7 +896,7 @@ class Query:
 
     @strawberry.field(description="รอบ — one round by its id.")
     async def round(self, info: Info, id: int) -> Round | None:
-        async with info.context.engine.connect() as conn:
+        async with info.context.read_engine.connect() as conn:
             found = await load_rounds(conn, RoundRow.id == id)
         return Round.of(found[0]) if found else None
 

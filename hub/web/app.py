@@ -42,6 +42,7 @@ from strawberry.types import ExecutionResult
 
 from hub.db import migrate
 from hub.db.engine import create_engine, plain_reads
+from hub.db.replicas import Replicas, reader_for
 from hub.oauth import resource
 from hub.oauth.production import check_production
 from hub.oauth.routes import oauth_state
@@ -123,7 +124,14 @@ class HubGraphQL(GraphQL[HubContext, None]):
     ) -> Any:
         """The planned read path (schema/planner.py) answers the operations it fully supports;
         everything else goes through strawberry's resolvers. Its errors are presented by the
-        same mapping as the resolvers' (schema/errors.py)."""
+        same mapping as the resolvers' (schema/errors.py). A query of a caller who cannot
+        write reads a replica, when one is usable (hub/db/replicas.py)."""
+        if self.app_state.replicas is not None and isinstance(context, HubContext):
+            context.reader = reader_for(
+                self.app_state,
+                context.identity,
+                read_only=_only_reads(request_data.query, request_data.operation_name),
+            )
         if self.planner is not None and request_adapter.method == "POST":
             try:
                 result = await self.planner.execute(request_data, context)
@@ -236,6 +244,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return graphiql.public_ide(language(request))
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
+        """The request's context. Its plain reads run on the primary until `execute_single`
+        knows the operation: a query of a caller who cannot write may then read a replica."""
         state = request.scope.get("state", {})
         identity = state.get("identity", PUBLIC)
         return HubContext(
@@ -276,6 +286,14 @@ async def _document_id(request_adapter: Any) -> Any:
     except orjson.JSONDecodeError:
         return None
     return data.get("documentId") if isinstance(data, dict) else None
+
+
+def _only_reads(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation `query` runs only reads; a text without the words `mutation`
+    and `subscription` is not parsed for it."""
+    if not query or ("mutation" not in query and "subscription" not in query):
+        return True
+    return not _is_mutation(query, operation_name)
 
 
 def _is_mutation(query: str | None, operation_name: str | None) -> bool:
@@ -331,8 +349,25 @@ def create_app(
             else app.state.engine
         )
         app.state.reader = plain_reads(app.state.engine)
+        # Streaming replicas answer the reads of callers who cannot write (hub/db/replicas.py).
+        app.state.replicas = (
+            Replicas(
+                app.state.engine,
+                settings.replica_urls,
+                max_lag=settings.replica_max_lag,
+                check_every=settings.replica_check_seconds,
+                **bounds,
+            )
+            if settings.replica_urls
+            else None
+        )
+        checking = None
+        if app.state.replicas is not None:
+            await app.state.replicas.check()  # the first requests may use them already
+            checking = asyncio.create_task(app.state.replicas.run())
         if settings.count_statements:
-            for engine in {app.state.engine, app.state.writer}:
+            replicas = app.state.replicas.replicas if app.state.replicas is not None else []
+            for engine in {app.state.engine, app.state.writer, *(r.base for r in replicas)}:
                 event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
         worker = background_worker(app) if settings.jobs_worker else None
         running = asyncio.create_task(worker.run()) if worker is not None else None
@@ -346,6 +381,11 @@ def create_app(
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(running, 10)
             await app.state.oauth.close()
+            if checking is not None:
+                checking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await checking
+                await app.state.replicas.dispose()
             await app.state.engine.dispose()
             if app.state.writer is not app.state.engine:
                 await app.state.writer.dispose()
@@ -381,9 +421,16 @@ def create_app(
                 status_code=503,
                 headers={"Retry-After": str(Unavailable.default_retry_after)},
             )
-        return ORJSONResponse(
-            {"status": "ok", "database": "ok", "migrations": {"current": current, "head": head}}
-        )
+        ready: dict[str, Any] = {
+            "status": "ok",
+            "database": "ok",
+            "migrations": {"current": current, "head": head},
+        }
+        if request.app.state.replicas is not None:
+            # Informational: a replica that answers nothing leaves its reads to the primary,
+            # so it never makes this worker unready.
+            ready["replicas"] = request.app.state.replicas.status()
+        return ORJSONResponse(ready)
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/console/" if settings.console else "/graphql")
@@ -512,7 +559,11 @@ def _engines(app: Starlette) -> dict[str, Any]:
     writer = getattr(app.state, "writer", None)
     if engine is None:
         return {}
-    return {"reader": engine} | ({"writer": writer} if writer not in (None, engine) else {})
+    replicas = getattr(app.state, "replicas", None)
+    engines = {"reader": engine} | ({"writer": writer} if writer not in (None, engine) else {})
+    for n, replica in enumerate(replicas.replicas if replicas is not None else (), start=1):
+        engines[f"replica{n}"] = replica.base
+    return engines
 
 
 class RequestIdMiddleware:

@@ -21,6 +21,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 
+from hub.db.replicas import reader_for
 from hub.rules.catalogue import DOMAINS
 from hub.rules.exports import ExportRequest
 from hub.rules.identity import Identity
@@ -258,7 +259,7 @@ async def pages(
         context = HubContext(
             engine=state.engine,
             writer=state.writer,
-            reader=state.reader,
+            reader=reader_for(state, identity),
             identity=identity,
             settings=state.settings,
             max_import_lines=state.settings.import_max_lines,

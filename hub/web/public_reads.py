@@ -14,6 +14,7 @@ from typing import Any
 
 from strawberry.http import GraphQLRequestData
 
+from hub.db.replicas import reader_for
 from hub.rules.identity import PUBLIC
 from schema.context import HubContext
 
@@ -27,7 +28,7 @@ async def public_graphql(state: Any, query: str, variables: Mapping[str, Any]) -
     context = HubContext(
         engine=state.engine,
         writer=state.writer,
-        reader=state.reader,
+        reader=reader_for(state, PUBLIC),
         identity=PUBLIC,
         settings=state.settings,
     )
