@@ -54,6 +54,12 @@ class HubContext:
         """The engine plain reads (planned reads, the loaders' batches) run on."""
         return self.reader or self.engine
 
+    def restart_reads(self) -> None:
+        """Forget what this request has read so far (its loaders' batches, the personal data
+        read), before its operation is answered again from another engine."""
+        self._loaders = None
+        self.personal_reads = PersonalReads()
+
     @property
     def loaders(self) -> Loaders:
         """This request's DataLoaders, built on first use: the planned read path needs none,

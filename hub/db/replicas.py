@@ -9,17 +9,15 @@ on: a usable replica, in turn, when the operation only reads and the caller cann
 primary's plain-read engine. Nothing is shared between workers: each measures for itself,
 with two tiny statements a check per replica and one on the primary.
 
-A replica stops answering as soon as a worker sees it fail: a statement that finds it gone
-marks it unusable at once (the engine's `handle_error` event; that request is answered 503
-with Retry-After, like any database outage), and the next check that reaches it, caught up,
-makes it usable again. A replica further behind than `HUB_REPLICA_MAX_LAG`, or promoted (no
+A replica stops answering as soon as a worker sees it fail: a request that finds it gone
+reports it (`failed`; the web layer then answers that query from the primary), and the next
+check that reaches it, caught up, makes it usable again. A replica further behind than `HUB_REPLICA_MAX_LAG`, or promoted (no
 longer in recovery, so no longer following this primary), is not used either.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -28,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -90,9 +88,7 @@ class Replicas:
         self.replicas = []
         for url in urls:
             engine = create_engine(url, **engine_options)
-            replica = Replica(_name(url), plain_reads(engine), engine)
-            event.listen(engine.sync_engine, "handle_error", self._on_error(replica))
-            self.replicas.append(replica)
+            self.replicas.append(Replica(_name(url), plain_reads(engine), engine))
         # The primary's log position over the last `max_lag` seconds (and one sample older).
         self._samples: deque[tuple[float, int]] = deque()
         self._turn = itertools.count()
@@ -111,6 +107,13 @@ class Replicas:
 
     def status(self) -> list[dict[str, Any]]:
         return [r.status() for r in self.replicas]
+
+    def failed(self, engine: AsyncEngine) -> None:
+        """A request found the replica behind `engine` gone: no more reads until a check
+        reaches it again."""
+        for replica in self.replicas:
+            if replica.engine is engine:
+                self._set(replica, None, "unreachable (a read found it gone)")
 
     async def check(self) -> None:
         """Sample the primary's log position, then measure every replica against the
@@ -173,11 +176,3 @@ class Replicas:
             else:
                 log.warning("replica %s answers no reads: %s", replica.name, problem)
         replica.usable, replica.lag, replica.problem = usable, lag, problem
-
-    def _on_error(self, replica: Replica) -> Any:
-        def handle_error(context: Any) -> None:
-            if context.is_disconnect or context.connection is None:
-                with contextlib.suppress(Exception):
-                    self._set(replica, None, "unreachable (a statement found it gone)")
-
-        return handle_error

@@ -77,7 +77,13 @@ from hub.web.request_guard import RequestGuard
 from hub.web.rest import RestApi
 from hub.web.telemetry import ObserveOperation
 from schema.context import HubContext
-from schema.errors import METHOD_NOT_ALLOWED, error_code, present_errors
+from schema.errors import (
+    METHOD_NOT_ALLOWED,
+    SERVICE_UNAVAILABLE,
+    error_code,
+    present_errors,
+    problem_in,
+)
 from schema.planner import Planner
 from schema.root import build_schema
 from schema.text_guard import TextLimits
@@ -124,14 +130,48 @@ class HubGraphQL(GraphQL[HubContext, None]):
     ) -> Any:
         """The planned read path (schema/planner.py) answers the operations it fully supports;
         everything else goes through strawberry's resolvers. Its errors are presented by the
-        same mapping as the resolvers' (schema/errors.py). A query of a caller who cannot
-        write reads a replica, when one is usable (hub/db/replicas.py)."""
-        if self.app_state.replicas is not None and isinstance(context, HubContext):
+        same mapping as the resolvers' (schema/errors.py).
+
+        A query of a caller who cannot write reads a replica when one is usable
+        (hub/db/replicas.py). If the replica is found gone while answering, it is taken out of
+        turn and the query is answered again from the primary: reading twice changes nothing,
+        and the caller never sees the replica's failure."""
+        replicas = self.app_state.replicas
+        if replicas is not None and isinstance(context, HubContext):
             context.reader = reader_for(
                 self.app_state,
                 context.identity,
                 read_only=_only_reads(request_data.query, request_data.operation_name),
             )
+            if context.reader is not self.app_state.reader:
+                args = (request, request_adapter, sub_response, context, root_value, request_data)
+                status, headers = sub_response.status_code, dict(sub_response.headers)
+                result = await self._execute(*args)
+                if not _unavailable(result):
+                    _note_errors(result)
+                    return result
+                # Forget the failed attempt's answer (its 503, Retry-After) before the retry.
+                sub_response.status_code = status
+                for name in [n for n in sub_response.headers if n not in headers]:
+                    del sub_response.headers[name]
+                replicas.failed(context.reader)
+                context.reader = self.app_state.reader
+                context.restart_reads()
+        result = await self._execute(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        _note_errors(result)
+        return result
+
+    async def _execute(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
         if self.planner is not None and request_adapter.method == "POST":
             try:
                 result = await self.planner.execute(request_data, context)
@@ -146,13 +186,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 planned = self.planner.operation(request_data)
                 name = planned[1].name if planned else None
                 observability.note_operation("query", name.value if name else None)
-                _note_errors(result)
                 return result
-        result = await super().execute_single(
+        return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        _note_errors(result)
-        return result
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Decide who the caller is first: a rejected token is a 401, not a GraphQL error."""
@@ -317,6 +354,16 @@ def _is_mutation(query: str | None, operation_name: str | None) -> bool:
 def _envelope_code(refused: EnvelopeRefused) -> str:
     """The code of a request strawberry refused before GraphQL saw it."""
     return _ENVELOPE_CODES.get(refused.status_code, "BAD_REQUEST")
+
+
+def _unavailable(result: Any) -> bool:
+    """Whether `result` failed because a database could not be reached."""
+    for error in getattr(result, "errors", None) or ():
+        if error_code(error) == SERVICE_UNAVAILABLE:
+            return True
+        if isinstance(problem_in(getattr(error, "original_error", None)), Unavailable):
+            return True
+    return False
 
 
 def _note_errors(result: Any) -> None:
