@@ -36,7 +36,9 @@ returns None for everything else, and the view then runs the resolvers:
   fragments and `@include`/`@skip` are collected (`schema.plan_document`), is `laos` or
   `lao`, aliased or not — or `provinces` / `nationalStats` with the yearly roll-ups, which
   `schema.plan_stats` compiles;
-* `filter` with `provinceCode`, `districtCode` and/or `nameContains` (not `type`/`state`);
+* `filter`, every field of it: `provinceCode`, `districtCode`, `nameContains`, `type`,
+  `merged`, and `state` in `fiscalYear` (the current open year by default) over the
+  LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
 * on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (scalar fields), and at
   most one `year(fiscalYear:)` with its scalar fields and the 8 sections' fields and record
@@ -92,8 +94,10 @@ from hub.db.models import (
     RECORD_TABLES,
     SECTION_TABLES,
     District,
+    FiscalYear,
     Lao,
     LaoCode,
+    LaoMerger,
     LaoYear,
     Province,
     Subdistrict,
@@ -103,7 +107,7 @@ from hub.db.visibility import visible_lao_years_clause
 from hub.rules import permissions
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.completeness import ALL_DOMAINS_MASK
-from hub.rules.enums import CertificationState
+from hub.rules.enums import CertificationState, LaoType
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor, encode_cursor
 from schema.permissions import DomainData
@@ -368,9 +372,37 @@ class Compiler:
             elif key == "nameContains":
                 if v:
                     where.append(lao_name_contains(v))
-            else:
+            elif key == "type":
+                where.append(Lao.type == LaoType[_enum_name(v)])
+            elif key == "merged":
+                absorbed = Lao.id.in_(select(LaoMerger.lao_id))
+                where.append(absorbed if v else ~absorbed)
+            elif key == "state":
+                where.append(self._in_state(value, CertificationState[_enum_name(v)]))
+            elif key != "fiscalYear":  # read with `state`, as the resolver does
                 raise Unsupported(f"filter {key}")
         return where
+
+    def _in_state(self, value: dict[str, Any], state: CertificationState) -> ColumnElement[bool]:
+        """LAOs whose LAO-year of `fiscalYear` (default: the current open year) is in `state`
+        and visible to the caller: the resolver's JOIN, as an EXISTS."""
+        year = _alias(LaoYear.__table__, "state_year")
+        fiscal_year: Any = value.get("fiscalYear") or (
+            select(func.max(FiscalYear.year_be))
+            .where(FiscalYear.closed_at.is_(None))
+            .scalar_subquery()
+        )
+        visible = ClauseAdapter(year).traverse(visible_lao_years_clause(self.identity))
+        return (
+            select(year.c.lao_id)
+            .where(
+                year.c.lao_id == Lao.id,
+                year.c.fiscal_year == fiscal_year,
+                year.c.state == state,
+                visible,
+            )
+            .exists()
+        )
 
     def _node(self, node: FieldNode, plan: PagePlan) -> None:
         c = self.columns
@@ -990,3 +1022,8 @@ class Planner:
                 data={plan.root_key: None} if plan.single else None, errors=[error]
             )
         return ExecutionResult(data={plan.root_key: value}, errors=errors or None)
+
+
+def _enum_name(value: Any) -> str:
+    """The name of a GraphQL enum argument's value (the schema's enums carry their names)."""
+    return str(getattr(value, "value", value))
