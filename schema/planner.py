@@ -362,7 +362,8 @@ class Compiler:
 
     def _filter(self, value: dict[str, Any] | None) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
-        for key, v in (value or {}).items():
+        value = value or {}
+        for key, v in value.items():
             if v is None:
                 continue
             if key == "provinceCode":
