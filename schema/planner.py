@@ -35,7 +35,8 @@ returns None for everything else, and the view then runs the resolvers:
 * one query operation (among any fragment definitions) whose only root field, once
   fragments and `@include`/`@skip` are collected (`schema.plan_document`), is `laos` or
   `lao`, aliased or not — or `provinces` / `nationalStats` with the yearly roll-ups, which
-  `schema.plan_stats` compiles;
+  `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites`, which
+  `schema.plan_records` compiles with this module's record-field getters;
 * `filter`, every field of it: `provinceCode`, `districtCode`, `nameContains`, `type`,
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
@@ -133,6 +134,9 @@ from schema.plan_common import (
 )
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list
+from schema.plan_records import ROOTS as RECORD_ROOTS
+from schema.plan_records import RecordsPagePlan, compile_records_root
+from schema.plan_records import run as run_records
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.root import lao_name_contains
@@ -539,7 +543,7 @@ class Compiler:
                 if f.arguments:
                     raise Unsupported("arguments")
                 records_type = self._type(section_type, name)
-                plan.records.append(self._records(by_records[name], f, records_type))
+                plan.records.append(self.records_plan(by_records[name], f, records_type))
                 plan.fields.append((key, ("records", len(plan.records) - 1)))
                 continue
             else:
@@ -549,7 +553,9 @@ class Compiler:
             self.joins.append((table, table.c.lao_year_id == year.c.id, "outer"))
         return plan
 
-    def _records(self, records: RecordTable, node: FieldNode, records_type: str) -> RecordsPlan:
+    def records_plan(self, records: RecordTable, node: FieldNode, records_type: str) -> RecordsPlan:
+        """A record table's fields as `node` selects them (a section's records, or a node of
+        the record tables' own connections, `schema.plan_records`)."""
         table = RECORD_TABLES[records.name]
         c = Columns()
         c.add("lao_year_id", table.c.lao_year_id)
@@ -937,7 +943,7 @@ class Planner:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: Any,
-    ) -> PagePlan | StatsPlan | None:
+    ) -> PagePlan | StatsPlan | RecordsPagePlan | None:
         """The compiled plan, or None when unsupported. A plan depends on the document, the
         variables and the caller (field rules and the row rule are decided while compiling,
         from `hub.rules.permissions`' pure functions of the identity), and running it changes
@@ -952,9 +958,12 @@ class Planner:
             roots = normalised.roots
             if len(roots) != 1:
                 raise Unsupported("one root field")
-            plan: PagePlan | StatsPlan | None
+            plan: PagePlan | StatsPlan | RecordsPagePlan | None
             if roots[0].name.value in ("laos", "lao"):
                 plan = Compiler(self, identity, variables, normalised).compile(roots[0])
+            elif roots[0].name.value in RECORD_ROOTS:
+                compiler = Compiler(self, identity, variables, normalised)
+                plan = compile_records_root(compiler, roots[0])
             else:
                 plan = StatsCompiler(
                     self.schema, self.graphql_schema, variables, normalised
@@ -1013,6 +1022,8 @@ class Planner:
         try:
             if isinstance(plan, StatsPlan):
                 value, errors = await run_stats(plan, context.read_engine, context.now)
+            elif isinstance(plan, RecordsPagePlan):
+                value, errors = await run_records(plan, context.read_engine)
             else:
                 value, errors = await _run(plan, context.read_engine)
         except Exception as exc:

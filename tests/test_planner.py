@@ -196,6 +196,60 @@ def random_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     return f"{head} {{ laos({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
 
 
+def random_records_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `waterSupplySystems` / `touristSites` query the planner supports
+    (`schema.plan_records`), and its variables."""
+    table = rng.choice([t for d in DOMAINS for t in d.record_tables])
+    variables: dict[str, Any] = {}
+    params: list[str] = []
+    args: list[str] = []
+    filters: list[str] = []
+    if rng.random() < 0.5:
+        filters.append(f"fiscalYear: {rng.choice([p.year, p.year - 1, 2500])}")
+    choice = rng.random()
+    if choice < 0.3:
+        filters.append(f'provinceCode: "{p.province_code}"')
+    elif choice < 0.5:
+        filters.append(f'districtCode: "{p.district_code}"')
+    elif choice < 0.6:
+        filters.append(f'laoCode: "{rng.choice([p.certified_code, p.draft_sao_code])}"')
+    if rng.random() < 0.1:
+        filters.append(f"id: {rng.randint(1, 3000)}")
+    if table.name == "water_supply_systems" and rng.random() < 0.3:
+        filters.append(f'status: "{rng.choice(["USABLE", "UNUSABLE"])}"')
+    if filters:
+        args.append(f"filter: {{{', '.join(filters)}}}")
+    first = rng.choice([0, 1, 5, 40])
+    if rng.random() < 0.5:
+        params.append("$first: Int")
+        variables["first"] = first
+        args.append("first: $first")
+    else:
+        args.append(f"first: {first}")
+    if rng.random() < 0.3:
+        args.append(f'after: "{encode_cursor(rng.randint(1, 3000))}"')
+    record = ["recordKey", "id", "version"]
+    for f in table.fields:
+        if f.kind is Kind.VILLAGE:
+            record.append(
+                f"{to_camel_case(f.name)} {{ {' '.join(_some(rng, ['number', 'nameTh']))} }}"
+            )
+        else:
+            record.append(to_camel_case(f.name))
+    connection = [
+        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {' '.join(_some(rng, record))} }} }}"
+    ]
+    if rng.random() < 0.6:
+        connection.append("totalCount")
+    if rng.random() < 0.5:
+        info = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"]
+        connection.append(f"pageInfo {{ {' '.join(_some(rng, info))} }}")
+    rng.shuffle(connection)
+    head = f"query Records({', '.join(params)})" if params else "query Records"
+    root = to_camel_case(table.name)
+    return f"{head} {{ {root}({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
+
+
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
 KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPercent", "met"]
 
@@ -271,6 +325,8 @@ UNSUPPORTED = [
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
+    "{ waterSupplySystems(first: 5000) { edges { node { id } } } }",
+    '{ touristSites(first: 2, after: "nope") { edges { node { id } } } }',
     '{ laos(first: 2, after: "nope") { edges { node { code } } } }',
     "{ laos(first: 2) { edges { node { nope } } } }",
 ]
@@ -372,6 +428,7 @@ async def test_planned_and_resolver_paths_agree(
         cases = [random_query(rng, places) for _ in range(8)]
         cases += [random_lao_query(rng, places, codes) for _ in range(8)]
         cases += [random_stats_query(rng, places) for _ in range(6)]
+        cases += [random_records_query(rng, places) for _ in range(8)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
         for query, variables in cases:
@@ -394,8 +451,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(12):
-                if i >= 8:
+            for i in range(16):
+                if i >= 12:
+                    query, variables = random_records_query(rng, places)
+                elif i >= 8:
                     query, variables = random_stats_query(rng, places)
                 elif i % 2:
                     query, variables = random_lao_query(rng, places, codes)

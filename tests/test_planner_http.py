@@ -103,3 +103,37 @@ async def test_a_real_client_document_over_http_is_answered_by_the_planner(
     assert page["__typename"] == "LaoConnection"
     assert page["edges"][0]["node"]["__typename"] == "Lao"
     assert "name" in page["edges"][0]["node"]
+
+
+RECORDS_QUERY = """
+query Water($province: String!, $year: Int!) {
+  waterSupplySystems(filter: {provinceCode: $province, fiscalYear: $year}, first: 40) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { __typename id recordKey name householdsServed status lastCheckedOn
+      village { number nameTh } } }
+  }
+}"""
+
+
+async def test_a_national_extract_of_records_is_planned(
+    demo_database_url: str, places: Places
+) -> None:
+    """`waterSupplySystems` (and `touristSites`): a page of records is the COUNT and one
+    SELECT, however many records and villages it holds; the resolvers answer the same."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    body = {
+        "query": RECORDS_QUERY,
+        "variables": {"province": places.province_code, "year": places.year},
+    }
+    async with serve(settings, PUBLIC) as hub:
+        planned = await hub.post("/graphql", json=body)
+    page = planned.json()["data"]["waterSupplySystems"]
+    assert len(page["edges"]) == 40 and page["totalCount"] > 40, page["totalCount"]
+    assert int(planned.headers["x-sql-statements"]) == PLANNED_STATEMENTS
+    async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
+        resolved = await hub.post("/graphql", json=body)
+    assert resolved.json() == planned.json()
+    assert int(resolved.headers["x-sql-statements"]) > PLANNED_STATEMENTS
