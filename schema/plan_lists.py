@@ -195,7 +195,9 @@ def compile_list(
     columns.add("parent", shape.table.c[parent])
     plan = ListPlan(_key(node), node, shape.table, parent, order_by, columns, [], [])
     item_type = _type_of(graphql_schema, type_name, node.name.value)
-    plan.fields = _shape(shape, shape.table, node, plan, "l", graphql_schema, item_type)
+    plan.fields = shape_getters(
+        shape, shape.table, node, plan.columns, plan.joins, "l", graphql_schema, item_type
+    )
     if (type_name, node.name.value) == ("Lao", "transferredMissions"):
         plan.allowed = permissions.can_read_missions(identity)
         plan.message = MissionsData.message
@@ -208,15 +210,19 @@ def _type_of(graphql_schema: Any, parent: str, name: str) -> str | None:
     return type_name_of(graphql_schema, parent, name)
 
 
-def _shape(
+def shape_getters(
     shape: Shape,
     table: Any,
     node: FieldNode,
-    plan: ListPlan,
+    columns: Columns,
+    joins: list[tuple[Any, Any]],
     prefix: str,
     graphql_schema: Any,
     type_name: str | None,
 ) -> list[Any]:
+    """`node`'s selection on `shape` (read from `table`, an alias or the table): its (key,
+    getter) pairs, the columns they read added to `columns` and the objects they reach
+    (aliases, with their ON clauses) to `joins`."""
     getters: list[tuple[str, Any]] = []
     for f in _fields(node.selection_set):
         name, key = f.name.value, _key(f)
@@ -226,17 +232,17 @@ def _shape(
             getters.append((key, _const(type_name)))
         elif name in shape.scalars:
             column, convert = shape.scalars[_leaf(f)]
-            getters.append(
-                (key, plan.columns.getter(f"{prefix}_{column}", table.c[column], convert))
-            )
+            getters.append((key, columns.getter(f"{prefix}_{column}", table.c[column], convert)))
         elif name in shape.objects:
             if f.arguments:
                 raise Unsupported("arguments")
             fk, target = shape.objects[name]
             alias = _alias(target.table, f"{prefix}_{name}")
-            plan.joins.append((alias, alias.c.id == table.c[fk]))
+            joins.append((alias, alias.c.id == table.c[fk]))
             target_type = _type_of(graphql_schema, type_name, name) if type_name else None
-            inner = _shape(target, alias, f, plan, f"{prefix}_{name}", graphql_schema, target_type)
+            inner = shape_getters(
+                target, alias, f, columns, joins, f"{prefix}_{name}", graphql_schema, target_type
+            )
             getters.append((key, ("object", inner)))
         else:
             raise Unsupported(f"{name} in a list")

@@ -35,8 +35,8 @@ returns None for everything else, and the view then runs the resolvers:
 * one query operation (among any fragment definitions) whose only root field, once
   fragments and `@include`/`@skip` are collected (`schema.plan_document`), is `laos` or
   `lao`, aliased or not — or `provinces` / `nationalStats` with the yearly roll-ups, which
-  `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites`, which
-  `schema.plan_records` compiles with this module's record-field getters;
+  `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
+  `transferredMissions`, which `schema.plan_connections` compiles;
 * `filter`, every field of it: `provinceCode`, `districtCode`, `nameContains`, `type`,
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
@@ -132,11 +132,11 @@ from schema.plan_common import (
     _str,
     compile_object,
 )
+from schema.plan_connections import ROOTS as CONNECTION_ROOTS
+from schema.plan_connections import ConnectionPlan, compile_root
+from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list
-from schema.plan_records import ROOTS as RECORD_ROOTS
-from schema.plan_records import RecordsPagePlan, compile_records_root
-from schema.plan_records import run as run_records
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.root import lao_name_contains
@@ -555,7 +555,7 @@ class Compiler:
 
     def records_plan(self, records: RecordTable, node: FieldNode, records_type: str) -> RecordsPlan:
         """A record table's fields as `node` selects them (a section's records, or a node of
-        the record tables' own connections, `schema.plan_records`)."""
+        the record tables' own connections, `schema.plan_connections`)."""
         table = RECORD_TABLES[records.name]
         c = Columns()
         c.add("lao_year_id", table.c.lao_year_id)
@@ -943,7 +943,7 @@ class Planner:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: Any,
-    ) -> PagePlan | StatsPlan | RecordsPagePlan | None:
+    ) -> PagePlan | StatsPlan | ConnectionPlan | None:
         """The compiled plan, or None when unsupported. A plan depends on the document, the
         variables and the caller (field rules and the row rule are decided while compiling,
         from `hub.rules.permissions`' pure functions of the identity), and running it changes
@@ -958,12 +958,12 @@ class Planner:
             roots = normalised.roots
             if len(roots) != 1:
                 raise Unsupported("one root field")
-            plan: PagePlan | StatsPlan | RecordsPagePlan | None
+            plan: PagePlan | StatsPlan | ConnectionPlan | None
             if roots[0].name.value in ("laos", "lao"):
                 plan = Compiler(self, identity, variables, normalised).compile(roots[0])
-            elif roots[0].name.value in RECORD_ROOTS:
+            elif roots[0].name.value in CONNECTION_ROOTS:
                 compiler = Compiler(self, identity, variables, normalised)
-                plan = compile_records_root(compiler, roots[0])
+                plan = compile_root(compiler, roots[0])
             else:
                 plan = StatsCompiler(
                     self.schema, self.graphql_schema, variables, normalised
@@ -1022,8 +1022,8 @@ class Planner:
         try:
             if isinstance(plan, StatsPlan):
                 value, errors = await run_stats(plan, context.read_engine, context.now)
-            elif isinstance(plan, RecordsPagePlan):
-                value, errors = await run_records(plan, context.read_engine)
+            elif isinstance(plan, ConnectionPlan):
+                value, errors = await run_connection(plan, context.read_engine)
             else:
                 value, errors = await _run(plan, context.read_engine)
         except Exception as exc:

@@ -198,7 +198,7 @@ def random_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
 
 def random_records_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random `waterSupplySystems` / `touristSites` query the planner supports
-    (`schema.plan_records`), and its variables."""
+    (`schema.plan_connections`), and its variables."""
     table = rng.choice([t for d in DOMAINS for t in d.record_tables])
     variables: dict[str, Any] = {}
     params: list[str] = []
@@ -248,6 +248,52 @@ def random_records_query(rng: random.Random, p: Places) -> tuple[str, dict[str, 
     head = f"query Records({', '.join(params)})" if params else "query Records"
     root = to_camel_case(table.name)
     return f"{head} {{ {root}({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
+
+
+def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `transferredMissions` query the planner supports (`schema.plan_connections`)."""
+    filters: list[str] = []
+    choice = rng.random()
+    if choice < 0.25:
+        filters.append(f'provinceCode: "{p.province_code}"')
+    elif choice < 0.4:
+        filters.append(f'districtCode: "{p.district_code}"')
+    elif choice < 0.5:
+        filters.append(f'laoCode: "{p.certified_code}"')
+    if rng.random() < 0.2:
+        filters.append(f'agencyCode: "{rng.choice(["DOH", "DRR", "RID", "nope"])}"')
+    if rng.random() < 0.2:
+        filters.append(
+            f"area: {rng.choice(['INFRASTRUCTURE', 'QUALITY_OF_LIFE', 'NATURAL_RESOURCES'])}"
+        )
+    if rng.random() < 0.2:
+        filters.append(f"status: {rng.choice(['ACTIVE', 'CHANGED', 'CANCELLED'])}")
+    if rng.random() < 0.1:
+        filters.append(f'missionCode: "{rng.choice(["M01-001", "M02-003", "nope"])}"')
+    args = [f"first: {rng.choice([0, 1, 7, 50])}"]
+    if filters:
+        args.append(f"filter: {{{', '.join(filters)}}}")
+    if rng.random() < 0.3:
+        args.append(f'after: "{encode_cursor(rng.randint(1, 500))}"')
+    inner = _some(rng, LAO_MISSION)
+    if rng.random() < 0.6:
+        mission = _some(rng, MISSION)
+        if rng.random() < 0.5:
+            mission.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
+        inner.append(f"mission {{ {' '.join(mission)} }}")
+    if rng.random() < 0.4:
+        inner.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
+    rng.shuffle(inner)
+    connection = [
+        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {' '.join(inner)} }} }}"
+    ]
+    if rng.random() < 0.6:
+        connection.append("totalCount")
+    if rng.random() < 0.5:
+        connection.append("pageInfo { hasNextPage endCursor }")
+    rng.shuffle(connection)
+    root = f"transferredMissions({', '.join(args)}) {{ {' '.join(connection)} }}"
+    return f"query Missions {{ {root} }}", {}
 
 
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
@@ -429,6 +475,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_lao_query(rng, places, codes) for _ in range(8)]
         cases += [random_stats_query(rng, places) for _ in range(6)]
         cases += [random_records_query(rng, places) for _ in range(8)]
+        cases += [random_missions_query(rng, places) for _ in range(6)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
         for query, variables in cases:
@@ -451,8 +498,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(16):
-                if i >= 12:
+            for i in range(18):
+                if i >= 16:
+                    query, variables = random_missions_query(rng, places)
+                elif i >= 12:
                     query, variables = random_records_query(rng, places)
                 elif i >= 8:
                     query, variables = random_stats_query(rng, places)

@@ -137,3 +137,33 @@ async def test_a_national_extract_of_records_is_planned(
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
     assert int(resolved.headers["x-sql-statements"]) > PLANNED_STATEMENTS
+
+
+MISSIONS_QUERY = """
+query Missions($province: String!) {
+  transferredMissions(filter: {provinceCode: $province}, first: 30) {
+    totalCount
+    edges { node { id status receivedOn budgetBaht
+      mission { code nameTh area agency { code nameTh } } agency { code } } }
+  }
+}"""
+
+
+async def test_a_national_extract_of_transferred_missions_is_planned(
+    demo_database_url: str, places: Places
+) -> None:
+    """`transferredMissions`: a page is the COUNT and one SELECT with its missions and
+    agencies joined; the resolvers answer the same."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    body = {"query": MISSIONS_QUERY, "variables": {"province": places.province_code}}
+    async with serve(settings, PUBLIC) as hub:
+        planned = await hub.post("/graphql", json=body)
+    page = planned.json()["data"]["transferredMissions"]
+    assert len(page["edges"]) == 30 and page["totalCount"] > 30, page["totalCount"]
+    assert int(planned.headers["x-sql-statements"]) == PLANNED_STATEMENTS
+    async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
+        resolved = await hub.post("/graphql", json=body)
+    assert resolved.json() == planned.json()
+    assert int(resolved.headers["x-sql-statements"]) > PLANNED_STATEMENTS

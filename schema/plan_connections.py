@@ -1,0 +1,304 @@
+"""The planned read path for the root connections over one table: the record tables'
+`waterSupplySystems` and `touristSites`, and `transferredMissions` — national extracts, a
+page at a time.
+
+Why: a page of 500 water-supply systems is ~10,000 fields; the resolvers build a strawberry
+object per row and resolve each nested object (a village, a mission, its agency) by
+DataLoader. Here a page is one SELECT of exactly the selected columns, joined to the objects
+selected, plus one COUNT when `totalCount` is selected, and each node is built by one
+function compiled from its getters (`schema.plan_common.compile_object`): the same getters
+the planner uses for a section's records (`Compiler.records_plan`) and for an LAO's
+transferred missions (`schema.plan_lists.LAO_MISSION`).
+
+What the resolvers do, done the same way (`schema.root`, `paginate`): rows ordered by id,
+the cursor being the id, the COUNT over the same filter.
+
+* Records: the live records (`retired_on` null) of the LAO-years of `fiscalYear` (the
+  current open year by default) that the caller may see
+  (`hub.db.visibility.visible_lao_years_clause`), narrowed by `provinceCode`,
+  `districtCode`, `laoCode`, `id` and, for water-supply systems, `status`. The root is
+  guarded by its domain (`DomainData(5)`, `DomainData(8)`).
+* Transferred missions: every record, narrowed by `agencyCode`, `missionCode`, `area`,
+  `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`.
+
+A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
+class, whatever the arguments. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
+node { … } }` and `__typename` at every level; a record's scalar fields and `village {
+number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
+`agency { … }` (not `lao`, `history`, `helpRequests`). Anything else raises `Unsupported`
+and goes to the resolvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, GraphQLError
+from graphql.execution.values import get_argument_values
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select
+
+from hub.db.models import (
+    RECORD_TABLES,
+    Agency,
+    District,
+    FiscalYear,
+    Lao,
+    LaoMission,
+    LaoYear,
+    Mission,
+    Province,
+)
+from hub.db.visibility import visible_lao_years_clause
+from hub.rules import permissions
+from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME
+from hub.rules.enums import MissionArea, MissionStatus
+from schema.limits import check_page_size
+from schema.pagination import decode_cursor, encode_cursor
+from schema.permissions import DomainData, MissionsData
+from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
+from schema.plan_document import TYPENAME
+from schema.plan_lists import LAO_MISSION, shape_getters
+
+RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
+MISSIONS_ROOT = "transferredMissions"
+ROOTS = frozenset({*RECORD_ROOTS, MISSIONS_ROOT})
+_DOMAIN_OF = {t.name: d.number for d in DOMAINS for t in d.record_tables}
+# Filter fields only some record tables take (GraphQL name → column).
+_EXTRA_FILTERS = {"water_supply_systems": {"status": "status"}}
+
+
+@dataclass
+class ConnectionPlan:
+    """A compiled root connection over one table."""
+
+    root_key: str
+    allowed: bool
+    message: str  # the FORBIDDEN message when not allowed
+    table: Any = None
+    root_nodes: list[FieldNode] = field(default_factory=list)
+    single: bool = True  # the root is nullable: a failure answers it null, not the whole data
+    base: Callable[[], Any] | None = None  # the FROM clause the filter is written over
+    where: list[ColumnElement[bool]] = field(default_factory=list)
+    size: int = 0
+    after: int | None = None
+    connection: list[tuple[str, str, Any]] = field(default_factory=list)
+    edge_fields: list[tuple[str, str]] = field(default_factory=list)
+    edge_type: str = ""
+    page_info_type: str = ""
+    node_type: str = ""
+    columns: Columns = field(default_factory=Columns)
+    joins: list[tuple[Any, Any]] = field(default_factory=list)  # outer-joined objects
+    fields: list[tuple[str, Any]] = field(default_factory=list)  # the node's getters
+    id_position: int = 0
+    statement: Any = None
+    count: Any = None
+    build: Any = None
+
+
+def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
+    """The plan of `root` (a field of `ROOTS`), from the page planner's `compiler` (its
+    schema, variables, identity and record-field getters)."""
+    schema = compiler.planner.graphql_schema
+    name = root.name.value
+    args = get_argument_values(schema.query_type.fields[name], root, compiler.variables)
+    if name == MISSIONS_ROOT:
+        plan = ConnectionPlan(
+            _key(root), permissions.can_read_missions(compiler.identity), MissionsData.message
+        )
+        plan.table = LaoMission.__table__
+        plan.base = lambda: LaoMission.__table__
+        plan.where = _missions_where(args.get("filter") or {})
+    else:
+        table_name = RECORD_ROOTS[name]
+        domain = _DOMAIN_OF[table_name]
+        plan = ConnectionPlan(
+            _key(root),
+            permissions.can_read_domain(compiler.identity, domain),
+            DomainData(domain).message or "",
+        )
+        plan.table = RECORD_TABLES[table_name]
+        plan.base = lambda: _records_base(table_name)
+        plan.where = _records_where(table_name, compiler.identity, args.get("filter") or {})
+    plan.root_nodes = compiler.normalised.nodes_of(root)
+    plan.size = check_page_size(args.get("first"))
+    plan.after = decode_cursor(args.get("after"))
+    connection = compiler._type("Query", name)
+    plan.page_info_type = compiler._type(connection, "pageInfo")
+    plan.edge_type = compiler._type(connection, "edges")
+    plan.node_type = compiler._type(plan.edge_type, "node")
+    node = _connection(plan, root, connection)
+    if node is not None and name == MISSIONS_ROOT:
+        plan.fields = shape_getters(
+            LAO_MISSION, plan.table, node, plan.columns, plan.joins, "m", schema, plan.node_type
+        )
+    elif node is not None:
+        records = compiler.records_plan(
+            RECORD_TABLE_BY_NAME[RECORD_ROOTS[name]], node, plan.node_type
+        )
+        plan.columns, plan.fields = records.columns, records.fields
+        plan.joins = list(records.villages.values())
+    plan.id_position = plan.columns.add("id", plan.table.c.id)
+    return plan
+
+
+def _connection(plan: ConnectionPlan, root: FieldNode, connection: str) -> FieldNode | None:
+    """The connection's selection read into `plan`; the `node` field, if selected."""
+    node: FieldNode | None = None
+    for f in _fields(root.selection_set):
+        key = _key(f)
+        if f.name.value == TYPENAME:
+            plan.connection.append((TYPENAME, key, connection))
+        elif f.name.value == "totalCount":
+            plan.connection.append((_leaf(f), key, None))
+        elif f.name.value == "pageInfo":
+            sub = [(_leaf(x), _key(x)) for x in _fields(f.selection_set)]
+            plan.connection.append(("pageInfo", key, sub))
+        elif f.name.value == "edges":
+            plan.connection.append(("edges", key, None))
+            for e in _fields(f.selection_set):
+                if e.name.value in ("cursor", TYPENAME):
+                    plan.edge_fields.append((_leaf(e), _key(e)))
+                elif e.name.value == "node" and node is None:
+                    plan.edge_fields.append(("node", _key(e)))
+                    node = e
+                else:
+                    raise Unsupported(f"edges.{e.name.value}")
+        else:
+            raise Unsupported(f.name.value)
+    return node
+
+
+def _records_base(name: str) -> Any:
+    table = RECORD_TABLES[name]
+    return table.join(LaoYear, LaoYear.id == table.c.lao_year_id).join(
+        Lao, Lao.id == LaoYear.lao_id
+    )
+
+
+def _in_area(f: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """`provinceCode`, `districtCode` and `laoCode`, over `laos`."""
+    where: list[ColumnElement[bool]] = []
+    if (v := f.get("provinceCode")) is not None:
+        where.append(Lao.province_id.in_(select(Province.id).where(Province.code == v)))
+    if (v := f.get("districtCode")) is not None:
+        where.append(Lao.district_id.in_(select(District.id).where(District.code == v)))
+    if (v := f.get("laoCode")) is not None:
+        where.append(Lao.code == v)
+    return where
+
+
+_AREA_KEYS = frozenset({"provinceCode", "districtCode", "laoCode"})
+
+
+def _records_where(name: str, identity: Any, f: dict[str, Any]) -> list[ColumnElement[bool]]:
+    table = RECORD_TABLES[name]
+    year: Any = f.get("fiscalYear") or (
+        select(func.max(FiscalYear.year_be)).where(FiscalYear.closed_at.is_(None)).scalar_subquery()
+    )
+    where = [
+        LaoYear.fiscal_year == year,
+        table.c.retired_on.is_(None),
+        visible_lao_years_clause(identity),
+        *_in_area(f),
+    ]
+    extra = _EXTRA_FILTERS.get(name, {})
+    for key, v in f.items():
+        if v is None or key == "fiscalYear" or key in _AREA_KEYS:
+            continue
+        if key == "id":
+            where.append(table.c.id == v)
+        elif key in extra:
+            where.append(table.c[extra[key]] == v)
+        else:
+            raise Unsupported(f"filter {key}")
+    return where
+
+
+def _missions_where(f: dict[str, Any]) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if area := _in_area(f):  # the statement has no `laos` to correlate with
+        where.append(LaoMission.lao_id.in_(select(Lao.id).where(*area)))
+    for key, v in f.items():
+        if v is None or key in _AREA_KEYS:
+            continue
+        if key == "agencyCode":
+            where.append(LaoMission.agency_id.in_(select(Agency.id).where(Agency.code == v)))
+        elif key == "missionCode":
+            where.append(LaoMission.mission_id.in_(select(Mission.id).where(Mission.code == v)))
+        elif key == "area":
+            area = MissionArea[str(getattr(v, "value", v))]
+            where.append(LaoMission.mission_id.in_(select(Mission.id).where(Mission.area == area)))
+        elif key == "status":
+            where.append(LaoMission.status == MissionStatus[str(getattr(v, "value", v))])
+        else:
+            raise Unsupported(f"filter {key}")
+    return where
+
+
+def _inline(value: int) -> Any:
+    # Rendered into the SQL text, not bound: see `schema.planner._inline`.
+    return bindparam(None, int(value), type_=Integer, literal_execute=True)
+
+
+def _statements(plan: ConnectionPlan) -> None:
+    assert plan.base is not None
+    joined = plan.base()
+    for alias, on in plan.joins:
+        joined = joined.outerjoin(alias, on)
+    page = select(*plan.columns.columns).select_from(joined).where(*plan.where)
+    if plan.after is not None:
+        page = page.where(plan.table.c.id > _inline(plan.after))
+    plan.statement = page.order_by(plan.table.c.id).limit(_inline(plan.size + 1))
+    plan.count = select(func.count()).select_from(plan.base()).where(*plan.where)
+    plan.build = compile_object(plan.fields)
+
+
+async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+    """The root field's value (a connection, or None when forbidden) and its errors."""
+    if not plan.allowed:
+        error = GraphQLError(
+            plan.message,
+            nodes=plan.root_nodes,
+            path=[plan.root_key],
+            extensions={"code": "FORBIDDEN"},
+        )
+        return None, [error]
+    if plan.statement is None:  # built once per plan (plans are cached and never change)
+        _statements(plan)
+    wants_total = any(name == "totalCount" for name, _, _ in plan.connection)
+    async with engine.connect() as conn:
+        total = (await conn.execute(plan.count)).scalar_one() if wants_total else None
+        rows = (await conn.execute(plan.statement)).all()
+    page: list[Row] = rows[: plan.size]
+    at = plan.id_position
+    edges = []
+    for row in page:
+        edge: dict[str, Any] = {}
+        for name, key in plan.edge_fields:
+            if name == "cursor":
+                edge[key] = encode_cursor(row[at])
+            elif name == TYPENAME:
+                edge[key] = plan.edge_type
+            else:
+                edge[key] = plan.build(row)
+        edges.append(edge)
+    out: dict[str, Any] = {}
+    for name, key, sub in plan.connection:
+        if name == "totalCount":
+            out[key] = total
+        elif name == TYPENAME:
+            out[key] = sub
+        elif name == "pageInfo":
+            info = {
+                "hasNextPage": len(rows) > plan.size,
+                "hasPreviousPage": plan.after is not None,
+                "startCursor": encode_cursor(page[0][at]) if page else None,
+                "endCursor": encode_cursor(page[-1][at]) if page else None,
+                TYPENAME: plan.page_info_type,
+            }
+            out[key] = {k: info[n] for n, k in sub}
+        else:
+            out[key] = edges
+    return out, []
