@@ -22,6 +22,7 @@ from hub.db.models import Village as VillageRow
 from hub.rules import permissions
 from hub.rules.permissions import Area
 from hub.rules.thai_text import search_key
+from schema import shapes
 from schema.context import Info
 from schema.lpa_report import LpaReport, lpa_report
 from schema.stats import AreaYearStats, area_stats
@@ -36,7 +37,7 @@ class Province:
 
     @classmethod
     def from_row(cls, row: Any) -> Province:
-        return cls(id=row.id, code=row.code, name_th=row.name_th, name_en=row.name_en)
+        return cls(id=row.id, **shapes.PROVINCE.python_values(row))
 
     @strawberry.field(description="อำเภอ/เขต — districts of the province, by code.")
     async def districts(self, info: Info) -> list[District]:
@@ -80,7 +81,7 @@ class District:
 
     @classmethod
     def from_row(cls, row: Any) -> District:
-        return cls(id=row.id, province_id=row.province_id, code=row.code, name_th=row.name_th)
+        return cls(id=row.id, province_id=row.province_id, **shapes.DISTRICT.python_values(row))
 
     @strawberry.field(description="จังหวัด — the district's province.")
     async def province(self, info: Info) -> Province:
@@ -164,15 +165,7 @@ class Subdistrict:
 
     @classmethod
     def from_row(cls, row: Any) -> Subdistrict:
-        return cls(
-            id=row.id,
-            district_id=row.district_id,
-            code=row.code,
-            name_th=row.name_th,
-            postcode=row.postcode,
-            latitude=row.latitude,
-            longitude=row.longitude,
-        )
+        return cls(id=row.id, district_id=row.district_id, **shapes.SUBDISTRICT.python_values(row))
 
     @strawberry.field(description="อำเภอ — the subdistrict's district.")
     async def district(self, info: Info) -> District:

@@ -15,6 +15,7 @@ from hub.db.models import User
 from hub.rules import permissions
 from hub.rules.enums import ContactKind as ContactKindEnum
 from hub.rules.permissions import LaoPlace
+from schema import shapes
 from schema.context import Info
 from schema.enums import LaoSize, LaoType, Role
 from schema.geography import District, Province, Subdistrict
@@ -149,21 +150,7 @@ class Lao:
             province_id=row.province_id,
             district_id=row.district_id,
             subdistrict_id=row.subdistrict_id,
-            code=row.code,
-            name_th=row.name_th,
-            name_en=row.name_en,
-            type=row.type.name,
-            size=row.size.name,
-            address_number=row.address_number,
-            address_village_number=row.address_village_number,
-            address_road=row.address_road,
-            postcode=row.postcode,
-            latitude=row.latitude,
-            longitude=row.longitude,
-            phone=row.phone,
-            has_website=row.has_website,
-            website_url=row.website_url if row.has_website else None,
-            version=row.version,
+            **shapes.LAO.python_values(row),
         )
 
     @strawberry.field(description="จังหวัด — province of the office.")

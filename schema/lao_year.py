@@ -18,6 +18,7 @@ from hub.rules.enums import CertificationState as State
 from hub.rules.permissions import LaoPlace
 from hub.rules.problems import ReasonRequired
 from hub.rules.validation import api_names
+from schema import shapes
 from schema.catalogue import CatalogueShape, HistoricalSection, SectionVersion, historical_section
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
@@ -118,7 +119,7 @@ class LaoYear:
 
     @strawberry.field(description="ชื่อสถานะ — the state's Thai label.")
     def state_label_th(self) -> str:
-        return State[self.state].label_th
+        return shapes.LAO_YEAR.rule("state_label_th")(State[self.state])
 
     @strawberry.field(
         description="แก้ไขได้ — whether the caller may edit this LAO-year's data now (the LAO's "
@@ -195,7 +196,7 @@ class LaoYear:
 
     @strawberry.field(description="ครบทั้ง 8 ด้าน — all eight domains complete (required to certify).")
     def all_domains_complete(self) -> bool:
-        return self.complete_mask == completeness.ALL_DOMAINS_MASK
+        return shapes.LAO_YEAR.rule("all_domains_complete")(self.complete_mask)
 
     @strawberry.field(
         description="ท่านดำเนินการได้ — what the caller may do to this LAO-year now: the same "
@@ -330,8 +331,10 @@ def lao_year_from_row(row: Any, place: LaoPlace) -> Any:
         id=row.id,
         lao_place=place,
         complete_mask=row.complete_domains,
-        fiscal_year=row.fiscal_year,
-        state=row.state.name,
-        version=row.version,
-        data_received_at=row.data_received_at,
+        **shapes.LAO_YEAR.python_values(row, _STORED),
     )
+
+
+# LaoYear's fields held as read; `stateLabelTh` and `allDomainsComplete` are computed from
+# them by the rules `schema.shapes.LAO_YEAR` declares.
+_STORED = ("fiscal_year", "state", "version", "data_received_at")

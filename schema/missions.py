@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from hub.db.mission_rollups import MissionRollupRow as RollupRow
 from hub.rules.permissions import LaoPlace
 from hub.rules.validation import camel
+from schema import shapes
 from schema.context import Info
 from schema.enums import MissionArea, MissionStatus, Role
 from schema.geography import Province
@@ -34,13 +35,7 @@ class Agency:
 
     @classmethod
     def from_row(cls, row: Any) -> Agency:
-        return cls(
-            code=row.code,
-            name_th=row.name_th,
-            name_en=row.name_en,
-            ministry_th=row.ministry_th,
-            ministry_en=row.ministry_en,
-        )
+        return cls(**shapes.AGENCY.python_values(row))
 
 
 @strawberry.type(
@@ -64,16 +59,7 @@ class Mission:
 
     @classmethod
     def from_row(cls, row: Any) -> Mission:
-        return cls(
-            agency_id=row.agency_id,
-            code=row.code,
-            name_th=row.name_th,
-            name_en=row.name_en,
-            area=row.area.name,
-            retired_on=row.retired_on,
-            retired_reason=row.retired_reason,
-            version=row.version,
-        )
+        return cls(agency_id=row.agency_id, **shapes.MISSION.python_values(row))
 
     @strawberry.field(description="หน่วยงานผู้ถ่ายโอน — the transferring agency.")
     async def agency(self, info: Info) -> Agency:
@@ -108,20 +94,10 @@ class LaoMission:
     @classmethod
     def from_row(cls, row: Any) -> LaoMission:
         return cls(
-            id=row.id,
             lao_id=row.lao_id,
             mission_id=row.mission_id,
             agency_id=row.agency_id,
-            received_on=row.received_on,
-            status=row.status.name,
-            budget_baht=row.budget_baht,
-            staff_transferred=row.staff_transferred,
-            assets=row.assets,
-            asset_value_baht=row.asset_value_baht,
-            note=row.note,
-            cancelled_on=row.cancelled_on,
-            cancel_reason=row.cancel_reason,
-            version=row.version,
+            **shapes.LAO_MISSION.python_values(row),
         )
 
     @strawberry.field(description="ภารกิจ — the mission in DLA's catalogue.")

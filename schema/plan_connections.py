@@ -8,7 +8,7 @@ DataLoader. Here a page is one SELECT of exactly the selected columns, joined to
 selected, plus one COUNT when `totalCount` is selected, and each node is built by one
 function compiled from its getters (`schema.plan_common.compile_object`): the same getters
 the planner uses for a section's records (`Compiler.records_plan`) and for an LAO's
-transferred missions (`schema.plan_lists.LAO_MISSION`).
+transferred missions (`schema.shapes.LAO_MISSION`).
 
 What the resolvers do, done the same way (`schema.root`, `paginate`): rows ordered by id,
 the cursor being the id, the COUNT over the same filter.
@@ -59,7 +59,8 @@ from schema.pagination import decode_cursor, encode_cursor
 from schema.permissions import DomainData, MissionsData
 from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
 from schema.plan_document import TYPENAME
-from schema.plan_lists import LAO_MISSION, shape_getters
+from schema.plan_lists import shape_getters
+from schema.shapes import LAO_MISSION
 
 RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
 MISSIONS_ROOT = "transferredMissions"

@@ -21,7 +21,6 @@ FORBIDDEN error carrying `ListPlan.message`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +28,6 @@ from graphql import FieldNode
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.db.models import Agency, CertificationEvent, LaoCode, LaoMission, LaoTypePeriod, Mission
 from hub.rules import permissions
 from schema.permissions import MissionsData
 from schema.plan_common import (
@@ -39,99 +37,20 @@ from schema.plan_common import (
     _alias,
     _const,
     _fields,
-    _float,
-    _int,
-    _iso,
     _key,
     _leaf,
-    _name,
-    _same,
     compile_object,
 )
 from schema.plan_document import TYPENAME, type_name_of
+from schema.shapes import CERTIFICATION_EVENT, CODE_PERIOD, LAO_MISSION, TYPE_PERIOD, Shape
 
-Scalars = dict[str, tuple[str, Callable[[Any], Any]]]
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A GraphQL object over one table: its scalar fields and the objects its foreign keys
-    point to (field → (foreign-key column, shape))."""
-
-    table: Any
-    scalars: Scalars
-    objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
-
-
-AGENCY = Shape(
-    Agency.__table__,
-    {
-        "code": ("code", _same),
-        "nameTh": ("name_th", _same),
-        "nameEn": ("name_en", _same),
-        "ministryTh": ("ministry_th", _same),
-        "ministryEn": ("ministry_en", _same),
-    },
-)
-MISSION = Shape(
-    Mission.__table__,
-    {
-        "code": ("code", _same),
-        "nameTh": ("name_th", _same),
-        "nameEn": ("name_en", _same),
-        "area": ("area", _name),
-        "retiredOn": ("retired_on", _iso),
-        "retiredReason": ("retired_reason", _same),
-        "version": ("version", _int),
-    },
-    {"agency": ("agency_id", AGENCY)},
-)
-LAO_MISSION = Shape(
-    LaoMission.__table__,
-    {
-        "id": ("id", _int),
-        "receivedOn": ("received_on", _iso),
-        "status": ("status", _name),
-        "budgetBaht": ("budget_baht", _float),
-        "staffTransferred": ("staff_transferred", _int),
-        "assets": ("assets", _same),
-        "assetValueBaht": ("asset_value_baht", _float),
-        "note": ("note", _same),
-        "cancelledOn": ("cancelled_on", _iso),
-        "cancelReason": ("cancel_reason", _same),
-        "version": ("version", _int),
-    },
-    {"mission": ("mission_id", MISSION), "agency": ("agency_id", AGENCY)},
-)
-_PERIOD = {"validFrom": ("valid_from", _iso), "validTo": ("valid_to", _iso)}
-
-# (parent type, field) → (shape, parent-key column, order by): as in schema.loaders.
+# (parent type, field) → (shape, parent-key column, order by): as in schema.loaders. What
+# each item's fields read is declared in `schema.shapes`.
 LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
-    ("Lao", "codeHistory"): (
-        Shape(LaoCode.__table__, {"code": ("code", _same), **_PERIOD}),
-        "lao_id",
-        ("valid_from",),
-    ),
-    ("Lao", "typeHistory"): (
-        Shape(LaoTypePeriod.__table__, {"type": ("type", _name), **_PERIOD}),
-        "lao_id",
-        ("valid_from",),
-    ),
+    ("Lao", "codeHistory"): (CODE_PERIOD, "lao_id", ("valid_from",)),
+    ("Lao", "typeHistory"): (TYPE_PERIOD, "lao_id", ("valid_from",)),
     ("Lao", "transferredMissions"): (LAO_MISSION, "lao_id", ("id",)),
-    ("LaoYear", "certificationHistory"): (
-        Shape(
-            CertificationEvent.__table__,
-            {
-                "at": ("at", _iso),
-                "fromState": ("from_state", _name),
-                "toState": ("to_state", _name),
-                "actorRole": ("actor_role", _name),
-                "reason": ("reason", _same),
-            },
-        ),
-        "lao_year_id",
-        ("at", "id"),
-    ),
+    ("LaoYear", "certificationHistory"): (CERTIFICATION_EVENT, "lao_year_id", ("at", "id")),
 }
 
 

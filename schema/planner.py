@@ -101,13 +101,11 @@ from hub.db.models import (
     LaoMerger,
     LaoYear,
     Province,
-    Subdistrict,
     Village,
 )
 from hub.db.visibility import visible_lao_years_clause
 from hub.rules import permissions
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
-from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState, LaoType
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor, encode_cursor
@@ -121,12 +119,10 @@ from schema.plan_common import (
     _alias,
     _const,
     _fields,
-    _float,
     _int,
     _iso,
     _key,
     _leaf,
-    _name,
     _not_null,
     _same,
     _str,
@@ -140,6 +136,7 @@ from schema.plan_lists import ListPlan, compile_list, is_list
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.root import lao_name_contains
+from schema.shapes import LAO, LAO_YEAR, Shape
 from schema.text_guard import (
     DEFAULT_TEXT_LIMITS,
     TextLimits,
@@ -149,54 +146,13 @@ from schema.text_guard import (
     text_rule,
 )
 
-# Lao's scalar fields: GraphQL name → (column, converter).
-_LAO_SCALARS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "code": ("code", _same),
-    "nameTh": ("name_th", _same),
-    "nameEn": ("name_en", _same),
-    "type": ("type", _name),
-    "size": ("size", _name),
-    "addressNumber": ("address_number", _same),
-    "addressVillageNumber": ("address_village_number", _int),
-    "addressRoad": ("address_road", _same),
-    "postcode": ("postcode", _same),
-    "latitude": ("latitude", _float),
-    "longitude": ("longitude", _float),
-    "phone": ("phone", _same),
-    "hasWebsite": ("has_website", _same),
-    "version": ("version", _int),
+# What `Lao`, its places and `LaoYear` read: `schema.shapes`, the one declaration the
+# resolvers' `from_row` reads too. A place: GraphQL name → (table, foreign key, shape).
+_PLACES: dict[str, tuple[Any, Any, Shape]] = {
+    name: (target.table, Lao.__table__.c[fk], target) for name, (fk, target) in LAO.objects.items()
 }
-_PLACES: dict[str, tuple[Any, Any, dict[str, tuple[str, Callable[[Any], Any]]]]] = {
-    "province": (
-        Province.__table__,
-        Lao.province_id,
-        {"code": ("code", _same), "nameTh": ("name_th", _same), "nameEn": ("name_en", _same)},
-    ),
-    "district": (
-        District.__table__,
-        Lao.district_id,
-        {"code": ("code", _same), "nameTh": ("name_th", _same)},
-    ),
-    "subdistrict": (
-        Subdistrict.__table__,
-        Lao.subdistrict_id,
-        {
-            "code": ("code", _same),
-            "nameTh": ("name_th", _same),
-            "postcode": ("postcode", _same),
-            "latitude": ("latitude", _float),
-            "longitude": ("longitude", _float),
-        },
-    ),
-}
-_YEAR_SCALARS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "fiscalYear": ("fiscal_year", _int),
-    "state": ("state", _name),
-    "version": ("version", _int),
-    "dataReceivedAt": ("data_received_at", _iso),
-    "stateLabelTh": ("state", lambda s: CertificationState[s.name].label_th),
-    "allDomainsComplete": ("complete_domains", lambda m: m == ALL_DOMAINS_MASK),
-}
+_LAO_FIELDS = LAO.by_graphql_name
+_YEAR_SCALARS = LAO_YEAR.scalars
 _SECTIONS: dict[str, Domain] = {to_camel_case(d.key): d for d in DOMAINS}
 
 
@@ -416,18 +372,11 @@ class Compiler:
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.node_fields.append((key, _const(lao_type)))
-            elif name in _LAO_SCALARS:
-                column, convert = _LAO_SCALARS[_leaf(f)]
-                plan.node_fields.append(
-                    (key, c.getter(f"l_{column}", Lao.__table__.c[column], convert))
-                )
-            elif name == "websiteUrl":
-                has = c.add("l_has_website", Lao.has_website)
-                url = c.add("l_website_url", Lao.website_url)
-                _leaf(f)
-                plan.node_fields.append((key, lambda row, h=has, u=url: row[u] if row[h] else None))
+            elif name in _LAO_FIELDS:
+                plan.node_fields.append((key, LAO.getter(_leaf(f), c, Lao.__table__, "l")))
             elif name in _PLACES:
-                table, fk, scalars = _PLACES[name]
+                table, fk, shape = _PLACES[name]
+                scalars = shape.scalars
                 alias = _alias(table, f"g_{name}")
                 if f.arguments:
                     raise Unsupported("arguments")

@@ -21,37 +21,21 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hub.rules.catalogue import DOMAINS, Kind
 from hub.settings import Settings
+from schema import shapes
 from schema.context import HubContext
 from schema.pagination import encode_cursor
 from schema.planner import Planner
 from schema.root import schema
 from tests.conftest import Places, graphql_response, identities, serve
 
-LAO_SCALARS = [
-    "code", "nameTh", "nameEn", "type", "size", "addressNumber", "addressVillageNumber",
-    "addressRoad", "postcode", "latitude", "longitude", "phone", "hasWebsite", "websiteUrl",
-    "version",
-]  # fmt: skip
-PLACES = {
-    "province": ["code", "nameTh", "nameEn"],
-    "district": ["code", "nameTh"],
-    "subdistrict": ["code", "nameTh", "postcode", "latitude", "longitude"],
-}
-AGENCY = ["code", "nameTh", "nameEn", "ministryTh", "ministryEn"]
-MISSION = ["code", "nameTh", "nameEn", "area", "retiredOn"]
-LAO_MISSION = [
-    "id", "receivedOn", "status", "budgetBaht", "staffTransferred", "assets", "note",
-    "cancelledOn", "cancelReason", "version",
-]  # fmt: skip
-EVENT = ["at", "fromState", "toState", "actorRole", "reason"]
-YEAR_SCALARS = [
-    "fiscalYear",
-    "state",
-    "version",
-    "dataReceivedAt",
-    "stateLabelTh",
-    "allDomainsComplete",
-]
+# The fields a random selection draws from: what `schema.shapes` declares each type reads.
+LAO_SCALARS = shapes.LAO.graphql_names()
+PLACES = {name: shape.graphql_names() for name, (_, shape) in shapes.LAO.objects.items()}
+AGENCY = shapes.AGENCY.graphql_names()
+MISSION = shapes.MISSION.graphql_names()
+LAO_MISSION = shapes.LAO_MISSION.graphql_names()
+EVENT = shapes.CERTIFICATION_EVENT.graphql_names()
+YEAR_SCALARS = shapes.LAO_YEAR.graphql_names()
 
 
 def _some(rng: random.Random, items: list[str], at_least: int = 1) -> list[str]:

@@ -1,0 +1,245 @@
+"""What each field of the row-backed GraphQL types reads: declared once, here.
+
+A `Shape` is a GraphQL object type over one table. For each of its fields read from the row
+it declares a `Reads`: the column, what kind of value it holds, and, where the field is not
+the column as stored, the rule that makes it (a label, a flag, a value shown only when
+another column allows it). Object fields name their foreign key and the target's shape.
+Every path derives from these declarations:
+
+* the resolver types build themselves from a row with `Shape.python_values` (the values
+  strawberry serialises: an enum as its name, dates as dates);
+* the planned read path reads `Shape.getter` / `Shape.scalars` (the column to select and
+  the converter to the JSON value: an enum's name, an ISO date) — `schema.planner` for
+  `Lao`, its places and `LaoYear`, `schema.plan_lists` and `schema.plan_connections` for the
+  lists and mission records;
+* the planner tests draw their random selections from the same field names.
+
+A new field of one of these types is one `Reads` here (and its strawberry declaration, which
+holds its type and description). A section's and a record's fields are declared in the
+catalogue (`hub.rules.catalogue`), which plays this part for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from strawberry.utils.str_converters import to_camel_case
+
+from hub.db.models import (
+    Agency,
+    CertificationEvent,
+    District,
+    Lao,
+    LaoCode,
+    LaoMission,
+    LaoTypePeriod,
+    LaoYear,
+    Mission,
+    Province,
+    Subdistrict,
+)
+from hub.rules.completeness import ALL_DOMAINS_MASK
+from hub.rules.enums import CertificationState
+from schema.plan_common import Columns, Getter, _float, _int, _iso, _name, _same
+
+ValueKind = Literal["same", "int", "float", "enum", "date"]
+# The JSON value the planned path answers for a stored value of each kind (None stays None).
+_JSON: dict[str, Callable[[Any], Any]] = {
+    "same": _same,
+    "int": _int,
+    "float": _float,
+    "enum": _name,
+    "date": _iso,
+}
+
+
+@dataclass(frozen=True)
+class Reads:
+    """One field: `column` as a `kind` value; or `rule(column's value)` (a JSON-ready
+    value); None unless the column `when` is true."""
+
+    column: str
+    kind: ValueKind = "same"
+    rule: Callable[[Any], Any] | None = None
+    when: str | None = None
+
+    def python_value(self, row: Any) -> Any:
+        """The value a resolver type holds, from a row with the table's columns."""
+        if self.when is not None and not getattr(row, self.when):
+            return None
+        value = getattr(row, self.column)
+        if self.rule is not None:
+            return self.rule(value)
+        if self.kind == "enum" and value is not None:
+            return value.name
+        return value
+
+    def json_converter(self) -> Callable[[Any], Any]:
+        """The column's value → the field's JSON value (the planned path)."""
+        return self.rule or _JSON[self.kind]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A GraphQL object type over `table`: its fields read from the row, by Python name
+    (the GraphQL name is its camelCase, as strawberry names it), and its object fields
+    (GraphQL name → (foreign-key column, shape))."""
+
+    table: Any
+    fields: dict[str, Reads]
+    objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
+
+    @property
+    def by_graphql_name(self) -> dict[str, Reads]:
+        return {to_camel_case(name): reads for name, reads in self.fields.items()}
+
+    @property
+    def scalars(self) -> dict[str, tuple[str, Callable[[Any], Any]]]:
+        """GraphQL name → (column, JSON converter), for the fields that read one column."""
+        return {
+            name: (reads.column, reads.json_converter())
+            for name, reads in self.by_graphql_name.items()
+            if reads.when is None
+        }
+
+    def graphql_names(self) -> list[str]:
+        return list(self.by_graphql_name)
+
+    def python_values(self, row: Any, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """Python name → value of every field (or of `names`), for a resolver type's
+        constructor."""
+        return {name: self.fields[name].python_value(row) for name in names or self.fields}
+
+    def rule(self, name: str) -> Callable[[Any], Any]:
+        """The rule a computed field's value is made by, for a resolver that computes it."""
+        rule = self.fields[name].rule
+        assert rule is not None, name
+        return rule
+
+    def getter(self, graphql_name: str, columns: Columns, table: Any, prefix: str) -> Getter:
+        """The planned path's getter of one field: the columns it reads added to `columns`
+        (labelled `prefix_column`), read from `table` (the table or an alias of it)."""
+        reads = self.by_graphql_name[graphql_name]
+        convert = reads.json_converter()
+        if reads.when is None:
+            return columns.getter(f"{prefix}_{reads.column}", table.c[reads.column], convert)
+        when = columns.add(f"{prefix}_{reads.when}", table.c[reads.when])
+        value = columns.add(f"{prefix}_{reads.column}", table.c[reads.column])
+        return lambda row: convert(row[value]) if row[when] else None
+
+
+def _label_th(state: Any) -> Any:
+    return CertificationState[state.name].label_th if state is not None else None
+
+
+def _all_complete(mask: Any) -> bool:
+    return bool(mask == ALL_DOMAINS_MASK)
+
+
+PROVINCE = Shape(
+    Province.__table__,
+    {"code": Reads("code"), "name_th": Reads("name_th"), "name_en": Reads("name_en")},
+)
+DISTRICT = Shape(District.__table__, {"code": Reads("code"), "name_th": Reads("name_th")})
+SUBDISTRICT = Shape(
+    Subdistrict.__table__,
+    {
+        "code": Reads("code"),
+        "name_th": Reads("name_th"),
+        "postcode": Reads("postcode"),
+        "latitude": Reads("latitude", "float"),
+        "longitude": Reads("longitude", "float"),
+    },
+)
+LAO = Shape(
+    Lao.__table__,
+    {
+        "code": Reads("code"),
+        "name_th": Reads("name_th"),
+        "name_en": Reads("name_en"),
+        "type": Reads("type", "enum"),
+        "size": Reads("size", "enum"),
+        "address_number": Reads("address_number"),
+        "address_village_number": Reads("address_village_number", "int"),
+        "address_road": Reads("address_road"),
+        "postcode": Reads("postcode"),
+        "latitude": Reads("latitude", "float"),
+        "longitude": Reads("longitude", "float"),
+        "phone": Reads("phone"),
+        "has_website": Reads("has_website"),
+        # An address the LAO says it no longer has is not shown.
+        "website_url": Reads("website_url", when="has_website"),
+        "version": Reads("version", "int"),
+    },
+    {
+        "province": ("province_id", PROVINCE),
+        "district": ("district_id", DISTRICT),
+        "subdistrict": ("subdistrict_id", SUBDISTRICT),
+    },
+)
+LAO_YEAR = Shape(
+    LaoYear.__table__,
+    {
+        "fiscal_year": Reads("fiscal_year", "int"),
+        "state": Reads("state", "enum"),
+        "version": Reads("version", "int"),
+        "data_received_at": Reads("data_received_at", "date"),
+        "state_label_th": Reads("state", rule=_label_th),
+        "all_domains_complete": Reads("complete_domains", rule=_all_complete),
+    },
+)
+AGENCY = Shape(
+    Agency.__table__,
+    {
+        "code": Reads("code"),
+        "name_th": Reads("name_th"),
+        "name_en": Reads("name_en"),
+        "ministry_th": Reads("ministry_th"),
+        "ministry_en": Reads("ministry_en"),
+    },
+)
+MISSION = Shape(
+    Mission.__table__,
+    {
+        "code": Reads("code"),
+        "name_th": Reads("name_th"),
+        "name_en": Reads("name_en"),
+        "area": Reads("area", "enum"),
+        "retired_on": Reads("retired_on", "date"),
+        "retired_reason": Reads("retired_reason"),
+        "version": Reads("version", "int"),
+    },
+    {"agency": ("agency_id", AGENCY)},
+)
+LAO_MISSION = Shape(
+    LaoMission.__table__,
+    {
+        "id": Reads("id", "int"),
+        "received_on": Reads("received_on", "date"),
+        "status": Reads("status", "enum"),
+        "budget_baht": Reads("budget_baht", "float"),
+        "staff_transferred": Reads("staff_transferred", "int"),
+        "assets": Reads("assets"),
+        "asset_value_baht": Reads("asset_value_baht", "float"),
+        "note": Reads("note"),
+        "cancelled_on": Reads("cancelled_on", "date"),
+        "cancel_reason": Reads("cancel_reason"),
+        "version": Reads("version", "int"),
+    },
+    {"mission": ("mission_id", MISSION), "agency": ("agency_id", AGENCY)},
+)
+_PERIOD = {"valid_from": Reads("valid_from", "date"), "valid_to": Reads("valid_to", "date")}
+CODE_PERIOD = Shape(LaoCode.__table__, {"code": Reads("code"), **_PERIOD})
+TYPE_PERIOD = Shape(LaoTypePeriod.__table__, {"type": Reads("type", "enum"), **_PERIOD})
+CERTIFICATION_EVENT = Shape(
+    CertificationEvent.__table__,
+    {
+        "at": Reads("at", "date"),
+        "from_state": Reads("from_state", "enum"),
+        "to_state": Reads("to_state", "enum"),
+        "actor_role": Reads("actor_role", "enum"),
+        "reason": Reads("reason"),
+    },
+)
