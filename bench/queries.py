@@ -47,6 +47,7 @@ from hub.db.models import (
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.enums import CertificationState
 from hub.rules.permissions import PUBLIC_STATES
+from schema import shapes
 
 PAGE = 1000  # Q3's page size: the hub's maximum
 PROVINCE_PAGE = (
@@ -298,22 +299,16 @@ def cursor(key: int) -> str:
 
 
 LAO = Lao.__table__
-PROFILE_COLUMNS = [
-    ("code", LAO.c.code),
-    ("nameTh", LAO.c.name_th),
-    ("nameEn", LAO.c.name_en),
-    ("type", LAO.c.type),
-    ("size", LAO.c.size),
-    ("addressNumber", LAO.c.address_number),
-    ("addressVillageNumber", LAO.c.address_village_number),
-    ("addressRoad", LAO.c.address_road),
-    ("postcode", LAO.c.postcode),
-    ("latitude", LAO.c.latitude),
-    ("longitude", LAO.c.longitude),
-    ("phone", LAO.c.phone),
-    ("hasWebsite", LAO.c.has_website),
-    ("websiteUrl", LAO.c.website_url),
-]
+
+
+def reads(shape: shapes.Shape, names: str) -> list[tuple[str, Any]]:
+    """(GraphQL name, column) for each of `names`: the column `schema.shapes` declares the
+    field reads, so the floor selects what the hub reads (its conversions stay the floor's)."""
+    fields = shape.by_graphql_name
+    return [(name, shape.table.c[fields[name].column]) for name in names.split()]
+
+
+PROFILE_COLUMNS = reads(shapes.LAO, PROFILE)
 
 
 def _profile(shape: Shape, row: Any) -> dict[str, Any]:
@@ -482,26 +477,11 @@ def q1_plan() -> Q1Plan:
     q = Select()
     lao_id = q.column(LAO.c.id)
     profile = q.shape(PROFILE_COLUMNS)
-    province = q.shape(
-        [("code", Province.code), ("nameTh", Province.name_th), ("nameEn", Province.name_en)]
-    )
-    district = q.shape([("code", District.code), ("nameTh", District.name_th)])
-    subdistrict = q.shape(
-        [
-            ("code", Subdistrict.code),
-            ("nameTh", Subdistrict.name_th),
-            ("postcode", Subdistrict.postcode),
-        ]
-    )
+    province = q.shape(reads(shapes.PROVINCE, "code nameTh nameEn"))
+    district = q.shape(reads(shapes.DISTRICT, "code nameTh"))
+    subdistrict = q.shape(reads(shapes.SUBDISTRICT, "code nameTh postcode"))
     year_id = q.column(LaoYear.id)
-    year = q.shape(
-        [
-            ("fiscalYear", LaoYear.fiscal_year),
-            ("state", LaoYear.state),
-            ("version", LaoYear.version),
-            ("dataReceivedAt", LaoYear.data_received_at),
-        ]
-    )
+    year = q.shape(reads(shapes.LAO_YEAR, "fiscalYear state version dataReceivedAt"))
     joined: Any = (
         LAO.join(Province, Province.id == Lao.province_id)
         .join(District, District.id == Lao.district_id)
@@ -516,22 +496,15 @@ def q1_plan() -> Q1Plan:
     statement = select(*q.columns).select_from(joined).where(Lao.code == bindparam("code"))
     m = Select()
     mission_row = m.shape(
-        [
-            ("receivedOn", LaoMission.received_on),
-            ("status", LaoMission.status),
-            ("budgetBaht", LaoMission.budget_baht),
-            ("staffTransferred", LaoMission.staff_transferred),
-            ("version", LaoMission.version),
-        ]
+        reads(shapes.LAO_MISSION, "receivedOn status budgetBaht staffTransferred version")
     )
-    mission = m.shape([("code", Mission.code), ("nameTh", Mission.name_th), ("area", Mission.area)])
+    mission = m.shape(reads(shapes.MISSION, "code nameTh area"))
     missions = (
         select(*m.columns)
         .join_from(LaoMission, Mission, Mission.id == LaoMission.mission_id)
         .where(LaoMission.lao_id == bindparam("lao"))
         .order_by(LaoMission.id)
     )
-    period = [("validFrom", "valid_from"), ("validTo", "valid_to")]
     return Q1Plan(
         statement,
         lao_id,
@@ -543,15 +516,12 @@ def q1_plan() -> Q1Plan:
         year,
         sections,
         _list(
-            [("code", LaoCode.code), *((k, LaoCode.__table__.c[c]) for k, c in period)],
+            reads(shapes.CODE_PERIOD, "code validFrom validTo"),
             LaoCode.lao_id == bindparam("lao"),
             order_by=[LaoCode.valid_from],
         ),
         _list(
-            [
-                ("type", LaoTypePeriod.type),
-                *((k, LaoTypePeriod.__table__.c[c]) for k, c in period),
-            ],
+            reads(shapes.TYPE_PERIOD, "type validFrom validTo"),
             LaoTypePeriod.lao_id == bindparam("lao"),
             order_by=[LaoTypePeriod.valid_from],
         ),
@@ -560,11 +530,7 @@ def q1_plan() -> Q1Plan:
         mission,
         _list(
             [
-                ("at", CertificationEvent.at),
-                ("fromState", CertificationEvent.from_state),
-                ("toState", CertificationEvent.to_state),
-                ("actorRole", CertificationEvent.actor_role),
-                ("reason", CertificationEvent.reason),
+                *reads(shapes.CERTIFICATION_EVENT, "at fromState toState actorRole reason"),
             ],
             CertificationEvent.lao_year_id == bindparam("lao_year"),
             order_by=[CertificationEvent.at, CertificationEvent.id],
@@ -686,8 +652,8 @@ def q2_plan() -> PagePlan:
         DOMAINS[4],
         lambda q: {
             "profile": q.shape(PROFILE_COLUMNS),
-            "district": q.shape([("code", District.code), ("nameTh", District.name_th)]),
-            "year": q.shape([("fiscalYear", LaoYear.fiscal_year), ("state", LaoYear.state)]),
+            "district": q.shape(reads(shapes.DISTRICT, "code nameTh")),
+            "year": q.shape(reads(shapes.LAO_YEAR, "fiscalYear state")),
         },
         [Lao.province_id.in_(select(Province.id).where(Province.code == bindparam("province")))],
         [(District.__table__, District.id == Lao.district_id)],
@@ -728,9 +694,9 @@ def q3_plan() -> PagePlan:
     return _page_plan(
         DOMAINS[0],
         lambda q: {
-            "lao": q.shape([("code", LAO.c.code), ("nameTh", LAO.c.name_th), ("type", LAO.c.type)]),
-            "province": q.shape([("code", Province.code), ("nameTh", Province.name_th)]),
-            "state": q.shape([("state", LaoYear.state)]),
+            "lao": q.shape(reads(shapes.LAO, "code nameTh type")),
+            "province": q.shape(reads(shapes.PROVINCE, "code nameTh")),
+            "state": q.shape(reads(shapes.LAO_YEAR, "state")),
         },
         [],
         [(Province.__table__, Province.id == Lao.province_id)],
