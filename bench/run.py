@@ -830,8 +830,9 @@ def report(
         "`X-SQL-Statements` of each request of the correctness pass (distinct values; for Q3 one per "
         "page), including the statements of token verification. *peak RSS* — the server's VmHWM, "
         "reset before each query, so it covers the correctness pass and both load phases. "
-        "Q4's floor is the hub's own three grouped roll-up statements (`hub.db.rollups`, `hub.db.kpi16`) "
-        "and the province list: the hub cannot do less SQL than that.",
+        "Q4's floor is the hub's own roll-up reads over the maintained counts (`hub.db.rollups`: "
+        "certification counts and LPA tallies; `hub.db.kpi16_counts`) and the province list: "
+        "the hub cannot do less SQL than that.",
     ]
     analysis = ROOT / "bench/ANALYSIS.md"
     if analysis.exists():
