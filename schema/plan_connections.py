@@ -1,6 +1,6 @@
 """The planned read path for the root connections over one table: the record tables'
-`waterSupplySystems` and `touristSites`, and `transferredMissions` — national extracts, a
-page at a time.
+`waterSupplySystems` and `touristSites`, `transferredMissions` — national extracts, a page
+at a time — and DLA's `missionCatalogue`.
 
 Why: a page of 500 water-supply systems is ~10,000 fields; the resolvers build a strawberry
 object per row and resolve each nested object (a village, a mission, its agency) by
@@ -20,12 +20,14 @@ the cursor being the id, the COUNT over the same filter.
   guarded by its domain (`DomainData(5)`, `DomainData(8)`).
 * Transferred missions: every record, narrowed by `agencyCode`, `missionCode`, `area`,
   `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`.
+* The mission catalogue: every mission, narrowed by `area` and `agencyCode`; public.
 
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
 class, whatever the arguments. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
 node { … } }` and `__typename` at every level; a record's scalar fields and `village {
 number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
-`agency { … }` (not `lao`, `history`, `helpRequests`). Anything else raises `Unsupported`
+`agency { … }` (not `lao`, `history`, `helpRequests`); a catalogue mission's scalar fields and
+`agency { … }`. Anything else raises `Unsupported`
 and goes to the resolvers.
 """
 
@@ -60,11 +62,17 @@ from schema.permissions import DomainData, MissionsData
 from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
 from schema.plan_document import TYPENAME
 from schema.plan_lists import shape_getters
-from schema.shapes import LAO_MISSION
+from schema.shapes import LAO_MISSION, MISSION
 
 RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
 MISSIONS_ROOT = "transferredMissions"
-ROOTS = frozenset({*RECORD_ROOTS, MISSIONS_ROOT})
+CATALOGUE_ROOT = "missionCatalogue"
+# Roots over a table whose node is one `schema.shapes` shape: (table, shape, label prefix).
+_SHAPED = {
+    MISSIONS_ROOT: (LaoMission.__table__, LAO_MISSION, "m"),
+    CATALOGUE_ROOT: (Mission.__table__, MISSION, "c"),
+}
+ROOTS = frozenset({*RECORD_ROOTS, *_SHAPED})
 _DOMAIN_OF = {t.name: d.number for d in DOMAINS for t in d.record_tables}
 # Filter fields only some record tables take (GraphQL name → column).
 _EXTRA_FILTERS = {"water_supply_systems": {"status": "status"}}
@@ -111,6 +119,11 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.table = LaoMission.__table__
         plan.base = lambda: LaoMission.__table__
         plan.where = _missions_where(args.get("filter") or {})
+    elif name == CATALOGUE_ROOT:
+        plan = ConnectionPlan(_key(root), True, "")
+        plan.table = Mission.__table__
+        plan.base = lambda: Mission.__table__
+        plan.where = _catalogue_where(args.get("filter") or {})
     else:
         table_name = RECORD_ROOTS[name]
         domain = _DOMAIN_OF[table_name]
@@ -130,9 +143,10 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
     plan.edge_type = compiler._type(connection, "edges")
     plan.node_type = compiler._type(plan.edge_type, "node")
     node = _connection(plan, root, connection)
-    if node is not None and name == MISSIONS_ROOT:
+    if node is not None and name in _SHAPED:
+        table, shape, prefix = _SHAPED[name]
         plan.fields = shape_getters(
-            LAO_MISSION, plan.table, node, plan.columns, plan.joins, "m", schema, plan.node_type
+            shape, table, node, plan.columns, plan.joins, prefix, schema, plan.node_type
         )
     elif node is not None:
         records = compiler.records_plan(
@@ -233,6 +247,20 @@ def _missions_where(f: dict[str, Any]) -> list[ColumnElement[bool]]:
             where.append(LaoMission.mission_id.in_(select(Mission.id).where(Mission.area == area)))
         elif key == "status":
             where.append(LaoMission.status == MissionStatus[str(getattr(v, "value", v))])
+        else:
+            raise Unsupported(f"filter {key}")
+    return where
+
+
+def _catalogue_where(f: dict[str, Any]) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    for key, v in f.items():
+        if v is None:
+            continue
+        if key == "area":
+            where.append(Mission.area == MissionArea[str(getattr(v, "value", v))])
+        elif key == "agencyCode":
+            where.append(Mission.agency_id.in_(select(Agency.id).where(Agency.code == v)))
         else:
             raise Unsupported(f"filter {key}")
     return where

@@ -280,6 +280,35 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
     return f"query Missions {{ {root} }}", {}
 
 
+def random_catalogue_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `missionCatalogue` query the planner supports (`schema.plan_connections`)."""
+    filters = []
+    if rng.random() < 0.3:
+        filters.append(f"area: {rng.choice(['INFRASTRUCTURE', 'QUALITY_OF_LIFE', 'ARTS_CULTURE'])}")
+    if rng.random() < 0.3:
+        filters.append(f'agencyCode: "{rng.choice(["DOH", "DRR", "RID", "nope"])}"')
+    args = [f"first: {rng.choice([0, 1, 10, 300])}"]
+    if filters:
+        args.append(f"filter: {{{', '.join(filters)}}}")
+    if rng.random() < 0.3:
+        args.append(f'after: "{encode_cursor(rng.randint(1, 240))}"')
+    inner = _some(rng, MISSION)
+    if rng.random() < 0.5:
+        inner.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
+    connection = [
+        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {' '.join(inner)} }} }}"
+    ]
+    if rng.random() < 0.6:
+        connection.append("totalCount")
+    if rng.random() < 0.5:
+        connection.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
+    rng.shuffle(connection)
+    return (
+        f"query Catalogue {{ missionCatalogue({', '.join(args)}) {{ {' '.join(connection)} }} }}",
+        {},
+    )
+
+
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
 KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPercent", "met"]
 
@@ -460,6 +489,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_stats_query(rng, places) for _ in range(6)]
         cases += [random_records_query(rng, places) for _ in range(8)]
         cases += [random_missions_query(rng, places) for _ in range(6)]
+        cases += [random_catalogue_query(rng, places) for _ in range(3)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
         for query, variables in cases:
@@ -482,8 +512,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(18):
-                if i >= 16:
+            for i in range(20):
+                if i >= 18:
+                    query, variables = random_catalogue_query(rng, places)
+                elif i >= 16:
                     query, variables = random_missions_query(rng, places)
                 elif i >= 12:
                     query, variables = random_records_query(rng, places)
