@@ -16,6 +16,7 @@ request that asks for the same list.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -116,6 +117,51 @@ def one_per_key(
         return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)
+
+
+class WholeTable:
+    """A reference table small enough to read whole (the 77 provinces), read at most once a
+    request: the first load reads every row in one statement and every later load, from any
+    branch of the query, awaits that same read.
+
+    Why not a `one_per_key` loader: two branches of a query that reach it at different
+    moments (a round's area provinces and its standings' LAO provinces) batch together only
+    when both arrive in the same turn of the event loop; otherwise each costs a statement, so
+    the count depended on timing. Here it is one statement whatever the timing.
+    """
+
+    def __init__(self, engine: AsyncEngine, table: Any) -> None:
+        self._engine = engine
+        self._columns = table.__table__.c
+        self._reading: asyncio.Future[Sequence[Row[Any]]] | None = None
+        self._indexes: dict[str, dict[Any, Row[Any]]] = {}
+
+    async def _index(self, key: str) -> dict[Any, Row[Any]]:
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(fetch_all(self._engine, select(*self._columns)))
+        # Shielded: a cancelled caller must not cancel the read other branches await.
+        rows = await asyncio.shield(self._reading)
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = {row._mapping[key]: row for row in rows}
+        return index
+
+    def by(self, key: Any) -> _WholeTableKey:
+        """Loads by the column `key` (`load`, `load_many`, as a DataLoader would)."""
+        return _WholeTableKey(self, key.key)
+
+
+@dataclass(frozen=True)
+class _WholeTableKey:
+    table: WholeTable
+    key: str
+
+    async def load(self, value: Any) -> Row[Any] | None:
+        return (await self.table._index(self.key)).get(value)
+
+    async def load_many(self, values: Sequence[Any]) -> list[Row[Any] | None]:
+        index = await self.table._index(self.key)
+        return [index.get(v) for v in values]
 
 
 def many_per_key(
@@ -359,7 +405,8 @@ class Loaders:
         self.engine = engine
         self.identity = identity
         e = engine
-        self.province = one_per_key(e, Province, Province.id)
+        self.provinces = WholeTable(e, Province)
+        self.province = self.provinces.by(Province.id)
         self.district = one_per_key(e, District, District.id)
         self.subdistrict = one_per_key(e, Subdistrict, Subdistrict.id)
         self.village = one_per_key(e, Village, Village.id)
@@ -466,7 +513,7 @@ class Loaders:
                 LpaAssessment, LpaAssessment.id == LpaAssessmentRevision.assessment_id
             ),
         )
-        self.province_by_code = one_per_key(e, Province, Province.code)
+        self.province_by_code = self.provinces.by(Province.code)
         self.district_by_code = one_per_key(e, District, District.code)
         self.info_round = info_round_of_year(e)
         self.round = rounds_by_id(e)

@@ -451,15 +451,13 @@ async def test_a_roll_up_is_one_statement_and_needs_the_missions_scope(fresh_dem
 
 
 async def test_records_with_their_history_cost_the_same_statements_as_one(fresh_demo_url):
-    from tests.test_costs import sql_statements
+    from tests.test_costs import fewest_statements
 
     query = """query($n: Int!) { transferredMissions(filter: {status: CHANGED}, first: $n) {
       edges { node { id history { status changes actorRole actorName } helpRequests { id }
         mission { code agency { code } } } } } }"""
     async with serve(settings(fresh_demo_url), DLA) as c:
-        with sql_statements(c) as one:
-            await graphql(c, query, n=1)
-        with sql_statements(c) as many:
-            data = await graphql(c, query, n=100)
+        _, one = await fewest_statements(c, query, n=1)
+        data, many = await fewest_statements(c, query, n=100)
     assert len(data["transferredMissions"]["edges"]) > 10
     assert len(many) == len(one)

@@ -435,16 +435,14 @@ async def test_a_record_s_help_requests_are_read_by_those_covering_its_lao(fresh
 
 
 async def test_a_page_of_threads_costs_the_same_statements_as_one(fresh_demo_url):
-    from tests.test_costs import sql_statements
+    from tests.test_costs import fewest_statements
 
     query = """query($n: Int!) { missionHelpRequests(first: $n) { edges { node { id
       lao { code } missionRecord { id mission { code } } mission { code }
       messages { action authorName } } } } }"""
     async with serve(settings(fresh_demo_url), callers(await world(fresh_demo_url))["dla"]) as c:
-        with sql_statements(c) as one:
-            first = await graphql(c, query, n=1)
-        with sql_statements(c) as many:
-            every = await graphql(c, query, n=100)
+        first, one = await fewest_statements(c, query, n=1)
+        every, many = await fewest_statements(c, query, n=100)
     assert (
         len(every["missionHelpRequests"]["edges"]) > 3 > len(first["missionHelpRequests"]["edges"])
     )

@@ -16,7 +16,7 @@ from hub.rules.enums import Role
 from hub.rules.identity import PUBLIC, RoleGrant, client, user
 from hub.settings import Settings
 from tests.conftest import _places, graphql, serve
-from tests.test_costs import sql_statements
+from tests.test_costs import fewest_statements
 
 EDITABLE = """query($code: String!, $year: Int!) { lao(code: $code) { missionsEditable
   year(fiscalYear: $year) { state editable } } }"""
@@ -184,10 +184,8 @@ async def test_villages_and_histories_load_in_batches(demo_database_url, places)
       transferredMissions { history { status } } } } } }"""
     dla = user("dla", RoleGrant(Role.DLA_ADMIN))
     async with serve(settings(demo_database_url), dla) as c:
-        with sql_statements(c) as few:
-            small = await graphql(c, query, first=3)
-        with sql_statements(c) as many:
-            large = await graphql(c, query, first=40)
+        small, few = await fewest_statements(c, query, first=3)
+        large, many = await fewest_statements(c, query, first=40)
     assert len(many) == len(few)
     villages = [
         v["number"] for e in large["laos"]["edges"] for v in e["node"]["subdistrict"]["villages"]
