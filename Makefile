@@ -26,11 +26,13 @@ run: $(STAMP)
 	$(BIN)/hub demo load
 	$(BIN)/hub serve
 
-## The whole suite: SQLite always, PostgreSQL too when HUB_TEST_POSTGRES_URL is set.
+## The whole suite: SQLite always, PostgreSQL too when HUB_TEST_POSTGRES_URL is set; in
+## TEST_WORKERS processes (a test module stays in one, its fixtures with it).
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 ## The suite without the national-scale demo load.
 test-fast: $(STAMP)
