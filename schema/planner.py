@@ -32,11 +32,14 @@ variables are never remembered. Strings are normalised and checked as on the res
 The resolvers stay the reference. The planner answers only what it fully supports and
 returns None for everything else, and the view then runs the resolvers:
 
-* one query operation (among any fragment definitions) whose only root field, once
-  fragments and `@include`/`@skip` are collected (`schema.plan_document`), is `laos` or
-  `lao`, aliased or not — or `provinces` / `nationalStats` with the yearly roll-ups, which
+* one query operation (among any fragment definitions) whose root fields, once fragments
+  and `@include`/`@skip` are collected (`schema.plan_document`), are each `laos` or `lao`,
+  aliased or not — or `provinces` / `nationalStats` with the yearly roll-ups, which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
-  `transferredMissions`, which `schema.plan_connections` compiles;
+  `transferredMissions` / `missionCatalogue`, which `schema.plan_connections` compiles.
+  Several root fields (a dashboard's) are planned one by one and answered in the
+  document's order (`RootsPlan`); one unsupported root sends the whole operation to the
+  resolvers;
 * `filter`, every field of it: `provinceCode`, `districtCode`, `nameContains`, `type`,
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
@@ -753,6 +756,19 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
 # --- the entry point -------------------------------------------------------------------------
 
 
+Plan = PagePlan | StatsPlan | ConnectionPlan
+
+
+@dataclass(frozen=True)
+class RootsPlan:
+    """An operation of several root fields (a dashboard's `provinces` beside `nationalStats`,
+    two aliased `laos` pages), each compiled on its own and answered in the document's order.
+    Each root's errors are its own; errors are listed root by root (GraphQL gives their order
+    no meaning; the resolvers list them as their fields complete)."""
+
+    plans: tuple[Plan, ...]
+
+
 class _Cache:
     """A least-recently-used map bounded by entries and by a total weight (an estimate of the
     memory its values hold). Keys are fixed-size digests, never the caller's text."""
@@ -892,8 +908,8 @@ class Planner:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: Any,
-    ) -> PagePlan | StatsPlan | ConnectionPlan | None:
-        """The compiled plan, or None when unsupported. A plan depends on the document, the
+    ) -> Plan | RootsPlan | None:
+        """The compiled plan (one per root field), or None when any root is unsupported. A plan depends on the document, the
         variables and the caller (field rules and the row rule are decided while compiling,
         from `hub.rules.permissions`' pure functions of the identity), and running it changes
         nothing in it, so it is remembered for that (document, variables, identity)."""
@@ -902,26 +918,33 @@ class Planner:
             found = self._plans.get(cache_key)
             if found is not _MISSING:
                 return found  # type: ignore[no-any-return]
+        plan: Plan | RootsPlan | None
         try:
             normalised = normalise_operation(self.graphql_schema, document, operation, variables)
-            roots = normalised.roots
-            if len(roots) != 1:
-                raise Unsupported("one root field")
-            plan: PagePlan | StatsPlan | ConnectionPlan | None
-            if roots[0].name.value in ("laos", "lao"):
-                plan = Compiler(self, identity, variables, normalised).compile(roots[0])
-            elif roots[0].name.value in CONNECTION_ROOTS:
-                compiler = Compiler(self, identity, variables, normalised)
-                plan = compile_root(compiler, roots[0])
-            else:
-                plan = StatsCompiler(
-                    self.schema, self.graphql_schema, variables, normalised
-                ).compile(roots[0])
+            plans = tuple(
+                self._compile_root(identity, variables, normalised, root)
+                for root in normalised.roots
+            )
+            if not plans:
+                raise Unsupported("no root field")
+            plan = plans[0] if len(plans) == 1 else RootsPlan(plans)
         except (Unsupported, GraphQLError):
             plan = None
         if cache_key is not None:
             self._plans.put(cache_key, plan)
         return plan
+
+    def _compile_root(
+        self, identity: Any, variables: Any, normalised: Normalised, root: FieldNode
+    ) -> Plan:
+        """One root field's plan (each with its own compiler: nothing is shared between
+        roots, so two aliased `laos` pages are two independent plans)."""
+        name = root.name.value
+        if name in ("laos", "lao"):
+            return Compiler(self, identity, variables, normalised).compile(root)
+        if name in CONNECTION_ROOTS:
+            return compile_root(Compiler(self, identity, variables, normalised), root)
+        return StatsCompiler(self.schema, self.graphql_schema, variables, normalised).compile(root)
 
     def operation(self, request_data: Any) -> tuple[DocumentNode, OperationDefinitionNode] | None:
         query = getattr(request_data, "query", None)
@@ -968,21 +991,30 @@ class Planner:
         plan = self._plan(key, context.identity, document, operation, coerced)
         if plan is None:
             return None
-        try:
-            if isinstance(plan, StatsPlan):
-                value, errors = await run_stats(plan, context.read_engine, context.now)
-            elif isinstance(plan, ConnectionPlan):
-                value, errors = await run_connection(plan, context.read_engine)
-            else:
-                value, errors = await _run(plan, context.read_engine)
-        except Exception as exc:
-            # The root field failed, as a resolver's would: null (`laos` is non-null, so the
-            # whole data) with the error at its path; the view maps it (schema/errors.py).
-            error = located_error(exc, plan.root_nodes, [plan.root_key])
-            return ExecutionResult(
-                data={plan.root_key: None} if plan.single else None, errors=[error]
-            )
-        return ExecutionResult(data={plan.root_key: value}, errors=errors or None)
+        data: dict[str, Any] = {}
+        errors: list[GraphQLError] = []
+        for one in plan.plans if isinstance(plan, RootsPlan) else (plan,):
+            try:
+                value, root_errors = await _run_root(one, context)
+            except Exception as exc:
+                # The root field failed, as a resolver's would: null (`laos` is non-null, so
+                # the whole data) with the error at its path; the view maps it
+                # (schema/errors.py).
+                errors.append(located_error(exc, one.root_nodes, [one.root_key]))
+                if not one.single:
+                    return ExecutionResult(data=None, errors=errors)
+                value, root_errors = None, []
+            data[one.root_key] = value
+            errors.extend(root_errors)
+        return ExecutionResult(data=data, errors=errors or None)
+
+
+async def _run_root(plan: Plan, context: Any) -> tuple[Any, list[GraphQLError]]:
+    if isinstance(plan, StatsPlan):
+        return await run_stats(plan, context.read_engine, context.now)
+    if isinstance(plan, ConnectionPlan):
+        return await run_connection(plan, context.read_engine)
+    return await _run(plan, context.read_engine)
 
 
 def _enum_name(value: Any) -> str:

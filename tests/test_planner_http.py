@@ -167,3 +167,37 @@ async def test_a_national_extract_of_transferred_missions_is_planned(
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
     assert int(resolved.headers["x-sql-statements"]) > PLANNED_STATEMENTS
+
+
+# A dashboard's document: the province page beside the national roll-ups, in one operation.
+DASHBOARD_QUERY = """
+query Dashboard($province: String!, $year: Int!) {
+  page: laos(filter: {provinceCode: $province}, first: 5) { edges { node { code nameTh } } }
+  nation: nationalStats(fiscalYear: $year) { certification { total provinceCertified } }
+}"""
+
+
+async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
+    demo_database_url: str, places: Places
+) -> None:
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    body = {
+        "query": DASHBOARD_QUERY,
+        "variables": {"province": places.province_code, "year": places.year},
+    }
+    async with serve(settings, PUBLIC) as hub:
+        planner = hub.app.state.planner  # type: ignore[attr-defined]
+        before = set(planner._plans.keys())
+        planned = await hub.post("/graphql", json=body)
+        assert planned.status_code == 200, planned.text
+        assert list(planned.json()["data"]) == ["page", "nation"]  # the document's order
+        keys = planner._plans.keys()  # the bounded cache is not iterable itself
+        new = [planner._plans.get(k) for k in keys if k not in before]
+        assert len(new) == 1 and new[0] is not None  # one plan, of both roots
+        planned_statements = int(planned.headers["x-sql-statements"])
+    async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
+        resolved = await hub.post("/graphql", json=body)
+    assert resolved.json() == planned.json()
+    assert int(resolved.headers["x-sql-statements"]) >= planned_statements
