@@ -5,10 +5,16 @@ field resolves to null with an error at its path whose `extensions.code` is `FOR
 The guards of personal data (`PersonalData`, `AssessorName`) also note every read they allow
 in the read audit (`schema.read_audit`): a field guarded by one is, by that, audited.
 The `@guard(rule: ...)` directive in `schema.graphql` names the rule on every guarded field.
+
+The planned read path reads the same declarations (`identity_decision`): a guard whose rule
+depends only on the caller (`_Rule.allows`) is decided once, at planning time, from the
+field's own `guarded(...)`; a guard that depends on the object read (personal data, the
+change log) cannot be, and the planner leaves such a field to the resolvers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -16,6 +22,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
 from hub.rules import permissions
+from hub.rules.identity import Identity
 from hub.rules.permissions import LaoPlace
 from schema.context import Info
 from schema.loaders import find_lao
@@ -48,6 +55,17 @@ class _Rule(BasePermission):
     def schema_directive(self) -> object:
         return Guard(rule=self.rule)
 
+    def allows(self, identity: Identity) -> bool | None:
+        """The rule decided from the caller alone, or None when it depends on the object
+        (its LAO, say). Guards decided by the caller alone implement `has_permission` with
+        it, so both paths share one decision."""
+        return None
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        allowed = self.allows(info.context.identity)
+        assert allowed is not None, f"{type(self).__name__} must decide has_permission"
+        return allowed
+
 
 class PersonalData(_Rule):
     """Names and phone numbers of people (PDPA). The source must expose `lao_place`."""
@@ -71,8 +89,8 @@ class DomainData(_Rule):
         self.rule = f"domain:{domain_number}: everyone who sees the LAO-year; clients need scope 'domain:{domain_number}'"
         self.message = f"Domain {domain_number}: this client has not been granted the scope 'domain:{domain_number}'."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_domain(info.context.identity, self.domain_number)
+    def allows(self, identity: Identity) -> bool:
+        return permissions.can_read_domain(identity, self.domain_number)
 
 
 class HistoricalData(_Rule):
@@ -85,8 +103,7 @@ class HistoricalData(_Rule):
     )
     message = "Historical data: this client needs every domain scope 'domain:1' to 'domain:8'."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        identity = info.context.identity
+    def allows(self, identity: Identity) -> bool:
         return all(permissions.can_read_domain(identity, n) for n in range(1, 9))
 
 
@@ -132,24 +149,24 @@ class MissionsData(_Rule):
     rule = "missions: everyone; clients need scope 'missions'"
     message = "Transferred missions: this client has not been granted the scope 'missions'."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_missions(info.context.identity)
+    def allows(self, identity: Identity) -> bool:
+        return permissions.can_read_missions(identity)
 
 
 class Kpi16References(_Rule):
     rule = "kpi16 list: DLA, provincial and district offices and LAO staff, each its own area's references"
     message = "The KPI-16 reference list is read by DLA administrators, provincial and district offices and LAO staff (each its own area's)."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_kpi16_references(info.context.identity)
+    def allows(self, identity: Identity) -> bool:
+        return permissions.can_read_kpi16_references(identity)
 
 
 class Kpi16Reports(_Rule):
     rule = "kpi16 reports: DLA, provincial offices (theirs and their districts'), district offices (their own)"
     message = "KPI-16 reports are read by DLA administrators and the provincial and district offices that make them."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_kpi16_reports(info.context.identity)
+    def allows(self, identity: Identity) -> bool:
+        return permissions.can_read_kpi16_reports(identity)
 
 
 class MissionHelp(_Rule):
@@ -158,8 +175,8 @@ class MissionHelp(_Rule):
     rule = "mission help: the LAO's staff, officers covering it, DLA"
     message = "Mission help requests are read by the LAO's staff, the offices covering it and DLA administrators."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_list_mission_help(info.context.identity)
+    def allows(self, identity: Identity) -> bool:
+        return permissions.can_list_mission_help(identity)
 
 
 class MissionHelpOfRecord(_Rule):
@@ -177,3 +194,32 @@ class MissionHelpOfRecord(_Rule):
 def guarded(*rules: BasePermission) -> list[PermissionExtension]:
     """Field extensions enforcing `rules` and showing them as `@guard` in the schema."""
     return [PermissionExtension(permissions=list(rules), use_directives=True)]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A field's guards decided for one caller: allowed, or refused with `message`."""
+
+    allowed: bool
+    message: str = ""
+
+
+def identity_decision(
+    graphql_schema: Any, type_name: str, field_name: str, identity: Identity
+) -> Decision | None:
+    """The `guarded(...)` rules declared on `type_name.field_name`, decided for `identity` as
+    the permission extension would (every rule must allow; the first that refuses gives the
+    message), or None when one of them depends on the object read. A field without guards is
+    allowed."""
+    definition = graphql_schema.get_type(type_name).fields[field_name]
+    field = definition.extensions.get("strawberry-definition")
+    for extension in getattr(field, "extensions", None) or ():
+        if not isinstance(extension, PermissionExtension):
+            continue
+        for rule in extension.permissions:
+            allowed = rule.allows(identity) if isinstance(rule, _Rule) else None
+            if allowed is None:
+                return None
+            if not allowed:
+                return Decision(False, rule.message or "")
+    return Decision(True)

@@ -17,13 +17,14 @@ the cursor being the id, the COUNT over the same filter.
   current open year by default) that the caller may see
   (`hub.db.visibility.visible_lao_years_clause`), narrowed by `provinceCode`,
   `districtCode`, `laoCode`, `id` and, for water-supply systems, `status`. The root is
-  guarded by its domain (`DomainData(5)`, `DomainData(8)`).
+  guarded by its domain (`DomainData(5)`, `DomainData(8)`, as the root field declares).
 * Transferred missions: every record, narrowed by `agencyCode`, `missionCode`, `area`,
   `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`.
 * The mission catalogue: every mission, narrowed by `area` and `agencyCode`; public.
 
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
-class, whatever the arguments. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
+class, whatever the arguments: the root field's own `guarded(...)` declaration, decided for
+the caller by `schema.permissions.identity_decision`. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
 node { … } }` and `__typename` at every level; a record's scalar fields and `village {
 number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
 `agency { … }` (not `lao`, `history`, `helpRequests`); a catalogue mission's scalar fields and
@@ -53,12 +54,11 @@ from hub.db.models import (
     Province,
 )
 from hub.db.visibility import visible_lao_years_clause
-from hub.rules import permissions
 from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME
 from hub.rules.enums import MissionArea, MissionStatus
 from schema.limits import check_page_size
 from schema.pagination import decode_cursor, encode_cursor
-from schema.permissions import DomainData, MissionsData
+from schema.permissions import identity_decision
 from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
 from schema.plan_document import TYPENAME
 from schema.plan_lists import shape_getters
@@ -112,26 +112,21 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
     schema = compiler.planner.graphql_schema
     name = root.name.value
     args = get_argument_values(schema.query_type.fields[name], root, compiler.variables)
+    # The root's own `guarded(...)` declaration, decided for the caller.
+    decision = identity_decision(schema, "Query", name, compiler.identity)
+    if decision is None:
+        raise Unsupported(f"{name}: guarded by the object")
+    plan = ConnectionPlan(_key(root), decision.allowed, decision.message)
     if name == MISSIONS_ROOT:
-        plan = ConnectionPlan(
-            _key(root), permissions.can_read_missions(compiler.identity), MissionsData.message
-        )
         plan.table = LaoMission.__table__
         plan.base = lambda: LaoMission.__table__
         plan.where = _missions_where(args.get("filter") or {})
     elif name == CATALOGUE_ROOT:
-        plan = ConnectionPlan(_key(root), True, "")
         plan.table = Mission.__table__
         plan.base = lambda: Mission.__table__
         plan.where = _catalogue_where(args.get("filter") or {})
     else:
         table_name = RECORD_ROOTS[name]
-        domain = _DOMAIN_OF[table_name]
-        plan = ConnectionPlan(
-            _key(root),
-            permissions.can_read_domain(compiler.identity, domain),
-            DomainData(domain).message or "",
-        )
         plan.table = RECORD_TABLES[table_name]
         plan.base = lambda: _records_base(table_name)
         plan.where = _records_where(table_name, compiler.identity, args.get("filter") or {})

@@ -10,12 +10,13 @@ Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <se
 objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in schema.loaders>`, so
 items come back in the resolvers' order, ties included.
 
-Contracts: `compile_list(type_name, node, identity)` returns a `ListPlan`, or raises
-`Unsupported` when the field is not such a list or selects anything else;
-`ListPlan.fetch(conn, ids)` returns {parent id: [row, …]} (nothing for a forbidden list or
-no ids); `ListPlan.value(row)` is one item as the GraphQL layer serialises it. Permission:
-`transferredMissions` is guarded by `hub.rules.permissions.can_read_missions`, decided here at
-planning time; a forbidden list is never fetched and the caller answers it with null and a
+Contracts: `compile_list(type_name, node, identity, graphql_schema)` returns a `ListPlan`,
+or raises `Unsupported` when the field is not such a list, selects anything else or is
+guarded by a rule that depends on the object; `ListPlan.fetch(conn, ids)` returns {parent
+id: [row, …]} (nothing for a forbidden list or no ids); `ListPlan.value(row)` is one item as
+the GraphQL layer serialises it. Permission: the list field's own `guarded(...)` declaration
+(`transferredMissions`: `MissionsData`), decided at planning time by
+`schema.permissions.identity_decision`; a forbidden list is never fetched and the caller answers it with null and a
 FORBIDDEN error carrying `ListPlan.message`.
 """
 
@@ -28,8 +29,7 @@ from graphql import FieldNode
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.rules import permissions
-from schema.permissions import MissionsData
+from schema.permissions import identity_decision
 from schema.plan_common import (
     Columns,
     Row,
@@ -102,13 +102,14 @@ def is_list(type_name: str, name: str) -> bool:
     return (type_name, name) in LISTS
 
 
-def compile_list(
-    type_name: str, node: FieldNode, identity: Any, graphql_schema: Any = None
-) -> ListPlan:
-    """`type_name.node` compiled; `graphql_schema` names the types `__typename` answers."""
+def compile_list(type_name: str, node: FieldNode, identity: Any, graphql_schema: Any) -> ListPlan:
+    """`type_name.node` compiled under its declared guards, decided for `identity`."""
     found = LISTS.get((type_name, node.name.value))
     if found is None or node.arguments:
         raise Unsupported(f"{type_name}.{node.name.value}")
+    decision = identity_decision(graphql_schema, type_name, node.name.value, identity)
+    if decision is None:
+        raise Unsupported(f"{type_name}.{node.name.value}: guarded by the object")
     shape, parent, order_by = found
     columns = Columns()
     columns.add("parent", shape.table.c[parent])
@@ -117,9 +118,7 @@ def compile_list(
     plan.fields = shape_getters(
         shape, shape.table, node, plan.columns, plan.joins, "l", graphql_schema, item_type
     )
-    if (type_name, node.name.value) == ("Lao", "transferredMissions"):
-        plan.allowed = permissions.can_read_missions(identity)
-        plan.message = MissionsData.message
+    plan.allowed, plan.message = decision.allowed, decision.message
     return plan
 
 

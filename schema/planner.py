@@ -19,9 +19,10 @@ so the number of statements depends on the selection, never on the number of row
 rows are turned into the response by per-field converters compiled with the plan, and the
 result goes back to strawberry's HTTP view as a finished `ExecutionResult`, which it only
 encodes (orjson). Field rules are decided at planning time from the identity: a section
-whose domain the caller may not read (`can_read_domain`) is null with a FORBIDDEN error at
-its path, exactly like the resolver's permission class; so is `transferredMissions` for a
-client without `missions` (errors in the resolvers' order: missions first, then sections).
+whose domain the caller may not read is null with a FORBIDDEN error at its path, exactly
+like the resolver's permission class, whose declaration (`guarded(DomainData(n))` on the
+field) is what the planner decides (`schema.permissions.identity_decision`); so is
+`transferredMissions` for a client without `missions` (errors in the resolvers' order: missions first, then sections).
 Validation outcomes are remembered per (document, variables) and plans per (document,
 variables, identity): both are pure functions of those. The caches are keyed by digests
 (blake2b) of the document text and the canonical variables, never by the text itself, and
@@ -107,12 +108,11 @@ from hub.db.models import (
     Village,
 )
 from hub.db.visibility import visible_lao_years_clause
-from hub.rules import permissions
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.enums import CertificationState, LaoType
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor, encode_cursor
-from schema.permissions import DomainData
+from schema.permissions import identity_decision
 from schema.plan_common import (
     _KIND_CONVERTERS,
     Columns,
@@ -201,6 +201,7 @@ class SectionPlan:
     key: str
     nodes: list[FieldNode]  # the document's nodes behind it (an error's locations)
     allowed: bool
+    message: str  # the FORBIDDEN message when not allowed
     present: Getter  # the section row exists
     fields: list[tuple[str, Slot]]
     records: list[RecordsPlan]
@@ -459,7 +460,13 @@ class Compiler:
         self, domain: Domain, node: FieldNode, year: Any, section_type: str
     ) -> SectionPlan:
         table = _alias(SECTION_TABLES[domain.number], f"planned_d{domain.number}")
-        allowed = permissions.can_read_domain(self.identity, domain.number)
+        # The section field's own `guarded(...)` declaration, decided for the caller.
+        decision = identity_decision(
+            self.planner.graphql_schema, "LaoYear", node.name.value, self.identity
+        )
+        if decision is None:
+            raise Unsupported(f"LaoYear.{node.name.value}: guarded by the object")
+        allowed = decision.allowed
         # A forbidden section is still compiled (to know the planner supports it), but into
         # columns that are never selected: its domain's table is not even joined.
         c = self.columns if allowed else Columns()
@@ -471,6 +478,7 @@ class Compiler:
             _key(node),
             self.normalised.nodes_of(node),
             allowed,
+            decision.message,
             present=_not_null(c.add(f"d{domain.number}_lao_year_id", table.c.lao_year_id)),
             fields=[],
             records=[],
@@ -731,8 +739,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         section = year.sections[get[1]]
         if not section.allowed:
             out[key] = None
-            message = DomainData(section.domain.number).message or ""
-            fetched.late.append(_forbidden(message, section.nodes, [*path, key]))
+            fetched.late.append(_forbidden(section.message, section.nodes, [*path, key]))
             continue
         if not section.present(row):
             out[key] = None

@@ -20,7 +20,7 @@ from hub.rules.identity import Identity
 from hub.rules.permissions import LaoPlace
 from hub.settings import Settings
 from schema import schema
-from schema.permissions import Guard
+from schema.permissions import Guard, identity_decision
 from tests.conftest import Places, graphql_response, identities, serve
 
 
@@ -191,6 +191,41 @@ PROBES[("LaoYear", "historicalSections")] = Probe(
 
 def test_every_guarded_field_is_probed():
     assert guarded_fields() == set(PROBES)
+
+
+# Guards whose rule depends on the object read (its LAO, the argument's LAO): the planned read
+# path cannot decide them at planning time and leaves their fields to the resolvers.
+DECIDED_BY_THE_OBJECT = {
+    ("Lao", "recorders"),
+    ("Lao", "infoAdministrators"),
+    ("Lao", "changeLog"),
+    ("CertificationEvent", "actorName"),
+    ("MissionRecordEvent", "actorName"),
+    ("LpaFinalScore", "assessorName"),
+    ("ValueChange", "actorName"),
+    ("Query", "personalDataReads"),
+    ("LaoMission", "helpRequests"),
+}
+
+
+def test_the_planner_decides_each_guard_from_its_declaration():
+    """`identity_decision` (what the planner asks) reads the field's own `guarded(...)`: for a
+    guard decided by the caller alone it answers as the probe's rule does for every kind of
+    caller; for one that depends on the object it answers None; an unguarded field is
+    allowed."""
+    assert set(PROBES) >= DECIDED_BY_THE_OBJECT
+    someone = Places(0, "", 0, 0, "", 0, "", "", 0)
+    place = LaoPlace(0, "SAO", 0, 0)  # unused by the caller-only rules
+    for (type_name, field_name), probe in PROBES.items():
+        for who in identities(someone).values():
+            decision = identity_decision(schema._schema, type_name, field_name, who)
+            if (type_name, field_name) in DECIDED_BY_THE_OBJECT:
+                assert decision is None, (type_name, field_name)
+                continue
+            assert decision is not None, (type_name, field_name)
+            assert decision.allowed == probe.allowed(who, place), (type_name, field_name, who)
+            assert decision.allowed or decision.message, (type_name, field_name)
+    assert identity_decision(schema._schema, "Lao", "code", identities(someone)["public"])
 
 
 async def _place(url: str, code: str) -> LaoPlace:
