@@ -9,13 +9,14 @@ ordinary API. Both databases (the `backend` fixture).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hub.db.engine import create_engine
 from hub.db.models import FiscalYear, Lao, LaoYear
@@ -58,6 +59,32 @@ FAKE_PLACES = Places(0, "", 0, 0, "", 0, "", "", 0)
 
 def settings(url: str) -> Settings:
     return Settings(database_url=url, environment="test")
+
+
+async def written_entries_settle(url: str, within: float = 600) -> None:
+    """Waits until every transaction begun before the call has ended, so the feed hands out
+    everything written so far. It hands out an entry once no transaction older than the
+    entry's is still running (`hub.db.change_feed.settled`), and transaction ids belong to the
+    whole PostgreSQL server: another database's long transaction (a test running in another
+    process, loading the demo) holds back this database's feed until it ends."""
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        snapshot = "pg_current_snapshot()"
+        async with engine.connect() as conn:
+            horizon = (
+                await conn.execute(text(f"SELECT pg_snapshot_xmax({snapshot})::text::bigint"))
+            ).scalar_one()
+            waited = 0.0
+            while (
+                await conn.execute(text(f"SELECT pg_snapshot_xmin({snapshot})::text::bigint"))
+            ).scalar_one() < horizon:
+                assert waited < within, "a transaction older than the test's writes still runs"
+                await asyncio.sleep(0.2)
+                waited += 0.2
+    finally:
+        await engine.dispose()
 
 
 async def replay(
@@ -206,6 +233,7 @@ async def test_replaying_every_feed_reproduces_the_full_extract_for_every_caller
         async def sync_and_compare(step: str, compared: tuple[str, ...] = KINDS) -> None:
             # Every feed is replayed at every step; the full extracts (the slow part) are read
             # for the kinds the step changed, and for all of them at the start and the end.
+            await written_entries_settle(fresh_demo_url)
             for name, c in hubs.items():
                 for kind in KINDS:
                     copy = copies.setdefault((name, kind), {})
@@ -367,6 +395,7 @@ async def test_a_page_runs_the_same_statements_whatever_it_returns(fresh_demo_ur
             d=f"{new_year - 543}-06-30",
         )
         assert opened["r"]["__typename"] == "FiscalYearUpdated", opened
+        await written_entries_settle(fresh_demo_url)
         delta: dict[int, list[int]] = {}
         for first in (10, 150):  # the new year holds ~450 records: two pages of either size
             count, page = await _counted(
