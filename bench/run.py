@@ -362,6 +362,14 @@ def loadgen(
     return orjson.loads(out.stdout)
 
 
+async def _no_floor(conn: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    return {"__typename": "Query"}
+
+
+# A request that reads nothing: what every request costs before its own work.
+TRIVIAL = Scenario("Q0", "a trivial authenticated request", "{ __typename }", {}, _no_floor)
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -496,6 +504,11 @@ def bench_backend(
             info["identity"] = who
             info["idle_rss_mb"] = f"{server.status('VmRSS') / 1024:.0f}"
             log(f"{backend}: server pid {server.pid}; caller: {who}")
+            # The fixed cost of a request, which the in-process floors do not pay: HTTP on
+            # loopback, the load generator's client, the middleware, the token, the view.
+            trivial = loadgen(server, token, TRIVIAL, 1, seconds, 200)
+            info["trivial_ms"] = f"{percentile(trivial['latencies'], 50) * 1000:.1f}"
+            log(f"{backend}: a trivial request p50 {info['trivial_ms']} ms")
             for s in scenarios(t):
                 if only and s.name not in only:
                     continue
@@ -688,6 +701,12 @@ def report(
     for backend, info in infos.items():
         lines.append(
             f"- {backend}: caller {info.get('identity', '?')}; server RSS at start {info.get('idle_rss_mb', '?')} MB"
+            + (
+                f"; a trivial request (`{TRIVIAL.document}`, the same token) {info['trivial_ms']} ms"
+                " at c=1 (p50): the fixed cost of a request, which the in-process floors do not pay"
+                if "trivial_ms" in info
+                else ""
+            )
         )
     for backend, why in skipped.items():
         lines.append(f"- {backend}: **skipped** — {why}")

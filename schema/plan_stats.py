@@ -13,8 +13,8 @@ figure with the resolvers' own constructors (`schema.stats.certification_of`,
 objects by its Python name, which the strawberry type declares: no value is computed twice.
 
 Supported, after `schema.plan_document` has collected fragments, aliases, `@include`/`@skip`:
-the root `provinces` (every province, by code) with `code`, `nameTh`, `nameEn`, `__typename`
-and one `stats(fiscalYear:, asOf:)`; the root `nationalStats(fiscalYear:, asOf:)`; in
+the root `provinces` (every province, by code) or `province(code:)` (one, or null) with
+`code`, `nameTh`, `nameEn`, `__typename` and one `stats(fiscalYear:, asOf:)`; the root `nationalStats(fiscalYear:, asOf:)`; in
 `stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
 their scalar fields. Anything else raises `Unsupported` and goes to the resolvers.
 """
@@ -65,6 +65,7 @@ class StatsPlan:
     figures: list[Figure]
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # the root is a list (provinces) or one object (nationalStats)
+    code: str | None = None  # `province(code:)`: the one province asked for
 
 
 def _python_names(schema: Any, cls: type) -> dict[str, str]:
@@ -110,10 +111,13 @@ class StatsCompiler:
                 single=True,
             )  # fmt: skip
             plan.figures = self._stats(root, "Query", name)
-        elif name == "provinces":
-            if root.arguments:
-                raise Unsupported("provinces takes no arguments")
+        elif name in ("provinces", "province"):
             plan = StatsPlan(_key(root), "province", [], None, 0, None, [])
+            if name == "province":
+                plan.code = get_argument_values(query_fields[name], root, self.variables)["code"]
+                plan.single = True
+            elif root.arguments:
+                raise Unsupported("provinces takes no arguments")
             names = _python_names(self.schema, Province)
             seen_stats = False
             for f in _fields(root.selection_set):
@@ -178,6 +182,8 @@ async def run(plan: StatsPlan, engine: Any, now: dt.datetime) -> tuple[Any, list
         provinces = []
         if level == "province":
             statement = select(*ProvinceRow.__table__.c).order_by(ProvinceRow.code)
+            if plan.code is not None:
+                statement = statement.where(ProvinceRow.code == plan.code)
             provinces = [Province.from_row(r) for r in (await conn.execute(statement)).all()]
         computed: dict[str, dict[int | None, Any]] = {}
         if plan.stats_key is not None or level == "nation":
@@ -217,6 +223,8 @@ async def run(plan: StatsPlan, engine: Any, now: dt.datetime) -> tuple[Any, list
 
     if level == "nation":
         return area_stats(None), []
+    if plan.code is not None and not provinces:
+        return None, []  # no province has that code: null, as the resolver answers
     answer = []
     for province in provinces:
         # The keys in the order selected, `stats` among the province's own fields.
@@ -232,4 +240,4 @@ async def run(plan: StatsPlan, engine: Any, now: dt.datetime) -> tuple[Any, list
                 for key, attribute, type_name in plan.area_leaves
             }
         )
-    return answer, []
+    return (answer[0] if plan.code is not None else answer), []

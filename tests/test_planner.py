@@ -327,7 +327,8 @@ KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPe
 
 def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random roll-up query the planner supports (`schema.plan_stats`): every province's
-    stats, or the nation's, for a fiscal year, now or as of a moment."""
+    stats, one province's (by code, perhaps unknown), or the nation's, for a fiscal year, now
+    or as of a moment."""
     variables: dict[str, Any] = {}
     params: list[str] = []
     year = rng.choice([p.year, p.year - 1, p.year - 2, 2500])
@@ -358,12 +359,23 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
         figures.append("fiscalYear")
     rng.shuffle(figures)
     stats = f"({', '.join(args)}) {{ {' '.join(figures)} }}"
-    if rng.random() < 0.4:
+    choice = rng.random()
+    if choice < 0.35:
         root = f"nationalStats{stats}"
     else:
         own = _some(rng, ["code", "nameTh", "nameEn"], at_least=0)
         own.insert(rng.randint(0, len(own)), f"stats{stats}")
-        root = f"provinces {{ {' '.join(own)} }}"
+        if choice < 0.7:
+            root = f"provinces {{ {' '.join(own)} }}"
+        else:  # one province, by a code that exists or not
+            code = rng.choice([p.province_code, p.province_code, "99"])
+            if rng.random() < 0.5:
+                params.append("$province: String!")
+                variables["province"] = code
+                code = "$province"
+            else:
+                code = f'"{code}"'
+            root = f"province(code: {code}) {{ {' '.join(own)} }}"
     head = f"query Stats({', '.join(params)})" if params else "query Stats"
     return f"{head} {{ {root} }}", variables
 
