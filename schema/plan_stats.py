@@ -172,12 +172,18 @@ def _object(value: Any, leaves: list[Leaf]) -> dict[str, Any]:
     }
 
 
-async def run(plan: StatsPlan, engine: Any, now: dt.datetime) -> tuple[Any, list[GraphQLError]]:
+async def run(
+    plan: StatsPlan, engine: Any, now: dt.datetime, shared: dict[Any, Any] | None = None
+) -> tuple[Any, list[GraphQLError]]:
     """The answer under the root key: the figures of every area of the level, built as the
-    resolvers build them, in one connection."""
+    resolvers build them, in one connection. `shared` (one per request) holds the figures
+    already computed for other root fields of the operation: a roll-up is computed once per
+    distinct (figure, level, year, moment), as the resolvers' DataLoaders do and as
+    `schema.costs` charges it."""
     level = plan.level
     when = stats.moment(now, plan.as_of)
     selected = {f.name for f in plan.figures}
+    shared = {} if shared is None else shared
     async with engine.connect() as conn:
         provinces = []
         if level == "province":
@@ -187,16 +193,16 @@ async def run(plan: StatsPlan, engine: Any, now: dt.datetime) -> tuple[Any, list
             provinces = [Province.from_row(r) for r in (await conn.execute(statement)).all()]
         computed: dict[str, dict[int | None, Any]] = {}
         if plan.stats_key is not None or level == "nation":
-            if "certification" in selected:
-                computed["certification"] = await loaders.progress_by_area(
-                    conn, (level, plan.fiscal_year)
-                )
-            if "lpaDistribution" in selected:
-                computed["lpaDistribution"] = await loaders.scores_by_area(
-                    conn, (level, plan.fiscal_year, when)
-                )
-            if "kpi16" in selected:
-                computed["kpi16"] = await loaders.kpi16_by_area(conn, (level, plan.fiscal_year))
+            figures = {
+                "certification": (loaders.progress_by_area, (level, plan.fiscal_year)),
+                "lpaDistribution": (loaders.scores_by_area, (level, plan.fiscal_year, when)),
+                "kpi16": (loaders.kpi16_by_area, (level, plan.fiscal_year)),
+            }
+            for name, (compute, key) in figures.items():
+                if name in selected:
+                    if (name, key) not in shared:
+                        shared[(name, key)] = await compute(conn, key)
+                    computed[name] = shared[(name, key)]
 
     builders: dict[str, Callable[[Any], Any]] = {
         "certification": stats.certification_of,

@@ -1001,9 +1001,10 @@ class Planner:
             return None
         data: dict[str, Any] = {}
         errors: list[GraphQLError] = []
+        shared: dict[Any, Any] = {}  # roll-ups computed for one root, reused by the others
         for one in plan.plans if isinstance(plan, RootsPlan) else (plan,):
             try:
-                value, root_errors = await _run_root(one, context)
+                value, root_errors = await _run_root(one, context, shared)
             except Exception as exc:
                 # The root field failed, as a resolver's would: null (`laos` is non-null, so
                 # the whole data) with the error at its path; the view maps it
@@ -1017,9 +1018,11 @@ class Planner:
         return ExecutionResult(data=data, errors=errors or None)
 
 
-async def _run_root(plan: Plan, context: Any) -> tuple[Any, list[GraphQLError]]:
+async def _run_root(
+    plan: Plan, context: Any, shared: dict[Any, Any]
+) -> tuple[Any, list[GraphQLError]]:
     if isinstance(plan, StatsPlan):
-        return await run_stats(plan, context.read_engine, context.now)
+        return await run_stats(plan, context.read_engine, context.now, shared)
     if isinstance(plan, ConnectionPlan):
         return await run_connection(plan, context.read_engine)
     return await _run(plan, context.read_engine)
