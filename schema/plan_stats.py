@@ -13,8 +13,9 @@ figure with the resolvers' own constructors (`schema.stats.certification_of`,
 objects by its Python name, which the strawberry type declares: no value is computed twice.
 
 Supported, after `schema.plan_document` has collected fragments, aliases, `@include`/`@skip`:
-the root `provinces` (every province, by code) or `province(code:)` (one, or null) with
-`code`, `nameTh`, `nameEn`, `__typename` and one `stats(fiscalYear:, asOf:)`; the root `nationalStats(fiscalYear:, asOf:)`; in
+the root `provinces` (every province, by code), `province(code:)` or `district(code:)` (one,
+or null) with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename` and
+one `stats(fiscalYear:, asOf:)`; the root `nationalStats(fiscalYear:, asOf:)`; in
 `stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
 their scalar fields. Anything else raises `Unsupported` and goes to the resolvers.
 """
@@ -30,10 +31,11 @@ from graphql import FieldNode, GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 from sqlalchemy import select
 
+from hub.db.models import District as DistrictRow
 from hub.db.models import Province as ProvinceRow
 from hub.rules.enums import Breakdown
 from schema import loaders, stats
-from schema.geography import Province
+from schema.geography import District, Province
 from schema.plan_common import Unsupported, _fields, _key, _leaf
 from schema.plan_document import TYPENAME, Normalised, type_name_of
 
@@ -57,7 +59,7 @@ class StatsPlan:
     """A compiled roll-up query: the root, the area level and what each key takes."""
 
     root_key: str
-    level: Breakdown  # "province" (the root `provinces`) or "nation" (`nationalStats`)
+    level: Breakdown  # "province" (`provinces`, `province`), "district" or "nation"
     area_leaves: list[Leaf]  # a province's keys in order, `stats` included (not the nation)
     stats_key: str | None  # where the province's stats go (None: not selected)
     fiscal_year: int
@@ -65,7 +67,15 @@ class StatsPlan:
     figures: list[Figure]
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # the root is a list (provinces) or one object (nationalStats)
-    code: str | None = None  # `province(code:)`: the one province asked for
+    code: str | None = None  # `province(code:)`, `district(code:)`: the one area asked for
+
+
+# An area level's GraphQL type, strawberry type and table.
+AREAS: dict[str, tuple[str, Any]] = {
+    "province": ("Province", Province),
+    "district": ("District", District),
+}
+AREA_ROWS: dict[str, Any] = {"province": ProvinceRow, "district": DistrictRow}
 
 
 def _python_names(schema: Any, cls: type) -> dict[str, str]:
@@ -111,32 +121,34 @@ class StatsCompiler:
                 single=True,
             )  # fmt: skip
             plan.figures = self._stats(root, "Query", name)
-        elif name in ("provinces", "province"):
-            plan = StatsPlan(_key(root), "province", [], None, 0, None, [])
-            if name == "province":
+        elif name in ("provinces", "province", "district"):
+            level: Breakdown = "district" if name == "district" else "province"
+            area_type, area_class = AREAS[level]
+            plan = StatsPlan(_key(root), level, [], None, 0, None, [])
+            if name != "provinces":
                 plan.code = get_argument_values(query_fields[name], root, self.variables)["code"]
                 plan.single = True
             elif root.arguments:
                 raise Unsupported("provinces takes no arguments")
-            names = _python_names(self.schema, Province)
+            names = _python_names(self.schema, area_class)
             seen_stats = False
             for f in _fields(root.selection_set):
                 field_name = f.name.value
                 if field_name == TYPENAME:
-                    plan.area_leaves.append((_key(f), None, "Province"))
-                elif field_name in ("code", "nameTh", "nameEn"):
+                    plan.area_leaves.append((_key(f), None, area_type))
+                elif field_name in ("code", "nameTh", "nameEn") and field_name in names:
                     plan.area_leaves.append((_key(f), names[_leaf(f)], None))
                 elif field_name == "stats" and not seen_stats:
                     seen_stats = True
                     args = get_argument_values(
-                        self.graphql_schema.get_type("Province").fields["stats"], f, self.variables
+                        self.graphql_schema.get_type(area_type).fields["stats"], f, self.variables
                     )
                     plan.stats_key = _key(f)
                     plan.area_leaves.append((_key(f), STATS, None))
                     plan.fiscal_year, plan.as_of = args["fiscalYear"], args.get("asOf")
-                    plan.figures = self._stats(f, "Province", "stats")
+                    plan.figures = self._stats(f, area_type, "stats")
                 else:
-                    raise Unsupported(f"Province.{field_name}")
+                    raise Unsupported(f"{area_type}.{field_name}")
         else:
             raise Unsupported(name)
         plan.root_nodes = self.normalised.nodes_of(root)
@@ -185,12 +197,14 @@ async def run(
     selected = {f.name for f in plan.figures}
     shared = {} if shared is None else shared
     async with engine.connect() as conn:
-        provinces = []
-        if level == "province":
-            statement = select(*ProvinceRow.__table__.c).order_by(ProvinceRow.code)
+        areas: list[Any] = []
+        if level != "nation":
+            row_table = AREA_ROWS[level]
+            statement = select(*row_table.__table__.c).order_by(row_table.code)
             if plan.code is not None:
-                statement = statement.where(ProvinceRow.code == plan.code)
-            provinces = [Province.from_row(r) for r in (await conn.execute(statement)).all()]
+                statement = statement.where(row_table.code == plan.code)
+            from_row = AREAS[level][1].from_row
+            areas = [from_row(r) for r in (await conn.execute(statement)).all()]
         computed: dict[str, dict[int | None, Any]] = {}
         if plan.stats_key is not None or level == "nation":
             figures = {
@@ -229,19 +243,19 @@ async def run(
 
     if level == "nation":
         return area_stats(None), []
-    if plan.code is not None and not provinces:
-        return None, []  # no province has that code: null, as the resolver answers
+    if plan.code is not None and not areas:
+        return None, []  # no area has that code: null, as the resolver answers
     answer = []
-    for province in provinces:
-        # The keys in the order selected, `stats` among the province's own fields.
+    for area in areas:
+        # The keys in the order selected, `stats` among the area's own fields.
         answer.append(
             {
                 key: (
-                    area_stats(province.id)
+                    area_stats(area.id)
                     if attribute == STATS
                     else type_name
                     if attribute is None
-                    else getattr(province, attribute)
+                    else getattr(area, attribute)
                 )
                 for key, attribute, type_name in plan.area_leaves
             }

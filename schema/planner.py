@@ -35,8 +35,8 @@ returns None for everything else, and the view then runs the resolvers:
 
 * one query operation (among any fragment definitions) whose root fields, once fragments
   and `@include`/`@skip` are collected (`schema.plan_document`), are each `laos` or `lao`,
-  aliased or not — or `provinces` / `province(code:)` / `nationalStats` with the yearly
-  roll-ups, which
+  aliased or not — or `provinces` / `province(code:)` / `district(code:)` /
+  `nationalStats` with the yearly roll-ups, which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
   `transferredMissions` / `missionCatalogue`, which `schema.plan_connections` compiles.
   Several root fields (a dashboard's) are planned one by one and answered in the

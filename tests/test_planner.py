@@ -327,7 +327,7 @@ KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPe
 
 def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random roll-up query the planner supports (`schema.plan_stats`): every province's
-    stats, one province's (by code, perhaps unknown), or the nation's, for a fiscal year, now
+    stats, one province's or district's (by code, perhaps unknown), or the nation's, for a fiscal year, now
     or as of a moment."""
     variables: dict[str, Any] = {}
     params: list[str] = []
@@ -365,17 +365,21 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     else:
         own = _some(rng, ["code", "nameTh", "nameEn"], at_least=0)
         own.insert(rng.randint(0, len(own)), f"stats{stats}")
-        if choice < 0.7:
+        if choice < 0.6:
             root = f"provinces {{ {' '.join(own)} }}"
-        else:  # one province, by a code that exists or not
-            code = rng.choice([p.province_code, p.province_code, "99"])
+        else:  # one province or district, by a code that exists or not
+            area = "province" if choice < 0.8 else "district"
+            if area == "district":
+                own = [f for f in own if f != "nameEn"] or ["code"]
+            known = p.province_code if area == "province" else p.district_code
+            code = rng.choice([known, known, "99" if area == "province" else "9999"])
             if rng.random() < 0.5:
-                params.append("$province: String!")
-                variables["province"] = code
-                code = "$province"
+                params.append("$area: String!")
+                variables["area"] = code
+                code = "$area"
             else:
                 code = f'"{code}"'
-            root = f"province(code: {code}) {{ {' '.join(own)} }}"
+            root = f"{area}(code: {code}) {{ {' '.join(own)} }}"
     head = f"query Stats({', '.join(params)})" if params else "query Stats"
     return f"{head} {{ {root} }}", variables
 
