@@ -14,8 +14,9 @@ objects by its Python name, which the strawberry type declares: no value is comp
 
 Supported, after `schema.plan_document` has collected fragments, aliases, `@include`/`@skip`:
 the root `provinces` (every province, by code), `province(code:)` or `district(code:)` (one,
-or null) with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename` and
-one `stats(fiscalYear:, asOf:)`; the root `nationalStats(fiscalYear:, asOf:)`; in
+or null) with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename`,
+one `stats(fiscalYear:, asOf:)` and, in a province, its `districts` with the same (a
+provincial office's dashboard: one statement for every province's districts); the root `nationalStats(fiscalYear:, asOf:)`; in
 `stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
 their scalar fields. Anything else raises `Unsupported` and goes to the resolvers.
 """
@@ -43,6 +44,7 @@ from schema.plan_document import TYPENAME, Normalised, type_name_of
 # `__typename` answers.
 Leaf = tuple[str, str | None, str | None]
 STATS = "\x00stats"  # not a Python name: no attribute is ever called that
+DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class StatsPlan:
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # the root is a list (provinces) or one object (nationalStats)
     code: str | None = None  # `province(code:)`, `district(code:)`: the one area asked for
+    districts: StatsPlan | None = None  # a province's `districts { … }`, planned as an area
 
 
 # An area level's GraphQL type, strawberry type and table.
@@ -100,8 +103,8 @@ def _leaves(schema: Any, cls: type, type_name: str, node: FieldNode) -> list[Lea
 
 
 class StatsCompiler:
-    """Reads a `provinces` or `nationalStats` root into a `StatsPlan`, or raises
-    `Unsupported`."""
+    """Reads a `provinces`, `province`, `district` or `nationalStats` root into a
+    `StatsPlan`, or raises `Unsupported`."""
 
     def __init__(
         self, schema: Any, graphql_schema: Any, variables: VariableValues, normalised: Normalised
@@ -123,36 +126,51 @@ class StatsCompiler:
             plan.figures = self._stats(root, "Query", name)
         elif name in ("provinces", "province", "district"):
             level: Breakdown = "district" if name == "district" else "province"
-            area_type, area_class = AREAS[level]
             plan = StatsPlan(_key(root), level, [], None, 0, None, [])
             if name != "provinces":
                 plan.code = get_argument_values(query_fields[name], root, self.variables)["code"]
                 plan.single = True
             elif root.arguments:
                 raise Unsupported("provinces takes no arguments")
-            names = _python_names(self.schema, area_class)
-            seen_stats = False
-            for f in _fields(root.selection_set):
-                field_name = f.name.value
-                if field_name == TYPENAME:
-                    plan.area_leaves.append((_key(f), None, area_type))
-                elif field_name in ("code", "nameTh", "nameEn") and field_name in names:
-                    plan.area_leaves.append((_key(f), names[_leaf(f)], None))
-                elif field_name == "stats" and not seen_stats:
-                    seen_stats = True
-                    args = get_argument_values(
-                        self.graphql_schema.get_type(area_type).fields["stats"], f, self.variables
-                    )
-                    plan.stats_key = _key(f)
-                    plan.area_leaves.append((_key(f), STATS, None))
-                    plan.fiscal_year, plan.as_of = args["fiscalYear"], args.get("asOf")
-                    plan.figures = self._stats(f, area_type, "stats")
-                else:
-                    raise Unsupported(f"{area_type}.{field_name}")
+            self._area(plan, root)
         else:
             raise Unsupported(name)
         plan.root_nodes = self.normalised.nodes_of(root)
         return plan
+
+    def _area(self, plan: StatsPlan, node: FieldNode) -> None:
+        """An area's selection (a province's, a district's) into `plan`: its scalar fields,
+        `__typename`, one `stats(…)` and, for a province, its `districts` as a plan of their
+        own (`plan.districts`)."""
+        area_type, area_class = AREAS[plan.level]
+        names = _python_names(self.schema, area_class)
+        seen_stats = False
+        for f in _fields(node.selection_set):
+            field_name = f.name.value
+            if field_name == TYPENAME:
+                plan.area_leaves.append((_key(f), None, area_type))
+            elif field_name in ("code", "nameTh", "nameEn") and field_name in names:
+                plan.area_leaves.append((_key(f), names[_leaf(f)], None))
+            elif field_name == "stats" and not seen_stats:
+                seen_stats = True
+                args = get_argument_values(
+                    self.graphql_schema.get_type(area_type).fields["stats"], f, self.variables
+                )
+                plan.stats_key = _key(f)
+                plan.area_leaves.append((_key(f), STATS, None))
+                plan.fiscal_year, plan.as_of = args["fiscalYear"], args.get("asOf")
+                plan.figures = self._stats(f, area_type, "stats")
+            elif (
+                field_name == "districts"
+                and plan.level == "province"
+                and plan.districts is None
+                and not f.arguments
+            ):
+                plan.districts = StatsPlan(_key(f), "district", [], None, 0, None, [])
+                self._area(plan.districts, f)
+                plan.area_leaves.append((_key(f), DISTRICTS, None))
+            else:
+                raise Unsupported(f"{area_type}.{field_name}")
 
     def _stats(self, node: FieldNode, parent: str, name: str) -> list[Figure]:
         stats_type = type_name_of(self.graphql_schema, parent, name)
@@ -192,72 +210,100 @@ async def run(
     already computed for other root fields of the operation: a roll-up is computed once per
     distinct (figure, level, year, moment), as the resolvers' DataLoaders do and as
     `schema.costs` charges it."""
-    level = plan.level
-    when = stats.moment(now, plan.as_of)
-    selected = {f.name for f in plan.figures}
     shared = {} if shared is None else shared
     async with engine.connect() as conn:
-        areas: list[Any] = []
-        if level != "nation":
-            row_table = AREA_ROWS[level]
-            statement = select(*row_table.__table__.c).order_by(row_table.code)
-            if plan.code is not None:
-                statement = statement.where(row_table.code == plan.code)
-            from_row = AREAS[level][1].from_row
-            areas = [from_row(r) for r in (await conn.execute(statement)).all()]
-        computed: dict[str, dict[int | None, Any]] = {}
-        if plan.stats_key is not None or level == "nation":
-            figures = {
-                "certification": (loaders.progress_by_area, (level, plan.fiscal_year)),
-                "lpaDistribution": (loaders.scores_by_area, (level, plan.fiscal_year, when)),
-                "kpi16": (loaders.kpi16_by_area, (level, plan.fiscal_year)),
-            }
-            for name, (compute, key) in figures.items():
-                if name in selected:
-                    if (name, key) not in shared:
-                        shared[(name, key)] = await compute(conn, key)
-                    computed[name] = shared[(name, key)]
+        if plan.level == "nation":
+            computed = await _figures(conn, plan, now, shared)
+            return _area_stats(plan, computed, None), []
+        row_table = AREA_ROWS[plan.level]
+        statement = select(*row_table.__table__.c).order_by(row_table.code)
+        if plan.code is not None:
+            statement = statement.where(row_table.code == plan.code)
+        from_row = AREAS[plan.level][1].from_row
+        areas = [from_row(r) for r in (await conn.execute(statement)).all()]
+        answer = await _answer(conn, plan, areas, now, shared)
+    if plan.code is not None:
+        # No area has that code: null, as the resolver answers.
+        return (answer[0] if answer else None), []
+    return answer, []
 
-    builders: dict[str, Callable[[Any], Any]] = {
-        "certification": stats.certification_of,
-        "lpaDistribution": stats.lpa_distribution_of,
-        "kpi16": stats.kpi16_of,
+
+async def _figures(
+    conn: Any, plan: StatsPlan, now: dt.datetime, shared: dict[Any, Any]
+) -> dict[str, dict[int | None, Any]]:
+    """The selected figures of every area of the plan's level, each computed once a request."""
+    level, when = plan.level, stats.moment(now, plan.as_of)
+    selected = {f.name for f in plan.figures}
+    figures = {
+        "certification": (loaders.progress_by_area, (level, plan.fiscal_year)),
+        "lpaDistribution": (loaders.scores_by_area, (level, plan.fiscal_year, when)),
+        "kpi16": (loaders.kpi16_by_area, (level, plan.fiscal_year)),
     }
+    computed: dict[str, dict[int | None, Any]] = {}
+    for name, (compute, key) in figures.items():
+        if name in selected:
+            if (name, key) not in shared:
+                shared[(name, key)] = await compute(conn, key)
+            computed[name] = shared[(name, key)]
+    return computed
 
-    def area_stats(area_id: int | None) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for figure in plan.figures:
-            if figure.name == "fiscalYear":
-                out[figure.key] = plan.fiscal_year
-            elif figure.name == TYPENAME:
-                out[figure.key] = figure.leaves[0][2]
+
+_BUILDERS: dict[str, Callable[[Any], Any]] = {
+    "certification": stats.certification_of,
+    "lpaDistribution": stats.lpa_distribution_of,
+    "kpi16": stats.kpi16_of,
+}
+
+
+def _area_stats(
+    plan: StatsPlan, computed: dict[str, dict[int | None, Any]], area_id: int | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for figure in plan.figures:
+        if figure.name == "fiscalYear":
+            out[figure.key] = plan.fiscal_year
+        elif figure.name == TYPENAME:
+            out[figure.key] = figure.leaves[0][2]
+        else:
+            value = _BUILDERS[figure.name](computed[figure.name].get(area_id))
+            if value is None:
+                out[figure.key] = None
+            elif isinstance(value, list):
+                out[figure.key] = [_object(v, figure.leaves) for v in value]
             else:
-                value = builders[figure.name](computed[figure.name].get(area_id))
-                if value is None:
-                    out[figure.key] = None
-                elif isinstance(value, list):
-                    out[figure.key] = [_object(v, figure.leaves) for v in value]
-                else:
-                    out[figure.key] = _object(value, figure.leaves)
-        return out
+                out[figure.key] = _object(value, figure.leaves)
+    return out
 
-    if level == "nation":
-        return area_stats(None), []
-    if plan.code is not None and not areas:
-        return None, []  # no area has that code: null, as the resolver answers
-    answer = []
-    for area in areas:
-        # The keys in the order selected, `stats` among the area's own fields.
-        answer.append(
-            {
-                key: (
-                    area_stats(area.id)
-                    if attribute == STATS
-                    else type_name
-                    if attribute is None
-                    else getattr(area, attribute)
-                )
-                for key, attribute, type_name in plan.area_leaves
-            }
+
+async def _answer(
+    conn: Any, plan: StatsPlan, areas: list[Any], now: dt.datetime, shared: dict[Any, Any]
+) -> list[dict[str, Any]]:
+    """Each area's answer, keys in the order selected; a province's districts (by code, as
+    `Province.districts` lists them) are read for all the provinces at once."""
+    computed = await _figures(conn, plan, now, shared) if plan.stats_key is not None else {}
+    children: dict[int, list[dict[str, Any]]] = {}
+    if plan.districts is not None and areas:
+        statement = (
+            select(*DistrictRow.__table__.c)
+            .where(DistrictRow.province_id.in_([a.id for a in areas]))
+            .order_by(DistrictRow.code)
         )
-    return (answer[0] if plan.code is not None else answer), []
+        districts = [District.from_row(r) for r in (await conn.execute(statement)).all()]
+        built = await _answer(conn, plan.districts, districts, now, shared)
+        for district, answer in zip(districts, built, strict=True):
+            children.setdefault(district.province_id, []).append(answer)
+    return [
+        {
+            key: (
+                _area_stats(plan, computed, area.id)
+                if attribute == STATS
+                else children.get(area.id, [])
+                if attribute == DISTRICTS
+                else type_name
+                if attribute is None
+                else getattr(area, attribute)
+            )
+            for key, attribute, type_name in plan.area_leaves
+        }
+        for area in areas
+    ]

@@ -327,7 +327,8 @@ KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPe
 
 def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random roll-up query the planner supports (`schema.plan_stats`): every province's
-    stats, one province's or district's (by code, perhaps unknown), or the nation's, for a fiscal year, now
+    stats (with their districts'), one province's or district's (by code, perhaps unknown),
+    or the nation's, for a fiscal year, now
     or as of a moment."""
     variables: dict[str, Any] = {}
     params: list[str] = []
@@ -365,6 +366,11 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     else:
         own = _some(rng, ["code", "nameTh", "nameEn"], at_least=0)
         own.insert(rng.randint(0, len(own)), f"stats{stats}")
+        if choice < 0.8 and rng.random() < 0.4:  # a province's districts, with their stats
+            inner = _some(rng, ["code", "nameTh"], at_least=0)
+            if rng.random() < 0.7:
+                inner.append(f"stats{stats}")
+            own.append(f"districts {{ {' '.join(inner or ['code'])} }}")
         if choice < 0.6:
             root = f"provinces {{ {' '.join(own)} }}"
         else:  # one province or district, by a code that exists or not
@@ -441,12 +447,12 @@ REAL_CLIENT = [
     # several root fields, as dashboards ask them
     "{ a: laos(first: 1) { totalCount } b: laos(first: 2) { totalCount } }",
     "{ laos(first: 2) { edges { node { code } } } provinces { code } }",
+    "{ provinces { code districts { code } } }",
 ]
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
     "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) { state } } } } }",
     "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
-    "{ provinces { code districts { code } } }",
     "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     "{ districts { code } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
