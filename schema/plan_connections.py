@@ -1,6 +1,7 @@
 """The planned read path for the root connections over one table: the record tables'
 `waterSupplySystems` and `touristSites`, `transferredMissions` — national extracts, a page
-at a time — and DLA's `missionCatalogue`.
+at a time — and DLA's `missionCatalogue`; and the plain list `agencies` (every agency, by
+code: one statement of the selected columns, `LIST_ROOTS`).
 
 Why: a page of 500 water-supply systems is ~10,000 fields; the resolvers build a strawberry
 object per row and resolve each nested object (a village, a mission, its agency) by
@@ -60,9 +61,9 @@ from schema.limits import check_page_size
 from schema.pagination import decode_cursor, encode_cursor
 from schema.permissions import identity_decision
 from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
-from schema.plan_document import TYPENAME
+from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import shape_getters
-from schema.shapes import LAO_MISSION, MISSION
+from schema.shapes import AGENCY, LAO_MISSION, MISSION, Shape
 
 RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
 MISSIONS_ROOT = "transferredMissions"
@@ -326,3 +327,46 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
         else:
             out[key] = edges
     return out, []
+
+
+# --- plain lists over one table ---------------------------------------------------------------
+
+# Roots that list a whole small table in an order (no arguments, no paging): (shape, the
+# column the resolver orders by).
+LIST_ROOTS: dict[str, tuple[Shape, str]] = {"agencies": (AGENCY, "code")}
+
+
+@dataclass
+class TableListPlan:
+    """A compiled list root (`LIST_ROOTS`): one statement, the selected columns."""
+
+    root_key: str
+    statement: Any
+    build: Any
+    root_nodes: list[FieldNode] = field(default_factory=list)
+    single: bool = False  # the root is non-null: a failure answers the whole data null
+
+
+def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
+    """The plan of `root` (a field of `LIST_ROOTS`): its item's selection on the shape."""
+    if root.arguments:
+        raise Unsupported(f"{root.name.value} takes no arguments")
+    schema = compiler.planner.graphql_schema
+    shape, order = LIST_ROOTS[root.name.value]
+    columns, joins = Columns(), []
+    item_type = type_name_of(schema, "Query", root.name.value)
+    fields = shape_getters(shape, shape.table, root, columns, joins, "a", schema, item_type)
+    columns.add("id", shape.table.c.id)  # a selection of `__typename` alone reads a column too
+    joined = shape.table
+    for alias, on in joins:
+        joined = joined.outerjoin(alias, on)
+    statement = select(*columns.columns).select_from(joined).order_by(shape.table.c[order])
+    plan = TableListPlan(_key(root), statement, compile_object(fields))
+    plan.root_nodes = compiler.normalised.nodes_of(root)
+    return plan
+
+
+async def run_list(plan: TableListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(plan.statement)).all()
+    return [plan.build(row) for row in rows], []

@@ -38,7 +38,8 @@ returns None for everything else, and the view then runs the resolvers:
   aliased or not — or `provinces` / `province(code:)` / `district(code:)` /
   `nationalStats` with the yearly roll-ups, which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
-  `transferredMissions` / `missionCatalogue`, which `schema.plan_connections` compiles.
+  `transferredMissions` / `missionCatalogue` or the list `agencies`, which
+  `schema.plan_connections` compiles.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); one unsupported root sends the whole operation to the
   resolvers;
@@ -132,8 +133,15 @@ from schema.plan_common import (
     _str,
     compile_object,
 )
+from schema.plan_connections import (
+    LIST_ROOTS,
+    ConnectionPlan,
+    TableListPlan,
+    compile_list_root,
+    compile_root,
+    run_list,
+)
 from schema.plan_connections import ROOTS as CONNECTION_ROOTS
-from schema.plan_connections import ConnectionPlan, compile_root
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list
@@ -764,7 +772,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
 # --- the entry point -------------------------------------------------------------------------
 
 
-Plan = PagePlan | StatsPlan | ConnectionPlan
+Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan
 
 
 @dataclass(frozen=True)
@@ -952,6 +960,8 @@ class Planner:
             return Compiler(self, identity, variables, normalised).compile(root)
         if name in CONNECTION_ROOTS:
             return compile_root(Compiler(self, identity, variables, normalised), root)
+        if name in LIST_ROOTS:
+            return compile_list_root(Compiler(self, identity, variables, normalised), root)
         return StatsCompiler(self.schema, self.graphql_schema, variables, normalised).compile(root)
 
     def operation(self, request_data: Any) -> tuple[DocumentNode, OperationDefinitionNode] | None:
@@ -1025,6 +1035,8 @@ async def _run_root(
         return await run_stats(plan, context.read_engine, context.now, shared)
     if isinstance(plan, ConnectionPlan):
         return await run_connection(plan, context.read_engine)
+    if isinstance(plan, TableListPlan):
+        return await run_list(plan, context.read_engine)
     return await _run(plan, context.read_engine)
 
 

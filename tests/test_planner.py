@@ -321,6 +321,11 @@ def random_catalogue_query(rng: random.Random, p: Places) -> tuple[str, dict[str
     )
 
 
+def random_agencies_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `agencies` list (`schema.plan_connections.LIST_ROOTS`)."""
+    return f"query Agencies {{ agencies {{ {' '.join(_some(rng, AGENCY))} }} }}", {}
+
+
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
 KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPercent", "met"]
 
@@ -570,6 +575,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_records_query(rng, places) for _ in range(8)]
         cases += [random_missions_query(rng, places) for _ in range(6)]
         cases += [random_catalogue_query(rng, places) for _ in range(3)]
+        cases += [random_agencies_query(rng, places) for _ in range(2)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
@@ -595,7 +601,9 @@ async def test_the_planner_takes_the_supported_queries(
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
             for i in range(20):
-                if i >= 18:
+                if i >= 19:
+                    query, variables = random_agencies_query(rng, places)
+                elif i >= 18:
                     query, variables = random_catalogue_query(rng, places)
                 elif i >= 16:
                     query, variables = random_missions_query(rng, places)
