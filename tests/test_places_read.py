@@ -101,16 +101,22 @@ async def test_place_lists_cost_the_same_statements_whatever_their_size(demo_cli
         number subdistrict { code district { code } } } } } }"""
     counts = []
     for size in (2, 40):
-        statements: list[str] = []
+        # The fewest of three runs: the two roots reach the district loader from two branches,
+        # which batch into one statement when both arrive in the same turn of the event loop
+        # and into two when the database answers one branch a turn earlier (timing, not rows).
+        fewest: int | None = None
+        for _ in range(3):
+            statements: list[str] = []
 
-        def count(*args: Any, statements: list[str] = statements) -> None:
-            statements.append(args[2])
+            def count(*args: Any, statements: list[str] = statements) -> None:
+                statements.append(args[2])
 
-        event.listen(Engine, "before_cursor_execute", count)
-        try:
-            data = await graphql(demo_client, query, n=size)
-        finally:
-            event.remove(Engine, "before_cursor_execute", count)
-        assert len(data["villages"]["edges"]) == size
-        counts.append(len(statements))
+            event.listen(Engine, "before_cursor_execute", count)
+            try:
+                data = await graphql(demo_client, query, n=size)
+            finally:
+                event.remove(Engine, "before_cursor_execute", count)
+            assert len(data["villages"]["edges"]) == size
+            fewest = len(statements) if fewest is None else min(fewest, len(statements))
+        counts.append(fewest)
     assert counts[0] == counts[1]
