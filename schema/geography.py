@@ -187,7 +187,7 @@ class Village:
     @classmethod
     def from_row(cls, row: Any) -> Village:
         return cls(
-            id=row.id, subdistrict_id=row.subdistrict_id, number=row.number, name_th=row.name_th
+            id=row.id, subdistrict_id=row.subdistrict_id, **shapes.VILLAGE.python_values(row)
         )
 
     @strawberry.field(description="ตำบล — the village's subdistrict.")

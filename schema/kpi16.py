@@ -17,6 +17,7 @@ import strawberry
 from hub.db import kpi16 as kpi16_sql
 from hub.rules import enums
 from hub.rules.kpi16 import Coverage, Timeliness, explain_match, report_timeliness
+from schema import shapes
 from schema.context import Info
 from schema.enums import (
     Kpi16CandidateVerdict,
@@ -336,15 +337,7 @@ class Kpi16Round:
 
     @classmethod
     def from_row(cls, row: Any) -> Kpi16Round:
-        return cls(
-            id=row.id,
-            fiscal_year=row.fiscal_year,
-            round_no=row.round_no,
-            opened_on=row.opened_on,
-            district_report_deadline=row.district_report_deadline,
-            province_report_deadline=row.province_report_deadline,
-            target_percent=row.target_percent,
-        )
+        return cls(id=row.id, **shapes.KPI16_ROUND.python_values(row))
 
     @strawberry.field(
         description="ฐานข้อมูลอ้างอิง — DLA's reference list (your area's), each system with its match, "

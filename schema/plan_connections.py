@@ -1,7 +1,8 @@
 """The planned read path for the root connections over one table: the record tables'
 `waterSupplySystems` and `touristSites`, `transferredMissions` — national extracts, a page
-at a time — and DLA's `missionCatalogue`; and the plain list `agencies` (every agency, by
-code: one statement of the selected columns, `LIST_ROOTS`).
+at a time — DLA's `missionCatalogue`, and the place searches `subdistricts` and `villages`;
+and the whole-table lists `agencies`, `fiscalYears` and `kpi16Rounds` (one statement of the
+selected columns in the order `schema.shapes.TABLE_LISTS` declares, `LIST_ROOTS`).
 
 Why: a page of 500 water-supply systems is ~10,000 fields; the resolvers build a strawberry
 object per row and resolve each nested object (a village, a mission, its agency) by
@@ -22,6 +23,10 @@ the cursor being the id, the COUNT over the same filter.
 * Transferred missions: every record, narrowed by `agencyCode`, `missionCode`, `area`,
   `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`.
 * The mission catalogue: every mission, narrowed by `area` and `agencyCode`; public.
+* Subdistricts and villages: the WHERE clause of the resolver's own search
+  (`schema.geography.subdistricts_statement` / `villages_statement`); public. A node's
+  places (a village's subdistrict, its district, its province) are joined as `schema.shapes`
+  declares them; its lists (`villages`, `subdistricts`) go to the resolvers.
 
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
 class, whatever the arguments: the root field's own `guarded(...)` declaration, decided for
@@ -42,6 +47,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLError
 from graphql.execution.values import get_argument_values
 from sqlalchemy import ColumnElement, Integer, bindparam, func, select
+from strawberry.utils.str_converters import to_snake_case
 
 from hub.db.models import (
     RECORD_TABLES,
@@ -53,17 +59,31 @@ from hub.db.models import (
     LaoYear,
     Mission,
     Province,
+    Subdistrict,
+    Village,
 )
 from hub.db.visibility import visible_lao_years_clause
 from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME
 from hub.rules.enums import MissionArea, MissionStatus
+from schema.geography import (
+    SubdistrictFilter,
+    VillageFilter,
+    subdistricts_statement,
+    villages_statement,
+)
 from schema.limits import check_page_size
 from schema.pagination import decode_cursor, encode_cursor
 from schema.permissions import identity_decision
 from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import shape_getters
-from schema.shapes import AGENCY, LAO_MISSION, MISSION, Shape
+from schema.shapes import (
+    LAO_MISSION,
+    MISSION,
+    SUBDISTRICT,
+    TABLE_LISTS,
+    VILLAGE,
+)
 
 RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
 MISSIONS_ROOT = "transferredMissions"
@@ -72,6 +92,14 @@ CATALOGUE_ROOT = "missionCatalogue"
 _SHAPED = {
     MISSIONS_ROOT: (LaoMission.__table__, LAO_MISSION, "m"),
     CATALOGUE_ROOT: (Mission.__table__, MISSION, "c"),
+    "subdistricts": (Subdistrict.__table__, SUBDISTRICT, "s"),
+    "villages": (Village.__table__, VILLAGE, "v"),
+}
+# The places' searches: the resolvers' own statements (`schema.geography`), whose WHERE
+# clause the plan takes, so a filter's rule (a name in any usual spelling) is written once.
+_PLACE_FILTERS: dict[str, tuple[Callable[[Any], Any], type]] = {
+    "subdistricts": (subdistricts_statement, SubdistrictFilter),
+    "villages": (villages_statement, VillageFilter),
 }
 ROOTS = frozenset({*RECORD_ROOTS, *_SHAPED})
 _DOMAIN_OF = {t.name: d.number for d in DOMAINS for t in d.record_tables}
@@ -126,6 +154,11 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.table = Mission.__table__
         plan.base = lambda: Mission.__table__
         plan.where = _catalogue_where(args.get("filter") or {})
+    elif name in _PLACE_FILTERS:
+        table = plan.table = _SHAPED[name][0]
+        plan.base = lambda: table
+        plan.where = _place_where(name, args.get("filter") or {})
+        plan.single = False  # the connection is non-null: a failure nulls the whole data
     else:
         table_name = RECORD_ROOTS[name]
         plan.table = RECORD_TABLES[table_name]
@@ -262,6 +295,14 @@ def _catalogue_where(f: dict[str, Any]) -> list[ColumnElement[bool]]:
     return where
 
 
+def _place_where(name: str, f: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The WHERE clause of the resolver's search for `name` with the filter `f`."""
+    statement_of, filter_type = _PLACE_FILTERS[name]
+    given = {to_snake_case(key): value for key, value in f.items()}
+    where = statement_of(filter_type(**given)).whereclause
+    return [where] if where is not None else []
+
+
 def _inline(value: int) -> Any:
     # Rendered into the SQL text, not bound: see `schema.planner._inline`.
     return bindparam(None, int(value), type_=Integer, literal_execute=True)
@@ -331,9 +372,9 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
 
 # --- plain lists over one table ---------------------------------------------------------------
 
-# Roots that list a whole small table in an order (no arguments, no paging): (shape, the
-# column the resolver orders by).
-LIST_ROOTS: dict[str, tuple[Shape, str]] = {"agencies": (AGENCY, "code")}
+# Roots that list a whole small table in an order (no arguments, no paging): declared with
+# their order in `schema.shapes.TABLE_LISTS`, which the resolvers read too.
+LIST_ROOTS = TABLE_LISTS
 
 
 @dataclass
@@ -356,11 +397,12 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     columns, joins = Columns(), []
     item_type = type_name_of(schema, "Query", root.name.value)
     fields = shape_getters(shape, shape.table, root, columns, joins, "a", schema, item_type)
-    columns.add("id", shape.table.c.id)  # a selection of `__typename` alone reads a column too
+    # A selection of `__typename` alone reads a column too: the key.
+    columns.add("key", next(iter(shape.table.primary_key.columns)))
     joined = shape.table
     for alias, on in joins:
         joined = joined.outerjoin(alias, on)
-    statement = select(*columns.columns).select_from(joined).order_by(shape.table.c[order])
+    statement = select(*columns.columns).select_from(joined).order_by(*order)
     plan = TableListPlan(_key(root), statement, compile_object(fields))
     plan.root_nodes = compiler.normalised.nodes_of(root)
     return plan

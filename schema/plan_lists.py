@@ -133,7 +133,7 @@ def shape_getters(
     table: Any,
     node: FieldNode,
     columns: Columns,
-    joins: list[tuple[Any, Any]],
+    joins: list[Any],  # (alias, ON clause) pairs, joined in order
     prefix: str,
     graphql_schema: Any,
     type_name: str | None,

@@ -38,7 +38,8 @@ returns None for everything else, and the view then runs the resolvers:
   aliased or not — or `provinces` / `province(code:)` / `district(code:)` /
   `nationalStats` with the yearly roll-ups, which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
-  `transferredMissions` / `missionCatalogue` or the list `agencies`, which
+  `transferredMissions` / `missionCatalogue` / `subdistricts` / `villages` or the whole-table
+  lists `agencies`, `fiscalYears` and `kpi16Rounds` (their scalar fields), which
   `schema.plan_connections` compiles.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); one unsupported root sends the whole operation to the
@@ -47,7 +48,8 @@ returns None for everything else, and the view then runs the resolvers:
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
-* on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (scalar fields), and at
+* on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (their scalar fields and
+  the places they reach: a subdistrict's district, a district's province), and at
   most one `year(fiscalYear:)` with its scalar fields and the 8 sections' fields and record
   tables (a record's `village { number nameTh }` included), and the lists above (not
   `certificationHistory.actorName`, `years`, `recorders`, `changeLog`: personal data and
@@ -144,7 +146,7 @@ from schema.plan_connections import (
 from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
-from schema.plan_lists import ListPlan, compile_list, is_list
+from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.root import lao_name_contains
@@ -389,23 +391,22 @@ class Compiler:
                 plan.node_fields.append((key, LAO.getter(_leaf(f), c, Lao.__table__, "l")))
             elif name in _PLACES:
                 table, fk, shape = _PLACES[name]
-                scalars = shape.scalars
                 alias = _alias(table, f"g_{name}")
                 if f.arguments:
                     raise Unsupported("arguments")
                 self.joins.append((alias, alias.c.id == fk))
-                getters: list[tuple[str, Any]] = []
-                place_type = self._type(lao_type, name)
-                for leaf in _fields(f.selection_set):
-                    if leaf.name.value == TYPENAME:
-                        getters.append((_key(leaf), _const(place_type)))
-                        continue
-                    if leaf.name.value not in scalars:
-                        raise Unsupported(f"{name}.{leaf.name.value}")
-                    column, convert = scalars[_leaf(leaf)]
-                    getters.append(
-                        (_key(leaf), c.getter(f"{name}_{column}", alias.c[column], convert))
-                    )
+                # The place's fields and the places it reaches (a district's province), as
+                # the shape declares them: joined, every foreign key being non-null.
+                getters = shape_getters(
+                    shape,
+                    alias,
+                    f,
+                    c,
+                    self.joins,
+                    f"g_{name}",
+                    self.planner.graphql_schema,
+                    self._type(lao_type, name),
+                )
                 plan.node_fields.append((key, ("object", getters)))
             elif name == "year":
                 if plan.year is not None:

@@ -42,7 +42,7 @@ from hub.rules import enums, lpa
 from hub.rules.identity import Identity
 from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
-from schema import accounts
+from schema import accounts, shapes
 from schema.accounts import Account, AccountFilter
 from schema.catalogue import Catalogue, CatalogueDiff, catalogue_diff
 from schema.catalogue import catalogue as catalogue_of_year
@@ -646,9 +646,7 @@ class Query:
 
     @strawberry.field(description="หน่วยงานผู้ถ่ายโอน — agencies that transfer missions, by code.")
     async def agencies(self, info: Info) -> list[Agency]:
-        rows = await fetch_all(
-            info.context.read_engine, select(*AgencyRow.__table__.c).order_by(AgencyRow.code)
-        )
+        rows = await fetch_all(info.context.read_engine, shapes.table_list_statement("agencies"))
         return [Agency.from_row(r) for r in rows]
 
     @strawberry.field(
@@ -726,9 +724,7 @@ class Query:
 
     @strawberry.field(description="รอบการประเมินตัวชี้วัดที่ 16 — every KPI-16 round, newest first.")
     async def kpi16_rounds(self, info: Info) -> list[Kpi16Round]:
-        statement = select(*Kpi16RoundRow.__table__.c).order_by(
-            Kpi16RoundRow.fiscal_year.desc(), Kpi16RoundRow.round_no.desc()
-        )
+        statement = shapes.table_list_statement("kpi16Rounds")
         return [
             Kpi16Round.from_row(r) for r in await fetch_all(info.context.read_engine, statement)
         ]
@@ -842,17 +838,9 @@ class Query:
     @strawberry.field(description="ปีงบประมาณ — fiscal years, newest first.")
     async def fiscal_years(self, info: Info) -> list[FiscalYear]:
         # Core rows (fetch_all runs Core statements): the columns, not ORM entities.
-        statement = select(*FiscalYearRow.__table__.c).order_by(FiscalYearRow.year_be.desc())
-        return [
-            FiscalYear(
-                year_be=y.year_be,
-                starts_on=y.starts_on.isoformat(),
-                ends_on=y.ends_on.isoformat(),
-                record_deadline=y.record_deadline.isoformat(),
-                is_open=y.closed_at is None,
-            )
-            for y in await fetch_all(info.context.read_engine, statement)
-        ]
+        statement = shapes.table_list_statement("fiscalYears")
+        rows = await fetch_all(info.context.read_engine, statement)
+        return [FiscalYear(**shapes.FISCAL_YEAR.python_values(y)) for y in rows]
 
     @strawberry.field(
         description="รอบ — rounds with their deadlines (INFO data of a fiscal year, KPI-16 and "

@@ -12,7 +12,9 @@ Every path derives from these declarations:
   the converter to the JSON value: an enum's name, an ISO date) — `schema.planner` for
   `Lao`, its places and `LaoYear`, `schema.plan_lists` and `schema.plan_connections` for the
   lists and mission records;
-* the planner tests draw their random selections from the same field names.
+* the root lists of a whole table (`TABLE_LISTS`: agencies, fiscal years, KPI-16 rounds)
+  declare their order here, read by the resolver and the planned path alike;
+* the planner tests draw their random selections from the same field names and objects.
 
 A new field of one of these types is one `Reads` here (and its strawberry declaration, which
 holds its type and description). A section's and a record's fields are declared in the
@@ -25,12 +27,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import select
 from strawberry.utils.str_converters import to_camel_case
 
 from hub.db.models import (
     Agency,
     CertificationEvent,
     District,
+    FiscalYear,
+    Kpi16Round,
     Lao,
     LaoCode,
     LaoMission,
@@ -39,6 +44,7 @@ from hub.db.models import (
     Mission,
     Province,
     Subdistrict,
+    Village,
 )
 from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState
@@ -142,7 +148,11 @@ PROVINCE = Shape(
     Province.__table__,
     {"code": Reads("code"), "name_th": Reads("name_th"), "name_en": Reads("name_en")},
 )
-DISTRICT = Shape(District.__table__, {"code": Reads("code"), "name_th": Reads("name_th")})
+DISTRICT = Shape(
+    District.__table__,
+    {"code": Reads("code"), "name_th": Reads("name_th")},
+    {"province": ("province_id", PROVINCE)},
+)
 SUBDISTRICT = Shape(
     Subdistrict.__table__,
     {
@@ -152,6 +162,12 @@ SUBDISTRICT = Shape(
         "latitude": Reads("latitude", "float"),
         "longitude": Reads("longitude", "float"),
     },
+    {"district": ("district_id", DISTRICT)},
+)
+VILLAGE = Shape(
+    Village.__table__,
+    {"number": Reads("number", "int"), "name_th": Reads("name_th")},
+    {"subdistrict": ("subdistrict_id", SUBDISTRICT)},
 )
 LAO = Shape(
     Lao.__table__,
@@ -243,3 +259,48 @@ CERTIFICATION_EVENT = Shape(
         "reason": Reads("reason"),
     },
 )
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+FISCAL_YEAR = Shape(
+    FiscalYear.__table__,
+    # Its dates are declared as ISO strings (String, not the Date scalar): the rule makes the
+    # string on both paths.
+    {
+        "year_be": Reads("year_be", "int"),
+        "starts_on": Reads("starts_on", rule=_iso),
+        "ends_on": Reads("ends_on", rule=_iso),
+        "record_deadline": Reads("record_deadline", rule=_iso),
+        # DLA closes a year by stamping it; until then clerks may record.
+        "is_open": Reads("closed_at", rule=_is_none),
+    },
+)
+KPI16_ROUND = Shape(
+    Kpi16Round.__table__,
+    {
+        "fiscal_year": Reads("fiscal_year", "int"),
+        "round_no": Reads("round_no", "int"),
+        "opened_on": Reads("opened_on", "date"),
+        "district_report_deadline": Reads("district_report_deadline", "date"),
+        "province_report_deadline": Reads("province_report_deadline", "date"),
+        "target_percent": Reads("target_percent", "float"),
+    },
+)
+
+# The root lists of a whole small table (no arguments, no paging), each the shape of its item
+# and the order it is answered in: GraphQL root field → (shape, ORDER BY). The resolvers
+# (`schema.root`) and the planned path (`schema.plan_connections`) both read it.
+TABLE_LISTS: dict[str, tuple[Shape, tuple[Any, ...]]] = {
+    "agencies": (AGENCY, (Agency.code,)),
+    "fiscalYears": (FISCAL_YEAR, (FiscalYear.year_be.desc(),)),
+    "kpi16Rounds": (KPI16_ROUND, (Kpi16Round.fiscal_year.desc(), Kpi16Round.round_no.desc())),
+}
+
+
+def table_list_statement(root: str) -> Any:
+    """The resolver's statement for a `TABLE_LISTS` root: every column, in its order."""
+    shape, order = TABLE_LISTS[root]
+    return select(*shape.table.c).order_by(*order)

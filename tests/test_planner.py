@@ -42,7 +42,6 @@ from tests.conftest import Places, graphql_response, identities, serve
 
 # The fields a random selection draws from: what `schema.shapes` declares each type reads.
 LAO_SCALARS = shapes.LAO.graphql_names()
-PLACES = {name: shape.graphql_names() for name, (_, shape) in shapes.LAO.objects.items()}
 AGENCY = shapes.AGENCY.graphql_names()
 MISSION = shapes.MISSION.graphql_names()
 LAO_MISSION = shapes.LAO_MISSION.graphql_names()
@@ -52,6 +51,17 @@ YEAR_SCALARS = shapes.LAO_YEAR.graphql_names()
 
 def _some(rng: random.Random, items: list[str], at_least: int = 1) -> list[str]:
     return rng.sample(items, rng.randint(at_least, len(items)))
+
+
+def _shaped(rng: random.Random, shape: shapes.Shape, objects: float = 0.4) -> str:
+    """A random selection on `shape`: some of its fields, and each object it reaches (a
+    village's subdistrict, its district, its province) with probability `objects`."""
+    items = _some(rng, shape.graphql_names())
+    for name, (_, target) in shape.objects.items():
+        if rng.random() < objects:
+            items.append(f"{name} {{ {_shaped(rng, target, objects)} }}")
+    rng.shuffle(items)
+    return " ".join(items)
 
 
 def _section(rng: random.Random, domain: Any) -> str:
@@ -105,9 +115,9 @@ def _node(
 ) -> str:
     """A random selection on `Lao` the planner supports (lists with probability `lists`)."""
     node = _some(rng, LAO_SCALARS)
-    for place, fields in PLACES.items():
+    for place, (_, shape) in shapes.LAO.objects.items():
         if rng.random() < 0.4:
-            node.append(f"{place} {{ {' '.join(_some(rng, fields))} }}")
+            node.append(f"{place} {{ {_shaped(rng, shape)} }}")
     if rng.random() < lists:
         node += _lists(rng)
     if rng.random() < 0.85:
@@ -321,9 +331,57 @@ def random_catalogue_query(rng: random.Random, p: Places) -> tuple[str, dict[str
     )
 
 
-def random_agencies_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
-    """A random `agencies` list (`schema.plan_connections.LIST_ROOTS`)."""
-    return f"query Agencies {{ agencies {{ {' '.join(_some(rng, AGENCY))} }} }}", {}
+def random_places_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `subdistricts` / `villages` search (`schema.plan_connections`): its filters
+    (a name in another usual spelling, characters LIKE treats specially), a page, a cursor."""
+    root = rng.choice(["subdistricts", "villages"])
+    filters: list[str] = []
+    choice = rng.random()
+    if choice < 0.3:
+        filters.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+    elif choice < 0.6:
+        filters.append(f'districtCode: "{p.district_code}"')
+    if rng.random() < 0.3:
+        names = ["บาง", "หนอง", "ปากนํ้า", "ใหม่", "100%", "a_b", ""]
+        filters.append(f'nameContains: "{rng.choice(names)}"')
+    if root == "subdistricts" and rng.random() < 0.2:
+        filters.append(f'postcode: "{rng.choice(["10200", "nope"])}"')
+    if root == "villages" and rng.random() < 0.3:
+        filters.append(f'subdistrictCode: "{p.district_code}{rng.choice(["01", "02", "99"])}"')
+    if root == "villages" and rng.random() < 0.3:
+        filters.append(f"number: {rng.randint(1, 12)}")
+    variables: dict[str, Any] = {}
+    args = [f"first: {rng.choice([0, 1, 5, 40])}"]
+    if filters and rng.random() < 0.3:
+        variables["f"] = {}
+        for text in filters:
+            key, value = text.split(": ", 1)
+            variables["f"][key] = int(value) if value.isdigit() else value.strip('"')
+        args.append("filter: $f")
+    elif filters:
+        args.append(f"filter: {{{', '.join(filters)}}}")
+    if rng.random() < 0.3:
+        args.append(f'after: "{encode_cursor(rng.randint(1, 3000))}"')
+    shape = shapes.SUBDISTRICT if root == "subdistricts" else shapes.VILLAGE
+    connection = [
+        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {_shaped(rng, shape)} }} }}"
+    ]
+    if rng.random() < 0.6:
+        connection.append("totalCount")
+    if rng.random() < 0.5:
+        connection.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
+    rng.shuffle(connection)
+    filter_type = "SubdistrictFilter" if root == "subdistricts" else "VillageFilter"
+    head = f"query Places($f: {filter_type})" if "f" in variables else "query Places"
+    return f"{head} {{ {root}({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
+
+
+def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random whole-table list (`schema.shapes.TABLE_LISTS`: agencies, fiscal years,
+    KPI-16 rounds)."""
+    root = rng.choice(sorted(shapes.TABLE_LISTS))
+    shape, _ = shapes.TABLE_LISTS[root]
+    return f"query Lists {{ {root} {{ {_shaped(rng, shape)} }} }}", {}
 
 
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
@@ -453,6 +511,10 @@ REAL_CLIENT = [
     "{ a: laos(first: 1) { totalCount } b: laos(first: 2) { totalCount } }",
     "{ laos(first: 2) { edges { node { code } } } provinces { code } }",
     "{ provinces { code districts { code } } }",
+    "{ fiscalYears { yearBe isOpen } laos(first: 1) { totalCount } kpi16Rounds { roundNo } }",
+    "{ laos(first: 2) { edges { node { district { __typename province { code } } } } } }",
+    '{ villages(first: 2, filter: {nameContains: "ปากนํ้า"}) { edges { node { number'
+    " subdistrict { district { province { nameTh } } } } } } }",
 ]
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
@@ -460,6 +522,9 @@ UNSUPPORTED = [
     "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
     "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     "{ districts { code } }",
+    "{ fiscalYears { yearBe round { kind } } }",
+    "{ subdistricts(first: 2) { edges { node { code villages { number } } } } }",
+    "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
     "{ laos(first: 2) { edges { node { transferredMissions { lao { code } } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } } } } }",
@@ -575,7 +640,8 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_records_query(rng, places) for _ in range(8)]
         cases += [random_missions_query(rng, places) for _ in range(6)]
         cases += [random_catalogue_query(rng, places) for _ in range(3)]
-        cases += [random_agencies_query(rng, places) for _ in range(2)]
+        cases += [random_table_list_query(rng, places) for _ in range(3)]
+        cases += [random_places_query(rng, places) for _ in range(6)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
@@ -600,9 +666,11 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(20):
-                if i >= 19:
-                    query, variables = random_agencies_query(rng, places)
+            for i in range(22):
+                if i >= 20:
+                    query, variables = random_places_query(rng, places)
+                elif i >= 19:
+                    query, variables = random_table_list_query(rng, places)
                 elif i >= 18:
                     query, variables = random_catalogue_query(rng, places)
                 elif i >= 16:
