@@ -2,7 +2,10 @@
 `waterSupplySystems` and `touristSites`, `transferredMissions` — national extracts, a page
 at a time — DLA's `missionCatalogue`, and the place searches `subdistricts` and `villages`;
 and the whole-table lists `agencies`, `fiscalYears` and `kpi16Rounds` (one statement of the
-selected columns in the order `schema.shapes.TABLE_LISTS` declares, `LIST_ROOTS`).
+selected columns in the order `schema.shapes.TABLE_LISTS` declares, `LIST_ROOTS`) and the
+rows by key `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)`
+(`schema.shapes.KEYED_ROOTS`: the same statement over the row whose columns equal the
+arguments).
 
 Why: a page of 500 water-supply systems is ~10,000 fields; the resolvers build a strawberry
 object per row and resolve each nested object (a village, a mission, its agency) by
@@ -78,11 +81,13 @@ from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, 
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import shape_getters
 from schema.shapes import (
+    KEYED_ROOTS,
     LAO_MISSION,
     MISSION,
     SUBDISTRICT,
     TABLE_LISTS,
     VILLAGE,
+    keyed_where,
 )
 
 RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
@@ -375,25 +380,41 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
 # Roots that list a whole small table in an order (no arguments, no paging): declared with
 # their order in `schema.shapes.TABLE_LISTS`, which the resolvers read too.
 LIST_ROOTS = TABLE_LISTS
+# Roots that answer one row by its key (`schema.shapes.KEYED_ROOTS`): `subdistrict(code:)`,
+# `kpi16Round(fiscalYear:, roundNo:)`.
+TABLE_ROOTS = frozenset({*TABLE_LISTS, *KEYED_ROOTS})
 
 
 @dataclass
 class TableListPlan:
-    """A compiled list root (`LIST_ROOTS`): one statement, the selected columns."""
+    """A compiled list root (`LIST_ROOTS`) or keyed root (`KEYED_ROOTS`, `one`): one
+    statement, the selected columns."""
 
     root_key: str
     statement: Any
     build: Any
     root_nodes: list[FieldNode] = field(default_factory=list)
-    single: bool = False  # the root is non-null: a failure answers the whole data null
+    # A list root is non-null (a failure answers the whole data null); a keyed root is
+    # nullable (a failure answers it null).
+    single: bool = False
+    one: bool = False  # a keyed root: the row or null
 
 
 def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
-    """The plan of `root` (a field of `LIST_ROOTS`): its item's selection on the shape."""
-    if root.arguments:
-        raise Unsupported(f"{root.name.value} takes no arguments")
+    """The plan of `root` (a field of `LIST_ROOTS` or `KEYED_ROOTS`): its item's selection
+    on the shape, over every row in the list's order or over the row of the given key."""
     schema = compiler.planner.graphql_schema
-    shape, order = LIST_ROOTS[root.name.value]
+    name = root.name.value
+    if name in KEYED_ROOTS:
+        shape, _ = KEYED_ROOTS[name]
+        args = get_argument_values(schema.query_type.fields[name], root, compiler.variables)
+        where = keyed_where(name, {to_snake_case(k): v for k, v in args.items()})
+        order: tuple[Any, ...] = ()
+    elif root.arguments:
+        raise Unsupported(f"{name} takes no arguments")
+    else:
+        shape, order = LIST_ROOTS[name]
+        where = []
     columns, joins = Columns(), []
     item_type = type_name_of(schema, "Query", root.name.value)
     fields = shape_getters(shape, shape.table, root, columns, joins, "a", schema, item_type)
@@ -402,13 +423,16 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     joined = shape.table
     for alias, on in joins:
         joined = joined.outerjoin(alias, on)
-    statement = select(*columns.columns).select_from(joined).order_by(*order)
+    statement = select(*columns.columns).select_from(joined).where(*where).order_by(*order)
     plan = TableListPlan(_key(root), statement, compile_object(fields))
     plan.root_nodes = compiler.normalised.nodes_of(root)
+    plan.single = plan.one = name in KEYED_ROOTS
     return plan
 
 
 async def run_list(plan: TableListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
     async with engine.connect() as conn:
         rows = (await conn.execute(plan.statement)).all()
+    if plan.one:
+        return (plan.build(rows[0]) if rows else None), []
     return [plan.build(row) for row in rows], []

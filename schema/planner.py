@@ -39,8 +39,9 @@ returns None for everything else, and the view then runs the resolvers:
   `nationalStats` with the yearly roll-ups, which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
   `transferredMissions` / `missionCatalogue` / `subdistricts` / `villages` or the whole-table
-  lists `agencies`, `fiscalYears` and `kpi16Rounds` (their scalar fields), which
-  `schema.plan_connections` compiles.
+  lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
+  `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
+  declares), which `schema.plan_connections` compiles.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); one unsupported root sends the whole operation to the
   resolvers;
@@ -135,15 +136,15 @@ from schema.plan_common import (
     _str,
     compile_object,
 )
+from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import (
-    LIST_ROOTS,
+    TABLE_ROOTS,
     ConnectionPlan,
     TableListPlan,
     compile_list_root,
     compile_root,
     run_list,
 )
-from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
@@ -961,7 +962,7 @@ class Planner:
             return Compiler(self, identity, variables, normalised).compile(root)
         if name in CONNECTION_ROOTS:
             return compile_root(Compiler(self, identity, variables, normalised), root)
-        if name in LIST_ROOTS:
+        if name in TABLE_ROOTS:
             return compile_list_root(Compiler(self, identity, variables, normalised), root)
         return StatsCompiler(self.schema, self.graphql_schema, variables, normalised).compile(root)
 

@@ -21,7 +21,6 @@ from hub.db.models import RECORD_TABLES, LaoMerger, RoleAssignment, User
 from hub.db.models import Agency as AgencyRow
 from hub.db.models import District as DistrictRow
 from hub.db.models import FiscalYear as FiscalYearRow
-from hub.db.models import Kpi16Round as Kpi16RoundRow
 from hub.db.models import Lao as LaoRow
 from hub.db.models import LaoMission as LaoMissionRow
 from hub.db.models import LaoYear as LaoYearRow
@@ -452,7 +451,7 @@ class Query:
 
     @strawberry.field(description="ตำบล/แขวง — one subdistrict by its 6-digit code.")
     async def subdistrict(self, info: Info, code: str) -> Subdistrict | None:
-        statement = select(*SubdistrictRow.__table__.c).where(SubdistrictRow.code == code)
+        statement = shapes.keyed_statement("subdistrict", code=code)
         rows = await fetch_all(info.context.read_engine, statement)
         return Subdistrict.from_row(rows[0]) if rows else None
 
@@ -736,9 +735,7 @@ class Query:
     async def kpi16_round(
         self, info: Info, fiscal_year: int, round_no: int = 1
     ) -> Kpi16Round | None:
-        statement = select(*Kpi16RoundRow.__table__.c).where(
-            Kpi16RoundRow.fiscal_year == fiscal_year, Kpi16RoundRow.round_no == round_no
-        )
+        statement = shapes.keyed_statement("kpi16Round", fiscal_year=fiscal_year, round_no=round_no)
         rows = await fetch_all(info.context.read_engine, statement)
         return Kpi16Round.from_row(rows[0]) if rows else None
 

@@ -304,3 +304,25 @@ def table_list_statement(root: str) -> Any:
     """The resolver's statement for a `TABLE_LISTS` root: every column, in its order."""
     shape, order = TABLE_LISTS[root]
     return select(*shape.table.c).order_by(*order)
+
+
+# The roots that answer one row of a table by its key (null when none): GraphQL root field →
+# (shape, the arguments' Python names, each the column it must equal). The resolvers and
+# the planned path both read it.
+KEYED_ROOTS: dict[str, tuple[Shape, tuple[str, ...]]] = {
+    "subdistrict": (SUBDISTRICT, ("code",)),
+    "kpi16Round": (KPI16_ROUND, ("fiscal_year", "round_no")),
+}
+
+
+def keyed_where(root: str, arguments: dict[str, Any]) -> list[Any]:
+    """The WHERE clause of a `KEYED_ROOTS` root: each argument (by Python name) equal to its
+    column."""
+    shape, keys = KEYED_ROOTS[root]
+    return [shape.table.c[key] == arguments[key] for key in keys]
+
+
+def keyed_statement(root: str, **arguments: Any) -> Any:
+    """The resolver's statement for a `KEYED_ROOTS` root: every column of the matching row."""
+    shape, _ = KEYED_ROOTS[root]
+    return select(*shape.table.c).where(*keyed_where(root, arguments))

@@ -384,6 +384,25 @@ def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[st
     return f"query Lists {{ {root} {{ {_shaped(rng, shape)} }} }}", {}
 
 
+def random_keyed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random row by key (`schema.shapes.KEYED_ROOTS`), found or not, its key literal or
+    a variable (a defaulted argument omitted sometimes)."""
+    if rng.random() < 0.5:
+        code = rng.choice([f"{p.district_code}01", f"{p.district_code}02", "999999"])
+        shape = shapes.SUBDISTRICT
+        if rng.random() < 0.5:
+            head, root = "query Keyed($c: String!)", "subdistrict(code: $c)"
+            variables: dict[str, Any] = {"c": code}
+        else:
+            head, root, variables = "query Keyed", f'subdistrict(code: "{code}")', {}
+    else:
+        shape = shapes.KPI16_ROUND
+        year = rng.choice([p.year, p.year - 1, 2500])
+        number = rng.choice(["", ", roundNo: 1", ", roundNo: 2"])
+        head, root, variables = "query Keyed", f"kpi16Round(fiscalYear: {year}{number})", {}
+    return f"{head} {{ {root} {{ {_shaped(rng, shape)} }} }}", variables
+
+
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
 KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPercent", "met"]
 
@@ -642,6 +661,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_catalogue_query(rng, places) for _ in range(3)]
         cases += [random_table_list_query(rng, places) for _ in range(3)]
         cases += [random_places_query(rng, places) for _ in range(6)]
+        cases += [random_keyed_query(rng, places) for _ in range(3)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         cases += [(dressed(rng, q), v) for q, v in cases]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
@@ -666,8 +686,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(22):
-                if i >= 20:
+            for i in range(24):
+                if i >= 22:
+                    query, variables = random_keyed_query(rng, places)
+                elif i >= 20:
                     query, variables = random_places_query(rng, places)
                 elif i >= 19:
                     query, variables = random_table_list_query(rng, places)
