@@ -414,11 +414,18 @@ class Row:
     peak_rss_mb: float
     notes: list[str] = field(default_factory=list)
     rps32: float = float("nan")  # requests (pages) per second at c=32, 1 worker
+    wrk_ms: float | None = None  # p50 at c=1 by wrk (unpaged queries, wrk installed)
     rps32_workers: dict[int, tuple[float, float]] = field(default_factory=dict)  # n: (rps, MB)
 
     @property
     def ratio(self) -> float:
         return self.hub_ms / self.floor_ms if self.floor_ms else float("nan")
+
+    @property
+    def wrk_ratio(self) -> float:
+        if self.wrk_ms is None or not self.floor_ms:
+            return float("nan")
+        return self.wrk_ms / self.floor_ms
 
 
 # The read path's targets (hub ms / floor ms): Q1 ≤ 1.3, Q2 and Q3 ≤ 1.2; Q4, whose floor is
@@ -448,11 +455,12 @@ def throughput(result: dict[str, Any]) -> float:
 WRK = shutil.which("wrk")
 
 
-def wrk_throughput(server: Server, token: str | None, s: Scenario, seconds: float) -> float | None:
-    """Requests a second at c=32 measured by wrk (Debian's `wrk`), as PostGraphile was: a C
-    load generator leaves the server both cores, where the Python one takes most of one.
-    A paged scenario repeats its first page. None when wrk is not installed or a response
-    was not 2xx."""
+def _wrk(
+    server: Server, token: str | None, s: Scenario, seconds: float, threads: int, connections: int
+) -> str | None:
+    """wrk's report of `s` (its first page, for a paged scenario) repeated for `seconds` over
+    `connections` keep-alive connections; None when wrk is not installed or a response was
+    not 2xx."""
     if WRK is None:
         return None
     body = orjson.dumps({"query": s.document, "variables": s.variables}).decode()
@@ -465,8 +473,8 @@ def wrk_throughput(server: Server, token: str | None, s: Scenario, seconds: floa
     )
     out = subprocess.run(
         [
-            *(WRK, "-t2", "-c32", f"-d{max(1, round(seconds))}s", "--timeout", "120s"),
-            *("-s", str(script), server.url),
+            *(WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"),
+            *("--timeout", "120s", "--latency", "-s", str(script), server.url),
         ],
         capture_output=True,
         text=True,
@@ -475,8 +483,50 @@ def wrk_throughput(server: Server, token: str | None, s: Scenario, seconds: floa
     if "Non-2xx" in out or "Socket errors" in out:
         log(f"wrk {s.name}: {out.strip().splitlines()[-3:]}")
         return None
-    rate = [line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec:")]
+    return out
+
+
+def wrk_throughput(server: Server, token: str | None, s: Scenario, seconds: float) -> float | None:
+    """Requests a second at c=32 measured by wrk (Debian's `wrk`), as PostGraphile was: a C
+    load generator leaves the server both cores, where the Python one takes most of one.
+    A paged scenario repeats its first page. None without wrk or on a non-2xx answer."""
+    out = _wrk(server, token, s, seconds, 2, 32)
+    rate = [
+        line.split()[1] for line in (out or "").splitlines() if line.startswith("Requests/sec:")
+    ]
     return float(rate[0]) if rate else None
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_p50_ms(server: Server, token: str | None, s: Scenario, seconds: float) -> float | None:
+    """A request's p50 at c=1 (one connection, one thread) measured by wrk: the server's time
+    with a client that costs ~0.05 ms a request, where the Python load generator's asyncio
+    httpx client costs ~1.5 ms (bench/ANALYSIS.md). Only for an unpaged scenario (a paged
+    one's figure is the whole pull). None without wrk or on a non-2xx answer."""
+    if s.paged:
+        return None
+    out = _wrk(server, token, s, seconds, 1, 1)
+    for line in (out or "").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "50%":
+            value = parts[1]
+            unit = value.lstrip("0123456789.")
+            return float(value[: len(value) - len(unit)]) * _UNITS_MS[unit]
+    return None
+
+
+def verdict(r: Row, target: float) -> str:
+    """Met or missed, by the Python client's figure and, where measured, by wrk's."""
+    if r.ratio <= target:
+        return "met"
+    missed = f"**missed by {(r.ratio / target - 1) * 100:.0f} %**"
+    if r.wrk_ms is None:
+        return missed
+    if r.wrk_ratio <= target:
+        return f"met by wrk; {missed} with the Python client"
+    return f"{missed}; by wrk {(r.wrk_ratio / target - 1) * 100:.0f} %"
 
 
 def bench_backend(
@@ -508,7 +558,9 @@ def bench_backend(
             # loopback, the load generator's client, the middleware, the token, the view.
             trivial = loadgen(server, token, TRIVIAL, 1, seconds, 200)
             info["trivial_ms"] = f"{percentile(trivial['latencies'], 50) * 1000:.1f}"
-            log(f"{backend}: a trivial request p50 {info['trivial_ms']} ms")
+            if (by_wrk := wrk_p50_ms(server, token, TRIVIAL, seconds)) is not None:
+                info["trivial_wrk_ms"] = f"{by_wrk:.2f}"
+            log(f"{backend}: a trivial request p50 {info['trivial_ms']} ms ({by_wrk} by wrk)")
             for s in scenarios(t):
                 if only and s.name not in only:
                     continue
@@ -575,6 +627,7 @@ def bench_backend(
                     )
                 )
                 rows[-1].rps32 = wrk_throughput(server, token, s, seconds * 1.5) or throughput(c32)
+                rows[-1].wrk_ms = wrk_p50_ms(server, token, s, seconds)
                 log(
                     f"{backend} {s.name}: ratio {rows[-1].ratio:.2f}; c=32 p50 {rows[-1].c32[0]:.0f} ms ({len(lat32)} ops); peak RSS {peak:.0f} MB"
                 )
@@ -703,7 +756,8 @@ def report(
             f"- {backend}: caller {info.get('identity', '?')}; server RSS at start {info.get('idle_rss_mb', '?')} MB"
             + (
                 f"; a trivial request (`{TRIVIAL.document}`, the same token) {info['trivial_ms']} ms"
-                " at c=1 (p50): the fixed cost of a request, which the in-process floors do not pay"
+                + (f" ({info['trivial_wrk_ms']} ms by wrk)" if "trivial_wrk_ms" in info else "")
+                + " at c=1 (p50): the fixed cost of a request, which the in-process floors do not pay"
                 if "trivial_ms" in info
                 else ""
             )
@@ -713,20 +767,16 @@ def report(
     if rows:  # a write-only run (`--no-reads`) has no read tables
         lines += [
             "",
-            "| backend | query | correct | floor ms | hub ms | hub/floor | target | SQL/request | c=1 p50 / p99 ms (ops) | c=32 p50 / p99 ms (ops) | peak RSS MB |",
-            "|---|---|---|---:|---:|---:|---:|---|---|---|---:|",
+            "| backend | query | correct | floor ms | hub ms | hub/floor | hub ms by wrk | by wrk/floor | target | SQL/request | c=1 p50 / p99 ms (ops) | c=32 p50 / p99 ms (ops) | peak RSS MB |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|",
         ]
         for r in rows:
             target = target_of(r.query)
-            verdict = (
-                "met"
-                if r.ratio <= target
-                else f"**missed by {(r.ratio / target - 1) * 100:.0f} %**"
-            )
             cut = " cut off" if r.c32[3] else ""
+            by_wrk = (fmt(r.wrk_ms), f"{r.wrk_ratio:.2f}") if r.wrk_ms is not None else ("–", "–")
             lines.append(
                 f"| {r.backend} | {r.query} | {r.correct} | {fmt(r.floor_ms)} | {fmt(r.hub_ms)} | "
-                f"{r.ratio:.2f} | ≤ {target:g} ({verdict}) | {r.statements} | "
+                f"{r.ratio:.2f} | {by_wrk[0]} | {by_wrk[1]} | ≤ {target:g} ({verdict(r, target)}) | {r.statements} | "
                 f"{fmt(r.c1[0])} / {fmt(r.c1[1])} ({r.c1[2]}) | {fmt(r.c32[0])} / {fmt(r.c32[1])} ({r.c32[2]}{cut}) | "
                 f"{r.peak_rss_mb:.0f} |"
             )
@@ -771,6 +821,7 @@ def report(
     missed = [
         f"- {r.backend} {r.query}: {r.ratio:.2f}x the floor against a target of {target_of(r.query):g}x "
         f"(missed by {(r.ratio / target_of(r.query) - 1) * 100:.0f} %)"
+        + (f"; {r.wrk_ratio:.2f}x by wrk" if r.wrk_ms is not None else "")
         for r in rows
         if not r.ratio <= target_of(r.query)
     ]
@@ -843,7 +894,9 @@ def report(
         "Columns: *floor ms* — median time for the benchmark itself to fetch the same rows with the "
         "same driver (SQLAlchemy Core over aiosqlite/asyncpg) and encode the same JSON with orjson, "
         "in-process, no HTTP; *hub ms* — p50 at concurrency 1 over HTTP (so it includes HTTP and "
-        "the client); a paged operation (Q2, Q3) is the whole pull, every page in turn, while its "
+        "the Python load generator's client, ~1.5 ms a request); *hub ms by wrk* — the same p50 "
+        "measured by wrk over one connection (a C client, as PostGraphile was measured; unpaged "
+        "queries only), so the server's time and loopback HTTP; a paged operation (Q2, Q3) is the whole pull, every page in turn, while its "
         "c=1 / c=32 latencies are per request (page), since 32 concurrent national pulls do not "
         "finish within the bound. *SQL/request* — "
         "`X-SQL-Statements` of each request of the correctness pass (distinct values; for Q3 one per "
