@@ -24,12 +24,27 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+_MORE = b'"hasNextPage":'
+_CURSOR = b'"endCursor":'
+
 
 def _endcursor(body: bytes) -> tuple[bool, str | None]:
-    data = orjson.loads(body)["data"]
-    (connection,) = data.values()
-    info = connection["pageInfo"]
-    return bool(info["hasNextPage"]), info["endCursor"]
+    """`pageInfo`'s hasNextPage and endCursor, found in the bytes: parsing a 1 MB page would
+    cost this client ~3 ms a page, counted against the server. Only `pageInfo` has keys of
+    those names, and a string holding the text escapes its quotes, so the first match is
+    pageInfo's; the answer is parsed only when one is missing."""
+    more, cursor = body.find(_MORE), body.find(_CURSOR)
+    if more < 0 or cursor < 0:
+        data = orjson.loads(body)["data"]
+        (connection,) = data.values()
+        info = connection["pageInfo"]
+        return bool(info["hasNextPage"]), info["endCursor"]
+    has_more = body.startswith(b"true", more + len(_MORE))
+    start = cursor + len(_CURSOR)
+    if body.startswith(b"null", start):
+        return has_more, None
+    end = body.index(b'"', start + 1)
+    return has_more, body[start + 1 : end].decode()
 
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
