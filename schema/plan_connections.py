@@ -36,7 +36,7 @@ class, whatever the arguments: the root field's own `guarded(...)` declaration, 
 the caller by `schema.permissions.identity_decision`. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
 node { … } }` and `__typename` at every level; a record's scalar fields and `village {
 number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
-`agency { … }` (not `lao`, `history`, `helpRequests`); a catalogue mission's scalar fields and
+`agency { … }` and `lao { … }` with its places (not `history`, `helpRequests`); a catalogue mission's scalar fields and
 `agency { … }`. Anything else raises `Unsupported`
 and goes to the resolvers.
 """

@@ -3,7 +3,8 @@
 Compiled here:
 
 * `Lao.codeHistory`, `Lao.typeHistory`;
-* `Lao.transferredMissions`, with `mission { … agency { … } }` and `agency { … }` (not `lao`);
+* `Lao.transferredMissions`, with `mission { … agency { … } }`, `agency { … }` and `lao { … }`
+  (its profile and places: whatever `schema.shapes.LAO_MISSION` reaches);
 * `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer).
 
 Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
@@ -148,9 +149,8 @@ def shape_getters(
             if type_name is None:
                 raise Unsupported("__typename without the schema")
             getters.append((key, _const(type_name)))
-        elif name in shape.scalars:
-            column, convert = shape.scalars[_leaf(f)]
-            getters.append((key, columns.getter(f"{prefix}_{column}", table.c[column], convert)))
+        elif name in shape.by_graphql_name:
+            getters.append((key, shape.getter(_leaf(f), columns, table, prefix)))
         elif name in shape.objects:
             if f.arguments:
                 raise Unsupported("arguments")

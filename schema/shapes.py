@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -97,11 +98,11 @@ class Shape:
     fields: dict[str, Reads]
     objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def by_graphql_name(self) -> dict[str, Reads]:
         return {to_camel_case(name): reads for name, reads in self.fields.items()}
 
-    @property
+    @cached_property
     def scalars(self) -> dict[str, tuple[str, Callable[[Any], Any]]]:
         """GraphQL name → (column, JSON converter), for the fields that read one column."""
         return {
@@ -244,7 +245,7 @@ LAO_MISSION = Shape(
         "cancel_reason": Reads("cancel_reason"),
         "version": Reads("version", "int"),
     },
-    {"mission": ("mission_id", MISSION), "agency": ("agency_id", AGENCY)},
+    {"mission": ("mission_id", MISSION), "agency": ("agency_id", AGENCY), "lao": ("lao_id", LAO)},
 )
 _PERIOD = {"valid_from": Reads("valid_from", "date"), "valid_to": Reads("valid_to", "date")}
 CODE_PERIOD = Shape(LaoCode.__table__, {"code": Reads("code"), **_PERIOD})

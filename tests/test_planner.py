@@ -44,7 +44,6 @@ from tests.conftest import Places, graphql_response, identities, serve
 LAO_SCALARS = shapes.LAO.graphql_names()
 AGENCY = shapes.AGENCY.graphql_names()
 MISSION = shapes.MISSION.graphql_names()
-LAO_MISSION = shapes.LAO_MISSION.graphql_names()
 EVENT = shapes.CERTIFICATION_EVENT.graphql_names()
 YEAR_SCALARS = shapes.LAO_YEAR.graphql_names()
 
@@ -97,16 +96,8 @@ def _lists(rng: random.Random) -> list[str]:
     if rng.random() < 0.4:
         out.append(f"typeHistory {{ {' '.join(_some(rng, ['type', 'validFrom', 'validTo']))} }}")
     if rng.random() < 0.5:
-        inner = _some(rng, LAO_MISSION)
-        if rng.random() < 0.6:
-            mission = _some(rng, MISSION)
-            if rng.random() < 0.5:
-                mission.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
-            inner.append(f"mission {{ {' '.join(mission)} }}")
-        if rng.random() < 0.4:
-            inner.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
-        rng.shuffle(inner)
-        out.append(f"transferredMissions {{ {' '.join(inner)} }}")
+        # its mission (and the mission's agency), its agency, its LAO and the LAO's places
+        out.append(f"transferredMissions {{ {_shaped(rng, shapes.LAO_MISSION, 0.5)} }}")
     return out
 
 
@@ -281,18 +272,8 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
         args.append(f"filter: {{{', '.join(filters)}}}")
     if rng.random() < 0.3:
         args.append(f'after: "{encode_cursor(rng.randint(1, 500))}"')
-    inner = _some(rng, LAO_MISSION)
-    if rng.random() < 0.6:
-        mission = _some(rng, MISSION)
-        if rng.random() < 0.5:
-            mission.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
-        inner.append(f"mission {{ {' '.join(mission)} }}")
-    if rng.random() < 0.4:
-        inner.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
-    rng.shuffle(inner)
-    connection = [
-        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {' '.join(inner)} }} }}"
-    ]
+    inner = _shaped(rng, shapes.LAO_MISSION, 0.5)
+    connection = [f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {inner} }} }}"]
     if rng.random() < 0.6:
         connection.append("totalCount")
     if rng.random() < 0.5:
@@ -531,6 +512,9 @@ REAL_CLIENT = [
     "{ laos(first: 2) { edges { node { code } } } provinces { code } }",
     "{ provinces { code districts { code } } }",
     "{ fiscalYears { yearBe isOpen } laos(first: 1) { totalCount } kpi16Rounds { roundNo } }",
+    "{ laos(first: 2) { edges { node { transferredMissions { lao { code websiteUrl } } } } } }",
+    "{ transferredMissions(first: 3) { edges { node { id lao { nameTh district { province {"
+    " code } } } } } } }",
     "{ laos(first: 2) { edges { node { district { __typename province { code } } } } } }",
     '{ villages(first: 2, filter: {nameContains: "ปากนํ้า"}) { edges { node { number'
     " subdistrict { district { province { nameTh } } } } } } }",
@@ -545,7 +529,7 @@ UNSUPPORTED = [
     "{ subdistricts(first: 2) { edges { node { code villages { number } } } } }",
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
-    "{ laos(first: 2) { edges { node { transferredMissions { lao { code } } } } } }",
+    "{ laos(first: 2) { edges { node { transferredMissions { lao { history: codeHistory { code } } } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } } } } }",
     '{ lao(code: "x") { code recorders { name } } }',
     '{ lao(code: "x") { code changeLog { totalCount } } }',
