@@ -43,7 +43,7 @@ and goes to the resolvers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,7 @@ from schema.permissions import identity_decision
 from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import shape_getters
+from schema.root import lao_counts_by_type
 from schema.shapes import (
     KEYED_ROOTS,
     LAO_MISSION,
@@ -436,3 +437,54 @@ async def run_list(plan: TableListPlan, engine: Any) -> tuple[Any, list[GraphQLE
     if plan.one:
         return (plan.build(rows[0]) if rows else None), []
     return [plan.build(row) for row in rows], []
+
+
+# --- lists the resolvers compute ------------------------------------------------------------
+
+# Roots whose resolver builds plain objects from one statement (`schema.root`): the planned
+# path calls the same function and reads the selected fields off its objects, whose
+# attributes hold what GraphQL serialises (an enum's name, text, numbers).
+COMPUTED_ROOTS: dict[str, Callable[[Any], Awaitable[list[Any]]]] = {
+    "laoCountsByType": lao_counts_by_type
+}
+
+
+@dataclass
+class ComputedListPlan:
+    """A compiled `COMPUTED_ROOTS` root: (response key, attribute or None for __typename)."""
+
+    root_key: str
+    fetch: Callable[[Any], Awaitable[list[Any]]]
+    fields: list[tuple[str, str | None]]
+    type_name: str
+    root_nodes: list[FieldNode] = field(default_factory=list)
+    single: bool = False  # the list is non-null: a failure answers the whole data null
+
+
+def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
+    """The plan of a `COMPUTED_ROOTS` root: its item's leaf fields, by attribute."""
+    if root.arguments:
+        raise Unsupported(f"{root.name.value} takes no arguments")
+    schema = compiler.planner.graphql_schema
+    type_name = type_name_of(schema, "Query", root.name.value)
+    item = schema.get_type(type_name)
+    fields: list[tuple[str, str | None]] = []
+    for f in _fields(root.selection_set):
+        name = f.name.value
+        if name == TYPENAME:
+            fields.append((_key(f), None))
+        elif name in item.fields and f.selection_set is None and not f.arguments:
+            fields.append((_key(f), to_snake_case(name)))
+        else:
+            raise Unsupported(f"{type_name}.{name}")
+    plan = ComputedListPlan(_key(root), COMPUTED_ROOTS[root.name.value], fields, type_name)
+    plan.root_nodes = compiler.normalised.nodes_of(root)
+    return plan
+
+
+async def run_computed(plan: ComputedListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+    items = await plan.fetch(engine)
+    return [
+        {key: plan.type_name if attr is None else getattr(item, attr) for key, attr in plan.fields}
+        for item in items
+    ], []

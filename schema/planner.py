@@ -41,7 +41,8 @@ returns None for everything else, and the view then runs the resolvers:
   `transferredMissions` / `missionCatalogue` / `subdistricts` / `villages` or the whole-table
   lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
-  declares), which `schema.plan_connections` compiles.
+  declares), and `laoCountsByType` (from the resolver's own function), which
+  `schema.plan_connections` compiles.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); one unsupported root sends the whole operation to the
   resolvers;
@@ -136,15 +137,19 @@ from schema.plan_common import (
     _str,
     compile_object,
 )
-from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import (
+    COMPUTED_ROOTS,
     TABLE_ROOTS,
+    ComputedListPlan,
     ConnectionPlan,
     TableListPlan,
+    compile_computed_root,
     compile_list_root,
     compile_root,
+    run_computed,
     run_list,
 )
+from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
@@ -774,7 +779,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
 # --- the entry point -------------------------------------------------------------------------
 
 
-Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan
+Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan | ComputedListPlan
 
 
 @dataclass(frozen=True)
@@ -962,6 +967,8 @@ class Planner:
             return Compiler(self, identity, variables, normalised).compile(root)
         if name in CONNECTION_ROOTS:
             return compile_root(Compiler(self, identity, variables, normalised), root)
+        if name in COMPUTED_ROOTS:
+            return compile_computed_root(Compiler(self, identity, variables, normalised), root)
         if name in TABLE_ROOTS:
             return compile_list_root(Compiler(self, identity, variables, normalised), root)
         return StatsCompiler(self.schema, self.graphql_schema, variables, normalised).compile(root)
@@ -1039,6 +1046,8 @@ async def _run_root(
         return await run_connection(plan, context.read_engine)
     if isinstance(plan, TableListPlan):
         return await run_list(plan, context.read_engine)
+    if isinstance(plan, ComputedListPlan):
+        return await run_computed(plan, context.read_engine)
     return await _run(plan, context.read_engine)
 
 

@@ -107,6 +107,18 @@ class LaoTypeCount:
     count: int
 
 
+async def lao_counts_by_type(engine: Any) -> list[LaoTypeCount]:
+    """`Query.laoCountsByType`: every type, in the enum's order, with its count (0 when
+    none); one statement. The planned path answers from the same objects (their fields hold
+    what GraphQL serialises: the type's name, text, an int)."""
+    statement = select(LaoRow.type, func.count()).group_by(LaoRow.type)
+    counts = {t: n for t, n in await fetch_all(engine, statement)}
+    return [
+        LaoTypeCount(type=t.name, label_th=t.label_th, count=counts.get(t, 0))
+        for t in enums.LaoType
+    ]
+
+
 @strawberry.type(
     description="ปีงบประมาณ — a Thai fiscal year (1 Oct – 30 Sep), named by its BE end year."
 )
@@ -535,12 +547,7 @@ class Query:
 
     @strawberry.field(description="จำนวน อปท. ตามประเภท — how many LAOs there are of each type.")
     async def lao_counts_by_type(self, info: Info) -> list[LaoTypeCount]:
-        statement = select(LaoRow.type, func.count()).group_by(LaoRow.type)
-        counts = {t: n for t, n in await fetch_all(info.context.read_engine, statement)}
-        return [
-            LaoTypeCount(type=t.name, label_th=t.label_th, count=counts.get(t, 0))
-            for t in enums.LaoType
-        ]
+        return await lao_counts_by_type(info.context.read_engine)
 
     @strawberry.field(
         description="ระบบประปาหมู่บ้าน — village water-supply systems (domain 5) of LAO-years the caller may "

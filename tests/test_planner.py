@@ -32,6 +32,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hub.rules.catalogue import DOMAINS, Kind
 from hub.settings import Settings
+from hub.web.console.graphiql import PUBLIC_QUERY
 from schema import shapes
 from schema.context import HubContext
 from schema.limits import DEFAULT_LIMITS, _limits_rule
@@ -359,7 +360,10 @@ def random_places_query(rng: random.Random, p: Places) -> tuple[str, dict[str, A
 
 def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random whole-table list (`schema.shapes.TABLE_LISTS`: agencies, fiscal years,
-    KPI-16 rounds)."""
+    KPI-16 rounds) or `laoCountsByType`."""
+    if rng.random() < 0.25:  # computed by the resolver's function, read by both paths
+        fields = _some(rng, ["type", "labelTh", "count", "__typename"])
+        return f"query Counts {{ laoCountsByType {{ {' '.join(fields)} }} }}", {}
     root = rng.choice(sorted(shapes.TABLE_LISTS))
     shape, _ = shapes.TABLE_LISTS[root]
     return f"query Lists {{ {root} {{ {_shaped(rng, shape)} }} }}", {}
@@ -513,6 +517,7 @@ REAL_CLIENT = [
     "{ provinces { code districts { code } } }",
     "{ fiscalYears { yearBe isOpen } laos(first: 1) { totalCount } kpi16Rounds { roundNo } }",
     "{ laos(first: 2) { edges { node { transferredMissions { lao { code websiteUrl } } } } } }",
+    PUBLIC_QUERY,  # GraphiQL's first example for the public
     "{ transferredMissions(first: 3) { edges { node { id lao { nameTh district { province {"
     " code } } } } } } }",
     "{ laos(first: 2) { edges { node { district { __typename province { code } } } } } }",
