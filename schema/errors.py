@@ -284,6 +284,11 @@ def request_id_of(context: Any) -> str | None:
 def present(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQLError:
     """`error` as the caller receives it: with its code, a problem's details, and an internal
     error logged (with its traceback, never the document) and, with `mask`, hidden."""
+    if error_code(error) == INTERNAL and "requestId" in (error.extensions or {}):
+        # Already presented (and logged): an operation answered partly by the planner and
+        # partly by the resolvers (`schema.plan_mixed`) has its resolvers' errors presented
+        # by their own execution, then the whole answer's.
+        return error
     problem = problem_in(error.original_error)
     if problem is not None:
         if isinstance(problem, problems.Unavailable) and not isinstance(

@@ -44,8 +44,11 @@ returns None for everything else, and the view then runs the resolvers:
   declares), and `laoCountsByType` (from the resolver's own function), which
   `schema.plan_connections` compiles.
   Several root fields (a dashboard's) are planned one by one and answered in the
-  document's order (`RootsPlan`); one unsupported root sends the whole operation to the
-  resolvers;
+  document's order (`RootsPlan`); the roots among them the planner does not compile
+  (`viewer`, `rounds`, a personal field, a refused argument) are answered by the resolvers
+  in one execution of the same document with the planned roots blanked out
+  (`schema.plan_mixed`), unless every root is such a root, the text was changed by
+  normalisation or root fields sit in fragments: then the resolvers answer it all;
 * `filter`, every field of it: `provinceCode`, `districtCode`, `nameContains`, `type`,
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
@@ -153,6 +156,7 @@ from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
+from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.root import lao_name_contains
@@ -783,13 +787,26 @@ Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan | ComputedListPlan
 
 
 @dataclass(frozen=True)
+class ResolverRoot:
+    """A root field of a several-root operation that the planner does not compile: the
+    resolvers answer it (with the operation's other such roots) from `RootsPlan.resolver_text`."""
+
+    root_key: str
+
+
+@dataclass(frozen=True)
 class RootsPlan:
     """An operation of several root fields (a dashboard's `provinces` beside `nationalStats`,
     two aliased `laos` pages), each compiled on its own and answered in the document's order.
     Each root's errors are its own; errors are listed root by root (GraphQL gives their order
-    no meaning; the resolvers list them as their fields complete)."""
+    no meaning; the resolvers list them as their fields complete). Roots the planner does not
+    compile (`ResolverRoot`) are answered by the resolvers, all in one execution of
+    `resolver_text` (`schema.plan_mixed`: the document with the planned roots blanked),
+    whose errors keep the locations they have in `source`, the text the plan was made from."""
 
-    plans: tuple[Plan, ...]
+    plans: tuple[Plan | ResolverRoot, ...]
+    resolver_text: str | None = None
+    source: str = ""
 
 
 class _Cache:
@@ -944,18 +961,45 @@ class Planner:
         plan: Plan | RootsPlan | None
         try:
             normalised = normalise_operation(self.graphql_schema, document, operation, variables)
-            plans = tuple(
-                self._compile_root(identity, variables, normalised, root)
-                for root in normalised.roots
-            )
-            if not plans:
+            if not normalised.roots:
                 raise Unsupported("no root field")
-            plan = plans[0] if len(plans) == 1 else RootsPlan(plans)
+            if len(normalised.roots) == 1:
+                plan = self._compile_root(identity, variables, normalised, normalised.roots[0])
+            else:
+                plan = self._roots_plan(identity, variables, document, operation, normalised)
         except (Unsupported, GraphQLError):
             plan = None
         if cache_key is not None:
             self._plans.put(cache_key, plan)
         return plan
+
+    def _roots_plan(
+        self,
+        identity: Any,
+        variables: Any,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        normalised: Normalised,
+    ) -> RootsPlan | None:
+        """Each root's plan; a root the planner does not compile (or whose arguments the
+        resolvers must refuse) is left to the resolvers, unless every root is, or the
+        document cannot be split (`schema.plan_mixed`)."""
+        plans: list[Plan | ResolverRoot] = []
+        resolved: list[FieldNode] = []
+        for root in normalised.roots:
+            try:
+                plans.append(self._compile_root(identity, variables, normalised, root))
+            except (Unsupported, GraphQLError):
+                plans.append(ResolverRoot(_key(root)))
+                resolved.append(root)
+        if not resolved:
+            return RootsPlan(tuple(plans))
+        if len(resolved) == len(plans):
+            return None
+        text = resolver_text(document, operation, resolved)
+        if text is None or document.loc is None:
+            return None
+        return RootsPlan(tuple(plans), text, document.loc.source.body)
 
     def _compile_root(
         self, identity: Any, variables: Any, normalised: Normalised, root: FieldNode
@@ -1018,10 +1062,34 @@ class Planner:
         plan = self._plan(key, context.identity, document, operation, coerced)
         if plan is None:
             return None
+        text = plan.resolver_text if isinstance(plan, RootsPlan) else None
+        if text is not None and plan.source != request_data.query:  # type: ignore[union-attr]
+            # The text was normalised (NFC) before parsing: the blanked copy's locations
+            # would not be those of the text the resolvers parse. They answer it all.
+            return None
         data: dict[str, Any] = {}
         errors: list[GraphQLError] = []
         shared: dict[Any, Any] = {}  # roll-ups computed for one root, reused by the others
+        resolved: Any = None
         for one in plan.plans if isinstance(plan, RootsPlan) else (plan,):
+            if isinstance(one, ResolverRoot):
+                if resolved is None:
+                    # The roots the planner left, answered by the resolvers in one execution
+                    # (their own validation, limits, permissions, read audit and errors).
+                    resolved = await self.schema.execute(
+                        text,
+                        variable_values=raw_variables,
+                        context_value=context,
+                        operation_name=operation.name.value if operation.name else None,
+                    )
+                    if resolved.data is None:
+                        # A non-null root failed, so there are no data at all: its errors
+                        # are the answer's, as when the resolvers answer the whole operation
+                        # (their other roots' errors are dropped with their values then).
+                        return ExecutionResult(data=None, errors=resolved.errors)
+                    errors.extend(resolved.errors or ())
+                data[one.root_key] = resolved.data[one.root_key]
+                continue
             try:
                 value, root_errors = await _run_root(one, context, shared)
             except Exception as exc:

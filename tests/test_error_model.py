@@ -177,3 +177,23 @@ async def test_a_failure_on_either_read_path_is_the_same_masked_graphql_error(
     # The log names the failure, never the document or the variables.
     assert "personal-data-0812345678" not in caplog.text
     assert "totalCount edges" not in caplog.text
+
+
+@pytest.mark.parametrize("mask", [True, False])
+def test_an_internal_error_presented_twice_is_logged_once(
+    mask: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operation answered partly by the planner and partly by the resolvers has its
+    resolvers' errors presented by their own execution and then with the whole answer's:
+    the second presentation changes nothing and logs nothing."""
+    from graphql import GraphQLError
+
+    from schema.errors import present
+
+    error = GraphQLError("boom", path=["viewer"], original_error=RuntimeError("boom"))
+    with caplog.at_level(logging.ERROR, logger="hub.errors"):
+        once = present(error, request_id="r1", mask=mask)
+        twice = present(once, request_id="r2", mask=mask)
+    assert twice.formatted == once.formatted
+    assert once.extensions == {"code": "INTERNAL", "requestId": "r1"} or not mask
+    assert [r.levelname for r in caplog.records if r.name == "hub.errors"] == ["ERROR"]

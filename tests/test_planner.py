@@ -518,6 +518,12 @@ REAL_CLIENT = [
     "{ fiscalYears { yearBe isOpen } laos(first: 1) { totalCount } kpi16Rounds { roundNo } }",
     "{ laos(first: 2) { edges { node { transferredMissions { lao { code websiteUrl } } } } } }",
     PUBLIC_QUERY,  # GraphiQL's first example for the public
+    # several roots, some the resolvers answer (schema.plan_mixed): the console's pages
+    "query { viewer { grants { role provinceCode } } fiscalYears { yearBe recordDeadline isOpen } }",
+    "query Q { viewer { roles ...G } laos(first: 2) { totalCount } rounds(fiscalYear: 2568) {"
+    " id } } fragment G on Viewer { subject }",
+    "{ a: laos(first: 1) { totalCount } b: laos(first: 5000) { totalCount } }",
+    '{ lao(code: "x") { code recorders { name } } provinces { code } }',
     "{ transferredMissions(first: 3) { edges { node { id lao { nameTh district { province {"
     " code } } } } } } }",
     "{ laos(first: 2) { edges { node { district { __typename province { code } } } } } }",
@@ -544,6 +550,17 @@ UNSUPPORTED = [
     '{ touristSites(first: 2, after: "nope") { edges { node { id } } } }',
     '{ laos(first: 2, after: "nope") { edges { node { code } } } }',
     "{ laos(first: 2) { edges { node { nope } } } }",
+]
+
+
+# Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
+# and the resolvers these (schema.plan_mixed).
+RESOLVED = [
+    "{ viewer { subject roles grants { role laoCode provinceCode } } }",
+    "{ rounds { id kind fiscalYear number deadline } }",
+    "{ rounds(fiscalYear: 2568) { id titleTh } }",
+    "{ lpaRubrics { lpaYear fullScore } }",
+    "{ modules { __typename } }",
 ]
 
 
@@ -652,8 +669,25 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_places_query(rng, places) for _ in range(6)]
         cases += [random_keyed_query(rng, places) for _ in range(3)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
+        plain = list(cases)
         cases += [(dressed(rng, q), v) for q, v in cases]
+        # one root the planner compiles, one the resolvers answer (schema.plan_mixed); some
+        # of those are invalid or refused, which the resolvers report for the whole operation
+        cases += [
+            two_roots(rng.choice(plain), (rng.choice(UNSUPPORTED + RESOLVED), {})) for _ in range(8)
+        ]
         cases += [(q, {}) for q in REAL_CLIENT + UNSUPPORTED]
+        # variables and fragments only the planned roots use are blanked with them; an error
+        # of a resolved root keeps its line and column (schema.plan_mixed)
+        cases.append(
+            (
+                "query Q($n: Int!, $y: Int!, $code: String!) {\n  laos(first: $n) { totalCount }\n"
+                "  rounds(fiscalYear: $y) { id ...R }\n  lao(code: $code) { ...L }\n"
+                "  x: waterSupplySystems(first: 5000) { totalCount }\n}\n"
+                "fragment L on Lao { code }\nfragment R on Round { kind }",
+                {"n": 3, "y": places.year, "code": places.certified_code},
+            )
+        )
         for query, variables in cases:
             a = await graphql_response(fast, query, **variables)
             b = await graphql_response(slow, query, **variables)
@@ -712,11 +746,17 @@ async def test_the_planner_takes_the_supported_queries(
                     query=query, variables={}, operation_name=None, extensions=None
                 )
                 assert await planner.execute(request, context) is not None, query
-            for query in UNSUPPORTED:
+            for query in UNSUPPORTED + RESOLVED:
                 request = GraphQLRequestData(
                     query=query, variables={}, operation_name=None, extensions=None
                 )
                 assert await planner.execute(request, context) is None, query
+            for query in RESOLVED:  # beside a planned root, the planner takes the operation
+                mixed, _ = two_roots(("{ provinces { code } }", {}), (query, {}))
+                request = GraphQLRequestData(
+                    query=mixed, variables={}, operation_name=None, extensions=None
+                )
+                assert await planner.execute(request, context) is not None, mixed
         assert refused <= len(identities(places)) * 2  # nearly every random one is planned
     finally:
         await engine.dispose()

@@ -201,3 +201,44 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
+
+
+# A console page's document: `viewer` (which the planner does not compile) beside roots it
+# does; the fragment and the variable only `laos` uses go with it (schema.plan_mixed).
+MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
+  viewer { roles }
+  page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
+  rounds(fiscalYear: $year) { id kind }
+  fiscalYears { yearBe isOpen }
+}
+fragment Page on LaoConnection { totalCount edges { node { code } } }"""
+
+
+async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
+    demo_database_url: str, places: Places
+) -> None:
+    """The planner answers the roots it compiles and the resolvers the others (`viewer`,
+    `rounds`), in one answer, in the document's order, as the resolvers alone answer it."""
+    settings = Settings(database_url=demo_database_url, environment="test", planner=True)
+    body = {
+        "query": MIXED_QUERY,
+        "variables": {"province": places.province_code, "year": places.year},
+    }
+    async with serve(settings, PUBLIC) as hub:
+        planner = hub.app.state.planner  # type: ignore[attr-defined]
+        before = set(planner._plans.keys())
+        planned = await hub.post("/graphql", json=body)
+        assert planned.status_code == 200, planned.text
+        keys = planner._plans.keys()  # the bounded cache is not iterable itself
+        new = [planner._plans.get(k) for k in keys if k not in before]
+        assert len(new) == 1 and new[0] is not None  # planned, not sent whole to the resolvers
+        assert [type(p).__name__ for p in new[0].plans] == [
+            "ResolverRoot",
+            "PagePlan",
+            "ResolverRoot",
+            "TableListPlan",
+        ]
+    assert list(planned.json()["data"]) == ["viewer", "page", "rounds", "fiscalYears"]
+    async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
+        resolved = await hub.post("/graphql", json=body)
+    assert resolved.json() == planned.json()
