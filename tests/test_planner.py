@@ -248,6 +248,22 @@ def random_records_query(rng: random.Random, p: Places) -> tuple[str, dict[str, 
     return f"{head} {{ {root}({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
 
 
+def _connection(
+    rng: random.Random,
+    node: str,
+    page_info: str = "hasNextPage hasPreviousPage startCursor endCursor",
+) -> str:
+    """A root connection's selection around `node`: its edges (with or without the cursor),
+    perhaps `totalCount` and `pageInfo`, in a random order."""
+    connection = [f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {node} }} }}"]
+    if rng.random() < 0.6:
+        connection.append("totalCount")
+    if rng.random() < 0.5:
+        connection.append(f"pageInfo {{ {page_info} }}")
+    rng.shuffle(connection)
+    return " ".join(connection)
+
+
 def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random `transferredMissions` query the planner supports (`schema.plan_connections`)."""
     filters: list[str] = []
@@ -274,13 +290,8 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
     if rng.random() < 0.3:
         args.append(f'after: "{encode_cursor(rng.randint(1, 500))}"')
     inner = _shaped(rng, shapes.LAO_MISSION, 0.5)
-    connection = [f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {inner} }} }}"]
-    if rng.random() < 0.6:
-        connection.append("totalCount")
-    if rng.random() < 0.5:
-        connection.append("pageInfo { hasNextPage endCursor }")
-    rng.shuffle(connection)
-    root = f"transferredMissions({', '.join(args)}) {{ {' '.join(connection)} }}"
+    connection = _connection(rng, inner, "hasNextPage endCursor")
+    root = f"transferredMissions({', '.join(args)}) {{ {connection} }}"
     return f"query Missions {{ {root} }}", {}
 
 
@@ -299,18 +310,8 @@ def random_catalogue_query(rng: random.Random, p: Places) -> tuple[str, dict[str
     inner = _some(rng, MISSION)
     if rng.random() < 0.5:
         inner.append(f"agency {{ {' '.join(_some(rng, AGENCY))} }}")
-    connection = [
-        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {' '.join(inner)} }} }}"
-    ]
-    if rng.random() < 0.6:
-        connection.append("totalCount")
-    if rng.random() < 0.5:
-        connection.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
-    rng.shuffle(connection)
-    return (
-        f"query Catalogue {{ missionCatalogue({', '.join(args)}) {{ {' '.join(connection)} }} }}",
-        {},
-    )
+    connection = _connection(rng, " ".join(inner))
+    return f"query Catalogue {{ missionCatalogue({', '.join(args)}) {{ {connection} }} }}", {}
 
 
 def random_places_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
@@ -345,17 +346,10 @@ def random_places_query(rng: random.Random, p: Places) -> tuple[str, dict[str, A
     if rng.random() < 0.3:
         args.append(f'after: "{encode_cursor(rng.randint(1, 3000))}"')
     shape = shapes.SUBDISTRICT if root == "subdistricts" else shapes.VILLAGE
-    connection = [
-        f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {_shaped(rng, shape)} }} }}"
-    ]
-    if rng.random() < 0.6:
-        connection.append("totalCount")
-    if rng.random() < 0.5:
-        connection.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
-    rng.shuffle(connection)
+    connection = _connection(rng, _shaped(rng, shape))
     filter_type = "SubdistrictFilter" if root == "subdistricts" else "VillageFilter"
     head = f"query Places($f: {filter_type})" if "f" in variables else "query Places"
-    return f"{head} {{ {root}({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
+    return f"{head} {{ {root}({', '.join(args)}) {{ {connection} }} }}", variables
 
 
 def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:

@@ -11,10 +11,22 @@ the hand-over.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from hub.rules.identity import PUBLIC
 from hub.settings import Settings
 from tests.conftest import Places, serve
+
+
+async def post_and_plans(hub: Any, body: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The answer to `body`, and the plans the planner compiled (and remembered) for it: one,
+    not None, when the planner took the operation."""
+    planner = hub.app.state.planner
+    before = set(planner._plans.keys())
+    response = await hub.post("/graphql", json=body)
+    keys = planner._plans.keys()  # the bounded cache is not iterable itself
+    return response, [planner._plans.get(k) for k in keys if k not in before]
+
 
 QUERY = """
 query Page($province: String!, $year: Int!) {
@@ -87,13 +99,9 @@ async def test_a_real_client_document_over_http_is_answered_by_the_planner(
         "variables": {"province": places.province_code, "year": places.year},
     }
     async with serve(settings, PUBLIC) as hub:
-        planner = hub.app.state.planner  # type: ignore[attr-defined]
-        before = set(planner._plans.keys())
-        planned = await hub.post("/graphql", json=body)
+        planned, new = await post_and_plans(hub, body)
         assert planned.status_code == 200, planned.text
         assert "errors" not in planned.json()
-        keys = planner._plans.keys()  # the bounded cache is not iterable itself
-        new = [planner._plans.get(k) for k in keys if k not in before]
         assert len(new) == 1 and new[0] is not None  # the planner compiled it ...
         assert int(planned.headers["x-sql-statements"]) == REAL_CLIENT_STATEMENTS  # ... ran it
     async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
@@ -188,13 +196,9 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
         "variables": {"province": places.province_code, "year": places.year},
     }
     async with serve(settings, PUBLIC) as hub:
-        planner = hub.app.state.planner  # type: ignore[attr-defined]
-        before = set(planner._plans.keys())
-        planned = await hub.post("/graphql", json=body)
+        planned, new = await post_and_plans(hub, body)
         assert planned.status_code == 200, planned.text
         assert list(planned.json()["data"]) == ["page", "nation"]  # the document's order
-        keys = planner._plans.keys()  # the bounded cache is not iterable itself
-        new = [planner._plans.get(k) for k in keys if k not in before]
         assert len(new) == 1 and new[0] is not None  # one plan, of both roots
         planned_statements = int(planned.headers["x-sql-statements"])
     async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
@@ -225,12 +229,8 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
         "variables": {"province": places.province_code, "year": places.year},
     }
     async with serve(settings, PUBLIC) as hub:
-        planner = hub.app.state.planner  # type: ignore[attr-defined]
-        before = set(planner._plans.keys())
-        planned = await hub.post("/graphql", json=body)
+        planned, new = await post_and_plans(hub, body)
         assert planned.status_code == 200, planned.text
-        keys = planner._plans.keys()  # the bounded cache is not iterable itself
-        new = [planner._plans.get(k) for k in keys if k not in before]
         assert len(new) == 1 and new[0] is not None  # planned, not sent whole to the resolvers
         assert [type(p).__name__ for p in new[0].plans] == [
             "ResolverRoot",
