@@ -9,12 +9,13 @@ each), so a page of LAOs read "as of" a day costs the same few statements as one
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from hub.rules import lao_registry as rules
 from hub.rules.lao_registry import Period
+from schema import shapes
 from schema.context import Info
 from schema.enums import LaoType
 
@@ -56,11 +57,11 @@ class LaoMerger:
         return await _lao(info, self.successor_id)
 
 
-def merger_of_row(row: object) -> LaoMerger:
+def merger_of_row(row: Any) -> LaoMerger:
     return LaoMerger(
-        lao_id=row.lao_id,  # type: ignore[attr-defined]
-        successor_id=row.successor_id,  # type: ignore[attr-defined]
-        effective_on=row.effective_on,  # type: ignore[attr-defined]
+        lao_id=row.lao_id,
+        successor_id=row.successor_id,
+        **shapes.LAO_MERGER.python_values(row),
     )
 
 
@@ -90,12 +91,7 @@ class LaoAsOf:
 
 async def name_periods(info: Info, lao_id: int) -> list[LaoNamePeriod]:
     rows = await info.context.loaders.names_of_lao.load(lao_id)
-    return [
-        LaoNamePeriod(
-            name_th=r.name_th, name_en=r.name_en, valid_from=r.valid_from, valid_to=r.valid_to
-        )
-        for r in rows
-    ]
+    return [LaoNamePeriod(**shapes.NAME_PERIOD.python_values(r)) for r in rows]
 
 
 async def lao_as_of(

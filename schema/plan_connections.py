@@ -327,16 +327,20 @@ def _statements(plan: ConnectionPlan) -> None:
     plan.build = compile_object(plan.fields)
 
 
+def refusal(plan: ConnectionPlan) -> GraphQLError | None:
+    """The FORBIDDEN error of a root the caller may not read (its guard refuses at once,
+    before anything is read), else None."""
+    if plan.allowed:
+        return None
+    return GraphQLError(
+        plan.message, nodes=plan.root_nodes, path=[plan.root_key], extensions={"code": "FORBIDDEN"}
+    )
+
+
 async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
     """The root field's value (a connection, or None when forbidden) and its errors."""
-    if not plan.allowed:
-        error = GraphQLError(
-            plan.message,
-            nodes=plan.root_nodes,
-            path=[plan.root_key],
-            extensions={"code": "FORBIDDEN"},
-        )
-        return None, [error]
+    if (refused := refusal(plan)) is not None:
+        return None, [refused]
     if plan.statement is None:  # built once per plan (plans are cached and never change)
         _statements(plan)
     wants_total = any(name == "totalCount" for name, _, _ in plan.connection)

@@ -2,7 +2,9 @@
 
 Compiled here:
 
-* `Lao.codeHistory`, `Lao.typeHistory`;
+* `Lao.codeHistory`, `Lao.typeHistory`, `Lao.nameHistory`;
+* `Lao.absorbed` and `Lao.mergedInto` (one object or null), with `absorbed { … }` and
+  `successor { … }` (their profiles and places);
 * `Lao.transferredMissions`, with `mission { … agency { … } }`, `agency { … }` and `lao { … }`
   (its profile and places: whatever `schema.shapes.LAO_MISSION` reaches);
 * `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer).
@@ -43,16 +45,30 @@ from schema.plan_common import (
     compile_object,
 )
 from schema.plan_document import TYPENAME, type_name_of
-from schema.shapes import CERTIFICATION_EVENT, CODE_PERIOD, LAO_MISSION, TYPE_PERIOD, Shape
+from schema.shapes import (
+    CERTIFICATION_EVENT,
+    CODE_PERIOD,
+    LAO_MERGER,
+    LAO_MISSION,
+    NAME_PERIOD,
+    TYPE_PERIOD,
+    Shape,
+)
 
 # (parent type, field) → (shape, parent-key column, order by): as in schema.loaders. What
 # each item's fields read is declared in `schema.shapes`.
 LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("Lao", "codeHistory"): (CODE_PERIOD, "lao_id", ("valid_from",)),
     ("Lao", "typeHistory"): (TYPE_PERIOD, "lao_id", ("valid_from",)),
+    ("Lao", "nameHistory"): (NAME_PERIOD, "lao_id", ("valid_from",)),
+    ("Lao", "absorbed"): (LAO_MERGER, "successor_id", ("effective_on", "id")),
+    ("Lao", "mergedInto"): (LAO_MERGER, "lao_id", ("id",)),
     ("Lao", "transferredMissions"): (LAO_MISSION, "lao_id", ("id",)),
     ("LaoYear", "certificationHistory"): (CERTIFICATION_EVENT, "lao_year_id", ("at", "id")),
 }
+# Of those, the fields that are one object or null, not a list (an LAO is absorbed at most
+# once: `lao_mergers.lao_id` is unique).
+ONE_OF = frozenset({("Lao", "mergedInto")})
 
 
 @dataclass
@@ -72,6 +88,7 @@ class ListPlan:
     message: str = ""
     statement: Any = None  # built on first fetch (a plan is cached and reused)
     build: Any = None  # `compile_object(fields)`, on first use
+    one: bool = False  # one object or null (`ONE_OF`), not a list
 
     async def fetch(self, conn: AsyncConnection, ids: list[int]) -> dict[int, list[Row]]:
         by_parent: dict[int, list[Row]] = {}
@@ -98,6 +115,12 @@ class ListPlan:
         built: dict[str, Any] = self.build(row)
         return built
 
+    def answer(self, rows: list[Row]) -> Any:
+        """The field's value from its parent's rows: the list, or (`one`) the object or null."""
+        if self.one:
+            return self.value(rows[0]) if rows else None
+        return [self.value(r) for r in rows]
+
 
 def is_list(type_name: str, name: str) -> bool:
     return (type_name, name) in LISTS
@@ -120,6 +143,7 @@ def compile_list(type_name: str, node: FieldNode, identity: Any, graphql_schema:
         shape, shape.table, node, plan.columns, plan.joins, "l", graphql_schema, item_type
     )
     plan.allowed, plan.message = decision.allowed, decision.message
+    plan.one = (type_name, node.name.value) in ONE_OF
     return plan
 
 

@@ -12,8 +12,9 @@ whole selection set once, at planning time, and turns it into
    selected domain sections,
 3. one SELECT per selected record table (water-supply systems, tourist sites) for all the
    page's LAO-years at once, joined to villages when those are selected,
-4. one SELECT per selected list (`schema.plan_lists`: code and type history, transferred
-   missions with their mission and agency, certification history) for the whole page,
+4. one SELECT per selected list (`schema.plan_lists`: code, type and name history,
+   mergers, transferred missions with their mission and agency, certification history) for
+   the whole page,
 
 so the number of statements depends on the selection, never on the number of rows. The
 rows are turned into the response by per-field converters compiled with the plan, and the
@@ -149,6 +150,7 @@ from schema.plan_connections import (
     compile_computed_root,
     compile_list_root,
     compile_root,
+    refusal,
     run_computed,
     run_list,
 )
@@ -732,7 +734,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         if get[0] == "list":
             lp = plan.lists[get[1]]
             if lp.allowed:
-                node[key] = [lp.value(r) for r in fetched.lists[get[1]].get(lao_id, [])]
+                node[key] = lp.answer(fetched.lists[get[1]].get(lao_id, []))
             else:
                 node[key] = None
                 fetched.early.append(_forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
@@ -754,7 +756,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             continue
         if get[0] == "list":
             lp = year.lists[get[1]]
-            out[key] = [lp.value(r) for r in fetched.year_lists[get[1]].get(lao_year_id, [])]
+            out[key] = lp.answer(fetched.year_lists[get[1]].get(lao_year_id, []))
             continue
         section = year.sections[get[1]]
         if not section.allowed:
@@ -1071,23 +1073,29 @@ class Planner:
         errors: list[GraphQLError] = []
         shared: dict[Any, Any] = {}  # roll-ups computed for one root, reused by the others
         resolved: Any = None
+        if text is not None:
+            # The roots the planner left, answered by the resolvers in one execution (their
+            # own validation, limits, permissions, read audit and errors), first.
+            resolved = await self.schema.execute(
+                text,
+                variable_values=raw_variables,
+                context_value=context,
+                operation_name=operation.name.value if operation.name else None,
+            )
+            if resolved.data is None:
+                # A non-null root failed, so there are no data at all. As when the
+                # resolvers answer the whole operation: its errors, and those of the other
+                # roots whose guard refused at once; nothing is read for the others.
+                assert isinstance(plan, RootsPlan)
+                refused = [
+                    error
+                    for one in plan.plans
+                    if isinstance(one, ConnectionPlan) and (error := refusal(one)) is not None
+                ]
+                return ExecutionResult(data=None, errors=[*refused, *(resolved.errors or ())])
+            errors.extend(resolved.errors or ())
         for one in plan.plans if isinstance(plan, RootsPlan) else (plan,):
             if isinstance(one, ResolverRoot):
-                if resolved is None:
-                    # The roots the planner left, answered by the resolvers in one execution
-                    # (their own validation, limits, permissions, read audit and errors).
-                    resolved = await self.schema.execute(
-                        text,
-                        variable_values=raw_variables,
-                        context_value=context,
-                        operation_name=operation.name.value if operation.name else None,
-                    )
-                    if resolved.data is None:
-                        # A non-null root failed, so there are no data at all: its errors
-                        # are the answer's, as when the resolvers answer the whole operation
-                        # (their other roots' errors are dropped with their values then).
-                        return ExecutionResult(data=None, errors=resolved.errors)
-                    errors.extend(resolved.errors or ())
                 data[one.root_key] = resolved.data[one.root_key]
                 continue
             try:

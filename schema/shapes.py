@@ -39,7 +39,9 @@ from hub.db.models import (
     Kpi16Round,
     Lao,
     LaoCode,
+    LaoMerger,
     LaoMission,
+    LaoNamePeriod,
     LaoTypePeriod,
     LaoYear,
     Mission,
@@ -250,6 +252,15 @@ LAO_MISSION = Shape(
 _PERIOD = {"valid_from": Reads("valid_from", "date"), "valid_to": Reads("valid_to", "date")}
 CODE_PERIOD = Shape(LaoCode.__table__, {"code": Reads("code"), **_PERIOD})
 TYPE_PERIOD = Shape(LaoTypePeriod.__table__, {"type": Reads("type", "enum"), **_PERIOD})
+NAME_PERIOD = Shape(
+    LaoNamePeriod.__table__,
+    {"name_th": Reads("name_th"), "name_en": Reads("name_en"), **_PERIOD},
+)
+LAO_MERGER = Shape(
+    LaoMerger.__table__,
+    {"effective_on": Reads("effective_on", "date")},
+    {"absorbed": ("lao_id", LAO), "successor": ("successor_id", LAO)},
+)
 CERTIFICATION_EVENT = Shape(
     CertificationEvent.__table__,
     {

@@ -90,7 +90,8 @@ def _section(rng: random.Random, domain: Any) -> str:
 
 
 def _lists(rng: random.Random) -> list[str]:
-    """Some of Lao's lists: code and type history, transferred missions (nested objects)."""
+    """Some of Lao's lists: code, type and name history, transferred missions and mergers
+    (nested objects)."""
     out = []
     if rng.random() < 0.4:
         out.append(f"codeHistory {{ {' '.join(_some(rng, ['code', 'validFrom', 'validTo']))} }}")
@@ -99,6 +100,11 @@ def _lists(rng: random.Random) -> list[str]:
     if rng.random() < 0.5:
         # its mission (and the mission's agency), its agency, its LAO and the LAO's places
         out.append(f"transferredMissions {{ {_shaped(rng, shapes.LAO_MISSION, 0.5)} }}")
+    if rng.random() < 0.3:
+        out.append(f"nameHistory {{ {_shaped(rng, shapes.NAME_PERIOD)} }}")
+    for merger in ("absorbed", "mergedInto"):  # the LAOs either side of a merger
+        if rng.random() < 0.3:
+            out.append(f"{merger} {{ {_shaped(rng, shapes.LAO_MERGER, 0.6)} }}")
     return out
 
 
