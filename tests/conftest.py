@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from hub.db import migrate
@@ -369,3 +369,32 @@ async def browser() -> AsyncIterator[Any]:
 
     async with chromium() as launched:
         yield launched
+
+
+# --- The change feed's horizon ---------------------------------------------------------------
+
+
+async def written_entries_settle(url: str, within: float = 600) -> None:
+    """Waits until every transaction begun before the call has ended, so the feed hands out
+    everything written so far. It hands out an entry once no transaction older than the
+    entry's is still running (`hub.db.change_feed.settled`), and transaction ids belong to the
+    whole PostgreSQL server: another database's long transaction (a test running in another
+    process, loading the demo) holds back this database's feed until it ends."""
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        snapshot = "pg_current_snapshot()"
+        async with engine.connect() as conn:
+            horizon = (
+                await conn.execute(text(f"SELECT pg_snapshot_xmax({snapshot})::text::bigint"))
+            ).scalar_one()
+            waited = 0.0
+            while (
+                await conn.execute(text(f"SELECT pg_snapshot_xmin({snapshot})::text::bigint"))
+            ).scalar_one() < horizon:
+                assert waited < within, "a transaction older than the test's writes still runs"
+                await asyncio.sleep(0.2)
+                waited += 0.2
+    finally:
+        await engine.dispose()

@@ -9,14 +9,13 @@ ordinary API. Both databases (the `backend` fixture).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from hub.db.engine import create_engine
 from hub.db.models import FiscalYear, Lao, LaoYear
@@ -26,7 +25,14 @@ from hub.rules.enums import CertificationState, LaoType, Role
 from hub.rules.identity import PUBLIC, Identity, RoleGrant, client, user
 from hub.rules.validation import camel
 from hub.settings import Settings
-from tests.conftest import Places, graphql, graphql_response, identities, serve
+from tests.conftest import (
+    Places,
+    graphql,
+    graphql_response,
+    identities,
+    serve,
+    written_entries_settle,
+)
 from tests.test_data_entry import (
     ADD_WATER,
     CANCEL_LAO,
@@ -59,32 +65,6 @@ FAKE_PLACES = Places(0, "", 0, 0, "", 0, "", "", 0)
 
 def settings(url: str) -> Settings:
     return Settings(database_url=url, environment="test")
-
-
-async def written_entries_settle(url: str, within: float = 600) -> None:
-    """Waits until every transaction begun before the call has ended, so the feed hands out
-    everything written so far. It hands out an entry once no transaction older than the
-    entry's is still running (`hub.db.change_feed.settled`), and transaction ids belong to the
-    whole PostgreSQL server: another database's long transaction (a test running in another
-    process, loading the demo) holds back this database's feed until it ends."""
-    engine = create_engine(url)
-    try:
-        if engine.dialect.name != "postgresql":
-            return
-        snapshot = "pg_current_snapshot()"
-        async with engine.connect() as conn:
-            horizon = (
-                await conn.execute(text(f"SELECT pg_snapshot_xmax({snapshot})::text::bigint"))
-            ).scalar_one()
-            waited = 0.0
-            while (
-                await conn.execute(text(f"SELECT pg_snapshot_xmin({snapshot})::text::bigint"))
-            ).scalar_one() < horizon:
-                assert waited < within, "a transaction older than the test's writes still runs"
-                await asyncio.sleep(0.2)
-                waited += 0.2
-    finally:
-        await engine.dispose()
 
 
 async def replay(

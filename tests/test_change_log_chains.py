@@ -23,7 +23,7 @@ from hub.rules.catalogue import DOMAINS
 from hub.rules.change_feed import Kind
 from hub.rules.identity import PUBLIC
 from hub.services import audit
-from tests.conftest import graphql, serve
+from tests.conftest import graphql, serve, written_entries_settle
 from tests.test_data_entry import _draft_lao, clerk, save_mutation, settings, status
 
 ACTOR = audit.Actor(name="test", subject="test", issuer="tests")
@@ -139,6 +139,9 @@ async def test_a_feed_never_passes_an_entry_that_commits_after_a_higher_id(fresh
                 assert [i.key for i in page.items] == []
                 assert page.position.place == start.place
                 await late.commit()
+            # Both are delivered once every older transaction has ended, this server's other
+            # databases' included (another test process's).
+            await written_entries_settle(fresh_demo_url)
             page = await change_feed.read_page(
                 reader, PUBLIC, Kind.LAO_PROFILE, page.position, 100, now
             )
