@@ -2,7 +2,7 @@
 `waterSupplySystems` and `touristSites`, `transferredMissions` — national extracts, a page
 at a time — DLA's `missionCatalogue`, and the place searches `subdistricts` and `villages`;
 and the whole-table lists `agencies`, `fiscalYears` and `kpi16Rounds` (one statement of the
-selected columns in the order `schema.shapes.TABLE_LISTS` declares, `LIST_ROOTS`) and the
+selected columns in the order `schema.shapes.TABLE_LISTS` declares) and the
 rows by key `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)`
 (`schema.shapes.KEYED_ROOTS`: the same statement over the row whose columns equal the
 arguments).
@@ -382,31 +382,32 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
 
 # --- plain lists over one table ---------------------------------------------------------------
 
-# Roots that list a whole small table in an order (no arguments, no paging): declared with
-# their order in `schema.shapes.TABLE_LISTS`, which the resolvers read too.
-LIST_ROOTS = TABLE_LISTS
-# Roots that answer one row by its key (`schema.shapes.KEYED_ROOTS`): `subdistrict(code:)`,
-# `kpi16Round(fiscalYear:, roundNo:)`.
+# Roots that list a whole small table in an order (no arguments, no paging) and roots that
+# answer one row by its key, declared in `schema.shapes` (`TABLE_LISTS`, `KEYED_ROOTS`),
+# which the resolvers read too.
 TABLE_ROOTS = frozenset({*TABLE_LISTS, *KEYED_ROOTS})
 
 
 @dataclass
 class TableListPlan:
-    """A compiled list root (`LIST_ROOTS`) or keyed root (`KEYED_ROOTS`, `one`): one
+    """A compiled list root (`TABLE_LISTS`) or keyed root (`KEYED_ROOTS`, `one`): one
     statement, the selected columns."""
 
     root_key: str
     statement: Any
     build: Any
     root_nodes: list[FieldNode] = field(default_factory=list)
-    # A list root is non-null (a failure answers the whole data null); a keyed root is
-    # nullable (a failure answers it null).
-    single: bool = False
     one: bool = False  # a keyed root: the row or null
+
+    @property
+    def single(self) -> bool:
+        """A keyed root is nullable (a failure answers it null); a list root is non-null (a
+        failure answers the whole data null)."""
+        return self.one
 
 
 def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
-    """The plan of `root` (a field of `LIST_ROOTS` or `KEYED_ROOTS`): its item's selection
+    """The plan of `root` (a field of `TABLE_LISTS` or `KEYED_ROOTS`): its item's selection
     on the shape, over every row in the list's order or over the row of the given key."""
     schema = compiler.planner.graphql_schema
     name = root.name.value
@@ -418,7 +419,7 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     elif root.arguments:
         raise Unsupported(f"{name} takes no arguments")
     else:
-        shape, order = LIST_ROOTS[name]
+        shape, order = TABLE_LISTS[name]
         where = []
     columns, joins = Columns(), []
     item_type = type_name_of(schema, "Query", root.name.value)
@@ -431,7 +432,7 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     statement = select(*columns.columns).select_from(joined).where(*where).order_by(*order)
     plan = TableListPlan(_key(root), statement, compile_object(fields))
     plan.root_nodes = compiler.normalised.nodes_of(root)
-    plan.single = plan.one = name in KEYED_ROOTS
+    plan.one = name in KEYED_ROOTS
     return plan
 
 

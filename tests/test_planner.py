@@ -622,6 +622,13 @@ def dressed(rng: random.Random, query: str) -> str:
     return f"query Dressed{variables} {{ {root} }} " + " ".join(fragments)
 
 
+def _request(query: str, variables: dict[str, Any] | None = None) -> GraphQLRequestData:
+    """A request as strawberry's HTTP view hands it to the planner."""
+    return GraphQLRequestData(
+        query=query, variables=variables or {}, operation_name=None, extensions=None
+    )
+
+
 def _both(settings: Settings, identity: Any) -> Any:
     return (
         serve(settings, identity),
@@ -737,25 +744,17 @@ async def test_the_planner_takes_the_supported_queries(
                 if over_the_limits(query, variables):
                     refused += 1
                     continue  # the resolvers report it (a dressed copy counts twice)
-                request = GraphQLRequestData(
-                    query=query, variables=variables, operation_name=None, extensions=None
-                )
+                request = _request(query, variables)
                 assert await planner.execute(request, context) is not None, query
             for query in REAL_CLIENT:
-                request = GraphQLRequestData(
-                    query=query, variables={}, operation_name=None, extensions=None
-                )
+                request = _request(query)
                 assert await planner.execute(request, context) is not None, query
             for query in UNSUPPORTED + RESOLVED:
-                request = GraphQLRequestData(
-                    query=query, variables={}, operation_name=None, extensions=None
-                )
+                request = _request(query)
                 assert await planner.execute(request, context) is None, query
             for query in RESOLVED:  # beside a planned root, the planner takes the operation
                 mixed, _ = two_roots(("{ provinces { code } }", {}), (query, {}))
-                request = GraphQLRequestData(
-                    query=mixed, variables={}, operation_name=None, extensions=None
-                )
+                request = _request(mixed)
                 assert await planner.execute(request, context) is not None, mixed
         assert refused <= len(identities(places)) * 2  # nearly every random one is planned
     finally:
@@ -778,9 +777,7 @@ async def test_a_remembered_plan_answers_like_a_fresh_one(
         queries += [random_query(rng, places) for _ in range(2)]
         callers = list(identities(places).values())
         for query, variables in queries:
-            request = GraphQLRequestData(
-                query=query, variables=variables, operation_name=None, extensions=None
-            )
+            request = _request(query, variables)
             for identity in [*callers, *reversed(callers)]:
                 context = HubContext(engine=engine, identity=identity)
                 again = await shared.execute(request, context)
