@@ -6,7 +6,9 @@ once and read back by position; `_fields` returns a selection set's fields once 
 (no fragments or directives left; aliases kept, read with `_key`) and raises `Unsupported`
 on an object field selected twice; `compile_object` compiles (key, getter) pairs, where a
 getter is a callable over the row or ("object", pairs) for a nested object, once per plan
-into one function that builds the object from a row (`Col` and `Const` getters inline).
+into one function that builds the object from a row (`Col` and `Const` getters inline);
+`nested_rows` is, on PostgreSQL, a list's statement as one value of its parent's row and
+`NestedRows` reads that value back as the rows the statement would have returned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, SelectionSetNode
+from sqlalchemy import Float, Numeric, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from hub.rules.catalogue import Kind
 
@@ -208,3 +212,68 @@ def _leaf(node: FieldNode) -> str:
     if node.selection_set is not None or node.arguments:
         raise Unsupported(f"{node.name.value} is not a plain leaf")
     return node.name.value
+
+
+# --- a list inside its parent's row (PostgreSQL) ----------------------------------------------
+
+
+def nested_rows(
+    columns: list[Any], from_: Any, where: list[Any], order_by: list[Any], parent: Any
+) -> Any:
+    """PostgreSQL: the rows `SELECT columns FROM from_ WHERE where ORDER BY order_by` returns,
+    as one value of the enclosing statement's row — an array of anonymous records, NULL when
+    there are none — correlated to `parent` (the enclosing statement's table or alias that
+    `where` refers to; only it: any other table the list reads is its own).
+
+    Why: one LAO's answer (`lao(code:)`) was one statement for the LAO and one per list and
+    record table: seven round trips for a deep profile, each paying the driver's and
+    SQLAlchemy's per-statement work, where the rows themselves take microseconds. asyncpg
+    decodes records and arrays of them natively (binary, with each field's own codec), so
+    the values come back as they would as columns (`NestedRows` adds SQLAlchemy's part).
+    """
+    item = func.row(*(getattr(c, "element", c) for c in columns))
+    return (
+        select(func.array_agg(aggregate_order_by(item, *order_by)))
+        .select_from(from_)
+        .where(*where)
+        .correlate(parent)
+        .scalar_subquery()
+    )
+
+
+# The type PostgreSQL reports for a column of each numeric type the hub's DDL creates: what
+# SQLAlchemy's asyncpg dialect picks a numeric result processor by (float8, numeric).
+_REPORTED_NUMERIC_TYPES = ((Float, 701), (Numeric, 1700))
+
+
+class NestedRows:
+    """Reads a `nested_rows` value back as the list of rows its statement would return.
+
+    The driver decodes a record's fields as it decodes columns; what SQLAlchemy adds for a
+    column is its type's result processor (an Enum's stored name to the member, the hub's
+    `UtcDateTime`, a float-valued `Numeric`), applied here per field, so every getter
+    compiled for the list's statement reads these rows unchanged.
+    """
+
+    def __init__(self, columns: list[Any], dialect: Any) -> None:
+        self.processors: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, column in enumerate(columns):
+            reported = next(
+                (oid for t, oid in _REPORTED_NUMERIC_TYPES if isinstance(column.type, t)), None
+            )
+            process = column.type._cached_result_processor(dialect, reported)
+            if process is not None:
+                self.processors.append((i, process))
+
+    def __call__(self, value: list[Any] | None) -> list[Any]:
+        if not value:
+            return []
+        if not self.processors:
+            return value
+        out = []
+        for record in value:
+            row = list(record)
+            for i, process in self.processors:
+                row[i] = process(row[i])
+            out.append(row)
+        return out

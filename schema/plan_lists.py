@@ -1,4 +1,5 @@
-"""Lists under a planned node (`schema.planner`): one statement per list for a whole page.
+"""Lists under a planned node (`schema.planner`): one statement per list for a whole page
+(on PostgreSQL, one column of the page statement: `ListPlan.nested`).
 
 Compiled here:
 
@@ -43,6 +44,7 @@ from schema.plan_common import (
     _key,
     _leaf,
     compile_object,
+    nested_rows,
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.shapes import (
@@ -90,24 +92,42 @@ class ListPlan:
     build: Any = None  # `compile_object(fields)`, on first use
     one: bool = False  # one object or null (`ONE_OF`), not a list
 
+    def _from(self) -> Any:
+        joined: Any = self.table
+        for alias, on in self.joins:
+            joined = joined.join(alias, on)
+        return joined
+
+    def _order(self) -> list[Any]:
+        return [self.table.c[o] for o in self.order_by]
+
     async def fetch(self, conn: AsyncConnection, ids: list[int]) -> dict[int, list[Row]]:
         by_parent: dict[int, list[Row]] = {}
         if not ids or not self.allowed:
             return by_parent
         if self.statement is None:
-            joined: Any = self.table
-            for alias, on in self.joins:
-                joined = joined.join(alias, on)
             self.statement = (
                 select(*self.columns.columns)
-                .select_from(joined)
+                .select_from(self._from())
                 .where(self.table.c[self.parent].in_(bindparam("ids", expanding=True)))
-                .order_by(*(self.table.c[o] for o in self.order_by))
+                .order_by(*self._order())
             )
         statement = self.statement
         for row in (await conn.execute(statement, {"ids": ids})).all():
             by_parent.setdefault(row[0], []).append(row)
         return by_parent
+
+    def nested(self, parent_id: Any, parent: Any) -> Any:
+        """PostgreSQL: the list's rows for the enclosing row whose id is `parent_id` (a
+        column of `parent`), as one value of that row (`schema.plan_common.nested_rows`);
+        read back with `NestedRows(self.columns.columns, dialect)`."""
+        return nested_rows(
+            self.columns.columns,
+            self._from(),
+            [self.table.c[self.parent] == parent_id],
+            self._order(),
+            parent,
+        )
 
     def value(self, row: Row) -> dict[str, Any]:
         if self.build is None:  # compiled once per plan (plans are cached and never change)
