@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_SQLITE_PATH = Path("var/hub.sqlite3")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
+# PostgreSQL connections an engine keeps (`HUB_DATABASE_POOL_SIZE`; commands use it too).
+DEFAULT_DATABASE_POOL_SIZE = 10
 ENVIRONMENTS = ("development", "test", "production")
 
 
@@ -258,6 +260,14 @@ class Settings:
         "HUB_DATABASE_URL",
         DEFAULT_DATABASE_URL,
         "database; `postgresql+asyncpg://user:pass@host/db` for PostgreSQL",
+    )
+    database_pool_size: int = setting(
+        "HUB_DATABASE_POOL_SIZE",
+        DEFAULT_DATABASE_POOL_SIZE,
+        "PostgreSQL connections each worker keeps open (and each replica's pool); a request "
+        "that finds them all busy waits for one. Workers × this must stay under the "
+        "server's `max_connections`",
+        read=_positive_int,
     )
     # Streaming replicas (README "Reads off the primary", hub/db/replicas.py).
     replica_urls: tuple[str, ...] = setting(

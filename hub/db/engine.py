@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.util import await_only
 
 from hub.rules.problems import DatabaseBusy, Problem, RequestTimeout, Unavailable
+from hub.settings import DEFAULT_DATABASE_POOL_SIZE
 
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite calls the progress handler every this many virtual-machine instructions (~1 ms;
@@ -132,6 +133,7 @@ def create_engine(
     writer: bool = False,
     statement_timeout: float | None = None,
     sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+    pool_size: int = DEFAULT_DATABASE_POOL_SIZE,
     **kwargs: Any,
 ) -> AsyncEngine:
     """An async engine for `database_url`, with the hub's per-connection settings.
@@ -139,7 +141,8 @@ def create_engine(
     `writer=True` on SQLite gives an engine whose transactions take the write lock at BEGIN,
     for mutations; on PostgreSQL row locks do that job and the flag changes nothing.
     `statement_timeout` (seconds; None: unbounded, for loaders and migrations) bounds every
-    statement; `sqlite_busy_timeout_ms` is how long SQLite waits for another writer's lock.
+    statement; `sqlite_busy_timeout_ms` is how long SQLite waits for another writer's lock;
+    `pool_size` is how many PostgreSQL connections the engine keeps, and never exceeds.
     """
     url = make_url(database_url)
     # Bound parameters are callers' input (names, phone numbers): never in an error message,
@@ -168,7 +171,15 @@ def create_engine(
     # `pool_recycle` seconds too, before a server's or a firewall's idle cut-off finds them.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
-    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("pool_size", pool_size)
+    # No connections beyond the pool's: SQLAlchemy closes an overflow connection as soon as
+    # it is returned to a full pool, so under a steady load above `pool_size` (a worker at
+    # c=32) connections were opened and closed ~20 times a second. Each new one costs
+    # PostgreSQL a backend and its statements their first five, custom-planned runs before
+    # the generic plan (2–3 ms each for a deep LAO against 0.5): with overflow, Q1 at c=32
+    # answered 360–480 requests a second on one worker, without it 720–860. A request that
+    # finds every connection busy waits for one (a DATABASE_BUSY 503 after `pool_timeout`).
+    kwargs.setdefault("max_overflow", 0)
     connect_args = kwargs.setdefault("connect_args", {})
     settings = connect_args.setdefault("server_settings", {})
     # JIT off on every connection, on purpose: the hub's statements are short, planned API

@@ -386,6 +386,7 @@ def create_app(
         bounds = {
             "statement_timeout": settings.statement_timeout or None,
             "sqlite_busy_timeout_ms": int(settings.sqlite_busy_timeout * 1000),
+            "pool_size": settings.database_pool_size,
         }
         app.state.engine = create_engine(settings.database_url, **bounds)
         # Mutations use their own engine on SQLite, whose transactions take the write lock at
