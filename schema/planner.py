@@ -59,9 +59,10 @@ returns None for everything else, and the view then runs the resolvers:
 * on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (their scalar fields and
   the places they reach: a subdistrict's district, a district's province), and at
   most one `year(fiscalYear:)` with its scalar fields and the 8 sections' fields and record
-  tables (a record's `village { number nameTh }` included), and the lists above (not
-  `certificationHistory.actorName`, `years`, `recorders`, `changeLog`: personal data and
-  paging stay with the resolvers);
+  tables (a record's `village { number nameTh }` included), the same selection under
+  `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
+  lists above (not `certificationHistory.actorName`, `recorders`, `changeLog`: personal
+  data and paging stay with the resolvers);
 * named and inline fragments (type conditions included), aliases, `@include`/`@skip`
   and `__typename` anywhere below the root, as Apollo, Relay and dashboards send them:
   the operation is first normalised as GraphQL's CollectFields does (fields merged by
@@ -238,13 +239,34 @@ class SectionPlan:
 
 @dataclass
 class YearPlan:
+    """An `LaoYear` selection: of `year(fiscalYear:)` (read from the page statement's row) or
+    of `years` (from its own statement's rows, `YearsPlan`; `fiscal_year` is None)."""
+
     key: str
-    fiscal_year: int
+    fiscal_year: int | None
     present: Getter
     year_id: Getter
     fields: list[tuple[str, Slot]]
     sections: list[SectionPlan]
     lists: list[ListPlan] = field(default_factory=list)  # certificationHistory
+
+
+@dataclass
+class YearsPlan:
+    """`Lao.years`: every LAO-year of the page's LAOs the caller may see, newest first, as the
+    resolver's loader reads them (the row rule over `lao_years` joined to its LAO). One
+    statement for the page (the LAO-years joined to the selected sections, their own
+    `Columns`), then the year's lists and record tables as for `year`: a statement each, or
+    on PostgreSQL columns of that statement (`NestedYear`)."""
+
+    key: str
+    columns: Columns
+    joins: list[Join]
+    year: YearPlan
+    lao_id: Getter
+    visible: ColumnElement[bool]  # the row rule, over the `planned_years` alias
+    statement: Any = None  # built on first run, per form (`_years_statement`)
+    nested: tuple[Any, NestedYear] | None = None
 
 
 @dataclass
@@ -263,6 +285,7 @@ class PagePlan:
     edge_fields: list[tuple[str, str]] = field(default_factory=list)  # (name, response key)
     node_fields: list[tuple[str, Any]] = field(default_factory=list)
     year: YearPlan | None = None
+    years: YearsPlan | None = None
     lao_id: Getter = operator.itemgetter(0)
     lists: list[ListPlan] = field(default_factory=list)  # codeHistory, transferredMissions, …
     build: Any = None  # `compile_object(node_fields)` with lists and year to fill, on first run
@@ -430,6 +453,11 @@ class Compiler:
                     raise Unsupported("year twice")
                 plan.year = self._year(f, self._type(lao_type, name))
                 plan.node_fields.append((key, ("year", None)))
+            elif name == "years":
+                if f.arguments:
+                    raise Unsupported("arguments")
+                plan.years = self._years(f, self._type(lao_type, name))
+                plan.node_fields.append((key, ("years", None)))
             elif is_list("Lao", name):
                 plan.lists.append(self._list(lao_type, f))
                 plan.node_fields.append((key, ("list", len(plan.lists) - 1)))
@@ -442,7 +470,6 @@ class Compiler:
         return lp
 
     def _year(self, node: FieldNode, year_type: str) -> YearPlan:
-        c = self.columns
         field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]
         fiscal_year = get_argument_values(field_def, node, self.variables)["fiscalYear"]
         year = _alias(LaoYear.__table__, "planned_year")
@@ -455,6 +482,24 @@ class Compiler:
                 "outer",
             )
         )
+        return self._year_plan(node, year_type, year, fiscal_year)
+
+    def _years(self, node: FieldNode, year_type: str) -> YearsPlan:
+        """`years`: the same selection compiled into its own statement's columns (a compiler
+        of its own: the page's columns and joins are not its statement's)."""
+        inner = Compiler(self.planner, self.identity, self.variables, self.normalised)
+        year = _alias(LaoYear.__table__, "planned_years")
+        lao_id = operator.itemgetter(inner.columns.add("y_lao_id", year.c.lao_id))
+        plan = inner._year_plan(node, year_type, year, None)
+        visible = ClauseAdapter(year).traverse(visible_lao_years_clause(self.identity))
+        return YearsPlan(_key(node), inner.columns, inner.joins, plan, lao_id, visible)
+
+    def _year_plan(
+        self, node: FieldNode, year_type: str, year: Any, fiscal_year: int | None
+    ) -> YearPlan:
+        """The LAO-year selection `node`, read from `year` (an alias of `lao_years` this
+        compiler's statement has) into its columns, its sections joined to its joins."""
+        c = self.columns
         plan = YearPlan(
             "year",
             fiscal_year,
@@ -617,10 +662,81 @@ def _records_from(rp: RecordsPlan) -> Any:
 
 
 @dataclass
+class YearData:
+    """A `YearPlan`'s lists and record tables for some LAO-years: `lists[i]` and
+    `records[section index][j]` map an LAO-year's id to its rows."""
+
+    lists: list[dict[int, list[Row]]] = field(default_factory=list)
+    records: dict[int, list[dict[int, list[Row]]]] = field(default_factory=dict)
+
+
+async def _fetch_year_data(conn: Any, year: YearPlan, year_ids: list[int]) -> YearData:
+    """A statement per list and record table (SQLite, or `NestedYear`'s reference form)."""
+    data = YearData()
+    for lp in year.lists:
+        data.lists.append(await lp.fetch(conn, year_ids))
+    for s_index, section in enumerate(year.sections):
+        if not section.allowed:
+            continue
+        for rp in section.records:
+            data.records.setdefault(s_index, []).append(await _fetch_records(conn, rp, year_ids))
+    return data
+
+
+@dataclass
+class NestedYear:
+    """PostgreSQL: a `YearPlan`'s lists and record tables as columns of the statement that
+    reads its LAO-years (`year`'s: the page statement; `years`': its own), correlated to that
+    statement's alias of `lao_years` (`NestedPage` says why). A forbidden section has none."""
+
+    lists: list[NestedRows]
+    records: dict[int, list[NestedRows]]
+
+    @classmethod
+    def add(cls, year: YearPlan, alias: Any, dialect: Any, extra: list[Any]) -> NestedYear:
+        """The reader of the columns it appends to `extra`."""
+        nested = cls([], {})
+        for lp in year.lists:
+            extra.append(lp.nested(alias.c.id, alias).label(f"nested_{len(extra)}"))
+            nested.lists.append(NestedRows(lp.columns.columns, dialect))
+        for s_index, section in enumerate(year.sections):
+            if not section.allowed:
+                continue
+            for rp in section.records:
+                table = RECORD_TABLES[rp.records.name]
+                rows = nested_rows(
+                    rp.columns.columns,
+                    _records_from(rp),
+                    [table.c.lao_year_id == alias.c.id, table.c.retired_on.is_(None)],
+                    [table.c.id],
+                    alias,
+                )
+                extra.append(rows.label(f"nested_{len(extra)}"))
+                nested.records.setdefault(s_index, []).append(
+                    NestedRows(rp.columns.columns, dialect)
+                )
+        return nested
+
+    def unpack(self, year: YearPlan, rows: list[Row], position: int) -> YearData:
+        """The rows' LAO-years' data, read from their columns from `position` on."""
+        present = [r for r in rows if year.present(r)]
+        data = YearData()
+        for read in self.lists:
+            data.lists.append({year.year_id(r): read(r[position]) for r in present})
+            position += 1
+        for s_index, reads in self.records.items():
+            for read in reads:
+                by_year = {year.year_id(r): read(r[position]) for r in present}
+                data.records.setdefault(s_index, []).append(by_year)
+                position += 1
+        return data
+
+
+@dataclass
 class NestedPage:
     """PostgreSQL: the page statement with each list and record table the plan reads as one
     more column (`schema.plan_common.nested_rows`), so a page is one statement, one round
-    trip (two with `totalCount`); and how to read those columns back.
+    trip (two with `totalCount`, one more for `years`); and how to read those columns back.
 
     Why: the lists and record tables were a statement each, six of a deep `lao(code:)`'s
     seven, and the driver's and SQLAlchemy's work per statement was most of its time
@@ -632,15 +748,14 @@ class NestedPage:
     `_fetch_records`). Both forms are checked against the resolvers (`tests/test_planner.py`
     runs on both databases).
 
-    `lists`, `year_lists` and `records` (by section index) read the extra columns in that
-    order, from `first`; a forbidden list or section has no column (it is never read).
+    `lists` then `year` read the extra columns in that order, from `first`; a forbidden list
+    has no column (it is never read).
     """
 
     statement: Select[Any]
     first: int
     lists: list[NestedRows | None]
-    year_lists: list[NestedRows]
-    records: dict[int, list[NestedRows]]
+    year: NestedYear | None
 
     @classmethod
     def build(cls, plan: PagePlan, dialect: Any) -> NestedPage:
@@ -650,29 +765,12 @@ class NestedPage:
             if lp.allowed:
                 extra.append(lp.nested(Lao.id, Lao.__table__).label(f"nested_{len(extra)}"))
             lists.append(NestedRows(lp.columns.columns, dialect) if lp.allowed else None)
-        year_lists: list[NestedRows] = []
-        records: dict[int, list[NestedRows]] = {}
+        year = None
         if plan.year is not None:
-            year = _alias(LaoYear.__table__, "planned_year")  # the alias `_year` joined
-            for lp in plan.year.lists:
-                extra.append(lp.nested(year.c.id, year).label(f"nested_{len(extra)}"))
-                year_lists.append(NestedRows(lp.columns.columns, dialect))
-            for s_index, section in enumerate(plan.year.sections):
-                if not section.allowed:
-                    continue
-                for rp in section.records:
-                    table = RECORD_TABLES[rp.records.name]
-                    rows = nested_rows(
-                        rp.columns.columns,
-                        _records_from(rp),
-                        [table.c.lao_year_id == year.c.id, table.c.retired_on.is_(None)],
-                        [table.c.id],
-                        year,
-                    )
-                    extra.append(rows.label(f"nested_{len(extra)}"))
-                    records.setdefault(s_index, []).append(NestedRows(rp.columns.columns, dialect))
+            alias = _alias(LaoYear.__table__, "planned_year")  # the alias `_year` joined
+            year = NestedYear.add(plan.year, alias, dialect, extra)
         statement = _page_statement(plan).add_columns(*extra)
-        return cls(statement, len(plan.columns.columns), lists, year_lists, records)
+        return cls(statement, len(plan.columns.columns), lists, year)
 
     def unpack(self, plan: PagePlan, page: list[Row], fetched: Fetched) -> None:
         """Fill `fetched` from the page's rows as the separate statements would have."""
@@ -684,18 +782,51 @@ class NestedPage:
                     by_lao[plan.lao_id(r)] = read(r[position])
                 position += 1
             fetched.lists.append(by_lao)
-        year = plan.year
-        if year is None:
-            return
-        present = [r for r in page if year.present(r)]
-        for read in self.year_lists:
-            fetched.year_lists.append({year.year_id(r): read(r[position]) for r in present})
-            position += 1
-        for s_index, reads in self.records.items():
-            for read in reads:
-                by_year = {year.year_id(r): read(r[position]) for r in present}
-                fetched.records.setdefault(s_index, []).append(by_year)
-                position += 1
+        if plan.year is not None and self.year is not None:
+            fetched.year = self.year.unpack(plan.year, page, position)
+
+
+def _years_statement(years: YearsPlan, extra: list[Any]) -> Select[Any]:
+    alias = _alias(LaoYear.__table__, "planned_years")
+    # Joined to its LAO, as the resolver's loader: the row rule may read the LAO's places.
+    joined: Any = alias.join(Lao.__table__, Lao.id == alias.c.lao_id)
+    for table, on, *_ in years.joins:
+        joined = joined.outerjoin(table, on)
+    return (
+        select(*years.columns.columns, *extra)
+        .select_from(joined)
+        .where(alias.c.lao_id.in_(bindparam("ids", expanding=True)), years.visible)
+        .order_by(alias.c.lao_id, alias.c.fiscal_year.desc())
+    )
+
+
+async def _fetch_years(
+    conn: Any, years: YearsPlan, lao_ids: list[int], dialect: Any
+) -> tuple[dict[int, list[Row]], YearData]:
+    """`years`' rows by LAO (newest first) and their lists and record tables."""
+    by_lao: dict[int, list[Row]] = {}
+    if not lao_ids:
+        return by_lao, YearData()
+    nested = None
+    if dialect.name == "postgresql":
+        if years.nested is None:
+            extra: list[Any] = []
+            reader = NestedYear.add(
+                years.year, _alias(LaoYear.__table__, "planned_years"), dialect, extra
+            )
+            years.nested = (_years_statement(years, extra), reader)
+        statement, nested = years.nested
+    else:
+        if years.statement is None:
+            years.statement = _years_statement(years, [])
+        statement = years.statement
+    rows = (await conn.execute(statement, {"ids": lao_ids})).all()
+    for r in rows:
+        by_lao.setdefault(years.lao_id(r), []).append(r)
+    if nested is not None:
+        return by_lao, nested.unpack(years.year, rows, len(years.columns.columns))
+    year_ids = [years.year.year_id(r) for r in rows]
+    return by_lao, await _fetch_year_data(conn, years.year, year_ids)
 
 
 # --- running a plan --------------------------------------------------------------------------
@@ -710,9 +841,10 @@ class Fetched:
     (`late`), so every early error precedes every late one.
     """
 
-    records: dict[int, list[dict[int, list[Row]]]] = field(default_factory=dict)
     lists: list[dict[int, list[Row]]] = field(default_factory=list)
-    year_lists: list[dict[int, list[Row]]] = field(default_factory=list)
+    year: YearData = field(default_factory=YearData)
+    years_rows: dict[int, list[Row]] = field(default_factory=dict)
+    years: YearData = field(default_factory=YearData)
     early: list[GraphQLError] = field(default_factory=list)
     late: list[GraphQLError] = field(default_factory=list)
 
@@ -744,20 +876,17 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
         lao_ids = [plan.lao_id(r) for r in page]
         if nested is not None:
             nested.unpack(plan, page, fetched)
-        for lp in plan.lists if nested is None else ():
-            fetched.lists.append(await lp.fetch(conn, lao_ids))
-        year = plan.year if nested is None else None
-        if year is not None:
-            year_ids = [year.year_id(r) for r in page if year.present(r)]
-            for lp in year.lists:
-                fetched.year_lists.append(await lp.fetch(conn, year_ids))
-            for s_index, section in enumerate(year.sections):
-                if not section.allowed:
-                    continue
-                for rp in section.records:
-                    fetched.records.setdefault(s_index, []).append(
-                        await _fetch_records(conn, rp, year_ids)
-                    )
+        else:
+            for lp in plan.lists:
+                fetched.lists.append(await lp.fetch(conn, lao_ids))
+            if plan.year is not None:
+                year = plan.year
+                year_ids = [year.year_id(r) for r in page if year.present(r)]
+                fetched.year = await _fetch_year_data(conn, year, year_ids)
+        if plan.years is not None:
+            fetched.years_rows, fetched.years = await _fetch_years(
+                conn, plan.years, lao_ids, engine.dialect
+            )
     if plan.single:
         value = _node(plan, page[0], [plan.root_key], fetched) if page else None
         return value, fetched.early + fetched.late
@@ -824,7 +953,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         plan.node_slots = [
             (key, get)
             for key, get in plan.node_fields
-            if isinstance(get, tuple) and get[0] in ("list", "year")
+            if isinstance(get, tuple) and get[0] in ("list", "year", "years")
         ]
         plan.build = compile_object(plan.node_fields, placeholders=True)
     node: dict[str, Any] = plan.build(row)
@@ -839,14 +968,23 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             else:
                 node[key] = None
                 fetched.early.append(_forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
+        elif get[0] == "year":
+            assert plan.year is not None
+            node[key] = _year(plan.year, row, [*path, key], fetched.year, fetched.late)
         else:
-            node[key] = _year(plan, row, [*path, key], fetched)
+            assert plan.years is not None
+            year = plan.years.year
+            node[key] = [
+                _year(year, r, [*path, key, i], fetched.years, fetched.late)
+                for i, r in enumerate(fetched.years_rows.get(lao_id, ()))
+            ]
     return node
 
 
-def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any] | None:
-    year = plan.year
-    assert year is not None
+def _year(
+    year: YearPlan, row: Row, path: list[Any], data: YearData, late: list[GraphQLError]
+) -> dict[str, Any] | None:
+    """One LAO-year's object, from its row and `data`; a forbidden section's error to `late`."""
     if not year.present(row):
         return None
     out: dict[str, Any] = {}
@@ -857,12 +995,12 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             continue
         if get[0] == "list":
             lp = year.lists[get[1]]
-            out[key] = lp.answer(fetched.year_lists[get[1]].get(lao_year_id, []))
+            out[key] = lp.answer(data.lists[get[1]].get(lao_year_id, []))
             continue
         section = year.sections[get[1]]
         if not section.allowed:
             out[key] = None
-            fetched.late.append(_forbidden(section.message, section.nodes, [*path, key]))
+            late.append(_forbidden(section.message, section.nodes, [*path, key]))
             continue
         if not section.present(row):
             out[key] = None
@@ -878,7 +1016,7 @@ def _year(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             if rp.build is None:
                 rp.build = compile_object(rp.fields)
             build = rp.build
-            value[skey] = [build(r) for r in fetched.records[get[1]][index].get(lao_year_id, ())]
+            value[skey] = [build(r) for r in data.records[get[1]][index].get(lao_year_id, ())]
         out[key] = value
     return out
 

@@ -132,6 +132,14 @@ def _node(
             inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
         rng.shuffle(inner)
         node.append(f"year(fiscalYear: {year_arg}) {{ {' '.join(inner)} }}")
+    if rng.random() < 0.3:
+        # every LAO-year the caller may see: the same selection, its own statement
+        inner = _some(rng, YEAR_SCALARS, 0)
+        inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(0, 2))]
+        if rng.random() < lists:
+            inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
+        rng.shuffle(inner)
+        node.append(f"years {{ {' '.join(inner) or 'fiscalYear'} }}")
     rng.shuffle(node)
     return " ".join(node)
 
@@ -488,13 +496,19 @@ def over_the_limits(query: str, variables: dict[str, Any]) -> bool:
     return bool(validate(schema._schema, parse(query), [*specified_rules, rule]))
 
 
+# `years` beside `year`: their sections' FORBIDDEN errors follow two DataLoaders' batches,
+# whichever the database answers first; the resolvers themselves gave the same document's
+# errors in two orders over 15 runs on SQLite. Their order is compared as a set there.
+_YEARS = re.compile(r"\byears\s*\{")
+
+
 def same_answer(a: dict[str, Any], b: dict[str, Any], query: str) -> None:
-    """Identical bodies; for several root fields, the same errors in any order."""
+    """Identical bodies; for several root fields (or `years`), the same errors in any order."""
     operation = parse(query).definitions[0]
     if (
         isinstance(operation, OperationDefinitionNode)
         and len(operation.selection_set.selections) > 1
-    ):
+    ) or _YEARS.search(query):
         key = lambda e: repr(sorted(e.items()))  # noqa: E731
         a = {**a, "errors": sorted(a.get("errors", []), key=key)}
         b = {**b, "errors": sorted(b.get("errors", []), key=key)}
@@ -527,6 +541,7 @@ REAL_CLIENT = [
     "{ transferredMissions(first: 3) { edges { node { id lao { nameTh district { province {"
     " code } } } } } } }",
     "{ laos(first: 2) { edges { node { district { __typename province { code } } } } } }",
+    "{ laos(first: 2) { edges { node { code years { fiscalYear state } } } } }",
     '{ villages(first: 2, filter: {nameContains: "ปากนํ้า"}) { edges { node { number'
     " subdistrict { district { province { nameTh } } } } } } }",
 ]
@@ -541,7 +556,7 @@ UNSUPPORTED = [
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
     "{ laos(first: 2) { edges { node { transferredMissions { lao { history: codeHistory { code } } } } } } }",
-    "{ laos(first: 2) { edges { node { years { fiscalYear } } } } }",
+    "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
     '{ lao(code: "x") { code recorders { name } } }',
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     # and the errors the resolvers report: page size, cursor, validation, limits

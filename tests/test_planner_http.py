@@ -303,3 +303,43 @@ async def test_one_lao_deep_is_one_statement_on_postgresql(
     assert lao["codeHistory"] and lao["typeHistory"] and lao["transferredMissions"]
     year = lao["year"]
     assert year["certificationHistory"] and year["waterManagement"]["waterSupplySystems"]
+
+
+# A portal's history page: every fiscal year of one LAO, with a section and its records.
+YEARS_QUERY = """
+query History($code: String!) {
+  lao(code: $code) {
+    code nameTh
+    years { fiscalYear state
+      certificationHistory { at toState }
+      waterManagement { irrigatedAreaRai waterSupplySystems { recordKey village { number } } } }
+  }
+}"""
+# The LAO; its LAO-years with the section; on SQLite one more statement each for the
+# certification history and the water systems.
+YEARS_STATEMENTS = {"sqlite": 4, "postgresql": 2}
+
+
+async def test_every_year_of_an_lao_is_planned(demo_database_url: str, places: Places) -> None:
+    """`years` was the resolvers' (a statement per year's section and list); the planner
+    reads the LAO-years in one statement, as the resolvers' row rule allows them."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    body = {"query": YEARS_QUERY, "variables": {"code": places.certified_code}}
+    for who in ("public", "dla"):
+        identity = identities(places)[who]
+        async with serve(settings, identity) as hub:
+            planned, new = await post_and_plans(hub, body)
+            assert planned.status_code == 200 and "errors" not in planned.json(), planned.text
+            assert len(new) == 1 and new[0] is not None
+            statements = int(planned.headers["x-sql-statements"])
+            assert statements == YEARS_STATEMENTS[_backend(demo_database_url)]
+        async with serve(dataclasses.replace(settings, planner=False), identity) as hub:
+            resolved = await hub.post("/graphql", json=body)
+        assert resolved.json() == planned.json()
+        years = planned.json()["data"]["lao"]["years"]
+        assert [y["fiscalYear"] for y in years] == sorted(
+            (y["fiscalYear"] for y in years), reverse=True
+        )
+        assert years and any(y["waterManagement"]["waterSupplySystems"] for y in years)
