@@ -261,7 +261,7 @@ class NestedRows:
             reported = next(
                 (oid for t, oid in _REPORTED_NUMERIC_TYPES if isinstance(column.type, t)), None
             )
-            process = column.type._cached_result_processor(dialect, reported)
+            process = column.type.dialect_impl(dialect).result_processor(dialect, reported)
             if process is not None:
                 self.processors.append((i, process))
 
