@@ -126,22 +126,22 @@ def _node(
             year_arg = "$year"
         else:
             year_arg = str(year)
-        inner = _some(rng, YEAR_SCALARS, 0)
-        inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(1, 4))]
-        if rng.random() < lists:
-            inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
-        rng.shuffle(inner)
-        node.append(f"year(fiscalYear: {year_arg}) {{ {' '.join(inner)} }}")
+        node.append(f"year(fiscalYear: {year_arg}) {{ {_year_selection(rng, 1, 4, lists)} }}")
     if rng.random() < 0.3:
         # every LAO-year the caller may see: the same selection, its own statement
-        inner = _some(rng, YEAR_SCALARS, 0)
-        inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(0, 2))]
-        if rng.random() < lists:
-            inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
-        rng.shuffle(inner)
-        node.append(f"years {{ {' '.join(inner) or 'fiscalYear'} }}")
+        node.append(f"years {{ {_year_selection(rng, 0, 2, lists) or 'fiscalYear'} }}")
     rng.shuffle(node)
     return " ".join(node)
+
+
+def _year_selection(rng: random.Random, fewest: int, most: int, lists: float) -> str:
+    """Some of an LAO-year's scalars, `fewest` to `most` sections and perhaps its history."""
+    inner = _some(rng, YEAR_SCALARS, 0)
+    inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(fewest, most))]
+    if rng.random() < lists:
+        inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
+    rng.shuffle(inner)
+    return " ".join(inner)
 
 
 def random_lao_query(rng: random.Random, p: Places, codes: list[str]) -> tuple[str, dict[str, Any]]:
