@@ -248,6 +248,7 @@ class YearPlan:
     year_id: Getter
     fields: list[tuple[str, Slot]]
     sections: list[SectionPlan]
+    table: Any  # the alias of `lao_years` its statement reads it from
     lists: list[ListPlan] = field(default_factory=list)  # certificationHistory
 
 
@@ -264,7 +265,7 @@ class YearsPlan:
     joins: list[Join]
     year: YearPlan
     lao_id: Getter
-    visible: ColumnElement[bool]  # the row rule, over the `planned_years` alias
+    visible: ColumnElement[bool]  # the row rule, over `year.table`
     statement: Any = None  # built on first run, per form (`_years_statement`)
     nested: tuple[Any, NestedYear] | None = None
 
@@ -507,6 +508,7 @@ class Compiler:
             year_id=operator.itemgetter(c.add("y_id", year.c.id)),
             fields=[],
             sections=[],
+            table=year,
         )
         for f in _fields(node.selection_set):
             name, key = f.name.value, _key(f)
@@ -661,6 +663,18 @@ def _records_from(rp: RecordsPlan) -> Any:
     return joined
 
 
+def _live_records(rp: RecordsPlan, of_years: Any) -> list[Any]:
+    """The WHERE clause of a record table's live records of the LAO-years `of_years` picks
+    (a condition on `lao_year_id`)."""
+    table = RECORD_TABLES[rp.records.name]
+    return [of_years(table.c.lao_year_id), table.c.retired_on.is_(None)]
+
+
+def _add_column(extra: list[Any], clause: Any) -> None:
+    """A nested list's column, appended to a statement's `extra` columns under a fresh label."""
+    extra.append(clause.label(f"nested_{len(extra)}"))
+
+
 @dataclass
 class YearData:
     """A `YearPlan`'s lists and record tables for some LAO-years: `lists[i]` and
@@ -693,25 +707,25 @@ class NestedYear:
     records: dict[int, list[NestedRows]]
 
     @classmethod
-    def add(cls, year: YearPlan, alias: Any, dialect: Any, extra: list[Any]) -> NestedYear:
+    def add(cls, year: YearPlan, dialect: Any, extra: list[Any]) -> NestedYear:
         """The reader of the columns it appends to `extra`."""
         nested = cls([], {})
+        alias = year.table
         for lp in year.lists:
-            extra.append(lp.nested(alias.c.id, alias).label(f"nested_{len(extra)}"))
+            _add_column(extra, lp.nested(alias.c.id, alias))
             nested.lists.append(NestedRows(lp.columns.columns, dialect))
         for s_index, section in enumerate(year.sections):
             if not section.allowed:
                 continue
             for rp in section.records:
-                table = RECORD_TABLES[rp.records.name]
                 rows = nested_rows(
                     rp.columns.columns,
                     _records_from(rp),
-                    [table.c.lao_year_id == alias.c.id, table.c.retired_on.is_(None)],
-                    [table.c.id],
+                    _live_records(rp, lambda year_id: year_id == alias.c.id),
+                    [RECORD_TABLES[rp.records.name].c.id],
                     alias,
                 )
-                extra.append(rows.label(f"nested_{len(extra)}"))
+                _add_column(extra, rows)
                 nested.records.setdefault(s_index, []).append(
                     NestedRows(rp.columns.columns, dialect)
                 )
@@ -763,12 +777,9 @@ class NestedPage:
         lists: list[NestedRows | None] = []
         for lp in plan.lists:
             if lp.allowed:
-                extra.append(lp.nested(Lao.id, Lao.__table__).label(f"nested_{len(extra)}"))
+                _add_column(extra, lp.nested(Lao.id, Lao.__table__))
             lists.append(NestedRows(lp.columns.columns, dialect) if lp.allowed else None)
-        year = None
-        if plan.year is not None:
-            alias = _alias(LaoYear.__table__, "planned_year")  # the alias `_year` joined
-            year = NestedYear.add(plan.year, alias, dialect, extra)
+        year = NestedYear.add(plan.year, dialect, extra) if plan.year is not None else None
         statement = _page_statement(plan).add_columns(*extra)
         return cls(statement, len(plan.columns.columns), lists, year)
 
@@ -787,7 +798,7 @@ class NestedPage:
 
 
 def _years_statement(years: YearsPlan, extra: list[Any]) -> Select[Any]:
-    alias = _alias(LaoYear.__table__, "planned_years")
+    alias = years.year.table
     # Joined to its LAO, as the resolver's loader: the row rule may read the LAO's places.
     joined: Any = alias.join(Lao.__table__, Lao.id == alias.c.lao_id)
     for table, on, *_ in years.joins:
@@ -811,9 +822,7 @@ async def _fetch_years(
     if dialect.name == "postgresql":
         if years.nested is None:
             extra: list[Any] = []
-            reader = NestedYear.add(
-                years.year, _alias(LaoYear.__table__, "planned_years"), dialect, extra
-            )
+            reader = NestedYear.add(years.year, dialect, extra)
             years.nested = (_years_statement(years, extra), reader)
         statement, nested = years.nested
     else:
@@ -933,8 +942,7 @@ async def _fetch_records(conn: Any, rp: RecordsPlan, year_ids: list[int]) -> dic
             select(*rp.columns.columns)
             .select_from(_records_from(rp))
             .where(
-                table.c.lao_year_id.in_(bindparam("ids", expanding=True)),
-                table.c.retired_on.is_(None),
+                *_live_records(rp, lambda year_id: year_id.in_(bindparam("ids", expanding=True)))
             )
             .order_by(table.c.id)
         )
