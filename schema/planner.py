@@ -45,7 +45,11 @@ returns None for everything else, and the view then runs the resolvers:
   lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
   declares), and `laoCountsByType` (from the resolver's own function), which
-  `schema.plan_connections` compiles.
+  `schema.plan_connections` compiles; or a root whose answer is a pure function of its
+  arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
+  `sourceSystems`), which the resolvers answer once per (document, variables), and the
+  planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
+  never an answer holding an error of the request's own, such as an internal one).
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
   (`viewer`, `rounds`, a personal field, a refused argument) are answered by the resolvers
@@ -166,7 +170,7 @@ from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
 from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
-from schema.root import lao_name_contains
+from schema.root import CONSTANT_ROOTS, lao_name_contains
 from schema.shapes import LAO, LAO_YEAR, Shape
 from schema.text_guard import (
     DEFAULT_TEXT_LIMITS,
@@ -1056,6 +1060,9 @@ class RootsPlan:
     plans: tuple[Plan | ResolverRoot, ...]
     resolver_text: str | None = None
     source: str = ""
+    # Every root the resolvers answer is a `CONSTANT_ROOTS` root: their answer to this
+    # (document, variables) is remembered (`Planner._answers`), whoever asks.
+    constant: bool = False
 
 
 class _Cache:
@@ -1109,6 +1116,10 @@ MAX_CACHED_QUERY_CHARS = 16 * 1024
 MAX_CACHED_VARIABLES_BYTES = 4 * 1024
 MAX_VALIDATED = 4096
 MAX_PLANS = 256
+# Constant roots' remembered answers (e.g. a whole year's form catalogue: ~30 KB encoded):
+# one is kept up to 256 KB encoded, all of them up to 4 MB.
+MAX_REMEMBERED_ANSWER_BYTES = 256 * 1024
+MAX_REMEMBERED_ANSWERS_BYTES = 4 * 1024 * 1024
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -1142,6 +1153,9 @@ class Planner:
         self._documents = _Cache(MAX_DOCUMENTS, MAX_DOCUMENT_CHARS)
         self._validated = _Cache(MAX_VALIDATED)
         self._plans = _Cache(MAX_PLANS)
+        # The resolvers' answer to a (document, variables) whose resolved roots are all
+        # `CONSTANT_ROOTS`: its data encoded (bytes, weighed by their length) and its errors.
+        self._answers = _Cache(MAX_PLANS, MAX_REMEMBERED_ANSWERS_BYTES)
 
     def _document(self, query: str) -> DocumentNode | None:
         cacheable = len(query) <= MAX_CACHED_QUERY_CHARS
@@ -1212,7 +1226,7 @@ class Planner:
             normalised = normalise_operation(self.graphql_schema, document, operation, variables)
             if not normalised.roots:
                 raise Unsupported("no root field")
-            if len(normalised.roots) == 1:
+            if len(normalised.roots) == 1 and normalised.roots[0].name.value not in CONSTANT_ROOTS:
                 plan = self._compile_root(identity, variables, normalised, normalised.roots[0])
             else:
                 plan = self._roots_plan(identity, variables, document, operation, normalised)
@@ -1243,12 +1257,13 @@ class Planner:
                 resolved.append(root)
         if not resolved:
             return RootsPlan(tuple(plans))
-        if len(resolved) == len(plans):
+        constant = all(root.name.value in CONSTANT_ROOTS for root in resolved)
+        if len(resolved) == len(plans) and not constant:
             return None
         text = resolver_text(document, operation, resolved)
         if text is None or document.loc is None:
             return None
-        return RootsPlan(tuple(plans), text, document.loc.source.body)
+        return RootsPlan(tuple(plans), text, document.loc.source.body, constant)
 
     def _compile_root(
         self, identity: Any, variables: Any, normalised: Normalised, root: FieldNode
@@ -1322,13 +1337,18 @@ class Planner:
         resolved: Any = None
         if text is not None:
             # The roots the planner left, answered by the resolvers in one execution (their
-            # own validation, limits, permissions, read audit and errors), first.
-            resolved = await self.schema.execute(
-                text,
-                variable_values=raw_variables,
-                context_value=context,
-                operation_name=operation.name.value if operation.name else None,
-            )
+            # own validation, limits, permissions, read audit and errors), first; or, when
+            # they are all constant roots, remembered from the first time.
+            constant = key if plan.constant else None  # type: ignore[union-attr]
+            resolved = self._answer(constant)
+            if resolved is None:
+                resolved = await self.schema.execute(
+                    text,
+                    variable_values=raw_variables,
+                    context_value=context,
+                    operation_name=operation.name.value if operation.name else None,
+                )
+                self._remember(constant, resolved)
             if resolved.data is None:
                 # A non-null root failed, so there are no data at all. As when the
                 # resolvers answer the whole operation: its errors, and those of the other
@@ -1358,6 +1378,27 @@ class Planner:
             data[one.root_key] = value
             errors.extend(root_errors)
         return ExecutionResult(data=data, errors=errors or None)
+
+    def _answer(self, key: bytes | None) -> ExecutionResult | None:
+        """The remembered answer of the constant roots of (document, variables) `key`: a
+        fresh copy of its data (the caller puts it into the response), its errors."""
+        if key is None:
+            return None
+        found = self._answers.get(key)
+        if found is _MISSING:
+            return None
+        data, errors = found
+        return ExecutionResult(data=orjson.loads(data), errors=list(errors) or None)
+
+    def _remember(self, key: bytes | None, resolved: ExecutionResult) -> None:
+        """Remember the resolvers' answer to constant roots, unless it holds an error of this
+        request's own (an internal error or an outage carries the request's id) or is too
+        big to keep."""
+        if key is None or any("requestId" in (e.extensions or {}) for e in resolved.errors or ()):
+            return
+        data = orjson.dumps(resolved.data)
+        if len(data) <= MAX_REMEMBERED_ANSWER_BYTES:
+            self._answers.put(key, (data, tuple(resolved.errors or ())), len(data))
 
 
 async def _run_root(

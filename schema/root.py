@@ -99,6 +99,14 @@ WaterSupplySystem = RECORD_TYPES["water_supply_systems"]
 TouristSite = RECORD_TYPES["tourist_sites"]
 WATER = RECORD_TABLES["water_supply_systems"]
 
+# The root fields whose answer is a pure function of their arguments: they describe what the
+# code declares (the form catalogue of a year and its changes, the modules, the source
+# systems), read no database and do not depend on who asks. The planner lets the resolvers
+# answer each (document, variables) once and remembers the answer (`schema.planner`);
+# `tests/test_planner.py` holds them to it (the same answer for every identity, with no
+# database at all).
+CONSTANT_ROOTS = frozenset({"catalogue", "catalogueDiff", "modules", "sourceSystems"})
+
 
 @strawberry.type(description="จำนวน อปท. ตามประเภท — number of LAOs of one type.")
 class LaoTypeCount:

@@ -38,7 +38,7 @@ from schema.context import HubContext
 from schema.limits import DEFAULT_LIMITS, _limits_rule
 from schema.pagination import encode_cursor
 from schema.planner import Planner
-from schema.root import schema
+from schema.root import CONSTANT_ROOTS, schema
 from tests.conftest import Places, graphql_response, identities, serve
 
 # The fields a random selection draws from: what `schema.shapes` declares each type reads.
@@ -377,6 +377,44 @@ def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[st
     return f"query Lists {{ {root} {{ {_shaped(rng, shape)} }} }}", {}
 
 
+def random_selection(rng: random.Random, type_name: str, depth: int = 3) -> str:
+    """A random selection on the GraphQL object `type_name`, read off the schema: some of its
+    argument-free fields, objects below to `depth`, `__typename` sometimes."""
+    graphql_type = schema._schema.get_type(type_name)
+    names = [n for n, f in graphql_type.fields.items() if not f.args]
+    items = []
+    for name in _some(rng, names):
+        child = get_named_type(graphql_type.fields[name].type)
+        if not hasattr(child, "fields"):
+            items.append(name)
+        elif depth > 1:
+            items.append(f"{name} {{ {random_selection(rng, child.name, depth - 1)} }}")
+    if rng.random() < 0.2 or not items:
+        items.append("__typename")
+    return " ".join(items)
+
+
+def random_constant_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random constant root (`schema.root.CONSTANT_ROOTS`): a year's form catalogue (the
+    pre-2020 shape too), the changes between two years' forms (refused for a pre-2020 year),
+    the modules or the source systems."""
+    root = rng.choice(sorted(CONSTANT_ROOTS))
+    years = [p.year, p.year - 1, p.year - 3, 2560]
+    if root == "catalogue":
+        if rng.random() < 0.5:
+            head, call = "query Form($y: Int!)", "catalogue(fiscalYear: $y)"
+            variables: dict[str, Any] = {"y": rng.choice(years)}
+        else:
+            head, call, variables = "query Form", f"catalogue(fiscalYear: {rng.choice(years)})", {}
+    elif root == "catalogueDiff":
+        head, call, variables = "query Form", "catalogueDiff(from: {}, to: {})", {}
+        call = call.format(rng.choice(years), rng.choice(years))
+    else:
+        head, call, variables = "query Form", root, {}
+    item = get_named_type(schema._schema.query_type.fields[root].type).name
+    return f"{head} {{ {call} {{ {random_selection(rng, item)} }} }}", variables
+
+
 def random_keyed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random row by key (`schema.shapes.KEYED_ROOTS`), found or not, its key literal or
     a variable (a defaulted argument omitted sometimes)."""
@@ -575,7 +613,6 @@ RESOLVED = [
     "{ rounds { id kind fiscalYear number deadline } }",
     "{ rounds(fiscalYear: 2568) { id titleTh } }",
     "{ lpaRubrics { lpaYear fullScore } }",
-    "{ modules { __typename } }",
 ]
 
 
@@ -690,6 +727,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_table_list_query(rng, places) for _ in range(3)]
         cases += [random_places_query(rng, places) for _ in range(6)]
         cases += [random_keyed_query(rng, places) for _ in range(3)]
+        cases += [random_constant_query(rng, places) for _ in range(4)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         plain = list(cases)
         cases += [(dressed(rng, q), v) for q, v in cases]
@@ -731,8 +769,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(24):
-                if i >= 22:
+            for i in range(26):
+                if i >= 24:
+                    query, variables = random_constant_query(rng, places)
+                elif i >= 22:
                     query, variables = random_keyed_query(rng, places)
                 elif i >= 20:
                     query, variables = random_places_query(rng, places)
@@ -799,5 +839,38 @@ async def test_a_remembered_plan_answers_like_a_fresh_one(
                 fresh = await Planner(schema).execute(request, context)
                 assert again is not None and fresh is not None, query
                 assert (again.data, again.errors) == (fresh.data, fresh.errors), query
+    finally:
+        await engine.dispose()
+
+
+async def test_the_constant_roots_depend_on_their_arguments_alone(
+    tmp_path: Any, places: Places
+) -> None:
+    """What `CONSTANT_ROOTS` declares: each root answers the same for every caller with no
+    database to read (an engine to a file that is not one), so the planner may remember the
+    answer it got for one caller and give it to all (`Planner._answers`); the remembered
+    answer (errors included: a pre-2020 year has no diff) is what the resolvers give."""
+    from hub.db.engine import create_engine
+
+    (tmp_path / "not-a-database").write_bytes(b"\x00" * 4096)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'not-a-database'}")
+    rng = random.Random(13)
+    queries = [random_constant_query(rng, places) for _ in range(12)]
+    queries.append(("{ catalogueDiff(from: 2560, to: 2568) { fromYear } }", {}))
+    planner = Planner(schema)
+    try:
+        for query, variables in queries:
+            answers = []
+            for identity in identities(places).values():
+                context = HubContext(engine=engine, identity=identity)
+                resolved = await schema.execute(
+                    query, variable_values=variables, context_value=context
+                )
+                planned = await planner.execute(_request(query, variables), context)
+                assert planned is not None, query
+                answers.append((resolved.data, [e.formatted for e in resolved.errors or ()]))
+                answers.append((planned.data, [e.formatted for e in planned.errors or ()]))
+            assert all(answer == answers[0] for answer in answers), query
+        assert len(planner._answers) == len({(q, repr(v)) for q, v in queries})
     finally:
         await engine.dispose()
