@@ -23,6 +23,7 @@ from sqlalchemy import Float, Numeric, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from hub.rules.catalogue import Kind
+from schema.pagination import encode_cursor
 
 Row = Any
 Getter = Callable[[Row], Any]
@@ -195,6 +196,49 @@ def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
                 raise Unsupported("an object field selected twice")
             seen_objects.add(s.name.value)
         out.append(s)
+    return out
+
+
+def connection_answer(
+    plan: Any,
+    rows: list[Any],
+    total: int | None,
+    cursor_of: Callable[[Any], int],
+    node_of: Callable[[int, Any, str], Any],
+) -> dict[str, Any]:
+    """A page of a connection root as GraphQL answers it, from its rows (one more than the
+    page when there is a next) and the COUNT: `plan` holds the selection (`connection`,
+    `edge_fields`, `edge_type`, `page_info_type`) and the page (`size`, `after`);
+    `cursor_of(row)` is the id a cursor encodes, `node_of(i, row, key)` the i-th node."""
+    page = rows[: plan.size]
+    edges = []
+    for i, row in enumerate(page):
+        edge: dict[str, Any] = {}
+        for name, key in plan.edge_fields:
+            if name == "cursor":
+                edge[key] = encode_cursor(cursor_of(row))
+            elif name == "__typename":
+                edge[key] = plan.edge_type
+            else:
+                edge[key] = node_of(i, row, key)
+        edges.append(edge)
+    out: dict[str, Any] = {}
+    for name, key, sub in plan.connection:
+        if name == "totalCount":
+            out[key] = total
+        elif name == "__typename":
+            out[key] = sub
+        elif name == "pageInfo":
+            info = {
+                "hasNextPage": len(rows) > plan.size,
+                "hasPreviousPage": plan.after is not None,
+                "startCursor": encode_cursor(cursor_of(page[0])) if page else None,
+                "endCursor": encode_cursor(cursor_of(page[-1])) if page else None,
+                "__typename": plan.page_info_type,
+            }
+            out[key] = {k: info[n] for n, k in sub}
+        else:
+            out[key] = edges
     return out
 
 

@@ -43,6 +43,7 @@ and goes to the resolvers.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,9 +76,17 @@ from schema.geography import (
     villages_statement,
 )
 from schema.limits import check_page_size
-from schema.pagination import decode_cursor, encode_cursor
+from schema.pagination import decode_cursor
 from schema.permissions import identity_decision
-from schema.plan_common import Columns, Row, Unsupported, _fields, _key, _leaf, compile_object
+from schema.plan_common import (
+    Columns,
+    Unsupported,
+    _fields,
+    _key,
+    _leaf,
+    compile_object,
+    connection_answer,
+)
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import shape_getters
 from schema.root import lao_counts_by_type
@@ -347,36 +356,10 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
     async with engine.connect() as conn:
         total = (await conn.execute(plan.count)).scalar_one() if wants_total else None
         rows = (await conn.execute(plan.statement)).all()
-    page: list[Row] = rows[: plan.size]
     at = plan.id_position
-    edges = []
-    for row in page:
-        edge: dict[str, Any] = {}
-        for name, key in plan.edge_fields:
-            if name == "cursor":
-                edge[key] = encode_cursor(row[at])
-            elif name == TYPENAME:
-                edge[key] = plan.edge_type
-            else:
-                edge[key] = plan.build(row)
-        edges.append(edge)
-    out: dict[str, Any] = {}
-    for name, key, sub in plan.connection:
-        if name == "totalCount":
-            out[key] = total
-        elif name == TYPENAME:
-            out[key] = sub
-        elif name == "pageInfo":
-            info = {
-                "hasNextPage": len(rows) > plan.size,
-                "hasPreviousPage": plan.after is not None,
-                "startCursor": encode_cursor(page[0][at]) if page else None,
-                "endCursor": encode_cursor(page[-1][at]) if page else None,
-                TYPENAME: plan.page_info_type,
-            }
-            out[key] = {k: info[n] for n, k in sub}
-        else:
-            out[key] = edges
+    out = connection_answer(
+        plan, rows, total, operator.itemgetter(at), lambda i, row, key: plan.build(row)
+    )
     return out, []
 
 

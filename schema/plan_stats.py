@@ -14,9 +14,12 @@ objects by its Python name, which the strawberry type declares: no value is comp
 
 Supported, after `schema.plan_document` has collected fragments, aliases, `@include`/`@skip`:
 the root `provinces` (every province, by code), `province(code:)` or `district(code:)` (one,
-or null) with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename`,
+or null), and the provinces or districts of given ids (`StatsCompiler.areas`: the viewer's
+own), with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename`,
 one `stats(fiscalYear:, asOf:)` and, in a province, its `districts` with the same (a
-provincial office's dashboard: one statement for every province's districts); the root `nationalStats(fiscalYear:, asOf:)`; in
+provincial office's dashboard: one statement for every province's districts), in a district
+its `province` with the same (one statement for every district's province); the root
+`nationalStats(fiscalYear:, asOf:)`; in
 `stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
 their scalar fields. Anything else raises `Unsupported` and goes to the resolvers.
 """
@@ -45,6 +48,7 @@ from schema.plan_document import TYPENAME, Normalised, type_name_of
 Leaf = tuple[str, str | None, str | None]
 STATS = "\x00stats"  # not a Python name: no attribute is ever called that
 DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
+PROVINCE = "\x00province"  # a district's province (`StatsPlan.province`)
 
 
 @dataclass
@@ -71,6 +75,8 @@ class StatsPlan:
     single: bool = False  # the root is a list (provinces) or one object (nationalStats)
     code: str | None = None  # `province(code:)`, `district(code:)`: the one area asked for
     districts: StatsPlan | None = None  # a province's `districts { … }`, planned as an area
+    province: StatsPlan | None = None  # a district's `province { … }`, planned as an area
+    ids: tuple[int, ...] | None = None  # the areas of these ids only (the viewer's own)
 
 
 # An area level's GraphQL type, strawberry type and table.
@@ -138,6 +144,14 @@ class StatsCompiler:
         plan.root_nodes = self.normalised.nodes_of(root)
         return plan
 
+    def areas(self, node: FieldNode, level: Breakdown, ids: frozenset[int]) -> StatsPlan:
+        """The provinces or districts of `ids`, by code, with `node`'s selection (the
+        viewer's `provinces`, `districts` and its grants' places)."""
+        plan = StatsPlan(_key(node), level, [], None, 0, None, [], ids=tuple(sorted(ids)))
+        self._area(plan, node)
+        plan.root_nodes = self.normalised.nodes_of(node)
+        return plan
+
     def _area(self, plan: StatsPlan, node: FieldNode) -> None:
         """An area's selection (a province's, a district's) into `plan`: its scalar fields,
         `__typename`, one `stats(…)` and, for a province, its `districts` as a plan of their
@@ -169,6 +183,15 @@ class StatsCompiler:
                 plan.districts = StatsPlan(_key(f), "district", [], None, 0, None, [])
                 self._area(plan.districts, f)
                 plan.area_leaves.append((_key(f), DISTRICTS, None))
+            elif (
+                field_name == "province"
+                and plan.level == "district"
+                and plan.province is None
+                and not f.arguments
+            ):
+                plan.province = StatsPlan(_key(f), "province", [], None, 0, None, [])
+                self._area(plan.province, f)
+                plan.area_leaves.append((_key(f), PROVINCE, None))
             else:
                 raise Unsupported(f"{area_type}.{field_name}")
 
@@ -215,17 +238,41 @@ async def run(
         if plan.level == "nation":
             computed = await _figures(conn, plan, now, shared)
             return _area_stats(plan, computed, None), []
-        row_table = AREA_ROWS[plan.level]
-        statement = select(*row_table.__table__.c).order_by(row_table.code)
-        if plan.code is not None:
-            statement = statement.where(row_table.code == plan.code)
-        from_row = AREAS[plan.level][1].from_row
-        areas = [from_row(r) for r in (await conn.execute(statement)).all()]
+        areas = await _areas(conn, plan)
         answer = await _answer(conn, plan, areas, now, shared)
     if plan.code is not None:
         # No area has that code: null, as the resolver answers.
         return (answer[0] if answer else None), []
     return answer, []
+
+
+async def run_areas(
+    plan: StatsPlan,
+    conn: Any,
+    now: dt.datetime,
+    shared: dict[Any, Any],
+    ids: tuple[int, ...] | None = None,
+) -> list[tuple[int, dict[str, Any]]]:
+    """(id, answer) of each area of `ids` (default: `plan.ids`), by code, over `conn`."""
+    areas = await _areas(conn, plan, ids)
+    answers = await _answer(conn, plan, areas, now, shared)
+    return [(area.id, answer) for area, answer in zip(areas, answers, strict=True)]
+
+
+async def _areas(conn: Any, plan: StatsPlan, ids: tuple[int, ...] | None = None) -> list[Any]:
+    """The areas of the plan's level it answers (all, the one of its code, those of its ids
+    or of `ids`), as the resolvers' objects, by code."""
+    ids = plan.ids if ids is None else ids
+    row_table = AREA_ROWS[plan.level]
+    statement = select(*row_table.__table__.c).order_by(row_table.code)
+    if plan.code is not None:
+        statement = statement.where(row_table.code == plan.code)
+    if ids is not None:
+        if not ids:
+            return []
+        statement = statement.where(row_table.id.in_(ids))
+    from_row = AREAS[plan.level][1].from_row
+    return [from_row(r) for r in (await conn.execute(statement)).all()]
 
 
 async def _figures(
@@ -281,6 +328,10 @@ async def _answer(
     """Each area's answer, keys in the order selected; a province's districts (by code, as
     `Province.districts` lists them) are read for all the provinces at once."""
     computed = await _figures(conn, plan, now, shared) if plan.stats_key is not None else {}
+    parents: dict[int, dict[str, Any]] = {}
+    if plan.province is not None and areas:
+        ids = tuple(sorted({a.province_id for a in areas}))
+        parents = dict(await run_areas(plan.province, conn, now, shared, ids))
     children: dict[int, list[dict[str, Any]]] = {}
     if plan.districts is not None and areas:
         statement = (
@@ -299,6 +350,8 @@ async def _answer(
                 if attribute == STATS
                 else children.get(area.id, [])
                 if attribute == DISTRICTS
+                else parents.get(area.province_id)
+                if attribute == PROVINCE
                 else type_name
                 if attribute is None
                 else getattr(area, attribute)

@@ -50,9 +50,12 @@ returns None for everything else, and the view then runs the resolvers:
   `sourceSystems`), which the resolvers answer once per (document, variables), and the
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
   never an answer holding an error of the request's own, such as an internal one).
+  And `viewer` (`schema.plan_viewer`): the identity's own fields, its LAOs, districts and
+  provinces and its grants' places, compiled by the compilers of the roots that answer
+  those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (`viewer`, `rounds`, a personal field, a refused argument) are answered by the resolvers
+  (`viewer { areas }`, `rounds`, a personal field, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -128,7 +131,7 @@ from hub.db.visibility import visible_lao_years_clause
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.enums import CertificationState, LaoType
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
-from schema.pagination import decode_cursor, encode_cursor
+from schema.pagination import decode_cursor
 from schema.permissions import identity_decision
 from schema.plan_common import (
     _KIND_CONVERTERS,
@@ -148,6 +151,7 @@ from schema.plan_common import (
     _same,
     _str,
     compile_object,
+    connection_answer,
     nested_rows,
 )
 from schema.plan_connections import (
@@ -170,6 +174,7 @@ from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
 from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
+from schema.plan_viewer import ViewerPlan, compile_viewer, run_viewer
 from schema.root import CONSTANT_ROOTS, lao_name_contains
 from schema.shapes import LAO, LAO_YEAR, Shape
 from schema.text_guard import (
@@ -301,6 +306,9 @@ class PagePlan:
     root_nodes: list[FieldNode] = field(default_factory=list)  # the root field's nodes
     page_info_type: str = "PageInfo"  # `__typename` answers, from the schema (see Compiler)
     edge_type: str = "LaoEdge"
+    # LAOs by id (`Compiler.compile_listed`): the ids, and where each row's code is.
+    listed_ids: tuple[int, ...] = ()
+    code: int | None = None
 
 
 class Compiler:
@@ -378,6 +386,18 @@ class Compiler:
         plan.single = True
         plan.root_nodes = self.normalised.nodes_of(root)
         self._node(root, plan)
+        return plan
+
+    def compile_listed(self, node: FieldNode, ids: frozenset[int]) -> PagePlan:
+        """The LAOs of `ids` with `node`'s selection (the viewer's `laos`, its grants' `lao`),
+        each answered at a path its caller gives (`fetch_laos`, `lao_node`)."""
+        self.columns.add("l_id", Lao.id)
+        where: list[ColumnElement[bool]] = [Lao.id.in_(sorted(ids))]
+        plan = PagePlan(_key(node), where, max(len(ids), 1), None, self.columns, self.joins, [])
+        plan.listed_ids = tuple(sorted(ids))
+        plan.code = self.columns.add("l_code", Lao.code)
+        plan.root_nodes = self.normalised.nodes_of(node)
+        self._node(node, plan)
         return plan
 
     def _filter(self, value: dict[str, Any] | None) -> list[ColumnElement[bool]]:
@@ -864,6 +884,40 @@ class Fetched:
 
 async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
     """The root field's value (a connection, or one LAO or None when `single`), and errors."""
+    rows, total, fetched = await _fetch(plan, engine)
+    page = rows[: plan.size]
+    if plan.single:
+        value = _node(plan, page[0], [plan.root_key], fetched) if page else None
+        return value, fetched.early + fetched.late
+    edges_key = next((key for name, key, _ in plan.connection if name == "edges"), "edges")
+    out = connection_answer(
+        plan,
+        rows,
+        total,
+        plan.lao_id,
+        lambda i, row, key: _node(plan, row, [plan.root_key, edges_key, i, key], fetched),
+    )
+    return out, fetched.early + fetched.late
+
+
+async def fetch_laos(plan: PagePlan, engine: Any) -> tuple[list[tuple[int, str, Row]], Fetched]:
+    """The LAOs of a `Compiler.compile_listed` plan: (id, code, row) of each, by code, and
+    what their nodes read besides (`lao_node` builds them)."""
+    assert plan.code is not None
+    rows, _, fetched = await _fetch(plan, engine)
+    found = [(plan.lao_id(row), row[plan.code], row) for row in rows]
+    # As `Viewer.laos` orders them: an LAO without a code of its own (Bangkok) first.
+    return sorted(found, key=lambda one: one[1] or ""), fetched
+
+
+def lao_node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any]:
+    """One LAO of `fetch_laos` answered at `path` (its errors go to `fetched`)."""
+    return _node(plan, row, path, fetched)
+
+
+async def _fetch(plan: PagePlan, engine: Any) -> tuple[list[Row], int | None, Fetched]:
+    """The page's rows (one more than the page, to tell whether there is a next), the COUNT
+    when selected, and what the page's nodes read besides (lists, LAO-years, records)."""
     nested = None
     if engine.dialect.name == "postgresql":
         if plan.nested is None:
@@ -900,39 +954,7 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
             fetched.years_rows, fetched.years = await _fetch_years(
                 conn, plan.years, lao_ids, engine.dialect
             )
-    if plan.single:
-        value = _node(plan, page[0], [plan.root_key], fetched) if page else None
-        return value, fetched.early + fetched.late
-    edges = []
-    edges_key = next((key for name, key, _ in plan.connection if name == "edges"), "edges")
-    for i, row in enumerate(page):
-        edge: dict[str, Any] = {}
-        for name, key in plan.edge_fields:
-            if name == "cursor":
-                edge[key] = encode_cursor(plan.lao_id(row))
-            elif name == TYPENAME:
-                edge[key] = plan.edge_type
-            else:
-                edge[key] = _node(plan, row, [plan.root_key, edges_key, i, key], fetched)
-        edges.append(edge)
-    out: dict[str, Any] = {}
-    for name, key, sub in plan.connection:
-        if name == "totalCount":
-            out[key] = total
-        elif name == TYPENAME:
-            out[key] = sub
-        elif name == "pageInfo":
-            info = {
-                "hasNextPage": len(rows) > plan.size,
-                "hasPreviousPage": plan.after is not None,
-                "startCursor": encode_cursor(plan.lao_id(page[0])) if page else None,
-                "endCursor": encode_cursor(plan.lao_id(page[-1])) if page else None,
-                TYPENAME: plan.page_info_type,
-            }
-            out[key] = {k: info[n] for n, k in sub}
-        else:
-            out[key] = edges
-    return out, fetched.early + fetched.late
+    return rows, total, fetched
 
 
 async def _fetch_records(conn: Any, rp: RecordsPlan, year_ids: list[int]) -> dict[int, list[Row]]:
@@ -1036,7 +1058,7 @@ def _year(
 # --- the entry point -------------------------------------------------------------------------
 
 
-Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan | ComputedListPlan
+Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan | ComputedListPlan | ViewerPlan
 
 
 @dataclass(frozen=True)
@@ -1279,6 +1301,18 @@ class Planner:
             return compile_computed_root(Compiler(self, identity, variables, normalised), root)
         if name in TABLE_ROOTS:
             return compile_list_root(Compiler(self, identity, variables, normalised), root)
+        if name == "viewer":
+            stats = StatsCompiler(self.schema, self.graphql_schema, variables, normalised)
+            return compile_viewer(
+                root,
+                identity,
+                self.graphql_schema,
+                normalised,
+                lambda node, ids: Compiler(self, identity, variables, normalised).compile_listed(
+                    node, ids
+                ),
+                stats.areas,
+            )
         return StatsCompiler(self.schema, self.graphql_schema, variables, normalised).compile(root)
 
     def operation(self, request_data: Any) -> tuple[DocumentNode, OperationDefinitionNode] | None:
@@ -1412,6 +1446,10 @@ async def _run_root(
         return await run_list(plan, context.read_engine)
     if isinstance(plan, ComputedListPlan):
         return await run_computed(plan, context.read_engine)
+    if isinstance(plan, ViewerPlan):
+        return await run_viewer(
+            plan, context.read_engine, context.now, shared, fetch_laos, lao_node
+        )
     return await _run(plan, context.read_engine)
 
 

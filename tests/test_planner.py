@@ -503,6 +503,58 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     return f"{head} {{ {root} }}", variables
 
 
+def _area_selection(rng: random.Random, p: Places, level: str, depth: int = 2) -> str:
+    """A random selection on a province or district the planner supports: scalars, `stats`
+    (literal arguments), a province's districts or a district's province."""
+    own = _some(rng, ["code", "nameTh", "nameEn"] if level == "province" else ["code", "nameTh"], 0)
+    if rng.random() < 0.5:
+        year = rng.choice([p.year, p.year - 1])
+        figures = rng.choice(
+            [
+                f"certification {{ {' '.join(_some(rng, CERTIFICATION))} }}",
+                f"kpi16 {{ {' '.join(_some(rng, KPI16))} }} fiscalYear",
+                "lpaDistribution { score count }",
+            ]
+        )
+        own.append(f"stats(fiscalYear: {year}) {{ {figures} }}")
+    if depth > 1 and rng.random() < 0.35:
+        inner = "district" if level == "province" else "province"
+        own.append(f"{inner}{'s' if inner == 'district' else ''} {{ "
+                   f"{_area_selection(rng, p, inner, depth - 1)} }}")  # fmt: skip
+    if rng.random() < 0.15:
+        own.append("__typename")
+    rng.shuffle(own)
+    return " ".join(own or ["code"])
+
+
+def random_viewer_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `viewer` selection the planner supports (`schema.plan_viewer`): the
+    identity's fields, its LAOs (any `Lao` selection), districts and provinces (with their
+    roll-ups) and its grants with their codes and places."""
+    variables: dict[str, Any] = {}
+    params: list[str] = []
+    items = _some(rng, ["kind", "subject", "roles", "scopes", "__typename"], 0)
+    if rng.random() < 0.5:
+        items.append(f"laos {{ {_node(rng, p, variables, params, 0.5)} }}")
+    if rng.random() < 0.4:
+        items.append(f"districts {{ {_area_selection(rng, p, 'district')} }}")
+    if rng.random() < 0.4:
+        items.append(f"provinces {{ {_area_selection(rng, p, 'province')} }}")
+    if rng.random() < 0.6 or not items:
+        grant = _some(rng, ["role", "laoCode", "districtCode", "provinceCode", "__typename"], 0)
+        if rng.random() < 0.4:
+            grant.append(f"lao {{ {_node(rng, p, variables, params, 0.3)} }}")
+        for place in ("district", "province"):
+            if rng.random() < 0.3:
+                grant.append(f"{place} {{ {_area_selection(rng, p, place)} }}")
+        rng.shuffle(grant)
+        items.append(f"grants {{ {' '.join(grant or ['role'])} }}")
+    rng.shuffle(items)
+    params = list(dict.fromkeys(params))  # two LAO selections may both use $year
+    head = f"query Who({', '.join(params)})" if params else "query Who"
+    return f"{head} {{ viewer {{ {' '.join(items)} }} }}", variables
+
+
 # What real clients send: aliases, fragments, directives, `__typename` (schema.plan_document).
 def two_roots(
     first: tuple[str, dict[str, Any]], second: tuple[str, dict[str, Any]]
@@ -544,9 +596,13 @@ def same_answer(a: dict[str, Any], b: dict[str, Any], query: str) -> None:
     """Identical bodies; for several root fields (or `years`), the same errors in any order."""
     operation = parse(query).definitions[0]
     if (
-        isinstance(operation, OperationDefinitionNode)
-        and len(operation.selection_set.selections) > 1
-    ) or _YEARS.search(query):
+        (
+            isinstance(operation, OperationDefinitionNode)
+            and len(operation.selection_set.selections) > 1
+        )
+        or _YEARS.search(query)
+        or "viewer" in query
+    ):
         key = lambda e: repr(sorted(e.items()))  # noqa: E731
         a = {**a, "errors": sorted(a.get("errors", []), key=key)}
         b = {**b, "errors": sorted(b.get("errors", []), key=key)}
@@ -609,7 +665,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    "{ viewer { subject roles grants { role laoCode provinceCode } } }",
+    "{ viewer { subject areas { level } } }",
     "{ rounds { id kind fiscalYear number deadline } }",
     "{ rounds(fiscalYear: 2568) { id titleTh } }",
     "{ lpaRubrics { lpaYear fullScore } }",
@@ -728,6 +784,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_places_query(rng, places) for _ in range(6)]
         cases += [random_keyed_query(rng, places) for _ in range(3)]
         cases += [random_constant_query(rng, places) for _ in range(4)]
+        cases += [random_viewer_query(rng, places) for _ in range(8)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         plain = list(cases)
         cases += [(dressed(rng, q), v) for q, v in cases]
@@ -769,8 +826,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(26):
-                if i >= 24:
+            for i in range(28):
+                if i >= 26:
+                    query, variables = random_viewer_query(rng, places)
+                elif i >= 24:
                     query, variables = random_constant_query(rng, places)
                 elif i >= 22:
                     query, variables = random_keyed_query(rng, places)
@@ -872,5 +931,63 @@ async def test_the_constant_roots_depend_on_their_arguments_alone(
                 answers.append((planned.data, [e.formatted for e in planned.errors or ()]))
             assert all(answer == answers[0] for answer in answers), query
         assert len(planner._answers) == len({(q, repr(v)) for q, v in queries})
+    finally:
+        await engine.dispose()
+
+
+async def test_a_viewer_of_many_grants_is_planned_like_the_resolvers(
+    demo_database_url: str, places: Places
+) -> None:
+    """A person holding several roles (staff of two LAOs, given out of their codes' order, a
+    district's officer, a province's officer and assessor): the planned `viewer` lists its
+    LAOs and areas by code and its grants in their order, each with its place, as the
+    resolvers do, on random selections."""
+    from hub.db.engine import create_engine
+    from hub.rules.enums import Role
+    from hub.rules.identity import RoleGrant, user
+
+    engine = create_engine(demo_database_url)
+    codes = await _codes(demo_database_url, places)
+    many = user(
+        "many",
+        RoleGrant(Role.LAO_RECORDER, lao_id=places.other_lao_id),
+        RoleGrant(Role.DISTRICT_OFFICER, district_id=places.district_id),
+        RoleGrant(Role.LAO_VERIFIER, lao_id=places.draft_sao_id),
+        RoleGrant(Role.PROVINCE_OFFICER, province_id=places.province_id),
+        RoleGrant(Role.LPA_ASSESSOR, province_id=places.province_id),
+        RoleGrant(Role.DLA_ADMIN),
+    )
+    planner = Planner(schema)
+    rng = random.Random(17)
+    try:
+        queries = [random_viewer_query(rng, places) for _ in range(16)]
+        queries.append(
+            (
+                "{ viewer { laos { code } grants { role laoCode lao { code } provinceCode"
+                " province { code } districtCode district { code province { code } } } } }",
+                {},
+            )
+        )
+        for query, variables in queries:
+            context = HubContext(engine=engine, identity=many)
+            planned = await planner.execute(_request(query, variables), context)
+            assert planned is not None, query
+            resolved = await schema.execute(
+                query,
+                variable_values=variables,
+                context_value=HubContext(engine=engine, identity=many),
+            )
+            assert planned.data == resolved.data, query
+            key = lambda e: repr(sorted(e.items()))  # noqa: E731
+            assert sorted([e.formatted for e in planned.errors or ()], key=key) == sorted(
+                [e.formatted for e in resolved.errors or ()], key=key
+            ), query
+        grants = planned.data["viewer"]["grants"]  # the last, fixed query
+        assert [g["role"] for g in grants][:3] == [
+            "LAO_RECORDER",
+            "DISTRICT_OFFICER",
+            "LAO_VERIFIER",
+        ]
+        assert sorted(codes)  # the demo has LAOs
     finally:
         await engine.dispose()

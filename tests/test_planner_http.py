@@ -215,10 +215,11 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: `viewer` (which the planner does not compile) beside roots it
-# does; the fragment and the variable only `laos` uses go with it (schema.plan_mixed).
+# A console page's document: `viewer { areas }` (which the planner does not compile) beside
+# roots it does; the fragment and the variable only `laos` uses go with it
+# (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  viewer { roles }
+  viewer { roles areas { level } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   rounds(fiscalYear: $year) { id kind }
   fiscalYears { yearBe isOpen }
@@ -229,8 +230,8 @@ fragment Page on LaoConnection { totalCount edges { node { code } } }"""
 async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
-    """The planner answers the roots it compiles and the resolvers the others (`viewer`,
-    `rounds`), in one answer, in the document's order, as the resolvers alone answer it."""
+    """The planner answers the roots it compiles and the resolvers the others (`viewer`'s
+    `areas`, `rounds`), in one answer, in the document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
         "query": MIXED_QUERY,
@@ -343,3 +344,31 @@ async def test_every_year_of_an_lao_is_planned(demo_database_url: str, places: P
             (y["fiscalYear"] for y in years), reverse=True
         )
         assert years and any(y["waterManagement"]["waterSupplySystems"] for y in years)
+
+
+async def test_the_console_home_pages_viewer_is_planned(
+    demo_database_url: str, places: Places
+) -> None:
+    """The console's home pages start with `viewer`: a provincial officer's province with its
+    districts' progress, a district officer's district with its province; the planner
+    answers them (`schema.plan_viewer`) as the resolvers do."""
+    from hub.web.console import role_home
+
+    settings = Settings(database_url=demo_database_url, environment="test", planner=True)
+    who = identities(places)
+    for identity, query in (
+        (who["province"], role_home.PROVINCE),
+        (who["district"], role_home.DISTRICT),
+        (who["province"], role_home.WHO),
+    ):
+        body = {"query": query, "variables": {"year": places.year} if "$year" in query else {}}
+        async with serve(settings, identity) as hub:
+            planned, new = await post_and_plans(hub, body)
+        assert planned.status_code == 200, planned.text
+        assert len(new) == 1 and new[0] is not None, query
+        plans = getattr(new[0], "plans", [new[0]])
+        assert type(plans[0]).__name__ == "ViewerPlan", query
+        async with serve(dataclasses.replace(settings, planner=False), identity) as hub:
+            resolved = await hub.post("/graphql", json=body)
+        assert resolved.json() == planned.json()
+        assert any(planned.json()["data"]["viewer"].values()), query  # its places, found
