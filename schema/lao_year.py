@@ -74,7 +74,53 @@ class DomainCompleteness:
                 await info.context.loaders.records[records.name].load(self.lao_year_id)
             )
         mapping = section._mapping if section is not None else None
-        return api_names(completeness.missing_fields(domain, mapping, counts))
+        return missing_field_names(self.domain, self.fiscal_year, mapping, counts)
+
+
+# What the LAO-year's computed fields answer, from its stored values: the resolvers below and
+# the planned path (`schema.planner`) both call these.
+
+
+def missing_field_names(
+    domain: int, fiscal_year: int, section: Any, record_counts: dict[str, int]
+) -> list[str]:
+    """`DomainCompleteness.missingFields`: the API names of the domain's required fields and
+    record tables still empty, judged by the catalogue of the LAO-year's own fiscal year."""
+    return api_names(
+        completeness.missing_fields(domain_for(domain, fiscal_year), section, record_counts)
+    )
+
+
+def completeness_items(fiscal_year: int, complete_mask: int) -> list[tuple[Any, bool]]:
+    """`LaoYear.completeness`: each domain of the current shape with whether it is complete;
+    none for a historical year (completeness is a rule of the current shape)."""
+    if shape_of(fiscal_year) is Shape.PRE_2020:
+        return []
+    return [(d, bool(complete_mask & (1 << (d.number - 1)))) for d in DOMAINS]
+
+
+def year_status(fiscal_year: int, open_: bool) -> YearStatus:
+    """The status the certification rules read: a year DLA closed, or one that does not
+    exist, is closed."""
+    return YearStatus(fiscal_year, closed=not open_)
+
+
+def is_editable(identity: Any, place: LaoPlace, state: Any, status: YearStatus) -> bool:
+    """`LaoYear.editable`: the rule every save is checked by."""
+    return decide(Action.EDIT, identity, place, State[state], status) is None
+
+
+def allowed_action_names(
+    identity: Any, place: LaoPlace, state: Any, status: YearStatus, complete_mask: int
+) -> list[str]:
+    """`LaoYear.allowedActions` (by name): the decision the mutations take, each action
+    asked without a reason ("a reason is required" means the action is open)."""
+    allowed = []
+    for action in Action:
+        refusal = decide(action, identity, place, State[state], status, complete_mask)
+        if refusal is None or isinstance(refusal, ReasonRequired):
+            allowed.append(action.name)
+    return allowed
 
 
 @strawberry.enum(description="การดำเนินการกับข้อมูลรายปี — what one may do to an LAO-year's data.")
@@ -128,11 +174,8 @@ class LaoYear:
     )
     async def editable(self, info: Info) -> bool:
         year = await info.context.loaders.fiscal_year.load(self.fiscal_year)
-        status = YearStatus(self.fiscal_year, closed=year is None or year.closed_at is not None)
-        refusal = decide(
-            Action.EDIT, info.context.identity, self.lao_place, State[self.state], status
-        )
-        return refusal is None
+        status = year_status(self.fiscal_year, year is not None and year.closed_at is None)
+        return is_editable(info.context.identity, self.lao_place, self.state, status)
 
     @strawberry.field(
         description="รูปแบบแบบฟอร์ม — the set of 8 domains this year's data is in: CURRENT, or "
@@ -180,8 +223,6 @@ class LaoYear:
         "shape)."
     )
     def completeness(self) -> list[DomainCompleteness]:
-        if shape_of(self.fiscal_year) is Shape.PRE_2020:
-            return []
         return [
             DomainCompleteness(
                 lao_year_id=self.id,
@@ -189,9 +230,9 @@ class LaoYear:
                 domain=d.number,
                 label_th=d.label_th,
                 label_en=d.label_en,
-                complete=bool(self.complete_mask & (1 << (d.number - 1))),
+                complete=complete,
             )
-            for d in DOMAINS
+            for d, complete in completeness_items(self.fiscal_year, self.complete_mask)
         ]
 
     @strawberry.field(description="ครบทั้ง 8 ด้าน — all eight domains complete (required to certify).")
@@ -206,22 +247,11 @@ class LaoYear:
     )
     async def allowed_actions(self, info: Info) -> list[LaoYearAction]:
         year = await info.context.loaders.fiscal_year.load(self.fiscal_year)
-        status = YearStatus(self.fiscal_year, closed=year is None or year.closed_at is not None)
-        identity = info.context.identity
-        allowed = []
-        for action in LaoYearAction:
-            refusal = decide(
-                Action[action.name],
-                identity,
-                self.lao_place,
-                State[self.state],
-                status,
-                self.complete_mask,
-            )
-            # Asked without a reason: "a reason is required" means the action is open.
-            if refusal is None or isinstance(refusal, ReasonRequired):
-                allowed.append(action)
-        return allowed
+        status = year_status(self.fiscal_year, year is not None and year.closed_at is None)
+        names = allowed_action_names(
+            info.context.identity, self.lao_place, self.state, status, self.complete_mask
+        )
+        return [LaoYearAction[name] for name in names]
 
     @strawberry.field(description="ประวัติการรับรอง — every certification transition, oldest first.")
     async def certification_history(self, info: Info) -> list[CertificationEvent]:

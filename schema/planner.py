@@ -65,8 +65,11 @@ returns None for everything else, and the view then runs the resolvers:
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
 * on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (their scalar fields and
   the places they reach: a subdistrict's district, a district's province), and at
-  most one `year(fiscalYear:)` with its scalar fields and the 8 sections' fields and record
-  tables (a record's `village { number nameTh }` included), the same selection under
+  most one `year(fiscalYear:)` with its scalar fields, the fields its resolvers compute by
+  the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
+  `completeness` with `missingFields`: the functions of `schema.lao_year`, over stored values
+  the same statement reads, a correlated COUNT per record table among them) and the 8
+  sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
   lists above (not `certificationHistory.actorName`, `recorders`, `changeLog`: personal
   data and paging stay with the resolvers);
@@ -110,7 +113,7 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, select
 from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.types import ExecutionResult
 from strawberry.utils.str_converters import to_camel_case
@@ -129,7 +132,16 @@ from hub.db.models import (
 )
 from hub.db.visibility import visible_lao_years_clause
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
+from hub.rules.catalogue_years import CatalogueShape, shape_of
 from hub.rules.enums import CertificationState, LaoType
+from hub.rules.permissions import LaoPlace
+from schema.lao_year import (
+    allowed_action_names,
+    completeness_items,
+    is_editable,
+    missing_field_names,
+    year_status,
+)
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor
 from schema.permissions import identity_decision
@@ -194,6 +206,8 @@ _PLACES: dict[str, tuple[Any, Any, Shape]] = {
 _LAO_FIELDS = LAO.by_graphql_name
 _YEAR_SCALARS = LAO_YEAR.scalars
 _SECTIONS: dict[str, Domain] = {to_camel_case(d.key): d for d in DOMAINS}
+# The LAO's columns the certification rules read (`LaoPlace`), in its fields' order.
+_PLACE_COLUMNS = ("id", "type", "district_id", "province_id")
 
 
 def _value_fields(fields: tuple[Field, ...]) -> dict[str, tuple[str, Callable[[Any], Any]]]:
@@ -550,9 +564,127 @@ class Compiler:
             elif is_list("LaoYear", name):
                 plan.lists.append(self._list(year_type, f))
                 plan.fields.append((key, ("list", len(plan.lists) - 1)))
+            elif name in ("editable", "allowedActions", "catalogueShape", "historical"):
+                _leaf(f)
+                plan.fields.append((key, self._year_rule(name, year)))
+            elif name == "completeness" and not f.arguments:
+                item_type = self._type(year_type, name)
+                plan.fields.append((key, self._completeness(f, item_type, year)))
             else:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
+
+    def _year_rule(self, name: str, year: Any) -> Callable[[Row], Any]:
+        """A computed field of the LAO-year: the function its resolver calls
+        (`schema.lao_year`), over the row's stored values, for this compiler's caller."""
+        c, identity = self.columns, self.identity
+        fiscal_year = c.add("y_fiscal_year", year.c.fiscal_year)
+        if name == "catalogueShape":
+            return lambda row: shape_of(row[fiscal_year]).name
+        if name == "historical":
+            return lambda row: shape_of(row[fiscal_year]) is CatalogueShape.PRE_2020
+        state = c.add("y_state", year.c.state)
+        mask = c.add("y_complete_domains", year.c.complete_domains)
+        # The year is open when DLA has not closed it (and it exists), as the resolver's loader.
+        is_open = c.add(
+            "y_open",
+            exists(
+                select(FiscalYear.year_be).where(
+                    FiscalYear.year_be == year.c.fiscal_year, FiscalYear.closed_at.is_(None)
+                )
+            ),
+        )
+        lao = [c.add(f"l_{column}", Lao.__table__.c[column]) for column in _PLACE_COLUMNS]
+
+        def place(row: Row) -> LaoPlace:
+            return LaoPlace(*(row[i] for i in lao))
+
+        if name == "editable":
+            return lambda row: is_editable(
+                identity, place(row), row[state].name, year_status(row[fiscal_year], row[is_open])
+            )
+        return lambda row: allowed_action_names(
+            identity,
+            place(row),
+            row[state].name,
+            year_status(row[fiscal_year], row[is_open]),
+            row[mask],
+        )
+
+    def _completeness(self, node: FieldNode, item_type: str, year: Any) -> Callable[[Row], Any]:
+        """`completeness { ... }`: each domain's item, `missingFields` from the domain's
+        section (every column the rule may read) and its live records' counts, read in the
+        same statement (`schema.lao_year.missing_field_names`)."""
+        c = self.columns
+        fiscal_year = c.add("y_fiscal_year", year.c.fiscal_year)
+        mask = c.add("y_complete_domains", year.c.complete_domains)
+        leaves: list[tuple[str, str]] = []
+        for f in _fields(node.selection_set):
+            name = f.name.value
+            if name not in (TYPENAME, "domain", "labelTh", "labelEn", "complete", "missingFields"):
+                raise Unsupported(f"{item_type}.{name}")
+            if name != TYPENAME:
+                _leaf(f)
+            leaves.append((_key(f), name))
+        reads: dict[int, tuple[int, dict[str, int], dict[str, int]]] = {}
+        if any(name == "missingFields" for _, name in leaves):
+            for domain in DOMAINS:
+                reads[domain.number] = self._section_reads(domain, year)
+
+        def missing(row: Row, number: int) -> list[str]:
+            present, columns, counts = reads[number]
+            section = (
+                {column: row[i] for column, i in columns.items()}
+                if row[present] is not None
+                else None
+            )
+            found = {name: row[i] for name, i in counts.items()}
+            return missing_field_names(number, row[fiscal_year], section, found)
+
+        def items(row: Row) -> list[dict[str, Any]]:
+            return [
+                {
+                    key: item_type
+                    if name == TYPENAME
+                    else domain.number
+                    if name == "domain"
+                    else domain.label_th
+                    if name == "labelTh"
+                    else domain.label_en
+                    if name == "labelEn"
+                    else complete
+                    if name == "complete"
+                    else missing(row, domain.number)
+                    for key, name in leaves
+                }
+                for domain, complete in completeness_items(row[fiscal_year], row[mask])
+            ]
+
+        return items
+
+    def _section_reads(
+        self, domain: Domain, year: Any
+    ) -> tuple[int, dict[str, int], dict[str, int]]:
+        """Where a row holds what the completeness rule reads of one domain: whether its
+        section exists, the section's field and none-flag columns, and the count of each of
+        its record tables' live records (a correlated COUNT)."""
+        c, n = self.columns, domain.number
+        table = _alias(SECTION_TABLES[n], f"complete_d{n}")
+        self.joins.append((table, table.c.lao_year_id == year.c.id, "outer"))
+        present = c.add(f"cd{n}_lao_year_id", table.c.lao_year_id)
+        names = [f.column for f in domain.fields] + [t.none_flag for t in domain.record_tables]
+        columns = {column: c.add(f"cd{n}_{column}", table.c[column]) for column in names}
+        counts = {}
+        for records in domain.record_tables:
+            rows = RECORD_TABLES[records.name]
+            count = (
+                select(func.count())
+                .select_from(rows)
+                .where(rows.c.lao_year_id == year.c.id, rows.c.retired_on.is_(None))
+                .scalar_subquery()
+            )
+            counts[records.name] = c.add(f"cn_{records.name}", count)
+        return present, columns, counts
 
     def _section(
         self, domain: Domain, node: FieldNode, year: Any, section_type: str

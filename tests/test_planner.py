@@ -47,6 +47,9 @@ AGENCY = shapes.AGENCY.graphql_names()
 MISSION = shapes.MISSION.graphql_names()
 EVENT = shapes.CERTIFICATION_EVENT.graphql_names()
 YEAR_SCALARS = shapes.LAO_YEAR.graphql_names()
+# The LAO-year's fields its resolvers compute by the rules (`schema.lao_year`), for the caller.
+YEAR_RULES = ["editable", "allowedActions", "catalogueShape", "historical"]
+COMPLETENESS = ["domain", "labelTh", "labelEn", "complete", "missingFields", "__typename"]
 
 
 def _some(rng: random.Random, items: list[str], at_least: int = 1) -> list[str]:
@@ -137,6 +140,10 @@ def _node(
 def _year_selection(rng: random.Random, fewest: int, most: int, lists: float) -> str:
     """Some of an LAO-year's scalars, `fewest` to `most` sections and perhaps its history."""
     inner = _some(rng, YEAR_SCALARS, 0)
+    if rng.random() < 0.4:
+        inner += _some(rng, YEAR_RULES)
+    if rng.random() < 0.3:
+        inner.append(f"completeness {{ {' '.join(_some(rng, COMPLETENESS))} }}")
     inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(fewest, most))]
     if rng.random() < lists:
         inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
