@@ -65,9 +65,7 @@ class Province:
         "progress: DLA administrators, the province's own provincial office and its LPA assessors."
     )
     def viewer_supervises(self, info: Info) -> bool:
-        return permissions.supervises_area(
-            info.context.identity, Area("province", self.id, self.id)
-        )
+        return viewer_supervises(info.context.identity, "province", self)
 
 
 @strawberry.type(
@@ -112,8 +110,13 @@ class District:
         "district office."
     )
     def viewer_supervises(self, info: Info) -> bool:
-        area = Area("district", self.id, self.province_id)
-        return permissions.supervises_area(info.context.identity, area)
+        return viewer_supervises(info.context.identity, "district", self)
+
+
+def viewer_supervises(identity: Any, level: str, place: Province | District) -> bool:
+    """`viewerSupervises` of a province or a district (the planned path answers it too)."""
+    province_id = place.province_id if isinstance(place, District) else place.id
+    return permissions.supervises_area(identity, Area(level, place.id, province_id))
 
 
 @strawberry.enum(description="ระดับพื้นที่ — the level of an area.")

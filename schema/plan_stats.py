@@ -16,6 +16,7 @@ Supported, after `schema.plan_document` has collected fragments, aliases, `@incl
 the root `provinces` (every province, by code), `province(code:)` or `district(code:)` (one,
 or null), and the provinces or districts of given ids (`StatsCompiler.areas`: the viewer's
 own), with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename`,
+`viewerSupervises` (the rule, for the caller: such a plan is the caller's own),
 one `stats(fiscalYear:, asOf:)` and, in a province, its `districts` with the same (a
 provincial office's dashboard: one statement for every province's districts), in a district
 its `province` with the same (one statement for every district's province); the root
@@ -39,7 +40,7 @@ from hub.db.models import District as DistrictRow
 from hub.db.models import Province as ProvinceRow
 from hub.rules.enums import Breakdown
 from schema import loaders, stats
-from schema.geography import District, Province
+from schema.geography import District, Province, viewer_supervises
 from schema.plan_common import Unsupported, _fields, _key, _leaf
 from schema.plan_document import TYPENAME, Normalised, type_name_of
 
@@ -49,6 +50,7 @@ Leaf = tuple[str, str | None, str | None]
 STATS = "\x00stats"  # not a Python name: no attribute is ever called that
 DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
 PROVINCE = "\x00province"  # a district's province (`StatsPlan.province`)
+SUPERVISES = "\x00supervises"  # `viewerSupervises`, for `StatsPlan.identity`
 
 
 @dataclass
@@ -77,6 +79,7 @@ class StatsPlan:
     districts: StatsPlan | None = None  # a province's `districts { … }`, planned as an area
     province: StatsPlan | None = None  # a district's `province { … }`, planned as an area
     ids: tuple[int, ...] | None = None  # the areas of these ids only (the viewer's own)
+    identity: Any = None  # the caller, when `viewerSupervises` is selected
 
 
 # An area level's GraphQL type, strawberry type and table.
@@ -113,12 +116,18 @@ class StatsCompiler:
     `StatsPlan`, or raises `Unsupported`."""
 
     def __init__(
-        self, schema: Any, graphql_schema: Any, variables: VariableValues, normalised: Normalised
+        self,
+        schema: Any,
+        graphql_schema: Any,
+        variables: VariableValues,
+        normalised: Normalised,
+        identity: Any = None,
     ) -> None:
         self.schema = schema
         self.graphql_schema = graphql_schema
         self.variables = variables
         self.normalised = normalised
+        self.identity = identity  # a plan that reads it is remembered per identity
 
     def compile(self, root: FieldNode) -> StatsPlan:
         name = root.name.value
@@ -165,6 +174,10 @@ class StatsCompiler:
                 plan.area_leaves.append((_key(f), None, area_type))
             elif field_name in ("code", "nameTh", "nameEn") and field_name in names:
                 plan.area_leaves.append((_key(f), names[_leaf(f)], None))
+            elif field_name == "viewerSupervises" and self.identity is not None:
+                _leaf(f)
+                plan.identity = self.identity
+                plan.area_leaves.append((_key(f), SUPERVISES, None))
             elif field_name == "stats" and not seen_stats:
                 seen_stats = True
                 args = get_argument_values(
@@ -352,6 +365,8 @@ async def _answer(
                 if attribute == DISTRICTS
                 else parents.get(area.province_id)
                 if attribute == PROVINCE
+                else viewer_supervises(plan.identity, plan.level, area)
+                if attribute == SUPERVISES
                 else type_name
                 if attribute is None
                 else getattr(area, attribute)

@@ -63,7 +63,8 @@ returns None for everything else, and the view then runs the resolvers:
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
-* on `Lao`: its scalar fields, `province`, `district`, `subdistrict` (their scalar fields and
+* on `Lao`: its scalar fields, `missionsEditable` (the rule, for the caller), `province`,
+  `district`, `subdistrict` (their scalar fields and
   the places they reach: a subdistrict's district, a district's province), and at
   most one `year(fiscalYear:)` with its scalar fields, the fields its resolvers compute by
   the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
@@ -134,7 +135,7 @@ from hub.db.visibility import visible_lao_years_clause
 from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.catalogue_years import CatalogueShape, shape_of
 from hub.rules.enums import CertificationState, LaoType
-from hub.rules.permissions import LaoPlace
+from hub.rules.permissions import LaoPlace, may_keep_missions
 from schema.lao_year import (
     allowed_action_names,
     completeness_items,
@@ -487,6 +488,9 @@ class Compiler:
                     self._type(lao_type, name),
                 )
                 plan.node_fields.append((key, ("object", getters)))
+            elif name == "missionsEditable":
+                _leaf(f)
+                plan.node_fields.append((key, self._missions_editable()))
             elif name == "year":
                 if plan.year is not None:
                     raise Unsupported("year twice")
@@ -507,6 +511,11 @@ class Compiler:
         lp = compile_list(type_name, node, self.identity, self.planner.graphql_schema)
         lp.nodes = self.normalised.nodes_of(node)
         return lp
+
+    def _missions_editable(self) -> Callable[[Row], bool]:
+        """`Lao.missionsEditable`: the rule its resolver asks, for this compiler's caller."""
+        lao_id, identity = self.columns.add("l_id", Lao.id), self.identity
+        return lambda row: may_keep_missions(identity, row[lao_id])
 
     def _year(self, node: FieldNode, year_type: str) -> YearPlan:
         field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]
@@ -1434,7 +1443,7 @@ class Planner:
         if name in TABLE_ROOTS:
             return compile_list_root(Compiler(self, identity, variables, normalised), root)
         if name == "viewer":
-            stats = StatsCompiler(self.schema, self.graphql_schema, variables, normalised)
+            stats = StatsCompiler(self.schema, self.graphql_schema, variables, normalised, identity)
             return compile_viewer(
                 root,
                 identity,
@@ -1445,7 +1454,9 @@ class Planner:
                 ),
                 stats.areas,
             )
-        return StatsCompiler(self.schema, self.graphql_schema, variables, normalised).compile(root)
+        return StatsCompiler(
+            self.schema, self.graphql_schema, variables, normalised, identity
+        ).compile(root)
 
     def operation(self, request_data: Any) -> tuple[DocumentNode, OperationDefinitionNode] | None:
         query = getattr(request_data, "query", None)

@@ -116,6 +116,8 @@ def _node(
 ) -> str:
     """A random selection on `Lao` the planner supports (lists with probability `lists`)."""
     node = _some(rng, LAO_SCALARS)
+    if rng.random() < 0.2:
+        node.append("missionsEditable")  # a rule, for the caller
     for place, (_, shape) in shapes.LAO.objects.items():
         if rng.random() < 0.4:
             node.append(f"{place} {{ {_shaped(rng, shape)} }}")
@@ -484,10 +486,10 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     if choice < 0.35:
         root = f"nationalStats{stats}"
     else:
-        own = _some(rng, ["code", "nameTh", "nameEn"], at_least=0)
+        own = _some(rng, ["code", "nameTh", "nameEn", "viewerSupervises"], at_least=0)
         own.insert(rng.randint(0, len(own)), f"stats{stats}")
         if choice < 0.8 and rng.random() < 0.4:  # a province's districts, with their stats
-            inner = _some(rng, ["code", "nameTh"], at_least=0)
+            inner = _some(rng, ["code", "nameTh", "viewerSupervises"], at_least=0)
             if rng.random() < 0.7:
                 inner.append(f"stats{stats}")
             own.append(f"districts {{ {' '.join(inner or ['code'])} }}")
@@ -514,6 +516,8 @@ def _area_selection(rng: random.Random, p: Places, level: str, depth: int = 2) -
     """A random selection on a province or district the planner supports: scalars, `stats`
     (literal arguments), a province's districts or a district's province."""
     own = _some(rng, ["code", "nameTh", "nameEn"] if level == "province" else ["code", "nameTh"], 0)
+    if rng.random() < 0.3:
+        own.append("viewerSupervises")
     if rng.random() < 0.5:
         year = rng.choice([p.year, p.year - 1])
         figures = rng.choice(
