@@ -13,10 +13,12 @@ identity. Its places are planned by the compilers of the roots that answer the s
 * `districts`, `provinces` and a grant's `district` / `province`: the areas of those ids,
   with `stats(…)`, a province's `districts`, a district's `province`
   (`StatsCompiler.areas`), the figures shared with the operation's other roots;
-* a grant's `laoCode`, `districtCode` and `provinceCode`: one statement per kind selected.
+* a grant's `laoCode`, `districtCode` and `provinceCode`: one statement per kind selected;
+* `areas` (the areas the caller supervises, `hub.rules.permissions.supervised_areas`, known
+  from the identity): each one's `level`, and its `province` and `district` as above (a
+  district's province found by one statement).
 
-Anything else under `viewer` (`areas`, an area's `viewerSupervises`, personal fields)
-raises `Unsupported`, and the resolvers answer the root. The answer is the resolvers':
+Anything else under `viewer` raises `Unsupported`, and the resolvers answer the root. The answer is the resolvers':
 `tests/test_planner.py` compares both paths on random viewer selections for every role.
 """
 
@@ -31,6 +33,8 @@ from graphql import FieldNode, GraphQLError
 from sqlalchemy import select
 
 from hub.db.models import District, Lao, Province
+from hub.rules.permissions import supervised_areas
+from schema.geography import AreaLevel
 from schema.plan_common import Unsupported, _fields, _key, _leaf
 from schema.plan_document import TYPENAME, Normalised, type_name_of
 from schema.plan_stats import StatsPlan, run_areas
@@ -98,6 +102,9 @@ def compile_viewer(
             plan.fields.append(("areas", key, areas(f, "district", identity.district_ids())))
         elif name == "provinces" and not f.arguments:
             plan.fields.append(("areas", key, areas(f, "province", identity.province_ids())))
+        elif name == "areas" and not f.arguments:
+            area_type = type_name_of(graphql_schema, "Viewer", "areas")
+            plan.fields.append(("supervised", key, _areas(f, identity, area_type, areas)))
         elif name == "grants" and not f.arguments:
             grant_type = type_name_of(graphql_schema, "Viewer", "grants")
             plan.fields.append(("grants", key, _grants(f, identity, grant_type, laos, areas)))
@@ -134,6 +141,39 @@ def _grants(
             plan.fields.append(("area", key, (name, areas(f, name, ids))))
         else:
             raise Unsupported(f"ViewerGrant.{name}")
+    return plan
+
+
+@dataclass
+class AreasPlan:
+    """The areas the caller supervises, widest first, each answered with (what, key,
+    detail): ("value", key, the type name), ("level", key, None) or ("place", key, (level,
+    `StatsPlan`))."""
+
+    areas: list[Any]
+    fields: list[tuple[str, str, Any]]
+
+
+def _areas(
+    node: FieldNode,
+    identity: Any,
+    type_name: str,
+    areas: Callable[[FieldNode, Any, frozenset[int]], StatsPlan],
+) -> AreasPlan:
+    supervised = list(supervised_areas(identity))
+    plan = AreasPlan(supervised, [])
+    for f in _fields(node.selection_set):
+        name, key = f.name.value, _key(f)
+        if name == TYPENAME:
+            plan.fields.append(("value", key, type_name))
+        elif name == "level":
+            _leaf(f)
+            plan.fields.append(("level", key, None))
+        elif name in ("province", "district") and not f.arguments:
+            # Compiled for no ids: a district-level area's province is known only at run time.
+            plan.fields.append(("place", key, (name, areas(f, name, frozenset()))))
+        else:
+            raise Unsupported(f"SupervisedArea.{name}")
     return plan
 
 
@@ -191,9 +231,50 @@ async def run_viewer(
                 run.errors += fetched.early + fetched.late
         elif what == "areas":
             out[key] = [answer for _, answer in await run.areas(detail)]
+        elif what == "supervised":
+            out[key] = await _run_areas(run, detail)
         else:
             out[key] = await _run_grants(run, detail, [plan.root_key, key])
     return out, run.errors
+
+
+async def _run_areas(run: _Runner, plan: AreasPlan) -> list[dict[str, Any]]:
+    """Each supervised area: a district's own id, a province's (a district's, looked up)."""
+    district_ids = sorted({a.area_id for a in plan.areas if a.level == "district"})
+    province_of: dict[int, int] = {}
+    if district_ids and any(what == "place" for what, _, _ in plan.fields):
+        statement = select(District.id, District.province_id).where(District.id.in_(district_ids))
+        async with run.engine.connect() as conn:
+            province_of = {i: p for i, p in (await conn.execute(statement)).all()}
+
+    def place_id(area: Any, level: str) -> int | None:
+        if area.level == "district":
+            return area.area_id if level == "district" else province_of.get(area.area_id)
+        return area.area_id if level == "province" else None
+
+    places: dict[str, dict[int, Any]] = {}
+    for what, key, detail in plan.fields:
+        if what == "place":
+            level, areas = detail
+            ids = tuple(sorted({i for a in plan.areas if (i := place_id(a, level)) is not None}))
+            places[key] = {}
+            if ids:
+                async with run.engine.connect() as conn:
+                    found = await run_areas(areas, conn, run.now, run.shared, ids)
+                places[key] = dict(found)
+    answer = []
+    for area in plan.areas:
+        one: dict[str, Any] = {}
+        for what, key, detail in plan.fields:
+            if what == "value":
+                one[key] = detail
+            elif what == "level":
+                one[key] = AreaLevel(area.level).name
+            else:
+                found_id = place_id(area, detail[0])
+                one[key] = None if found_id is None else places[key].get(found_id)
+        answer.append(one)
+    return answer
 
 
 async def _run_grants(run: _Runner, plan: GrantsPlan, path: list[Any]) -> list[dict[str, Any]]:

@@ -51,11 +51,11 @@ returns None for everything else, and the view then runs the resolvers:
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
   never an answer holding an error of the request's own, such as an internal one).
   And `viewer` (`schema.plan_viewer`): the identity's own fields, its LAOs, districts and
-  provinces and its grants' places, compiled by the compilers of the roots that answer
+  provinces, the areas it supervises and its grants' places, compiled by the compilers of the roots that answer
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (`viewer { areas }`, `rounds`, a personal field, a refused argument) are answered by the resolvers
+  (`rounds`, a personal field, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;

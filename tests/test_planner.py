@@ -551,6 +551,12 @@ def random_viewer_query(rng: random.Random, p: Places) -> tuple[str, dict[str, A
         items.append(f"districts {{ {_area_selection(rng, p, 'district')} }}")
     if rng.random() < 0.4:
         items.append(f"provinces {{ {_area_selection(rng, p, 'province')} }}")
+    if rng.random() < 0.3:
+        area = _some(rng, ["level", "__typename"], 0)
+        for place in ("province", "district"):
+            if rng.random() < 0.5:
+                area.append(f"{place} {{ {_area_selection(rng, p, place)} }}")
+        items.append(f"areas {{ {' '.join(area or ['level'])} }}")
     if rng.random() < 0.6 or not items:
         grant = _some(rng, ["role", "laoCode", "districtCode", "provinceCode", "__typename"], 0)
         if rng.random() < 0.4:
@@ -676,7 +682,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    "{ viewer { subject areas { level } } }",
+    "{ viewer { subject laos { code recorders { name } } } }",
     "{ rounds { id kind fiscalYear number deadline } }",
     "{ rounds(fiscalYear: 2568) { id titleTh } }",
     "{ lpaRubrics { lpaYear fullScore } }",
