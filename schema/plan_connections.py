@@ -48,10 +48,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import FieldNode, GraphQLError
+from graphql import FieldNode, GraphQLError, GraphQLList, GraphQLNonNull, is_leaf_type
 from graphql.execution.values import get_argument_values
 from sqlalchemy import ColumnElement, Integer, bindparam, func, select
-from strawberry.utils.str_converters import to_snake_case
+from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from hub.db.models import (
     RECORD_TABLES,
@@ -89,7 +89,7 @@ from schema.plan_common import (
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import shape_getters
-from schema.root import lao_counts_by_type
+from schema.root import COMPUTED_ROOTS
 from schema.shapes import (
     KEYED_ROOTS,
     LAO_MISSION,
@@ -427,52 +427,85 @@ async def run_list(plan: TableListPlan, engine: Any) -> tuple[Any, list[GraphQLE
     return [plan.build(row) for row in rows], []
 
 
-# --- lists the resolvers compute ------------------------------------------------------------
-
-# Roots whose resolver builds plain objects from one statement (`schema.root`): the planned
-# path calls the same function and reads the selected fields off its objects, whose
-# attributes hold what GraphQL serialises (an enum's name, text, numbers).
-COMPUTED_ROOTS: dict[str, Callable[[Any], Awaitable[list[Any]]]] = {
-    "laoCountsByType": lao_counts_by_type
-}
+# --- roots the resolvers' functions compute ---------------------------------------------------
 
 
 @dataclass
 class ComputedListPlan:
-    """A compiled `COMPUTED_ROOTS` root: (response key, attribute or None for __typename)."""
+    """A compiled `COMPUTED_ROOTS` root (`schema.root`): the function its resolver calls, its
+    arguments (Python names), and how to answer each object it returns."""
 
     root_key: str
-    fetch: Callable[[Any], Awaitable[list[Any]]]
-    fields: list[tuple[str, str | None]]
-    type_name: str
+    fetch: Callable[..., Awaitable[Any]]
+    arguments: dict[str, Any]
+    build: Callable[[Any], Any]
     root_nodes: list[FieldNode] = field(default_factory=list)
-    single: bool = False  # the list is non-null: a failure answers the whole data null
+    single: bool = False  # a nullable root: a failure answers it null, not the whole data
 
 
 def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
-    """The plan of a `COMPUTED_ROOTS` root: its item's leaf fields, by attribute."""
-    if root.arguments:
-        raise Unsupported(f"{root.name.value} takes no arguments")
+    """The plan of a `COMPUTED_ROOTS` root: the resolver's function with the same arguments,
+    and its objects' fields read as GraphQL would (`_object_builder`)."""
     schema = compiler.planner.graphql_schema
-    type_name = type_name_of(schema, "Query", root.name.value)
-    item = schema.get_type(type_name)
-    fields: list[tuple[str, str | None]] = []
-    for f in _fields(root.selection_set):
-        name = f.name.value
-        if name == TYPENAME:
-            fields.append((_key(f), None))
-        elif name in item.fields and f.selection_set is None and not f.arguments:
-            fields.append((_key(f), to_snake_case(name)))
-        else:
-            raise Unsupported(f"{type_name}.{name}")
-    plan = ComputedListPlan(_key(root), COMPUTED_ROOTS[root.name.value], fields, type_name)
+    name = root.name.value
+    field_def = schema.query_type.fields[name]
+    arguments = get_argument_values(field_def, root, compiler.variables)
+    build = _value_builder(compiler.planner.schema, field_def.type, root)
+    plan = ComputedListPlan(
+        _key(root),
+        COMPUTED_ROOTS[name],
+        {to_snake_case(k): v for k, v in arguments.items()},
+        build,
+        single=not isinstance(field_def.type, GraphQLNonNull),
+    )
     plan.root_nodes = compiler.normalised.nodes_of(root)
     return plan
 
 
+def _value_builder(strawberry_schema: Any, graphql_type: Any, node: FieldNode) -> Any:
+    """value → its answer, for a field of `graphql_type` selected by `node`: a leaf through
+    its type's own `serialize` (what graphql-core's execution calls), a list item by item, an
+    object by `_object_builder`; None stays None."""
+    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    if isinstance(inner, GraphQLList):
+        item = _value_builder(strawberry_schema, inner.of_type, node)
+        return lambda value: None if value is None else [item(v) for v in value]
+    if is_leaf_type(inner):
+        if node.selection_set is not None:
+            raise Unsupported(f"{node.name.value} is a leaf")
+        serialize = inner.serialize
+        return lambda value: None if value is None else serialize(value)
+    build = _object_builder(strawberry_schema, inner.name, node)
+    return lambda value: None if value is None else build(value)
+
+
+def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode) -> Any:
+    """object → its answer: each selected field read off the object by its Python name, which
+    only fields holding data (no resolver of their own) allow; anything else is refused."""
+    definition = strawberry_schema.get_type_by_name(type_name)
+    if definition is None or not hasattr(definition, "fields"):
+        raise Unsupported(type_name)
+    by_name = {
+        f.graphql_name or to_camel_case(f.python_name): f
+        for f in definition.fields
+        if f.base_resolver is None
+    }
+    graphql_fields = strawberry_schema._schema.get_type(type_name).fields
+    parts: list[tuple[str, str | None, Any]] = []
+    for f in _fields(node.selection_set):
+        name = f.name.value
+        if name == TYPENAME:
+            parts.append((_key(f), None, type_name))
+        elif name in by_name and not f.arguments:
+            build = _value_builder(strawberry_schema, graphql_fields[name].type, f)
+            parts.append((_key(f), by_name[name].python_name, build))
+        else:
+            raise Unsupported(f"{type_name}.{name}")
+    return lambda value: {
+        key: (build if attribute is None else build(getattr(value, attribute)))
+        for key, attribute, build in parts
+    }
+
+
 async def run_computed(plan: ComputedListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
-    items = await plan.fetch(engine)
-    return [
-        {key: plan.type_name if attr is None else getattr(item, attr) for key, attr in plan.fields}
-        for item in items
-    ], []
+    return plan.build(await plan.fetch(engine, **plan.arguments)), []

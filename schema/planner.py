@@ -44,8 +44,10 @@ returns None for everything else, and the view then runs the resolvers:
   `transferredMissions` / `missionCatalogue` / `subdistricts` / `villages` or the whole-table
   lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
-  declares), and `laoCountsByType` (from the resolver's own function), which
-  `schema.plan_connections` compiles; or a root whose answer is a pure function of its
+  declares), and the roots whose resolver calls one function of the engine and its
+  arguments (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
+  `lpaRubrics`: the planner calls it and reads the objects' data fields, each leaf through
+  its GraphQL type's `serialize`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
@@ -167,8 +169,8 @@ from schema.plan_common import (
     connection_answer,
     nested_rows,
 )
+from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import (
-    COMPUTED_ROOTS,
     TABLE_ROOTS,
     ComputedListPlan,
     ConnectionPlan,
@@ -180,7 +182,6 @@ from schema.plan_connections import (
     run_computed,
     run_list,
 )
-from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
 from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
@@ -188,7 +189,7 @@ from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.plan_viewer import ViewerPlan, compile_viewer, run_viewer
-from schema.root import CONSTANT_ROOTS, lao_name_contains
+from schema.root import COMPUTED_ROOTS, CONSTANT_ROOTS, lao_name_contains
 from schema.shapes import LAO, LAO_YEAR, Shape
 from schema.text_guard import (
     DEFAULT_TEXT_LIMITS,

@@ -7,7 +7,7 @@ clause, and LAO-year data is filtered by the caller's row rule (`hub.db.visibili
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Annotated, Any
 
@@ -125,6 +125,49 @@ async def lao_counts_by_type(engine: Any) -> list[LaoTypeCount]:
         LaoTypeCount(type=t.name, label_th=t.label_th, count=counts.get(t, 0))
         for t in enums.LaoType
     ]
+
+
+# Roots whose resolver builds its objects with one function of the engine and the arguments
+# (as GraphQL coerces them: an enum as its strawberry member): the planned path calls the same
+# function (`COMPUTED_ROOTS`) and reads the objects' data fields.
+
+
+async def rounds_of(
+    engine: Any, kind: RoundKind | None = None, fiscal_year: int | None = None
+) -> list[Round]:
+    """`Query.rounds`: the rounds of a kind and fiscal year, or all."""
+    where = []
+    if kind is not None:
+        where.append(RoundRow.kind == enums.RoundKind[kind.value])
+    if fiscal_year is not None:
+        where.append(RoundRow.fiscal_year == fiscal_year)
+    async with engine.connect() as conn:
+        return [Round.of(r) for r in await load_rounds(conn, *where)]
+
+
+async def round_of(engine: Any, id: int) -> Round | None:
+    """`Query.round`: one round by its id, or None."""
+    async with engine.connect() as conn:
+        found = await load_rounds(conn, RoundRow.id == id)
+    return Round.of(found[0]) if found else None
+
+
+async def lpa_rubrics_of(engine: Any) -> list[LpaRubric]:
+    """`Query.lpaRubrics`: every rubric version, oldest first, stored or built in."""
+    async with engine.connect() as conn:
+        stored = await lpa_sql.stored_rubrics(conn)
+    return [
+        rubric_type(version, rubric, built_in=version not in stored)
+        for version, rubric in lpa.rubric_versions(stored).items()
+    ]
+
+
+COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
+    "laoCountsByType": lao_counts_by_type,
+    "rounds": rounds_of,
+    "round": round_of,
+    "lpaRubrics": lpa_rubrics_of,
+}
 
 
 @strawberry.type(
@@ -775,12 +818,7 @@ class Query:
         description="เกณฑ์การให้คะแนน LPA ตัวชี้วัดที่ 7 ทุกฉบับ — every rubric version, oldest first."
     )
     async def lpa_rubrics(self, info: Info) -> list[LpaRubric]:
-        async with info.context.read_engine.connect() as conn:
-            stored = await lpa_sql.stored_rubrics(conn)
-        return [
-            rubric_type(version, rubric, built_in=version not in stored)
-            for version, rubric in lpa.rubric_versions(stored).items()
-        ]
+        return await lpa_rubrics_of(info.context.read_engine)
 
     @strawberry.field(
         description="เกณฑ์ที่ใช้ในปีประเมิน — the rubric version in force for an LPA year (the latest "
@@ -861,13 +899,7 @@ class Query:
     async def rounds(
         self, info: Info, kind: RoundKind | None = None, fiscal_year: int | None = None
     ) -> list[Round]:
-        where = []
-        if kind is not None:
-            where.append(RoundRow.kind == enums.RoundKind[kind.value])
-        if fiscal_year is not None:
-            where.append(RoundRow.fiscal_year == fiscal_year)
-        async with info.context.read_engine.connect() as conn:
-            return [Round.of(r) for r in await load_rounds(conn, *where)]
+        return await rounds_of(info.context.read_engine, kind=kind, fiscal_year=fiscal_year)
 
     @strawberry.field(
         description="ที่มาของข้อมูล — where one value of an LAO-year comes from: who set it, when, "
@@ -896,9 +928,7 @@ class Query:
 
     @strawberry.field(description="รอบ — one round by its id.")
     async def round(self, info: Info, id: int) -> Round | None:
-        async with info.context.read_engine.connect() as conn:
-            found = await load_rounds(conn, RoundRow.id == id)
-        return Round.of(found[0]) if found else None
+        return await round_of(info.context.read_engine, id=id)
 
 
 def build_schema(
