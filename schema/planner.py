@@ -46,7 +46,7 @@ returns None for everything else, and the view then runs the resolvers:
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
   declares), and the roots whose resolver calls one function of the engine and its
   arguments (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
-  `lpaRubrics`: the planner calls it and reads the objects' data fields, each leaf through
+  `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
   its GraphQL type's `serialize`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the

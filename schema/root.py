@@ -162,11 +162,20 @@ async def lpa_rubrics_of(engine: Any) -> list[LpaRubric]:
     ]
 
 
+async def lpa_rubric_of(engine: Any, lpa_year: int) -> LpaRubric:
+    """`Query.lpaRubric`: the rubric version in force for an LPA year."""
+    async with engine.connect() as conn:
+        stored = await lpa_sql.stored_rubrics(conn)
+    version, rubric = lpa.rubric_in_force(stored, lpa_year)
+    return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
+
+
 COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "laoCountsByType": lao_counts_by_type,
     "rounds": rounds_of,
     "round": round_of,
     "lpaRubrics": lpa_rubrics_of,
+    "lpaRubric": lpa_rubric_of,
 }
 
 
@@ -825,8 +834,7 @@ class Query:
         "published at or before it)."
     )
     async def lpa_rubric(self, info: Info, lpa_year: int) -> LpaRubric:
-        version, rubric = await info.context.loaders.rubrics.load(lpa_year)
-        return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
+        return await lpa_rubric_of(info.context.read_engine, lpa_year)
 
     # Background work (schema/mutations/jobs.py): export jobs and webhooks.
     export_job = jobs.export_job_field

@@ -453,6 +453,8 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
         call = f"rounds({', '.join(args)})" if args else "rounds"
     elif root == "round":
         call = f"round(id: {rng.choice([1, 2, 3, 5, 99999])})"
+    elif root == "lpaRubric":
+        call = f"lpaRubric(lpaYear: {rng.choice([2560, 2564, 2566, p.year])})"
     item = get_named_type(schema._schema.query_type.fields[root].type).name
     selection = random_selection(rng, item, data_only=True)
     return f"{head} {{ {call} {{ {selection} }} }}", variables
@@ -719,7 +721,7 @@ RESOLVED = [
     "{ viewer { subject laos { code recorders { name } } } }",
     "{ rounds { id kind fiscalYear number deadline phase } }",
     "{ rounds(fiscalYear: 2568) { id provinceDeadlines { deadline } } }",
-    "{ lpaRubric(lpaYear: 2567) { lpaYear fullScore } }",
+    "{ missionRollup(groupBy: [AREA]) { area laos } }",
 ]
 
 
