@@ -287,8 +287,10 @@ def _missions_where(f: dict[str, Any]) -> list[ColumnElement[bool]]:
         elif key == "missionCode":
             where.append(LaoMission.mission_id.in_(select(Mission.id).where(Mission.code == v)))
         elif key == "area":
-            area = MissionArea[str(getattr(v, "value", v))]
-            where.append(LaoMission.mission_id.in_(select(Mission.id).where(Mission.area == area)))
+            mission_area = MissionArea[str(getattr(v, "value", v))]
+            where.append(
+                LaoMission.mission_id.in_(select(Mission.id).where(Mission.area == mission_area))
+            )
         elif key == "status":
             where.append(LaoMission.status == MissionStatus[str(getattr(v, "value", v))])
         else:
@@ -404,7 +406,8 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     else:
         shape, order = TABLE_LISTS[name]
         where = []
-    columns, joins = Columns(), []
+    columns = Columns()
+    joins: list[tuple[Any, Any]] = []
     item_type = type_name_of(schema, "Query", root.name.value)
     fields = shape_getters(shape, shape.table, root, columns, joins, "a", schema, item_type)
     # A selection of `__typename` alone reads a column too: the key.

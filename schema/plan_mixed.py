@@ -103,10 +103,10 @@ def resolver_text(
             _blank(text, definition.loc.start, definition.loc.end)
     definitions = operation.variable_definitions or ()
     unused = [d for d in definitions if d.variable.name.value not in uses.variables]
-    for definition in unused:
-        if definition.loc is None:
+    for variable in unused:
+        if variable.loc is None:
             return None
-        _blank(text, definition.loc.start, definition.loc.end)
+        _blank(text, variable.loc.start, variable.loc.end)
     if definitions and len(unused) == len(definitions):
         # No variable left: the parentheses go too (`query Q()` does not parse).
         first, last = definitions[0].loc, definitions[-1].loc

@@ -306,8 +306,8 @@ async def _run_grants(run: _Runner, plan: GrantsPlan, path: list[Any]) -> list[d
             elif what == "code":
                 one[key] = codes[detail].get(getattr(grant, PLACES[detail][0]))
             elif what == "lao":
-                rows, fetched = laos[key]
-                row = rows.get(grant.lao_id)
+                by_id, fetched = laos[key]
+                row = by_id.get(grant.lao_id)
                 one[key] = (
                     None if row is None else run.lao_node(detail, row, [*path, i, key], fetched)
                 )
