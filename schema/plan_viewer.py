@@ -132,13 +132,12 @@ def _grants(
         elif name in CODES:
             _leaf(f)
             plan.fields.append(("code", key, CODES[name]))
-        elif name == "lao" and not f.arguments:
-            ids = frozenset(g.lao_id for g in identity.grants if g.lao_id is not None)
-            plan.fields.append(("lao", key, laos(f, ids)))
-        elif name in ("district", "province") and not f.arguments:
-            attribute = PLACES[name][0]
-            ids = frozenset(getattr(g, attribute) for g in identity.grants) - {None}
-            plan.fields.append(("area", key, (name, areas(f, name, ids))))
+        elif name in PLACES and not f.arguments:
+            ids = frozenset(getattr(g, PLACES[name][0]) for g in identity.grants) - {None}
+            if name == "lao":
+                plan.fields.append(("lao", key, laos(f, ids)))
+            else:
+                plan.fields.append(("area", key, (name, areas(f, name, ids))))
         else:
             raise Unsupported(f"ViewerGrant.{name}")
     return plan
