@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -11,7 +10,6 @@ from strawberry.scalars import JSON
 
 from hub.db.mission_rollups import MissionRollupRow as RollupRow
 from hub.rules.permissions import LaoPlace
-from hub.rules.validation import camel
 from schema import shapes
 from schema.context import Info
 from schema.enums import MissionArea, MissionStatus, Role
@@ -157,13 +155,7 @@ class MissionRecordEvent:
         return cls(
             lao_place=place,
             actor_display_name=row.actor_display_name,
-            at=row.at,
-            status=row.status.name,
-            detail=row.detail,
-            changes={camel(k): v for k, v in json.loads(row.changes_json).items()}
-            if row.changes_json
-            else None,
-            actor_role=row.actor_role.name if row.actor_role else None,
+            **shapes.MISSION_EVENT.python_values(row),
         )
 
     @strawberry.field(

@@ -88,7 +88,7 @@ from schema.plan_common import (
     connection_answer,
 )
 from schema.plan_document import TYPENAME, type_name_of
-from schema.plan_lists import shape_getters
+from schema.plan_lists import Children, shape_getters
 from schema.root import COMPUTED_ROOTS
 from schema.shapes import (
     KEYED_ROOTS,
@@ -148,6 +148,7 @@ class ConnectionPlan:
     statement: Any = None
     count: Any = None
     build: Any = None
+    children: Children | None = None  # lists under each node
 
 
 def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
@@ -189,8 +190,17 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
     node = _connection(plan, root, connection)
     if node is not None and name in _SHAPED:
         table, shape, prefix = _SHAPED[name]
+        children = Children(compiler.identity)
         plan.fields = shape_getters(
-            shape, table, node, plan.columns, plan.joins, prefix, schema, plan.node_type
+            shape,
+            table,
+            node,
+            plan.columns,
+            plan.joins,
+            prefix,
+            schema,
+            plan.node_type,
+            children=children,
         )
     elif node is not None:
         records = compiler.records_plan(
@@ -199,6 +209,8 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.columns, plan.fields = records.columns, records.fields
         plan.joins = list(records.villages.values())
     plan.id_position = plan.columns.add("id", plan.table.c.id)
+    if node is not None and name in _SHAPED:
+        plan.children = children.seal(plan.columns)
     return plan
 
 
@@ -357,7 +369,11 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
     wants_total = any(name == "totalCount" for name, _, _ in plan.connection)
     async with engine.connect() as conn:
         total = (await conn.execute(plan.count)).scalar_one() if wants_total else None
-        rows = (await conn.execute(plan.statement)).all()
+        rows: list[Any] = list((await conn.execute(plan.statement)).all())
+        if plan.children is not None:
+            # The row past the page only says there is a next page: nothing under it is read.
+            page = await plan.children.extend(conn, rows[: plan.size])
+            rows = [*page, *rows[plan.size :]]
     at = plan.id_position
     out = connection_answer(
         plan, rows, total, operator.itemgetter(at), lambda i, row, key: plan.build(row)

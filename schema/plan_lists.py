@@ -8,11 +8,15 @@ Compiled here:
   `successor { … }` (their profiles and places);
 * `Lao.transferredMissions`, with `mission { … agency { … } }`, `agency { … }` and `lao { … }`
   (its profile and places: whatever `schema.shapes.LAO_MISSION` reaches);
-* `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer).
+* `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer);
+* lists under a list's item or a connection's node (`Children`): a mission record's
+  `history` (without `actorName`), a subdistrict's `villages`.
 
 Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
 objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in schema.loaders>`, so
-items come back in the resolvers' order, ties included.
+items come back in the resolvers' order, ties included. A list under the items of a list
+(or of a connection page) is one more such statement for all the items at once, keyed by the
+items' ids (`Children.extend`), so statements never grow with the rows returned.
 
 Contracts: `compile_list(type_name, node, identity, graphql_schema)` returns a `ListPlan`,
 or raises `Unsupported` when the field is not such a list, selects anything else or is
@@ -52,8 +56,10 @@ from schema.shapes import (
     CODE_PERIOD,
     LAO_MERGER,
     LAO_MISSION,
+    MISSION_EVENT,
     NAME_PERIOD,
     TYPE_PERIOD,
+    VILLAGE,
     Shape,
 )
 
@@ -67,6 +73,8 @@ LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("Lao", "mergedInto"): (LAO_MERGER, "lao_id", ("id",)),
     ("Lao", "transferredMissions"): (LAO_MISSION, "lao_id", ("id",)),
     ("LaoYear", "certificationHistory"): (CERTIFICATION_EVENT, "lao_year_id", ("at", "id")),
+    ("LaoMission", "history"): (MISSION_EVENT, "lao_mission_id", ("at", "id")),
+    ("Subdistrict", "villages"): (VILLAGE, "subdistrict_id", ("number",)),
 }
 # Of those, the fields that are one object or null, not a list (an LAO is absorbed at most
 # once: `lao_mergers.lao_id` is unique).
@@ -91,6 +99,7 @@ class ListPlan:
     statement: Any = None  # built on first fetch (a plan is cached and reused)
     build: Any = None  # `compile_object(fields)`, on first use
     one: bool = False  # one object or null (`ONE_OF`), not a list
+    children: Children | None = None  # lists under each item
 
     def _from(self) -> Any:
         joined: Any = self.table
@@ -112,10 +121,24 @@ class ListPlan:
                 .where(self.table.c[self.parent].in_(bindparam("ids", expanding=True)))
                 .order_by(*self._order())
             )
-        statement = self.statement
-        for row in (await conn.execute(statement, {"ids": ids})).all():
+        rows: list[Any] = list((await conn.execute(self.statement, {"ids": ids})).all())
+        if self.children is not None:
+            rows = await self.children.extend(conn, rows)
+        for row in rows:
             by_parent.setdefault(row[0], []).append(row)
         return by_parent
+
+    async def complete(
+        self, conn: AsyncConnection, by_parent: dict[int, list[Row]]
+    ) -> dict[int, list[Row]]:
+        """Rows read some other way (`nested`, PostgreSQL) with the lists under their items
+        appended, as `fetch` returns them."""
+        if self.children is None or not self.allowed:
+            return by_parent
+        extended = iter(
+            await self.children.extend(conn, [r for rows in by_parent.values() for r in rows])
+        )
+        return {parent: [next(extended) for _ in rows] for parent, rows in by_parent.items()}
 
     def nested(self, parent_id: Any, parent: Any) -> Any:
         """PostgreSQL: the list's rows for the enclosing row whose id is `parent_id` (a
@@ -159,9 +182,19 @@ def compile_list(type_name: str, node: FieldNode, identity: Any, graphql_schema:
     columns.add("parent", shape.table.c[parent])
     plan = ListPlan(_key(node), node, shape.table, parent, order_by, columns, [], [])
     item_type = _type_of(graphql_schema, type_name, node.name.value)
+    children = Children(identity)
     plan.fields = shape_getters(
-        shape, shape.table, node, plan.columns, plan.joins, "l", graphql_schema, item_type
+        shape,
+        shape.table,
+        node,
+        plan.columns,
+        plan.joins,
+        "l",
+        graphql_schema,
+        item_type,
+        children=children,
     )
+    plan.children = children.seal(plan.columns)
     plan.allowed, plan.message = decision.allowed, decision.message
     plan.one = (type_name, node.name.value) in ONE_OF
     return plan
@@ -182,10 +215,13 @@ def shape_getters(
     prefix: str,
     graphql_schema: Any,
     type_name: str | None,
+    *,
+    children: Children | None = None,
 ) -> list[Any]:
     """`node`'s selection on `shape` (read from `table`, an alias or the table): its (key,
     getter) pairs, the columns they read added to `columns` and the objects they reach
-    (aliases, with their ON clauses) to `joins`."""
+    (aliases, with their ON clauses) to `joins`; with `children`, the lists it selects
+    (`LISTS`) added there, each read by a `ChildList` getter (else they are refused)."""
     getters: list[tuple[str, Any]] = []
     for f in _fields(node.selection_set):
         name, key = f.name.value, _key(f)
@@ -203,9 +239,82 @@ def shape_getters(
             joins.append((alias, alias.c.id == table.c[fk]))
             target_type = _type_of(graphql_schema, type_name, name) if type_name else None
             inner = shape_getters(
-                target, alias, f, columns, joins, f"{prefix}_{name}", graphql_schema, target_type
+                target,
+                alias,
+                f,
+                columns,
+                joins,
+                f"{prefix}_{name}",
+                graphql_schema,
+                target_type,
+                children=children,
             )
             getters.append((key, ("object", inner)))
+        elif children is not None and type_name is not None and is_list(type_name, name):
+            parent_id = columns.add(f"{prefix}_id", table.c.id)
+            getters.append(
+                (
+                    key,
+                    children.add(
+                        compile_list(type_name, f, children.identity, graphql_schema), parent_id
+                    ),
+                )
+            )
         else:
             raise Unsupported(f"{name} in a list")
     return getters
+
+
+# --- lists under the items of a list -----------------------------------------------------------
+
+
+class ChildList:
+    """The getter of a list under an item: the item's rows of it, which `Children.extend`
+    appended to the item's row at `position`, answered by the list's plan."""
+
+    __slots__ = ("plan", "position")
+
+    def __init__(self, plan: ListPlan) -> None:
+        self.plan = plan
+        self.position = -1  # set by `Children.seal`, once the statement's columns are known
+
+    def __call__(self, row: Row) -> Any:
+        return self.plan.answer(row[self.position])
+
+
+@dataclass
+class Children:
+    """The lists selected under the items of one statement's rows (a list's, a connection
+    page's), decided for `identity`: each is one more statement for all the rows at once,
+    keyed by the item's id, its rows appended to each row after the statement's columns.
+
+    A list the caller may not read is refused (`Unsupported`): the resolvers answer its null
+    and FORBIDDEN error where it stands.
+    """
+
+    identity: Any
+    lists: list[tuple[ChildList, int]] = field(default_factory=list)  # (getter, id position)
+
+    def add(self, plan: ListPlan, parent_id: int) -> ChildList:
+        if not plan.allowed:
+            raise Unsupported(f"{plan.key}: forbidden under a list")
+        getter = ChildList(plan)
+        self.lists.append((getter, parent_id))
+        return getter
+
+    def seal(self, columns: Columns) -> Children | None:
+        """Place each list after `columns` (the statement's final select list); None when
+        nothing is selected under the items."""
+        for j, (getter, _) in enumerate(self.lists):
+            getter.position = len(columns.columns) + j
+        return self if self.lists else None
+
+    async def extend(self, conn: AsyncConnection, rows: list[Any]) -> list[Any]:
+        """`rows`, each with its rows of every list appended (one statement per list)."""
+        if not rows:
+            return rows
+        fetched = []
+        for getter, parent_id in self.lists:
+            ids = sorted({r[parent_id] for r in rows if r[parent_id] is not None})
+            fetched.append((await getter.plan.fetch(conn, ids), parent_id))
+        return [(*r, *(by.get(r[at], []) for by, at in fetched)) for r in rows]

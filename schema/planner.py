@@ -999,9 +999,19 @@ async def _fetch_years(
     for r in rows:
         by_lao.setdefault(years.lao_id(r), []).append(r)
     if nested is not None:
-        return by_lao, nested.unpack(years.year, rows, len(years.columns.columns))
+        data = nested.unpack(years.year, rows, len(years.columns.columns))
+        data.lists = await _complete(conn, years.year.lists, data.lists)
+        return by_lao, data
     year_ids = [years.year.year_id(r) for r in rows]
     return by_lao, await _fetch_year_data(conn, years.year, year_ids)
+
+
+async def _complete(
+    conn: Any, plans: list[ListPlan], lists: list[dict[int, list[Row]]]
+) -> list[dict[int, list[Row]]]:
+    """PostgreSQL: nested lists' rows with the lists under their items appended
+    (`ListPlan.complete`), as `ListPlan.fetch` returns them on SQLite."""
+    return [await lp.complete(conn, rows) for lp, rows in zip(plans, lists, strict=True)]
 
 
 # --- running a plan --------------------------------------------------------------------------
@@ -1085,6 +1095,9 @@ async def _fetch(plan: PagePlan, engine: Any) -> tuple[list[Row], int | None, Fe
         lao_ids = [plan.lao_id(r) for r in page]
         if nested is not None:
             nested.unpack(plan, page, fetched)
+            fetched.lists = await _complete(conn, plan.lists, fetched.lists)
+            if plan.year is not None:
+                fetched.year.lists = await _complete(conn, plan.year.lists, fetched.year.lists)
         else:
             for lp in plan.lists:
                 fetched.lists.append(await lp.fetch(conn, lao_ids))

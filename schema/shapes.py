@@ -23,6 +23,7 @@ catalogue (`hub.rules.catalogue`), which plays this part for them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,6 +42,7 @@ from hub.db.models import (
     LaoCode,
     LaoMerger,
     LaoMission,
+    LaoMissionEvent,
     LaoNamePeriod,
     LaoTypePeriod,
     LaoYear,
@@ -51,6 +53,7 @@ from hub.db.models import (
 )
 from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState
+from hub.rules.validation import camel
 from schema.plan_common import Columns, Getter, _float, _int, _iso, _name, _same
 
 ValueKind = Literal["same", "int", "float", "enum", "date"]
@@ -269,6 +272,26 @@ CERTIFICATION_EVENT = Shape(
         "to_state": Reads("to_state", "enum"),
         "actor_role": Reads("actor_role", "enum"),
         "reason": Reads("reason"),
+    },
+)
+
+
+def _changes(stored: str | None) -> dict[str, Any] | None:
+    """A mission event's stored `{field: [before, after]}` by the record's API field names;
+    None for events recorded before changes were kept."""
+    if not stored:
+        return None
+    return {camel(k): v for k, v in json.loads(stored).items()}
+
+
+MISSION_EVENT = Shape(
+    LaoMissionEvent.__table__,
+    {
+        "at": Reads("at", "date"),
+        "status": Reads("status", "enum"),
+        "detail": Reads("detail"),
+        "changes": Reads("changes_json", rule=_changes),
+        "actor_role": Reads("actor_role", "enum"),
     },
 )
 

@@ -372,3 +372,30 @@ async def test_the_console_home_pages_viewer_is_planned(
             resolved = await hub.post("/graphql", json=body)
         assert resolved.json() == planned.json()
         assert any(planned.json()["data"]["viewer"].values()), query  # its places, found
+
+
+async def test_the_console_missions_page_is_planned(demo_database_url: str, places: Places) -> None:
+    """An LAO's missions page asks each record's history (a list under a list): the planner
+    answers it (`schema.plan_lists.Children`) with one statement more for all the records'
+    histories, as the resolvers do, for the LAO's clerk and for an officer."""
+    from hub.web.console import missions
+
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    who = identities(places)
+    for identity, code in (
+        (who["recorder"], places.draft_sao_code),
+        (who["province"], places.certified_code),
+        (who["dla"], places.certified_code),
+    ):
+        body = {"query": missions.LAO_QUERY, "variables": {"code": code}}
+        async with serve(settings, identity) as hub:
+            planned, new = await post_and_plans(hub, body)
+        assert planned.status_code == 200, planned.text
+        assert len(new) == 1 and new[0] is not None
+        async with serve(dataclasses.replace(settings, planner=False), identity) as hub:
+            resolved = await hub.post("/graphql", json=body)
+        assert resolved.json() == planned.json()
+    records = planned.json()["data"]["lao"]["transferredMissions"]
+    assert records and any(r["history"] for r in records)
