@@ -116,27 +116,48 @@ def _value(kind: rules.Kind, row: Any) -> dict[str, Any]:
     return {field: record_from_row(name, row)}
 
 
-async def changes(
-    info: Info, kind: ChangeKind, after: str | None = None, first: int | None = None
-) -> ChangeConnection:
-    identity = info.context.identity
-    feed = rules.Kind(kind.value)
+def check_changes(
+    context: Any, kind: rules.Kind, after: str | None, first: int | None
+) -> tuple[int, rules.Position | None, int]:
+    """The feed's rules that need no database, in order (the page size, readable, a cursor of
+    ours, fresh): (page size, the cursor's position or None, now as a Unix time), or the
+    caller's mistake raised. They fail before anything is read, which the planner
+    reproduces (`schema.planner`: a document whose `changes` fails so has no data)."""
     size = page_size(first)
-    rules.check_readable(identity, feed)
-    now = int(info.context.now.timestamp())
+    rules.check_readable(context.identity, kind)
+    now = int(context.now.timestamp())
     position = None
     if after is not None:
-        position = rules.decode(after, feed, identity)
-        rules.check_fresh(position, now, info.context.settings.changes_retention_days, after)
+        position = rules.decode(after, kind, context.identity)
+        rules.check_fresh(position, now, context.settings.changes_retention_days, after)
+    return size, position, now
+
+
+async def read_changes(
+    context: Any, kind: rules.Kind, after: str | None, first: int | None
+) -> tuple[change_feed.FeedPage, bool]:
+    """One page of the feed `kind` after the cursor `after`, for the caller of `context`, and
+    whether it is part of the baseline: the feed's rules (readable, a cursor of ours, fresh)
+    checked in order. Both read paths call it (`schema.plan_changes` plans the items)."""
+    identity = context.identity
+    size, position, now = check_changes(context, kind, after, first)
     try:
-        async with info.context.engine.connect() as conn:
-            page = await change_feed.read_page(conn, identity, feed, position, size, now)
+        async with context.engine.connect() as conn:
+            page = await change_feed.read_page(conn, identity, kind, position, size, now)
     except change_feed.BeyondHead:
         raise rules.not_ours(
             after or "",
             "it points past the change log's end",
             "ชี้เลยจุดสิ้นสุดของบันทึกการเปลี่ยนแปลง",
         ) from None
+    return page, position is None or position.baseline
+
+
+async def changes(
+    info: Info, kind: ChangeKind, after: str | None = None, first: int | None = None
+) -> ChangeConnection:
+    feed = rules.Kind(kind.value)
+    page, baseline = await read_changes(info.context, feed, after, first)
     nodes = [
         Change(
             key=strawberry.ID(str(item.key)),
@@ -147,15 +168,14 @@ async def changes(
         )
         for item in page.items
     ]
-    cursor = rules.encode(page.position)
     return ChangeConnection(
         kind=kind,
-        baseline=position is None or position.baseline,
+        baseline=baseline,
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=page.has_more,
             has_previous_page=after is not None,
             start_cursor=after,
-            end_cursor=cursor,
+            end_cursor=rules.encode(page.position),
         ),
     )

@@ -138,6 +138,7 @@ from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.catalogue_years import CatalogueShape, shape_of
 from hub.rules.enums import CertificationState, LaoType
 from hub.rules.permissions import LaoPlace, may_keep_missions
+from schema.changes import check_changes
 from schema.lao_year import (
     allowed_action_names,
     completeness_items,
@@ -148,6 +149,7 @@ from schema.lao_year import (
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor
 from schema.permissions import identity_decision
+from schema.plan_changes import ChangesPlan, compile_changes, run_changes
 from schema.plan_common import (
     _KIND_CONVERTERS,
     Columns,
@@ -1213,7 +1215,15 @@ def _year(
 # --- the entry point -------------------------------------------------------------------------
 
 
-Plan = PagePlan | StatsPlan | ConnectionPlan | TableListPlan | ComputedListPlan | ViewerPlan
+Plan = (
+    PagePlan
+    | StatsPlan
+    | ConnectionPlan
+    | TableListPlan
+    | ComputedListPlan
+    | ViewerPlan
+    | ChangesPlan
+)
 
 
 @dataclass(frozen=True)
@@ -1456,6 +1466,18 @@ class Planner:
             return compile_computed_root(Compiler(self, identity, variables, normalised), root)
         if name in TABLE_ROOTS:
             return compile_list_root(Compiler(self, identity, variables, normalised), root)
+        if name == "changes":
+            plan = compile_changes(
+                root,
+                identity,
+                self.graphql_schema,
+                variables,
+                lambda node, ids: Compiler(self, identity, variables, normalised).compile_listed(
+                    node, ids
+                ),
+            )
+            plan.root_nodes = normalised.nodes_of(root)
+            return plan
         if name == "viewer":
             stats = StatsCompiler(self.schema, self.graphql_schema, variables, normalised, identity)
             return compile_viewer(
@@ -1522,6 +1544,11 @@ class Planner:
             # The text was normalised (NFC) before parsing: the blanked copy's locations
             # would not be those of the text the resolvers parse. They answer it all.
             return None
+        plans = plan.plans if isinstance(plan, RootsPlan) else (plan,)
+        if (failed := _feed_mistakes(plans, context)) is not None:
+            # Which non-null root fails first decides the answer; beside roots the resolvers
+            # answer, only they can say, so they answer it all.
+            return None if text is not None else failed
         data: dict[str, Any] = {}
         errors: list[GraphQLError] = []
         shared: dict[Any, Any] = {}  # roll-ups computed for one root, reused by the others
@@ -1552,7 +1579,7 @@ class Planner:
                 ]
                 return ExecutionResult(data=None, errors=[*refused, *(resolved.errors or ())])
             errors.extend(resolved.errors or ())
-        for one in plan.plans if isinstance(plan, RootsPlan) else (plan,):
+        for one in plans:
             if isinstance(one, ResolverRoot):
                 data[one.root_key] = resolved.data[one.root_key]
                 continue
@@ -1592,6 +1619,27 @@ class Planner:
             self._answers.put(key, (data, tuple(resolved.errors or ())), len(data))
 
 
+def _feed_mistakes(plans: tuple[Plan | ResolverRoot, ...], context: Any) -> ExecutionResult | None:
+    """A `changes` root's mistakes that need no database (`schema.changes.check_changes`): its
+    resolver raises them before its first await, so graphql-core fails the non-null root, and
+    with it the whole data, before any other root has read anything; the errors are those
+    met by then: every refused guard's and the first feed's mistake, in the document's
+    order. None when every feed's rules pass."""
+    errors: list[GraphQLError] = []
+    failed = False
+    for one in plans:
+        if isinstance(one, ConnectionPlan) and (refused := refusal(one)) is not None:
+            errors.append(refused)
+        elif isinstance(one, ChangesPlan) and not failed:
+            try:
+                check_changes(context, one.kind, one.after, one.first)
+            except Exception as exc:
+                # Only the first non-null root to fail is reported: graphql-core stops there.
+                errors.append(located_error(exc, one.root_nodes, [one.root_key]))
+                failed = True
+    return ExecutionResult(data=None, errors=errors) if failed else None
+
+
 async def _run_root(
     plan: Plan, context: Any, shared: dict[Any, Any]
 ) -> tuple[Any, list[GraphQLError]]:
@@ -1603,6 +1651,8 @@ async def _run_root(
         return await run_list(plan, context.read_engine)
     if isinstance(plan, ComputedListPlan):
         return await run_computed(plan, context.read_engine)
+    if isinstance(plan, ChangesPlan):
+        return await run_changes(plan, context, fetch_laos, lao_node)
     if isinstance(plan, ViewerPlan):
         return await run_viewer(
             plan, context.read_engine, context.now, shared, fetch_laos, lao_node

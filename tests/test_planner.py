@@ -326,6 +326,47 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
     return f"query Missions {{ {root} }}", {}
 
 
+CHANGE_KINDS = [
+    "LAO_PROFILE",
+    "MISSION_RECORD",
+    "LAO_YEAR",
+    "CERTIFICATION",
+    "WATER_SUPPLY_SYSTEM",
+    "TOURIST_SITE",
+]
+
+
+def random_changes_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `changes` page the planner supports (`schema.plan_changes`): any feed's items
+    without their value, an LAO profile's or a mission record's with it, another kind's value
+    (null), a page size (some refused), a cursor that is not ours. Not `endCursor`: it
+    carries the second it was issued, which two requests need not share."""
+    kind = rng.choice(CHANGE_KINDS)
+    variables: dict[str, Any] = {}
+    params: list[str] = []
+    item = _some(rng, ["key", "removed", "laoCode", "fiscalYear"])
+    if kind == "LAO_PROFILE" and rng.random() < 0.7:
+        item.append(f"lao {{ {_node(rng, p, variables, params, 0.5)} }}")
+    elif kind == "MISSION_RECORD" and rng.random() < 0.7:
+        item.append(f"missionRecord {{ {_mission_record(rng)} }}")
+    if rng.random() < 0.2:
+        item.append("lao { code }" if kind != "LAO_PROFILE" else "missionRecord { id }")
+    rng.shuffle(item)
+    connection = [f"nodes {{ {' '.join(item)} }}"]
+    connection += _some(rng, ["kind", "baseline", "__typename"], 0)
+    if rng.random() < 0.5:
+        info = _some(rng, ["hasNextPage", "hasPreviousPage", "startCursor"])
+        connection.append(f"pageInfo {{ {' '.join(info)} }}")
+    rng.shuffle(connection)
+    args = [f"kind: {kind}"]
+    if rng.random() < 0.8:
+        args.append(f"first: {rng.choice([0, 2, 25, 200, -1])}")
+    if rng.random() < 0.1:
+        args.append('after: "nope"')
+    head = f"query Feed({', '.join(params)})" if params else "query Feed"
+    return f"{head} {{ changes({', '.join(args)}) {{ {' '.join(connection)} }} }}", variables
+
+
 def random_catalogue_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random `missionCatalogue` query the planner supports (`schema.plan_connections`)."""
     filters = []
@@ -708,6 +749,14 @@ REAL_CLIENT = [
     "{ transferredMissions(first: 4) { edges { node { id history { at status changes } } } } }",
     "{ laos(first: 3) { edges { node { transferredMissions { history { __typename detail"
     " actorRole } } } } } }",
+    # the changes feeds (schema.plan_changes): any feed's keys, a profile's or record's value
+    "{ changes(kind: LAO_YEAR, first: 3) { baseline nodes { key removed laoCode fiscalYear } } }",
+    "{ changes(kind: LAO_PROFILE, first: 3) { nodes { key lao { code province { code } } } } }",
+    "{ changes(kind: MISSION_RECORD, first: 3) { nodes { missionRecord { id history { at } } } } }",
+    # a feed's mistake fails the whole data before anything is read: the first feed's error,
+    # and a refused guard's (`schema.planner._feed_mistakes`)
+    "{ a: changes(kind: LAO_PROFILE, first: -1) { baseline } b: changes(kind: MISSION_RECORD,"
+    " first: 2) { baseline } c: transferredMissions(first: 1) { totalCount } }",
 ]
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
@@ -722,6 +771,8 @@ UNSUPPORTED = [
     '{ lao(code: "x") { code recorders { name } } }',
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     "{ transferredMissions(first: 2) { edges { node { history { actorName } } } } }",
+    "{ changes(kind: LAO_YEAR, first: 2) { nodes { key laoYear { state } } } }",
+    "{ changes(kind: LAO_PROFILE, first: 2) { nodes { lao { recorders { name } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
     "{ waterSupplySystems(first: 5000) { edges { node { id } } } }",
@@ -855,6 +906,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_keyed_query(rng, places) for _ in range(3)]
         cases += [random_constant_query(rng, places) for _ in range(4)]
         cases += [random_viewer_query(rng, places) for _ in range(8)]
+        cases += [random_changes_query(rng, places) for _ in range(6)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         plain = list(cases)
         cases += [(dressed(rng, q), v) for q, v in cases]
@@ -896,8 +948,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(30):
-                if i >= 28:
+            for i in range(32):
+                if i >= 30:
+                    query, variables = random_changes_query(rng, places)
+                elif i >= 28:
                     query, variables = random_computed_query(rng, places)
                 elif i >= 26:
                     query, variables = random_viewer_query(rng, places)

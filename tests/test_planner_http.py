@@ -399,3 +399,37 @@ async def test_the_console_missions_page_is_planned(demo_database_url: str, plac
         assert resolved.json() == planned.json()
     records = planned.json()["data"]["lao"]["transferredMissions"]
     assert records and any(r["history"] for r in records)
+
+
+FEED_QUERY = """
+query Feed($kind: ChangeKind!, $first: Int) {
+  changes(kind: $kind, first: $first) {
+    baseline pageInfo { hasNextPage }
+    nodes { key removed laoCode
+      lao { code nameTh province { nameTh } transferredMissions { id } }
+      missionRecord { id status mission { code } history { at status } } } } }"""
+
+
+async def test_a_changes_feed_page_is_planned(demo_database_url: str, places: Places) -> None:
+    """`changes`: the page is read by the resolver's own function and the items' values
+    (an LAO's profile, a mission record with its history) by statements over the page's ids,
+    so a page of 40 items takes as many statements as a page of 2, with the resolvers'
+    answer."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    dla = identities(places)["dla"]
+    for kind in ("LAO_PROFILE", "MISSION_RECORD"):
+        statements = []
+        for first in (2, 40):
+            body = {"query": FEED_QUERY, "variables": {"kind": kind, "first": first}}
+            async with serve(settings, dla) as hub:
+                planned, new = await post_and_plans(hub, body)
+            assert planned.status_code == 200, planned.text
+            assert len(new) == 1 and type(new[0]).__name__ == "ChangesPlan"
+            statements.append(int(planned.headers["x-sql-statements"]))
+            async with serve(dataclasses.replace(settings, planner=False), dla) as hub:
+                resolved = await hub.post("/graphql", json=body)
+            assert resolved.json() == planned.json()
+            assert len(planned.json()["data"]["changes"]["nodes"]) == first
+        assert statements[0] == statements[1], (kind, statements)

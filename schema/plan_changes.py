@@ -1,0 +1,252 @@
+"""The changes feed planned (`Query.changes`, `schema.changes`).
+
+The page itself is read by the function the resolver calls (`schema.changes.read_changes`:
+the feed's rules — readable, a cursor of ours, fresh — and `hub.db.change_feed.read_page`),
+so the items, the cursor and every refusal are the resolver's own. What the planner adds is
+the items' values: instead of one object per item whose fields then load through the
+request's DataLoaders, each page's values are read by compiled statements over the items'
+ids —
+
+* `LAO_PROFILE`'s `lao { … }` through the LAO compiler (`Compiler.compile_listed`: any
+  selection `lao(code:)` takes, its guards decided for the caller);
+* `MISSION_RECORD`'s `missionRecord { … }` over `schema.shapes.LAO_MISSION` (its objects,
+  and its `history` by one more statement: `schema.plan_lists.Children`).
+
+A value field of any other kind (`laoYear`, `waterSupplySystem`, `touristSite`) raises
+`Unsupported`, and the resolvers answer the root; the fields every item has (`key`,
+`removed`, `laoCode`, `fiscalYear`) are planned for every kind, and a value field that is
+not the feed's kind is null, as the resolver leaves it.
+
+Contracts: `compile_changes(root, identity, graphql_schema, variables, compile_laos)` returns
+a `ChangesPlan` or raises `Unsupported`; `run_changes(plan, context, fetch_laos, lao_node)`
+returns (the connection, errors) and raises what `read_changes` raises (the planner reports
+it at the root's path, as a resolver's failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, GraphQLError
+from graphql.execution.values import get_argument_values
+from sqlalchemy import bindparam, select
+
+from hub.rules import change_feed as rules
+from schema.changes import read_changes
+from schema.plan_common import Columns, Unsupported, _fields, _key, compile_object
+from schema.plan_document import TYPENAME, type_name_of
+from schema.plan_lists import Children, shape_getters
+from schema.shapes import LAO_MISSION
+
+# Each kind's value field, by kind; those the planner reads.
+_VALUE_FIELDS = {
+    "lao": rules.Kind.LAO_PROFILE,
+    "laoYear": None,  # LAO_YEAR and CERTIFICATION
+    "waterSupplySystem": rules.Kind.WATER_SUPPLY_SYSTEM,
+    "touristSite": rules.Kind.TOURIST_SITE,
+    "missionRecord": rules.Kind.MISSION_RECORD,
+}
+_YEAR_KINDS = frozenset({rules.Kind.LAO_YEAR, rules.Kind.CERTIFICATION})
+_ITEM_FIELDS = (TYPENAME, "key", "removed", "laoCode", "fiscalYear")
+_PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
+
+CompileLaos = Callable[[FieldNode, frozenset[int]], Any]
+FetchLaos = Callable[[Any, Any], Awaitable[tuple[list[tuple[int, str, Any]], Any]]]
+LaoNode = Callable[[Any, Any, list[Any], Any], dict[str, Any]]
+
+
+@dataclass
+class MissionValues:
+    """`missionRecord { … }` compiled: one statement over the items' record ids."""
+
+    statement: Any
+    build: Callable[[Any], dict[str, Any]]
+    id_position: int
+    children: Children | None
+
+
+@dataclass
+class ChangesPlan:
+    """A compiled `changes(kind:, after:, first:)` root."""
+
+    root_key: str
+    kind: rules.Kind
+    after: str | None
+    first: int | None
+    connection: list[tuple[str, str, Any]] = field(default_factory=list)  # (field, key, sub)
+    item_fields: list[tuple[str, str]] = field(default_factory=list)  # (field, key) of Change
+    value_key: str | None = None  # the kind's value field, when selected
+    lao_node: FieldNode | None = None  # LAO_PROFILE: its selection, compiled per page
+    compile_laos: CompileLaos | None = None
+    missions: MissionValues | None = None
+    root_nodes: list[FieldNode] = field(default_factory=list)
+    single: bool = False  # `changes` is non-null: a failure answers the whole data null
+
+
+def compile_changes(
+    root: FieldNode,
+    identity: Any,
+    graphql_schema: Any,
+    variables: Any,
+    compile_laos: CompileLaos,
+) -> ChangesPlan:
+    args = get_argument_values(graphql_schema.query_type.fields["changes"], root, variables)
+    kind = rules.Kind(str(getattr(args["kind"], "value", args["kind"])))
+    plan = ChangesPlan(_key(root), kind, args.get("after"), args.get("first"))
+    for f in _fields(root.selection_set):
+        name, key = f.name.value, _key(f)
+        if name == TYPENAME:
+            plan.connection.append((TYPENAME, key, "ChangeConnection"))
+        elif name in ("kind", "baseline"):
+            plan.connection.append((name, key, None))
+        elif name == "pageInfo":
+            sub = []
+            for p in _fields(f.selection_set):
+                if p.name.value not in (*_PAGE_INFO, TYPENAME):
+                    raise Unsupported(f"PageInfo.{p.name.value}")
+                sub.append((p.name.value, _key(p)))
+            plan.connection.append(("pageInfo", key, sub))
+        elif name == "nodes":
+            if any(c[0] == "nodes" for c in plan.connection):
+                raise Unsupported("nodes twice")
+            plan.connection.append(("nodes", key, None))
+            _items(plan, f, identity, graphql_schema, compile_laos)
+        else:
+            raise Unsupported(f"ChangeConnection.{name}")
+    return plan
+
+
+def _items(
+    plan: ChangesPlan,
+    nodes: FieldNode,
+    identity: Any,
+    graphql_schema: Any,
+    compile_laos: CompileLaos,
+) -> None:
+    for f in _fields(nodes.selection_set):
+        name, key = f.name.value, _key(f)
+        if name in _ITEM_FIELDS:
+            plan.item_fields.append((name, key))
+            continue
+        if name not in _VALUE_FIELDS:
+            raise Unsupported(f"Change.{name}")
+        of_kind = (
+            plan.kind in _YEAR_KINDS if name == "laoYear" else _VALUE_FIELDS[name] is plan.kind
+        )
+        if not of_kind:
+            plan.item_fields.append(("null", key))  # another kind's field: always null
+            continue
+        if plan.value_key is not None:
+            raise Unsupported(f"Change.{name} twice")
+        plan.value_key = key
+        if plan.kind is rules.Kind.LAO_PROFILE:
+            plan.lao_node, plan.compile_laos = f, compile_laos
+            compile_laos(f, frozenset())  # refuses now what it cannot plan
+        elif plan.kind is rules.Kind.MISSION_RECORD:
+            plan.missions = _missions(f, identity, graphql_schema)
+        else:
+            raise Unsupported(f"Change.{name}")  # the resolvers answer these kinds' values
+        plan.item_fields.append(("value", key))
+
+
+def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> MissionValues:
+    table = LAO_MISSION.table
+    columns = Columns()
+    joins: list[tuple[Any, Any]] = []
+    children = Children(identity)
+    item_type = type_name_of(graphql_schema, "Change", "missionRecord")
+    fields = shape_getters(
+        LAO_MISSION,
+        table,
+        node,
+        columns,
+        joins,
+        "m",
+        graphql_schema,
+        item_type,
+        children=children,
+    )
+    id_position = columns.add("m_id", table.c.id)
+    joined = table
+    for alias, on in joins:
+        joined = joined.join(alias, on)
+    statement = (
+        select(*columns.columns)
+        .select_from(joined)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+    )
+    return MissionValues(statement, compile_object(fields), id_position, children.seal(columns))
+
+
+async def run_changes(
+    plan: ChangesPlan, context: Any, fetch_laos: FetchLaos, lao_node: LaoNode
+) -> tuple[Any, list[GraphQLError]]:
+    page, baseline = await read_changes(context, plan.kind, plan.after, plan.first)
+    errors: list[GraphQLError] = []
+    nodes_key = next((key for name, key, _ in plan.connection if name == "nodes"), None)
+    values: list[Any] = [None] * len(page.items)
+    # (position on the page, row id) of each item with a value (a tombstone has none)
+    at = [(i, item.row.id) for i, item in enumerate(page.items) if item.row is not None]
+    ids = [row_id for _, row_id in at]
+    if plan.value_key is not None and nodes_key is not None and ids:
+        if plan.lao_node is not None and plan.compile_laos is not None:
+            laos = plan.compile_laos(plan.lao_node, frozenset(ids))
+            found, fetched = await fetch_laos(laos, context.engine)
+            rows = {lao_id: row for lao_id, _, row in found}
+            for i, row_id in at:
+                row = rows.get(row_id)
+                path = [plan.root_key, nodes_key, i, plan.value_key]
+                values[i] = None if row is None else lao_node(laos, row, path, fetched)
+            errors += fetched.early + fetched.late
+        elif plan.missions is not None:
+            mv = plan.missions
+            async with context.engine.connect() as conn:
+                result = list((await conn.execute(mv.statement, {"ids": ids})).all())
+                if mv.children is not None:
+                    result = await mv.children.extend(conn, result)
+            by_id = {r[mv.id_position]: r for r in result}
+            for i, row_id in at:
+                found_row = by_id.get(row_id)
+                values[i] = None if found_row is None else mv.build(found_row)
+    out: dict[str, Any] = {}
+    for name, key, sub in plan.connection:
+        if name == TYPENAME:
+            out[key] = sub
+        elif name == "kind":
+            out[key] = plan.kind.value
+        elif name == "baseline":
+            out[key] = baseline
+        elif name == "pageInfo":
+            info = {
+                "hasNextPage": page.has_more,
+                "hasPreviousPage": plan.after is not None,
+                "startCursor": plan.after,
+                "endCursor": rules.encode(page.position),
+                TYPENAME: "PageInfo",
+            }
+            out[key] = {k: info[n] for n, k in sub}
+        else:
+            out[key] = [_item(plan, item, values[i]) for i, item in enumerate(page.items)]
+    return out, errors
+
+
+def _item(plan: ChangesPlan, item: Any, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key in plan.item_fields:
+        if name == TYPENAME:
+            out[key] = "Change"
+        elif name == "key":
+            out[key] = str(item.key)
+        elif name == "removed":
+            out[key] = item.removed
+        elif name == "laoCode":
+            out[key] = item.lao_code
+        elif name == "fiscalYear":
+            out[key] = item.fiscal_year
+        elif name == "value":
+            out[key] = value
+        else:
+            out[key] = None
+    return out
