@@ -10,14 +10,17 @@ ids —
 * `LAO_PROFILE`'s `lao { … }` through the LAO compiler (`Compiler.compile_listed`: any
   selection `lao(code:)` takes, its guards decided for the caller);
 * `MISSION_RECORD`'s `missionRecord { … }` over `schema.shapes.LAO_MISSION` (its objects,
-  and its `history` by one more statement: `schema.plan_lists.Children`).
+  and its `history` by one more statement: `schema.plan_lists.Children`);
+* `WATER_SUPPLY_SYSTEM`'s and `TOURIST_SITE`'s record through the record tables' compiler
+  (`Compiler.records_plan`, as their own connections and a section's records are read).
 
-A value field of any other kind (`laoYear`, `waterSupplySystem`, `touristSite`) raises
-`Unsupported`, and the resolvers answer the root; the fields every item has (`key`,
+`laoYear { … }` (LAO_YEAR, CERTIFICATION) raises `Unsupported`, and the resolvers answer
+the root; the fields every item has (`key`,
 `removed`, `laoCode`, `fiscalYear`) are planned for every kind, and a value field that is
 not the feed's kind is null, as the resolver leaves it.
 
-Contracts: `compile_changes(root, identity, graphql_schema, variables, compile_laos)` returns
+Contracts: `compile_changes(root, identity, graphql_schema, variables, compile_laos,
+compile_records)` returns
 a `ChangesPlan` or raises `Unsupported`; `run_changes(plan, context, fetch_laos, lao_node)`
 returns (the connection, errors) and raises what `read_changes` raises (the planner reports
 it at the root's path, as a resolver's failure).
@@ -33,7 +36,9 @@ from graphql import FieldNode, GraphQLError
 from graphql.execution.values import get_argument_values
 from sqlalchemy import bindparam, select
 
+from hub.db.models import RECORD_TABLES
 from hub.rules import change_feed as rules
+from hub.rules.catalogue import RECORD_TABLE_BY_NAME
 from schema.changes import read_changes
 from schema.plan_common import Columns, Unsupported, _fields, _key, compile_object
 from schema.plan_document import TYPENAME, type_name_of
@@ -53,13 +58,15 @@ _ITEM_FIELDS = (TYPENAME, "key", "removed", "laoCode", "fiscalYear")
 _PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 
 CompileLaos = Callable[[FieldNode, frozenset[int]], Any]
+CompileRecords = Callable[[Any, FieldNode, str], Any]  # `Compiler.records_plan`
 FetchLaos = Callable[[Any, Any], Awaitable[tuple[list[tuple[int, str, Any]], Any]]]
 LaoNode = Callable[[Any, Any, list[Any], Any], dict[str, Any]]
 
 
 @dataclass
-class MissionValues:
-    """`missionRecord { … }` compiled: one statement over the items' record ids."""
+class RowValues:
+    """A value of one row per item compiled (`missionRecord { … }`, `waterSupplySystem { … }`,
+    `touristSite { … }`): one statement over the items' row ids."""
 
     statement: Any
     build: Callable[[Any], dict[str, Any]]
@@ -80,7 +87,7 @@ class ChangesPlan:
     value_key: str | None = None  # the kind's value field, when selected
     lao_node: FieldNode | None = None  # LAO_PROFILE: its selection, compiled per page
     compile_laos: CompileLaos | None = None
-    missions: MissionValues | None = None
+    rows: RowValues | None = None  # a mission record's or a record's
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # `changes` is non-null: a failure answers the whole data null
 
@@ -91,6 +98,7 @@ def compile_changes(
     graphql_schema: Any,
     variables: Any,
     compile_laos: CompileLaos,
+    compile_records: CompileRecords,
 ) -> ChangesPlan:
     args = get_argument_values(graphql_schema.query_type.fields["changes"], root, variables)
     kind = rules.Kind(str(getattr(args["kind"], "value", args["kind"])))
@@ -112,7 +120,7 @@ def compile_changes(
             if any(c[0] == "nodes" for c in plan.connection):
                 raise Unsupported("nodes twice")
             plan.connection.append(("nodes", key, None))
-            _items(plan, f, identity, graphql_schema, compile_laos)
+            _items(plan, f, identity, graphql_schema, compile_laos, compile_records)
         else:
             raise Unsupported(f"ChangeConnection.{name}")
     return plan
@@ -124,6 +132,7 @@ def _items(
     identity: Any,
     graphql_schema: Any,
     compile_laos: CompileLaos,
+    compile_records: CompileRecords,
 ) -> None:
     for f in _fields(nodes.selection_set):
         name, key = f.name.value, _key(f)
@@ -145,13 +154,15 @@ def _items(
             plan.lao_node, plan.compile_laos = f, compile_laos
             compile_laos(f, frozenset())  # refuses now what it cannot plan
         elif plan.kind is rules.Kind.MISSION_RECORD:
-            plan.missions = _missions(f, identity, graphql_schema)
+            plan.rows = _missions(f, identity, graphql_schema)
+        elif plan.kind in rules.RECORD_KINDS:
+            plan.rows = _records(plan.kind, f, graphql_schema, name, compile_records)
         else:
             raise Unsupported(f"Change.{name}")  # the resolvers answer these kinds' values
         plan.item_fields.append(("value", key))
 
 
-def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> MissionValues:
+def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> RowValues:
     table = LAO_MISSION.table
     columns = Columns()
     joins: list[tuple[Any, Any]] = []
@@ -169,7 +180,7 @@ def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> MissionVal
         children=children,
     )
     id_position = columns.add("m_id", table.c.id)
-    joined = table
+    joined: Any = table
     for alias, on in joins:
         joined = joined.join(alias, on)
     statement = (
@@ -177,7 +188,29 @@ def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> MissionVal
         .select_from(joined)
         .where(table.c.id.in_(bindparam("ids", expanding=True)))
     )
-    return MissionValues(statement, compile_object(fields), id_position, children.seal(columns))
+    return RowValues(statement, compile_object(fields), id_position, children.seal(columns))
+
+
+def _records(
+    kind: rules.Kind,
+    node: FieldNode,
+    graphql_schema: Any,
+    name: str,
+    compile_records: CompileRecords,
+) -> RowValues:
+    records = RECORD_TABLE_BY_NAME[rules.RECORD_KINDS[kind]]
+    rp = compile_records(records, node, type_name_of(graphql_schema, "Change", name))
+    table = RECORD_TABLES[records.name]
+    id_position = rp.columns.add("id", table.c.id)
+    joined: Any = table
+    for alias, on in rp.villages.values():
+        joined = joined.outerjoin(alias, on)
+    statement = (
+        select(*rp.columns.columns)
+        .select_from(joined)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+    )
+    return RowValues(statement, compile_object(rp.fields), id_position, None)
 
 
 async def run_changes(
@@ -200,8 +233,8 @@ async def run_changes(
                 path = [plan.root_key, nodes_key, i, plan.value_key]
                 values[i] = None if row is None else lao_node(laos, row, path, fetched)
             errors += fetched.early + fetched.late
-        elif plan.missions is not None:
-            mv = plan.missions
+        elif plan.rows is not None:
+            mv = plan.rows
             async with context.engine.connect() as conn:
                 result = list((await conn.execute(mv.statement, {"ids": ids})).all())
                 if mv.children is not None:

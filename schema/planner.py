@@ -1475,6 +1475,7 @@ class Planner:
                 lambda node, ids: Compiler(self, identity, variables, normalised).compile_listed(
                     node, ids
                 ),
+                Compiler(self, identity, variables, normalised).records_plan,
             )
             plan.root_nodes = normalised.nodes_of(root)
             return plan
