@@ -14,15 +14,17 @@ ids —
 * `WATER_SUPPLY_SYSTEM`'s and `TOURIST_SITE`'s record through the record tables' compiler
   (`Compiler.records_plan`, as their own connections and a section's records are read).
 
-`laoYear { … }` (LAO_YEAR, CERTIFICATION) raises `Unsupported`, and the resolvers answer
-the root; the fields every item has (`key`,
+* `LAO_YEAR`'s and `CERTIFICATION`'s `laoYear { … }` through the LAO-year compiler
+  (`Compiler.compile_year_values`: what `years { … }` takes, over the items' LAO-year ids,
+  its sections' guards decided for the caller).
+
+So every feed is planned: the resolvers answer only a selection the compilers refuse; the fields every item has (`key`,
 `removed`, `laoCode`, `fiscalYear`) are planned for every kind, and a value field that is
 not the feed's kind is null, as the resolver leaves it.
 
 Contracts: `compile_changes(root, identity, graphql_schema, variables, compile_laos,
-compile_records)` returns
-a `ChangesPlan` or raises `Unsupported`; `run_changes(plan, context, fetch_laos, lao_node)`
-returns (the connection, errors) and raises what `read_changes` raises (the planner reports
+compile_records, compile_years)` returns a `ChangesPlan` or raises `Unsupported`;
+`run_changes(plan, context, (fetch_laos, lao_node), (fetch_years, year_value))` returns (the connection, errors) and raises what `read_changes` raises (the planner reports
 it at the root's path, as a resolver's failure).
 """
 
@@ -59,6 +61,7 @@ _PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 
 CompileLaos = Callable[[FieldNode, frozenset[int]], Any]
 CompileRecords = Callable[[Any, FieldNode, str], Any]  # `Compiler.records_plan`
+CompileYears = Callable[[FieldNode, str], Any]  # `Compiler.compile_year_values`
 FetchLaos = Callable[[Any, Any], Awaitable[tuple[list[tuple[int, str, Any]], Any]]]
 LaoNode = Callable[[Any, Any, list[Any], Any], dict[str, Any]]
 
@@ -88,6 +91,7 @@ class ChangesPlan:
     lao_node: FieldNode | None = None  # LAO_PROFILE: its selection, compiled per page
     compile_laos: CompileLaos | None = None
     rows: RowValues | None = None  # a mission record's or a record's
+    years: Any = None  # LAO_YEAR, CERTIFICATION: the `YearsPlan` of `laoYear`
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # `changes` is non-null: a failure answers the whole data null
 
@@ -99,6 +103,7 @@ def compile_changes(
     variables: Any,
     compile_laos: CompileLaos,
     compile_records: CompileRecords,
+    compile_years: CompileYears,
 ) -> ChangesPlan:
     args = get_argument_values(graphql_schema.query_type.fields["changes"], root, variables)
     kind = rules.Kind(str(getattr(args["kind"], "value", args["kind"])))
@@ -120,7 +125,9 @@ def compile_changes(
             if any(c[0] == "nodes" for c in plan.connection):
                 raise Unsupported("nodes twice")
             plan.connection.append(("nodes", key, None))
-            _items(plan, f, identity, graphql_schema, compile_laos, compile_records)
+            _items(
+                plan, f, identity, graphql_schema, (compile_laos, compile_records, compile_years)
+            )
         else:
             raise Unsupported(f"ChangeConnection.{name}")
     return plan
@@ -131,9 +138,9 @@ def _items(
     nodes: FieldNode,
     identity: Any,
     graphql_schema: Any,
-    compile_laos: CompileLaos,
-    compile_records: CompileRecords,
+    compilers: tuple[CompileLaos, CompileRecords, CompileYears],
 ) -> None:
+    compile_laos, compile_records, compile_years = compilers
     for f in _fields(nodes.selection_set):
         name, key = f.name.value, _key(f)
         if name in _ITEM_FIELDS:
@@ -155,6 +162,8 @@ def _items(
             compile_laos(f, frozenset())  # refuses now what it cannot plan
         elif plan.kind is rules.Kind.MISSION_RECORD:
             plan.rows = _missions(f, identity, graphql_schema)
+        elif plan.kind in _YEAR_KINDS:
+            plan.years = compile_years(f, type_name_of(graphql_schema, "Change", name))
         elif plan.kind in rules.RECORD_KINDS:
             plan.rows = _records(plan.kind, f, graphql_schema, name, compile_records)
         else:
@@ -214,8 +223,13 @@ def _records(
 
 
 async def run_changes(
-    plan: ChangesPlan, context: Any, fetch_laos: FetchLaos, lao_node: LaoNode
+    plan: ChangesPlan,
+    context: Any,
+    laos: tuple[FetchLaos, LaoNode],
+    years: tuple[Callable[..., Awaitable[Any]], Callable[..., Any]],
 ) -> tuple[Any, list[GraphQLError]]:
+    fetch_laos, lao_node = laos
+    fetch_years, year_value = years
     page, baseline = await read_changes(context, plan.kind, plan.after, plan.first)
     errors: list[GraphQLError] = []
     nodes_key = next((key for name, key, _ in plan.connection if name == "nodes"), None)
@@ -233,6 +247,16 @@ async def run_changes(
                 path = [plan.root_key, nodes_key, i, plan.value_key]
                 values[i] = None if row is None else lao_node(laos, row, path, fetched)
             errors += fetched.early + fetched.late
+        elif plan.years is not None:
+            by_year, data = await fetch_years(plan.years, context.engine, ids)
+            late: list[GraphQLError] = []
+            for i, row_id in at:
+                year_row = by_year.get(row_id)
+                path = [plan.root_key, nodes_key, i, plan.value_key]
+                values[i] = (
+                    None if year_row is None else year_value(plan.years, year_row, path, data, late)
+                )
+            errors += late
         elif plan.rows is not None:
             mv = plan.rows
             async with context.engine.connect() as conn:

@@ -295,6 +295,9 @@ class YearsPlan:
     visible: ColumnElement[bool]  # the row rule, over `year.table`
     statement: Any = None  # built on first run, per form (`_years_statement`)
     nested: tuple[Any, NestedYear] | None = None
+    # LAO-years by their own ids, which the caller has already been allowed to see (a
+    # changes feed's items: `Compiler.compile_year_values`), not every year of some LAOs.
+    by_id: bool = False
 
 
 @dataclass
@@ -544,6 +547,14 @@ class Compiler:
         plan = inner._year_plan(node, year_type, year, None)
         visible = ClauseAdapter(year).traverse(visible_lao_years_clause(self.identity))
         return YearsPlan(_key(node), inner.columns, inner.joins, plan, lao_id, visible)
+
+    def compile_year_values(self, node: FieldNode, year_type: str) -> YearsPlan:
+        """LAO-years of given ids with `node`'s selection (a changes feed's `laoYear`): the
+        `years` selection over ids the caller has been allowed to see already, answered by
+        `fetch_years_by_id` and `year_value`."""
+        plan = self._years(node, year_type)
+        plan.by_id = True
+        return plan
 
     def _year_plan(
         self, node: FieldNode, year_type: str, year: Any, fiscal_year: int | None
@@ -974,7 +985,13 @@ def _years_statement(years: YearsPlan, extra: list[Any]) -> Select[Any]:
     return (
         select(*years.columns.columns, *extra)
         .select_from(joined)
-        .where(alias.c.lao_id.in_(bindparam("ids", expanding=True)), years.visible)
+        .where(
+            *(
+                [alias.c.id.in_(bindparam("ids", expanding=True))]
+                if years.by_id
+                else [alias.c.lao_id.in_(bindparam("ids", expanding=True)), years.visible]
+            )
+        )
         .order_by(alias.c.lao_id, alias.c.fiscal_year.desc())
     )
 
@@ -1014,6 +1031,24 @@ async def _complete(
     """PostgreSQL: nested lists' rows with the lists under their items appended
     (`ListPlan.complete`), as `ListPlan.fetch` returns them on SQLite."""
     return [await lp.complete(conn, rows) for lp, rows in zip(plans, lists, strict=True)]
+
+
+async def fetch_years_by_id(
+    years: YearsPlan, engine: Any, year_ids: list[int]
+) -> tuple[dict[int, Row], YearData]:
+    """The LAO-years of a `Compiler.compile_year_values` plan by id, and their lists and
+    record tables (`year_value` answers each)."""
+    async with engine.connect() as conn:
+        by_lao, data = await _fetch_years(conn, years, year_ids, engine.dialect)
+    return {years.year.year_id(r): r for rows in by_lao.values() for r in rows}, data
+
+
+def year_value(
+    years: YearsPlan, row: Row, path: list[Any], data: YearData, late: list[GraphQLError]
+) -> dict[str, Any] | None:
+    """One LAO-year of `fetch_years_by_id` answered at `path` (a forbidden section's error
+    to `late`)."""
+    return _year(years.year, row, path, data, late)
 
 
 # --- running a plan --------------------------------------------------------------------------
@@ -1476,6 +1511,7 @@ class Planner:
                     node, ids
                 ),
                 Compiler(self, identity, variables, normalised).records_plan,
+                Compiler(self, identity, variables, normalised).compile_year_values,
             )
             plan.root_nodes = normalised.nodes_of(root)
             return plan
@@ -1653,7 +1689,9 @@ async def _run_root(
     if isinstance(plan, ComputedListPlan):
         return await run_computed(plan, context.read_engine)
     if isinstance(plan, ChangesPlan):
-        return await run_changes(plan, context, fetch_laos, lao_node)
+        return await run_changes(
+            plan, context, (fetch_laos, lao_node), (fetch_years_by_id, year_value)
+        )
     if isinstance(plan, ViewerPlan):
         return await run_viewer(
             plan, context.read_engine, context.now, shared, fetch_laos, lao_node

@@ -352,7 +352,7 @@ RECORD_FEEDS = {
 
 def random_changes_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random `changes` page the planner supports (`schema.plan_changes`): any feed's items
-    without their value, an LAO profile's, a mission record's or a record's with it, another kind's value
+    without their value, or with it (an LAO profile, an LAO-year, a mission record, a record), another kind's value
     (null), a page size (some refused), a cursor that is not ours. Not `endCursor`: it
     carries the second it was issued, which two requests need not share."""
     kind = rng.choice(CHANGE_KINDS)
@@ -363,6 +363,8 @@ def random_changes_query(rng: random.Random, p: Places) -> tuple[str, dict[str, 
         item.append(f"lao {{ {_node(rng, p, variables, params, 0.5)} }}")
     elif kind == "MISSION_RECORD" and rng.random() < 0.7:
         item.append(f"missionRecord {{ {_mission_record(rng)} }}")
+    elif kind in ("LAO_YEAR", "CERTIFICATION") and rng.random() < 0.7:
+        item.append(f"laoYear {{ {_year_selection(rng, 0, 2, 0.5) or 'fiscalYear'} }}")
     elif kind in RECORD_FEEDS and rng.random() < 0.7:
         field, table = RECORD_FEEDS[kind]
         item.append(f"{field} {{ {_record_selection(rng, table)} }}")
@@ -770,6 +772,8 @@ REAL_CLIENT = [
     "{ changes(kind: LAO_YEAR, first: 3) { baseline nodes { key removed laoCode fiscalYear } } }",
     "{ changes(kind: LAO_PROFILE, first: 3) { nodes { key lao { code province { code } } } } }",
     "{ changes(kind: MISSION_RECORD, first: 3) { nodes { missionRecord { id history { at } } } } }",
+    "{ changes(kind: LAO_YEAR, first: 2) { nodes { key laoYear { state governance { staff } } } } }",
+    "{ changes(kind: CERTIFICATION, first: 2) { nodes { key laoYear { state } } } }",
     # a feed's mistake fails the whole data before anything is read: the first feed's error,
     # and a refused guard's (`schema.planner._feed_mistakes`)
     "{ a: changes(kind: LAO_PROFILE, first: -1) { baseline } b: changes(kind: MISSION_RECORD,"
@@ -788,9 +792,8 @@ UNSUPPORTED = [
     '{ lao(code: "x") { code recorders { name } } }',
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     "{ transferredMissions(first: 2) { edges { node { history { actorName } } } } }",
-    "{ changes(kind: LAO_YEAR, first: 2) { nodes { key laoYear { state } } } }",
-    "{ changes(kind: CERTIFICATION, first: 2) { nodes { key laoYear { state } } } }",
     "{ changes(kind: LAO_PROFILE, first: 2) { nodes { lao { recorders { name } } } } }",
+    "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { sectionVersions { domain } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
     "{ waterSupplySystems(first: 5000) { edges { node { id } } } }",

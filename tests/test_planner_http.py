@@ -407,19 +407,22 @@ query Feed($kind: ChangeKind!, $first: Int) {
     baseline pageInfo { hasNextPage }
     nodes { key removed laoCode
       lao { code nameTh province { nameTh } transferredMissions { id } }
-      missionRecord { id status mission { code } history { at status } } } } }"""
+      missionRecord { id status mission { code } history { at status } }
+      laoYear { fiscalYear state governance { staff } certificationHistory { at toState }
+        waterManagement { waterSupplySystems { id village { number } } } } } } }"""
 
 
 async def test_a_changes_feed_page_is_planned(demo_database_url: str, places: Places) -> None:
     """`changes`: the page is read by the resolver's own function and the items' values
-    (an LAO's profile, a mission record with its history) by statements over the page's ids,
+    (an LAO's profile, a mission record with its history, an LAO-year with a section, its
+    records and its certification history) by statements over the page's ids,
     so a page of 40 items takes as many statements as a page of 2, with the resolvers'
     answer."""
     settings = Settings(
         database_url=demo_database_url, environment="test", count_statements=True, planner=True
     )
     dla = identities(places)["dla"]
-    for kind in ("LAO_PROFILE", "MISSION_RECORD"):
+    for kind in ("LAO_PROFILE", "MISSION_RECORD", "LAO_YEAR"):
         statements = []
         for first in (2, 40):
             body = {"query": FEED_QUERY, "variables": {"kind": kind, "first": first}}
