@@ -51,6 +51,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, GraphQLList, GraphQLNonNull, is_leaf_type
 from graphql.execution.values import get_argument_values
 from sqlalchemy import ColumnElement, Integer, bindparam, func, select
+from strawberry.types.arguments import convert_arguments
 from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from hub.db.models import (
@@ -350,7 +351,7 @@ def _statements(plan: ConnectionPlan) -> None:
     plan.build = compile_object(plan.fields)
 
 
-def refusal(plan: ConnectionPlan) -> GraphQLError | None:
+def refusal(plan: ConnectionPlan | ComputedListPlan) -> GraphQLError | None:
     """The FORBIDDEN error of a root the caller may not read (its guard refuses at once,
     before anything is read), else None."""
     if plan.allowed:
@@ -460,6 +461,8 @@ class ComputedListPlan:
     build: Callable[[Any], Any]
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # a nullable root: a failure answers it null, not the whole data
+    allowed: bool = True  # the root's own `guarded(...)` declaration, decided for the caller
+    message: str = ""
 
 
 def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
@@ -469,15 +472,30 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     name = root.name.value
     field_def = schema.query_type.fields[name]
     arguments = get_argument_values(field_def, root, compiler.variables)
-    build = _value_builder(compiler.planner.schema, field_def.type, root)
+    strawberry_schema = compiler.planner.schema
+    build = _value_builder(strawberry_schema, field_def.type, root)
+    # As strawberry hands them to the resolver: Python names, input objects as their classes.
+    resolver_field = strawberry_schema.get_field_for_type(name, "Query")
+    if resolver_field is None:
+        raise Unsupported(name)
     plan = ComputedListPlan(
         _key(root),
         COMPUTED_ROOTS[name],
-        {to_snake_case(k): v for k, v in arguments.items()},
+        convert_arguments(
+            arguments,
+            resolver_field.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        ),
         build,
         single=not isinstance(field_def.type, GraphQLNonNull),
     )
     plan.root_nodes = compiler.normalised.nodes_of(root)
+    # The root's own guard (`missionRollup`: MissionsData), decided for the caller.
+    decision = identity_decision(schema, "Query", name, compiler.identity)
+    if decision is None:
+        raise Unsupported(f"{name}: guarded by the object")
+    plan.allowed, plan.message = decision.allowed, decision.message
     return plan
 
 
@@ -527,4 +545,6 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode) -> 
 
 
 async def run_computed(plan: ComputedListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+    if (refused := refusal(plan)) is not None:
+        return None, [refused]
     return plan.build(await plan.fetch(engine, **plan.arguments)), []

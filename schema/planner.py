@@ -1612,7 +1612,8 @@ class Planner:
                 refused = [
                     error
                     for one in plan.plans
-                    if isinstance(one, ConnectionPlan) and (error := refusal(one)) is not None
+                    if isinstance(one, (ConnectionPlan, ComputedListPlan))
+                    and (error := refusal(one)) is not None
                 ]
                 return ExecutionResult(data=None, errors=[*refused, *(resolved.errors or ())])
             errors.extend(resolved.errors or ())
@@ -1665,7 +1666,10 @@ def _feed_mistakes(plans: tuple[Plan | ResolverRoot, ...], context: Any) -> Exec
     errors: list[GraphQLError] = []
     failed = False
     for one in plans:
-        if isinstance(one, ConnectionPlan) and (refused := refusal(one)) is not None:
+        if (
+            isinstance(one, (ConnectionPlan, ComputedListPlan))
+            and (refused := refusal(one)) is not None
+        ):
             errors.append(refused)
         elif isinstance(one, ChangesPlan) and not failed:
             try:

@@ -170,12 +170,31 @@ async def lpa_rubric_of(engine: Any, lpa_year: int) -> LpaRubric:
     return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
 
 
+async def mission_rollup_of(
+    engine: Any, group_by: list[MissionRollupKey], filter: MissionRollupFilter | None = None
+) -> list[MissionRollupRow]:
+    """`Query.missionRollup`: the transferred missions rolled up by `group_by` (one
+    statement, `hub.db.mission_rollups`)."""
+    f = filter or MissionRollupFilter()
+    async with engine.connect() as conn:
+        rows = await mission_rollup(
+            conn,
+            [enums.MissionRollupKey[k.value] for k in group_by],
+            province_code=f.province_code,
+            agency_code=f.agency_code,
+            area=enums.MissionArea[f.area.value] if f.area is not None else None,
+            include_cancelled=f.include_cancelled,
+        )
+    return [MissionRollupRow.from_rollup(r) for r in rows]
+
+
 COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "laoCountsByType": lao_counts_by_type,
     "rounds": rounds_of,
     "round": round_of,
     "lpaRubrics": lpa_rubrics_of,
     "lpaRubric": lpa_rubric_of,
+    "missionRollup": mission_rollup_of,
 }
 
 
@@ -726,17 +745,7 @@ class Query:
         group_by: list[MissionRollupKey],
         filter: MissionRollupFilter | None = None,
     ) -> list[MissionRollupRow] | None:
-        f = filter or MissionRollupFilter()
-        async with info.context.read_engine.connect() as conn:
-            rows = await mission_rollup(
-                conn,
-                [enums.MissionRollupKey[k.value] for k in group_by],
-                province_code=f.province_code,
-                agency_code=f.agency_code,
-                area=enums.MissionArea[f.area.value] if f.area is not None else None,
-                include_cancelled=f.include_cancelled,
-            )
-        return [MissionRollupRow.from_rollup(r) for r in rows]
+        return await mission_rollup_of(info.context.read_engine, group_by, filter)
 
     @strawberry.field(
         description="คำขอความช่วยเหลือเรื่องภารกิจถ่ายโอน — help requests of the LAOs you cover (an LAO its "

@@ -509,8 +509,8 @@ def random_constant_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
 
 def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random root the resolvers' own function computes (`schema.root.COMPUTED_ROOTS`):
-    rounds (of a kind, of a year, by id: found or not), the LPA rubrics, LAOs per type; the
-    fields that hold data, read off the schema."""
+    rounds (of a kind, of a year, by id: found or not), the LPA rubrics, LAOs per type, the
+    missions' roll-up; the fields that hold data, read off the schema."""
     root = rng.choice(sorted(COMPUTED_ROOTS))
     variables: dict[str, Any] = {}
     head, call = "query Computed", root
@@ -526,6 +526,21 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
         call = f"round(id: {rng.choice([1, 2, 3, 5, 99999])})"
     elif root == "lpaRubric":
         call = f"lpaRubric(lpaYear: {rng.choice([2560, 2564, 2566, p.year])})"
+    elif root == "missionRollup":  # guarded (MissionsData): refused to some callers
+        keys = _some(rng, ["AGENCY", "AREA", "PROVINCE", "MISSION"], 0)
+        filters = []
+        if rng.random() < 0.3:
+            filters.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+        if rng.random() < 0.2:
+            filters.append(f'agencyCode: "{rng.choice(["DOH", "RID", "nope"])}"')
+        if rng.random() < 0.2:
+            filters.append(f"area: {rng.choice(['INFRASTRUCTURE', 'QUALITY_OF_LIFE'])}")
+        if rng.random() < 0.3:
+            filters.append(f"includeCancelled: {rng.choice(['true', 'false'])}")
+        args = [f"groupBy: [{', '.join(keys)}]"]
+        if filters:
+            args.append(f"filter: {{{', '.join(filters)}}}")
+        call = f"missionRollup({', '.join(args)})"
     item = get_named_type(schema._schema.query_type.fields[root].type).name
     selection = random_selection(rng, item, data_only=True)
     return f"{head} {{ {call} {{ {selection} }} }}", variables
@@ -809,7 +824,7 @@ RESOLVED = [
     "{ viewer { subject laos { code recorders { name } } } }",
     "{ rounds { id kind fiscalYear number deadline phase } }",
     "{ rounds(fiscalYear: 2568) { id provinceDeadlines { deadline } } }",
-    "{ missionRollup(groupBy: [AREA]) { area laos } }",
+    "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",
 ]
 
 
