@@ -47,15 +47,15 @@ from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import Children, shape_getters
 from schema.shapes import LAO_MISSION
 
-# Each kind's value field, by kind; those the planner reads.
-_VALUE_FIELDS = {
-    "lao": rules.Kind.LAO_PROFILE,
-    "laoYear": None,  # LAO_YEAR and CERTIFICATION
-    "waterSupplySystem": rules.Kind.WATER_SUPPLY_SYSTEM,
-    "touristSite": rules.Kind.TOURIST_SITE,
-    "missionRecord": rules.Kind.MISSION_RECORD,
-}
 _YEAR_KINDS = frozenset({rules.Kind.LAO_YEAR, rules.Kind.CERTIFICATION})
+# Each value field of `Change`: the feeds whose items it holds (null in any other feed).
+_VALUE_FIELDS = {
+    "lao": frozenset({rules.Kind.LAO_PROFILE}),
+    "laoYear": _YEAR_KINDS,
+    "waterSupplySystem": frozenset({rules.Kind.WATER_SUPPLY_SYSTEM}),
+    "touristSite": frozenset({rules.Kind.TOURIST_SITE}),
+    "missionRecord": frozenset({rules.Kind.MISSION_RECORD}),
+}
 _ITEM_FIELDS = (TYPENAME, "key", "removed", "laoCode", "fiscalYear")
 _PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 
@@ -148,10 +148,7 @@ def _items(
             continue
         if name not in _VALUE_FIELDS:
             raise Unsupported(f"Change.{name}")
-        of_kind = (
-            plan.kind in _YEAR_KINDS if name == "laoYear" else _VALUE_FIELDS[name] is plan.kind
-        )
-        if not of_kind:
+        if plan.kind not in _VALUE_FIELDS[name]:
             plan.item_fields.append(("null", key))  # another kind's field: always null
             continue
         if plan.value_key is not None:
@@ -164,10 +161,8 @@ def _items(
             plan.rows = _missions(f, identity, graphql_schema)
         elif plan.kind in _YEAR_KINDS:
             plan.years = compile_years(f, type_name_of(graphql_schema, "Change", name))
-        elif plan.kind in rules.RECORD_KINDS:
+        else:  # a record feed (`rules.RECORD_KINDS`)
             plan.rows = _records(plan.kind, f, graphql_schema, name, compile_records)
-        else:
-            raise Unsupported(f"Change.{name}")  # the resolvers answer these kinds' values
         plan.item_fields.append(("value", key))
 
 
