@@ -13,7 +13,6 @@ from strawberry.scalars import JSON
 from hub.db.models import ChangeLogEntry as ChangeLogRow
 from hub.db.models import User
 from hub.rules import permissions
-from hub.rules.enums import ContactKind as ContactKindEnum
 from hub.rules.permissions import LaoPlace
 from schema import shapes
 from schema.context import Info
@@ -63,12 +62,10 @@ class LaoContact:
     email: str | None = strawberry.field(description="อีเมล — e-mail address.")
 
 
-def _contacts(rows: list[Any], kind: ContactKindEnum) -> list[LaoContact]:
-    return [
-        LaoContact(slot=r.slot, name=r.name, position=r.position, phone=r.phone, email=r.email)
-        for r in rows
-        if r.kind is kind
-    ]
+def _contacts(rows: list[Any], field_name: str) -> list[LaoContact]:
+    """The contacts of the kind the list `field_name` holds (`shapes.CONTACT_KINDS`)."""
+    kind = shapes.CONTACT_KINDS[field_name]
+    return [LaoContact(**shapes.LAO_CONTACT.python_values(r)) for r in rows if r.kind is kind]
 
 
 @strawberry.type(
@@ -212,9 +209,7 @@ class Lao:
         extensions=guarded(PersonalData()),
     )
     async def recorders(self, info: Info) -> list[LaoContact] | None:
-        return _contacts(
-            await info.context.loaders.contacts_of_lao.load(self.id), ContactKindEnum.RECORDER
-        )
+        return _contacts(await info.context.loaders.contacts_of_lao.load(self.id), "recorders")
 
     @strawberry.field(
         description="ผู้ดูแลระบบ INFO — the LAO's INFO administrators (personal data).",
@@ -222,7 +217,7 @@ class Lao:
     )
     async def info_administrators(self, info: Info) -> list[LaoContact] | None:
         rows = await info.context.loaders.contacts_of_lao.load(self.id)
-        return _contacts(rows, ContactKindEnum.INFO_ADMINISTRATOR)
+        return _contacts(rows, "info_administrators")
 
     @strawberry.field(
         description="ข้อมูลรายปี — the LAO's data for one fiscal year (BE); null when the year does not "

@@ -8,8 +8,12 @@ The `@guard(rule: ...)` directive in `schema.graphql` names the rule on every gu
 
 The planned read path reads the same declarations (`identity_decision`): a guard whose rule
 depends only on the caller (`_Rule.allows`) is decided once, at planning time, from the
-field's own `guarded(...)`; a guard that depends on the object read (personal data, the
-change log) cannot be, and the planner leaves such a field to the resolvers.
+field's own `guarded(...)`. A guard whose rule depends on the caller and the LAO the object
+belongs to (`_PlaceRule.allows_at`: personal data, the change log) is bound to the caller at
+planning time (`place_guard`) and decided per row from the LAO's place; a personal-data
+guard's allowed reads are noted there too, with the fields `schema.read_audit.audited_fields`
+names, so both paths record the same reads. Any other guard (one that reads the database)
+leaves the field to the resolvers.
 """
 
 from __future__ import annotations
@@ -67,18 +71,32 @@ class _Rule(BasePermission):
         return allowed
 
 
-class PersonalData(_Rule):
+class _PlaceRule(_Rule):
+    """A rule decided by the caller and the LAO the object belongs to (the source's
+    `lao_place`); with `audited`, a read it allows is personal data, noted in the read audit."""
+
+    audited = False
+
+    def allows_at(self, identity: Identity, place: LaoPlace) -> bool:
+        raise NotImplementedError
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        place: LaoPlace = source.lao_place
+        allowed = self.allows_at(info.context.identity, place)
+        if allowed and self.audited:
+            note_personal_read(info, place)
+        return allowed
+
+
+class PersonalData(_PlaceRule):
     """Names and phone numbers of people (PDPA). The source must expose `lao_place`."""
 
     rule = "personal: the LAO's staff, officers covering it, DLA, clients with scope 'personal'"
     message = "Personal data: readable by the LAO's staff, officers whose area covers it, DLA administrators and clients granted the 'personal' scope."
+    audited = True
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        place: LaoPlace = source.lao_place
-        allowed = permissions.can_read_personal(info.context.identity, place)
-        if allowed:
-            note_personal_read(info, place)
-        return allowed
+    def allows_at(self, identity: Identity, place: LaoPlace) -> bool:
+        return permissions.can_read_personal(identity, place)
 
 
 class DomainData(_Rule):
@@ -107,27 +125,25 @@ class HistoricalData(_Rule):
         return all(permissions.can_read_domain(identity, n) for n in range(1, 9))
 
 
-class ChangeHistory(_Rule):
+class ChangeHistory(_PlaceRule):
     """An LAO's change log. The source must expose `lao_place`."""
 
     rule = "history: the LAO's staff, officers covering it, DLA"
     message = "The change log is readable by the LAO's staff, officers whose area covers it and DLA administrators."
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return permissions.can_read_history(info.context.identity, source.lao_place)
+    def allows_at(self, identity: Identity, place: LaoPlace) -> bool:
+        return permissions.can_read_history(identity, place)
 
 
-class AssessorName(_Rule):
+class AssessorName(_PlaceRule):
     """The assessor named on an LPA final score. The source must expose `lao_place`."""
 
     rule = "assessor: as personal data, and the LPA assessors of the LAO's province"
     message = "The assessor's name is personal data: readable by those who read the LAO's people and by the LPA assessors of its province."
+    audited = True
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        allowed = permissions.can_read_assessor(info.context.identity, source.lao_place)
-        if allowed:
-            note_personal_read(info, source.lao_place)
-        return allowed
+    def allows_at(self, identity: Identity, place: LaoPlace) -> bool:
+        return permissions.can_read_assessor(identity, place)
 
 
 class PersonalReadsAudit(_Rule):
@@ -223,3 +239,49 @@ def identity_decision(
             if not allowed:
                 return Decision(False, rule.message or "")
     return Decision(True)
+
+
+@dataclass(frozen=True)
+class PlaceGuard:
+    """A field's guards bound to one caller, where one depends on the LAO the object belongs
+    to: `refusal(place)` is None when every rule allows the object at `place`, else the first
+    refusing rule's message; `audited`: an allowed read is personal data (the read audit)."""
+
+    identity: Identity
+    rules: tuple[_Rule, ...]
+    audited: bool
+
+    def refusal(self, place: LaoPlace) -> str | None:
+        for rule in self.rules:
+            allowed = (
+                rule.allows_at(self.identity, place)
+                if isinstance(rule, _PlaceRule)
+                else rule.allows(self.identity)
+            )
+            if not allowed:
+                return rule.message or ""
+        return None
+
+
+def place_guard(
+    graphql_schema: Any, type_name: str, field_name: str, identity: Identity
+) -> PlaceGuard | None:
+    """The `guarded(...)` rules of `type_name.field_name` bound to `identity` when one of them
+    depends on the LAO the object belongs to and each depends on nothing else (else None:
+    no guard of that kind, or one that reads the database)."""
+    definition = graphql_schema.get_type(type_name).fields[field_name]
+    field = definition.extensions.get("strawberry-definition")
+    rules: list[_Rule] = []
+    for extension in getattr(field, "extensions", None) or ():
+        if not isinstance(extension, PermissionExtension):
+            continue
+        for rule in extension.permissions:
+            if not isinstance(rule, _Rule):
+                return None
+            if not isinstance(rule, _PlaceRule) and rule.allows(identity) is None:
+                return None
+            rules.append(rule)
+    if not any(isinstance(rule, _PlaceRule) for rule in rules):
+        return None
+    audited = any(isinstance(rule, _PlaceRule) and rule.audited for rule in rules)
+    return PlaceGuard(identity, tuple(rules), audited)

@@ -166,15 +166,16 @@ def _collect(
         if field_def is None:
             raise Unsupported(f"{parent.name}.{name}")
         if first.selection_set is None:
-            out.append(
-                FieldNode(
-                    name=first.name,
-                    alias=alias,
-                    arguments=first.arguments,
-                    directives=(),
-                    loc=first.loc,
-                )
+            leaf = FieldNode(
+                name=first.name,
+                alias=alias,
+                arguments=first.arguments,
+                directives=(),
+                loc=first.loc,
             )
+            if len(nodes) > 1:  # a leaf's error (a refused `actorName`) lists every location
+                result.origins[id(leaf)] = nodes
+            out.append(leaf)
             continue
         named = get_named_type(field_def.type)
         if not isinstance(named, GraphQLObjectType):

@@ -8,9 +8,11 @@ Compiled here:
   `successor { … }` (their profiles and places);
 * `Lao.transferredMissions`, with `mission { … agency { … } }`, `agency { … }` and `lao { … }`
   (its profile and places: whatever `schema.shapes.LAO_MISSION` reaches);
-* `LaoYear.certificationHistory`, without `actorName` (personal data: the resolvers answer);
+* `LaoYear.certificationHistory`, with `actorName` (personal data: `ItemGuard`, below);
+* `Lao.recorders` and `Lao.infoAdministrators` (personal data: `ListPlan.guard`, below);
 * lists under a list's item or a connection's node (`Children`): a mission record's
-  `history` (without `actorName`), a subdistrict's `villages`.
+  `history` (without `actorName`: its LAO's place is not at hand there), a subdistrict's
+  `villages`.
 
 Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
 objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in schema.loaders>`, so
@@ -25,19 +27,26 @@ id: [row, …]} (nothing for a forbidden list or no ids); `ListPlan.value(row)` 
 the GraphQL layer serialises it. Permission: the list field's own `guarded(...)` declaration
 (`transferredMissions`: `MissionsData`), decided at planning time by
 `schema.permissions.identity_decision`; a forbidden list is never fetched and the caller answers it with null and a
-FORBIDDEN error carrying `ListPlan.message`.
+FORBIDDEN error carrying `ListPlan.message`. A guard decided per LAO (personal data:
+`schema.permissions.PlaceGuard`) is bound to the caller at planning time and decided by
+whoever answers the list, which knows the LAO's place: on the list (`ListPlan.guard`) or on
+a field of its items (`ListPlan.item_guards`, `answer_at`); a read it lets through is noted
+with the fields `schema.read_audit.audited_fields` names, as the resolvers note it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import FieldNode
+from graphql import FieldNode, GraphQLError
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schema.permissions import identity_decision
+from hub.rules.permissions import LaoPlace
+from hub.services.read_audit import PersonalReads
+from schema.permissions import FORBIDDEN, PlaceGuard, identity_decision, place_guard
 from schema.plan_common import (
     Columns,
     Row,
@@ -47,13 +56,17 @@ from schema.plan_common import (
     _fields,
     _key,
     _leaf,
+    _same,
     compile_object,
     nested_rows,
 )
 from schema.plan_document import TYPENAME, type_name_of
+from schema.read_audit import audited_fields
 from schema.shapes import (
     CERTIFICATION_EVENT,
     CODE_PERIOD,
+    CONTACT_KINDS,
+    LAO_CONTACT,
     LAO_MERGER,
     LAO_MISSION,
     MISSION_EVENT,
@@ -75,6 +88,13 @@ LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("LaoYear", "certificationHistory"): (CERTIFICATION_EVENT, "lao_year_id", ("at", "id")),
     ("LaoMission", "history"): (MISSION_EVENT, "lao_mission_id", ("at", "id")),
     ("Subdistrict", "villages"): (VILLAGE, "subdistrict_id", ("number",)),
+    ("Lao", "recorders"): (LAO_CONTACT, "lao_id", ("slot",)),
+    ("Lao", "infoAdministrators"): (LAO_CONTACT, "lao_id", ("slot",)),
+}
+# Of those, the lists that hold only some of the table's rows: (column, value).
+ONLY: dict[tuple[str, str], tuple[str, Any]] = {
+    ("Lao", "recorders"): ("kind", CONTACT_KINDS["recorders"]),
+    ("Lao", "infoAdministrators"): ("kind", CONTACT_KINDS["info_administrators"]),
 }
 # Of those, the fields that are one object or null, not a list (an LAO is absorbed at most
 # once: `lao_mergers.lao_id` is unique).
@@ -100,6 +120,13 @@ class ListPlan:
     build: Any = None  # `compile_object(fields)`, on first use
     one: bool = False  # one object or null (`ONE_OF`), not a list
     children: Children | None = None  # lists under each item
+    only: tuple[Any, ...] = ()  # `ONLY`: the clause choosing the list's rows of the table
+    # A guard decided per object from its LAO's place (`PlaceGuard`: personal data), and
+    # what a read it allows records in the read audit (`audited_fields`).
+    guard: PlaceGuard | None = None
+    audited: tuple[str, ...] = ()
+    # Fields of the items guarded per LAO (`actorName`): answered by `answer_at`.
+    item_guards: list[ItemGuard] = field(default_factory=list)
 
     def _from(self) -> Any:
         joined: Any = self.table
@@ -118,7 +145,7 @@ class ListPlan:
             self.statement = (
                 select(*self.columns.columns)
                 .select_from(self._from())
-                .where(self.table.c[self.parent].in_(bindparam("ids", expanding=True)))
+                .where(self.table.c[self.parent].in_(bindparam("ids", expanding=True)), *self.only)
                 .order_by(*self._order())
             )
         rows: list[Any] = list((await conn.execute(self.statement, {"ids": ids})).all())
@@ -147,7 +174,7 @@ class ListPlan:
         return nested_rows(
             self.columns.columns,
             self._from(),
-            [self.table.c[self.parent] == parent_id],
+            [self.table.c[self.parent] == parent_id, *self.only],
             self._order(),
             parent,
         )
@@ -164,25 +191,81 @@ class ListPlan:
             return self.value(rows[0]) if rows else None
         return [self.value(r) for r in rows]
 
+    def answer_at(
+        self,
+        rows: list[Row],
+        place: LaoPlace,
+        path: list[Any],
+        errors: list[GraphQLError],
+        reads: PersonalReads | None,
+    ) -> Any:
+        """The list at `path` of an object of the LAO at `place`, its items' guarded fields
+        decided there (`item_guards`): null with FORBIDDEN at each item where refused, as
+        the resolver's permission class answers, else the value, the read noted in `reads`
+        (once per LAO, when there is an item to read it from)."""
+        items = self.answer(rows)
+        for guarded in self.item_guards:
+            refused = guarded.guard.refusal(place)
+            if refused is None:
+                if guarded.guard.audited and items:
+                    if reads is None:  # never answer personal data that goes unrecorded
+                        raise RuntimeError("personal data planned without a read audit")
+                    reads.note(place.lao_id, guarded.audited)
+                continue
+            for i, item in enumerate(items):
+                item[guarded.key] = None
+                errors.append(
+                    GraphQLError(
+                        refused,
+                        nodes=guarded.nodes,
+                        path=[*path, i, guarded.key],
+                        extensions={"code": FORBIDDEN},
+                    )
+                )
+        return items
+
+
+@dataclass(frozen=True)
+class ItemGuard:
+    """A field of a list's items guarded per LAO: its response key, the guard bound to the
+    caller, what an allowed read records (`audited_fields`) and the document's nodes."""
+
+    key: str
+    guard: PlaceGuard
+    audited: tuple[str, ...]
+    nodes: list[FieldNode]
+
 
 def is_list(type_name: str, name: str) -> bool:
     return (type_name, name) in LISTS
 
 
-def compile_list(type_name: str, node: FieldNode, identity: Any, graphql_schema: Any) -> ListPlan:
-    """`type_name.node` compiled under its declared guards, decided for `identity`."""
+def compile_list(
+    type_name: str,
+    node: FieldNode,
+    identity: Any,
+    graphql_schema: Any,
+    nodes_of: Callable[[FieldNode], list[FieldNode]] | None = None,
+) -> ListPlan:
+    """`type_name.node` compiled under its declared guards, decided for `identity` (those
+    decided per LAO bound to it); `nodes_of`: the document's nodes behind a collected field
+    (`Normalised.nodes_of`), for the errors of its items' guarded fields."""
     found = LISTS.get((type_name, node.name.value))
     if found is None or node.arguments:
         raise Unsupported(f"{type_name}.{node.name.value}")
     decision = identity_decision(graphql_schema, type_name, node.name.value, identity)
+    guard = None
     if decision is None:
-        raise Unsupported(f"{type_name}.{node.name.value}: guarded by the object")
+        guard = place_guard(graphql_schema, type_name, node.name.value, identity)
+        if guard is None:
+            raise Unsupported(f"{type_name}.{node.name.value}: guarded by the object")
     shape, parent, order_by = found
     columns = Columns()
     columns.add("parent", shape.table.c[parent])
     plan = ListPlan(_key(node), node, shape.table, parent, order_by, columns, [], [])
     item_type = _type_of(graphql_schema, type_name, node.name.value)
     children = Children(identity)
+    guarded: list[FieldNode] = []
     plan.fields = shape_getters(
         shape,
         shape.table,
@@ -193,9 +276,32 @@ def compile_list(type_name: str, node: FieldNode, identity: Any, graphql_schema:
         graphql_schema,
         item_type,
         children=children,
+        guarded=guarded,
     )
+    for f in guarded:
+        assert item_type is not None
+        item_guard = place_guard(graphql_schema, item_type, f.name.value, identity)
+        if item_guard is None:
+            raise Unsupported(f"{item_type}.{f.name.value}: not guarded per LAO")
+        plan.item_guards.append(
+            ItemGuard(
+                _key(f),
+                item_guard,
+                tuple(audited_fields(item_type, f.name.value, [])),
+                nodes_of(f) if nodes_of is not None else [f],
+            )
+        )
     plan.children = children.seal(plan.columns)
-    plan.allowed, plan.message = decision.allowed, decision.message
+    if decision is not None:
+        plan.allowed, plan.message = decision.allowed, decision.message
+    else:  # decided per object, by whoever answers it (`_node`): it knows the LAO's place
+        assert guard is not None
+        plan.guard = guard
+        selected = [f.name.value for f in _fields(node.selection_set)]
+        plan.audited = tuple(audited_fields(type_name, node.name.value, selected))
+    if (type_name, node.name.value) in ONLY:
+        column, value = ONLY[(type_name, node.name.value)]
+        plan.only = (shape.table.c[column] == value,)
     plan.one = (type_name, node.name.value) in ONE_OF
     return plan
 
@@ -217,11 +323,14 @@ def shape_getters(
     type_name: str | None,
     *,
     children: Children | None = None,
+    guarded: list[FieldNode] | None = None,
 ) -> list[Any]:
     """`node`'s selection on `shape` (read from `table`, an alias or the table): its (key,
     getter) pairs, the columns they read added to `columns` and the objects they reach
     (aliases, with their ON clauses) to `joins`; with `children`, the lists it selects
-    (`LISTS`) added there, each read by a `ChildList` getter (else they are refused)."""
+    (`LISTS`) added there, each read by a `ChildList` getter (else they are refused); with
+    `guarded`, its fields looked up through a foreign key (`Shape.lookups`, each guarded per
+    LAO) read too and their nodes added there, for the list to decide (else refused)."""
     getters: list[tuple[str, Any]] = []
     for f in _fields(node.selection_set):
         name, key = f.name.value, _key(f)
@@ -231,6 +340,10 @@ def shape_getters(
             getters.append((key, _const(type_name)))
         elif name in shape.by_graphql_name:
             getters.append((key, shape.getter(_leaf(f), columns, table, prefix)))
+        elif name in shape.lookups and guarded is not None:
+            value = shape.lookups[_leaf(f)].of(table)
+            getters.append((key, columns.getter(f"{prefix}_{name}", value, _same)))
+            guarded.append(f)
         elif name in shape.objects:
             if f.arguments:
                 raise Unsupported("arguments")
@@ -298,6 +411,8 @@ class Children:
     def add(self, plan: ListPlan, parent_id: int) -> ChildList:
         if not plan.allowed:
             raise Unsupported(f"{plan.key}: forbidden under a list")
+        if plan.guard is not None or plan.item_guards:  # its LAO's place is not at hand here
+            raise Unsupported(f"{plan.key}: guarded by its LAO under a list")
         getter = ChildList(plan)
         self.lists.append((getter, parent_id))
         return getter

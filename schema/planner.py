@@ -57,7 +57,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (`rounds`, a personal field, a refused argument) are answered by the resolvers
+  (`rounds` with its computed fields, a change log, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -74,8 +74,11 @@ returns None for everything else, and the view then runs the resolvers:
   the same statement reads, a correlated COUNT per record table among them) and the 8
   sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
-  lists above (not `certificationHistory.actorName`, `recorders`, `changeLog`: personal
-  data and paging stay with the resolvers);
+  lists above, personal data among them (`recorders`, `infoAdministrators`,
+  `certificationHistory { actorName }`: guarded per LAO from the row's place, each read let
+  through noted in the request's `personal_reads` and recorded with
+  `schema.read_audit.record_noted_reads` once the plans have run; no entry, no answer) —
+  not `changeLog` (paging stays with the resolvers);
 * named and inline fragments (type conditions included), aliases, `@include`/`@skip`
   and `__typename` anywhere below the root, as Apollo, Relay and dashboards send them:
   the operation is first normalised as GraphQL's CollectFields does (fields merged by
@@ -95,6 +98,7 @@ selections for every role.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import operator
 from collections import OrderedDict
@@ -138,6 +142,7 @@ from hub.rules.catalogue import DOMAINS, Domain, Field, Kind, RecordTable
 from hub.rules.catalogue_years import CatalogueShape, shape_of
 from hub.rules.enums import CertificationState, LaoType
 from hub.rules.permissions import LaoPlace, may_keep_missions
+from hub.services.read_audit import PersonalReads
 from schema.changes import check_changes
 from schema.lao_year import (
     allowed_action_names,
@@ -191,6 +196,7 @@ from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.plan_viewer import ViewerPlan, compile_viewer, run_viewer
+from schema.read_audit import UNRECORDED, record_noted_reads
 from schema.root import COMPUTED_ROOTS, CONSTANT_ROOTS, lao_name_contains
 from schema.shapes import LAO, LAO_YEAR, Shape
 from schema.text_guard import (
@@ -277,6 +283,8 @@ class YearPlan:
     sections: list[SectionPlan]
     table: Any  # the alias of `lao_years` its statement reads it from
     lists: list[ListPlan] = field(default_factory=list)  # certificationHistory
+    # The LAO's place from the row, when a list's items have fields guarded per LAO.
+    place: Callable[[Row], LaoPlace] | None = None
 
 
 @dataclass
@@ -330,6 +338,8 @@ class PagePlan:
     # LAOs by id (`Compiler.compile_listed`): the ids, and where each row's code is.
     listed_ids: tuple[int, ...] = ()
     code: int | None = None
+    # The LAO's place (`LaoPlace`) from a row, for the guards decided per LAO (personal data).
+    place: Callable[[Row], LaoPlace] | None = None
 
 
 class Compiler:
@@ -508,15 +518,31 @@ class Compiler:
                 plan.years = self._years(f, self._type(lao_type, name))
                 plan.node_fields.append((key, ("years", None)))
             elif is_list("Lao", name):
-                plan.lists.append(self._list(lao_type, f))
+                lp = self._list(lao_type, f)
+                if lp.guard is not None or lp.item_guards:
+                    plan.place = self._place()
+                plan.lists.append(lp)
                 plan.node_fields.append((key, ("list", len(plan.lists) - 1)))
             else:
                 raise Unsupported(f"Lao.{name}")
 
     def _list(self, type_name: str, node: FieldNode) -> ListPlan:
-        lp = compile_list(type_name, node, self.identity, self.planner.graphql_schema)
+        lp = compile_list(
+            type_name, node, self.identity, self.planner.graphql_schema, self.normalised.nodes_of
+        )
         lp.nodes = self.normalised.nodes_of(node)
         return lp
+
+    def _place(self) -> Callable[[Row], LaoPlace]:
+        """The LAO's place from a row of this compiler's statement (its columns added)."""
+        lao = [
+            self.columns.add(f"l_{column}", Lao.__table__.c[column]) for column in _PLACE_COLUMNS
+        ]
+
+        def place(row: Row) -> LaoPlace:
+            return LaoPlace(*(row[i] for i in lao))
+
+        return place
 
     def _missions_editable(self) -> Callable[[Row], bool]:
         """`Lao.missionsEditable`: the rule its resolver asks, for this compiler's caller."""
@@ -585,7 +611,12 @@ class Compiler:
                 plan.sections.append(self._section(_SECTIONS[name], f, year, section_type))
                 plan.fields.append((key, ("section", len(plan.sections) - 1)))
             elif is_list("LaoYear", name):
-                plan.lists.append(self._list(year_type, f))
+                lp = self._list(year_type, f)
+                if lp.guard is not None:
+                    raise Unsupported(f"LaoYear.{name}: guarded per LAO")
+                if lp.item_guards:  # `actorName`: decided at the LAO-year's LAO
+                    plan.place = self._place()
+                plan.lists.append(lp)
                 plan.fields.append((key, ("list", len(plan.lists) - 1)))
             elif name in ("editable", "allowedActions", "catalogueShape", "historical"):
                 _leaf(f)
@@ -617,11 +648,7 @@ class Compiler:
                 )
             ),
         )
-        lao = [c.add(f"l_{column}", Lao.__table__.c[column]) for column in _PLACE_COLUMNS]
-
-        def place(row: Row) -> LaoPlace:
-            return LaoPlace(*(row[i] for i in lao))
-
+        place = self._place()
         if name == "editable":
             return lambda row: is_editable(
                 identity, place(row), row[state].name, year_status(row[fiscal_year], row[is_open])
@@ -1044,11 +1071,16 @@ async def fetch_years_by_id(
 
 
 def year_value(
-    years: YearsPlan, row: Row, path: list[Any], data: YearData, late: list[GraphQLError]
+    years: YearsPlan,
+    row: Row,
+    path: list[Any],
+    data: YearData,
+    late: list[GraphQLError],
+    reads: PersonalReads | None = None,
 ) -> dict[str, Any] | None:
     """One LAO-year of `fetch_years_by_id` answered at `path` (a forbidden section's error
-    to `late`)."""
-    return _year(years.year, row, path, data, late)
+    to `late`, personal data noted in `reads`)."""
+    return _year(years.year, row, path, data, late, reads)
 
 
 # --- running a plan --------------------------------------------------------------------------
@@ -1069,11 +1101,16 @@ class Fetched:
     years: YearData = field(default_factory=YearData)
     early: list[GraphQLError] = field(default_factory=list)
     late: list[GraphQLError] = field(default_factory=list)
+    # Where the reads of personal data the nodes answer are noted: the request's
+    # (`HubContext.personal_reads`), which `Planner.execute` records once the plans have run.
+    reads: PersonalReads | None = None
 
 
-async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+async def _run(
+    plan: PagePlan, engine: Any, reads: PersonalReads | None = None
+) -> tuple[Any, list[GraphQLError]]:
     """The root field's value (a connection, or one LAO or None when `single`), and errors."""
-    rows, total, fetched = await _fetch(plan, engine)
+    rows, total, fetched = await _fetch(plan, engine, reads)
     page = rows[: plan.size]
     if plan.single:
         value = _node(plan, page[0], [plan.root_key], fetched) if page else None
@@ -1089,11 +1126,13 @@ async def _run(plan: PagePlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
     return out, fetched.early + fetched.late
 
 
-async def fetch_laos(plan: PagePlan, engine: Any) -> tuple[list[tuple[int, str, Row]], Fetched]:
+async def fetch_laos(
+    plan: PagePlan, engine: Any, reads: PersonalReads | None = None
+) -> tuple[list[tuple[int, str, Row]], Fetched]:
     """The LAOs of a `Compiler.compile_listed` plan: (id, code, row) of each, by code, and
-    what their nodes read besides (`lao_node` builds them)."""
+    what their nodes read besides (`lao_node` builds them; personal reads noted in `reads`)."""
     assert plan.code is not None
-    rows, _, fetched = await _fetch(plan, engine)
+    rows, _, fetched = await _fetch(plan, engine, reads)
     found = [(plan.lao_id(row), row[plan.code], row) for row in rows]
     # As `Viewer.laos` orders them: an LAO without a code of its own (Bangkok) first.
     return sorted(found, key=lambda one: one[1] or ""), fetched
@@ -1104,7 +1143,9 @@ def lao_node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dic
     return _node(plan, row, path, fetched)
 
 
-async def _fetch(plan: PagePlan, engine: Any) -> tuple[list[Row], int | None, Fetched]:
+async def _fetch(
+    plan: PagePlan, engine: Any, reads: PersonalReads | None
+) -> tuple[list[Row], int | None, Fetched]:
     """The page's rows (one more than the page, to tell whether there is a next), the COUNT
     when selected, and what the page's nodes read besides (lists, LAO-years, records)."""
     nested = None
@@ -1118,7 +1159,7 @@ async def _fetch(plan: PagePlan, engine: Any) -> tuple[list[Row], int | None, Fe
             plan.statement = _page_statement(plan)
         statement = plan.statement
     wants_total = any(name == "totalCount" for name, _, _ in plan.connection)
-    fetched = Fetched()
+    fetched = Fetched(reads=reads)
     async with engine.connect() as conn:
         total = (
             (
@@ -1189,28 +1230,59 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
     for key, get in plan.node_slots:
         if get[0] == "list":
             lp = plan.lists[get[1]]
-            if lp.allowed:
+            if lp.guard is not None or lp.item_guards:
+                node[key] = _guarded_list(plan, lp, row, [*path, key], fetched, get[1])
+            elif lp.allowed:
                 node[key] = lp.answer(fetched.lists[get[1]].get(lao_id, []))
             else:
                 node[key] = None
                 fetched.early.append(_forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
         elif get[0] == "year":
             assert plan.year is not None
-            node[key] = _year(plan.year, row, [*path, key], fetched.year, fetched.late)
+            node[key] = _year(
+                plan.year, row, [*path, key], fetched.year, fetched.late, fetched.reads
+            )
         else:
             assert plan.years is not None
             year = plan.years.year
             node[key] = [
-                _year(year, r, [*path, key, i], fetched.years, fetched.late)
+                _year(year, r, [*path, key, i], fetched.years, fetched.late, fetched.reads)
                 for i, r in enumerate(fetched.years_rows.get(lao_id, ()))
             ]
     return node
 
 
+def _guarded_list(
+    plan: PagePlan, lp: ListPlan, row: Row, path: list[Any], fetched: Fetched, index: int
+) -> Any:
+    """A list guarded per LAO (personal data): its items when the guard allows the caller
+    at the row's LAO, the read noted for the read audit; else null and FORBIDDEN at `path`,
+    as the resolver's permission class answers."""
+    assert plan.place is not None
+    place = plan.place(row)
+    if lp.guard is not None:
+        refused = lp.guard.refusal(place)
+        if refused is not None:
+            fetched.early.append(_forbidden(refused, lp.nodes or [lp.node], path))
+            return None
+        if lp.guard.audited:
+            if fetched.reads is None:  # never answer personal data that would go unrecorded
+                raise RuntimeError("personal data planned without a read audit to note it in")
+            fetched.reads.note(place.lao_id, lp.audited)
+    rows = fetched.lists[index].get(place.lao_id, [])
+    return lp.answer_at(rows, place, path, fetched.late, fetched.reads)
+
+
 def _year(
-    year: YearPlan, row: Row, path: list[Any], data: YearData, late: list[GraphQLError]
+    year: YearPlan,
+    row: Row,
+    path: list[Any],
+    data: YearData,
+    late: list[GraphQLError],
+    reads: PersonalReads | None,
 ) -> dict[str, Any] | None:
-    """One LAO-year's object, from its row and `data`; a forbidden section's error to `late`."""
+    """One LAO-year's object, from its row and `data`; a forbidden section's error (and a
+    refused `actorName`'s) to `late`, the personal data it answers noted in `reads`."""
     if not year.present(row):
         return None
     out: dict[str, Any] = {}
@@ -1221,7 +1293,12 @@ def _year(
             continue
         if get[0] == "list":
             lp = year.lists[get[1]]
-            out[key] = lp.answer(data.lists[get[1]].get(lao_year_id, []))
+            rows = data.lists[get[1]].get(lao_year_id, [])
+            if lp.item_guards:
+                assert year.place is not None
+                out[key] = lp.answer_at(rows, year.place(row), [*path, key], late, reads)
+            else:
+                out[key] = lp.answer(rows)
             continue
         section = year.sections[get[1]]
         if not section.allowed:
@@ -1581,6 +1658,29 @@ class Planner:
             # The text was normalised (NFC) before parsing: the blanked copy's locations
             # would not be those of the text the resolvers parse. They answer it all.
             return None
+        name = operation.name.value if operation.name else None
+        result = await self._run_plans(plan, text, key, raw_variables, name, context)
+        if result is not None:
+            # The reads of personal data the plans answered (`schema.read_audit`): no entry,
+            # no answer.
+            try:
+                await record_noted_reads(context, name)
+            except Exception as exc:
+                return ExecutionResult(
+                    data=None, errors=[GraphQLError(UNRECORDED, original_error=exc)]
+                )
+        return result
+
+    async def _run_plans(
+        self,
+        plan: Plan | RootsPlan,
+        text: str | None,
+        key: bytes | None,
+        raw_variables: dict[str, Any],
+        operation_name: str | None,
+        context: Any,
+    ) -> ExecutionResult | None:
+        """The operation's answer from its plans (and, for `text`, the resolvers' part)."""
         plans = plan.plans if isinstance(plan, RootsPlan) else (plan,)
         if (failed := _feed_mistakes(plans, context)) is not None:
             # Which non-null root fails first decides the answer; beside roots the resolvers
@@ -1601,7 +1701,7 @@ class Planner:
                     text,
                     variable_values=raw_variables,
                     context_value=context,
-                    operation_name=operation.name.value if operation.name else None,
+                    operation_name=operation_name,
                 )
                 self._remember(constant, resolved)
             if resolved.data is None:
@@ -1684,6 +1784,9 @@ def _feed_mistakes(plans: tuple[Plan | ResolverRoot, ...], context: Any) -> Exec
 async def _run_root(
     plan: Plan, context: Any, shared: dict[Any, Any]
 ) -> tuple[Any, list[GraphQLError]]:
+    # The reads of personal data the plan answers are noted in the request's context.
+    reads = context.personal_reads
+    laos = functools.partial(fetch_laos, reads=reads)
     if isinstance(plan, StatsPlan):
         return await run_stats(plan, context.read_engine, context.now, shared)
     if isinstance(plan, ConnectionPlan):
@@ -1693,14 +1796,11 @@ async def _run_root(
     if isinstance(plan, ComputedListPlan):
         return await run_computed(plan, context.read_engine)
     if isinstance(plan, ChangesPlan):
-        return await run_changes(
-            plan, context, (fetch_laos, lao_node), (fetch_years_by_id, year_value)
-        )
+        values = functools.partial(year_value, reads=reads)
+        return await run_changes(plan, context, (laos, lao_node), (fetch_years_by_id, values))
     if isinstance(plan, ViewerPlan):
-        return await run_viewer(
-            plan, context.read_engine, context.now, shared, fetch_laos, lao_node
-        )
-    return await _run(plan, context.read_engine)
+        return await run_viewer(plan, context.read_engine, context.now, shared, laos, lao_node)
+    return await _run(plan, context.read_engine, reads)
 
 
 def _enum_name(value: Any) -> str:

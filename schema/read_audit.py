@@ -8,9 +8,10 @@
   row per LAO, one INSERT) once the operation has run, with what the caller declared in the
   `X-Purpose` and `X-Calling-Officer` headers. It is part of the schema, so every way the
   resolvers run records: `/graphql`, the console's in-process operations, anything built on
-  `schema.execute`. The planned read path (`schema.planner`) answers no personal field: it
-  declines any selection holding one and the resolvers answer it, so it records here too
-  (`tests/test_read_audit.py` checks the planner declines every such field of the schema).
+  `schema.execute`. The planned read path (`schema.planner`) notes the same reads of the
+  personal fields it answers (the guard's `schema.permissions.PlaceGuard`, the fields named
+  by `audited_fields`) and records them with `record_noted_reads` once its plan has run;
+  a personal field it does not compile goes to the resolvers, which record here.
   If the log cannot be written, the answer is withdrawn: its data become null and the
   database's error is the operation's (503 with `Retry-After` when it is worth retrying).
 * `Query.personalDataReads(laoCode:)`: the LAO's audit, newest first, for DLA and the LAO's INFO
@@ -40,22 +41,43 @@ from schema.loaders import fetch_all
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 
 
-def _selected(selections: Any, prefix: str, into: list[str]) -> None:
+def _skipped(directives: Any) -> bool:
+    """`@skip(if: true)` or `@include(if: false)` (their arguments as strawberry converted
+    them): the selection is not executed, so nothing in it is read."""
+    directives = directives or {}
+    skip, include = directives.get("skip"), directives.get("include")
+    return bool(skip and skip.get("if")) or (include is not None and not include.get("if"))
+
+
+def _selected(selections: Any, into: list[str]) -> None:
     for selection in selections:
+        if _skipped(getattr(selection, "directives", None)):
+            continue
         name = getattr(selection, "name", None)
         if name is None or not hasattr(selection, "arguments"):  # a fragment: its fields
-            _selected(getattr(selection, "selections", ()), prefix, into)
-        elif not name.startswith("__"):
-            into.append(f"{prefix}.{name}")
+            _selected(getattr(selection, "selections", ()), into)
+        else:
+            into.append(name)
+
+
+def audited_fields(parent_type: str, field_name: str, selected: list[str]) -> list[str]:
+    """What a read of the personal field `parent_type.field_name` records: the fields
+    selected in it (`Lao.recorders.phone`), or the field itself for a leaf
+    (`CertificationEvent.actorName`). `selected`: the names of the fields executed under it
+    (fragments collected, `@skip`/`@include` applied), which the planner reads off its
+    collected selection and the resolvers off strawberry's `selected_fields`."""
+    prefix = f"{parent_type}.{field_name}"
+    fields = [f"{prefix}.{name}" for name in selected if not name.startswith("__")]
+    return fields or [prefix]
 
 
 def note_personal_read(info: Info, place: LaoPlace) -> None:
     """Note that this field, guarded as personal data, is read for the LAO at `place`."""
-    field_name = f"{info._raw_info.parent_type.name}.{info.field_name}"
-    fields: list[str] = []
+    names: list[str] = []
     for selected in info.selected_fields:
-        _selected(selected.selections, field_name, fields)
-    info.context.personal_reads.note(place.lao_id, fields or [field_name])
+        _selected(selected.selections, names)
+    fields = audited_fields(info._raw_info.parent_type.name, info.field_name, names)
+    info.context.personal_reads.note(place.lao_id, fields)
 
 
 def _header_text(raw: bytes) -> str:
@@ -75,33 +97,39 @@ def declared_by(request: Any) -> Declared:
     return declared(headers)
 
 
+UNRECORDED = "The read could not be recorded."
+
+
+async def record_noted_reads(context: Any, operation: str | None) -> None:
+    """Record the reads of personal data the request has noted so far (once: they are
+    taken), with what its headers declare; raises the database's error when the log cannot
+    be written, and the caller must then withdraw the answer."""
+    reads = getattr(context, "personal_reads", None)
+    if not reads:
+        return
+    await read_audit.record(
+        context.write_engine,
+        context.identity,
+        reads.take(),
+        declared=declared_by(context.request),
+        operation=operation,
+        request_id=request_id_of(context),
+    )
+
+
 class ReadAuditExtension(SchemaExtension):
     """Records the operation's reads of personal data when it has run (module docstring)."""
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield
         execution = self.execution_context
-        context = execution.context
-        reads = getattr(context, "personal_reads", None)
-        if not reads:
-            return
-        taken = reads.take()
         try:
-            await read_audit.record(
-                context.write_engine,
-                context.identity,
-                taken,
-                declared=declared_by(context.request),
-                operation=execution.operation_name,
-                request_id=request_id_of(context),
-            )
+            await record_noted_reads(execution.context, execution.operation_name)
         except Exception as exc:  # no entry, no answer: the database's error is the answer's
             result = execution.result
             if result is not None:
                 result.data = None
-                result.errors = [
-                    GraphQLError("The read could not be recorded.", original_error=exc)
-                ]
+                result.errors = [GraphQLError(UNRECORDED, original_error=exc)]
 
 
 @strawberry.type(

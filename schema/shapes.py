@@ -40,6 +40,7 @@ from hub.db.models import (
     Kpi16Round,
     Lao,
     LaoCode,
+    LaoContact,
     LaoMerger,
     LaoMission,
     LaoMissionEvent,
@@ -49,10 +50,11 @@ from hub.db.models import (
     Mission,
     Province,
     Subdistrict,
+    User,
     Village,
 )
 from hub.rules.completeness import ALL_DOMAINS_MASK
-from hub.rules.enums import CertificationState
+from hub.rules.enums import CertificationState, ContactKind
 from hub.rules.validation import camel
 from schema.plan_common import Columns, Getter, _float, _int, _iso, _name, _same
 
@@ -94,14 +96,34 @@ class Reads:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A field that is one column of the row a nullable foreign key points at (the name of
+    who acted): `column` of `target` where its id is the row's `fk`, null without one."""
+
+    fk: str
+    target: Any
+    column: str
+
+    def of(self, table: Any) -> Any:
+        """The value for the rows of `table` (the table or an alias): a scalar subquery, so
+        a statement reading it needs no join of its own."""
+        target = self.target
+        return (
+            select(target.c[self.column]).where(target.c.id == table.c[self.fk]).scalar_subquery()
+        )
+
+
+@dataclass(frozen=True)
 class Shape:
     """A GraphQL object type over `table`: its fields read from the row, by Python name
-    (the GraphQL name is its camelCase, as strawberry names it), and its object fields
-    (GraphQL name → (foreign-key column, shape))."""
+    (the GraphQL name is its camelCase, as strawberry names it), its object fields
+    (GraphQL name → (foreign-key column, shape)) and its fields looked up through a
+    foreign key (GraphQL name → `Lookup`: guarded ones, such as who acted)."""
 
     table: Any
     fields: dict[str, Reads]
     objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
+    lookups: dict[str, Lookup] = field(default_factory=dict)
 
     @cached_property
     def by_graphql_name(self) -> dict[str, Reads]:
@@ -264,6 +286,22 @@ LAO_MERGER = Shape(
     {"effective_on": Reads("effective_on", "date")},
     {"absorbed": ("lao_id", LAO), "successor": ("successor_id", LAO)},
 )
+LAO_CONTACT = Shape(
+    LaoContact.__table__,
+    {
+        "slot": Reads("slot", "int"),
+        "name": Reads("name"),
+        "position": Reads("position"),
+        "phone": Reads("phone"),
+        "email": Reads("email"),
+    },
+)
+# Which of an LAO's contacts each of its contact lists holds (its Python name → the kind).
+CONTACT_KINDS = {
+    "recorders": ContactKind.RECORDER,
+    "info_administrators": ContactKind.INFO_ADMINISTRATOR,
+}
+
 CERTIFICATION_EVENT = Shape(
     CertificationEvent.__table__,
     {
@@ -273,6 +311,7 @@ CERTIFICATION_EVENT = Shape(
         "actor_role": Reads("actor_role", "enum"),
         "reason": Reads("reason"),
     },
+    lookups={"actorName": Lookup("actor_user_id", User.__table__, "display_name")},
 )
 
 
@@ -293,6 +332,7 @@ MISSION_EVENT = Shape(
         "changes": Reads("changes_json", rule=_changes),
         "actor_role": Reads("actor_role", "enum"),
     },
+    lookups={"actorName": Lookup("actor_user_id", User.__table__, "display_name")},
 )
 
 

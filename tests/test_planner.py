@@ -45,7 +45,8 @@ from tests.conftest import Places, graphql_response, identities, serve
 LAO_SCALARS = shapes.LAO.graphql_names()
 AGENCY = shapes.AGENCY.graphql_names()
 MISSION = shapes.MISSION.graphql_names()
-EVENT = shapes.CERTIFICATION_EVENT.graphql_names()
+# who acted is personal data, guarded per LAO (`schema.plan_lists.ItemGuard`)
+EVENT = [*shapes.CERTIFICATION_EVENT.graphql_names(), *shapes.CERTIFICATION_EVENT.lookups]
 YEAR_SCALARS = shapes.LAO_YEAR.graphql_names()
 # The LAO-year's fields its resolvers compute by the rules (`schema.lao_year`), for the caller.
 YEAR_RULES = ["editable", "allowedActions", "catalogueShape", "historical"]
@@ -108,6 +109,9 @@ def _lists(rng: random.Random) -> list[str]:
     for merger in ("absorbed", "mergedInto"):  # the LAOs either side of a merger
         if rng.random() < 0.3:
             out.append(f"{merger} {{ {_shaped(rng, shapes.LAO_MERGER, 0.6)} }}")
+    for contacts in ("recorders", "infoAdministrators"):  # personal data, guarded per LAO
+        if rng.random() < 0.2:
+            out.append(f"{contacts} {{ {_shaped(rng, shapes.LAO_CONTACT)} }}")
     return out
 
 
@@ -793,21 +797,24 @@ REAL_CLIENT = [
     # and a refused guard's (`schema.planner._feed_mistakes`)
     "{ a: changes(kind: LAO_PROFILE, first: -1) { baseline } b: changes(kind: MISSION_RECORD,"
     " first: 2) { baseline } c: transferredMissions(first: 1) { totalCount } }",
+    # personal data, guarded per LAO and noted in the read audit (`_guarded_list`)
+    "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
+    '{ lao(code: "x") { code recorders { name } } }',
+    "{ changes(kind: LAO_PROFILE, first: 2) { nodes { lao { recorders { name } } } } }",
+    "{ viewer { subject laos { code infoAdministrators { __typename phone } } } }",
+    "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory {"
+    " actorName } } } } } }",
 ]
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
     "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) { state } } } } }",
-    "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
     "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     "{ districts { code } }",
     "{ fiscalYears { yearBe round { kind } } }",
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
-    "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory { actorName } } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
-    '{ lao(code: "x") { code recorders { name } } }',
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     "{ transferredMissions(first: 2) { edges { node { history { actorName } } } } }",
-    "{ changes(kind: LAO_PROFILE, first: 2) { nodes { lao { recorders { name } } } } }",
     "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { sectionVersions { domain } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
@@ -821,7 +828,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    "{ viewer { subject laos { code recorders { name } } } }",
+    "{ viewer { subject laos { code changeLog { totalCount } } } }",
     "{ rounds { id kind fiscalYear number deadline phase } }",
     "{ rounds(fiscalYear: 2568) { id provinceDeadlines { deadline } } }",
     "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",

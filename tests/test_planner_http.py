@@ -215,11 +215,11 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: `viewer` with personal data (which the planner does not compile) beside
+# A console page's document: `viewer` with an LAO's change log (which the planner does not compile) beside
 # roots it does; the fragment and the variable only `laos` uses go with it
 # (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  viewer { roles laos { code recorders { name } } }
+  viewer { roles laos { code changeLog(first: 2) { totalCount } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   rounds(fiscalYear: $year) { id kind phase }
   fiscalYears { yearBe isOpen }
@@ -231,7 +231,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (`viewer`
-    with personal data, `rounds` with its phase), in one answer, in the document's order, as the resolvers alone answer it."""
+    with a change log, `rounds` with its phase), in one answer, in the document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
         "query": MIXED_QUERY,

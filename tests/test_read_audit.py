@@ -1,17 +1,17 @@
 """The read audit (PDPA): a read of a recorder's phone number shows up, who read it and why;
 the LAO's administrators and DLA read the audit, nobody else; the chain detects an edit; one
-INSERT per request whatever the rows; the planned read path never answers personal data."""
+INSERT per request whatever the rows; the planned read path records what the resolvers record."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from strawberry.http import GraphQLRequestData
 
 from hub.cli.main import main
 from hub.db.engine import create_engine
@@ -24,12 +24,11 @@ from hub.rules.read_audit import MAX_OFFICER, clean, declared
 from hub.services import read_audit
 from loaders.demo import DemoConfig
 from loaders.demo_accounts import secret_for
-from schema.context import HubContext
 from schema.permissions import AssessorName, PersonalData
-from schema.planner import Planner
 from schema.root import build_schema
-from tests.conftest import serve
+from tests.conftest import Places, _places, identities, serve
 from tests.oauth_support import oauth_settings
+from tests.test_planner_http import post_and_plans
 
 CONTACTS = """query Contacts($code: String!) {
   lao(code: $code) { code recorders { name phone } }
@@ -234,9 +233,55 @@ def _personal_fields(schema) -> set[str]:
     return found
 
 
-async def test_the_planned_read_path_never_answers_personal_data(demo_database_url, places):
-    """The planner declines any selection with a personal field (the resolvers answer and
-    record it); the fields guarded as personal data are the ones this test knows of."""
+def _personal_documents(p: Places) -> list[tuple[str, dict]]:
+    """Reads of personal data as clients write them: a page, one LAO through fragments,
+    aliases and directives (a skipped field is not read, so not recorded), the viewer's."""
+    return [
+        (
+            "query Page($p: String!) { laos(filter: {provinceCode: $p}, first: 6) { edges {"
+            " node { code recorders { name phone } } } } }",
+            {"p": p.province_code},
+        ),
+        (
+            "query One($c: String!) { lao(code: $c) { ...P } } fragment P on Lao { code"
+            " r: recorders { __typename name ... on LaoContact { phone } position @skip(if: true) }"
+            " infoAdministrators { slot email @include(if: false) } }",
+            {"c": p.draft_sao_code},
+        ),
+        ("query Mine { viewer { laos { code recorders { slot } } } }", {}),
+        (
+            "query Certified($p: String!, $y: Int!) { laos(filter: {provinceCode: $p}, first: 8)"
+            " { edges { node { code year(fiscalYear: $y) { state certificationHistory {"
+            " toState who: actorName } } } } } }",
+            {"p": p.province_code, "y": p.year},
+        ),
+    ]
+
+
+async def _recorded_since(url: str, last: int) -> tuple[int, list[tuple]]:
+    """The read-audit rows after id `last` (LAO, fields, reader, operation), and the last id."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id, lao_id, fields, reader, operation FROM personal_data_reads"
+                        " WHERE id > :last ORDER BY id"
+                    ),
+                    {"last": last},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return (rows[-1][0] if rows else last), sorted(tuple(r[1:]) for r in rows)
+
+
+async def test_the_planned_read_path_records_the_reads_the_resolvers_record(fresh_demo_url):
+    """The planner answers personal data under its guard, decided per LAO, and notes every
+    read it lets through: for every caller, the same answer (FORBIDDEN where refused) and the
+    same read-audit rows as the resolvers; the fields guarded as personal data are the ones
+    this test knows of."""
     schema = build_schema()
     assert _personal_fields(schema) == {
         "Lao.recorders",
@@ -246,34 +291,29 @@ async def test_the_planned_read_path_never_answers_personal_data(demo_database_u
         "LpaFinalScore.assessor_name",
         "ValueChange.actor_name",  # a value's provenance: who set it
     }
-    planner = Planner(schema)
-    engine = create_engine(demo_database_url)
-    try:
-        context = HubContext(engine=engine, identity=user("dla", RoleGrant(Role.DLA_ADMIN)))
-        for selection in (
-            "recorders { name phone }",
-            "infoAdministrators { phone }",
-            f"year(fiscalYear: {places.year}) {{ certificationHistory {{ at actorName }} }}",
+    p = await _places(fresh_demo_url)
+    settings = oauth_settings(fresh_demo_url)
+    last = 0
+    for who, identity in identities(p).items():
+        async with (
+            serve(settings, identity) as planned,
+            serve(dataclasses.replace(settings, planner=False), identity) as resolved,
         ):
-            for root in (
-                "laos(first: 2) { edges { node { code %s } } }",
-                f'lao(code: "{places.certified_code}") {{ code %s }}',
-            ):
-                query = "{ " + (root % selection) + " }"
-                request = GraphQLRequestData(
-                    query=query, variables={}, operation_name=None, extensions=None
-                )
-                assert await planner.execute(request, context) is None, query
-        # ...and it does answer the same selection without them.
-        request = GraphQLRequestData(
-            query="{ laos(first: 2) { edges { node { code } } } }",
-            variables={},
-            operation_name=None,
-            extensions=None,
-        )
-        assert await planner.execute(request, context) is not None
-    finally:
-        await engine.dispose()
+            for query, variables in _personal_documents(p):
+                body = {"query": query, "variables": variables}
+                response, plans = await post_and_plans(planned, body)
+                assert plans and plans[0] is not None, (who, query)  # the planner answered
+                last, by_planner = await _recorded_since(fresh_demo_url, last)
+                reference = await resolved.post("/graphql", json=body)
+                last, by_resolvers = await _recorded_since(fresh_demo_url, last)
+                assert response.json() == reference.json(), (who, query)
+                assert by_planner == by_resolvers, (who, query)
+                if (who, "viewer" in query) in (("dla", False), ("agency_personal", False)):
+                    assert by_planner, (who, query)  # they read people: it is recorded
+                if (who, "viewer" in query) == ("recorder", True):
+                    assert by_planner, (who, query)  # their own LAO's recorders
+                if who in ("public", "agency"):
+                    assert not by_planner, (who, query)
 
 
 def test_declared_headers_are_kept_clean_and_bounded():
