@@ -91,6 +91,7 @@ from schema.plan_common import (
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import Children, shape_getters
 from schema.root import COMPUTED_ROOTS
+from schema.rounds import COMPUTED_FIELDS
 from schema.shapes import (
     KEYED_ROOTS,
     LAO_MISSION,
@@ -458,7 +459,7 @@ class ComputedListPlan:
     root_key: str
     fetch: Callable[..., Awaitable[Any]]
     arguments: dict[str, Any]
-    build: Callable[[Any], Any]
+    build: Callable[[Any, Any], Any]  # (the function's value, the request's moment) → answer
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # a nullable root: a failure answers it null, not the whole data
     allowed: bool = True  # the root's own `guarded(...)` declaration, decided for the caller
@@ -473,7 +474,7 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     field_def = schema.query_type.fields[name]
     arguments = get_argument_values(field_def, root, compiler.variables)
     strawberry_schema = compiler.planner.schema
-    build = _value_builder(strawberry_schema, field_def.type, root)
+    build = _value_builder(strawberry_schema, field_def.type, root, compiler.variables)
     # As strawberry hands them to the resolver: Python names, input objects as their classes.
     resolver_field = strawberry_schema.get_field_for_type(name, "Query")
     if resolver_field is None:
@@ -499,26 +500,31 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     return plan
 
 
-def _value_builder(strawberry_schema: Any, graphql_type: Any, node: FieldNode) -> Any:
-    """value → its answer, for a field of `graphql_type` selected by `node`: a leaf through
-    its type's own `serialize` (what graphql-core's execution calls), a list item by item, an
-    object by `_object_builder`; None stays None."""
+def _value_builder(
+    strawberry_schema: Any, graphql_type: Any, node: FieldNode, variables: Any
+) -> Any:
+    """(value, now) → its answer, for a field of `graphql_type` selected by `node`: a leaf
+    through its type's own `serialize` (what graphql-core's execution calls), a list item by
+    item, an object by `_object_builder`; None stays None. `now`: the request's moment, which
+    a computed field reads."""
     inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
     if isinstance(inner, GraphQLList):
-        item = _value_builder(strawberry_schema, inner.of_type, node)
-        return lambda value: None if value is None else [item(v) for v in value]
+        item = _value_builder(strawberry_schema, inner.of_type, node, variables)
+        return lambda value, now: None if value is None else [item(v, now) for v in value]
     if is_leaf_type(inner):
         if node.selection_set is not None:
             raise Unsupported(f"{node.name.value} is a leaf")
         serialize = inner.serialize
-        return lambda value: None if value is None else serialize(value)
-    build = _object_builder(strawberry_schema, inner.name, node)
-    return lambda value: None if value is None else build(value)
+        return lambda value, now: None if value is None else serialize(value)
+    build = _object_builder(strawberry_schema, inner.name, node, variables)
+    return lambda value, now: None if value is None else build(value, now)
 
 
-def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode) -> Any:
-    """object → its answer: each selected field read off the object by its Python name, which
-    only fields holding data (no resolver of their own) allow; anything else is refused."""
+def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, variables: Any) -> Any:
+    """(object, now) → its answer: each selected field read off the object by its Python
+    name, which only fields holding data (no resolver of their own) allow, or computed by
+    the function its resolver calls (`schema.rounds.COMPUTED_FIELDS`: from the object, the
+    request's moment and the field's arguments); anything else is refused."""
     definition = strawberry_schema.get_type_by_name(type_name)
     if definition is None or not hasattr(definition, "fields"):
         raise Unsupported(type_name)
@@ -528,23 +534,60 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode) -> 
         if f.base_resolver is None
     }
     graphql_fields = strawberry_schema._schema.get_type(type_name).fields
-    parts: list[tuple[str, str | None, Any]] = []
+    parts: list[tuple[str, Any, Any]] = []
     for f in _fields(node.selection_set):
         name = f.name.value
         if name == TYPENAME:
             parts.append((_key(f), None, type_name))
         elif name in by_name and not f.arguments:
-            build = _value_builder(strawberry_schema, graphql_fields[name].type, f)
-            parts.append((_key(f), by_name[name].python_name, build))
+            build = _value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
+            parts.append((_key(f), operator.attrgetter(by_name[name].python_name), build))
+        elif (type_name, name) in COMPUTED_FIELDS:
+            compute = COMPUTED_FIELDS[(type_name, name)]
+            field_def = graphql_fields[name]
+            arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
+            build = _value_builder(strawberry_schema, field_def.type, f, variables)
+            parts.append((_key(f), (compute, arguments), build))
         else:
             raise Unsupported(f"{type_name}.{name}")
-    return lambda value: {
-        key: (build if attribute is None else build(getattr(value, attribute)))
-        for key, attribute, build in parts
-    }
+
+    def answer(value: Any, now: Any) -> dict[str, Any]:
+        out = {}
+        for key, read, build in parts:
+            if read is None:
+                out[key] = build
+            elif isinstance(read, tuple):
+                compute, arguments = read
+                out[key] = build(compute(value, now, **arguments), now)
+            else:
+                out[key] = build(read(value), now)
+        return out
+
+    return answer
 
 
-async def run_computed(plan: ComputedListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+def _python_arguments(
+    strawberry_schema: Any, type_name: str, field_name: str, node: FieldNode, variables: Any
+) -> dict[str, Any]:
+    """A field's arguments as strawberry hands them to its resolver (Python names)."""
+    graphql_field = strawberry_schema._schema.get_type(type_name).fields[field_name]
+    arguments = get_argument_values(graphql_field, node, variables)
+    resolver_field = strawberry_schema.get_field_for_type(field_name, type_name)
+    if resolver_field is None:
+        raise Unsupported(f"{type_name}.{field_name}")
+    return dict(
+        convert_arguments(
+            arguments,
+            resolver_field.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+    )
+
+
+async def run_computed(
+    plan: ComputedListPlan, engine: Any, now: Any
+) -> tuple[Any, list[GraphQLError]]:
     if (refused := refusal(plan)) is not None:
         return None, [refused]
-    return plan.build(await plan.fetch(engine, **plan.arguments)), []
+    return plan.build(await plan.fetch(engine, **plan.arguments), now), []

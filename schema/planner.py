@@ -47,7 +47,9 @@ returns None for everything else, and the view then runs the resolvers:
   declares), and the roots whose resolver calls one function of the engine and its
   arguments (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
   `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
-  its GraphQL type's `serialize`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
+  its GraphQL type's `serialize`, and the fields computed from the object and the request's
+  moment by the function their resolver calls, `schema.rounds.COMPUTED_FIELDS`: a round's
+  `phase`, `provinceDeadlines`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
@@ -57,7 +59,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (`rounds` with its computed fields, a change log, a refused argument) are answered by the resolvers
+  (a round's `datesFor` or figures, a change log, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -1794,7 +1796,7 @@ async def _run_root(
     if isinstance(plan, TableListPlan):
         return await run_list(plan, context.read_engine)
     if isinstance(plan, ComputedListPlan):
-        return await run_computed(plan, context.read_engine)
+        return await run_computed(plan, context.read_engine, context.now)
     if isinstance(plan, ChangesPlan):
         values = functools.partial(year_value, reads=reads)
         return await run_changes(plan, context, (laos, lao_node), (fetch_years_by_id, values))

@@ -10,7 +10,8 @@ the same list, so neither the areas nor the LAOs of an answer add statements.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -50,6 +51,37 @@ def _as_of(info: Info, as_of: dt.datetime | None) -> dt.datetime:
 
 def _today(info: Info) -> dt.date:
     return rules.thai_date(info.context.now)
+
+
+def round_phase(round_: Round, now: dt.datetime, on: dt.date | None = None) -> str:
+    """`Round.phase`: the phase on the Thai day `on`, by default the request's (`now`)."""
+    return round_.round_info.phase(on or rules.thai_date(now)).name  # type: ignore[no-any-return]
+
+
+def round_province_deadlines(
+    round_: Round, now: dt.datetime | None
+) -> list[ProvinceRoundDeadlines]:
+    """`Round.provinceDeadlines`: the provinces whose deadlines differ, by id."""
+    r = round_.round_info
+    return [
+        ProvinceRoundDeadlines(
+            province_id=pid,
+            deadline=o.deadline,
+            district_deadline=o.district_deadline,
+            province_deadline=o.province_deadline,
+            reason=r.reasons.get(pid),
+        )
+        for pid, o in sorted(r.provinces.items())
+    ]
+
+
+# Fields computed from the object and the request's moment alone (no database), by the
+# function their resolver calls: (type, field) → function(object, now, **arguments). The
+# planned read path calls the same function (`schema.plan_connections`).
+COMPUTED_FIELDS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("Round", "phase"): round_phase,
+    ("Round", "provinceDeadlines"): round_province_deadlines,
+}
 
 
 def _readable(info: Info, round_: RoundInfo) -> None:
@@ -385,21 +417,11 @@ class Round:
         "PAST_DEADLINE (still accepted, late) or CLOSED."
     )
     def phase(self, info: Info, on: dt.date | None = None) -> RoundPhase:
-        return self.round_info.phase(on or _today(info)).name  # type: ignore[no-any-return]
+        return round_phase(self, info.context.now, on)  # type: ignore[return-value]
 
     @strawberry.field(description="กำหนดของแต่ละจังหวัด — provinces whose deadlines differ.")
     def province_deadlines(self) -> list[ProvinceRoundDeadlines]:
-        r = self.round_info
-        return [
-            ProvinceRoundDeadlines(
-                province_id=pid,
-                deadline=o.deadline,
-                district_deadline=o.district_deadline,
-                province_deadline=o.province_deadline,
-                reason=r.reasons.get(pid),
-            )
-            for pid, o in sorted(r.provinces.items())
-        ]
+        return round_province_deadlines(self, None)
 
     @strawberry.field(
         description="กำหนดการของจังหวัด — the round's dates as they apply to a province."

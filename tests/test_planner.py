@@ -547,6 +547,13 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
         call = f"missionRollup({', '.join(args)})"
     item = get_named_type(schema._schema.query_type.fields[root].type).name
     selection = random_selection(rng, item, data_only=True)
+    if item == "Round":  # fields its resolvers compute (`schema.rounds.COMPUTED_FIELDS`)
+        if rng.random() < 0.5:
+            on = rng.choice(["", '(on: "2024-10-01")', '(on: "2099-01-01")', "(on: null)"])
+            selection += f" phase{on}"
+        if rng.random() < 0.4:
+            deadlines = ["deadline", "districtDeadline", "provinceDeadline", "reason"]
+            selection += f" provinceDeadlines {{ {' '.join(_some(rng, deadlines))} }}"
     return f"{head} {{ {call} {{ {selection} }} }}", variables
 
 
@@ -804,6 +811,9 @@ REAL_CLIENT = [
     "{ viewer { subject laos { code infoAdministrators { __typename phone } } } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory {"
     " actorName } } } } } }",
+    # a round's fields computed from it and the request's moment (`COMPUTED_FIELDS`)
+    "{ rounds { id kind fiscalYear number deadline phase } }",
+    '{ rounds(fiscalYear: 2568) { id p: phase(on: "2025-01-01") provinceDeadlines { deadline } } }',
 ]
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
@@ -829,8 +839,8 @@ UNSUPPORTED = [
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
     "{ viewer { subject laos { code changeLog { totalCount } } } }",
-    "{ rounds { id kind fiscalYear number deadline phase } }",
-    "{ rounds(fiscalYear: 2568) { id provinceDeadlines { deadline } } }",
+    '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
+    "{ rounds(fiscalYear: 2568) { id provinceDeadlines { province { code } } } }",
     "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",
 ]
 

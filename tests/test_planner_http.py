@@ -221,7 +221,7 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
   viewer { roles laos { code changeLog(first: 2) { totalCount } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  rounds(fiscalYear: $year) { id kind phase }
+  rounds(fiscalYear: $year) { id kind datesFor(provinceCode: $province) { deadline } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -231,7 +231,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (`viewer`
-    with a change log, `rounds` with its phase), in one answer, in the document's order, as the resolvers alone answer it."""
+    with a change log, `rounds` with a province's dates), in one answer, in the document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
         "query": MIXED_QUERY,
