@@ -34,7 +34,7 @@ from schema.context import Info
 from schema.enums import Role as RoleEnum
 from schema.enums import mirror
 from schema.geography import District, Province
-from schema.lao import ChangeLogEntry, Lao
+from schema.lao import ChangeLogEntry, Lao, change_log_statement
 from schema.loaders import fetch_all
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 from schema.permissions import RowFilter
@@ -319,11 +319,7 @@ async def account_change_log(
             info.context.engine, select(func.count()).select_from(ChangeLogRow).where(entity)
         )
     )[0][0]
-    statement = (
-        select(*ChangeLogRow.__table__.c, User.display_name.label("actor_display_name"))
-        .outerjoin(User, User.id == ChangeLogRow.actor_user_id)
-        .where(entity)
-    )
+    statement = change_log_statement().where(entity)
     if after_key is not None:
         statement = statement.where(ChangeLogRow.id < after_key)
     rows = await fetch_all(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import strawberry
@@ -11,7 +10,6 @@ from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from hub.db.models import ChangeLogEntry as ChangeLogRow
-from hub.db.models import User
 from hub.rules import permissions
 from hub.rules.permissions import LaoPlace
 from schema import shapes
@@ -91,19 +89,15 @@ class ChangeLogEntry:
 
     @classmethod
     def from_row(cls, row: Any) -> ChangeLogEntry:
-        return cls(
-            id=row.id,
-            at=row.at,
-            entity=row.entity,
-            entity_id=row.entity_id,
-            action=row.action,
-            changes=json.loads(row.changes_json),
-            reason=row.reason,
-            actor_role=row.actor_role.name if row.actor_role else None,
-            actor_name=row.actor_display_name
-            or (f"{row.actor_subject} ({row.actor_issuer})" if row.actor_subject else None),
-            hash=row.hash,
-        )
+        """From a row of `change_log_statement()`."""
+        return cls(**shapes.CHANGE_LOG_ENTRY.python_values(row), actor_name=row.actor_name)
+
+
+def change_log_statement() -> Any:
+    """Change-log entries with who made each (`shapes.CHANGE_LOG_ENTRY`'s `actorName`)."""
+    table = ChangeLogRow.__table__
+    actor = shapes.CHANGE_LOG_ENTRY.lookups["actorName"].of(table)
+    return select(*table.c, actor.label("actor_name"))
 
 
 @strawberry.type(description="องค์กรปกครองส่วนท้องถิ่น (อปท.) — a local administrative organisation.")
@@ -241,11 +235,7 @@ class Lao:
     async def change_log(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ChangeLogEntry] | None:
-        statement = (
-            select(*ChangeLogRow.__table__.c, User.display_name.label("actor_display_name"))
-            .outerjoin(User, User.id == ChangeLogRow.actor_user_id)
-            .where(ChangeLogRow.lao_id == self.id)
-        )
+        statement = change_log_statement().where(ChangeLogRow.lao_id == self.id)
         size = page_size(first)
         after_key = decode_cursor(after)
         total = (

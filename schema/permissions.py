@@ -241,6 +241,14 @@ def identity_decision(
     return Decision(True)
 
 
+def is_guarded(graphql_schema: Any, type_name: str, field_name: str) -> bool:
+    """Whether `type_name.field_name` declares any `guarded(...)` rule."""
+    definition = graphql_schema.get_type(type_name).fields[field_name]
+    field = definition.extensions.get("strawberry-definition")
+    extensions = getattr(field, "extensions", None) or ()
+    return any(isinstance(e, PermissionExtension) and e.permissions for e in extensions)
+
+
 @dataclass(frozen=True)
 class PlaceGuard:
     """A field's guards bound to one caller, where one depends on the LAO the object belongs

@@ -241,17 +241,20 @@ async def run_changes(
                 row = rows.get(row_id)
                 path = [plan.root_key, nodes_key, i, plan.value_key]
                 values[i] = None if row is None else lao_node(laos, row, path, fetched)
-            errors += fetched.early + fetched.late
+            errors += fetched.errors
         elif plan.years is not None:
             by_year, data = await fetch_years(plan.years, context.engine, ids)
             late: list[GraphQLError] = []
+            last: list[GraphQLError] = []
             for i, row_id in at:
                 year_row = by_year.get(row_id)
                 path = [plan.root_key, nodes_key, i, plan.value_key]
                 values[i] = (
-                    None if year_row is None else year_value(plan.years, year_row, path, data, late)
+                    None
+                    if year_row is None
+                    else year_value(plan.years, year_row, path, data, late, last)
                 )
-            errors += late
+            errors += late + last
         elif plan.rows is not None:
             mv = plan.rows
             async with context.engine.connect() as conn:

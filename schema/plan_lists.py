@@ -46,7 +46,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.rules.permissions import LaoPlace
 from hub.services.read_audit import PersonalReads
-from schema.permissions import FORBIDDEN, PlaceGuard, identity_decision, place_guard
+from schema.permissions import (
+    FORBIDDEN,
+    PlaceGuard,
+    identity_decision,
+    is_guarded,
+    place_guard,
+)
 from schema.plan_common import (
     Columns,
     Row,
@@ -329,8 +335,9 @@ def shape_getters(
     getter) pairs, the columns they read added to `columns` and the objects they reach
     (aliases, with their ON clauses) to `joins`; with `children`, the lists it selects
     (`LISTS`) added there, each read by a `ChildList` getter (else they are refused); with
-    `guarded`, its fields looked up through a foreign key (`Shape.lookups`, each guarded per
-    LAO) read too and their nodes added there, for the list to decide (else refused)."""
+    `guarded`, its fields looked up in SQL (`Shape.lookups`) that are guarded per LAO read
+    too and their nodes added there, for the list to decide (else refused; an unguarded one
+    is read wherever it stands)."""
     getters: list[tuple[str, Any]] = []
     for f in _fields(node.selection_set):
         name, key = f.name.value, _key(f)
@@ -340,10 +347,13 @@ def shape_getters(
             getters.append((key, _const(type_name)))
         elif name in shape.by_graphql_name:
             getters.append((key, shape.getter(_leaf(f), columns, table, prefix)))
-        elif name in shape.lookups and guarded is not None:
+        elif name in shape.lookups and type_name is not None:
+            if is_guarded(graphql_schema, type_name, name):
+                if guarded is None:
+                    raise Unsupported(f"{type_name}.{name}: guarded per LAO here")
+                guarded.append(f)
             value = shape.lookups[_leaf(f)].of(table)
             getters.append((key, columns.getter(f"{prefix}_{name}", value, _same)))
-            guarded.append(f)
         elif name in shape.objects:
             if f.arguments:
                 raise Unsupported("arguments")

@@ -227,7 +227,7 @@ async def run_viewer(
                 for i, (_, row) in enumerate(rows)
             ]
             if fetched is not None:
-                run.errors += fetched.early + fetched.late
+                run.errors += fetched.errors
         elif what == "areas":
             out[key] = [answer for _, answer in await run.areas(detail)]
         elif what == "supervised":
@@ -315,5 +315,5 @@ async def _run_grants(run: _Runner, plan: GrantsPlan, path: list[Any]) -> list[d
         answer.append(one)
     for _, fetched in laos.values():
         if fetched is not None:
-            run.errors += fetched.early + fetched.late
+            run.errors += fetched.errors
     return answer

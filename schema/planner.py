@@ -59,7 +59,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a round's `datesFor` or figures, a change log, a refused argument) are answered by the resolvers
+  (a round's `datesFor` or figures, who acted on a mission record, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -79,8 +79,8 @@ returns None for everything else, and the view then runs the resolvers:
   lists above, personal data among them (`recorders`, `infoAdministrators`,
   `certificationHistory { actorName }`: guarded per LAO from the row's place, each read let
   through noted in the request's `personal_reads` and recorded with
-  `schema.read_audit.record_noted_reads` once the plans have run; no entry, no answer) —
-  not `changeLog` (paging stays with the resolvers);
+  `schema.read_audit.record_noted_reads` once the plans have run; no entry, no answer), and
+  `changeLog(first:, after:)`, a page per LAO (`schema.plan_change_log`);
 * named and inline fragments (type conditions included), aliases, `@include`/`@skip`
   and `__typename` anywhere below the root, as Apollo, Relay and dashboards send them:
   the operation is first normalised as GraphQL's CollectFields does (fields merged by
@@ -156,6 +156,7 @@ from schema.lao_year import (
 from schema.limits import DEFAULT_LIMITS, QueryLimits, _limits_rule, check_page_size
 from schema.pagination import decode_cursor
 from schema.permissions import identity_decision
+from schema.plan_change_log import ChangeLogPlan, compile_change_log
 from schema.plan_changes import ChangesPlan, compile_changes, run_changes
 from schema.plan_common import (
     _KIND_CONVERTERS,
@@ -342,6 +343,7 @@ class PagePlan:
     code: int | None = None
     # The LAO's place (`LaoPlace`) from a row, for the guards decided per LAO (personal data).
     place: Callable[[Row], LaoPlace] | None = None
+    logs: list[ChangeLogPlan] = field(default_factory=list)  # `changeLog` pages
 
 
 class Compiler:
@@ -519,6 +521,17 @@ class Compiler:
                     raise Unsupported("arguments")
                 plan.years = self._years(f, self._type(lao_type, name))
                 plan.node_fields.append((key, ("years", None)))
+            elif name == "changeLog":
+                log = compile_change_log(
+                    f,
+                    self.identity,
+                    self.planner.graphql_schema,
+                    self.variables,
+                    self.normalised.nodes_of,
+                )
+                plan.place = self._place()
+                plan.logs.append(log)
+                plan.node_fields.append((key, ("log", len(plan.logs) - 1)))
             elif is_list("Lao", name):
                 lp = self._list(lao_type, f)
                 if lp.guard is not None or lp.item_guards:
@@ -1078,11 +1091,12 @@ def year_value(
     path: list[Any],
     data: YearData,
     late: list[GraphQLError],
+    last: list[GraphQLError],
     reads: PersonalReads | None = None,
 ) -> dict[str, Any] | None:
     """One LAO-year of `fetch_years_by_id` answered at `path` (a forbidden section's error
-    to `late`, personal data noted in `reads`)."""
-    return _year(years.year, row, path, data, late, reads)
+    to `late`, a refused field of a list's items to `last`, personal data noted in `reads`)."""
+    return _year(years.year, row, path, data, late, reads, last)
 
 
 # --- running a plan --------------------------------------------------------------------------
@@ -1094,7 +1108,8 @@ class Fetched:
 
     Errors come in the resolvers' order: a forbidden `transferredMissions` fails as soon as
     its node is completed (`early`), a forbidden section only once the LAO-year is loaded
-    (`late`), so every early error precedes every late one.
+    (`late`), a refused field of a list's items once the list is loaded (`last`); `errors`
+    lists them in that order.
     """
 
     lists: list[dict[int, list[Row]]] = field(default_factory=list)
@@ -1103,9 +1118,17 @@ class Fetched:
     years: YearData = field(default_factory=YearData)
     early: list[GraphQLError] = field(default_factory=list)
     late: list[GraphQLError] = field(default_factory=list)
+    # Errors at the items of lists the resolvers load (a refused `actorName`): they come
+    # once those loads complete, after every section's.
+    last: list[GraphQLError] = field(default_factory=list)
     # Where the reads of personal data the nodes answer are noted: the request's
     # (`HubContext.personal_reads`), which `Planner.execute` records once the plans have run.
     reads: PersonalReads | None = None
+    logs: list[dict[int, tuple[int | None, list[Row]]]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[GraphQLError]:
+        return self.early + self.late + self.last
 
 
 async def _run(
@@ -1116,7 +1139,7 @@ async def _run(
     page = rows[: plan.size]
     if plan.single:
         value = _node(plan, page[0], [plan.root_key], fetched) if page else None
-        return value, fetched.early + fetched.late
+        return value, fetched.errors
     edges_key = next((key for name, key, _ in plan.connection if name == "edges"), "edges")
     out = connection_answer(
         plan,
@@ -1125,7 +1148,7 @@ async def _run(
         plan.lao_id,
         lambda i, row, key: _node(plan, row, [plan.root_key, edges_key, i, key], fetched),
     )
-    return out, fetched.early + fetched.late
+    return out, fetched.errors
 
 
 async def fetch_laos(
@@ -1189,6 +1212,8 @@ async def _fetch(
             fetched.years_rows, fetched.years = await _fetch_years(
                 conn, plan.years, lao_ids, engine.dialect
             )
+        for log in plan.logs:
+            fetched.logs.append(await log.fetch(conn, lao_ids))
     return rows, total, fetched
 
 
@@ -1222,7 +1247,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         plan.node_slots = [
             (key, get)
             for key, get in plan.node_fields
-            if isinstance(get, tuple) and get[0] in ("list", "year", "years")
+            if isinstance(get, tuple) and get[0] in ("list", "year", "years", "log")
         ]
         plan.build = compile_object(plan.node_fields, placeholders=True)
     node: dict[str, Any] = plan.build(row)
@@ -1239,16 +1264,35 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             else:
                 node[key] = None
                 fetched.early.append(_forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
+        elif get[0] == "log":
+            assert plan.place is not None
+            log = plan.logs[get[1]]
+            found = fetched.logs[get[1]]
+            node[key] = log.answer_at(found, plan.place(row), [*path, key], fetched.early)
         elif get[0] == "year":
             assert plan.year is not None
             node[key] = _year(
-                plan.year, row, [*path, key], fetched.year, fetched.late, fetched.reads
+                plan.year,
+                row,
+                [*path, key],
+                fetched.year,
+                fetched.late,
+                fetched.reads,
+                fetched.last,
             )
         else:
             assert plan.years is not None
             year = plan.years.year
             node[key] = [
-                _year(year, r, [*path, key, i], fetched.years, fetched.late, fetched.reads)
+                _year(
+                    year,
+                    r,
+                    [*path, key, i],
+                    fetched.years,
+                    fetched.late,
+                    fetched.reads,
+                    fetched.last,
+                )
                 for i, r in enumerate(fetched.years_rows.get(lao_id, ()))
             ]
     return node
@@ -1272,7 +1316,7 @@ def _guarded_list(
                 raise RuntimeError("personal data planned without a read audit to note it in")
             fetched.reads.note(place.lao_id, lp.audited)
     rows = fetched.lists[index].get(place.lao_id, [])
-    return lp.answer_at(rows, place, path, fetched.late, fetched.reads)
+    return lp.answer_at(rows, place, path, fetched.last, fetched.reads)
 
 
 def _year(
@@ -1282,9 +1326,10 @@ def _year(
     data: YearData,
     late: list[GraphQLError],
     reads: PersonalReads | None,
+    last: list[GraphQLError],
 ) -> dict[str, Any] | None:
-    """One LAO-year's object, from its row and `data`; a forbidden section's error (and a
-    refused `actorName`'s) to `late`, the personal data it answers noted in `reads`."""
+    """One LAO-year's object, from its row and `data`; a forbidden section's error to
+    `late`, a refused `actorName`'s to `last`, the personal data it answers noted in `reads`."""
     if not year.present(row):
         return None
     out: dict[str, Any] = {}
@@ -1298,7 +1343,7 @@ def _year(
             rows = data.lists[get[1]].get(lao_year_id, [])
             if lp.item_guards:
                 assert year.place is not None
-                out[key] = lp.answer_at(rows, year.place(row), [*path, key], late, reads)
+                out[key] = lp.answer_at(rows, year.place(row), [*path, key], last, reads)
             else:
                 out[key] = lp.answer(rows)
             continue

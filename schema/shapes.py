@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from strawberry.utils.str_converters import to_camel_case
 
 from hub.db.models import (
     Agency,
     CertificationEvent,
+    ChangeLogEntry,
     District,
     FiscalYear,
     Kpi16Round,
@@ -114,6 +115,17 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A field computed in SQL from the row: `sql(table)` (the table or an alias). Both paths
+    read it from the statement: the resolvers' select it under the field's Python name."""
+
+    sql: Callable[[Any], Any]
+
+    def of(self, table: Any) -> Any:
+        return self.sql(table)
+
+
+@dataclass(frozen=True)
 class Shape:
     """A GraphQL object type over `table`: its fields read from the row, by Python name
     (the GraphQL name is its camelCase, as strawberry names it), its object fields
@@ -123,7 +135,7 @@ class Shape:
     table: Any
     fields: dict[str, Reads]
     objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
-    lookups: dict[str, Lookup] = field(default_factory=dict)
+    lookups: dict[str, Lookup | Derived] = field(default_factory=dict)
 
     @cached_property
     def by_graphql_name(self) -> dict[str, Reads]:
@@ -301,6 +313,33 @@ CONTACT_KINDS = {
     "recorders": ContactKind.RECORDER,
     "info_administrators": ContactKind.INFO_ADMINISTRATOR,
 }
+
+
+def _change_log_actor(table: Any) -> Any:
+    """Who made a change: the person's display name, else an external caller's subject and
+    issuer, "subject (issuer)"; null for the system."""
+    name = select(User.display_name).where(User.id == table.c.actor_user_id).scalar_subquery()
+    external = table.c.actor_subject + " (" + func.coalesce(table.c.actor_issuer, "") + ")"
+    return func.coalesce(
+        func.nullif(name, ""), case((func.coalesce(table.c.actor_subject, "") != "", external))
+    )
+
+
+CHANGE_LOG_ENTRY = Shape(
+    ChangeLogEntry.__table__,
+    {
+        "id": Reads("id", "int"),
+        "at": Reads("at", "date"),
+        "entity": Reads("entity"),
+        "entity_id": Reads("entity_id"),
+        "action": Reads("action"),
+        "changes": Reads("changes_json", rule=json.loads),
+        "reason": Reads("reason"),
+        "actor_role": Reads("actor_role", "enum"),
+        "hash": Reads("hash"),
+    },
+    lookups={"actorName": Derived(_change_log_actor)},
+)
 
 CERTIFICATION_EVENT = Shape(
     CertificationEvent.__table__,

@@ -112,7 +112,27 @@ def _lists(rng: random.Random) -> list[str]:
     for contacts in ("recorders", "infoAdministrators"):  # personal data, guarded per LAO
         if rng.random() < 0.2:
             out.append(f"{contacts} {{ {_shaped(rng, shapes.LAO_CONTACT)} }}")
+    if rng.random() < 0.2:  # a page of each LAO's change log (schema.plan_change_log)
+        out.append(_change_log(rng))
     return out
+
+
+def _change_log(rng: random.Random) -> str:
+    """`changeLog`: a page of some size, perhaps after a cursor, and parts of the connection."""
+    page = rng.choice(["", "(first: 0)", "(first: 2)", "(first: 3)"])
+    if rng.random() < 0.3:
+        cursor = f'after: "{encode_cursor(rng.randint(1, 2000))}"'
+        page = f"({page[1:-1]}, {cursor})" if page else f"({cursor})"
+    entry = _some(rng, [*shapes.CHANGE_LOG_ENTRY.graphql_names(), "actorName"])
+    parts = _some(
+        rng,
+        [
+            "totalCount",
+            "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }",
+            f"edges {{ cursor node {{ {' '.join(entry)} }} }}",
+        ],
+    )
+    return f"changeLog{page} {{ {' '.join(parts)} }}"
 
 
 def _mission_record(rng: random.Random) -> str:
@@ -811,6 +831,10 @@ REAL_CLIENT = [
     "{ viewer { subject laos { code infoAdministrators { __typename phone } } } }",
     "{ laos(first: 2) { edges { node { code year(fiscalYear: 2568) { certificationHistory {"
     " actorName } } } } } }",
+    # each LAO's change log, a page each, under its guard per LAO (schema.plan_change_log)
+    '{ lao(code: "x") { code changeLog { totalCount } } }',
+    "{ laos(first: 3) { edges { node { changeLog(first: 2) { totalCount pageInfo { hasNextPage }"
+    " edges { cursor node { at action actorName changes } } } } } } }",
     # a round's fields computed from it and the request's moment (`COMPUTED_FIELDS`)
     "{ rounds { id kind fiscalYear number deadline phase } }",
     '{ rounds(fiscalYear: 2568) { id p: phase(on: "2025-01-01") provinceDeadlines { deadline } } }',
@@ -823,7 +847,7 @@ UNSUPPORTED = [
     "{ fiscalYears { yearBe round { kind } } }",
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
-    '{ lao(code: "x") { code changeLog { totalCount } } }',
+    '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
     "{ transferredMissions(first: 2) { edges { node { history { actorName } } } } }",
     "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { sectionVersions { domain } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
@@ -838,7 +862,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    "{ viewer { subject laos { code changeLog { totalCount } } } }",
+    "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
     "{ rounds(fiscalYear: 2568) { id provinceDeadlines { province { code } } } }",
     "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",

@@ -215,11 +215,11 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: `viewer` with an LAO's change log (which the planner does not compile) beside
+# A console page's document: `viewer` with who acted on a mission record (which the planner does not compile) beside
 # roots it does; the fragment and the variable only `laos` uses go with it
 # (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  viewer { roles laos { code changeLog(first: 2) { totalCount } } }
+  viewer { roles laos { code transferredMissions { history { actorName } } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   rounds(fiscalYear: $year) { id kind datesFor(provinceCode: $province) { deadline } }
   fiscalYears { yearBe isOpen }
@@ -231,7 +231,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (`viewer`
-    with a change log, `rounds` with a province's dates), in one answer, in the document's order, as the resolvers alone answer it."""
+    with who acted on a mission record, `rounds` with a province's dates), in one answer, in the document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
         "query": MIXED_QUERY,
@@ -436,3 +436,41 @@ async def test_a_changes_feed_page_is_planned(demo_database_url: str, places: Pl
             assert resolved.json() == planned.json()
             assert len(planned.json()["data"]["changes"]["nodes"]) == first
         assert statements[0] == statements[1], (kind, statements)
+
+
+PEOPLE_QUERY = """
+query People($province: String!, $year: Int!, $first: Int!) {
+  laos(filter: {provinceCode: $province}, first: $first) { edges { node { code
+    recorders { name phone } infoAdministrators { name }
+    changeLog(first: 3) { totalCount pageInfo { hasNextPage endCursor }
+      edges { node { at action actorName changes } } }
+    year(fiscalYear: $year) { state certificationHistory { at toState actorName } } } } } }"""
+
+
+async def test_who_did_what_on_a_page_of_laos_is_planned(
+    demo_database_url: str, places: Places
+) -> None:
+    """An officer's page of LAOs with their people, each one's latest changes and who
+    certified: personal data under its guard per LAO, the change log a page per LAO; as many
+    statements for 30 LAOs as for 3, with the resolvers' answer (the read audit's rows are
+    compared in tests/test_read_audit.py)."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    officer = identities(places)["province"]
+    statements = []
+    for first in (3, 30):
+        variables = {"province": places.province_code, "year": places.year, "first": first}
+        body = {"query": PEOPLE_QUERY, "variables": variables}
+        async with serve(settings, officer) as hub:
+            planned, new = await post_and_plans(hub, body)
+        assert planned.status_code == 200, planned.text
+        assert len(new) == 1 and type(new[0]).__name__ == "PagePlan"
+        statements.append(int(planned.headers["x-sql-statements"]))
+        async with serve(dataclasses.replace(settings, planner=False), officer) as hub:
+            resolved = await hub.post("/graphql", json=body)
+        assert resolved.json() == planned.json()
+        nodes = [e["node"] for e in planned.json()["data"]["laos"]["edges"]]
+        assert len(nodes) == first and "errors" not in planned.json()
+        assert any(n["changeLog"]["edges"] for n in nodes)  # the data has changes to show
+    assert statements[0] == statements[1], statements
