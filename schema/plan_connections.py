@@ -96,6 +96,7 @@ from schema.shapes import (
     KEYED_ROOTS,
     LAO_MISSION,
     MISSION,
+    OBJECTS_BY_ID,
     SUBDISTRICT,
     TABLE_LISTS,
     VILLAGE,
@@ -459,7 +460,7 @@ class ComputedListPlan:
     root_key: str
     fetch: Callable[..., Awaitable[Any]]
     arguments: dict[str, Any]
-    build: Callable[[Any, Any], Any]  # (the function's value, the request's moment) → answer
+    build: Callable[[Any, Any], Any]  # (the function's value, a `Building`) → its answer
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # a nullable root: a failure answers it null, not the whole data
     allowed: bool = True  # the root's own `guarded(...)` declaration, decided for the caller
@@ -500,31 +501,74 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     return plan
 
 
+@dataclass
+class Building:
+    """What building a computed root's answer needs besides the values: the request's moment
+    (computed fields read it), and the objects named by id still to read (`pending`: the
+    lookup, the answer to fill, its key, the id), which `run_computed` reads and fills in."""
+
+    now: Any
+    pending: list[tuple[ObjectsById, dict[str, Any], str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ObjectsById:
+    """Objects named by id (`schema.shapes.OBJECTS_BY_ID`) with one selection: one statement
+    for every id the answer holds, its rows built into the objects' answers."""
+
+    statement: Any
+    build: Callable[[Any], dict[str, Any]]
+    id_position: int
+
+    async def fetch(self, conn: Any, ids: set[Any]) -> dict[Any, dict[str, Any]]:
+        rows = (await conn.execute(self.statement, {"ids": sorted(ids)})).all()
+        return {row[self.id_position]: self.build(row) for row in rows}
+
+
+def _objects_by_id(graphql_schema: Any, shape: Any, node: FieldNode, type_name: str) -> ObjectsById:
+    """The objects of `shape` selected by `node`, read by id (the places they reach joined)."""
+    columns = Columns()
+    joins: list[tuple[Any, Any]] = []
+    fields = shape_getters(shape, shape.table, node, columns, joins, "o", graphql_schema, type_name)
+    id_position = columns.add("o_id", shape.table.c.id)
+    joined = shape.table
+    for alias, on in joins:
+        joined = joined.outerjoin(alias, on)
+    statement = (
+        select(*columns.columns)
+        .select_from(joined)
+        .where(shape.table.c.id.in_(bindparam("ids", expanding=True)))
+    )
+    return ObjectsById(statement, compile_object(fields), id_position)
+
+
 def _value_builder(
     strawberry_schema: Any, graphql_type: Any, node: FieldNode, variables: Any
 ) -> Any:
-    """(value, now) → its answer, for a field of `graphql_type` selected by `node`: a leaf
-    through its type's own `serialize` (what graphql-core's execution calls), a list item by
-    item, an object by `_object_builder`; None stays None. `now`: the request's moment, which
-    a computed field reads."""
+    """(value, building) → its answer, for a field of `graphql_type` selected by `node`: a
+    leaf through its type's own `serialize` (what graphql-core's execution calls), a list
+    item by item, an object by `_object_builder`; None stays None. `building`: a
+    `Building`."""
     inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
     if isinstance(inner, GraphQLList):
         item = _value_builder(strawberry_schema, inner.of_type, node, variables)
-        return lambda value, now: None if value is None else [item(v, now) for v in value]
+        return lambda value, b: None if value is None else [item(v, b) for v in value]
     if is_leaf_type(inner):
         if node.selection_set is not None:
             raise Unsupported(f"{node.name.value} is a leaf")
         serialize = inner.serialize
-        return lambda value, now: None if value is None else serialize(value)
+        return lambda value, b: None if value is None else serialize(value)
     build = _object_builder(strawberry_schema, inner.name, node, variables)
-    return lambda value, now: None if value is None else build(value, now)
+    return lambda value, b: None if value is None else build(value, b)
 
 
 def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, variables: Any) -> Any:
-    """(object, now) → its answer: each selected field read off the object by its Python
-    name, which only fields holding data (no resolver of their own) allow, or computed by
-    the function its resolver calls (`schema.rounds.COMPUTED_FIELDS`: from the object, the
-    request's moment and the field's arguments); anything else is refused."""
+    """(object, building) → its answer: each selected field read off the object by its
+    Python name, which only fields holding data (no resolver of their own) allow; computed
+    by the function its resolver calls (`schema.rounds.COMPUTED_FIELDS`: from the object,
+    the request's moment and the field's arguments); or an object its resolver loads by an
+    id the object holds (`schema.shapes.OBJECTS_BY_ID`), read afterwards for every row at
+    once. Anything else is refused."""
     definition = strawberry_schema.get_type_by_name(type_name)
     if definition is None or not hasattr(definition, "fields"):
         raise Unsupported(type_name)
@@ -533,7 +577,8 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
         for f in definition.fields
         if f.base_resolver is None
     }
-    graphql_fields = strawberry_schema._schema.get_type(type_name).fields
+    graphql_schema = strawberry_schema._schema
+    graphql_fields = graphql_schema.get_type(type_name).fields
     parts: list[tuple[str, Any, Any]] = []
     for f in _fields(node.selection_set):
         name = f.name.value
@@ -548,19 +593,28 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
             arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
             build = _value_builder(strawberry_schema, field_def.type, f, variables)
             parts.append((_key(f), (compute, arguments), build))
+        elif (type_name, name) in OBJECTS_BY_ID and not f.arguments:
+            attribute, shape = OBJECTS_BY_ID[(type_name, name)]
+            target = type_name_of(graphql_schema, type_name, name)
+            lookup = _objects_by_id(graphql_schema, shape, f, target)
+            parts.append((_key(f), operator.attrgetter(attribute), lookup))
         else:
             raise Unsupported(f"{type_name}.{name}")
 
-    def answer(value: Any, now: Any) -> dict[str, Any]:
-        out = {}
+    def answer(value: Any, b: Building) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for key, read, build in parts:
             if read is None:
                 out[key] = build
             elif isinstance(read, tuple):
                 compute, arguments = read
-                out[key] = build(compute(value, now, **arguments), now)
+                out[key] = build(compute(value, b.now, **arguments), b)
+            elif isinstance(build, ObjectsById):
+                out[key] = None  # filled in once every object named is read
+                if (object_id := read(value)) is not None:
+                    b.pending.append((build, out, key, object_id))
             else:
-                out[key] = build(read(value), now)
+                out[key] = build(read(value), b)
         return out
 
     return answer
@@ -590,4 +644,15 @@ async def run_computed(
 ) -> tuple[Any, list[GraphQLError]]:
     if (refused := refusal(plan)) is not None:
         return None, [refused]
-    return plan.build(await plan.fetch(engine, **plan.arguments), now), []
+    building = Building(now)
+    answer = plan.build(await plan.fetch(engine, **plan.arguments), building)
+    if building.pending:  # the objects named by id: one statement per selection
+        wanted: dict[int, tuple[ObjectsById, list[tuple[dict[str, Any], str, Any]]]] = {}
+        for lookup, out, key, object_id in building.pending:
+            wanted.setdefault(id(lookup), (lookup, []))[1].append((out, key, object_id))
+        async with engine.connect() as conn:
+            for lookup, places in wanted.values():
+                found = await lookup.fetch(conn, {object_id for _, _, object_id in places})
+                for out, key, object_id in places:
+                    out[key] = found.get(object_id)
+    return answer, []

@@ -49,7 +49,8 @@ returns None for everything else, and the view then runs the resolvers:
   `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
   its GraphQL type's `serialize`, and the fields computed from the object and the request's
   moment by the function their resolver calls, `schema.rounds.COMPUTED_FIELDS`: a round's
-  `phase`, `provinceDeadlines`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
+  `phase`, `provinceDeadlines`; and the objects the rows name by id,
+  `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;

@@ -269,6 +269,15 @@ MISSION = Shape(
     },
     {"agency": ("agency_id", AGENCY)},
 )
+# Objects the rows of a computed root name by id, which their resolvers load by that id:
+# (type, field) → (the Python attribute holding the id, the object's shape). The planned
+# path reads them in one statement per selection for all the rows (`schema.plan_connections`).
+OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
+    ("MissionRollupRow", "agency"): ("agency_id", AGENCY),
+    ("MissionRollupRow", "province"): ("province_id", PROVINCE),
+    ("MissionRollupRow", "mission"): ("mission_id", MISSION),
+    ("ProvinceRoundDeadlines", "province"): ("province_id", PROVINCE),
+}
 LAO_MISSION = Shape(
     LaoMission.__table__,
     {

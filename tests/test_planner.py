@@ -573,7 +573,13 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
             selection += f" phase{on}"
         if rng.random() < 0.4:
             deadlines = ["deadline", "districtDeadline", "provinceDeadline", "reason"]
-            selection += f" provinceDeadlines {{ {' '.join(_some(rng, deadlines))} }}"
+            inner = " ".join(_some(rng, deadlines))
+            if rng.random() < 0.5:  # an object named by id (`schema.shapes.OBJECTS_BY_ID`)
+                inner += f" province {{ {_shaped(rng, shapes.PROVINCE)} }}"
+            selection += f" provinceDeadlines {{ {inner} }}"
+    for (type_name, name), (_, shape) in shapes.OBJECTS_BY_ID.items():
+        if type_name == item and rng.random() < 0.5:
+            selection += f" {name} {{ {_shaped(rng, shape, 0.5)} }}"
     return f"{head} {{ {call} {{ {selection} }} }}", variables
 
 
@@ -835,6 +841,11 @@ REAL_CLIENT = [
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     "{ laos(first: 3) { edges { node { changeLog(first: 2) { totalCount pageInfo { hasNextPage }"
     " edges { cursor node { at action actorName changes } } } } } } }",
+    # objects a computed root's rows name by id (`schema.shapes.OBJECTS_BY_ID`)
+    "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",
+    "{ rounds(fiscalYear: 2568) { id provinceDeadlines { province { code } } } }",
+    "{ missionRollup(groupBy: [MISSION, PROVINCE]) { mission { code agency { nameTh } }"
+    " province { __typename code } laos } }",
     # a round's fields computed from it and the request's moment (`COMPUTED_FIELDS`)
     "{ rounds { id kind fiscalYear number deadline phase } }",
     '{ rounds(fiscalYear: 2568) { id p: phase(on: "2025-01-01") provinceDeadlines { deadline } } }',
@@ -864,8 +875,8 @@ UNSUPPORTED = [
 RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
-    "{ rounds(fiscalYear: 2568) { id provinceDeadlines { province { code } } } }",
-    "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",
+    "{ nationalLpa(lpaYear: 2567) { laoCount } }",
+    "{ lpaAssessors { username } }",
 ]
 
 

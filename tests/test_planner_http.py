@@ -34,6 +34,18 @@ async def post_and_plans(hub: Any, body: dict[str, Any]) -> tuple[Any, list[Any]
     return response, [planner._plans.get(k) for k in keys if k not in before]
 
 
+async def planned_beside_resolved(settings: Settings, identity: Any, body: dict[str, Any]) -> Any:
+    """The planner's answer to `body` and the plans it compiled for it, the answer checked
+    equal to the resolvers' (`HUB_PLANNER=off`) for the same caller."""
+    async with serve(settings, identity) as hub:
+        planned, new = await post_and_plans(hub, body)
+    assert planned.status_code == 200, planned.text
+    async with serve(dataclasses.replace(settings, planner=False), identity) as hub:
+        resolved = await hub.post("/graphql", json=body)
+    assert resolved.json() == planned.json()
+    return planned, new
+
+
 QUERY = """
 query Page($province: String!, $year: Int!) {
   laos(filter: {provinceCode: $province}, first: 5) {
@@ -426,14 +438,9 @@ async def test_a_changes_feed_page_is_planned(demo_database_url: str, places: Pl
         statements = []
         for first in (2, 40):
             body = {"query": FEED_QUERY, "variables": {"kind": kind, "first": first}}
-            async with serve(settings, dla) as hub:
-                planned, new = await post_and_plans(hub, body)
-            assert planned.status_code == 200, planned.text
+            planned, new = await planned_beside_resolved(settings, dla, body)
             assert len(new) == 1 and type(new[0]).__name__ == "ChangesPlan"
             statements.append(int(planned.headers["x-sql-statements"]))
-            async with serve(dataclasses.replace(settings, planner=False), dla) as hub:
-                resolved = await hub.post("/graphql", json=body)
-            assert resolved.json() == planned.json()
             assert len(planned.json()["data"]["changes"]["nodes"]) == first
         assert statements[0] == statements[1], (kind, statements)
 
@@ -462,15 +469,39 @@ async def test_who_did_what_on_a_page_of_laos_is_planned(
     for first in (3, 30):
         variables = {"province": places.province_code, "year": places.year, "first": first}
         body = {"query": PEOPLE_QUERY, "variables": variables}
-        async with serve(settings, officer) as hub:
-            planned, new = await post_and_plans(hub, body)
-        assert planned.status_code == 200, planned.text
+        planned, new = await planned_beside_resolved(settings, officer, body)
         assert len(new) == 1 and type(new[0]).__name__ == "PagePlan"
         statements.append(int(planned.headers["x-sql-statements"]))
-        async with serve(dataclasses.replace(settings, planner=False), officer) as hub:
-            resolved = await hub.post("/graphql", json=body)
-        assert resolved.json() == planned.json()
         nodes = [e["node"] for e in planned.json()["data"]["laos"]["edges"]]
         assert len(nodes) == first and "errors" not in planned.json()
         assert any(n["changeLog"]["edges"] for n in nodes)  # the data has changes to show
     assert statements[0] == statements[1], statements
+
+
+ROLLUP_QUERY = """
+query Rollup($by: [MissionRollupKey!]!) {
+  missionRollup(groupBy: $by) { records laos agency { code nameTh } province { code nameTh }
+    mission { code agency { code } } } }"""
+
+
+async def test_a_roll_ups_named_objects_are_read_by_id_for_all_its_rows(
+    demo_database_url: str, places: Places
+) -> None:
+    """`missionRollup` with the agency, province and mission each row names: the roll-up,
+    then one statement per object selection for all the rows (schema.shapes.OBJECTS_BY_ID),
+    whatever the number of rows, with the resolvers' answer."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    dla = identities(places)["dla"]
+    statements, rows = [], []
+    for by in (["AGENCY"], ["AGENCY", "PROVINCE", "MISSION"]):
+        body = {"query": ROLLUP_QUERY, "variables": {"by": by}}
+        planned, new = await planned_beside_resolved(settings, dla, body)
+        assert len(new) == 1 and type(new[0]).__name__ == "ComputedListPlan"
+        statements.append(int(planned.headers["x-sql-statements"]))
+        rows.append(planned.json()["data"]["missionRollup"])
+    assert len(rows[1]) > len(rows[0]) > 1
+    assert all(r["agency"]["code"] for r in rows[0])
+    # the roll-up and one statement per object read (only the agency when grouped by it)
+    assert statements[1] == statements[0] + 2, statements
