@@ -43,6 +43,7 @@ and goes to the resolvers.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ from schema.plan_common import (
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import Children, shape_getters
-from schema.root import COMPUTED_ROOTS
+from schema.root import CALLER_ROOTS, COMPUTED_ROOTS
 from schema.rounds import COMPUTED_FIELDS
 from schema.shapes import (
     KEYED_ROOTS,
@@ -480,9 +481,12 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     resolver_field = strawberry_schema.get_field_for_type(name, "Query")
     if resolver_field is None:
         raise Unsupported(name)
+    fetch = COMPUTED_ROOTS[name]
+    if name in CALLER_ROOTS:  # its rows depend on the caller (a plan is per caller)
+        fetch = functools.partial(fetch, identity=compiler.identity)
     plan = ComputedListPlan(
         _key(root),
-        COMPUTED_ROOTS[name],
+        fetch,
         convert_arguments(
             arguments,
             resolver_field.arguments,

@@ -188,6 +188,35 @@ async def mission_rollup_of(
     return [MissionRollupRow.from_rollup(r) for r in rows]
 
 
+async def lpa_assessors_of(
+    engine: Any, province_code: str | None = None, *, identity: Identity
+) -> list[LpaAssessor]:
+    """`Query.lpaAssessors`: the assessors appointed now that `identity` may see (of one
+    province, or all), by province then username; one statement."""
+    statement = (
+        grants_with_places(User.username, User.display_name, RoleAssignment.granted_at)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.role == enums.Role.LPA_ASSESSOR,
+            visible_assessor_grants_clause(identity),
+        )
+        .order_by(None)
+        .order_by(ProvinceRow.code, User.username)
+    )
+    if province_code is not None:
+        statement = statement.where(ProvinceRow.code == province_code)
+    return [
+        LpaAssessor(
+            province_id=r.province_id,
+            username=r.username,
+            display_name=r.display_name,
+            province_code=r.province_code,
+            granted_at=r.granted_at,
+        )
+        for r in await fetch_all(engine, statement)
+    ]
+
+
 COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "laoCountsByType": lao_counts_by_type,
     "rounds": rounds_of,
@@ -195,7 +224,10 @@ COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "lpaRubrics": lpa_rubrics_of,
     "lpaRubric": lpa_rubric_of,
     "missionRollup": mission_rollup_of,
+    "lpaAssessors": lpa_assessors_of,
 }
+# Of those, the roots whose rows depend on the caller: their function also takes `identity`.
+CALLER_ROOTS = frozenset({"lpaAssessors"})
 
 
 @strawberry.type(
@@ -858,28 +890,9 @@ class Query:
     async def lpa_assessors(
         self, info: Info, province_code: str | None = None
     ) -> list[LpaAssessor]:
-        statement = (
-            grants_with_places(User.username, User.display_name, RoleAssignment.granted_at)
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(
-                RoleAssignment.role == enums.Role.LPA_ASSESSOR,
-                visible_assessor_grants_clause(info.context.identity),
-            )
-            .order_by(None)
-            .order_by(ProvinceRow.code, User.username)
+        return await lpa_assessors_of(
+            info.context.read_engine, province_code, identity=info.context.identity
         )
-        if province_code is not None:
-            statement = statement.where(ProvinceRow.code == province_code)
-        return [
-            LpaAssessor(
-                province_id=r.province_id,
-                username=r.username,
-                display_name=r.display_name,
-                province_code=r.province_code,
-                granted_at=r.granted_at,
-            )
-            for r in await fetch_all(info.context.read_engine, statement)
-        ]
 
     @strawberry.field(
         description="แบบฟอร์มของปีงบประมาณ — the catalogue of a fiscal year's form: its 8 domains, "

@@ -548,6 +548,8 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
         call = f"rounds({', '.join(args)})" if args else "rounds"
     elif root == "round":
         call = f"round(id: {rng.choice([1, 2, 3, 5, 99999])})"
+    elif root == "lpaAssessors" and rng.random() < 0.6:  # rows the caller may see
+        call = f'lpaAssessors(provinceCode: "{rng.choice([p.province_code, "99"])}")'
     elif root == "lpaRubric":
         call = f"lpaRubric(lpaYear: {rng.choice([2560, 2564, 2566, p.year])})"
     elif root == "missionRollup":  # guarded (MissionsData): refused to some callers
@@ -841,6 +843,8 @@ REAL_CLIENT = [
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     "{ laos(first: 3) { edges { node { changeLog(first: 2) { totalCount pageInfo { hasNextPage }"
     " edges { cursor node { at action actorName changes } } } } } } }",
+    # a computed root whose rows depend on the caller (`schema.root.CALLER_ROOTS`)
+    "{ lpaAssessors { username displayName provinceCode grantedAt } }",
     # objects a computed root's rows name by id (`schema.shapes.OBJECTS_BY_ID`)
     "{ missionRollup(groupBy: [AGENCY]) { agency { code } records } }",
     "{ rounds(fiscalYear: 2568) { id provinceDeadlines { province { code } } } }",
@@ -876,7 +880,7 @@ RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
     "{ nationalLpa(lpaYear: 2567) { laoCount } }",
-    "{ lpaAssessors { username } }",
+    "{ missionHelpRequests(first: 2) { totalCount } }",
 ]
 
 
