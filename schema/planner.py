@@ -73,7 +73,7 @@ returns None for everything else, and the view then runs the resolvers:
   the places they reach: a subdistrict's district, a district's province), and at
   most one `year(fiscalYear:)` with its scalar fields, the fields its resolvers compute by
   the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
-  `completeness` with `missingFields`: the functions of `schema.lao_year`, over stored values
+  `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
   the same statement reads, a correlated COUNT per record table among them) and the 8
   sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
@@ -640,6 +640,9 @@ class Compiler:
             elif name == "completeness" and not f.arguments:
                 item_type = self._type(year_type, name)
                 plan.fields.append((key, self._completeness(f, item_type, year)))
+            elif name == "sectionVersions" and not f.arguments:
+                item_type = self._type(year_type, name)
+                plan.fields.append((key, self._section_versions(f, item_type, year)))
             else:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
@@ -735,8 +738,7 @@ class Compiler:
         section exists, the section's field and none-flag columns, and the count of each of
         its record tables' live records (a correlated COUNT)."""
         c, n = self.columns, domain.number
-        table = _alias(SECTION_TABLES[n], f"complete_d{n}")
-        self.joins.append((table, table.c.lao_year_id == year.c.id, "outer"))
+        table = self._section_join(domain, year)
         present = c.add(f"cd{n}_lao_year_id", table.c.lao_year_id)
         names = [f.column for f in domain.fields] + [t.none_flag for t in domain.record_tables]
         columns = {column: c.add(f"cd{n}_{column}", table.c[column]) for column in names}
@@ -751,6 +753,52 @@ class Compiler:
             )
             counts[records.name] = c.add(f"cn_{records.name}", count)
         return present, columns, counts
+
+    def _section_join(self, domain: Domain, year: Any) -> Any:
+        """The domain's section of the LAO-year `year`, outer-joined once to this compiler's
+        statement for what the year's computed fields read of it (completeness, versions)."""
+        n = domain.number
+        label = f"complete_d{n}"
+        for join in self.joins:
+            if getattr(join[0], "name", None) == label:
+                return join[0]
+        table = _alias(SECTION_TABLES[n], label)
+        self.joins.append((table, table.c.lao_year_id == year.c.id, "outer"))
+        return table
+
+    def _section_versions(self, node: FieldNode, item_type: str, year: Any) -> Callable[[Row], Any]:
+        """`sectionVersions { domain version }`: each domain's section version, 0 before it is
+        first saved (as the resolver answers), read from the section joined to the year."""
+        leaves: list[tuple[str, str]] = []
+        for f in _fields(node.selection_set):
+            name = f.name.value
+            if name not in (TYPENAME, "domain", "version"):
+                raise Unsupported(f"{item_type}.{name}")
+            if name != TYPENAME:
+                _leaf(f)
+            leaves.append((_key(f), name))
+        versions = [
+            (
+                d.number,
+                self.columns.add(f"cd{d.number}_version", self._section_join(d, year).c.version),
+            )
+            for d in DOMAINS
+        ]
+
+        def items(row: Row) -> list[dict[str, Any]]:
+            return [
+                {
+                    key: item_type
+                    if name == TYPENAME
+                    else number
+                    if name == "domain"
+                    else (row[at] if row[at] is not None else 0)
+                    for key, name in leaves
+                }
+                for number, at in versions
+            ]
+
+        return items
 
     def _section(
         self, domain: Domain, node: FieldNode, year: Any, section_type: str

@@ -179,6 +179,8 @@ def _year_selection(rng: random.Random, fewest: int, most: int, lists: float) ->
         inner += _some(rng, YEAR_RULES)
     if rng.random() < 0.3:
         inner.append(f"completeness {{ {' '.join(_some(rng, COMPLETENESS))} }}")
+    if rng.random() < 0.2:  # each section's version (what a save sends back)
+        inner.append(f"sectionVersions {{ {' '.join(_some(rng, ['domain', 'version']))} }}")
     inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(fewest, most))]
     if rng.random() < lists:
         inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
@@ -843,6 +845,9 @@ REAL_CLIENT = [
     '{ lao(code: "x") { code changeLog { totalCount } } }',
     "{ laos(first: 3) { edges { node { changeLog(first: 2) { totalCount pageInfo { hasNextPage }"
     " edges { cursor node { at action actorName changes } } } } } } }",
+    "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { sectionVersions { domain } } } } }",
+    '{ lao(code: "x") { year(fiscalYear: 2568) { completeness { domain } sectionVersions {'
+    " __typename domain version } } } }",
     # a computed root whose rows depend on the caller (`schema.root.CALLER_ROOTS`)
     "{ lpaAssessors { username displayName provinceCode grantedAt } }",
     # objects a computed root's rows name by id (`schema.shapes.OBJECTS_BY_ID`)
@@ -864,7 +869,7 @@ UNSUPPORTED = [
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
     '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
     "{ transferredMissions(first: 2) { edges { node { history { actorName } } } } }",
-    "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { sectionVersions { domain } } } } }",
+    "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { historicalSections { domain } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
     "{ waterSupplySystems(first: 5000) { edges { node { id } } } }",
