@@ -30,6 +30,7 @@ from strawberry.dataloader import DataLoader
 from hub.db import kpi16, kpi16_counts, rollups
 from hub.db import lpa as lpa_sql
 from hub.db import rounds as round_reads
+from hub.db.actors import help_message_author
 from hub.db.grants import placed_grants
 from hub.db.kpi16 import CandidateRecord
 from hub.db.models import (
@@ -479,8 +480,9 @@ class Loaders:
             MissionHelpMessage.request_id,
             order_by=[MissionHelpMessage.at, MissionHelpMessage.id],
             base=select(
-                *MissionHelpMessage.__table__.c, User.display_name.label("author_display_name")
-            ).outerjoin(User, User.id == MissionHelpMessage.author_user_id),
+                *MissionHelpMessage.__table__.c,
+                help_message_author(MissionHelpMessage.__table__).label("author_name"),
+            ),
         )
         self.kpi16_candidates = self._kpi16_candidates()
         # Accounts: every grant of a user (live and revoked) with its places, and the code

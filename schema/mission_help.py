@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from hub.rules import mission_help as rules
+from schema import shapes
 from schema.context import Info
 from schema.enums import MissionHelpAction, MissionHelpParty, MissionHelpStatus, Role
 
@@ -28,14 +28,8 @@ class MissionHelpMessage:
 
     @classmethod
     def from_row(cls, row: Any) -> MissionHelpMessage:
-        return cls(
-            at=row.at,
-            action=row.action.name,
-            party=row.party.name,
-            body=row.body,
-            author_role=row.author_role.name if row.author_role else None,
-            author_name=row.author_display_name or row.author_subject,
-        )
+        """From a row with the table's columns and `author_name` (`shapes.MISSION_HELP_MESSAGE`)."""
+        return cls(**shapes.MISSION_HELP_MESSAGE.python_values(row), author_name=row.author_name)
 
 
 @strawberry.type(
@@ -62,20 +56,11 @@ class MissionHelpRequest:
 
     @classmethod
     def from_row(cls, row: Any) -> MissionHelpRequest:
-        waiting = rules.waiting_on(row.status)
         return cls(
+            **shapes.MISSION_HELP_REQUEST.python_values(row),
             lao_id=row.lao_id,
             lao_mission_id=row.lao_mission_id,
             mission_id=row.mission_id,
-            id=row.id,
-            subject=row.subject,
-            status=row.status.name,
-            waiting_on=waiting.name if waiting else None,
-            opened_at=row.opened_at,
-            updated_at=row.updated_at,
-            escalated_at=row.escalated_at,
-            closed_at=row.closed_at,
-            version=row.version,
         )
 
     @strawberry.field(description="อปท. — the LAO asking.")

@@ -186,7 +186,7 @@ def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> RowValues:
     id_position = columns.add("m_id", table.c.id)
     joined: Any = table
     for alias, on in joins:
-        joined = joined.join(alias, on)
+        joined = joined.outerjoin(alias, on)
     statement = (
         select(*columns.columns)
         .select_from(joined)

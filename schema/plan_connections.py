@@ -64,6 +64,7 @@ from hub.db.models import (
     LaoMission,
     LaoYear,
     Mission,
+    MissionHelpRequest,
     Province,
     Subdistrict,
     Village,
@@ -78,6 +79,7 @@ from schema.geography import (
     villages_statement,
 )
 from schema.limits import check_page_size
+from schema.mission_help import MissionHelpFilter
 from schema.pagination import decode_cursor
 from schema.permissions import identity_decision
 from schema.plan_common import (
@@ -91,12 +93,13 @@ from schema.plan_common import (
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import Children, shape_getters
-from schema.root import CALLER_ROOTS, COMPUTED_ROOTS
+from schema.root import CALLER_ROOTS, COMPUTED_ROOTS, mission_help_where
 from schema.rounds import COMPUTED_FIELDS
 from schema.shapes import (
     KEYED_ROOTS,
     LAO_MISSION,
     MISSION,
+    MISSION_HELP_REQUEST,
     OBJECTS_BY_ID,
     SUBDISTRICT,
     TABLE_LISTS,
@@ -107,12 +110,14 @@ from schema.shapes import (
 RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "tourist_sites"}
 MISSIONS_ROOT = "transferredMissions"
 CATALOGUE_ROOT = "missionCatalogue"
+HELP_ROOT = "missionHelpRequests"
 # Roots over a table whose node is one `schema.shapes` shape: (table, shape, label prefix).
 _SHAPED = {
     MISSIONS_ROOT: (LaoMission.__table__, LAO_MISSION, "m"),
     CATALOGUE_ROOT: (Mission.__table__, MISSION, "c"),
     "subdistricts": (Subdistrict.__table__, SUBDISTRICT, "s"),
     "villages": (Village.__table__, VILLAGE, "v"),
+    HELP_ROOT: (MissionHelpRequest.__table__, MISSION_HELP_REQUEST, "h"),
 }
 # The places' searches: the resolvers' own statements (`schema.geography`), whose WHERE
 # clause the plan takes, so a filter's rule (a name in any usual spelling) is written once.
@@ -174,6 +179,13 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.table = Mission.__table__
         plan.base = lambda: Mission.__table__
         plan.where = _catalogue_where(args.get("filter") or {})
+    elif name == HELP_ROOT:  # the resolver's rows: the LAOs the caller covers, filtered
+        help_table = plan.table = MissionHelpRequest.__table__
+        plan.base = lambda: help_table.join(Lao, Lao.id == help_table.c.lao_id)
+        given = _python_arguments(compiler.planner.schema, "Query", name, root, compiler.variables)
+        plan.where = mission_help_where(
+            compiler.identity, given.get("filter") or MissionHelpFilter()
+        )
     elif name in _PLACE_FILTERS:
         table = plan.table = _SHAPED[name][0]
         plan.base = lambda: table

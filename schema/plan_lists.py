@@ -76,6 +76,7 @@ from schema.shapes import (
     LAO_MERGER,
     LAO_MISSION,
     MISSION_EVENT,
+    MISSION_HELP_MESSAGE,
     NAME_PERIOD,
     TYPE_PERIOD,
     VILLAGE,
@@ -94,6 +95,7 @@ LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("LaoYear", "certificationHistory"): (CERTIFICATION_EVENT, "lao_year_id", ("at", "id")),
     ("LaoMission", "history"): (MISSION_EVENT, "lao_mission_id", ("at", "id")),
     ("Subdistrict", "villages"): (VILLAGE, "subdistrict_id", ("number",)),
+    ("MissionHelpRequest", "messages"): (MISSION_HELP_MESSAGE, "request_id", ("at", "id")),
     ("Lao", "recorders"): (LAO_CONTACT, "lao_id", ("slot",)),
     ("Lao", "infoAdministrators"): (LAO_CONTACT, "lao_id", ("slot",)),
 }
@@ -137,7 +139,7 @@ class ListPlan:
     def _from(self) -> Any:
         joined: Any = self.table
         for alias, on in self.joins:
-            joined = joined.join(alias, on)
+            joined = joined.outerjoin(alias, on)
         return joined
 
     def _order(self) -> list[Any]:
@@ -359,6 +361,7 @@ def shape_getters(
                 raise Unsupported("arguments")
             fk, target = shape.objects[name]
             alias = _alias(target.table, f"{prefix}_{name}")
+            # Joined outer (every consumer of `joins` does): a foreign key may be null.
             joins.append((alias, alias.c.id == table.c[fk]))
             target_type = _type_of(graphql_schema, type_name, name) if type_name else None
             inner = shape_getters(
@@ -372,7 +375,11 @@ def shape_getters(
                 target_type,
                 children=children,
             )
-            getters.append((key, ("object", inner)))
+            if table.c[fk].nullable:  # no object: null, not an object of nulls
+                present = columns.add(f"{prefix}_{name}_id", alias.c.id)
+                getters.append((key, ("object", present, inner)))
+            else:
+                getters.append((key, ("object", inner)))
         elif children is not None and type_name is not None and is_list(type_name, name):
             parent_id = columns.add(f"{prefix}_id", table.c.id)
             getters.append(

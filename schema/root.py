@@ -434,6 +434,24 @@ async def current_fiscal_year(info: Info) -> int | None:
     return info.context.current_fiscal_year
 
 
+def mission_help_where(identity: Identity, f: MissionHelpFilter) -> list[ColumnElement[bool]]:
+    """`missionHelpRequests`' rows: those of the LAOs `identity` covers, filtered by `f`,
+    over `mission_help_requests` joined to `laos` (the resolver's statement and the planner's)."""
+    where = [covered_laos_clause(identity)]
+    if f.status is not None:
+        where.append(MissionHelpRow.status == enums.MissionHelpStatus[f.status.value])
+    if f.waiting_on is not None:
+        party = enums.MissionHelpParty[f.waiting_on.value]
+        waiting = [s for s in enums.MissionHelpStatus if waiting_on(s) is party]
+        where.append(MissionHelpRow.status.in_(waiting))
+    if f.lao_code is not None:
+        where.append(LaoRow.code == f.lao_code)
+    if f.province_code is not None:
+        province = select(ProvinceRow.id).where(ProvinceRow.code == f.province_code)
+        where.append(LaoRow.province_id.in_(province))
+    return where
+
+
 def in_area(
     statement: Select[Any], province_code: str | None, district_code: str | None
 ) -> Select[Any]:
@@ -791,26 +809,11 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MissionHelpRequest] | None:
-        f = filter or MissionHelpFilter()
         statement = (
             select(*MissionHelpRow.__table__.c)
             .join(LaoRow, LaoRow.id == MissionHelpRow.lao_id)
-            .where(covered_laos_clause(info.context.identity))
+            .where(*mission_help_where(info.context.identity, filter or MissionHelpFilter()))
         )
-        if f.status is not None:
-            statement = statement.where(
-                MissionHelpRow.status == enums.MissionHelpStatus[f.status.value]
-            )
-        if f.waiting_on is not None:
-            party = enums.MissionHelpParty[f.waiting_on.value]
-            statement = statement.where(
-                MissionHelpRow.status.in_(
-                    [s for s in enums.MissionHelpStatus if waiting_on(s) is party]
-                )
-            )
-        if f.lao_code is not None:
-            statement = statement.where(LaoRow.code == f.lao_code)
-        statement = in_area(statement, f.province_code, None)
         return await paginate(
             info, statement, MissionHelpRow.id, first, after, MissionHelpRequest.from_row
         )

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from strawberry.utils.str_converters import to_camel_case
 
+from hub.db.actors import change_log_actor, help_message_author
 from hub.db.models import (
     Agency,
     CertificationEvent,
@@ -49,6 +50,8 @@ from hub.db.models import (
     LaoTypePeriod,
     LaoYear,
     Mission,
+    MissionHelpMessage,
+    MissionHelpRequest,
     Province,
     Subdistrict,
     User,
@@ -56,6 +59,7 @@ from hub.db.models import (
 )
 from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState, ContactKind
+from hub.rules.mission_help import waiting_on
 from hub.rules.validation import camel
 from schema.plan_common import Columns, Getter, _float, _int, _iso, _name, _same
 
@@ -269,6 +273,8 @@ MISSION = Shape(
     },
     {"agency": ("agency_id", AGENCY)},
 )
+
+
 # Objects the rows of a computed root name by id, which their resolvers load by that id:
 # (type, field) → (the Python attribute holding the id, the object's shape). The planned
 # path reads them in one statement per selection for all the rows (`schema.plan_connections`).
@@ -294,6 +300,43 @@ LAO_MISSION = Shape(
         "version": Reads("version", "int"),
     },
     {"mission": ("mission_id", MISSION), "agency": ("agency_id", AGENCY), "lao": ("lao_id", LAO)},
+)
+
+
+def _waiting_on(status: Any) -> Any:
+    waiting = waiting_on(status) if status is not None else None
+    return waiting.name if waiting is not None else None
+
+
+MISSION_HELP_MESSAGE = Shape(
+    MissionHelpMessage.__table__,
+    {
+        "at": Reads("at", "date"),
+        "action": Reads("action", "enum"),
+        "party": Reads("party", "enum"),
+        "body": Reads("body"),
+        "author_role": Reads("author_role", "enum"),
+    },
+    lookups={"authorName": Derived(help_message_author)},
+)
+MISSION_HELP_REQUEST = Shape(
+    MissionHelpRequest.__table__,
+    {
+        "id": Reads("id", "int"),
+        "subject": Reads("subject"),
+        "status": Reads("status", "enum"),
+        "waiting_on": Reads("status", rule=_waiting_on),
+        "opened_at": Reads("opened_at", "date"),
+        "updated_at": Reads("updated_at", "date"),
+        "escalated_at": Reads("escalated_at", "date"),
+        "closed_at": Reads("closed_at", "date"),
+        "version": Reads("version", "int"),
+    },
+    {
+        "lao": ("lao_id", LAO),
+        "missionRecord": ("lao_mission_id", LAO_MISSION),
+        "mission": ("mission_id", MISSION),
+    },
 )
 _PERIOD = {"valid_from": Reads("valid_from", "date"), "valid_to": Reads("valid_to", "date")}
 CODE_PERIOD = Shape(LaoCode.__table__, {"code": Reads("code"), **_PERIOD})
@@ -324,16 +367,6 @@ CONTACT_KINDS = {
 }
 
 
-def _change_log_actor(table: Any) -> Any:
-    """Who made a change: the person's display name, else an external caller's subject and
-    issuer, "subject (issuer)"; null for the system."""
-    name = select(User.display_name).where(User.id == table.c.actor_user_id).scalar_subquery()
-    external = table.c.actor_subject + " (" + func.coalesce(table.c.actor_issuer, "") + ")"
-    return func.coalesce(
-        func.nullif(name, ""), case((func.coalesce(table.c.actor_subject, "") != "", external))
-    )
-
-
 CHANGE_LOG_ENTRY = Shape(
     ChangeLogEntry.__table__,
     {
@@ -347,7 +380,7 @@ CHANGE_LOG_ENTRY = Shape(
         "actor_role": Reads("actor_role", "enum"),
         "hash": Reads("hash"),
     },
-    lookups={"actorName": Derived(_change_log_actor)},
+    lookups={"actorName": Derived(change_log_actor)},
 )
 
 CERTIFICATION_EVENT = Shape(

@@ -21,6 +21,7 @@ from hub.rules.permissions import LaoPlace
 from hub.rules.problems import Forbidden, InvalidInput, InvalidState
 from hub.settings import Settings
 from tests.conftest import graphql, graphql_response, serve
+from tests.test_planner_http import planned_beside_resolved
 
 # --- the state table ---------------------------------------------------------------------------
 
@@ -401,6 +402,21 @@ async def test_open_requests_are_listed_per_level(fresh_demo_url):
     async with serve(settings(url), who["stranger"]) as c:
         hidden = (await graphql(c, THREAD, id=mine["id"]))["missionHelpRequest"]
     assert hidden is None
+    # The planner answers the lists (the caller's rows, filters, the objects each request
+    # names, its thread) as the resolvers do.
+    for name in ("recorder", "province", "dla", "agency", "stranger"):
+        for waiting in (None, "PROVINCE", "DLA"):
+            variables = {"filter": {"waitingOn": waiting} if waiting else None}
+            body = {"query": THREADS, "variables": variables}
+            _, plans = await planned_beside_resolved(settings(url), who[name], body)
+            assert plans and plans[0] is not None, name
+
+
+THREADS = """query($filter: MissionHelpFilter) { missionHelpRequests(filter: $filter, first: 4) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id subject status
+    waitingOn openedAt escalatedAt closedAt version lao { code nameTh province { code } }
+    missionRecord { id status mission { code agency { code } } } mission { code }
+    messages { at action party body authorRole authorName } } } } }"""
 
 
 async def test_a_record_s_help_requests_are_read_by_those_covering_its_lao(fresh_demo_url):

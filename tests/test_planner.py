@@ -359,6 +359,31 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
     return f"query Missions {{ {root} }}", {}
 
 
+def random_help_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random `missionHelpRequests` query: the requests of the LAOs the caller covers,
+    filtered, with the LAO, mission record and mission each names and its messages."""
+    filters: list[str] = []
+    if rng.random() < 0.3:
+        filters.append(f"status: {rng.choice(['OPEN', 'ANSWERED', 'ESCALATED', 'CLOSED'])}")
+    if rng.random() < 0.3:
+        filters.append(f"waitingOn: {rng.choice(['LAO', 'PROVINCE', 'DLA'])}")
+    if rng.random() < 0.2:
+        filters.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+    if rng.random() < 0.2:
+        filters.append(f'laoCode: "{rng.choice([p.certified_code, p.draft_sao_code])}"')
+    args = [f"first: {rng.choice([0, 1, 3, 50])}"]
+    if filters:
+        args.append(f"filter: {{{', '.join(filters)}}}")
+    if rng.random() < 0.2:
+        args.append(f'after: "{encode_cursor(rng.randint(1, 5))}"')
+    node = _shaped(rng, shapes.MISSION_HELP_REQUEST, 0.5)
+    if rng.random() < 0.5:
+        message = [*shapes.MISSION_HELP_MESSAGE.graphql_names(), "authorName"]
+        node += f" messages {{ {' '.join(_some(rng, message))} }}"
+    root = f"missionHelpRequests({', '.join(args)}) {{ {_connection(rng, node)} }}"
+    return f"query Help {{ {root} }}", {}
+
+
 CHANGE_KINDS = [
     "LAO_PROFILE",
     "MISSION_RECORD",
@@ -848,6 +873,10 @@ REAL_CLIENT = [
     "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { sectionVersions { domain } } } } }",
     '{ lao(code: "x") { year(fiscalYear: 2568) { completeness { domain } sectionVersions {'
     " __typename domain version } } } }",
+    # help requests: the LAOs the caller covers (`schema.root.mission_help_where`)
+    "{ missionHelpRequests(first: 5, filter: {waitingOn: PROVINCE}) { totalCount edges { node {"
+    " id subject waitingOn lao { code } missionRecord { id mission { code } } messages {"
+    " at party body authorName } } } } }",
     # a computed root whose rows depend on the caller (`schema.root.CALLER_ROOTS`)
     "{ lpaAssessors { username displayName provinceCode grantedAt } }",
     # objects a computed root's rows name by id (`schema.shapes.OBJECTS_BY_ID`)
@@ -885,7 +914,7 @@ RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
     "{ nationalLpa(lpaYear: 2567) { laoCount } }",
-    "{ missionHelpRequests(first: 2) { totalCount } }",
+    "{ missionHelpRequest(id: 1) { id } }",
 ]
 
 
@@ -1004,6 +1033,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_constant_query(rng, places) for _ in range(4)]
         cases += [random_viewer_query(rng, places) for _ in range(8)]
         cases += [random_changes_query(rng, places) for _ in range(6)]
+        cases += [random_help_query(rng, places) for _ in range(3)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         plain = list(cases)
         cases += [(dressed(rng, q), v) for q, v in cases]
@@ -1045,8 +1075,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(32):
-                if i >= 30:
+            for i in range(33):
+                if i >= 32:
+                    query, variables = random_help_query(rng, places)
+                elif i >= 30:
                     query, variables = random_changes_query(rng, places)
                 elif i >= 28:
                     query, variables = random_computed_query(rng, places)
