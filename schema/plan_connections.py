@@ -111,6 +111,7 @@ RECORD_ROOTS = {"waterSupplySystems": "water_supply_systems", "touristSites": "t
 MISSIONS_ROOT = "transferredMissions"
 CATALOGUE_ROOT = "missionCatalogue"
 HELP_ROOT = "missionHelpRequests"
+HELP_ONE = "missionHelpRequest"
 # Roots over a table whose node is one `schema.shapes` shape: (table, shape, label prefix).
 _SHAPED = {
     MISSIONS_ROOT: (LaoMission.__table__, LAO_MISSION, "m"),
@@ -125,7 +126,7 @@ _PLACE_FILTERS: dict[str, tuple[Callable[[Any], Any], type]] = {
     "subdistricts": (subdistricts_statement, SubdistrictFilter),
     "villages": (villages_statement, VillageFilter),
 }
-ROOTS = frozenset({*RECORD_ROOTS, *_SHAPED})
+ROOTS = frozenset({*RECORD_ROOTS, *_SHAPED, HELP_ONE})
 _DOMAIN_OF = {t.name: d.number for d in DOMAINS for t in d.record_tables}
 # Filter fields only some record tables take (GraphQL name → column).
 _EXTRA_FILTERS = {"water_supply_systems": {"status": "status"}}
@@ -158,6 +159,7 @@ class ConnectionPlan:
     count: Any = None
     build: Any = None
     children: Children | None = None  # lists under each node
+    one: bool = False  # one object by id (`missionHelpRequest`): the node or null
 
 
 def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
@@ -179,7 +181,7 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.table = Mission.__table__
         plan.base = lambda: Mission.__table__
         plan.where = _catalogue_where(args.get("filter") or {})
-    elif name == HELP_ROOT:  # the resolver's rows: the LAOs the caller covers, filtered
+    elif name in (HELP_ROOT, HELP_ONE):  # the resolver's rows: the LAOs the caller covers
         help_table = plan.table = MissionHelpRequest.__table__
         plan.base = lambda: help_table.join(Lao, Lao.id == help_table.c.lao_id)
         given = _python_arguments(compiler.planner.schema, "Query", name, root, compiler.variables)
@@ -197,15 +199,23 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.base = lambda: _records_base(table_name)
         plan.where = _records_where(table_name, compiler.identity, args.get("filter") or {})
     plan.root_nodes = compiler.normalised.nodes_of(root)
-    plan.size = check_page_size(args.get("first"))
-    plan.after = decode_cursor(args.get("after"))
-    connection = compiler._type("Query", name)
-    plan.page_info_type = compiler._type(connection, "pageInfo")
-    plan.edge_type = compiler._type(connection, "edges")
-    plan.node_type = compiler._type(plan.edge_type, "node")
-    node = _connection(plan, root, connection)
-    if node is not None and name in _SHAPED:
-        table, shape, prefix = _SHAPED[name]
+    node: FieldNode | None
+    if name == HELP_ONE:  # one request by id, among those the caller may read: the object
+        plan.where = [*plan.where, plan.table.c.id == args["id"]]
+        plan.one, plan.size = True, 1
+        plan.node_type = compiler._type("Query", name)
+        node = root
+    else:
+        plan.size = check_page_size(args.get("first"))
+        plan.after = decode_cursor(args.get("after"))
+        connection = compiler._type("Query", name)
+        plan.page_info_type = compiler._type(connection, "pageInfo")
+        plan.edge_type = compiler._type(connection, "edges")
+        plan.node_type = compiler._type(plan.edge_type, "node")
+        node = _connection(plan, root, connection)
+    shaped = HELP_ROOT if name == HELP_ONE else name  # one request: a page's node
+    if node is not None and shaped in _SHAPED:
+        table, shape, prefix = _SHAPED[shaped]
         children = Children(compiler.identity)
         plan.fields = shape_getters(
             shape,
@@ -225,7 +235,7 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.columns, plan.fields = records.columns, records.fields
         plan.joins = list(records.villages.values())
     plan.id_position = plan.columns.add("id", plan.table.c.id)
-    if node is not None and name in _SHAPED:
+    if node is not None and shaped in _SHAPED:
         plan.children = children.seal(plan.columns)
     return plan
 
@@ -390,6 +400,8 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
             # The row past the page only says there is a next page: nothing under it is read.
             page = await plan.children.extend(conn, rows[: plan.size])
             rows = [*page, *rows[plan.size :]]
+    if plan.one:
+        return (plan.build(rows[0]) if rows else None), []
     at = plan.id_position
     out = connection_answer(
         plan, rows, total, operator.itemgetter(at), lambda i, row, key: plan.build(row)

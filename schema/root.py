@@ -827,7 +827,10 @@ class Query:
         statement = (
             select(*MissionHelpRow.__table__.c)
             .join(LaoRow, LaoRow.id == MissionHelpRow.lao_id)
-            .where(MissionHelpRow.id == id, covered_laos_clause(info.context.identity))
+            .where(
+                MissionHelpRow.id == id,
+                *mission_help_where(info.context.identity, MissionHelpFilter()),
+            )
         )
         rows = await fetch_all(info.context.read_engine, statement)
         return MissionHelpRequest.from_row(rows[0]) if rows else None

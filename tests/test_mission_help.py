@@ -410,6 +410,9 @@ async def test_open_requests_are_listed_per_level(fresh_demo_url):
             body = {"query": THREADS, "variables": variables}
             _, plans = await planned_beside_resolved(settings(url), who[name], body)
             assert plans and plans[0] is not None, name
+        body = {"query": THREAD, "variables": {"id": mine["id"]}}  # one, if it is theirs
+        _, plans = await planned_beside_resolved(settings(url), who[name], body)
+        assert plans and plans[0] is not None, name
 
 
 THREADS = """query($filter: MissionHelpFilter) { missionHelpRequests(filter: $filter, first: 4) {

@@ -380,6 +380,8 @@ def random_help_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any
     if rng.random() < 0.5:
         message = [*shapes.MISSION_HELP_MESSAGE.graphql_names(), "authorName"]
         node += f" messages {{ {' '.join(_some(rng, message))} }}"
+    if rng.random() < 0.3:  # one request by id, if the caller covers its LAO
+        return f"query Help {{ missionHelpRequest(id: {rng.randint(1, 8)}) {{ {node} }} }}", {}
     root = f"missionHelpRequests({', '.join(args)}) {{ {_connection(rng, node)} }}"
     return f"query Help {{ {root} }}", {}
 
@@ -877,6 +879,7 @@ REAL_CLIENT = [
     "{ missionHelpRequests(first: 5, filter: {waitingOn: PROVINCE}) { totalCount edges { node {"
     " id subject waitingOn lao { code } missionRecord { id mission { code } } messages {"
     " at party body authorName } } } } }",
+    "{ missionHelpRequest(id: 1) { id subject lao { code } messages { body authorName } } }",
     # a computed root whose rows depend on the caller (`schema.root.CALLER_ROOTS`)
     "{ lpaAssessors { username displayName provinceCode grantedAt } }",
     # objects a computed root's rows name by id (`schema.shapes.OBJECTS_BY_ID`)
@@ -914,7 +917,7 @@ RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
     "{ nationalLpa(lpaYear: 2567) { laoCount } }",
-    "{ missionHelpRequest(id: 1) { id } }",
+    "{ me { username } }",
 ]
 
 
