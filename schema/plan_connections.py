@@ -29,14 +29,26 @@ the cursor being the id, the COUNT over the same filter.
 * Subdistricts and villages: the WHERE clause of the resolver's own search
   (`schema.geography.subdistricts_statement` / `villages_statement`); public. A node's
   places (a village's subdistrict, its district, its province) are joined as `schema.shapes`
-  declares them; its lists (`villages`, `subdistricts`) go to the resolvers.
+  declares them; a subdistrict's `villages` is one more statement for the page (`Children`).
+* Help requests (`missionHelpRequests`, and `missionHelpRequest(id:)` as one such node or
+  null): the resolver's own rule (`schema.root.mission_help_where`: the requests of the
+  LAOs the caller covers, filtered), guarded by `MissionHelp`; with the LAO, mission record
+  and mission each names (null when it names none) and its `messages` (`Children`).
+
+The roots the resolvers' own functions compute (`schema.root.COMPUTED_ROOTS`, and with the
+caller, `CALLER_ROOTS`: `lpaAssessors`) are answered from the function's objects: their data
+fields through their GraphQL types' `serialize`, the fields computed from the object and the
+request's moment by the function their resolver calls (`schema.rounds.COMPUTED_FIELDS`), and
+the objects they name by id (`schema.shapes.OBJECTS_BY_ID`), read afterwards in one
+statement per selection for all of them (`Building`, `ObjectsById`).
 
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
 class, whatever the arguments: the root field's own `guarded(...)` declaration, decided for
 the caller by `schema.permissions.identity_decision`. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
 node { … } }` and `__typename` at every level; a record's scalar fields and `village {
 number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
-`agency { … }` and `lao { … }` with its places (not `history`, `helpRequests`); a catalogue mission's scalar fields and
+`agency { … }` and `lao { … }` with its places and its `history` (not its `actorName`,
+nor `helpRequests`); a catalogue mission's scalar fields and
 `agency { … }`. Anything else raises `Unsupported`
 and goes to the resolvers.
 """
