@@ -32,25 +32,28 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError
 from graphql.execution.values import get_argument_values
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.rules.permissions import LaoPlace
 from schema.limits import check_page_size
 from schema.pagination import decode_cursor
-from schema.permissions import FORBIDDEN, PlaceGuard, place_guard
-from schema.plan_common import Columns, Row, Unsupported, _key, compile_object, connection_answer
-from schema.plan_connections import _connection
+from schema.permissions import PlaceGuard, place_guard
+from schema.plan_common import (
+    Columns,
+    Row,
+    Unsupported,
+    _key,
+    compile_object,
+    connection_answer,
+    forbidden,
+)
+from schema.plan_connections import _connection, _inline
 from schema.plan_document import type_name_of
 from schema.plan_lists import shape_getters
 from schema.shapes import CHANGE_LOG_ENTRY
 
 _TABLE = CHANGE_LOG_ENTRY.table
-
-
-def _inline(value: int) -> Any:
-    # Rendered into the SQL text, not bound: see `schema.planner._inline`.
-    return bindparam(None, int(value), type_=Integer, literal_execute=True)
 
 
 @dataclass
@@ -125,9 +128,7 @@ class ChangeLogPlan:
         refuses the caller, as the resolver's permission class answers."""
         refused = self.guard.refusal(place)
         if refused is not None:
-            errors.append(
-                GraphQLError(refused, nodes=self.nodes, path=path, extensions={"code": FORBIDDEN})
-            )
+            errors.append(forbidden(refused, self.nodes, path))
             return None
         total, rows = found.get(place.lao_id, (0, []))
         at = operator.itemgetter(self.id_position)

@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from graphql import FieldNode, SelectionSetNode
+from graphql import FieldNode, GraphQLError, SelectionSetNode
 from sqlalchemy import Float, Numeric, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -240,6 +240,12 @@ def connection_answer(
         else:
             out[key] = edges
     return out
+
+
+def forbidden(message: str, nodes: list[FieldNode], path: list[Any]) -> GraphQLError:
+    """A guard's refusal at `path`, as the resolvers' permission class reports it (code
+    FORBIDDEN, `schema.permissions.FORBIDDEN`)."""
+    return GraphQLError(message, nodes=nodes, path=path, extensions={"code": "FORBIDDEN"})
 
 
 def _key(node: FieldNode) -> str:

@@ -102,6 +102,7 @@ from schema.plan_common import (
     _leaf,
     compile_object,
     connection_answer,
+    forbidden,
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import Children, shape_getters
@@ -393,9 +394,7 @@ def refusal(plan: ConnectionPlan | ComputedListPlan) -> GraphQLError | None:
     before anything is read), else None."""
     if plan.allowed:
         return None
-    return GraphQLError(
-        plan.message, nodes=plan.root_nodes, path=[plan.root_key], extensions={"code": "FORBIDDEN"}
-    )
+    return forbidden(plan.message, plan.root_nodes, [plan.root_key])
 
 
 async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:

@@ -47,7 +47,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.rules.permissions import LaoPlace
 from hub.services.read_audit import PersonalReads
 from schema.permissions import (
-    FORBIDDEN,
     PlaceGuard,
     identity_decision,
     is_guarded,
@@ -64,6 +63,7 @@ from schema.plan_common import (
     _leaf,
     _same,
     compile_object,
+    forbidden,
     nested_rows,
 )
 from schema.plan_document import TYPENAME, type_name_of
@@ -216,21 +216,20 @@ class ListPlan:
             refused = guarded.guard.refusal(place)
             if refused is None:
                 if guarded.guard.audited and items:
-                    if reads is None:  # never answer personal data that goes unrecorded
-                        raise RuntimeError("personal data planned without a read audit")
-                    reads.note(place.lao_id, guarded.audited)
+                    note_read(reads, place.lao_id, guarded.audited)
                 continue
             for i, item in enumerate(items):
                 item[guarded.key] = None
-                errors.append(
-                    GraphQLError(
-                        refused,
-                        nodes=guarded.nodes,
-                        path=[*path, i, guarded.key],
-                        extensions={"code": FORBIDDEN},
-                    )
-                )
+                errors.append(forbidden(refused, guarded.nodes, [*path, i, guarded.key]))
         return items
+
+
+def note_read(reads: PersonalReads | None, lao_id: int, fields: tuple[str, ...]) -> None:
+    """Note a read of personal data the plan answers; never answer one that would go
+    unrecorded (a plan run without the request's `personal_reads`)."""
+    if reads is None:
+        raise RuntimeError("personal data planned without a read audit to note it in")
+    reads.note(lao_id, fields)
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,7 @@ from schema.plan_common import (
     _str,
     compile_object,
     connection_answer,
+    forbidden,
     nested_rows,
 )
 from schema.plan_connections import ROOTS as CONNECTION_ROOTS
@@ -195,7 +196,7 @@ from schema.plan_connections import (
 )
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
-from schema.plan_lists import ListPlan, compile_list, is_list, shape_getters
+from schema.plan_lists import ListPlan, compile_list, is_list, note_read, shape_getters
 from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
@@ -1287,10 +1288,6 @@ async def _fetch_records(conn: Any, rp: RecordsPlan, year_ids: list[int]) -> dic
     return by_year
 
 
-def _forbidden(message: str, nodes: list[FieldNode], path: list[Any]) -> GraphQLError:
-    return GraphQLError(message, nodes=nodes, path=path, extensions={"code": "FORBIDDEN"})
-
-
 def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[str, Any]:
     if plan.build is None:  # compiled once per plan (plans are cached and never change)
         plan.node_slots = [
@@ -1312,7 +1309,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
                 node[key] = lp.answer(fetched.lists[get[1]].get(lao_id, []))
             else:
                 node[key] = None
-                fetched.early.append(_forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
+                fetched.early.append(forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
         elif get[0] == "log":
             assert plan.place is not None
             log = plan.logs[get[1]]
@@ -1358,12 +1355,10 @@ def _guarded_list(
     if lp.guard is not None:
         refused = lp.guard.refusal(place)
         if refused is not None:
-            fetched.early.append(_forbidden(refused, lp.nodes or [lp.node], path))
+            fetched.early.append(forbidden(refused, lp.nodes or [lp.node], path))
             return None
         if lp.guard.audited:
-            if fetched.reads is None:  # never answer personal data that would go unrecorded
-                raise RuntimeError("personal data planned without a read audit to note it in")
-            fetched.reads.note(place.lao_id, lp.audited)
+            note_read(fetched.reads, place.lao_id, lp.audited)
     rows = fetched.lists[index].get(place.lao_id, [])
     return lp.answer_at(rows, place, path, fetched.last, fetched.reads)
 
@@ -1399,7 +1394,7 @@ def _year(
         section = year.sections[get[1]]
         if not section.allowed:
             out[key] = None
-            late.append(_forbidden(section.message, section.nodes, [*path, key]))
+            late.append(forbidden(section.message, section.nodes, [*path, key]))
             continue
         if not section.present(row):
             out[key] = None
