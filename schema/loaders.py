@@ -227,13 +227,21 @@ def _per_level(
 LpaKey = tuple[Breakdown, int, dt.datetime, int | None]
 
 
+async def lpa_counts_by_area(
+    conn: AsyncConnection, level: Breakdown, lpa_year: int, as_of: dt.datetime
+) -> dict[int | None, lpa_sql.LpaCounts]:
+    """Every area of `level`'s LPA counts (an area without LAOs absent): the resolvers'
+    `lpa_figures` and the planned path (`schema.plan_stats`) both compute them here."""
+    year = lpa.fiscal_year_assessed(lpa_year)
+    deadlines = (await lpa_sql.certification_deadlines(conn, [year]))[year]
+    return await lpa_sql.lpa_figures(conn, lpa_year, as_of, deadlines, by=level)
+
+
 async def _lpa_figures(
     engine: AsyncEngine, level: Breakdown, lpa_year: int, as_of: dt.datetime
 ) -> dict[int | None, lpa_sql.LpaCounts]:
     async with engine.connect() as conn:
-        year = lpa.fiscal_year_assessed(lpa_year)
-        deadlines = (await lpa_sql.certification_deadlines(conn, [year]))[year]
-        return await lpa_sql.lpa_figures(conn, lpa_year, as_of, deadlines, by=level)
+        return await lpa_counts_by_area(conn, level, lpa_year, as_of)
 
 
 def lpa_figures(engine: AsyncEngine) -> DataLoader[LpaKey, lpa_sql.LpaCounts | None]:

@@ -5,11 +5,19 @@ The counts come from one grouped statement per level (`hub.db.lpa.lpa_figures`, 
 request's `lpa_figures` DataLoader), computed only when a count is asked for and shared by
 every area of the level; the list is one statement a page (`hub.db.lpa.lpa_list`) plus its
 COUNT. Neither runs a statement per LAO.
+
+Each figure of a report is declared once (`REPORT_FIGURES`): what it needs (the area's counts,
+the rubric in force, the area's deadline) and the plain function that computes it from
+those. The resolvers below load what a figure needs and call it; the planned path
+(`schema.plan_stats`) reads the same inputs for every area of a level at once and calls the
+same functions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -28,6 +36,7 @@ from schema.lpa import (
     LpaFinalScore,
     LpaRubric,
     LpaScore,
+    aware,
     final_from_row,
     moment,
     rubric_type,
@@ -70,6 +79,100 @@ class LpaTimelinessCounts:
     without_deadline: int = strawberry.field(
         description="ไม่มีกำหนดส่ง — LAOs whose year has no deadline."
     )
+
+
+# --- the figures of a report, declared once ---------------------------------------------------
+
+COUNTS, RUBRIC, DEADLINE = "counts", "rubric", "deadline"  # what a figure may need
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What a report's figures are computed from; an input no selected figure needs is None."""
+
+    counts: lpa_sql.LpaCounts | None = None  # the area's (empty when it has no LAO)
+    rubric: tuple[int, lpa.Rubric] | None = None  # (version, rubric) in force for the LPA year
+    deadline: dt.date | None = None  # the area's deadline (None: none, or not needed)
+
+
+def _counts_of(i: ReportInputs) -> lpa_sql.LpaCounts:
+    assert i.counts is not None
+    return i.counts
+
+
+def _rubric_of(i: ReportInputs) -> tuple[int, lpa.Rubric]:
+    assert i.rubric is not None
+    return i.rubric
+
+
+def _rubric_type(i: ReportInputs) -> LpaRubric:
+    version, rubric = _rubric_of(i)
+    return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
+
+
+def _provisional(i: ReportInputs) -> list[LpaLevelCount]:
+    counts, (_, rubric) = _counts_of(i), _rubric_of(i)
+    return [
+        LpaLevelCount(
+            rule=v.rule, score=v.score, description_th=v.th, count=counts.rules.get(v.rule, 0)
+        )
+        for v in rubric.levels
+    ]
+
+
+def _provisional_scores(i: ReportInputs) -> list[LpaScoreTally]:
+    counts, (_, rubric) = _counts_of(i), _rubric_of(i)
+    by_score = {s: 0 for s in rubric.scores}
+    for rule, n in counts.rules.items():
+        by_score[rubric.score(rule)] += n
+    return [LpaScoreTally(score=s, count=n) for s, n in by_score.items()]
+
+
+def _final_scores(i: ReportInputs) -> list[LpaScoreTally]:
+    counts, (_, rubric) = _counts_of(i), _rubric_of(i)
+    scores = sorted(set(rubric.scores) | set(counts.finals), reverse=True)
+    return [LpaScoreTally(score=s, count=counts.finals.get(s, 0)) for s in scores]
+
+
+def _timeliness(i: ReportInputs) -> LpaTimelinessCounts:
+    t = _counts_of(i).timeliness
+    return LpaTimelinessCounts(
+        on_time=t.get(TimelinessEnum.ON_TIME, 0),
+        late=t.get(TimelinessEnum.LATE, 0),
+        overdue=t.get(TimelinessEnum.OVERDUE, 0),
+        not_due=t.get(TimelinessEnum.NOT_DUE, 0),
+        without_deadline=t.get(None, 0),
+    )
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """One figure of `LpaReport`: the inputs it needs and how it is computed from them."""
+
+    needs: frozenset[str]
+    compute: Callable[[ReportInputs], Any]
+
+
+# By the field's Python name.
+REPORT_FIGURES: dict[str, ReportFigure] = {
+    "rubric": ReportFigure(frozenset({RUBRIC}), _rubric_type),
+    "deadline": ReportFigure(frozenset({DEADLINE}), lambda i: i.deadline),
+    "lao_count": ReportFigure(frozenset({COUNTS}), lambda i: _counts_of(i).laos),
+    "provisional": ReportFigure(frozenset({COUNTS, RUBRIC}), _provisional),
+    "provisional_scores": ReportFigure(frozenset({COUNTS, RUBRIC}), _provisional_scores),
+    "final_scores": ReportFigure(frozenset({COUNTS, RUBRIC}), _final_scores),
+    "final_recorded": ReportFigure(frozenset({COUNTS}), lambda i: _counts_of(i).final_recorded),
+    "final_missing": ReportFigure(
+        frozenset({COUNTS}), lambda i: _counts_of(i).laos - _counts_of(i).final_recorded
+    ),
+    "timeliness": ReportFigure(frozenset({COUNTS}), _timeliness),
+}
+
+
+def area_deadline(deadlines: lpa.Deadlines, province_id: int | None) -> dt.date | None:
+    """The deadline an area is judged against: its province's (a province, a district), or
+    the default (the nation: `province_id` None)."""
+    return deadlines.default if province_id is None else deadlines.for_province(province_id)
 
 
 @strawberry.input(
@@ -133,82 +236,69 @@ class LpaReport:
     async def _rubric(self, info: Info) -> tuple[int, lpa.Rubric]:
         return await info.context.loaders.rubrics.load(self.lpa_year)
 
+    async def _deadline(self, info: Info) -> dt.date | None:
+        deadlines = await info.context.loaders.deadlines.load(self.fiscal_year)
+        province_id = self.area_id
+        if self.level == "district":
+            province_id = (await info.context.loaders.district.load(self.area_id)).province_id
+        return area_deadline(deadlines, province_id)
+
+    async def _figure(self, info: Info, name: str) -> Any:
+        """The figure `REPORT_FIGURES[name]`, from what it needs (each loaded once a request)."""
+        figure = REPORT_FIGURES[name]
+        inputs = ReportInputs(
+            counts=await self._counts(info) if COUNTS in figure.needs else None,
+            rubric=await self._rubric(info) if RUBRIC in figure.needs else None,
+            deadline=await self._deadline(info) if DEADLINE in figure.needs else None,
+        )
+        return figure.compute(inputs)
+
     @strawberry.field(description="เกณฑ์ที่ใช้ — the rubric version in force for the LPA year.")
     async def rubric(self, info: Info) -> LpaRubric:
-        version, rubric = await self._rubric(info)
-        return rubric_type(version, rubric, built_in=rubric is lpa.DEFAULT_RUBRIC_2564)
+        return await self._figure(info, "rubric")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="กำหนดส่ง — the deadline the area's LAO certification is judged against (null: none)."
     )
     async def deadline(self, info: Info) -> dt.date | None:
-        deadlines = await info.context.loaders.deadlines.load(self.fiscal_year)
-        if self.area_id is None:
-            return deadlines.default
-        province_id = self.area_id
-        if self.level == "district":
-            province_id = (await info.context.loaders.district.load(self.area_id)).province_id
-        return deadlines.for_province(province_id)
+        return await self._figure(info, "deadline")  # type: ignore[no-any-return]
 
     @strawberry.field(description="จำนวน อปท. — LAOs of the area.")
     async def lao_count(self, info: Info) -> int:
-        return (await self._counts(info)).laos
+        return await self._figure(info, "lao_count")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="การกระจายคะแนนชั่วคราวตามระดับ — LAOs per rubric level (provisional, as of the date)."
     )
     async def provisional(self, info: Info) -> list[LpaLevelCount]:
-        counts = await self._counts(info)
-        _, rubric = await self._rubric(info)
-        return [
-            LpaLevelCount(
-                rule=v.rule, score=v.score, description_th=v.th, count=counts.rules.get(v.rule, 0)
-            )
-            for v in rubric.levels
-        ]
+        return await self._figure(info, "provisional")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="การกระจายคะแนนชั่วคราว — LAOs per provisional score, highest first."
     )
     async def provisional_scores(self, info: Info) -> list[LpaScoreTally]:
-        counts = await self._counts(info)
-        _, rubric = await self._rubric(info)
-        by_score = {s: 0 for s in rubric.scores}
-        for rule, n in counts.rules.items():
-            by_score[rubric.score(rule)] += n
-        return [LpaScoreTally(score=s, count=n) for s, n in by_score.items()]
+        return await self._figure(info, "provisional_scores")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="การกระจายคะแนนขั้นสุดท้าย — LAOs per final score in force at the date, highest "
         "first (those without one are `finalMissing`)."
     )
     async def final_scores(self, info: Info) -> list[LpaScoreTally]:
-        counts = await self._counts(info)
-        _, rubric = await self._rubric(info)
-        scores = sorted(set(rubric.scores) | set(counts.finals), reverse=True)
-        return [LpaScoreTally(score=s, count=counts.finals.get(s, 0)) for s in scores]
+        return await self._figure(info, "final_scores")  # type: ignore[no-any-return]
 
     @strawberry.field(description="บันทึกคะแนนขั้นสุดท้ายแล้ว — LAOs with a final score by the date.")
     async def final_recorded(self, info: Info) -> int:
-        return (await self._counts(info)).final_recorded
+        return await self._figure(info, "final_recorded")  # type: ignore[no-any-return]
 
     @strawberry.field(description="ยังไม่มีคะแนนขั้นสุดท้าย — LAOs without a final score by the date.")
     async def final_missing(self, info: Info) -> int:
-        counts = await self._counts(info)
-        return counts.laos - counts.final_recorded
+        return await self._figure(info, "final_missing")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="ความตรงเวลา — LAOs by timeliness against the deadline, as of the date."
     )
     async def timeliness(self, info: Info) -> LpaTimelinessCounts:
-        t = (await self._counts(info)).timeliness
-        return LpaTimelinessCounts(
-            on_time=t.get(TimelinessEnum.ON_TIME, 0),
-            late=t.get(TimelinessEnum.LATE, 0),
-            overdue=t.get(TimelinessEnum.OVERDUE, 0),
-            not_due=t.get(TimelinessEnum.NOT_DUE, 0),
-            without_deadline=t.get(None, 0),
-        )
+        return await self._figure(info, "timeliness")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="รายชื่อ อปท. — the area's LAOs with their scores as of the date, a page at a time "
@@ -265,13 +355,20 @@ class LpaReport:
         return await paginate(info, statement, key, first, after, node)
 
 
-def lpa_report(
-    info: Info, level: Breakdown, lpa_year: int, as_of: dt.datetime | None, area_id: int | None
+def report_of(
+    level: Breakdown, lpa_year: int, as_of: dt.datetime, area_id: int | None
 ) -> LpaReport:
+    """An area's report (`area_id` None: the nation's) for an LPA year as of a moment."""
     return LpaReport(
         level=level,
         area_id=area_id,
         lpa_year=lpa_year,
         fiscal_year=lpa.fiscal_year_assessed(lpa_year),
-        as_of=moment(info, as_of),
+        as_of=aware(as_of),
     )
+
+
+def lpa_report(
+    info: Info, level: Breakdown, lpa_year: int, as_of: dt.datetime | None, area_id: int | None
+) -> LpaReport:
+    return report_of(level, lpa_year, moment(info, as_of), area_id)

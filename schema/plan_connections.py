@@ -511,7 +511,7 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     field_def = schema.query_type.fields[name]
     arguments = get_argument_values(field_def, root, compiler.variables)
     strawberry_schema = compiler.planner.schema
-    build = _value_builder(strawberry_schema, field_def.type, root, compiler.variables)
+    build = value_builder(strawberry_schema, field_def.type, root, compiler.variables)
     # As strawberry hands them to the resolver: Python names, input objects as their classes.
     resolver_field = strawberry_schema.get_field_for_type(name, "Query")
     if resolver_field is None:
@@ -581,7 +581,7 @@ def _objects_by_id(graphql_schema: Any, shape: Any, node: FieldNode, type_name: 
     return ObjectsById(statement, compile_object(fields), id_position)
 
 
-def _value_builder(
+def value_builder(
     strawberry_schema: Any, graphql_type: Any, node: FieldNode, variables: Any
 ) -> Any:
     """(value, building) → its answer, for a field of `graphql_type` selected by `node`: a
@@ -590,7 +590,7 @@ def _value_builder(
     `Building`."""
     inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
     if isinstance(inner, GraphQLList):
-        item = _value_builder(strawberry_schema, inner.of_type, node, variables)
+        item = value_builder(strawberry_schema, inner.of_type, node, variables)
         return lambda value, b: None if value is None else [item(v, b) for v in value]
     if is_leaf_type(inner):
         if node.selection_set is not None:
@@ -624,13 +624,13 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
         if name == TYPENAME:
             parts.append((_key(f), None, type_name))
         elif name in by_name and not f.arguments:
-            build = _value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
+            build = value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
             parts.append((_key(f), operator.attrgetter(by_name[name].python_name), build))
         elif (type_name, name) in COMPUTED_FIELDS:
             compute = COMPUTED_FIELDS[(type_name, name)]
             field_def = graphql_fields[name]
             arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
-            build = _value_builder(strawberry_schema, field_def.type, f, variables)
+            build = value_builder(strawberry_schema, field_def.type, f, variables)
             parts.append((_key(f), (compute, arguments), build))
         elif (type_name, name) in OBJECTS_BY_ID and not f.arguments:
             attribute, shape = OBJECTS_BY_ID[(type_name, name)]

@@ -22,7 +22,13 @@ provincial office's dashboard: one statement for every province's districts), in
 its `province` with the same (one statement for every district's province); the root
 `nationalStats(fiscalYear:, asOf:)`; in
 `stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
-their scalar fields. Anything else raises `Unsupported` and goes to the resolvers.
+their scalar fields. And an area's LPA report, `lpa(lpaYear:, asOf:)` on a province or a
+district and the root `nationalLpa(lpaYear:, asOf:)`: its `lpaYear`, `fiscalYear`, `asOf`,
+`__typename` and every figure `schema.lpa_report.REPORT_FIGURES` declares (the rubric,
+the deadline, the counts, the distributions, timeliness), each computed by the function
+declared there from the inputs it needs, read once for every area of the level (one grouped
+statement for the counts, as the resolvers' `lpa_figures` DataLoader); not the report's
+`laos` list. Anything else raises `Unsupported` and goes to the resolvers.
 """
 
 from __future__ import annotations
@@ -36,12 +42,25 @@ from graphql import FieldNode, GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 from sqlalchemy import select
 
+from hub.db import lpa as lpa_sql
 from hub.db.models import District as DistrictRow
 from hub.db.models import Province as ProvinceRow
+from hub.rules import lpa
 from hub.rules.enums import Breakdown
 from schema import loaders, stats
 from schema.geography import District, Province, viewer_supervises
+from schema.lpa_report import (
+    COUNTS,
+    DEADLINE,
+    REPORT_FIGURES,
+    RUBRIC,
+    LpaReport,
+    ReportInputs,
+    area_deadline,
+    report_of,
+)
 from schema.plan_common import Unsupported, _fields, _key, _leaf
+from schema.plan_connections import Building, value_builder
 from schema.plan_document import TYPENAME, Normalised, type_name_of
 
 # key, then: a Python attribute to read (STATS: the area's figures), or the type name
@@ -51,6 +70,7 @@ STATS = "\x00stats"  # not a Python name: no attribute is ever called that
 DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
 PROVINCE = "\x00province"  # a district's province (`StatsPlan.province`)
 SUPERVISES = "\x00supervises"  # `viewerSupervises`, for `StatsPlan.identity`
+REPORT = "\x00lpa"  # the area's LPA report (`StatsPlan.report`)
 
 
 @dataclass
@@ -60,6 +80,18 @@ class Figure:
     name: str  # "certification" | "lpaDistribution" | "kpi16" | "fiscalYear" | "__typename"
     key: str
     leaves: list[Leaf] = field(default_factory=list)
+
+
+@dataclass
+class ReportPlan:
+    """A compiled `lpa(…)` / `nationalLpa(…)`: its arguments, what its figures need, and each
+    key's part: (key, the Python name of a figure or data field, or None for `__typename`,
+    the answer's builder or the type name)."""
+
+    lpa_year: int
+    as_of: dt.datetime | None
+    needs: frozenset[str]
+    parts: list[tuple[str, str | None, Any]]
 
 
 @dataclass
@@ -80,7 +112,11 @@ class StatsPlan:
     province: StatsPlan | None = None  # a district's `province { … }`, planned as an area
     ids: tuple[int, ...] | None = None  # the areas of these ids only (the viewer's own)
     identity: Any = None  # the caller, when `viewerSupervises` is selected
+    report: ReportPlan | None = None  # the area's `lpa(…)` (the nation's: `nationalLpa`)
 
+
+# The report's fields that hold data (the rest are `REPORT_FIGURES` or the `laos` list).
+REPORT_DATA = frozenset({"lpa_year", "fiscal_year", "as_of"})
 
 # An area level's GraphQL type, strawberry type and table.
 AREAS: dict[str, tuple[str, Any]] = {
@@ -139,6 +175,9 @@ class StatsCompiler:
                 single=True,
             )  # fmt: skip
             plan.figures = self._stats(root, "Query", name)
+        elif name == "nationalLpa":
+            plan = StatsPlan(_key(root), "nation", [], None, 0, None, [], single=True)
+            plan.report = self._report(root, "Query", name)
         elif name in ("provinces", "province", "district"):
             level: Breakdown = "district" if name == "district" else "province"
             plan = StatsPlan(_key(root), level, [], None, 0, None, [])
@@ -205,8 +244,42 @@ class StatsCompiler:
                 plan.province = StatsPlan(_key(f), "province", [], None, 0, None, [])
                 self._area(plan.province, f)
                 plan.area_leaves.append((_key(f), PROVINCE, None))
+            elif field_name == "lpa" and plan.report is None:
+                plan.report = self._report(f, area_type, "lpa")
+                plan.area_leaves.append((_key(f), REPORT, None))
             else:
                 raise Unsupported(f"{area_type}.{field_name}")
+
+    def _report(self, node: FieldNode, parent: str, name: str) -> ReportPlan:
+        """An LPA report's selection: its data fields and the figures `REPORT_FIGURES`
+        declares, each answer built as GraphQL serialises its type (`value_builder`)."""
+        args = get_argument_values(
+            self.graphql_schema.get_type(parent).fields[name], node, self.variables
+        )
+        type_name = type_name_of(self.graphql_schema, parent, name)
+        graphql_fields = self.graphql_schema.get_type(type_name).fields
+        names = _python_names(self.schema, LpaReport)
+        needs: set[str] = set()
+        parts: list[tuple[str, str | None, Any]] = []
+        for f in _fields(node.selection_set):
+            field_name = f.name.value
+            python_name = names.get(field_name)
+            if field_name == TYPENAME:
+                parts.append((_key(f), None, type_name))
+            elif (
+                python_name is not None
+                and not f.arguments
+                and (python_name in REPORT_FIGURES or python_name in REPORT_DATA)
+            ):
+                if python_name in REPORT_FIGURES:
+                    needs |= REPORT_FIGURES[python_name].needs
+                build = value_builder(
+                    self.schema, graphql_fields[field_name].type, f, self.variables
+                )
+                parts.append((_key(f), python_name, build))
+            else:
+                raise Unsupported(f"{type_name}.{field_name}")
+        return ReportPlan(args["lpaYear"], args.get("asOf"), frozenset(needs), parts)
 
     def _stats(self, node: FieldNode, parent: str, name: str) -> list[Figure]:
         stats_type = type_name_of(self.graphql_schema, parent, name)
@@ -249,6 +322,9 @@ async def run(
     shared = {} if shared is None else shared
     async with engine.connect() as conn:
         if plan.level == "nation":
+            if plan.report is not None:
+                (report,) = await _reports(conn, plan, [(None, None)], now, shared)
+                return report, []
             computed = await _figures(conn, plan, now, shared)
             return _area_stats(plan, computed, None), []
         areas = await _areas(conn, plan)
@@ -341,6 +417,11 @@ async def _answer(
     """Each area's answer, keys in the order selected; a province's districts (by code, as
     `Province.districts` lists them) are read for all the provinces at once."""
     computed = await _figures(conn, plan, now, shared) if plan.stats_key is not None else {}
+    reports: list[dict[str, Any]] = []
+    if plan.report is not None:
+        province_of = {"province": lambda a: a.id, "district": lambda a: a.province_id}
+        places = [(a.id, province_of[plan.level](a)) for a in areas]
+        reports = await _reports(conn, plan, places, now, shared)
     parents: dict[int, dict[str, Any]] = {}
     if plan.province is not None and areas:
         ids = tuple(sorted({a.province_id for a in areas}))
@@ -361,6 +442,8 @@ async def _answer(
             key: (
                 _area_stats(plan, computed, area.id)
                 if attribute == STATS
+                else reports[i]
+                if attribute == REPORT
                 else children.get(area.id, [])
                 if attribute == DISTRICTS
                 else parents.get(area.province_id)
@@ -373,5 +456,59 @@ async def _answer(
             )
             for key, attribute, type_name in plan.area_leaves
         }
-        for area in areas
+        for i, area in enumerate(areas)
     ]
+
+
+async def _reports(
+    conn: Any,
+    plan: StatsPlan,
+    places: list[tuple[int | None, int | None]],
+    now: dt.datetime,
+    shared: dict[Any, Any],
+) -> list[dict[str, Any]]:
+    """The LPA report of each area of `places` ((area id, its province's id): (None, None)
+    for the nation): the inputs its figures need read once a request for the whole level
+    (`shared`), each figure computed by `REPORT_FIGURES`' function, as the resolvers do."""
+    report = plan.report
+    assert report is not None
+    when = stats.moment(now, report.as_of)
+    fiscal_year = lpa.fiscal_year_assessed(report.lpa_year)
+    counts: dict[int | None, lpa_sql.LpaCounts] = {}
+    rubric: tuple[int, lpa.Rubric] | None = None
+    deadlines: lpa.Deadlines | None = None
+    if COUNTS in report.needs:
+        counts_key = ("lpa", plan.level, report.lpa_year, when)
+        if counts_key not in shared:
+            shared[counts_key] = await loaders.lpa_counts_by_area(
+                conn, plan.level, report.lpa_year, when
+            )
+        counts = shared[counts_key]
+    if RUBRIC in report.needs:
+        if ("rubrics",) not in shared:
+            shared[("rubrics",)] = await lpa_sql.stored_rubrics(conn)
+        rubric = lpa.rubric_in_force(shared[("rubrics",)], report.lpa_year)
+    if DEADLINE in report.needs:
+        if ("deadlines", fiscal_year) not in shared:
+            found = await lpa_sql.certification_deadlines(conn, [fiscal_year])
+            shared[("deadlines", fiscal_year)] = found[fiscal_year]
+        deadlines = shared[("deadlines", fiscal_year)]
+    building = Building(now)
+    answers = []
+    for area_id, province_id in places:
+        value = report_of(plan.level, report.lpa_year, when, area_id)
+        inputs = ReportInputs(
+            counts=(counts.get(area_id) or lpa_sql.LpaCounts()) if COUNTS in report.needs else None,
+            rubric=rubric,
+            deadline=area_deadline(deadlines, province_id) if deadlines is not None else None,
+        )
+        answer: dict[str, Any] = {}
+        for key, name, build in report.parts:
+            if name is None:
+                answer[key] = build  # `__typename`
+            elif name in REPORT_FIGURES:
+                answer[key] = build(REPORT_FIGURES[name].compute(inputs), building)
+            else:
+                answer[key] = build(getattr(value, name), building)
+        answers.append(answer)
+    return answers

@@ -635,13 +635,33 @@ def random_keyed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
 
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
 KPI16 = ["roundNo", "referenceSystems", "recorded", "checked", "rate", "targetPercent", "met"]
+LPA_REPORT = [
+    "lpaYear",
+    "fiscalYear",
+    "deadline",
+    "laoCount",
+    "finalRecorded",
+    "finalMissing",
+    "__typename",
+    "rubric { lpaYear indicator fullScore scores builtIn levels { rule score descriptionEn } }",
+    "provisional { rule score descriptionTh count }",
+    "provisionalScores { score count }",
+    "finalScores { score count }",
+    "timeliness { onTime late overdue notDue withoutDeadline }",
+]
+
+
+def _lpa_report(rng: random.Random, arguments: str, now: bool) -> str:
+    """`arguments` (a stats field's) as an LPA report's, with a random selection of its
+    figures; `asOf` only when a moment is given (two servers' nows differ)."""
+    items = _some(rng, LPA_REPORT + ([] if now else ["asOf"]))
+    return f"{arguments.replace('fiscalYear:', 'lpaYear:')} {{ {' '.join(items)} }}"
 
 
 def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random roll-up query the planner supports (`schema.plan_stats`): every province's
-    stats (with their districts'), one province's or district's (by code, perhaps unknown),
-    or the nation's, for a fiscal year, now
-    or as of a moment."""
+    stats or LPA report (with their districts' stats), one province's or district's (by
+    code, perhaps unknown), or the nation's, for a fiscal year, now or as of a moment."""
     variables: dict[str, Any] = {}
     params: list[str] = []
     year = rng.choice([p.year, p.year - 1, p.year - 2, 2500])
@@ -671,13 +691,17 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     if not figures or rng.random() < 0.3:
         figures.append("fiscalYear")
     rng.shuffle(figures)
-    stats = f"({', '.join(args)}) {{ {' '.join(figures)} }}"
+    arguments = f"({', '.join(args)})"
+    stats = f"{arguments} {{ {' '.join(figures)} }}"
+    # or the area's LPA report (schema.lpa_report.REPORT_FIGURES), one roll-up as stats are
+    report = _lpa_report(rng, arguments, moment is None)
+    lpa = rng.random() < 0.35
     choice = rng.random()
     if choice < 0.35:
-        root = f"nationalStats{stats}"
+        root = f"nationalLpa{report}" if lpa else f"nationalStats{stats}"
     else:
         own = _some(rng, ["code", "nameTh", "nameEn", "viewerSupervises"], at_least=0)
-        own.insert(rng.randint(0, len(own)), f"stats{stats}")
+        own.insert(rng.randint(0, len(own)), f"lpa{report}" if lpa else f"stats{stats}")
         if choice < 0.8 and rng.random() < 0.4:  # a province's districts, with their stats
             inner = _some(rng, ["code", "nameTh", "viewerSupervises"], at_least=0)
             if rng.random() < 0.7:
@@ -916,7 +940,7 @@ UNSUPPORTED = [
 RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
-    "{ nationalLpa(lpaYear: 2567) { laoCount } }",
+    "{ nationalLpa(lpaYear: 2567) { laoCount laos(first: 2) { totalCount } } }",
     "{ me { username } }",
 ]
 

@@ -505,3 +505,57 @@ async def test_a_roll_ups_named_objects_are_read_by_id_for_all_its_rows(
     assert all(r["agency"]["code"] for r in rows[0])
     # the roll-up and one statement per object read (only the agency when grouped by it)
     assert statements[1] == statements[0] + 2, statements
+
+
+LPA_QUERY = """
+query Lpa($year: Int!, $asOf: DateTime) {
+  nationalLpa(lpaYear: $year, asOf: $asOf) { __typename lpaYear fiscalYear asOf deadline laoCount
+    rubric { lpaYear indicator fullScore scores builtIn levels { rule score descriptionTh } }
+    provisional { rule score descriptionTh count } provisionalScores { score count }
+    finalScores { score count } finalRecorded finalMissing
+    timeliness { onTime late overdue notDue withoutDeadline } }
+  AREAS
+}"""
+
+
+async def test_lpa_reports_are_planned_for_every_area_at_once(
+    demo_database_url: str, places: Places
+) -> None:
+    """The nation's LPA report beside every province's (or one province's, or a district's):
+    the resolvers' answer as of two dates (now differs between two
+    servers), two LPA years, from the same few
+    statements whether one area is asked for or all (schema.plan_stats, the figures
+    declared once in schema.lpa_report.REPORT_FIGURES)."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    report = "lpa(lpaYear: $year, asOf: $asOf) { laoCount deadline timeliness { overdue } }"
+    areas = {
+        "all": f"provinces {{ code {report} }}",
+        "one": f'province(code: "{places.province_code}") {{ code {report} }}',
+        "district": f'district(code: "{places.district_code}") {{ code {report} '
+        "province { nameTh } }",
+    }
+    statements = {}
+    for year, as_of in (
+        (places.year - 1, "2026-03-31T00:00:00+07:00"),
+        (places.year, "2030-01-01"),
+    ):
+        for name, area in areas.items():
+            body = {
+                "query": LPA_QUERY.replace("AREAS", area),
+                "variables": {"year": year, "asOf": as_of},
+            }
+            planned, new = await planned_beside_resolved(settings, PUBLIC, body)
+            assert [type(p).__name__ for p in new] == ["RootsPlan"], new
+            assert not any(type(p).__name__ == "ResolverRoot" for p in new[0].plans)
+            data = planned.json()["data"]
+            assert "errors" not in planned.json()
+            assert data["nationalLpa"]["laoCount"] > 0
+            statements[(year, name)] = int(planned.headers["x-sql-statements"])
+            if name == "all":
+                provinces = data["provinces"]
+                assert len(provinces) > 1
+                national = data["nationalLpa"]["laoCount"]
+                assert sum(p["lpa"]["laoCount"] for p in provinces) == national
+    assert statements[(year, "all")] == statements[(year, "one")], statements
