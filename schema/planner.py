@@ -46,7 +46,8 @@ returns None for everything else, and the view then runs the resolvers:
   lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
   declares), and the roots whose resolver calls one function of the engine and its
-  arguments, and the caller for `lpaAssessors` (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
+  arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions` and
+  `webhookDeliveries` (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
   `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
   its GraphQL type's `serialize`, and the fields computed from the object and the request's
   moment by the function their resolver calls, `schema.rounds.COMPUTED_FIELDS`: a round's

@@ -225,9 +225,12 @@ COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "lpaRubric": lpa_rubric_of,
     "missionRollup": mission_rollup_of,
     "lpaAssessors": lpa_assessors_of,
+    "exportJob": jobs.export_job_of,
+    "webhookSubscriptions": jobs.webhook_subscriptions_of,
+    "webhookDeliveries": jobs.webhook_deliveries_of,
 }
 # Of those, the roots whose rows depend on the caller: their function also takes `identity`.
-CALLER_ROOTS = frozenset({"lpaAssessors"})
+CALLER_ROOTS = frozenset({"lpaAssessors", "exportJob", "webhookSubscriptions", "webhookDeliveries"})
 
 
 @strawberry.type(

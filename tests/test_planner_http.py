@@ -559,3 +559,65 @@ async def test_lpa_reports_are_planned_for_every_area_at_once(
                 national = data["nationalLpa"]["laoCount"]
                 assert sum(p["lpa"]["laoCount"] for p in provinces) == national
     assert statements[(year, "all")] == statements[(year, "one")], statements
+
+
+JOBS_QUERY = """
+query Jobs($id: String!) {
+  exportJob(id: $id) { __typename id list format parameters status rowsDone rowsTotal sizeBytes
+    error downloadUrl createdAt startedAt finishedAt expiresAt }
+  webhookSubscriptions { id url eventTypes description active createdAt secret }
+  webhookDeliveries(first: 5) { id eventType status attempts { number statusCode } }
+}"""
+
+
+async def test_a_callers_export_jobs_and_webhooks_are_planned(fresh_demo_url: str) -> None:
+    """`exportJob`, `webhookSubscriptions` and `webhookDeliveries` are the caller's own rows,
+    read by the function each resolver calls (`schema.root.COMPUTED_ROOTS`, with the
+    caller): the resolvers' answers and errors (another's job NOT_FOUND, the whole data
+    null as `exportJob` is non-null; a person's deliveries FORBIDDEN)."""
+    from hub.rules.enums import Role
+    from hub.rules.identity import RoleGrant, client, user
+
+    settings = Settings(database_url=fresh_demo_url, environment="test", jobs_worker=False)
+    agency = client("ministry.planned", "domain:5")
+    person = user("demo.dla", RoleGrant(Role.DLA_ADMIN))
+    async with serve(settings, agency) as hub:
+        subscribed = await hub.post(
+            "/graphql",
+            json={
+                "query": 'mutation { subscribeWebhook(url: "https://example.go.th/hook", '
+                "eventTypes: [LAO_YEAR_CERTIFIED]) { ... on WebhookSubscription { id } } }"
+            },
+        )
+        assert subscribed.json()["data"]["subscribeWebhook"]["id"], subscribed.text
+        started = await hub.post(
+            "/graphql",
+            json={
+                "query": 'mutation { startExport(list: "laos", format: CSV) '
+                "{ ... on ExportJob { id } } }"
+            },
+        )
+        job_id = started.json()["data"]["startExport"]["id"]
+    # (A person's webhooks alone: beside another failing non-null root, which error the
+    # resolvers report depends on which fails first.)
+    deliveries = "{ webhookDeliveries { id } }"
+    answers = {}
+    for who, identity, query, job in (
+        ("own", agency, JOBS_QUERY, job_id),
+        ("unknown", agency, JOBS_QUERY, "nope"),
+        ("another's", person, JOBS_QUERY.split("webhookSubscriptions")[0] + "}", job_id),
+        ("person", person, deliveries, None),
+    ):
+        body = {"query": query, "variables": {"id": job} if job else {}}
+        planned, new = await planned_beside_resolved(settings, identity, body)
+        assert [type(p).__name__ for p in new] in (["RootsPlan"], ["ComputedListPlan"]), new
+        plans = getattr(new[0], "plans", new)
+        assert {type(p).__name__ for p in plans} == {"ComputedListPlan"}, who
+        answers[who] = planned.json()
+    own = answers["own"]["data"]
+    assert own["exportJob"]["id"] == job_id and own["exportJob"]["status"] == "QUEUED"
+    assert [s["url"] for s in own["webhookSubscriptions"]] == ["https://example.go.th/hook"]
+    for who in ("unknown", "another's"):  # not found to them; `exportJob` is non-null
+        assert answers[who]["data"] is None
+        assert answers[who]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert answers["person"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"

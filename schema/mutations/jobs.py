@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import strawberry
 from strawberry.scalars import JSON
 
 from hub.rules import exports as export_rules
+from hub.rules.identity import Identity
 from hub.rules.webhooks import EventType
 from hub.services import exports, webhooks
 from schema.context import Info
@@ -132,8 +133,14 @@ async def start_export(
     return ExportJob.of(job)
 
 
+async def export_job_of(engine: Any, id: str, *, identity: Identity) -> ExportJob:
+    """`Query.exportJob`: the caller's own export job (another's, or an expired one, is
+    NOT_FOUND); the resolver and the planned path (`schema.root.COMPUTED_ROOTS`) call it."""
+    return ExportJob.of(await exports.job(engine, identity, id))
+
+
 async def export_job(info: Info, id: str) -> ExportJob:
-    return ExportJob.of(await exports.job(info.context.engine, info.context.identity, id))
+    return await export_job_of(info.context.engine, id, identity=info.context.identity)
 
 
 export_job_field = strawberry.field(
@@ -230,16 +237,31 @@ async def unsubscribe_webhook(info: Info, id: int) -> WebhookResult:
     )
 
 
+async def webhook_subscriptions_of(engine: Any, *, identity: Identity) -> list[WebhookSubscription]:
+    """`Query.webhookSubscriptions`: the calling client's subscriptions (resolver and
+    planned path alike)."""
+    return [WebhookSubscription.of(s) for s in await webhooks.subscriptions(engine, identity)]
+
+
 async def webhook_subscriptions(info: Info) -> list[WebhookSubscription]:
-    found = await webhooks.subscriptions(info.context.engine, info.context.identity)
-    return [WebhookSubscription.of(s) for s in found]
+    return await webhook_subscriptions_of(info.context.engine, identity=info.context.identity)
 
 
 async def webhook_deliveries(
     info: Info, subscription_id: int | None = None, first: int = 100
 ) -> list[WebhookDelivery]:
+    return await webhook_deliveries_of(
+        info.context.engine, subscription_id, first, identity=info.context.identity
+    )
+
+
+async def webhook_deliveries_of(
+    engine: Any, subscription_id: int | None = None, first: int = 100, *, identity: Identity
+) -> list[WebhookDelivery]:
+    """`Query.webhookDeliveries`: the calling client's delivery log, newest first, each with
+    its tries (resolver and planned path alike)."""
     found = await webhooks.deliveries(
-        info.context.engine, info.context.identity, subscription_id=subscription_id, limit=first
+        engine, identity, subscription_id=subscription_id, limit=first
     )
     return [
         WebhookDelivery(
