@@ -36,7 +36,7 @@ the cursor being the id, the COUNT over the same filter.
   and mission each names (null when it names none) and its `messages` (`Children`).
 
 The roots the resolvers' own functions compute (`schema.root.COMPUTED_ROOTS`, and with the
-caller, `CALLER_ROOTS`: `lpaAssessors`) are answered from the function's objects: their data
+caller, `CALLER_ROOTS`: `lpaAssessors`, the caller's own export jobs and webhooks) are answered from the function's objects: their data
 fields through their GraphQL types' `serialize`, the fields computed from the object and the
 request's moment by the function their resolver calls (`schema.rounds.COMPUTED_FIELDS`), and
 the objects they name by id (`schema.shapes.OBJECTS_BY_ID`), read afterwards in one
