@@ -13,6 +13,7 @@ data, shown only there. Grants and pending codes are loaded per page in one stat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -27,7 +28,7 @@ from hub.db.models import RoleAssignment, User
 from hub.db.visibility import manageable_users_clause
 from hub.rules import enums
 from hub.rules.accounts import decide_account, issuable_roles
-from hub.rules.identity import RoleGrant
+from hub.rules.identity import Identity, RoleGrant
 from hub.rules.thai_text import search_key
 from hub.services.accounts import IssuedCode, account_state
 from schema.context import Info
@@ -35,9 +36,16 @@ from schema.enums import Role as RoleEnum
 from schema.enums import mirror
 from schema.geography import District, Province
 from schema.lao import ChangeLogEntry, Lao, change_log_statement
-from schema.loaders import fetch_all
-from schema.pagination import Connection, build_connection, decode_cursor, page_size
+from schema.loaders import fetch_all, grants_by_user, open_code_by_user
+from schema.pagination import (
+    Connection,
+    build_connection,
+    decode_cursor,
+    page_size,
+    paginate_on,
+)
 from schema.permissions import RowFilter
+from schema.shapes import Batched
 
 AccountState = mirror(enums.AccountState, "สถานะบัญชี — where a person's account stands.")
 AccountCodePurpose = mirror(
@@ -156,20 +164,8 @@ class Account:
         "revoked."
     )
     async def roles(self, info: Info, include_revoked: bool = False) -> list[AccountRole]:
-        rows = await info.context.loaders.grants_of_user.load(self.id)
-        return [
-            AccountRole(
-                lao_id=r.lao_id,
-                district_id=r.district_id,
-                province_id=r.province_id,
-                role=r.role.name,
-                granted_at=r.granted_at,
-                granted_by=r.granted_by,
-                revoked_at=r.revoked_at,
-            )
-            for r in rows
-            if include_revoked or r.revoked_at is None
-        ]
+        grants = await info.context.loaders.grants_of_user.load(self.id)
+        return roles_of(grants, include_revoked)
 
     @strawberry.field(
         description="รหัสที่รอใช้ — the activation or reset code waiting to be used, if one has been "
@@ -177,33 +173,90 @@ class Account:
     )
     async def pending_code(self, info: Info) -> PendingAccountCode | None:
         row = await info.context.loaders.open_code_of_user.load(self.id)
-        if row is None or row.expires_at <= info.context.now:
-            return None
-        return PendingAccountCode(
-            purpose=row.purpose.name, issued_at=row.issued_at, expires_at=row.expires_at
-        )
+        return pending_code_of(row, info.context.now)
 
     @strawberry.field(
         description="จัดการได้ — whether the caller may disable, enable or issue a code for it "
         "(it manages every role the account holds)."
     )
     async def manageable(self, info: Info) -> bool:
-        rows = await info.context.loaders.grants_of_user.load(self.id)
-        live = [grant_of(r) for r in rows if r.revoked_at is None]
-        former = [grant_of(r) for r in rows if r.revoked_at is not None]
-        return decide_account(info.context.identity, live, former) is None
+        grants = await info.context.loaders.grants_of_user.load(self.id)
+        return manageable_by(info.context.identity, grants)
 
     @strawberry.field(
         description="ออกบัญชีได้ — the roles its holder may issue to others, in their own area."
     )
     async def may_issue(self, info: Info) -> list[RoleEnum]:  # type: ignore[valid-type]
-        rows = await info.context.loaders.grants_of_user.load(self.id)
-        held = [
-            RoleGrant(r.role, r.lao_id, r.district_id, r.province_id)
-            for r in rows
-            if r.revoked_at is None
-        ]
-        return [r.name for r in issuable_roles(held)]
+        grants = await info.context.loaders.grants_of_user.load(self.id)
+        return may_issue_of(grants)
+
+
+# --- an account's fields from its grants and its waiting code ---------------------------------
+# One function each, called by the resolvers above (through the request's DataLoaders) and by
+# the planned path (`BATCHED_FIELDS`: loaded once for every account of an answer).
+
+
+def roles_of(grants: Sequence[Any], include_revoked: bool = False) -> list[AccountRole]:
+    """The roles of `grants` (`schema.loaders.grants_by_user`'s rows), oldest first; the
+    revoked ones only with `include_revoked`."""
+    return [
+        AccountRole(
+            lao_id=r.lao_id,
+            district_id=r.district_id,
+            province_id=r.province_id,
+            role=r.role.name,
+            granted_at=r.granted_at,
+            granted_by=r.granted_by,
+            revoked_at=r.revoked_at,
+        )
+        for r in grants
+        if include_revoked or r.revoked_at is None
+    ]
+
+
+def pending_code_of(row: Any, now: dt.datetime) -> PendingAccountCode | None:
+    """The code waiting to be used, unless there is none or it has expired by `now`."""
+    if row is None or row.expires_at <= now:
+        return None
+    return PendingAccountCode(
+        purpose=row.purpose.name, issued_at=row.issued_at, expires_at=row.expires_at
+    )
+
+
+def manageable_by(identity: Identity, grants: Sequence[Any]) -> bool:
+    """Whether `identity` manages every role of the account (`hub.rules.accounts`)."""
+    live = [grant_of(r) for r in grants if r.revoked_at is None]
+    former = [grant_of(r) for r in grants if r.revoked_at is not None]
+    return decide_account(identity, live, former) is None
+
+
+def may_issue_of(grants: Sequence[Any]) -> list[str]:
+    """The roles the holder of `grants` may issue (`hub.rules.accounts.issuable_roles`)."""
+    held = [
+        RoleGrant(r.role, r.lao_id, r.district_id, r.province_id)
+        for r in grants
+        if r.revoked_at is None
+    ]
+    return [r.name for r in issuable_roles(held)]
+
+
+BATCHED_FIELDS: dict[tuple[str, str], Batched] = {
+    ("Account", "roles"): Batched(
+        "id",
+        grants_by_user,
+        lambda grants, now, identity, include_revoked=False: roles_of(grants, include_revoked),
+        missing=(),
+    ),
+    ("Account", "pendingCode"): Batched(
+        "id", open_code_by_user, lambda row, now, identity: pending_code_of(row, now)
+    ),
+    ("Account", "manageable"): Batched(
+        "id", grants_by_user, lambda grants, now, identity: manageable_by(identity, grants), ()
+    ),
+    ("Account", "mayIssue"): Batched(
+        "id", grants_by_user, lambda grants, now, identity: may_issue_of(grants), missing=()
+    ),
+}
 
 
 @strawberry.input(
@@ -239,9 +292,9 @@ def _live_grant(*where: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
-def manageable_accounts(info: Info, f: AccountFilter) -> Select[Any]:
-    """The accounts the caller manages, filtered: one statement for `paginate`."""
-    statement = select(*ACCOUNT_COLUMNS).where(manageable_users_clause(info.context.identity))
+def manageable_accounts(identity: Identity, f: AccountFilter) -> Select[Any]:
+    """The accounts `identity` manages, filtered: one statement for a keyset page."""
+    statement = select(*ACCOUNT_COLUMNS).where(manageable_users_clause(identity))
     if f.search:
         text = search_key(f.search).lower()
         statement = statement.where(
@@ -273,58 +326,81 @@ def manageable_accounts(info: Info, f: AccountFilter) -> Select[Any]:
     return statement
 
 
-def _seen_by_caller(info: Info) -> ColumnElement[bool]:
+def _seen_by(identity: Identity) -> ColumnElement[bool]:
     """Over `users`: the caller's own account and the accounts it manages."""
-    identity = info.context.identity
     managed = manageable_users_clause(identity)
     if identity.kind == "user" and identity.user_id is not None:
         return or_(User.id == identity.user_id, managed)
     return managed
 
 
-async def me(info: Info) -> Account | None:
-    identity = info.context.identity
+# The roots, one function each of the engine, the arguments, the caller and the request's
+# moment: the resolvers call them, and so does the planned path (`schema.root.COMPUTED_ROOTS`).
+
+
+async def me_of(engine: Any, *, identity: Identity, now: dt.datetime) -> Account | None:
+    """`Query.me`: the signed-in person's own account (None for a client or the public)."""
     if identity.kind != "user" or identity.user_id is None:
         return None
-    return await account_by_id(info, identity.user_id)
+    return await account_by_id(engine, identity.user_id, now)
 
 
-async def account_by_id(info: Info, user_id: int) -> Account | None:
+async def account_by_id(engine: Any, user_id: int, now: dt.datetime) -> Account | None:
     """The account with this id, read afresh (after a mutation's commit)."""
-    rows = await fetch_all(info.context.engine, select(*ACCOUNT_COLUMNS).where(User.id == user_id))
-    return Account.from_row(rows[0], info.context.now) if rows else None
+    rows = await fetch_all(engine, select(*ACCOUNT_COLUMNS).where(User.id == user_id))
+    return Account.from_row(rows[0], now) if rows else None
 
 
-async def account(info: Info, username: str) -> Account | None:
-    statement = select(*ACCOUNT_COLUMNS).where(User.username == username, _seen_by_caller(info))
-    rows = await fetch_all(info.context.engine, statement)
-    return Account.from_row(rows[0], info.context.now) if rows else None
+async def account_of(
+    engine: Any, username: str, *, identity: Identity, now: dt.datetime
+) -> Account | None:
+    """`Query.account`: one account the caller sees, by username (None otherwise)."""
+    statement = select(*ACCOUNT_COLUMNS).where(User.username == username, _seen_by(identity))
+    rows = await fetch_all(engine, statement)
+    return Account.from_row(rows[0], now) if rows else None
 
 
-async def account_change_log(
-    info: Info, username: str, first: int | None, after: str | None
+async def manageable_accounts_of(
+    engine: Any,
+    filter: AccountFilter | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    *,
+    identity: Identity,
+    now: dt.datetime,
+) -> Connection[Account]:
+    """`Query.manageableAccounts`: a page of the accounts the caller manages, filtered."""
+    statement = manageable_accounts(identity, filter or AccountFilter())
+    return await paginate_on(
+        engine, statement, User.id, first, after, lambda r: Account.from_row(r, now)
+    )
+
+
+async def account_change_log_of(
+    engine: Any,
+    username: str,
+    first: int | None = None,
+    after: str | None = None,
+    *,
+    identity: Identity,
 ) -> Connection[ChangeLogEntry] | None:
-    """The account's change log, newest first (null for an account the caller does not see)."""
+    """`Query.accountChangeLog`: the account's change log, newest first (None for an account
+    the caller does not see)."""
     found = await fetch_all(
-        info.context.engine,
-        select(User.id).where(User.username == username, _seen_by_caller(info)),
+        engine, select(User.id).where(User.username == username, _seen_by(identity))
     )
     if not found:
         return None
-    entity = and_(ChangeLogRow.entity == "users", ChangeLogRow.entity_id == str(found[0].id))
     size = page_size(first)
     after_key = decode_cursor(after)
-    total = (
-        await fetch_all(
-            info.context.engine, select(func.count()).select_from(ChangeLogRow).where(entity)
-        )
-    )[0][0]
+    entity = and_(ChangeLogRow.entity == "users", ChangeLogRow.entity_id == str(found[0].id))
+    total = (await fetch_all(engine, select(func.count()).select_from(ChangeLogRow).where(entity)))[
+        0
+    ][0]
     statement = change_log_statement().where(entity)
     if after_key is not None:
         statement = statement.where(ChangeLogRow.id < after_key)
-    rows = await fetch_all(
-        info.context.engine, statement.order_by(ChangeLogRow.id.desc()).limit(size + 1)
-    )
+    rows = await fetch_all(engine, statement.order_by(ChangeLogRow.id.desc()).limit(size + 1))
     return build_connection(
         [(ChangeLogEntry.from_row(r), r.id) for r in rows], size, total, after_key
     )

@@ -120,6 +120,49 @@ def one_per_key(
     return DataLoader(load_fn=load)
 
 
+def batch_loader(
+    engine: AsyncEngine,
+    load: Callable[[AsyncConnection, list[Any]], Awaitable[dict[Any, Any]]],
+    missing: Any,
+) -> DataLoader[Any, Any]:
+    """A DataLoader over a batch function `load(conn, keys) → {key: data}` (`missing` for a
+    key it has none for): the function the planned path calls for the same data
+    (`schema.shapes.Batched`)."""
+
+    async def load_fn(keys: list[Any]) -> list[Any]:
+        async with engine.connect() as conn:
+            found = await load(conn, list(keys))
+        return [found.get(k, missing) for k in keys]
+
+    return DataLoader(load_fn=load_fn)
+
+
+async def grants_by_user(conn: AsyncConnection, user_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """Every grant of each user, live and revoked, oldest first, with its places
+    (`hub.db.grants.placed_grants`)."""
+    groups: dict[int, list[Row[Any]]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(user_ids))):
+        statement = placed_grants().where(RoleAssignment.user_id.in_(chunk))
+        for row in (await conn.execute(statement)).all():
+            groups[row.user_id].append(row)
+    return groups
+
+
+async def open_code_by_user(conn: AsyncConnection, user_ids: list[int]) -> dict[int, Row[Any]]:
+    """The code waiting to be used of each user that has one (at most one: a new code
+    revokes the older); expired ones included (the reader compares with its moment)."""
+    found: dict[int, Row[Any]] = {}
+    for chunk in _chunks(sorted(set(user_ids))):
+        statement = select(*AccountCode.__table__.c).where(
+            AccountCode.user_id.in_(chunk),
+            AccountCode.used_at.is_(None),
+            AccountCode.revoked_at.is_(None),
+        )
+        for row in (await conn.execute(statement)).all():
+            found[row.user_id] = row
+    return found
+
+
 class WholeTable:
     """A reference table small enough to read whole (the 77 provinces), read at most once a
     request: the first load reads every row in one statement and every later load, from any
@@ -495,16 +538,8 @@ class Loaders:
         self.kpi16_candidates = self._kpi16_candidates()
         # Accounts: every grant of a user (live and revoked) with its places, and the code
         # waiting to be used (at most one: a new code revokes the older).
-        self.grants_of_user = many_per_key(
-            e, RoleAssignment, RoleAssignment.user_id, base=placed_grants()
-        )
-        self.open_code_of_user = one_per_key(
-            e,
-            AccountCode,
-            AccountCode.user_id,
-            AccountCode.used_at.is_(None),
-            AccountCode.revoked_at.is_(None),
-        )
+        self.grants_of_user = batch_loader(e, grants_by_user, ())
+        self.open_code_of_user = batch_loader(e, open_code_by_user, None)
         # An area's yearly figures, each only when a query selects it (the LPA scores and
         # the KPI-16 coverage cost ten times the certification counts).
         self.area_progress = _per_level(progress_by_area, e)

@@ -87,17 +87,25 @@ async def paginate(
     info: Info, statement: Select[Any], key: Any, first: int | None, after: str | None, to_node: Any
 ) -> Any:
     """Runs `statement` as one keyset page plus one COUNT: two statements per connection."""
+    return await paginate_on(info.context.read_engine, statement, key, first, after, to_node)
+
+
+async def paginate_on(
+    engine: Any,
+    statement: Select[Any],
+    key: Any,
+    first: int | None,
+    after: str | None,
+    to_node: Any,
+) -> Any:
+    """`paginate` over `engine` (a function the planned path calls too)."""
     size = page_size(first)
     after_key = decode_cursor(after)
-    total = (
-        await fetch_all(
-            info.context.read_engine, select(func.count()).select_from(statement.subquery())
-        )
-    )[0][0]
+    total = (await fetch_all(engine, select(func.count()).select_from(statement.subquery())))[0][0]
     page = statement.order_by(key)
     if after_key is not None:
         page = page.where(key > after_key)
-    rows = await fetch_all(info.context.read_engine, page.limit(size + 1))
+    rows = await fetch_all(engine, page.limit(size + 1))
     return build_connection(
         [(to_node(r), r._mapping[key.key]) for r in rows], size, total, after_key
     )

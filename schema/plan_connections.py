@@ -40,7 +40,10 @@ caller, `CALLER_ROOTS`: `lpaAssessors`, the caller's own export jobs and webhook
 fields through their GraphQL types' `serialize`, the fields computed from the object and the
 request's moment by the function their resolver calls (`schema.rounds.COMPUTED_FIELDS`), and
 the objects they name by id (`schema.shapes.OBJECTS_BY_ID`), read afterwards in one
-statement per selection for all of them (`Building`, `ObjectsById`).
+statement per selection for all of them (`Building`, `ObjectsById`), and the fields their
+resolvers load per object through a DataLoader (`schema.root.BATCHED_FIELDS`, declared as
+`schema.shapes.Batched`: an account's roles and waiting code), loaded afterwards once per
+field for all of them by the function that DataLoader batches with (`fill`).
 
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
 class, whatever the arguments: the root field's own `guarded(...)` declaration, decided for
@@ -106,8 +109,14 @@ from schema.plan_common import (
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import Children, shape_getters
-from schema.root import CALLER_ROOTS, COMPUTED_ROOTS, mission_help_where
-from schema.rounds import COMPUTED_FIELDS
+from schema.root import (
+    BATCHED_FIELDS,
+    CALLER_ROOTS,
+    COMPUTED_FIELDS,
+    COMPUTED_ROOTS,
+    MOMENT_ROOTS,
+    mission_help_where,
+)
 from schema.shapes import (
     KEYED_ROOTS,
     LAO_MISSION,
@@ -117,6 +126,7 @@ from schema.shapes import (
     SUBDISTRICT,
     TABLE_LISTS,
     VILLAGE,
+    Batched,
     keyed_where,
 )
 
@@ -501,6 +511,8 @@ class ComputedListPlan:
     single: bool = False  # a nullable root: a failure answers it null, not the whole data
     allowed: bool = True  # the root's own `guarded(...)` declaration, decided for the caller
     message: str = ""
+    identity: Any = None  # the caller (a plan is per caller): batched fields may decide by it
+    with_now: bool = False  # `MOMENT_ROOTS`: the function also takes the request's moment
 
 
 def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
@@ -532,6 +544,7 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
         single=not isinstance(field_def.type, GraphQLNonNull),
     )
     plan.root_nodes = compiler.normalised.nodes_of(root)
+    plan.identity, plan.with_now = compiler.identity, name in MOMENT_ROOTS
     # The root's own guard (`missionRollup`: MissionsData), decided for the caller.
     decision = identity_decision(schema, "Query", name, compiler.identity)
     if decision is None:
@@ -543,11 +556,24 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
 @dataclass
 class Building:
     """What building a computed root's answer needs besides the values: the request's moment
-    (computed fields read it), and the objects named by id still to read (`pending`: the
-    lookup, the answer to fill, its key, the id), which `run_computed` reads and fills in."""
+    (computed fields read it), the caller (batched fields may decide by it), and what is
+    still to read: the objects named by id (`pending`: the lookup, the answer to fill, its
+    key, the id) and the batched fields (`batched`: the field, the answer to fill, its key,
+    the object's key), which `run_computed` reads and fills in."""
 
     now: Any
+    identity: Any = None
     pending: list[tuple[ObjectsById, dict[str, Any], str, Any]] = field(default_factory=list)
+    batched: list[tuple[BatchedRead, dict[str, Any], str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class BatchedRead:
+    """A batched field (`schema.shapes.Batched`) with its arguments and its answer's builder."""
+
+    field: Batched
+    arguments: dict[str, Any]
+    build: Callable[[Any, Building], Any]
 
 
 @dataclass
@@ -632,6 +658,12 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
             arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
             build = value_builder(strawberry_schema, field_def.type, f, variables)
             parts.append((_key(f), (compute, arguments), build))
+        elif (type_name, name) in BATCHED_FIELDS:
+            arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
+            build = value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
+            parts.append(
+                (_key(f), BatchedRead(BATCHED_FIELDS[(type_name, name)], arguments, build), None)
+            )
         elif (type_name, name) in OBJECTS_BY_ID and not f.arguments:
             attribute, shape = OBJECTS_BY_ID[(type_name, name)]
             target = type_name_of(graphql_schema, type_name, name)
@@ -645,6 +677,9 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
         for key, read, build in parts:
             if read is None:
                 out[key] = build
+            elif isinstance(read, BatchedRead):
+                out[key] = None  # filled in once every object's data is loaded
+                b.batched.append((read, out, key, getattr(value, read.field.key)))
             elif isinstance(read, tuple):
                 compute, arguments = read
                 out[key] = build(compute(value, b.now, **arguments), b)
@@ -683,15 +718,41 @@ async def run_computed(
 ) -> tuple[Any, list[GraphQLError]]:
     if (refused := refusal(plan)) is not None:
         return None, [refused]
-    building = Building(now)
-    answer = plan.build(await plan.fetch(engine, **plan.arguments), building)
-    if building.pending:  # the objects named by id: one statement per selection
-        wanted: dict[int, tuple[ObjectsById, list[tuple[dict[str, Any], str, Any]]]] = {}
-        for lookup, out, key, object_id in building.pending:
-            wanted.setdefault(id(lookup), (lookup, []))[1].append((out, key, object_id))
+    building = Building(now, plan.identity)
+    arguments = {**plan.arguments, "now": now} if plan.with_now else plan.arguments
+    answer = plan.build(await plan.fetch(engine, **arguments), building)
+    if building.pending or building.batched:
         async with engine.connect() as conn:
-            for lookup, places in wanted.values():
-                found = await lookup.fetch(conn, {object_id for _, _, object_id in places})
-                for out, key, object_id in places:
-                    out[key] = found.get(object_id)
+            await fill(building, conn)
     return answer, []
+
+
+async def fill(building: Building, conn: Any) -> None:
+    """Reads what `building` still holds to read and fills the answers in: the objects named
+    by id, one statement per selection, and the batched fields, one load per field for every
+    object; rounds again for what those answers name in turn (a role's LAO)."""
+    while building.pending or building.batched:
+        pending, building.pending = building.pending, []
+        batched, building.batched = building.batched, []
+        wanted: dict[int, tuple[ObjectsById, list[tuple[dict[str, Any], str, Any]]]] = {}
+        for lookup, out, key, object_id in pending:
+            wanted.setdefault(id(lookup), (lookup, []))[1].append((out, key, object_id))
+        for lookup, places in wanted.values():
+            found = await lookup.fetch(conn, {object_id for _, _, object_id in places})
+            for out, key, object_id in places:
+                out[key] = found.get(object_id)
+        loads: dict[int, tuple[Batched, list[tuple[BatchedRead, dict[str, Any], str, Any]]]] = {}
+        for read, out, key, object_key in batched:
+            loads.setdefault(id(read.field.load), (read.field, []))[1].append(
+                (read, out, key, object_key)
+            )
+        for declared, places_ in loads.values():
+            data = await declared.load(conn, sorted({k for *_, k in places_ if k is not None}))
+            for read, out, key, object_key in places_:
+                value = read.field.compute(
+                    data.get(object_key, read.field.missing),
+                    building.now,
+                    building.identity,
+                    **read.arguments,
+                )
+                out[key] = read.build(value, building)

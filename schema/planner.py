@@ -46,12 +46,15 @@ returns None for everything else, and the view then runs the resolvers:
   lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
   declares), and the roots whose resolver calls one function of the engine and its
-  arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions` and
-  `webhookDeliveries` (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
+  arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
+  `webhookDeliveries` and the accounts (`me`, `account`, `manageableAccounts`,
+  `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`) (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
   `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
   its GraphQL type's `serialize`, and the fields computed from the object and the request's
   moment by the function their resolver calls, `schema.rounds.COMPUTED_FIELDS`: a round's
-  `phase`, `provinceDeadlines`; and the objects the rows name by id,
+  `phase`, `provinceDeadlines`; the fields their resolvers load through a DataLoader, loaded
+  for every object of the answer at once, `schema.shapes.Batched`: an account's roles, waiting
+  code, `manageable`, `mayIssue`; and the objects the rows name by id,
   `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the

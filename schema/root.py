@@ -29,7 +29,6 @@ from hub.db.models import MissionHelpRequest as MissionHelpRow
 from hub.db.models import Province as ProvinceRow
 from hub.db.models import Round as RoundRow
 from hub.db.models import Subdistrict as SubdistrictRow
-from hub.db.models import User as UserRow
 from hub.db.models import Village as VillageRow
 from hub.db.rounds import load_rounds
 from hub.db.visibility import (
@@ -41,7 +40,7 @@ from hub.rules import enums, lpa
 from hub.rules.identity import Identity
 from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
-from schema import accounts, shapes
+from schema import accounts, rounds, shapes
 from schema.accounts import Account, AccountFilter
 from schema.catalogue import Catalogue, CatalogueDiff, catalogue_diff
 from schema.catalogue import catalogue as catalogue_of_year
@@ -228,9 +227,32 @@ COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "exportJob": jobs.export_job_of,
     "webhookSubscriptions": jobs.webhook_subscriptions_of,
     "webhookDeliveries": jobs.webhook_deliveries_of,
+    "me": accounts.me_of,
+    "account": accounts.account_of,
+    "manageableAccounts": accounts.manageable_accounts_of,
+    "accountChangeLog": accounts.account_change_log_of,
 }
 # Of those, the roots whose rows depend on the caller: their function also takes `identity`.
-CALLER_ROOTS = frozenset({"lpaAssessors", "exportJob", "webhookSubscriptions", "webhookDeliveries"})
+CALLER_ROOTS = frozenset(
+    {
+        "lpaAssessors",
+        "exportJob",
+        "webhookSubscriptions",
+        "webhookDeliveries",
+        "me",
+        "account",
+        "manageableAccounts",
+        "accountChangeLog",
+    }
+)
+# Of those, the roots whose objects depend on the request's moment: their function also
+# takes `now` (an account's lock shows until it expires).
+MOMENT_ROOTS = frozenset({"me", "account", "manageableAccounts"})
+# Fields their resolvers load per object through a DataLoader, which the planned path loads
+# for every object of an answer at once (`schema.shapes.Batched`), and fields computed from
+# the object and the request's moment alone (`schema.rounds.COMPUTED_FIELDS`).
+BATCHED_FIELDS = accounts.BATCHED_FIELDS
+COMPUTED_FIELDS = rounds.COMPUTED_FIELDS
 
 
 @strawberry.type(
@@ -537,14 +559,18 @@ class Query:
         "this hub; null for anyone else)."
     )
     async def me(self, info: Info) -> Account | None:
-        return await accounts.me(info)
+        context = info.context
+        return await accounts.me_of(context.engine, identity=context.identity, now=context.now)
 
     @strawberry.field(
         description="บัญชีผู้ใช้ — one account by username: the caller's own or one it manages "
         "(null otherwise)."
     )
     async def account(self, info: Info, username: str) -> Account | None:
-        return await accounts.account(info, username)
+        context = info.context
+        return await accounts.account_of(
+            context.engine, username, identity=context.identity, now=context.now
+        )
 
     @strawberry.field(
         description="บัญชีที่ดูแล — the accounts the caller manages (a DLA administrator: provincial "
@@ -558,10 +584,14 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Account]:
-        statement = accounts.manageable_accounts(info, filter or AccountFilter())
-        now = info.context.now
-        return await paginate(
-            info, statement, UserRow.id, first, after, lambda r: Account.from_row(r, now)
+        context = info.context
+        return await accounts.manageable_accounts_of(
+            context.read_engine,
+            filter,
+            first,
+            after,
+            identity=context.identity,
+            now=context.now,
         )
 
     @strawberry.field(
@@ -572,7 +602,10 @@ class Query:
     async def account_change_log(
         self, info: Info, username: str, first: int | None = None, after: str | None = None
     ) -> Connection[ChangeLogEntry] | None:
-        return await accounts.account_change_log(info, username, first, after)
+        context = info.context
+        return await accounts.account_change_log_of(
+            context.engine, username, first, after, identity=context.identity
+        )
 
     @strawberry.field(description="จังหวัดทั้งหมด — all provinces, by DOPA code.")
     async def provinces(self, info: Info) -> list[Province]:

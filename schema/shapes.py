@@ -24,7 +24,7 @@ catalogue (`hub.rules.catalogue`), which plays this part for them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -127,6 +127,21 @@ class Derived:
 
     def of(self, table: Any) -> Any:
         return self.sql(table)
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A field its resolver loads per object through a DataLoader (an account's grants):
+    `load(conn, keys)` reads the data of every key at once (the DataLoader's batch: the
+    resolvers load through it too), `compute(data, now, identity, **arguments)` turns one
+    object's data into the field's value, as the resolver does. The planned path reads each
+    object's key (its attribute `key`), loads once for every object of an answer and
+    computes (`schema.plan_connections`). `missing`: the data of a key `load` found none for."""
+
+    key: str
+    load: Callable[[Any, list[Any]], Awaitable[dict[Any, Any]]]
+    compute: Callable[..., Any]
+    missing: Any = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +298,9 @@ OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
     ("MissionRollupRow", "province"): ("province_id", PROVINCE),
     ("MissionRollupRow", "mission"): ("mission_id", MISSION),
     ("ProvinceRoundDeadlines", "province"): ("province_id", PROVINCE),
+    ("AccountRole", "lao"): ("lao_id", LAO),
+    ("AccountRole", "district"): ("district_id", DISTRICT),
+    ("AccountRole", "province"): ("province_id", PROVINCE),
 }
 LAO_MISSION = Shape(
     LaoMission.__table__,

@@ -359,6 +359,80 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
     return f"query Missions {{ {root} }}", {}
 
 
+ACCOUNT_FIELDS = [
+    "username",
+    "displayName",
+    "email",
+    "state",
+    "lockedUntil",
+    "createdAt",
+    "manageable",
+    "mayIssue",
+    "pendingCode { purpose issuedAt expiresAt }",
+    "__typename",
+]
+
+
+def _account_selection(rng: random.Random) -> str:
+    """A random selection on `Account`: data fields, the batched ones (schema.shapes.Batched)
+    and its roles with the places they name (schema.shapes.OBJECTS_BY_ID)."""
+    items = _some(rng, ACCOUNT_FIELDS)
+    if rng.random() < 0.6:
+        revoked = rng.choice(["", "(includeRevoked: true)", "(includeRevoked: false)"])
+        inner = _some(rng, ["role", "grantedAt", "grantedBy", "revokedAt"])
+        places = (("lao", shapes.LAO), ("district", shapes.DISTRICT), ("province", shapes.PROVINCE))
+        for name, shape in places:
+            if rng.random() < 0.4:
+                inner.append(f"{name} {{ {_shaped(rng, shape, 0.3)} }}")
+        items.append(f"roles{revoked} {{ {' '.join(inner)} }}")
+    rng.shuffle(items)
+    return " ".join(items)
+
+
+def random_account_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
+    """A random accounts root (the caller's own, one by username, those it manages, an
+    account's change log): its rows depend on the caller (`schema.root.CALLER_ROOTS`)."""
+    usernames = [
+        "demo.dla",
+        f"demo.province.{p.province_code}",
+        f"demo.district.{p.district_code}",
+        "nobody",
+    ]
+    choice = rng.random()
+    if choice < 0.2:
+        return f"{{ me {{ {_account_selection(rng)} }} }}", {}
+    if choice < 0.45:
+        name = rng.choice(usernames)
+        return (
+            "query A($u: String!) { account(username: $u) { " + _account_selection(rng) + " } }",
+            {"u": name},
+        )
+    if choice < 0.85:
+        filters = []
+        if rng.random() < 0.3:
+            filters.append(f'search: "{rng.choice(["demo", "province", "ผู้", "zz"])}"')
+        if rng.random() < 0.3:
+            filters.append(f"role: {rng.choice(['PROVINCE_OFFICER', 'LAO_ADMIN', 'DLA_ADMIN'])}")
+        if rng.random() < 0.2:
+            filters.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+        if rng.random() < 0.2:
+            filters.append(f"state: {rng.choice(['ACTIVE', 'DISABLED', 'PENDING_ACTIVATION'])}")
+        args = [f"first: {rng.choice([1, 2, 50])}"]
+        if filters:
+            args.append(f"filter: {{ {', '.join(filters)} }}")
+        inner = _some(rng, ["totalCount", "pageInfo { hasNextPage endCursor }", "EDGES"])
+        edges = f"edges {{ cursor node {{ {_account_selection(rng)} }} }}"
+        body = " ".join(edges if i == "EDGES" else i for i in inner)
+        return f"{{ manageableAccounts({', '.join(args)}) {{ {body} }} }}", {}
+    name = rng.choice(usernames)
+    first = rng.choice(["", ", first: 2", ", first: 5000"])  # too large: the resolvers' error
+    return (
+        f'{{ accountChangeLog(username: "{name}"{first}) {{ totalCount '
+        "edges { cursor node { at action changes actorName actorRole } } } }",
+        {},
+    )
+
+
 def random_help_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random `missionHelpRequests` query: the requests of the LAOs the caller covers,
     filtered, with the LAO, mission record and mission each names and its messages."""
@@ -946,7 +1020,7 @@ RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
     "{ nationalLpa(lpaYear: 2567) { laoCount laos(first: 2) { totalCount } } }",
-    "{ me { username } }",
+    "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 
 
@@ -1066,6 +1140,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_viewer_query(rng, places) for _ in range(8)]
         cases += [random_changes_query(rng, places) for _ in range(6)]
         cases += [random_help_query(rng, places) for _ in range(3)]
+        cases += [random_account_query(rng, places) for _ in range(6)]
         cases += [two_roots(rng.choice(cases), rng.choice(cases)) for _ in range(6)]
         plain = list(cases)
         cases += [(dressed(rng, q), v) for q, v in cases]
@@ -1107,8 +1182,10 @@ async def test_the_planner_takes_the_supported_queries(
         for identity in identities(places).values():
             context = HubContext(engine=engine, identity=identity)
             codes = await _codes(demo_database_url, places)
-            for i in range(33):
-                if i >= 32:
+            for i in range(35):
+                if i >= 33:
+                    query, variables = random_account_query(rng, places)
+                elif i >= 32:
                     query, variables = random_help_query(rng, places)
                 elif i >= 30:
                     query, variables = random_changes_query(rng, places)

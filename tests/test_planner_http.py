@@ -621,3 +621,80 @@ async def test_a_callers_export_jobs_and_webhooks_are_planned(fresh_demo_url: st
         assert answers[who]["data"] is None
         assert answers[who]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert answers["person"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+ACCOUNTS_QUERY = """
+query Accounts($u: String!, $first: Int!) {
+  me { username displayName state manageable mayIssue
+    roles { role grantedAt province { code nameTh } district { code } lao { code nameTh } } }
+  account(username: $u) { username email state lockedUntil createdAt pendingCode { purpose expiresAt }
+    roles(includeRevoked: true) { role revokedAt grantedBy province { code } } manageable mayIssue }
+  manageableAccounts(first: $first) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { username state pendingCode { purpose } roles { role province { code } }
+      manageable mayIssue } } }
+  accountChangeLog(username: $u, first: 5) { totalCount
+    edges { node { at action changes reason actorRole actorName } } }
+}"""
+
+
+async def test_accounts_are_planned_with_their_roles_codes_and_rules(
+    fresh_demo_url: str, places: Places
+) -> None:
+    """A DLA administrator's own account, one it issued (a code waiting, a role granted then
+    revoked: its change log), and the accounts it manages a page at a time: the resolvers'
+    answer, each account's roles, waiting code, `manageable` and `mayIssue` loaded once for
+    every account of the answer (schema.shapes.Batched), the places roles name read by id;
+    as many statements for a page of 1 as for a page of 50."""
+    from sqlalchemy import select
+
+    from hub.db.engine import create_engine
+    from hub.db.models import User
+    from hub.rules.enums import Role
+    from hub.rules.identity import RoleGrant, user
+
+    engine = create_engine(fresh_demo_url)
+    try:
+        async with engine.connect() as conn:
+            dla_id = (
+                await conn.execute(select(User.id).where(User.username == "demo.dla"))
+            ).scalar_one()
+    finally:
+        await engine.dispose()
+    dla = dataclasses.replace(user("demo.dla", RoleGrant(Role.DLA_ADMIN)), user_id=dla_id)
+    settings = Settings(
+        database_url=fresh_demo_url, environment="test", count_statements=True, planner=True
+    )
+    grant = {"role": "PROVINCE_OFFICER", "provinceCode": places.province_code}
+    async with serve(settings, dla) as hub:
+        for query, variables in (
+            (
+                "mutation($i: IssueAccountInput!) { issueAccount(input: $i) { __typename } }",
+                {"i": {"username": "planned.officer", "displayName": "ทดสอบ แผน", **grant}},
+            ),
+            (
+                'mutation($g: RoleGrantInput!) { revokeRole(username: "planned.officer", '
+                'grant: $g, reason: "test") { __typename } }',
+                {"g": grant},
+            ),
+        ):
+            done = await hub.post("/graphql", json={"query": query, "variables": variables})
+            assert "errors" not in done.json(), done.text
+    statements = []
+    for first in (1, 50):
+        body = {"query": ACCOUNTS_QUERY, "variables": {"u": "planned.officer", "first": first}}
+        planned, new = await planned_beside_resolved(settings, dla, body)
+        assert [type(p).__name__ for p in new] == ["RootsPlan"], new
+        assert {type(p).__name__ for p in new[0].plans} == {"ComputedListPlan"}
+        data = planned.json()["data"]
+        assert "errors" not in planned.json()
+        assert data["me"]["username"] == "demo.dla" and data["me"]["mayIssue"]
+        officer = data["account"]
+        assert officer["pendingCode"]["purpose"] == "ACTIVATION"
+        assert [r["revokedAt"] is not None for r in officer["roles"]] == [True]
+        assert data["accountChangeLog"]["totalCount"] >= 2
+        managed = data["manageableAccounts"]
+        assert (
+            len(managed["edges"]) == min(first, managed["totalCount"]) and managed["totalCount"] > 1
+        )
+        statements.append(int(planned.headers["x-sql-statements"]))
+    assert statements[0] == statements[1], statements

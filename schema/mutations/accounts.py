@@ -116,7 +116,7 @@ def _code(info: Info, issued: accounts.IssuedCode) -> AccountCode:
 
 
 async def _updated(info: Info, user_id: int) -> AccountUpdated:
-    found = await account_by_id(info, user_id)
+    found = await account_by_id(info.context.engine, user_id, info.context.now)
     assert found is not None  # written in the transaction that just committed
     return AccountUpdated(account=found)
 
@@ -140,7 +140,7 @@ async def issue_account(info: Info, input: IssueAccountInput) -> IssueAccountRes
         email=input.email,
         code_ttl=info.context.settings.account_code_ttl,
     )
-    found = await account_by_id(info, issued.user_id)
+    found = await account_by_id(info.context.engine, issued.user_id, info.context.now)
     assert found is not None
     return AccountIssued(account=found, activation=_code(info, issued))
 
@@ -217,7 +217,7 @@ async def issue_password_reset(info: Info, username: str) -> AccountCodeResult:
         username,
         code_ttl=info.context.settings.account_code_ttl,
     )
-    found = await account_by_id(info, issued.user_id)
+    found = await account_by_id(info.context.engine, issued.user_id, info.context.now)
     assert found is not None
     return AccountCodeIssued(account=found, code=_code(info, issued))
 
