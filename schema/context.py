@@ -41,6 +41,9 @@ class HubContext:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # The personal data this request read, recorded when it has run (`schema.read_audit`).
     personal_reads: PersonalReads = field(default_factory=PersonalReads)
+    # Set while the planner has the resolvers answer part of an operation: it records the
+    # request's reads itself, once (`schema.read_audit.held_reads`).
+    read_audit_held: bool = False
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
     @property

@@ -206,7 +206,7 @@ from schema.plan_mixed import resolver_text
 from schema.plan_stats import StatsCompiler, StatsPlan
 from schema.plan_stats import run as run_stats
 from schema.plan_viewer import ViewerPlan, compile_viewer, run_viewer
-from schema.read_audit import UNRECORDED, record_noted_reads
+from schema.read_audit import UNRECORDED, held_reads, record_noted_reads
 from schema.root import COMPUTED_ROOTS, CONSTANT_ROOTS, lao_name_contains
 from schema.shapes import LAO, LAO_YEAR, Shape
 from schema.text_guard import (
@@ -1793,12 +1793,15 @@ class Planner:
             constant = key if plan.constant else None  # type: ignore[union-attr]
             resolved = self._answer(constant)
             if resolved is None:
-                resolved = await self.schema.execute(
-                    text,
-                    variable_values=raw_variables,
-                    context_value=context,
-                    operation_name=operation_name,
-                )
+                # Their reads of personal data are recorded with the planned roots' (one
+                # row per LAO for the request: `Planner.execute`).
+                with held_reads(context):
+                    resolved = await self.schema.execute(
+                        text,
+                        variable_values=raw_variables,
+                        context_value=context,
+                        operation_name=operation_name,
+                    )
                 self._remember(constant, resolved)
             if resolved.data is None:
                 # A non-null root failed, so there are no data at all. As when the

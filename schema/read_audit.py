@@ -11,7 +11,11 @@
   `schema.execute`. The planned read path (`schema.planner`) notes the same reads of the
   personal fields it answers (the guard's `schema.permissions.PlaceGuard`, the fields named
   by `audited_fields`) and records them with `record_noted_reads` once its plan has run;
-  a personal field it does not compile goes to the resolvers, which record here.
+  a personal field it does not compile goes to the resolvers, which record here. When one
+  operation is answered by both (the planner's roots and the resolvers' part of the same
+  document, `schema.plan_mixed`), the planner holds the resolvers' recording
+  (`held_reads`) and records the whole request's reads once: one row per LAO, its fields
+  those both parts read.
   If the log cannot be written, the answer is withdrawn: its data become null and the
   database's error is the operation's (503 with `Retry-After` when it is worth retrying).
 * `Query.personalDataReads(laoCode:)`: the LAO's audit, newest first, for DLA and the LAO's INFO
@@ -20,9 +24,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
@@ -117,12 +122,25 @@ async def record_noted_reads(context: Any, operation: str | None) -> None:
     )
 
 
+@contextlib.contextmanager
+def held_reads(context: Any) -> Iterator[None]:
+    """While inside, the resolvers' execution notes its reads but does not record them: the
+    caller (the planner, answering the rest of the operation) records them with its own."""
+    context.read_audit_held = True
+    try:
+        yield
+    finally:
+        context.read_audit_held = False
+
+
 class ReadAuditExtension(SchemaExtension):
     """Records the operation's reads of personal data when it has run (module docstring)."""
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield
         execution = self.execution_context
+        if getattr(execution.context, "read_audit_held", False):
+            return  # recorded by whoever holds it, with the rest of the request's reads
         try:
             await record_noted_reads(execution.context, execution.operation_name)
         except Exception as exc:  # no entry, no answer: the database's error is the answer's
