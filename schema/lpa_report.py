@@ -16,18 +16,20 @@ same functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hub.db import lpa as lpa_sql
 from hub.db.models import District as DistrictRow
 from hub.rules import lpa
 from hub.rules.enums import Breakdown
 from hub.rules.enums import Timeliness as TimelinessEnum
+from hub.rules.identity import Identity
 from hub.rules.permissions import LaoPlace
 from schema.context import Info
 from schema.enums import Timeliness
@@ -42,7 +44,7 @@ from schema.lpa import (
     rubric_type,
     score_from_row,
 )
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, paginate_on
 
 if TYPE_CHECKING:
     from schema.lao import Lao
@@ -211,9 +213,7 @@ class LpaLaoScore:
 
     @strawberry.field(description="อปท. — the LAO.")
     def lao(self) -> Annotated["Lao", strawberry.lazy("schema.lao")]:  # noqa: UP037
-        from schema.lao import Lao
-
-        return Lao.from_row(self.row)
+        return _lao_of(self)  # type: ignore[no-any-return]
 
 
 @strawberry.type(
@@ -312,47 +312,82 @@ class LpaReport:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[LpaLaoScore]:
-        f = filter or LpaLaoFilter()
-        rubric = await self._rubric(info)
         deadlines = await info.context.loaders.deadlines.load(self.fiscal_year)
-        district_id = self.area_id if self.level == "district" else None
-        if f.district_code is not None:
-            found = await fetch_all(
-                info.context.engine,
-                select(DistrictRow.id).where(DistrictRow.code == f.district_code),
-            )
-            district_id = found[0][0] if found else -1  # an unknown district lists nothing
-            if self.level == "district" and district_id != self.area_id:
-                district_id = -1
-        where = lpa_sql.ListFilter(
-            rules=rubric[1].rules_scoring(f.provisional_score)
-            if f.provisional_score is not None
-            else None,
-            final_score=f.final_score,
-            final_recorded=f.final_recorded,
-            timeliness=TimelinessEnum[f.timeliness.value] if f.timeliness is not None else None,
-            district_id=district_id,
-        )
-        statement, key = lpa_sql.lpa_list(
+        return await lpa_laos_of(
+            info.context.read_engine,
             info.context.identity,
-            self.lpa_year,
-            self.as_of,
+            self,
+            await self._rubric(info),
             deadlines,
-            province_id=self.area_id if self.level == "province" else None,
-            where=where,
+            filter or LpaLaoFilter(),
+            first,
+            after,
         )
 
-        def node(row: Any) -> LpaLaoScore:
-            place = LaoPlace(row.id, row.type, row.district_id, row.province_id)
-            return LpaLaoScore(
-                row=row,
-                provisional=score_from_row(row, rubric, self.lpa_year, self.as_of, deadlines),
-                final=final_from_row(row, place, self.fiscal_year, prefix="final_")
-                if row.final_id is not None
-                else None,
-            )
 
-        return await paginate(info, statement, key, first, after, node)
+async def lpa_laos_of(
+    engine: AsyncEngine | AsyncConnection,
+    identity: Identity,
+    report: LpaReport,
+    rubric: tuple[int, lpa.Rubric],
+    deadlines: lpa.Deadlines,
+    f: LpaLaoFilter,
+    first: int | None,
+    after: str | None,
+) -> Connection[LpaLaoScore]:
+    """`LpaReport.laos`: a page of the area's LAO-years `identity` may read, with their
+    scores as of the report's moment (one statement and its COUNT, `hub.db.lpa.lpa_list`);
+    the resolver and the planned path (`schema.plan_stats`) call it."""
+    district_id = report.area_id if report.level == "district" else None
+    if f.district_code is not None:
+        lookup = select(DistrictRow.id).where(DistrictRow.code == f.district_code)
+        if isinstance(engine, AsyncConnection):
+            found: Sequence[Any] = (await engine.execute(lookup)).all()
+        else:
+            found = await fetch_all(engine, lookup)
+        district_id = found[0][0] if found else -1  # an unknown district lists nothing
+        if report.level == "district" and district_id != report.area_id:
+            district_id = -1
+    where = lpa_sql.ListFilter(
+        rules=rubric[1].rules_scoring(f.provisional_score)
+        if f.provisional_score is not None
+        else None,
+        final_score=f.final_score,
+        final_recorded=f.final_recorded,
+        timeliness=TimelinessEnum[f.timeliness.value] if f.timeliness is not None else None,
+        district_id=district_id,
+    )
+    statement, key = lpa_sql.lpa_list(
+        identity,
+        report.lpa_year,
+        report.as_of,
+        deadlines,
+        province_id=report.area_id if report.level == "province" else None,
+        where=where,
+    )
+
+    def node(row: Any) -> LpaLaoScore:
+        place = LaoPlace(row.id, row.type, row.district_id, row.province_id)
+        return LpaLaoScore(
+            row=row,
+            provisional=score_from_row(row, rubric, report.lpa_year, report.as_of, deadlines),
+            final=final_from_row(row, place, report.fiscal_year, prefix="final_")
+            if row.final_id is not None
+            else None,
+        )
+
+    return await paginate_on(engine, statement, key, first, after, node)
+
+
+def _lao_of(score: LpaLaoScore, now: dt.datetime | None = None) -> Any:
+    """The listed LAO, from the row its score was read with."""
+    from schema.lao import Lao
+
+    return Lao.from_row(score.row)
+
+
+# Fields computed from the object alone (`schema.root.COMPUTED_FIELDS`): a listed LAO.
+COMPUTED_FIELDS: dict[tuple[str, str], Callable[..., Any]] = {("LpaLaoScore", "lao"): _lao_of}
 
 
 def report_of(

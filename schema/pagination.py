@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema.context import Info
 from schema.limits import check_page_size
@@ -91,21 +93,28 @@ async def paginate(
 
 
 async def paginate_on(
-    engine: Any,
+    engine: AsyncEngine | AsyncConnection,
     statement: Select[Any],
     key: Any,
     first: int | None,
     after: str | None,
     to_node: Any,
 ) -> Any:
-    """`paginate` over `engine` (a function the planned path calls too)."""
+    """`paginate` over `engine`, or over a connection the caller holds (a function the
+    planned path calls too)."""
+
+    async def rows_of(statement: Any) -> Sequence[Any]:
+        if isinstance(engine, AsyncConnection):
+            return (await engine.execute(statement)).all()
+        return await fetch_all(engine, statement)
+
     size = page_size(first)
     after_key = decode_cursor(after)
-    total = (await fetch_all(engine, select(func.count()).select_from(statement.subquery())))[0][0]
+    total = (await rows_of(select(func.count()).select_from(statement.subquery())))[0][0]
     page = statement.order_by(key)
     if after_key is not None:
         page = page.where(key > after_key)
-    rows = await fetch_all(engine, page.limit(size + 1))
+    rows = await rows_of(page.limit(size + 1))
     return build_connection(
         [(to_node(r), r._mapping[key.key]) for r in rows], size, total, after_key
     )

@@ -207,7 +207,7 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
     elif name in (HELP_ROOT, HELP_ONE):  # the resolver's rows: the LAOs the caller covers
         help_table = plan.table = MissionHelpRequest.__table__
         plan.base = lambda: help_table.join(Lao, Lao.id == help_table.c.lao_id)
-        given = _python_arguments(compiler.planner.schema, "Query", name, root, compiler.variables)
+        given = python_arguments(compiler.planner.schema, "Query", name, root, compiler.variables)
         plan.where = mission_help_where(
             compiler.identity, given.get("filter") or MissionHelpFilter()
         )
@@ -655,11 +655,11 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
         elif (type_name, name) in COMPUTED_FIELDS:
             compute = COMPUTED_FIELDS[(type_name, name)]
             field_def = graphql_fields[name]
-            arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
+            arguments = python_arguments(strawberry_schema, type_name, name, f, variables)
             build = value_builder(strawberry_schema, field_def.type, f, variables)
             parts.append((_key(f), (compute, arguments), build))
         elif (type_name, name) in BATCHED_FIELDS:
-            arguments = _python_arguments(strawberry_schema, type_name, name, f, variables)
+            arguments = python_arguments(strawberry_schema, type_name, name, f, variables)
             build = value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
             parts.append(
                 (_key(f), BatchedRead(BATCHED_FIELDS[(type_name, name)], arguments, build), None)
@@ -694,7 +694,7 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
     return answer
 
 
-def _python_arguments(
+def python_arguments(
     strawberry_schema: Any, type_name: str, field_name: str, node: FieldNode, variables: Any
 ) -> dict[str, Any]:
     """A field's arguments as strawberry hands them to its resolver (Python names)."""

@@ -27,8 +27,13 @@ district and the root `nationalLpa(lpaYear:, asOf:)`: its `lpaYear`, `fiscalYear
 `__typename` and every figure `schema.lpa_report.REPORT_FIGURES` declares (the rubric,
 the deadline, the counts, the distributions, timeliness), each computed by the function
 declared there from the inputs it needs, read once for every area of the level (one grouped
-statement for the counts, as the resolvers' `lpa_figures` DataLoader); not the report's
-`laos` list. Anything else raises `Unsupported` and goes to the resolvers.
+statement for the counts, as the resolvers' `lpa_figures` DataLoader); and one area's
+report's `laos` page (the nation's, a province's or district's by code; every province's
+would be a page per province, and goes to the resolvers), by the function its resolver
+calls (`schema.lpa_report.lpa_laos_of`), each listed LAO's data fields read off its row and
+the places it names read by id for the whole page (`schema.plan_connections.fill`); an
+assessor's name is not planned. Anything else raises `Unsupported` and goes to the
+resolvers.
 """
 
 from __future__ import annotations
@@ -49,18 +54,22 @@ from hub.rules import lpa
 from hub.rules.enums import Breakdown
 from schema import loaders, stats
 from schema.geography import District, Province, viewer_supervises
+from schema.limits import check_page_size
 from schema.lpa_report import (
     COUNTS,
     DEADLINE,
     REPORT_FIGURES,
     RUBRIC,
+    LpaLaoFilter,
     LpaReport,
     ReportInputs,
     area_deadline,
+    lpa_laos_of,
     report_of,
 )
+from schema.pagination import decode_cursor
 from schema.plan_common import Unsupported, _fields, _key, _leaf
-from schema.plan_connections import Building, value_builder
+from schema.plan_connections import Building, fill, python_arguments, value_builder
 from schema.plan_document import TYPENAME, Normalised, type_name_of
 
 # key, then: a Python attribute to read (STATS: the area's figures), or the type name
@@ -71,6 +80,8 @@ DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
 PROVINCE = "\x00province"  # a district's province (`StatsPlan.province`)
 SUPERVISES = "\x00supervises"  # `viewerSupervises`, for `StatsPlan.identity`
 REPORT = "\x00lpa"  # the area's LPA report (`StatsPlan.report`)
+LAOS = "\x00laos"  # a report's `laos` page
+DEADLINES = "deadlines"  # a report input: the year's deadlines (its `laos` page judges by them)
 
 
 @dataclass
@@ -92,6 +103,7 @@ class ReportPlan:
     as_of: dt.datetime | None
     needs: frozenset[str]
     parts: list[tuple[str, str | None, Any]]
+    identity: Any = None  # the caller (its `laos` page lists the LAO-years it may read)
 
 
 @dataclass
@@ -177,7 +189,7 @@ class StatsCompiler:
             plan.figures = self._stats(root, "Query", name)
         elif name == "nationalLpa":
             plan = StatsPlan(_key(root), "nation", [], None, 0, None, [], single=True)
-            plan.report = self._report(root, "Query", name)
+            plan.report = self._report(root, "Query", name, one_area=True)
         elif name in ("provinces", "province", "district"):
             level: Breakdown = "district" if name == "district" else "province"
             plan = StatsPlan(_key(root), level, [], None, 0, None, [])
@@ -245,14 +257,19 @@ class StatsCompiler:
                 self._area(plan.province, f)
                 plan.area_leaves.append((_key(f), PROVINCE, None))
             elif field_name == "lpa" and plan.report is None:
-                plan.report = self._report(f, area_type, "lpa")
+                plan.report = self._report(f, area_type, "lpa", one_area=plan.code is not None)
                 plan.area_leaves.append((_key(f), REPORT, None))
             else:
                 raise Unsupported(f"{area_type}.{field_name}")
 
-    def _report(self, node: FieldNode, parent: str, name: str) -> ReportPlan:
+    def _report(
+        self, node: FieldNode, parent: str, name: str, *, one_area: bool = False
+    ) -> ReportPlan:
         """An LPA report's selection: its data fields and the figures `REPORT_FIGURES`
-        declares, each answer built as GraphQL serialises its type (`value_builder`)."""
+        declares, each answer built as GraphQL serialises its type (`value_builder`); and,
+        for one area's report (`one_area`: a page per area, as the resolvers read it), its
+        `laos` page by the function the resolver calls (`lpa_laos_of`), a valid `first` and
+        `after` given (else the resolvers report them)."""
         args = get_argument_values(
             self.graphql_schema.get_type(parent).fields[name], node, self.variables
         )
@@ -266,6 +283,15 @@ class StatsCompiler:
             python_name = names.get(field_name)
             if field_name == TYPENAME:
                 parts.append((_key(f), None, type_name))
+            elif field_name == "laos" and one_area:
+                arguments = python_arguments(self.schema, type_name, field_name, f, self.variables)
+                check_page_size(arguments.get("first"))
+                decode_cursor(arguments.get("after"))
+                needs |= {RUBRIC, DEADLINES}
+                build = value_builder(
+                    self.schema, graphql_fields[field_name].type, f, self.variables
+                )
+                parts.append((_key(f), LAOS, (arguments, build)))
             elif (
                 python_name is not None
                 and not f.arguments
@@ -279,7 +305,7 @@ class StatsCompiler:
                 parts.append((_key(f), python_name, build))
             else:
                 raise Unsupported(f"{type_name}.{field_name}")
-        return ReportPlan(args["lpaYear"], args.get("asOf"), frozenset(needs), parts)
+        return ReportPlan(args["lpaYear"], args.get("asOf"), frozenset(needs), parts, self.identity)
 
     def _stats(self, node: FieldNode, parent: str, name: str) -> list[Figure]:
         stats_type = type_name_of(self.graphql_schema, parent, name)
@@ -488,27 +514,44 @@ async def _reports(
         if ("rubrics",) not in shared:
             shared[("rubrics",)] = await lpa_sql.stored_rubrics(conn)
         rubric = lpa.rubric_in_force(shared[("rubrics",)], report.lpa_year)
-    if DEADLINE in report.needs:
+    if DEADLINE in report.needs or DEADLINES in report.needs:
         if ("deadlines", fiscal_year) not in shared:
             found = await lpa_sql.certification_deadlines(conn, [fiscal_year])
             shared[("deadlines", fiscal_year)] = found[fiscal_year]
         deadlines = shared[("deadlines", fiscal_year)]
-    building = Building(now)
+    building = Building(now, report.identity)
     answers = []
     for area_id, province_id in places:
         value = report_of(plan.level, report.lpa_year, when, area_id)
         inputs = ReportInputs(
             counts=(counts.get(area_id) or lpa_sql.LpaCounts()) if COUNTS in report.needs else None,
             rubric=rubric,
-            deadline=area_deadline(deadlines, province_id) if deadlines is not None else None,
+            deadline=area_deadline(deadlines, province_id)
+            if DEADLINE in report.needs and deadlines is not None
+            else None,
         )
         answer: dict[str, Any] = {}
         for key, name, build in report.parts:
             if name is None:
                 answer[key] = build  # `__typename`
+            elif name == LAOS:
+                arguments, build_page = build
+                assert rubric is not None and deadlines is not None
+                page = await lpa_laos_of(
+                    conn,
+                    report.identity,
+                    value,
+                    rubric,
+                    deadlines,
+                    arguments.get("filter") or LpaLaoFilter(),
+                    arguments.get("first"),
+                    arguments.get("after"),
+                )
+                answer[key] = build_page(page, building)
             elif name in REPORT_FIGURES:
                 answer[key] = build(REPORT_FIGURES[name].compute(inputs), building)
             else:
                 answer[key] = build(getattr(value, name), building)
         answers.append(answer)
+    await fill(building, conn)  # what the pages' LAOs name by id (their province, …)
     return answers

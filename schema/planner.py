@@ -40,7 +40,7 @@ returns None for everything else, and the view then runs the resolvers:
   and `@include`/`@skip` are collected (`schema.plan_document`), are each `laos` or `lao`,
   aliased or not — or `provinces` / `province(code:)` / `district(code:)` /
   `nationalStats` with the yearly roll-ups and `nationalLpa` / an area's `lpa` (the LPA
-  reports' figures, not their `laos` list), which
+  reports' figures, and one area's `laos` page), which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
   `transferredMissions` / `missionCatalogue` / `subdistricts` / `villages` or the whole-table
   lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key

@@ -74,6 +74,7 @@ from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all, find_lao
 from schema.lpa import LpaAssessor, LpaRubric, rubric_type
+from schema.lpa_report import COMPUTED_FIELDS as LPA_REPORT_FIELDS
 from schema.lpa_report import LpaReport, lpa_report
 from schema.mission_help import MissionHelpFilter, MissionHelpRequest
 from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
@@ -252,7 +253,7 @@ MOMENT_ROOTS = frozenset({"me", "account", "manageableAccounts"})
 # for every object of an answer at once (`schema.shapes.Batched`), and fields computed from
 # the object and the request's moment alone (`schema.rounds.COMPUTED_FIELDS`).
 BATCHED_FIELDS = accounts.BATCHED_FIELDS
-COMPUTED_FIELDS = rounds.COMPUTED_FIELDS
+COMPUTED_FIELDS = {**rounds.COMPUTED_FIELDS, **LPA_REPORT_FIELDS}
 
 
 @strawberry.type(

@@ -301,6 +301,9 @@ OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
     ("AccountRole", "lao"): ("lao_id", LAO),
     ("AccountRole", "district"): ("district_id", DISTRICT),
     ("AccountRole", "province"): ("province_id", PROVINCE),
+    ("Lao", "province"): ("province_id", PROVINCE),
+    ("Lao", "district"): ("district_id", DISTRICT),
+    ("Lao", "subdistrict"): ("subdistrict_id", SUBDISTRICT),
 }
 LAO_MISSION = Shape(
     LaoMission.__table__,

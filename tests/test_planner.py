@@ -730,10 +730,48 @@ LPA_REPORT = [
 ]
 
 
-def _lpa_report(rng: random.Random, arguments: str, now: bool) -> str:
+LPA_SCORE = ["score", "rule", "ruleTh", "ruleEn", "stateAsOf", "lpaYear", "rubricVersion"]
+LPA_FINAL = ["score", "version", "rubricVersion", "reason", "evidence", "inspectedOn"]
+
+
+def _lpa_laos(rng: random.Random, now: bool) -> str:
+    """A random `LpaReport.laos` page: a filter, its size, each LAO's scores and the LAO."""
+    filters = []
+    if rng.random() < 0.3:
+        filters.append(f"provisionalScore: {rng.choice([0, 1, 3, 5])}")
+    if rng.random() < 0.2:
+        filters.append(f"finalRecorded: {rng.choice(['true', 'false'])}")
+    if rng.random() < 0.2:
+        filters.append(f"timeliness: {rng.choice(['ON_TIME', 'LATE', 'OVERDUE', 'NOT_DUE'])}")
+    args = [f"first: {rng.choice([1, 3, 20])}"]
+    if filters:
+        args.append(f"filter: {{ {', '.join(filters)} }}")
+    node = []
+    if rng.random() < 0.8:
+        lao = _some(rng, ["code", "nameTh", "type", "__typename"])
+        if rng.random() < 0.4:
+            lao.append(f"province {{ {_shaped(rng, shapes.PROVINCE, 0)} }}")
+        node.append(f"lao {{ {' '.join(lao)} }}")
+    if rng.random() < 0.7:
+        score = _some(rng, LPA_SCORE + ([] if now else ["asOf"]))
+        if rng.random() < 0.5:
+            score.append("timeliness { status statusTh deadline certifiedLateAt daysLate }")
+        node.append(f"provisional {{ {' '.join(score)} }}")
+    if not node or rng.random() < 0.4:
+        node.append(f"final {{ {' '.join(_some(rng, LPA_FINAL))} }}")
+    page = _some(rng, ["totalCount", "pageInfo { hasNextPage endCursor }", "EDGES"])
+    edges = f"edges {{ cursor node {{ {' '.join(node)} }} }}"
+    body = " ".join(edges if i == "EDGES" else i for i in page)
+    return f"laos({', '.join(args)}) {{ {body} }}"
+
+
+def _lpa_report(rng: random.Random, arguments: str, now: bool, one_area: bool = False) -> str:
     """`arguments` (a stats field's) as an LPA report's, with a random selection of its
-    figures; `asOf` only when a moment is given (two servers' nows differ)."""
+    figures (and, for one area's report, sometimes its `laos` page); `asOf` only when a
+    moment is given (two servers' nows differ)."""
     items = _some(rng, LPA_REPORT + ([] if now else ["asOf"]))
+    if one_area and rng.random() < 0.5:
+        items.append(_lpa_laos(rng, now))
     return f"{arguments.replace('fiscalYear:', 'lpaYear:')} {{ {' '.join(items)} }}"
 
 
@@ -773,9 +811,9 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     arguments = f"({', '.join(args)})"
     stats = f"{arguments} {{ {' '.join(figures)} }}"
     # or the area's LPA report (schema.lpa_report.REPORT_FIGURES), one roll-up as stats are
-    report = _lpa_report(rng, arguments, moment is None)
     lpa = rng.random() < 0.35
     choice = rng.random()
+    report = _lpa_report(rng, arguments, moment is None, one_area=not 0.35 <= choice < 0.6)
     if choice < 0.35:
         root = f"nationalLpa{report}" if lpa else f"nationalStats{stats}"
     else:
@@ -1019,7 +1057,7 @@ UNSUPPORTED = [
 RESOLVED = [
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
-    "{ nationalLpa(lpaYear: 2567) { laoCount laos(first: 2) { totalCount } } }",
+    "{ nationalLpa(lpaYear: 2567) { laos(first: 2) { edges { node { final { assessorName } } } } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 

@@ -698,3 +698,36 @@ async def test_accounts_are_planned_with_their_roles_codes_and_rules(
         )
         statements.append(int(planned.headers["x-sql-statements"]))
     assert statements[0] == statements[1], statements
+
+
+LPA_LIST_QUERY = """
+query LpaList($code: String!, $year: Int!, $first: Int!) {
+  province(code: $code) { code lpa(lpaYear: $year, asOf: "2026-03-31T00:00:00+07:00") {
+    laos(first: $first) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node {
+      lao { code nameTh type province { code nameTh } district { code nameTh } }
+      provisional { score rule ruleTh asOf stateAsOf rubricVersion
+        timeliness { status deadline certifiedLateAt daysLate } }
+      final { score version reason inspectedOn recordedAt } } } } } } }"""
+
+
+async def test_an_areas_lpa_list_is_planned(demo_database_url: str, places: Places) -> None:
+    """One province's LPA list, as an assessor and DLA read it: the resolvers' answer, the
+    page by the function the resolver calls (`schema.lpa_report.lpa_laos_of`), each LAO's
+    province and district read by id for the whole page: as many statements for 30 LAOs as
+    for 3."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    for who in ("assessor", "dla"):
+        identity = identities(places)[who]
+        statements = []
+        for first in (3, 30):
+            variables = {"code": places.province_code, "year": places.year - 1, "first": first}
+            body = {"query": LPA_LIST_QUERY, "variables": variables}
+            planned, new = await planned_beside_resolved(settings, identity, body)
+            assert [type(p).__name__ for p in new] == ["StatsPlan"], new
+            assert "errors" not in planned.json()
+            page = planned.json()["data"]["province"]["lpa"]["laos"]
+            assert len(page["edges"]) == min(first, page["totalCount"]) and page["totalCount"] > 3
+            statements.append(int(planned.headers["x-sql-statements"]))
+        assert statements[0] == statements[1], (who, statements)
