@@ -24,7 +24,11 @@ the cursor being the id, the COUNT over the same filter.
   `districtCode`, `laoCode`, `id` and, for water-supply systems, `status`. The root is
   guarded by its domain (`DomainData(5)`, `DomainData(8)`, as the root field declares).
 * Transferred missions: every record, narrowed by `agencyCode`, `missionCode`, `area`,
-  `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`.
+  `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`. Its
+  `history` is one more statement for the page (`Children`); who acted (`actorName`,
+  personal data) is decided per record at its LAO, which the page joins for it
+  (`_place`, `Children.decide`): null with FORBIDDEN where refused, each read let through
+  noted for the read audit.
 * The mission catalogue: every mission, narrowed by `area` and `agencyCode`; public.
 * Subdistricts and villages: the WHERE clause of the resolver's own search
   (`schema.geography.subdistricts_statement` / `villages_statement`); public. A node's
@@ -87,6 +91,8 @@ from hub.db.models import (
 from hub.db.visibility import visible_lao_years_clause
 from hub.rules.catalogue import DOMAINS, RECORD_TABLE_BY_NAME
 from hub.rules.enums import MissionArea, MissionStatus
+from hub.rules.permissions import LaoPlace
+from hub.services.read_audit import PersonalReads
 from schema.geography import (
     SubdistrictFilter,
     VillageFilter,
@@ -100,6 +106,7 @@ from schema.permissions import identity_decision
 from schema.plan_common import (
     Columns,
     Unsupported,
+    _alias,
     _fields,
     _key,
     _leaf,
@@ -239,7 +246,11 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
     shaped = HELP_ROOT if name == HELP_ONE else name  # one request: a page's node
     if node is not None and shaped in _SHAPED:
         table, shape, prefix = _SHAPED[shaped]
-        children = Children(compiler.identity)
+        # A mission record's history says who acted, guarded per LAO: decided per record
+        # from its LAO, which the page then reads (`_place`).
+        children = Children(
+            compiler.identity, placed=name == MISSIONS_ROOT, nodes_of=compiler.normalised.nodes_of
+        )
         plan.fields = shape_getters(
             shape,
             table,
@@ -259,8 +270,21 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.joins = list(records.villages.values())
     plan.id_position = plan.columns.add("id", plan.table.c.id)
     if node is not None and shaped in _SHAPED:
+        if children.guarded:
+            children.place = _place(plan)
         plan.children = children.seal(plan.columns)
     return plan
+
+
+def _place(plan: ConnectionPlan) -> Callable[[Any], LaoPlace]:
+    """The LAO of each row of `plan` (a table with `lao_id`), joined and read with the page."""
+    lao = _alias(Lao.__table__, "place")
+    plan.joins.append((lao, lao.c.id == plan.table.c.lao_id))
+    at = [
+        plan.columns.add(f"place_{c}", lao.c[c])
+        for c in ("id", "type", "district_id", "province_id")
+    ]
+    return lambda row: LaoPlace(*(row[i] for i in at))
 
 
 def _connection(plan: ConnectionPlan, root: FieldNode, connection: str) -> FieldNode | None:
@@ -407,8 +431,11 @@ def refusal(plan: ConnectionPlan | ComputedListPlan) -> GraphQLError | None:
     return forbidden(plan.message, plan.root_nodes, [plan.root_key])
 
 
-async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
-    """The root field's value (a connection, or None when forbidden) and its errors."""
+async def run(
+    plan: ConnectionPlan, engine: Any, reads: PersonalReads | None = None
+) -> tuple[Any, list[GraphQLError]]:
+    """The root field's value (a connection, or None when forbidden) and its errors; the
+    personal data it answers noted in `reads`."""
     if (refused := refusal(plan)) is not None:
         return None, [refused]
     if plan.statement is None:  # built once per plan (plans are cached and never change)
@@ -424,10 +451,23 @@ async def run(plan: ConnectionPlan, engine: Any) -> tuple[Any, list[GraphQLError
     if plan.one:
         return (plan.build(rows[0]) if rows else None), []
     at = plan.id_position
-    out = connection_answer(
-        plan, rows, total, operator.itemgetter(at), lambda i, row, key: plan.build(row)
-    )
-    return out, []
+    errors: list[GraphQLError] = []
+    children = plan.children
+    if children is not None and children.guarded:
+        edges = next(key for name, key, _ in plan.connection if name == "edges")
+
+        def node(i: int, row: Any, key: str) -> Any:
+            assert children is not None
+            path = [plan.root_key, edges, i, key]
+            return children.decide(row, plan.build(row), path, errors, reads)
+
+    else:
+
+        def node(i: int, row: Any, key: str) -> Any:
+            return plan.build(row)
+
+    out = connection_answer(plan, rows, total, operator.itemgetter(at), node)
+    return out, errors
 
 
 # --- plain lists over one table ---------------------------------------------------------------

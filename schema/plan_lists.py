@@ -331,6 +331,7 @@ def shape_getters(
     *,
     children: Children | None = None,
     guarded: list[FieldNode] | None = None,
+    at: tuple[str, ...] = (),
 ) -> list[Any]:
     """`node`'s selection on `shape` (read from `table`, an alias or the table): its (key,
     getter) pairs, the columns they read added to `columns` and the objects they reach
@@ -373,6 +374,7 @@ def shape_getters(
                 graphql_schema,
                 target_type,
                 children=children,
+                at=(*at, key),
             )
             if table.c[fk].nullable:  # no object: null, not an object of nulls
                 present = columns.add(f"{prefix}_{name}_id", alias.c.id)
@@ -385,7 +387,11 @@ def shape_getters(
                 (
                     key,
                     children.add(
-                        compile_list(type_name, f, children.identity, graphql_schema), parent_id
+                        compile_list(
+                            type_name, f, children.identity, graphql_schema, children.nodes_of
+                        ),
+                        parent_id,
+                        (*at, key),
                     ),
                 )
             )
@@ -411,6 +417,23 @@ class ChildList:
         return self.plan.answer(row[self.position])
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """The rows of a list guarded per LAO under an item, waiting for `Children.decide`."""
+
+    rows: list[Row]
+
+
+class GuardedChildList(ChildList):
+    """The getter of a list under an item guarded per LAO (who acted on a mission record):
+    its rows, `Undecided` until the item's LAO and path are known (`Children.decide`)."""
+
+    __slots__ = ()
+
+    def __call__(self, row: Row) -> Any:
+        return Undecided(row[self.position])
+
+
 @dataclass
 class Children:
     """The lists selected under the items of one statement's rows (a list's, a connection
@@ -418,20 +441,69 @@ class Children:
     keyed by the item's id, its rows appended to each row after the statement's columns.
 
     A list the caller may not read is refused (`Unsupported`): the resolvers answer its null
-    and FORBIDDEN error where it stands.
+    and FORBIDDEN error where it stands. A list guarded per LAO (or whose items' fields are)
+    is compiled only directly under items whose LAO the statement reads (`placed`: the
+    compiler then sets `place`, the item's LAO from its row), and decided per item once
+    its path is known (`decide`); elsewhere it is refused too.
     """
 
     identity: Any
     lists: list[tuple[ChildList, int]] = field(default_factory=list)  # (getter, id position)
+    placed: bool = False  # the items' LAO is read with them: lists guarded per LAO allowed
+    place: Callable[[Row], LaoPlace] | None = None  # the item's LAO, from its row
+    guarded: list[tuple[str, GuardedChildList]] = field(default_factory=list)  # (key, getter)
+    # The document's nodes behind a collected field (`Normalised.nodes_of`): the locations of
+    # the errors a guarded list reports.
+    nodes_of: Callable[[FieldNode], list[FieldNode]] | None = None
 
-    def add(self, plan: ListPlan, parent_id: int) -> ChildList:
+    def add(self, plan: ListPlan, parent_id: int, at: tuple[str, ...] = ()) -> ChildList:
+        """The getter of `plan`, a list at `at` (response keys) under each item."""
         if not plan.allowed:
             raise Unsupported(f"{plan.key}: forbidden under a list")
-        if plan.guard is not None or plan.item_guards:  # its LAO's place is not at hand here
-            raise Unsupported(f"{plan.key}: guarded by its LAO under a list")
-        getter = ChildList(plan)
+        getter: ChildList
+        if plan.guard is not None or plan.item_guards:
+            if not self.placed or len(at) != 1 or plan.children is not None:
+                raise Unsupported(f"{plan.key}: guarded by its LAO under a list")
+            if self.nodes_of is not None:
+                plan.nodes = self.nodes_of(plan.node)
+            getter = GuardedChildList(plan)
+            self.guarded.append((at[0], getter))
+        else:
+            getter = ChildList(plan)
         self.lists.append((getter, parent_id))
         return getter
+
+    def decide(
+        self,
+        row: Row,
+        item: dict[str, Any],
+        path: list[Any],
+        errors: list[GraphQLError],
+        reads: PersonalReads | None,
+    ) -> dict[str, Any]:
+        """`item` (built from `row`, at `path`) with its lists guarded per LAO decided at
+        the item's LAO, as the resolvers' permission classes decide them: a refused list
+        null with FORBIDDEN at its path, a refused field of its items null with FORBIDDEN at
+        each (`ListPlan.answer_at`); every read let through noted for the read audit."""
+        if not self.guarded:
+            return item
+        assert self.place is not None
+        place = self.place(row)
+        for key, getter in self.guarded:
+            pending = item.get(key)
+            if not isinstance(pending, Undecided):
+                continue
+            lp, at = getter.plan, [*path, key]
+            if lp.guard is not None:
+                refused = lp.guard.refusal(place)
+                if refused is not None:
+                    errors.append(forbidden(refused, lp.nodes or [lp.node], at))
+                    item[key] = None
+                    continue
+                if lp.guard.audited:
+                    note_read(reads, place.lao_id, lp.audited)
+            item[key] = lp.answer_at(pending.rows, place, at, errors, reads)
+        return item
 
     def seal(self, columns: Columns) -> Children | None:
         """Place each list after `columns` (the statement's final select list); None when

@@ -65,7 +65,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a round's `datesFor` or figures, who acted on a mission record, a refused argument) are answered by the resolvers
+  (a round's `datesFor` or figures, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -1889,7 +1889,7 @@ async def _run_root(
     if isinstance(plan, StatsPlan):
         return await run_stats(plan, context.read_engine, context.now, shared)
     if isinstance(plan, ConnectionPlan):
-        return await run_connection(plan, context.read_engine)
+        return await run_connection(plan, context.read_engine, reads)
     if isinstance(plan, TableListPlan):
         return await run_list(plan, context.read_engine)
     if isinstance(plan, ComputedListPlan):

@@ -280,12 +280,17 @@ def _personal_documents(p: Places, mission_lao: str) -> list[tuple[str, dict]]:
             " toState who: actorName } } } } } }",
             {"p": p.province_code, "y": p.year},
         ),
-        # one root planned, one the resolvers answer (who acted on a mission record), both
-        # reading the same LAO's people: one row for that LAO, with both roots' fields
+        # one root planned, one the resolvers answer (who acted on a mission record of the
+        # viewer's LAOs), both reading the same LAO's people: one row for that LAO, with both
+        # roots' fields; and who acted on a page of mission records (planned)
         (
             "query Mixed($c: String!) { lao(code: $c) { code recorders { name } }"
-            " transferredMissions(filter: {laoCode: $c}, first: 100) { edges { node {"
-            " history { status actorName } } } } }",
+            " viewer { laos { code transferredMissions { history { status actorName } } } } }",
+            {"c": p.draft_sao_code},
+        ),
+        (
+            "query Records($c: String!) { transferredMissions(filter: {laoCode: $c}, first: 100)"
+            " { edges { node { history { status actorName } } } } }",
             {"c": mission_lao},
         ),
     ]
