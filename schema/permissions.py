@@ -195,16 +195,20 @@ class MissionHelp(_Rule):
         return permissions.can_list_mission_help(identity)
 
 
-class MissionHelpOfRecord(_Rule):
-    """The help requests about one mission record. The source must expose `lao_id`."""
+class MissionHelpOfRecord(_PlaceRule):
+    """The help requests about one mission record, decided at its LAO. The source must
+    expose `lao_id` (the resolver loads the LAO; the planned path reads it with the page)."""
 
     rule = MissionHelp.rule
     message = MissionHelp.message
 
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def allows_at(self, identity: Identity, place: LaoPlace) -> bool:
+        return permissions.can_read_mission_help(identity, place)
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:  # type: ignore[override]
         lao = await info.context.loaders.lao.load(source.lao_id)
         place = LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
-        return permissions.can_read_mission_help(info.context.identity, place)
+        return self.allows_at(info.context.identity, place)
 
 
 def guarded(*rules: BasePermission) -> list[PermissionExtension]:

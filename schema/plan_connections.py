@@ -25,10 +25,12 @@ the cursor being the id, the COUNT over the same filter.
   guarded by its domain (`DomainData(5)`, `DomainData(8)`, as the root field declares).
 * Transferred missions: every record, narrowed by `agencyCode`, `missionCode`, `area`,
   `provinceCode`, `districtCode`, `laoCode` and `status`; guarded by `MissionsData`. Its
-  `history` is one more statement for the page (`Children`); who acted (`actorName`,
-  personal data) is decided per record at its LAO, which the page joins for it
-  (`_place`, `Children.decide`): null with FORBIDDEN where refused, each read let through
-  noted for the read audit.
+  `history` and `helpRequests` (with their messages) are one more statement each for the
+  page (`Children`); who acted (`actorName`, personal data) and the help requests are
+  decided per record at its LAO, which the page joins for it (`_place`,
+  `Children.decide`): null with FORBIDDEN where refused (a refused list's errors before its
+  items' fields', as the resolvers report them), each personal read let through noted for
+  the read audit.
 * The mission catalogue: every mission, narrowed by `area` and `agencyCode`; public.
 * Subdistricts and villages: the WHERE clause of the resolver's own search
   (`schema.geography.subdistricts_statement` / `villages_statement`); public. A node's
@@ -451,7 +453,8 @@ async def run(
     if plan.one:
         return (plan.build(rows[0]) if rows else None), []
     at = plan.id_position
-    errors: list[GraphQLError] = []
+    early: list[GraphQLError] = []  # refused lists, then their items' refused fields
+    last: list[GraphQLError] = []
     children = plan.children
     if children is not None and children.guarded:
         edges = next(key for name, key, _ in plan.connection if name == "edges")
@@ -459,7 +462,7 @@ async def run(
         def node(i: int, row: Any, key: str) -> Any:
             assert children is not None
             path = [plan.root_key, edges, i, key]
-            return children.decide(row, plan.build(row), path, errors, reads)
+            return children.decide(row, plan.build(row), path, early, last, reads)
 
     else:
 
@@ -467,7 +470,7 @@ async def run(
             return plan.build(row)
 
     out = connection_answer(plan, rows, total, operator.itemgetter(at), node)
-    return out, errors
+    return out, [*early, *last]
 
 
 # --- plain lists over one table ---------------------------------------------------------------

@@ -77,6 +77,7 @@ from schema.shapes import (
     LAO_MISSION,
     MISSION_EVENT,
     MISSION_HELP_MESSAGE,
+    MISSION_HELP_REQUEST,
     NAME_PERIOD,
     TYPE_PERIOD,
     VILLAGE,
@@ -96,6 +97,7 @@ LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("LaoMission", "history"): (MISSION_EVENT, "lao_mission_id", ("at", "id")),
     ("Subdistrict", "villages"): (VILLAGE, "subdistrict_id", ("number",)),
     ("MissionHelpRequest", "messages"): (MISSION_HELP_MESSAGE, "request_id", ("at", "id")),
+    ("LaoMission", "helpRequests"): (MISSION_HELP_REQUEST, "lao_mission_id", ("id",)),
     ("Lao", "recorders"): (LAO_CONTACT, "lao_id", ("slot",)),
     ("Lao", "infoAdministrators"): (LAO_CONTACT, "lao_id", ("slot",)),
 }
@@ -462,7 +464,7 @@ class Children:
             raise Unsupported(f"{plan.key}: forbidden under a list")
         getter: ChildList
         if plan.guard is not None or plan.item_guards:
-            if not self.placed or len(at) != 1 or plan.children is not None:
+            if not self.placed or len(at) != 1:
                 raise Unsupported(f"{plan.key}: guarded by its LAO under a list")
             if self.nodes_of is not None:
                 plan.nodes = self.nodes_of(plan.node)
@@ -478,13 +480,15 @@ class Children:
         row: Row,
         item: dict[str, Any],
         path: list[Any],
-        errors: list[GraphQLError],
+        early: list[GraphQLError],
+        last: list[GraphQLError],
         reads: PersonalReads | None,
     ) -> dict[str, Any]:
         """`item` (built from `row`, at `path`) with its lists guarded per LAO decided at
         the item's LAO, as the resolvers' permission classes decide them: a refused list
-        null with FORBIDDEN at its path, a refused field of its items null with FORBIDDEN at
-        each (`ListPlan.answer_at`); every read let through noted for the read audit."""
+        null with FORBIDDEN at its path (to `early`: the resolvers decide a list before its
+        items' fields), a refused field of its items null with FORBIDDEN at each (to
+        `last`, `ListPlan.answer_at`); every read let through noted for the read audit."""
         if not self.guarded:
             return item
         assert self.place is not None
@@ -497,12 +501,12 @@ class Children:
             if lp.guard is not None:
                 refused = lp.guard.refusal(place)
                 if refused is not None:
-                    errors.append(forbidden(refused, lp.nodes or [lp.node], at))
+                    early.append(forbidden(refused, lp.nodes or [lp.node], at))
                     item[key] = None
                     continue
                 if lp.guard.audited:
                     note_read(reads, place.lao_id, lp.audited)
-            item[key] = lp.answer_at(pending.rows, place, at, errors, reads)
+            item[key] = lp.answer_at(pending.rows, place, at, last, reads)
         return item
 
     def seal(self, columns: Columns) -> Children | None:

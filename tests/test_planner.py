@@ -135,16 +135,21 @@ def _change_log(rng: random.Random) -> str:
     return f"changeLog{page} {{ {' '.join(parts)} }}"
 
 
-def _mission_record(rng: random.Random, who_acted: bool = False) -> str:
+def _mission_record(rng: random.Random, placed: bool = False) -> str:
     """A random selection on a mission record: its fields, objects and perhaps its history
-    (a list under a list: `schema.plan_lists.Children`); with `who_acted`, sometimes who
-    acted (personal data, decided per record's LAO: only a page of records plans it)."""
+    (a list under a list: `schema.plan_lists.Children`); with `placed`, sometimes who acted
+    and its help requests (guarded per record's LAO: only a page of records plans them)."""
     inner = _shaped(rng, shapes.LAO_MISSION, 0.5)
     if rng.random() < 0.4:
         event = _shaped(rng, shapes.MISSION_EVENT)
-        if who_acted and rng.random() < 0.5:
+        if placed and rng.random() < 0.5:
             event += " actorName"
         inner += f" history {{ {event} }}"
+    if placed and rng.random() < 0.3:
+        request = _shaped(rng, shapes.MISSION_HELP_REQUEST, 0.3)
+        if rng.random() < 0.5:
+            request += f" messages {{ {_shaped(rng, shapes.MISSION_HELP_MESSAGE)} }}"
+        inner += f" helpRequests {{ {request} }}"
     return inner
 
 
@@ -358,7 +363,7 @@ def random_missions_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
         args.append(f"filter: {{{', '.join(filters)}}}")
     if rng.random() < 0.3:
         args.append(f'after: "{encode_cursor(rng.randint(1, 500))}"')
-    connection = _connection(rng, _mission_record(rng, who_acted=True), "hasNextPage endCursor")
+    connection = _connection(rng, _mission_record(rng, placed=True), "hasNextPage endCursor")
     root = f"transferredMissions({', '.join(args)}) {{ {connection} }}"
     return f"query Missions {{ {root} }}", {}
 
@@ -1045,7 +1050,7 @@ UNSUPPORTED = [
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
     '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
-    "{ transferredMissions(first: 2) { edges { node { helpRequests { id } } } } }",
+    "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
     "{ changes(kind: LAO_YEAR, first: 2) { nodes { laoYear { historicalSections { domain } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
