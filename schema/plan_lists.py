@@ -273,7 +273,7 @@ def compile_list(
     columns.add("parent", shape.table.c[parent])
     plan = ListPlan(_key(node), node, shape.table, parent, order_by, columns, [], [])
     item_type = _type_of(graphql_schema, type_name, node.name.value)
-    children = Children(identity)
+    children = Children(identity, nodes_of=nodes_of)
     guarded: list[FieldNode] = []
     plan.fields = shape_getters(
         shape,

@@ -1064,6 +1064,8 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
+    '{ personalDataReads(laoCode: "1234567") { totalCount } }',
+    # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
     "{ nationalLpa(lpaYear: 2567) { laos(first: 2) { edges { node { final { assessorName } } } } } }",

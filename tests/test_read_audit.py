@@ -280,13 +280,13 @@ def _personal_documents(p: Places, mission_lao: str) -> list[tuple[str, dict]]:
             " toState who: actorName } } } } } }",
             {"p": p.province_code, "y": p.year},
         ),
-        # one root planned, one the resolvers answer (who acted on a mission record of the
-        # viewer's LAOs), both reading the same LAO's people: one row for that LAO, with both
-        # roots' fields; and who acted on a page of mission records (planned)
+        # one root planned, one the resolvers answer (who set a value: its provenance), both
+        # reading the same LAO's people: one row for that LAO, with both roots' fields; and
+        # who acted on a page of mission records (planned)
         (
-            "query Mixed($c: String!) { lao(code: $c) { code recorders { name } }"
-            " viewer { laos { code transferredMissions { history { status actorName } } } } }",
-            {"c": p.draft_sao_code},
+            "query Mixed($c: String!, $y: Int!) { lao(code: $c) { code recorders { name } }"
+            ' provenance(laoCode: $c, fiscalYear: $y, field: "staff") { changes { at actorName } } }',
+            {"c": p.draft_sao_code, "y": p.year},
         ),
         (
             "query Records($c: String!) { transferredMissions(filter: {laoCode: $c}, first: 100)"
