@@ -146,19 +146,32 @@ class AssessorName(_PlaceRule):
         return permissions.can_read_assessor(identity, place)
 
 
-class PersonalReadsAudit(_Rule):
+class _ArgumentRule(_Rule):
+    """A rule decided by the caller and what the field's arguments name, read from the
+    database (the LAO of `laoCode`): `allows_for(engine, identity, **arguments)` (Python
+    names), which the permission extension calls through `has_permission` and the planned
+    path when it runs the root (`schema.plan_connections.run_computed`)."""
+
+    async def allows_for(self, engine: Any, identity: Identity, **arguments: Any) -> bool:
+        raise NotImplementedError
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:  # type: ignore[override]
+        return await self.allows_for(info.context.engine, info.context.identity, **kwargs)
+
+
+class PersonalReadsAudit(_ArgumentRule):
     """Who read an LAO's personal data (the read audit), the LAO named by the argument
     `laoCode`. An unknown code is let through: the field answers null."""
 
     rule = "read audit: DLA, the LAO's INFO administrators"
     message = "Who read an LAO's personal data is readable by DLA administrators and the LAO's own INFO administrators."
 
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        lao = await find_lao(info.context.engine, kwargs["lao_code"])
+    async def allows_for(self, engine: Any, identity: Identity, **arguments: Any) -> bool:
+        lao = await find_lao(engine, arguments["lao_code"])
         if lao is None:
             return True
         place = LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
-        return permissions.can_read_personal_reads(info.context.identity, place)
+        return permissions.can_read_personal_reads(identity, place)
 
 
 class MissionsData(_Rule):
@@ -243,6 +256,25 @@ def identity_decision(
             if not allowed:
                 return Decision(False, rule.message or "")
     return Decision(True)
+
+
+def argument_rules(
+    graphql_schema: Any, type_name: str, field_name: str, identity: Identity
+) -> tuple[_ArgumentRule, ...] | None:
+    """The `guarded(...)` rules of `type_name.field_name` that depend on its arguments, when
+    every other rule of it allows `identity` (else None: refused, or another kind)."""
+    definition = graphql_schema.get_type(type_name).fields[field_name]
+    field = definition.extensions.get("strawberry-definition")
+    found: list[_ArgumentRule] = []
+    for extension in getattr(field, "extensions", None) or ():
+        if not isinstance(extension, PermissionExtension):
+            continue
+        for rule in extension.permissions:
+            if isinstance(rule, _ArgumentRule):
+                found.append(rule)
+            elif not isinstance(rule, _Rule) or rule.allows(identity) is not True:
+                return None
+    return tuple(found) if found else None
 
 
 def is_guarded(graphql_schema: Any, type_name: str, field_name: str) -> bool:

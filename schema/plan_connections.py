@@ -104,7 +104,7 @@ from schema.geography import (
 from schema.limits import check_page_size
 from schema.mission_help import MissionHelpFilter
 from schema.pagination import decode_cursor
-from schema.permissions import identity_decision
+from schema.permissions import argument_rules, identity_decision
 from schema.plan_common import (
     Columns,
     Unsupported,
@@ -555,6 +555,9 @@ class ComputedListPlan:
     allowed: bool = True  # the root's own `guarded(...)` declaration, decided for the caller
     message: str = ""
     identity: Any = None  # the caller (a plan is per caller): batched fields may decide by it
+    # The root's guards that depend on its arguments (`personalDataReads`: the LAO of
+    # `laoCode`), decided when the plan runs, as the permission extension decides them.
+    argument_rules: tuple[Any, ...] = ()
     with_now: bool = False  # `MOMENT_ROOTS`: the function also takes the request's moment
 
 
@@ -591,8 +594,12 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     # The root's own guard (`missionRollup`: MissionsData), decided for the caller.
     decision = identity_decision(schema, "Query", name, compiler.identity)
     if decision is None:
-        raise Unsupported(f"{name}: guarded by the object")
-    plan.allowed, plan.message = decision.allowed, decision.message
+        rules = argument_rules(schema, "Query", name, compiler.identity)
+        if rules is None:
+            raise Unsupported(f"{name}: guarded by the object")
+        plan.argument_rules = rules
+    else:
+        plan.allowed, plan.message = decision.allowed, decision.message
     return plan
 
 
@@ -761,6 +768,9 @@ async def run_computed(
 ) -> tuple[Any, list[GraphQLError]]:
     if (refused := refusal(plan)) is not None:
         return None, [refused]
+    for rule in plan.argument_rules:
+        if not await rule.allows_for(engine, plan.identity, **plan.arguments):
+            return None, [forbidden(rule.message, plan.root_nodes, [plan.root_key])]
     building = Building(now, plan.identity)
     arguments = {**plan.arguments, "now": now} if plan.with_now else plan.arguments
     answer = plan.build(await plan.fetch(engine, **arguments), building)

@@ -48,7 +48,9 @@ returns None for everything else, and the view then runs the resolvers:
   declares), and the roots whose resolver calls one function of the engine and its
   arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
   `webhookDeliveries` and the accounts (`me`, `account`, `manageableAccounts`,
-  `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`) (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
+  `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`), and `personalDataReads`
+  (its guard depends on the LAO its argument names: decided when the plan runs,
+  `schema.permissions.argument_rules`) (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
   `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
   its GraphQL type's `serialize`, and the fields computed from the object and the request's
   moment by the function their resolver calls, `schema.rounds.COMPUTED_FIELDS`: a round's

@@ -42,7 +42,7 @@ from hub.services import read_audit
 from schema.context import Info
 from schema.enums import Role
 from schema.errors import request_id_of
-from schema.loaders import fetch_all
+from schema.loaders import fetch_all, find_lao
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 
 
@@ -200,21 +200,27 @@ class PersonalDataRead:
         )
 
 
+async def personal_data_reads_of(
+    engine: Any, lao_code: str, first: int | None = None, after: str | None = None
+) -> Connection[PersonalDataRead] | None:
+    """`Query.personalDataReads`: the reads of the LAO of `lao_code` (None: no such LAO),
+    once its guard (`schema.permissions.PersonalReadsAudit`) has let the caller through; the
+    resolver and the planned path call it."""
+    row = await find_lao(engine, lao_code)
+    return await reads_of_lao(engine, row.id, first, after) if row is not None else None
+
+
 async def reads_of_lao(
-    info: Info, lao_id: int, first: int | None, after: str | None
+    engine: Any, lao_id: int, first: int | None, after: str | None
 ) -> Connection[PersonalDataRead]:
     """An LAO's reads, newest first, a page at a time (one COUNT, one page)."""
     size = page_size(first)
     after_key = decode_cursor(after)
-    total = (
-        await fetch_all(info.context.engine, select(func.count()).where(ReadRow.lao_id == lao_id))
-    )[0][0]
+    total = (await fetch_all(engine, select(func.count()).where(ReadRow.lao_id == lao_id)))[0][0]
     statement = select(*ReadRow.__table__.c).where(ReadRow.lao_id == lao_id)
     if after_key is not None:
         statement = statement.where(ReadRow.id < after_key)
-    rows = await fetch_all(
-        info.context.engine, statement.order_by(ReadRow.id.desc()).limit(size + 1)
-    )
+    rows = await fetch_all(engine, statement.order_by(ReadRow.id.desc()).limit(size + 1))
     return build_connection(
         [(PersonalDataRead.from_row(r), r.id) for r in rows], size, total, after_key
     )

@@ -89,7 +89,7 @@ from schema.provenance import (
 )
 from schema.provenance import modules as hub_modules
 from schema.provenance import provenance as value_provenance
-from schema.read_audit import PersonalDataRead, ReadAuditExtension, reads_of_lao
+from schema.read_audit import PersonalDataRead, ReadAuditExtension, personal_data_reads_of
 from schema.rounds import Round
 from schema.stats import AreaYearStats, area_stats
 from schema.text_guard import DEFAULT_TEXT_LIMITS, TextGuardExtension, TextLimits
@@ -232,6 +232,7 @@ COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "account": accounts.account_of,
     "manageableAccounts": accounts.manageable_accounts_of,
     "accountChangeLog": accounts.account_change_log_of,
+    "personalDataReads": personal_data_reads_of,
 }
 # Of those, the roots whose rows depend on the caller: their function also takes `identity`.
 CALLER_ROOTS = frozenset(
@@ -679,8 +680,7 @@ class Query:
     async def personal_data_reads(
         self, info: Info, lao_code: str, first: int | None = None, after: str | None = None
     ) -> Connection[PersonalDataRead] | None:
-        row = await find_lao(info.context.read_engine, lao_code)
-        return await reads_of_lao(info, row.id, first, after) if row is not None else None
+        return await personal_data_reads_of(info.context.read_engine, lao_code, first, after)
 
     @strawberry.field(
         description="รายชื่อ อปท. — LAOs matching a filter, a page at a time (ordered by id)."

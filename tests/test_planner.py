@@ -400,7 +400,17 @@ def _account_selection(rng: random.Random) -> str:
 
 def random_account_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random accounts root (the caller's own, one by username, those it manages, an
-    account's change log): its rows depend on the caller (`schema.root.CALLER_ROOTS`)."""
+    account's change log): its rows depend on the caller (`schema.root.CALLER_ROOTS`); or
+    who read an LAO's personal data, guarded by the LAO its argument names."""
+    if rng.random() < 0.2:
+        code = rng.choice([p.certified_code, p.draft_sao_code, "nope"])
+        first = rng.choice([1, 5, 5000])  # too large: the resolvers' error
+        return (
+            "query Reads($c: String!) { personalDataReads(laoCode: $c, first: "
+            f"{first}) {{ totalCount pageInfo {{ hasNextPage }} edges {{ cursor node {{ "
+            "at reader readerKind role fields purpose operation hash } } } }",
+            {"c": code},
+        )
     usernames = [
         "demo.dla",
         f"demo.province.{p.province_code}",
@@ -644,6 +654,7 @@ def random_constant_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
 
 
 OWN_ROWS = {"exportJob", "webhookSubscriptions", "webhookDeliveries"}
+ACCOUNT_ROOTS = {"me", "account", "manageableAccounts", "accountChangeLog", "personalDataReads"}
 
 
 def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
@@ -651,8 +662,9 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
     rounds (of a kind, of a year, by id: found or not), the LPA rubrics, LAOs per type, the
     missions' roll-up; the fields that hold data, read off the schema."""
     # Not the caller's own export jobs and webhooks: the demo holds none, and their refusals
-    # beside another failing root race in the resolvers (tests/test_planner_http.py has them).
-    root = rng.choice(sorted(set(COMPUTED_ROOTS) - OWN_ROWS))
+    # beside another failing root race in the resolvers (tests/test_planner_http.py has them);
+    # not the roots `random_account_query` generates.
+    root = rng.choice(sorted(set(COMPUTED_ROOTS) - OWN_ROWS - ACCOUNT_ROOTS))
     variables: dict[str, Any] = {}
     head, call = "query Computed", root
     if root == "rounds":
@@ -1064,7 +1076,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    '{ personalDataReads(laoCode: "1234567") { totalCount } }',
+    '{ provenance(laoCode: "1234567", fiscalYear: 2568, field: "staff") { value } }',
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
