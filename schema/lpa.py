@@ -223,6 +223,10 @@ class LpaFinalScore:
         )
 
 
+# Fields guarded per LAO and the attribute their resolver returns once allowed (`schema.root`).
+PLACE_GUARDED_FIELDS = {("LpaFinalScore", "assessorName"): "recorded_by"}
+
+
 def final_from_row(row: Any, place: LaoPlace, fiscal_year: int, prefix: str = "") -> LpaFinalScore:
     """A final score from a revision row (`prefix`: `final_` for a row of `lpa_list`)."""
 

@@ -49,7 +49,10 @@ the objects they name by id (`schema.shapes.OBJECTS_BY_ID`), read afterwards in 
 statement per selection for all of them (`Building`, `ObjectsById`), and the fields their
 resolvers load per object through a DataLoader (`schema.root.BATCHED_FIELDS`, declared as
 `schema.shapes.Batched`: an account's roles and waiting code), loaded afterwards once per
-field for all of them by the function that DataLoader batches with (`fill`).
+field for all of them by the function that DataLoader batches with (`fill`); a field
+guarded per LAO inside them (`schema.root.PLACE_GUARDED_FIELDS`: who set a value, an
+assessor's name) is decided per object at its LAO (`PlaceRead`), its error at the path the
+`Building` follows.
 
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
 class, whatever the arguments: the root field's own `guarded(...)` declaration, decided for
@@ -104,7 +107,7 @@ from schema.geography import (
 from schema.limits import check_page_size
 from schema.mission_help import MissionHelpFilter
 from schema.pagination import decode_cursor
-from schema.permissions import argument_rules, identity_decision
+from schema.permissions import PlaceGuard, argument_rules, identity_decision, place_guard
 from schema.plan_common import (
     Columns,
     Unsupported,
@@ -117,13 +120,15 @@ from schema.plan_common import (
     forbidden,
 )
 from schema.plan_document import TYPENAME, type_name_of
-from schema.plan_lists import Children, shape_getters
+from schema.plan_lists import Children, note_read, shape_getters
+from schema.read_audit import audited_fields
 from schema.root import (
     BATCHED_FIELDS,
     CALLER_ROOTS,
     COMPUTED_FIELDS,
     COMPUTED_ROOTS,
     MOMENT_ROOTS,
+    PLACE_GUARDED_FIELDS,
     mission_help_where,
 )
 from schema.shapes import (
@@ -569,7 +574,8 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     field_def = schema.query_type.fields[name]
     arguments = get_argument_values(field_def, root, compiler.variables)
     strawberry_schema = compiler.planner.schema
-    build = value_builder(strawberry_schema, field_def.type, root, compiler.variables)
+    compiling = Compiling(compiler.identity, compiler.normalised.nodes_of)
+    build = value_builder(strawberry_schema, field_def.type, root, compiler.variables, compiling)
     # As strawberry hands them to the resolver: Python names, input objects as their classes.
     resolver_field = strawberry_schema.get_field_for_type(name, "Query")
     if resolver_field is None:
@@ -614,7 +620,35 @@ class Building:
     now: Any
     identity: Any = None
     pending: list[tuple[ObjectsById, dict[str, Any], str, Any]] = field(default_factory=list)
-    batched: list[tuple[BatchedRead, dict[str, Any], str, Any]] = field(default_factory=list)
+    batched: list[tuple[BatchedRead, dict[str, Any], str, Any, tuple[Any, ...]]] = field(
+        default_factory=list
+    )
+    # Where the answer being built is (response keys and list indices from the root), the
+    # errors of its fields guarded per LAO, and the request's reads of personal data.
+    path: list[Any] = field(default_factory=list)
+    errors: list[GraphQLError] = field(default_factory=list)
+    reads: PersonalReads | None = None
+
+
+@dataclass(frozen=True)
+class PlaceRead:
+    """A field guarded per LAO (`_object_builder`): its guard bound to the caller, the
+    attribute its resolver returns, what an allowed read records and the document's nodes."""
+
+    guard: PlaceGuard
+    attribute: str
+    audited: tuple[str, ...]
+    nodes: list[FieldNode]
+
+    def decide(self, value: Any, b: Building) -> Any:
+        place = value.lao_place
+        refused = self.guard.refusal(place)
+        if refused is not None:
+            b.errors.append(forbidden(refused, self.nodes, list(b.path)))
+            return None
+        if self.guard.audited:
+            note_read(b.reads, place.lao_id, self.audited)
+        return getattr(value, self.attribute)
 
 
 @dataclass
@@ -657,33 +691,67 @@ def _objects_by_id(graphql_schema: Any, shape: Any, node: FieldNode, type_name: 
     return ObjectsById(statement, compile_object(fields), id_position)
 
 
+@dataclass(frozen=True)
+class Compiling:
+    """What compiling fields guarded per LAO needs: the caller (a plan is per caller) and
+    the document's nodes behind a collected field (the locations of their errors)."""
+
+    identity: Any
+    nodes_of: Callable[[FieldNode], list[FieldNode]]
+
+
 def value_builder(
-    strawberry_schema: Any, graphql_type: Any, node: FieldNode, variables: Any
+    strawberry_schema: Any,
+    graphql_type: Any,
+    node: FieldNode,
+    variables: Any,
+    compiling: Compiling | None = None,
 ) -> Any:
     """(value, building) → its answer, for a field of `graphql_type` selected by `node`: a
     leaf through its type's own `serialize` (what graphql-core's execution calls), a list
     item by item, an object by `_object_builder`; None stays None. `building`: a
-    `Building`."""
+    `Building`, whose `path` follows the answer being built (for the errors of fields
+    guarded per LAO, which only `compiling` allows)."""
     inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
     if isinstance(inner, GraphQLList):
-        item = value_builder(strawberry_schema, inner.of_type, node, variables)
-        return lambda value, b: None if value is None else [item(v, b) for v in value]
+        item = value_builder(strawberry_schema, inner.of_type, node, variables, compiling)
+
+        def items(value: Any, b: Building) -> Any:
+            if value is None:
+                return None
+            out = []
+            for i, v in enumerate(value):
+                b.path.append(i)
+                out.append(item(v, b))
+                b.path.pop()
+            return out
+
+        return items
     if is_leaf_type(inner):
         if node.selection_set is not None:
             raise Unsupported(f"{node.name.value} is a leaf")
         serialize = inner.serialize
         return lambda value, b: None if value is None else serialize(value)
-    build = _object_builder(strawberry_schema, inner.name, node, variables)
+    build = _object_builder(strawberry_schema, inner.name, node, variables, compiling)
     return lambda value, b: None if value is None else build(value, b)
 
 
-def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, variables: Any) -> Any:
+def _object_builder(
+    strawberry_schema: Any,
+    type_name: str,
+    node: FieldNode,
+    variables: Any,
+    compiling: Compiling | None = None,
+) -> Any:
     """(object, building) → its answer: each selected field read off the object by its
     Python name, which only fields holding data (no resolver of their own) allow; computed
     by the function its resolver calls (`schema.rounds.COMPUTED_FIELDS`: from the object,
     the request's moment and the field's arguments); or an object its resolver loads by an
     id the object holds (`schema.shapes.OBJECTS_BY_ID`), read afterwards for every row at
-    once. Anything else is refused."""
+    once; or, with `compiling`, a field guarded per LAO (`schema.root.PLACE_GUARDED_FIELDS`:
+    who set a value, an assessor's name), decided at the object's LAO (`lao_place`) as its
+    permission class decides: null with FORBIDDEN where refused, else the attribute its
+    resolver returns, the read noted for the read audit. Anything else is refused."""
     definition = strawberry_schema.get_type_by_name(type_name)
     if definition is None or not hasattr(definition, "fields"):
         raise Unsupported(type_name)
@@ -700,17 +768,37 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
         if name == TYPENAME:
             parts.append((_key(f), None, type_name))
         elif name in by_name and not f.arguments:
-            build = value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
+            build = value_builder(
+                strawberry_schema, graphql_fields[name].type, f, variables, compiling
+            )
             parts.append((_key(f), operator.attrgetter(by_name[name].python_name), build))
         elif (type_name, name) in COMPUTED_FIELDS:
             compute = COMPUTED_FIELDS[(type_name, name)]
             field_def = graphql_fields[name]
             arguments = python_arguments(strawberry_schema, type_name, name, f, variables)
-            build = value_builder(strawberry_schema, field_def.type, f, variables)
+            build = value_builder(strawberry_schema, field_def.type, f, variables, compiling)
             parts.append((_key(f), (compute, arguments), build))
+        elif (
+            (type_name, name) in PLACE_GUARDED_FIELDS
+            and compiling is not None
+            and not f.arguments
+            and f.selection_set is None
+        ):
+            guard = place_guard(graphql_schema, type_name, name, compiling.identity)
+            if guard is None:
+                raise Unsupported(f"{type_name}.{name}: not guarded per LAO")
+            read_place = PlaceRead(
+                guard,
+                PLACE_GUARDED_FIELDS[(type_name, name)],
+                tuple(audited_fields(type_name, name, [])),
+                compiling.nodes_of(f),
+            )
+            parts.append((_key(f), read_place, None))
         elif (type_name, name) in BATCHED_FIELDS:
             arguments = python_arguments(strawberry_schema, type_name, name, f, variables)
-            build = value_builder(strawberry_schema, graphql_fields[name].type, f, variables)
+            build = value_builder(
+                strawberry_schema, graphql_fields[name].type, f, variables, compiling
+            )
             parts.append(
                 (_key(f), BatchedRead(BATCHED_FIELDS[(type_name, name)], arguments, build), None)
             )
@@ -727,9 +815,14 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
         for key, read, build in parts:
             if read is None:
                 out[key] = build
+                continue
+            b.path.append(key)
+            if isinstance(read, PlaceRead):
+                out[key] = read.decide(value, b)
             elif isinstance(read, BatchedRead):
                 out[key] = None  # filled in once every object's data is loaded
-                b.batched.append((read, out, key, getattr(value, read.field.key)))
+                object_key = getattr(value, read.field.key)
+                b.batched.append((read, out, key, object_key, tuple(b.path)))
             elif isinstance(read, tuple):
                 compute, arguments = read
                 out[key] = build(compute(value, b.now, **arguments), b)
@@ -739,6 +832,7 @@ def _object_builder(strawberry_schema: Any, type_name: str, node: FieldNode, var
                     b.pending.append((build, out, key, object_id))
             else:
                 out[key] = build(read(value), b)
+            b.path.pop()
         return out
 
     return answer
@@ -764,20 +858,20 @@ def python_arguments(
 
 
 async def run_computed(
-    plan: ComputedListPlan, engine: Any, now: Any
+    plan: ComputedListPlan, engine: Any, now: Any, reads: PersonalReads | None = None
 ) -> tuple[Any, list[GraphQLError]]:
     if (refused := refusal(plan)) is not None:
         return None, [refused]
     for rule in plan.argument_rules:
         if not await rule.allows_for(engine, plan.identity, **plan.arguments):
             return None, [forbidden(rule.message, plan.root_nodes, [plan.root_key])]
-    building = Building(now, plan.identity)
+    building = Building(now, plan.identity, path=[plan.root_key], reads=reads)
     arguments = {**plan.arguments, "now": now} if plan.with_now else plan.arguments
     answer = plan.build(await plan.fetch(engine, **arguments), building)
     if building.pending or building.batched:
         async with engine.connect() as conn:
             await fill(building, conn)
-    return answer, []
+    return answer, building.errors
 
 
 async def fill(building: Building, conn: Any) -> None:
@@ -794,14 +888,15 @@ async def fill(building: Building, conn: Any) -> None:
             found = await lookup.fetch(conn, {object_id for _, _, object_id in places})
             for out, key, object_id in places:
                 out[key] = found.get(object_id)
-        loads: dict[int, tuple[Batched, list[tuple[BatchedRead, dict[str, Any], str, Any]]]] = {}
-        for read, out, key, object_key in batched:
+        loads: dict[int, tuple[Batched, list[Any]]] = {}
+        for read, out, key, object_key, path in batched:
             loads.setdefault(id(read.field.load), (read.field, []))[1].append(
-                (read, out, key, object_key)
+                (read, out, key, object_key, path)
             )
         for declared, places_ in loads.values():
-            data = await declared.load(conn, sorted({k for *_, k in places_ if k is not None}))
-            for read, out, key, object_key in places_:
+            data = await declared.load(conn, sorted({p[3] for p in places_ if p[3] is not None}))
+            for read, out, key, object_key, path in places_:
+                building.path = list(path)  # where the value goes (its errors' paths)
                 value = read.field.compute(
                     data.get(object_key, read.field.missing),
                     building.now,

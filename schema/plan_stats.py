@@ -52,6 +52,7 @@ from hub.db.models import District as DistrictRow
 from hub.db.models import Province as ProvinceRow
 from hub.rules import lpa
 from hub.rules.enums import Breakdown
+from hub.services.read_audit import PersonalReads
 from schema import loaders, stats
 from schema.geography import District, Province, viewer_supervises
 from schema.limits import check_page_size
@@ -69,7 +70,13 @@ from schema.lpa_report import (
 )
 from schema.pagination import decode_cursor
 from schema.plan_common import Unsupported, _fields, _key, _leaf
-from schema.plan_connections import Building, fill, python_arguments, value_builder
+from schema.plan_connections import (
+    Building,
+    Compiling,
+    fill,
+    python_arguments,
+    value_builder,
+)
 from schema.plan_document import TYPENAME, Normalised, type_name_of
 
 # key, then: a Python attribute to read (STATS: the area's figures), or the type name
@@ -288,8 +295,9 @@ class StatsCompiler:
                 check_page_size(arguments.get("first"))
                 decode_cursor(arguments.get("after"))
                 needs |= {RUBRIC, DEADLINES}
+                compiling = Compiling(self.identity, self.normalised.nodes_of)
                 build = value_builder(
-                    self.schema, graphql_fields[field_name].type, f, self.variables
+                    self.schema, graphql_fields[field_name].type, f, self.variables, compiling
                 )
                 parts.append((_key(f), LAOS, (arguments, build)))
             elif (
@@ -338,27 +346,34 @@ def _object(value: Any, leaves: list[Leaf]) -> dict[str, Any]:
 
 
 async def run(
-    plan: StatsPlan, engine: Any, now: dt.datetime, shared: dict[Any, Any] | None = None
+    plan: StatsPlan,
+    engine: Any,
+    now: dt.datetime,
+    shared: dict[Any, Any] | None = None,
+    reads: PersonalReads | None = None,
 ) -> tuple[Any, list[GraphQLError]]:
     """The answer under the root key: the figures of every area of the level, built as the
     resolvers build them, in one connection. `shared` (one per request) holds the figures
     already computed for other root fields of the operation: a roll-up is computed once per
     distinct (figure, level, year, moment), as the resolvers' DataLoaders do and as
-    `schema.costs` charges it."""
+    `schema.costs` charges it. The errors are those of the fields guarded per LAO in one
+    area's LPA list (an assessor's name), whose reads are noted in `reads`."""
     shared = {} if shared is None else shared
+    errors: list[GraphQLError] = []
     async with engine.connect() as conn:
         if plan.level == "nation":
             if plan.report is not None:
-                (report,) = await _reports(conn, plan, [(None, None)], now, shared)
-                return report, []
+                building = Building(now, plan.report.identity, path=[plan.root_key], reads=reads)
+                (report,) = await _reports(conn, plan, [(None, None)], now, shared, building)
+                return report, building.errors
             computed = await _figures(conn, plan, now, shared)
             return _area_stats(plan, computed, None), []
         areas = await _areas(conn, plan)
-        answer = await _answer(conn, plan, areas, now, shared)
+        answer = await _answer(conn, plan, areas, now, shared, reads, errors)
     if plan.code is not None:
         # No area has that code: null, as the resolver answers.
-        return (answer[0] if answer else None), []
-    return answer, []
+        return (answer[0] if answer else None), errors
+    return answer, errors
 
 
 async def run_areas(
@@ -438,7 +453,13 @@ def _area_stats(
 
 
 async def _answer(
-    conn: Any, plan: StatsPlan, areas: list[Any], now: dt.datetime, shared: dict[Any, Any]
+    conn: Any,
+    plan: StatsPlan,
+    areas: list[Any],
+    now: dt.datetime,
+    shared: dict[Any, Any],
+    reads: PersonalReads | None = None,
+    errors: list[GraphQLError] | None = None,
 ) -> list[dict[str, Any]]:
     """Each area's answer, keys in the order selected; a province's districts (by code, as
     `Province.districts` lists them) are read for all the provinces at once."""
@@ -447,7 +468,15 @@ async def _answer(
     if plan.report is not None:
         province_of = {"province": lambda a: a.id, "district": lambda a: a.province_id}
         places = [(a.id, province_of[plan.level](a)) for a in areas]
-        reports = await _reports(conn, plan, places, now, shared)
+        # One area's (`province(code:)`): the only report whose fields may be refused
+        # (its `laos` page), at the path of its key.
+        report_key = next(k for k, attribute, _ in plan.area_leaves if attribute == REPORT)
+        building = Building(
+            now, plan.report.identity, path=[plan.root_key, report_key], reads=reads
+        )
+        reports = await _reports(conn, plan, places, now, shared, building)
+        if errors is not None:
+            errors.extend(building.errors)
     parents: dict[int, dict[str, Any]] = {}
     if plan.province is not None and areas:
         ids = tuple(sorted({a.province_id for a in areas}))
@@ -492,10 +521,12 @@ async def _reports(
     places: list[tuple[int | None, int | None]],
     now: dt.datetime,
     shared: dict[Any, Any],
+    building: Building,
 ) -> list[dict[str, Any]]:
     """The LPA report of each area of `places` ((area id, its province's id): (None, None)
     for the nation): the inputs its figures need read once a request for the whole level
-    (`shared`), each figure computed by `REPORT_FIGURES`' function, as the resolvers do."""
+    (`shared`), each figure computed by `REPORT_FIGURES`' function, as the resolvers do;
+    `building` holds the report's path and gathers its errors."""
     report = plan.report
     assert report is not None
     when = stats.moment(now, report.as_of)
@@ -519,7 +550,6 @@ async def _reports(
             found = await lpa_sql.certification_deadlines(conn, [fiscal_year])
             shared[("deadlines", fiscal_year)] = found[fiscal_year]
         deadlines = shared[("deadlines", fiscal_year)]
-    building = Building(now, report.identity)
     answers = []
     for area_id, province_id in places:
         value = report_of(plan.level, report.lpa_year, when, area_id)
@@ -547,7 +577,9 @@ async def _reports(
                     arguments.get("first"),
                     arguments.get("after"),
                 )
+                building.path.append(key)
                 answer[key] = build_page(page, building)
+                building.path.pop()
             elif name in REPORT_FIGURES:
                 answer[key] = build(REPORT_FIGURES[name].compute(inputs), building)
             else:

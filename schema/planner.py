@@ -48,7 +48,8 @@ returns None for everything else, and the view then runs the resolvers:
   declares), and the roots whose resolver calls one function of the engine and its
   arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
   `webhookDeliveries` and the accounts (`me`, `account`, `manageableAccounts`,
-  `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`), and `personalDataReads`
+  `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`), `provenance` (who set a
+  value decided per object at its LAO, `schema.root.PLACE_GUARDED_FIELDS`), and `personalDataReads`
   (its guard depends on the LAO its argument names: decided when the plan runs,
   `schema.permissions.argument_rules`) (`schema.root.COMPUTED_ROOTS`: `laoCountsByType`, `rounds`, `round`,
   `lpaRubrics`, `lpaRubric`: the planner calls it and reads the objects' data fields, each leaf through
@@ -1889,13 +1890,13 @@ async def _run_root(
     reads = context.personal_reads
     laos = functools.partial(fetch_laos, reads=reads)
     if isinstance(plan, StatsPlan):
-        return await run_stats(plan, context.read_engine, context.now, shared)
+        return await run_stats(plan, context.read_engine, context.now, shared, reads)
     if isinstance(plan, ConnectionPlan):
         return await run_connection(plan, context.read_engine, reads)
     if isinstance(plan, TableListPlan):
         return await run_list(plan, context.read_engine)
     if isinstance(plan, ComputedListPlan):
-        return await run_computed(plan, context.read_engine, context.now)
+        return await run_computed(plan, context.read_engine, context.now, reads)
     if isinstance(plan, ChangesPlan):
         values = functools.partial(year_value, reads=reads)
         return await run_changes(plan, context, (laos, lao_node), (fetch_years_by_id, values))

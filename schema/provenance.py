@@ -23,12 +23,13 @@ from strawberry.scalars import JSON
 from hub.db.models import Lao as LaoRow
 from hub.rules import modules as module_rules
 from hub.rules import permissions, source_systems
+from hub.rules.identity import Identity
 from hub.rules.problems import Forbidden, invalid
 from hub.rules.validation import api_name
 from hub.services import provenance as provenance_service
 from schema.context import Info
 from schema.enums import Role
-from schema.loaders import fetch_all
+from schema.loaders import Loaders, fetch_all
 from schema.permissions import PersonalData, guarded
 
 
@@ -162,6 +163,11 @@ class ValueChange:
         return self.display_name
 
 
+# Fields guarded per LAO and the attribute their resolver returns once allowed: the planned
+# path decides them per object and reads the same attribute (`schema.root`).
+PLACE_GUARDED_FIELDS = {("ValueChange", "actorName"): "display_name"}
+
+
 def _change(c: provenance_service.ValueChange, place: permissions.LaoPlace) -> ValueChange:
     if c.actor_user_id is not None:
         kind, name = ActorKind.PERSON, c.actor_display_name
@@ -215,6 +221,33 @@ class ValueProvenance:
 async def provenance(
     info: Info, lao_code: str, fiscal_year: int, field: str
 ) -> ValueProvenance | None:
+    context = info.context
+    return await value_provenance(
+        context.engine, context.loaders, context.identity, lao_code, fiscal_year, field
+    )
+
+
+async def provenance_of(
+    engine: Any, lao_code: str, fiscal_year: int, field: str, *, identity: Identity
+) -> ValueProvenance | None:
+    """`Query.provenance` on the planned path (`schema.root.COMPUTED_ROOTS`): the same
+    function over DataLoaders of its own."""
+    return await value_provenance(
+        engine, Loaders(engine, identity), identity, lao_code, fiscal_year, field
+    )
+
+
+async def value_provenance(
+    engine: Any,
+    loaders: Loaders,
+    identity: Identity,
+    lao_code: str,
+    fiscal_year: int,
+    field: str,
+) -> ValueProvenance | None:
+    """Who set one value of an LAO-year and every change before (module docstring): None
+    for an unknown LAO or a year the caller may not see; FORBIDDEN for a client without the
+    field's domain; an unknown field is the caller's mistake (`UNKNOWN_FIELD`)."""
     found = source_systems.field_by_api_name(field)
     if found is None:
         raise invalid(
@@ -225,7 +258,7 @@ async def provenance(
         )
     d, f = found
     rows = await fetch_all(
-        info.context.engine,
+        engine,
         select(LaoRow.id, LaoRow.type, LaoRow.district_id, LaoRow.province_id).where(
             LaoRow.code == lao_code
         ),
@@ -233,23 +266,23 @@ async def provenance(
     if not rows:
         return None
     lao = rows[0]
-    year = await info.context.loaders.lao_year.load((lao.id, fiscal_year))
+    year = await loaders.lao_year.load((lao.id, fiscal_year))
     if year is None:  # no such year, or the caller may not see it: as `Lao.year`
         return None
-    if not permissions.can_read_domain(info.context.identity, d.number):
+    if not permissions.can_read_domain(identity, d.number):
         raise Forbidden(
             f"Domain {d.number}: this client has not been granted the scope 'domain:{d.number}'.",
             f"ด้านที่ {d.number}: ระบบนี้ไม่ได้รับสิทธิ์ 'domain:{d.number}'",
         )
     place = permissions.LaoPlace(lao.id, lao.type, lao.district_id, lao.province_id)
-    section = await info.context.loaders.sections[d.number].load(year.id)
+    section = await loaders.sections[d.number].load(year.id)
     value = section._mapping[f.column] if section is not None else None
     pulled = None
     if f.source:
-        for row in await info.context.loaders.pulled_values.load(year.id):
+        for row in await loaders.pulled_values.load(year.id):
             if row.field == f.name:
                 pulled = PulledValue.from_row(row)
-    async with info.context.engine.connect() as conn:
+    async with engine.connect() as conn:
         history = await provenance_service.value_history(conn, year.id, d, f)
     changes = [_change(c, place) for c in history]
     from hub.services.audit import logged_form

@@ -73,6 +73,7 @@ from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all, find_lao
+from schema.lpa import PLACE_GUARDED_FIELDS as LPA_GUARDED
 from schema.lpa import LpaAssessor, LpaRubric, rubric_type
 from schema.lpa_report import COMPUTED_FIELDS as LPA_REPORT_FIELDS
 from schema.lpa_report import LpaReport, lpa_report
@@ -81,11 +82,13 @@ from schema.missions import Agency, LaoMission, Mission, MissionRollupRow
 from schema.mutations import Mutation, jobs
 from schema.pagination import Connection, paginate
 from schema.permissions import DomainData, MissionHelp, MissionsData, PersonalReadsAudit, guarded
+from schema.provenance import PLACE_GUARDED_FIELDS as PROVENANCE_GUARDED
 from schema.provenance import (
     SOURCE_SYSTEM_TYPES,
     Module,
     SourceSystem,
     ValueProvenance,
+    provenance_of,
 )
 from schema.provenance import modules as hub_modules
 from schema.provenance import provenance as value_provenance
@@ -233,6 +236,7 @@ COMPUTED_ROOTS: dict[str, Callable[..., Awaitable[Any]]] = {
     "manageableAccounts": accounts.manageable_accounts_of,
     "accountChangeLog": accounts.account_change_log_of,
     "personalDataReads": personal_data_reads_of,
+    "provenance": provenance_of,
 }
 # Of those, the roots whose rows depend on the caller: their function also takes `identity`.
 CALLER_ROOTS = frozenset(
@@ -245,6 +249,7 @@ CALLER_ROOTS = frozenset(
         "account",
         "manageableAccounts",
         "accountChangeLog",
+        "provenance",
     }
 )
 # Of those, the roots whose objects depend on the request's moment: their function also
@@ -254,6 +259,9 @@ MOMENT_ROOTS = frozenset({"me", "account", "manageableAccounts"})
 # for every object of an answer at once (`schema.shapes.Batched`), and fields computed from
 # the object and the request's moment alone (`schema.rounds.COMPUTED_FIELDS`).
 BATCHED_FIELDS = accounts.BATCHED_FIELDS
+# Fields guarded per LAO inside the functions' objects, decided per object by the planned
+# path, which reads the attribute their resolver returns (who set a value, an assessor).
+PLACE_GUARDED_FIELDS = {**PROVENANCE_GUARDED, **LPA_GUARDED}
 COMPUTED_FIELDS = {**rounds.COMPUTED_FIELDS, **LPA_REPORT_FIELDS}
 
 

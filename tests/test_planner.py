@@ -401,8 +401,44 @@ def _account_selection(rng: random.Random) -> str:
 def random_account_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
     """A random accounts root (the caller's own, one by username, those it manages, an
     account's change log): its rows depend on the caller (`schema.root.CALLER_ROOTS`); or
-    who read an LAO's personal data, guarded by the LAO its argument names."""
+    who read an LAO's personal data, guarded by the LAO its argument names; or where a value
+    comes from (who set it: personal data, decided at the LAO)."""
     if rng.random() < 0.2:
+        code = rng.choice([p.certified_code, p.draft_sao_code, "nope"])
+        name = rng.choice(["staff", "governance.staff", "populationMale", "nope"])
+        year = rng.choice([p.year, p.year - 1])
+        change = _some(
+            rng,
+            [
+                "entryId",
+                "at",
+                "action",
+                "before",
+                "after",
+                "actorRole",
+                "actorName",
+                "actorKind",
+                "reason",
+                "source",
+            ],
+        )
+        parts = _some(
+            rng, ["laoCode", "fiscalYear", "field", "domain", "value", "SET_BY", "CHANGES"]
+        )
+        body = " ".join(
+            f"setBy {{ {' '.join(change)} }}"
+            if x == "SET_BY"
+            else f"changes {{ {' '.join(change)} }}"
+            if x == "CHANGES"
+            else x
+            for x in parts
+        )
+        return (
+            "query Source($c: String!, $y: Int!, $f: String!) { provenance(laoCode: $c, "
+            f"fiscalYear: $y, field: $f) {{ {body} }} }}",
+            {"c": code, "y": year, "f": name},
+        )
+    if rng.random() < 0.25:
         code = rng.choice([p.certified_code, p.draft_sao_code, "nope"])
         first = rng.choice([1, 5, 5000])  # too large: the resolvers' error
         return (
@@ -654,7 +690,14 @@ def random_constant_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
 
 
 OWN_ROWS = {"exportJob", "webhookSubscriptions", "webhookDeliveries"}
-ACCOUNT_ROOTS = {"me", "account", "manageableAccounts", "accountChangeLog", "personalDataReads"}
+ACCOUNT_ROOTS = {
+    "me",
+    "account",
+    "manageableAccounts",
+    "accountChangeLog",
+    "personalDataReads",
+    "provenance",
+}
 
 
 def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
@@ -752,7 +795,15 @@ LPA_REPORT = [
 
 
 LPA_SCORE = ["score", "rule", "ruleTh", "ruleEn", "stateAsOf", "lpaYear", "rubricVersion"]
-LPA_FINAL = ["score", "version", "rubricVersion", "reason", "evidence", "inspectedOn"]
+LPA_FINAL = [
+    "score",
+    "version",
+    "rubricVersion",
+    "reason",
+    "evidence",
+    "inspectedOn",
+    "assessorName",  # personal data, decided per LAO (schema.root.PLACE_GUARDED_FIELDS)
+]
 
 
 def _lpa_laos(rng: random.Random, now: bool) -> str:
@@ -1076,11 +1127,12 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    '{ provenance(laoCode: "1234567", fiscalYear: 2568, field: "staff") { value } }',
+    '{ lao(code: "1234567") { year(fiscalYear: 2568) { lpaScore { score } } } }',
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
-    "{ nationalLpa(lpaYear: 2567) { laos(first: 2) { edges { node { final { assessorName } } } } } }",
+    "{ nationalLpa(lpaYear: 2567) { laos(first: 2) { edges { node { final {"
+    " provisionalAtInspection { score } } } } } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 

@@ -227,11 +227,11 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: where a value comes from (which the planner does not
+# A console page's document: an LAO-year's LPA score (which the planner does not
 # compile) beside roots it does; the fragment and the variable only `laos` uses go with it
 # (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  source: provenance(laoCode: "1234567", fiscalYear: 2568, field: "staff") { value }
+  source: lao(code: "1234567") { year(fiscalYear: 2568) { lpaScore { score } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   rounds(fiscalYear: $year) { id kind datesFor(provinceCode: $province) { deadline } }
   fiscalYears { yearBe isOpen }
@@ -242,9 +242,9 @@ fragment Page on LaoConnection { totalCount edges { node { code } } }"""
 async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
-    """The planner answers the roots it compiles and the resolvers the others (a value's
-    provenance, `rounds` with a province's dates), in one answer, in the document's order,
-    as the resolvers alone answer it."""
+    """The planner answers the roots it compiles and the resolvers the others (an
+    LAO-year's LPA score, `rounds` with a province's dates), in one answer, in the
+    document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
         "query": MIXED_QUERY,
