@@ -77,7 +77,10 @@ from hub.rules.kpi16 import Coverage
 CHUNK = 5000  # keys per IN list: far below every driver's bind-parameter limit
 
 
-async def fetch_all(engine: AsyncEngine, statement: Any) -> Sequence[Row[Any]]:
+async def fetch_all(engine: AsyncEngine | AsyncConnection, statement: Any) -> Sequence[Row[Any]]:
+    """The statement's rows, over `engine` or a connection the caller holds."""
+    if isinstance(engine, AsyncConnection):
+        return (await engine.execute(statement)).all()
     async with engine.connect() as conn:
         return (await conn.execute(statement)).all()
 

@@ -16,7 +16,7 @@ same functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -341,10 +341,7 @@ async def lpa_laos_of(
     district_id = report.area_id if report.level == "district" else None
     if f.district_code is not None:
         lookup = select(DistrictRow.id).where(DistrictRow.code == f.district_code)
-        if isinstance(engine, AsyncConnection):
-            found: Sequence[Any] = (await engine.execute(lookup)).all()
-        else:
-            found = await fetch_all(engine, lookup)
+        found = await fetch_all(engine, lookup)
         district_id = found[0][0] if found else -1  # an unknown district lists nothing
         if report.level == "district" and district_id != report.area_id:
             district_id = -1

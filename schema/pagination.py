@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -102,19 +101,13 @@ async def paginate_on(
 ) -> Any:
     """`paginate` over `engine`, or over a connection the caller holds (a function the
     planned path calls too)."""
-
-    async def rows_of(statement: Any) -> Sequence[Any]:
-        if isinstance(engine, AsyncConnection):
-            return (await engine.execute(statement)).all()
-        return await fetch_all(engine, statement)
-
     size = page_size(first)
     after_key = decode_cursor(after)
-    total = (await rows_of(select(func.count()).select_from(statement.subquery())))[0][0]
+    total = (await fetch_all(engine, select(func.count()).select_from(statement.subquery())))[0][0]
     page = statement.order_by(key)
     if after_key is not None:
         page = page.where(key > after_key)
-    rows = await rows_of(page.limit(size + 1))
+    rows = await fetch_all(engine, page.limit(size + 1))
     return build_connection(
         [(to_node(r), r._mapping[key.key]) for r in rows], size, total, after_key
     )

@@ -237,6 +237,18 @@ class Decision:
     message: str = ""
 
 
+def declared_rules(graphql_schema: Any, type_name: str, field_name: str) -> list[BasePermission]:
+    """The rules `type_name.field_name` declares with `guarded(...)`, in their order."""
+    definition = graphql_schema.get_type(type_name).fields[field_name]
+    field = definition.extensions.get("strawberry-definition")
+    return [
+        rule
+        for extension in getattr(field, "extensions", None) or ()
+        if isinstance(extension, PermissionExtension)
+        for rule in extension.permissions
+    ]
+
+
 def identity_decision(
     graphql_schema: Any, type_name: str, field_name: str, identity: Identity
 ) -> Decision | None:
@@ -244,17 +256,12 @@ def identity_decision(
     the permission extension would (every rule must allow; the first that refuses gives the
     message), or None when one of them depends on the object read. A field without guards is
     allowed."""
-    definition = graphql_schema.get_type(type_name).fields[field_name]
-    field = definition.extensions.get("strawberry-definition")
-    for extension in getattr(field, "extensions", None) or ():
-        if not isinstance(extension, PermissionExtension):
-            continue
-        for rule in extension.permissions:
-            allowed = rule.allows(identity) if isinstance(rule, _Rule) else None
-            if allowed is None:
-                return None
-            if not allowed:
-                return Decision(False, rule.message or "")
+    for rule in declared_rules(graphql_schema, type_name, field_name):
+        allowed = rule.allows(identity) if isinstance(rule, _Rule) else None
+        if allowed is None:
+            return None
+        if not allowed:
+            return Decision(False, rule.message or "")
     return Decision(True)
 
 
@@ -263,26 +270,18 @@ def argument_rules(
 ) -> tuple[_ArgumentRule, ...] | None:
     """The `guarded(...)` rules of `type_name.field_name` that depend on its arguments, when
     every other rule of it allows `identity` (else None: refused, or another kind)."""
-    definition = graphql_schema.get_type(type_name).fields[field_name]
-    field = definition.extensions.get("strawberry-definition")
     found: list[_ArgumentRule] = []
-    for extension in getattr(field, "extensions", None) or ():
-        if not isinstance(extension, PermissionExtension):
-            continue
-        for rule in extension.permissions:
-            if isinstance(rule, _ArgumentRule):
-                found.append(rule)
-            elif not isinstance(rule, _Rule) or rule.allows(identity) is not True:
-                return None
+    for rule in declared_rules(graphql_schema, type_name, field_name):
+        if isinstance(rule, _ArgumentRule):
+            found.append(rule)
+        elif not isinstance(rule, _Rule) or rule.allows(identity) is not True:
+            return None
     return tuple(found) if found else None
 
 
 def is_guarded(graphql_schema: Any, type_name: str, field_name: str) -> bool:
     """Whether `type_name.field_name` declares any `guarded(...)` rule."""
-    definition = graphql_schema.get_type(type_name).fields[field_name]
-    field = definition.extensions.get("strawberry-definition")
-    extensions = getattr(field, "extensions", None) or ()
-    return any(isinstance(e, PermissionExtension) and e.permissions for e in extensions)
+    return bool(declared_rules(graphql_schema, type_name, field_name))
 
 
 @dataclass(frozen=True)
@@ -313,18 +312,13 @@ def place_guard(
     """The `guarded(...)` rules of `type_name.field_name` bound to `identity` when one of them
     depends on the LAO the object belongs to and each depends on nothing else (else None:
     no guard of that kind, or one that reads the database)."""
-    definition = graphql_schema.get_type(type_name).fields[field_name]
-    field = definition.extensions.get("strawberry-definition")
     rules: list[_Rule] = []
-    for extension in getattr(field, "extensions", None) or ():
-        if not isinstance(extension, PermissionExtension):
-            continue
-        for rule in extension.permissions:
-            if not isinstance(rule, _Rule):
-                return None
-            if not isinstance(rule, _PlaceRule) and rule.allows(identity) is None:
-                return None
-            rules.append(rule)
+    for rule in declared_rules(graphql_schema, type_name, field_name):
+        if not isinstance(rule, _Rule):
+            return None
+        if not isinstance(rule, _PlaceRule) and rule.allows(identity) is None:
+            return None
+        rules.append(rule)
     if not any(isinstance(rule, _PlaceRule) for rule in rules):
         return None
     audited = any(isinstance(rule, _PlaceRule) and rule.audited for rule in rules)
