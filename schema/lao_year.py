@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -23,7 +25,8 @@ from schema.catalogue import CatalogueShape, HistoricalSection, SectionVersion, 
 from schema.context import Info
 from schema.domains import SECTION_TYPES, section_from_row
 from schema.enums import CertificationState, Role
-from schema.lpa import LpaFinalScore, LpaScore, final_from_row, moment, provisional
+from schema.loaders import Loaders
+from schema.lpa import LpaFinalScore, LpaScore, aware, final_from_row, provisional
 from schema.permissions import DomainData, HistoricalData, PersonalData, RowFilter, guarded
 from schema.rounds import LaoYearTimeliness, StepTimeliness
 
@@ -275,9 +278,7 @@ class LaoYear:
         "with timeliness against the deadline; an assessor records the final score (`lpaFinalScore`)."
     )
     async def lpa_score(self, info: Info, as_of: dt.datetime | None = None) -> LpaScore:
-        return await provisional(
-            info, self.id, self.fiscal_year, self.lao_place.province_id, moment(info, as_of)
-        )
+        return await lpa_score_of(self, info.context.loaders, info.context.now, as_of)
 
     @strawberry.field(
         description="คะแนน LPA ขั้นสุดท้าย — the final score the assessor recorded, as it stood at "
@@ -286,9 +287,7 @@ class LaoYear:
     async def lpa_final_score(
         self, info: Info, as_of: dt.datetime | None = None
     ) -> LpaFinalScore | None:
-        key = (self.id, lpa.lpa_year_assessing(self.fiscal_year), moment(info, as_of))
-        row = await info.context.loaders.final_scores.load(key)
-        return final_from_row(row, self.lao_place, self.fiscal_year) if row is not None else None
+        return await lpa_final_score_of(self, info.context.loaders, info.context.now, as_of)
 
     @strawberry.field(
         description="ความทันกำหนด — the year's deadlines for the LAO's province and whether the LAO "
@@ -299,26 +298,7 @@ class LaoYear:
     async def timeliness(
         self, info: Info, as_of: dt.datetime | None = None
     ) -> LaoYearTimeliness | None:
-        loaders = info.context.loaders
-        round_ = await loaders.info_round.load(self.fiscal_year)
-        if round_ is None:
-            return None
-        dates = round_.dates_for(self.lao_place.province_id)
-        when = round_rules.until_closed(dates, as_of or info.context.now)
-        rows = await loaders.events_of_lao_year.load(self.id)
-        history = [(r.at, r.from_state, r.to_state) for r in rows]
-        certification = StepTimeliness.of(
-            round_rules.lao_certification(history, dates.deadline, when)
-        )
-        assert certification is not None
-        province = round_rules.province_certification(history, dates.province_deadline, when)
-        return LaoYearTimeliness(
-            round_info=round_,
-            deadline=dates.deadline,
-            province_deadline=dates.province_deadline,
-            certification=certification,
-            province_certification=StepTimeliness.of(province),
-        )
+        return await timeliness_of(self, info.context.loaders, info.context.now, as_of)
 
     @strawberry.field(
         description="ประวัติคะแนน LPA ขั้นสุดท้าย — every version of the final score, oldest first."
@@ -326,6 +306,68 @@ class LaoYear:
     async def lpa_final_score_history(self, info: Info) -> list[LpaFinalScore]:
         rows = await info.context.loaders.final_history.load(self.id)
         return [final_from_row(r, self.lao_place, self.fiscal_year) for r in rows]
+
+
+@dataclass(frozen=True)
+class YearOf:
+    """What the fields below read of their LAO-year: the resolvers pass the `LaoYear`
+    itself, the planned path this (from its row: `schema.planner`)."""
+
+    id: int
+    fiscal_year: int
+    lao_place: LaoPlace
+
+
+async def lpa_score_of(
+    year: Any, loaders: Loaders, now: dt.datetime, as_of: dt.datetime | None = None
+) -> LpaScore:
+    """`LaoYear.lpaScore`: the provisional score as of `as_of` (default `now`)."""
+    when = aware(as_of or now)
+    return await provisional(loaders, year.id, year.fiscal_year, year.lao_place.province_id, when)
+
+
+async def lpa_final_score_of(
+    year: Any, loaders: Loaders, now: dt.datetime, as_of: dt.datetime | None = None
+) -> LpaFinalScore | None:
+    """`LaoYear.lpaFinalScore`: the version recorded by `as_of` (default `now`), or None."""
+    key = (year.id, lpa.lpa_year_assessing(year.fiscal_year), aware(as_of or now))
+    row = await loaders.final_scores.load(key)
+    return final_from_row(row, year.lao_place, year.fiscal_year) if row is not None else None
+
+
+async def timeliness_of(
+    year: Any, loaders: Loaders, now: dt.datetime, as_of: dt.datetime | None = None
+) -> LaoYearTimeliness | None:
+    """`LaoYear.timeliness`: the round's deadlines for the LAO's province and how the LAO
+    and the province certified against them as of `as_of` (default `now`); None without
+    a round."""
+    round_ = await loaders.info_round.load(year.fiscal_year)
+    if round_ is None:
+        return None
+    dates = round_.dates_for(year.lao_place.province_id)
+    when = round_rules.until_closed(dates, as_of or now)
+    rows = await loaders.events_of_lao_year.load(year.id)
+    history = [(r.at, r.from_state, r.to_state) for r in rows]
+    certification = StepTimeliness.of(round_rules.lao_certification(history, dates.deadline, when))
+    assert certification is not None
+    province = round_rules.province_certification(history, dates.province_deadline, when)
+    return LaoYearTimeliness(
+        round_info=round_,
+        deadline=dates.deadline,
+        province_deadline=dates.province_deadline,
+        certification=certification,
+        province_certification=StepTimeliness.of(province),
+    )
+
+
+# The LAO-year's fields whose resolvers load through the request's DataLoaders: GraphQL
+# name → function(year, loaders, now, **arguments), which the resolver calls and the planned
+# path calls too, for every LAO-year of its answer at once (the loaders batch them).
+LOADED_FIELDS: dict[str, Callable[..., Awaitable[Any]]] = {
+    "lpaScore": lpa_score_of,
+    "lpaFinalScore": lpa_final_score_of,
+    "timeliness": timeliness_of,
+}
 
 
 def _section_resolver(number: int) -> Any:

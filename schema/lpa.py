@@ -129,11 +129,11 @@ def moment(info: Info, as_of: dt.datetime | None) -> dt.datetime:
 
 
 async def provisional(
-    info: Info, lao_year_id: int, fiscal_year: int, province_id: int, as_of: dt.datetime
+    loaders: Any, lao_year_id: int, fiscal_year: int, province_id: int, as_of: dt.datetime
 ) -> LpaScore:
     """An LAO-year's provisional score as of a moment (`hub.rules.lpa.provisional_score`),
-    under the rubric in force and against its deadline, from batched loads."""
-    loaders = info.context.loaders
+    under the rubric in force and against its deadline, from batched loads (the request's
+    DataLoaders, `schema.loaders.Loaders`)."""
     lpa_year = lpa.lpa_year_assessing(fiscal_year)
     events = [(aware(r.at), r.to_state) for r in await loaders.events_of_lao_year.load(lao_year_id)]
     history = [
@@ -215,7 +215,7 @@ class LpaFinalScore:
     )
     async def provisional_at_inspection(self, info: Info) -> LpaScore:
         return await provisional(
-            info,
+            info.context.loaders,
             self.lao_year_id,
             self.fiscal_year,
             self.lao_place.province_id,

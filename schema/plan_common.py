@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, SelectionSetNode
@@ -179,11 +179,14 @@ def _not_null(position: int) -> Getter:
     return lambda row: row[position] is not None
 
 
-def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
+def _fields(
+    selection_set: SelectionSetNode | None, repeatable: Collection[str] = ()
+) -> list[FieldNode]:
     """A selection set's fields, as `schema.plan_document` leaves them: plain fields, merged
     by response key, no fragments or directives. A field of an object type selected twice
     under two aliases (two `year`s, a section twice) is not compiled: it would join the same
-    table twice under one name."""
+    table twice under one name; except the fields of `repeatable`, which join nothing (an
+    LAO-year's LPA score now and as of a past moment)."""
     if selection_set is None:
         raise Unsupported("a field needs a selection")
     out = []
@@ -192,7 +195,7 @@ def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
         if not isinstance(s, FieldNode) or s.directives:
             raise Unsupported("fragments and directives must be collected first")
         if s.selection_set is not None or s.arguments:
-            if s.name.value in seen_objects:
+            if s.name.value in seen_objects and s.name.value not in repeatable:
                 raise Unsupported("an object field selected twice")
             seen_objects.add(s.name.value)
         out.append(s)

@@ -82,7 +82,12 @@ returns None for everything else, and the view then runs the resolvers:
   most one `year(fiscalYear:)` with its scalar fields, the fields its resolvers compute by
   the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
   `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
-  the same statement reads, a correlated COUNT per record table among them) and the 8
+  the same statement reads, a correlated COUNT per record table among them), its LPA
+  scores and timeliness (`lpaScore`, `lpaFinalScore` without who assessed or the score at
+  inspection, `timeliness`, each any number of times under aliases: the functions their
+  resolvers call, `schema.lao_year.LOADED_FIELDS`, over the request's DataLoaders, for every
+  LAO-year of the answer at once once it is built, `fill_loaded`; under `laos` and `lao`
+  only, not the viewer's LAOs or a changes feed's) and the 8
   sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
   lists above, personal data among them (`recorders`, `infoAdministrators`,
@@ -109,6 +114,7 @@ selections for every role.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import operator
@@ -156,6 +162,8 @@ from hub.rules.permissions import LaoPlace, may_keep_missions
 from hub.services.read_audit import PersonalReads
 from schema.changes import check_changes
 from schema.lao_year import (
+    LOADED_FIELDS,
+    YearOf,
     allowed_action_names,
     completeness_items,
     is_editable,
@@ -192,15 +200,18 @@ from schema.plan_common import (
 from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import (
     TABLE_ROOTS,
+    Building,
     ComputedListPlan,
     ConnectionPlan,
     TableListPlan,
     compile_computed_root,
     compile_list_root,
     compile_root,
+    python_arguments,
     refusal,
     run_computed,
     run_list,
+    value_builder,
 )
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
@@ -281,6 +292,20 @@ class SectionPlan:
     records: list[RecordsPlan]
     build: Any = None  # `compile_object(fields)` with the record lists to fill, on first run
     record_slots: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadedRead:
+    """A field of the LAO-year its resolver loads through the request's DataLoaders
+    (`schema.lao_year.LOADED_FIELDS`: LPA scores, timeliness): the same function, called for
+    every LAO-year of the answer once the answer is built (the loaders batch the calls: a
+    statement per loader, whatever the number of LAO-years), its value built into the answer
+    as GraphQL would (`schema.plan_connections.value_builder`)."""
+
+    function: Callable[..., Any]
+    arguments: dict[str, Any]
+    build: Callable[[Any, Building], Any]
+    year_of: Callable[[Row], YearOf]
 
 
 @dataclass
@@ -370,12 +395,17 @@ class Compiler:
         self.normalised = normalised or Normalised([])
         self.columns = Columns()
         self.joins: list[Join] = []
+        # The LAO-year's loaded fields (`LoadedRead`) are filled in by the `laos`/`lao` roots'
+        # runner (`_run`); the other plans that build LAOs (the viewer's, a changes feed's)
+        # do not, and refuse them.
+        self.loaded = False
 
     def _type(self, parent: str, name: str) -> str:
         """The name of the object type `parent.name` returns, from the GraphQL schema."""
         return type_name_of(self.planner.graphql_schema, parent, name)
 
     def compile(self, root: FieldNode) -> PagePlan:
+        self.loaded = True
         if root.name.value == "lao":
             return self.compile_single(root)
         field_def = self.planner.graphql_schema.query_type.fields["laos"]
@@ -593,6 +623,7 @@ class Compiler:
         """`years`: the same selection compiled into its own statement's columns (a compiler
         of its own: the page's columns and joins are not its statement's)."""
         inner = Compiler(self.planner, self.identity, self.variables, self.normalised)
+        inner.loaded = self.loaded
         year = _alias(LaoYear.__table__, "planned_years")
         lao_id = operator.itemgetter(inner.columns.add("y_lao_id", year.c.lao_id))
         plan = inner._year_plan(node, year_type, year, None)
@@ -622,7 +653,7 @@ class Compiler:
             sections=[],
             table=year,
         )
-        for f in _fields(node.selection_set):
+        for f in _fields(node.selection_set, repeatable=LOADED_FIELDS if self.loaded else ()):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.fields.append((key, _const(year_type)))
@@ -652,9 +683,27 @@ class Compiler:
             elif name == "sectionVersions" and not f.arguments:
                 item_type = self._type(year_type, name)
                 plan.fields.append((key, self._section_versions(f, item_type, year)))
+            elif name in LOADED_FIELDS and self.loaded:
+                plan.fields.append((key, ("loaded", self._loaded(f, year_type, year))))
             else:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
+
+    def _loaded(self, node: FieldNode, year_type: str, year: Any) -> LoadedRead:
+        """A field of `LOADED_FIELDS`: its function, its arguments as the resolver gets them,
+        the builder of its answer and what the function reads of the LAO-year's row."""
+        schema, name = self.planner.schema, node.name.value
+        field_def = self.planner.graphql_schema.get_type(year_type).fields[name]
+        c = self.columns
+        year_id = c.add("y_id", year.c.id)
+        fiscal_year = c.add("y_fiscal_year", year.c.fiscal_year)
+        place = self._place()
+        return LoadedRead(
+            LOADED_FIELDS[name],
+            python_arguments(schema, year_type, name, node, self.variables),
+            value_builder(schema, field_def.type, node, self.variables),
+            lambda row: YearOf(row[year_id], row[fiscal_year], place(row)),
+        )
 
     def _year_rule(self, name: str, year: Any) -> Callable[[Row], Any]:
         """A computed field of the LAO-year: the function its resolver calls
@@ -961,6 +1010,11 @@ class YearData:
 
     lists: list[dict[int, list[Row]]] = field(default_factory=list)
     records: dict[int, list[dict[int, list[Row]]]] = field(default_factory=dict)
+    # The loaded fields met while building (`LoadedRead`): the read, its LAO-year, the
+    # answer to fill and its key, and the path to it; `fill_loaded` fills them in.
+    loaded: list[tuple[LoadedRead, YearOf, dict[str, Any], str, list[Any]]] = field(
+        default_factory=list
+    )
 
 
 async def _fetch_year_data(conn: Any, year: YearPlan, year_ids: list[int]) -> YearData:
@@ -1189,14 +1243,13 @@ class Fetched:
         return self.early + self.late + self.last
 
 
-async def _run(
-    plan: PagePlan, engine: Any, reads: PersonalReads | None = None
-) -> tuple[Any, list[GraphQLError]]:
+async def _run(plan: PagePlan, context: Any) -> tuple[Any, list[GraphQLError]]:
     """The root field's value (a connection, or one LAO or None when `single`), and errors."""
-    rows, total, fetched = await _fetch(plan, engine, reads)
+    rows, total, fetched = await _fetch(plan, context.read_engine, context.personal_reads)
     page = rows[: plan.size]
     if plan.single:
         value = _node(plan, page[0], [plan.root_key], fetched) if page else None
+        await fill_loaded(fetched, context)
         return value, fetched.errors
     edges_key = next((key for name, key, _ in plan.connection if name == "edges"), "edges")
     out = connection_answer(
@@ -1206,7 +1259,24 @@ async def _run(
         plan.lao_id,
         lambda i, row, key: _node(plan, row, [plan.root_key, edges_key, i, key], fetched),
     )
+    await fill_loaded(fetched, context)
     return out, fetched.errors
+
+
+async def fill_loaded(fetched: Fetched, context: Any) -> None:
+    """Fills in the loaded fields the answer holds (`LoadedRead`): every call at once, so
+    the request's DataLoaders (`context.loaders`, the resolvers' own) batch them."""
+    pending = fetched.year.loaded + fetched.years.loaded
+    if not pending:
+        return
+    loaders, now = context.loaders, context.now
+    values = await asyncio.gather(
+        *(read.function(year, loaders, now, **read.arguments) for read, year, *_ in pending)
+    )
+    building = Building(now, context.identity)
+    for (read, _, out, key, path), value in zip(pending, values, strict=True):
+        building.path = path
+        out[key] = read.build(value, building)
 
 
 async def fetch_laos(
@@ -1389,6 +1459,10 @@ def _year(
     for key, get in year.fields:
         if not isinstance(get, tuple):
             out[key] = get(row)
+            continue
+        if get[0] == "loaded":
+            out[key] = None  # filled in once every LAO-year's is loaded (`fill_loaded`)
+            data.loaded.append((get[1], get[1].year_of(row), out, key, [*path, key]))
             continue
         if get[0] == "list":
             lp = year.lists[get[1]]
@@ -1781,7 +1855,7 @@ class Planner:
     ) -> ExecutionResult | None:
         """The operation's answer from its plans (and, for `text`, the resolvers' part)."""
         plans = plan.plans if isinstance(plan, RootsPlan) else (plan,)
-        if (failed := _feed_mistakes(plans, context)) is not None:
+        if (failed := await _feed_mistakes(plans, context)) is not None:
             # Which non-null root fails first decides the answer; beside roots the resolvers
             # answer, only they can say, so they answer it all.
             return None if text is not None else failed
@@ -1859,28 +1933,57 @@ class Planner:
             self._answers.put(key, (data, tuple(resolved.errors or ())), len(data))
 
 
-def _feed_mistakes(plans: tuple[Plan | ResolverRoot, ...], context: Any) -> ExecutionResult | None:
+async def _feed_mistakes(
+    plans: tuple[Plan | ResolverRoot, ...], context: Any
+) -> ExecutionResult | None:
     """A `changes` root's mistakes that need no database (`schema.changes.check_changes`): its
     resolver raises them before its first await, so graphql-core fails the non-null root, and
-    with it the whole data, before any other root has read anything; the errors are those
-    met by then: every refused guard's and the first feed's mistake, in the document's
-    order. None when every feed's rules pass."""
+    with it the whole data, once every root's resolver has run to its first await; the
+    errors are those met by then, in the document's order: every refused guard's, those a
+    computed root's function raises before its first await (`provenance` of an unknown
+    field) and the first feed's mistake. None when every feed's rules pass.
+
+    A computed root's function is started as graphql-core starts the resolvers (a task
+    each, one turn of the event loop), and the ones still running are let finish, their
+    answers dropped, as the resolvers' are."""
+    failed: GraphQLError | None = None
+    for one in plans:
+        if isinstance(one, ChangesPlan):
+            try:
+                check_changes(context, one.kind, one.after, one.first)
+            except Exception as exc:
+                # Only the first non-null root to fail is reported: graphql-core stops there.
+                failed = located_error(exc, one.root_nodes, [one.root_key])
+                break
+    if failed is None:
+        return None
     errors: list[GraphQLError] = []
-    failed = False
+    started: list[tuple[ComputedListPlan, asyncio.Task[Any]]] = []
     for one in plans:
         if (
             isinstance(one, (ConnectionPlan, ComputedListPlan))
             and (refused := refusal(one)) is not None
         ):
             errors.append(refused)
-        elif isinstance(one, ChangesPlan) and not failed:
-            try:
-                check_changes(context, one.kind, one.after, one.first)
-            except Exception as exc:
-                # Only the first non-null root to fail is reported: graphql-core stops there.
-                errors.append(located_error(exc, one.root_nodes, [one.root_key]))
-                failed = True
-    return ExecutionResult(data=None, errors=errors) if failed else None
+        elif isinstance(one, ComputedListPlan):
+            run = run_computed(one, context.read_engine, context.now)
+            started.append((one, asyncio.ensure_future(run)))
+    if started:
+        await asyncio.sleep(0)  # each task's first step, up to its first await
+        for one, task in started:
+            raised = task.exception() if task.done() else None
+            if isinstance(raised, Exception):
+                errors.append(located_error(raised, one.root_nodes, [one.root_key]))
+        await asyncio.gather(*(task for _, task in started), return_exceptions=True)
+    errors.sort(key=lambda e: _root_order(plans, e))
+    return ExecutionResult(data=None, errors=[*errors, failed])
+
+
+def _root_order(plans: tuple[Plan | ResolverRoot, ...], error: GraphQLError) -> int:
+    """The document position of the root an error is at."""
+    keys = [getattr(one, "root_key", None) for one in plans]
+    root = error.path[0] if error.path else None
+    return keys.index(root) if root in keys else len(keys)
 
 
 async def _run_root(
@@ -1902,7 +2005,7 @@ async def _run_root(
         return await run_changes(plan, context, (laos, lao_node), (fetch_years_by_id, values))
     if isinstance(plan, ViewerPlan):
         return await run_viewer(plan, context.read_engine, context.now, shared, laos, lao_node)
-    return await _run(plan, context.read_engine, reads)
+    return await _run(plan, context)
 
 
 def _enum_name(value: Any) -> str:

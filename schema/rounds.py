@@ -81,6 +81,7 @@ def round_province_deadlines(
 COMPUTED_FIELDS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Round", "phase"): round_phase,
     ("Round", "provinceDeadlines"): round_province_deadlines,
+    ("LaoYearTimeliness", "round"): lambda timeliness, now: Round.of(timeliness.round_info),
 }
 
 

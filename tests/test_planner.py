@@ -154,9 +154,15 @@ def _mission_record(rng: random.Random, placed: bool = False) -> str:
 
 
 def _node(
-    rng: random.Random, p: Places, variables: dict[str, Any], params: list[str], lists: float
+    rng: random.Random,
+    p: Places,
+    variables: dict[str, Any],
+    params: list[str],
+    lists: float,
+    loaded: float = 0.0,
 ) -> str:
-    """A random selection on `Lao` the planner supports (lists with probability `lists`)."""
+    """A random selection on `Lao` the planner supports (lists with probability `lists`, an
+    LAO-year's loaded fields with probability `loaded`)."""
     node = _some(rng, LAO_SCALARS)
     if rng.random() < 0.2:
         node.append("missionsEditable")  # a rule, for the caller
@@ -173,17 +179,23 @@ def _node(
             year_arg = "$year"
         else:
             year_arg = str(year)
-        node.append(f"year(fiscalYear: {year_arg}) {{ {_year_selection(rng, 1, 4, lists)} }}")
+        year_selection = _year_selection(rng, 1, 4, lists, loaded)
+        node.append(f"year(fiscalYear: {year_arg}) {{ {year_selection} }}")
     if rng.random() < 0.3:
         # every LAO-year the caller may see: the same selection, its own statement
-        node.append(f"years {{ {_year_selection(rng, 0, 2, lists) or 'fiscalYear'} }}")
+        node.append(f"years {{ {_year_selection(rng, 0, 2, lists, loaded) or 'fiscalYear'} }}")
     rng.shuffle(node)
     return " ".join(node)
 
 
-def _year_selection(rng: random.Random, fewest: int, most: int, lists: float) -> str:
-    """Some of an LAO-year's scalars, `fewest` to `most` sections and perhaps its history."""
+def _year_selection(
+    rng: random.Random, fewest: int, most: int, lists: float, loaded: float = 0.0
+) -> str:
+    """Some of an LAO-year's scalars, `fewest` to `most` sections and perhaps its history
+    and (with probability `loaded`) its LPA scores and timeliness."""
     inner = _some(rng, YEAR_SCALARS, 0)
+    if rng.random() < loaded:
+        inner += _year_loaded(rng)
     if rng.random() < 0.4:
         inner += _some(rng, YEAR_RULES)
     if rng.random() < 0.3:
@@ -197,6 +209,42 @@ def _year_selection(rng: random.Random, fewest: int, most: int, lists: float) ->
     return " ".join(inner)
 
 
+# `asOf` for an LAO-year's loaded fields: never the default as an answer's value (two
+# servers' nows differ), but moments before, during and after the demo's rounds.
+AS_OF = ["2024-01-01T00:00:00Z", "2025-07-01T12:00:00+07:00", "2030-01-01T00:00:00Z"]
+STEP = ["punctuality", "labelTh", "deadline", "doneAt", "daysLate", "__typename"]
+
+
+def _year_loaded(rng: random.Random) -> list[str]:
+    """Some of an LAO-year's fields its resolvers load through DataLoaders
+    (`schema.lao_year.LOADED_FIELDS`), with and without `asOf`."""
+    out = []
+
+    def as_of() -> str:
+        return f'(asOf: "{rng.choice(AS_OF)}")' if rng.random() < 0.5 else ""
+
+    if rng.random() < 0.6:
+        arguments = as_of()
+        score = _some(rng, LPA_SCORE + (["asOf"] if arguments else []))
+        if rng.random() < 0.5:
+            score.append("timeliness { status statusTh deadline certifiedLateAt daysLate }")
+        out.append(f"lpaScore{arguments} {{ {' '.join(score)} }}")
+        if rng.random() < 0.3:  # the same field again, as of another moment
+            out.append(f'past: lpaScore(asOf: "{rng.choice(AS_OF)}") {{ score asOf }}')
+    if rng.random() < 0.4:
+        final = [f for f in LPA_FINAL if f != "assessorName"] + ["lpaYear", "recordedAt"]
+        out.append(f"lpaFinalScore{as_of()} {{ {' '.join(_some(rng, final))} }}")
+    if not out or rng.random() < 0.4:
+        timeliness = _some(rng, ["deadline", "provinceDeadline", "__typename"], 0)
+        timeliness.append(f"certification {{ {' '.join(_some(rng, STEP))} }}")
+        if rng.random() < 0.5:
+            timeliness.append(f"provinceCertification {{ {' '.join(_some(rng, STEP))} }}")
+        if rng.random() < 0.4:
+            timeliness.append("round { id kind fiscalYear number deadline phase }")
+        out.append(f"timeliness{as_of()} {{ {' '.join(timeliness)} }}")
+    return out
+
+
 def random_lao_query(rng: random.Random, p: Places, codes: list[str]) -> tuple[str, dict[str, Any]]:
     """A random root `lao(code:)` query the planner supports, and its variables."""
     code = rng.choice(codes)
@@ -208,7 +256,7 @@ def random_lao_query(rng: random.Random, p: Places, codes: list[str]) -> tuple[s
         code_arg = "$code"
     else:
         code_arg = f'"{code}"'
-    node = _node(rng, p, variables, params, 0.8)
+    node = _node(rng, p, variables, params, 0.8, loaded=0.3)
     head = f"query Random({', '.join(params)})" if params else "query Random"
     return f"{head} {{ lao(code: {code_arg}) {{ {node} }} }}", variables
 
@@ -249,7 +297,7 @@ def random_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
         params.append("$after: String")
         variables["after"] = encode_cursor(rng.randint(1, 400))
         args.append("after: $after")
-    node = _node(rng, p, variables, params, 0.3)
+    node = _node(rng, p, variables, params, 0.3, loaded=0.2)
     connection = [f"edges {{ {'cursor ' if rng.random() < 0.5 else ''}node {{ {node} }} }}"]
     if rng.random() < 0.6:
         connection.append("totalCount")
@@ -1074,6 +1122,9 @@ REAL_CLIENT = [
     # and a refused guard's (`schema.planner._feed_mistakes`)
     "{ a: changes(kind: LAO_PROFILE, first: -1) { baseline } b: changes(kind: MISSION_RECORD,"
     " first: 2) { baseline } c: transferredMissions(first: 1) { totalCount } }",
+    # and what another root's resolver raises before its first await (an unknown field)
+    '{ p: provenance(laoCode: "x", fiscalYear: 2568, field: "nope") { domain }'
+    " c: changes(kind: CERTIFICATION, first: -1) { baseline } }",
     # personal data, guarded per LAO and noted in the read audit (`_guarded_list`)
     "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
     '{ lao(code: "x") { code recorders { name } } }',
@@ -1127,7 +1178,9 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    '{ lao(code: "1234567") { year(fiscalYear: 2568) { lpaScore { score } } } }',
+    '{ lao(code: "1234567") { year(fiscalYear: 2568) { historicalSections { domain } } } }',
+    # the loaded fields of an LAO-year only under the `laos` and `lao` roots
+    "{ viewer { laos { year(fiscalYear: 2568) { lpaScore { score } } } } }",
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',

@@ -227,11 +227,11 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: an LAO-year's LPA score (which the planner does not
+# A console page's document: an LAO-year's historical sections (which the planner does not
 # compile) beside roots it does; the fragment and the variable only `laos` uses go with it
 # (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  source: lao(code: "1234567") { year(fiscalYear: 2568) { lpaScore { score } } }
+  source: lao(code: "1234567") { year(fiscalYear: 2568) { historicalSections { domain } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   rounds(fiscalYear: $year) { id kind datesFor(provinceCode: $province) { deadline } }
   fiscalYears { yearBe isOpen }
@@ -243,7 +243,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an
-    LAO-year's LPA score, `rounds` with a province's dates), in one answer, in the
+    LAO-year's historical sections, `rounds` with a province's dates), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
@@ -730,5 +730,40 @@ async def test_an_areas_lpa_list_is_planned(demo_database_url: str, places: Plac
             assert "errors" not in planned.json()
             page = planned.json()["data"]["province"]["lpa"]["laos"]
             assert len(page["edges"]) == min(first, page["totalCount"]) and page["totalCount"] > 3
+            statements.append(int(planned.headers["x-sql-statements"]))
+        assert statements[0] == statements[1], (who, statements)
+
+
+LAO_YEAR_LPA_QUERY = """
+query Scores($code: String!, $year: Int!, $first: Int!) {
+  laos(filter: {provinceCode: $code}, first: $first) { edges { node { code
+    year(fiscalYear: $year) { state
+      lpaScore { score rule stateAsOf rubricVersion timeliness { status deadline daysLate } }
+      past: lpaScore(asOf: "2025-07-01T00:00:00+07:00") { score asOf }
+      lpaFinalScore { score version reason inspectedOn recordedAt }
+      timeliness { deadline provinceDeadline certification { punctuality doneAt daysLate }
+        provinceCertification { punctuality } round { id kind phase } } }
+    years { fiscalYear lpaScore { score } } } } } }"""
+
+
+async def test_an_lao_years_lpa_scores_are_planned(demo_database_url: str, places: Places) -> None:
+    """A page of LAOs with each LAO-year's provisional and final LPA scores and timeliness
+    (`schema.lao_year.LOADED_FIELDS`): the resolvers' answer, the same functions over the
+    request's DataLoaders, as many statements for 30 LAOs as for 3."""
+    settings = Settings(
+        database_url=demo_database_url, environment="test", count_statements=True, planner=True
+    )
+    for who in ("public", "dla"):
+        identity = identities(places)[who]
+        statements = []
+        for first in (3, 30):
+            variables = {"code": places.province_code, "year": places.year - 1, "first": first}
+            body = {"query": LAO_YEAR_LPA_QUERY, "variables": variables}
+            planned, new = await planned_beside_resolved(settings, identity, body)
+            assert [type(p).__name__ for p in new] == ["PagePlan"], new
+            assert "errors" not in planned.json()
+            edges = planned.json()["data"]["laos"]["edges"]
+            assert len(edges) == first
+            assert any(e["node"]["year"] and e["node"]["year"]["lpaScore"] for e in edges)
             statements.append(int(planned.headers["x-sql-statements"]))
         assert statements[0] == statements[1], (who, statements)
