@@ -214,17 +214,27 @@ class LpaFinalScore:
         description="คะแนนชั่วคราว ณ วันตรวจ — the hub's provisional score as of the end of the inspection day."
     )
     async def provisional_at_inspection(self, info: Info) -> LpaScore:
-        return await provisional(
-            info.context.loaders,
-            self.lao_year_id,
-            self.fiscal_year,
-            self.lao_place.province_id,
-            lpa.end_of_day(self.inspected_on),
-        )
+        return await provisional_at_inspection(self, info.context.loaders, info.context.now)
+
+
+async def provisional_at_inspection(
+    final: LpaFinalScore, loaders: Any, now: dt.datetime
+) -> LpaScore:
+    """`LpaFinalScore.provisionalAtInspection`: the provisional score as of the end of the
+    inspection day."""
+    return await provisional(
+        loaders,
+        final.lao_year_id,
+        final.fiscal_year,
+        final.lao_place.province_id,
+        lpa.end_of_day(final.inspected_on),
+    )
 
 
 # Fields guarded per LAO and the attribute their resolver returns once allowed (`schema.root`).
 PLACE_GUARDED_FIELDS = {("LpaFinalScore", "assessorName"): "recorded_by"}
+# Fields computed by a function over the request's DataLoaders (`schema.root.LOADED_FIELDS`).
+LOADED_FIELDS = {("LpaFinalScore", "provisionalAtInspection"): provisional_at_inspection}
 
 
 def final_from_row(row: Any, place: LaoPlace, fiscal_year: int, prefix: str = "") -> LpaFinalScore:

@@ -180,13 +180,16 @@ def _not_null(position: int) -> Getter:
 
 
 def _fields(
-    selection_set: SelectionSetNode | None, repeatable: Collection[str] = ()
+    selection_set: SelectionSetNode | None,
+    repeatable: Collection[str] = (),
+    any_twice: bool = False,
 ) -> list[FieldNode]:
     """A selection set's fields, as `schema.plan_document` leaves them: plain fields, merged
     by response key, no fragments or directives. A field of an object type selected twice
     under two aliases (two `year`s, a section twice) is not compiled: it would join the same
     table twice under one name; except the fields of `repeatable`, which join nothing (an
-    LAO-year's LPA score now and as of a past moment)."""
+    LAO-year's LPA score now and as of a past moment), or any with `any_twice` (objects built
+    from a function's values, which join nothing)."""
     if selection_set is None:
         raise Unsupported("a field needs a selection")
     out = []
@@ -195,7 +198,7 @@ def _fields(
         if not isinstance(s, FieldNode) or s.directives:
             raise Unsupported("fragments and directives must be collected first")
         if s.selection_set is not None or s.arguments:
-            if s.name.value in seen_objects and s.name.value not in repeatable:
+            if s.name.value in seen_objects and not any_twice and s.name.value not in repeatable:
                 raise Unsupported("an object field selected twice")
             seen_objects.add(s.name.value)
         out.append(s)

@@ -49,7 +49,12 @@ the objects they name by id (`schema.shapes.OBJECTS_BY_ID`), read afterwards in 
 statement per selection for all of them (`Building`, `ObjectsById`), and the fields their
 resolvers load per object through a DataLoader (`schema.root.BATCHED_FIELDS`, declared as
 `schema.shapes.Batched`: an account's roles and waiting code), loaded afterwards once per
-field for all of them by the function that DataLoader batches with (`fill`); a field
+field for all of them by the function that DataLoader batches with (`fill`), and the
+fields their resolvers compute by a function over the request's DataLoaders
+(`schema.root.LOADED_FIELDS`: a round's `datesFor`, a final score's
+`provisionalAtInspection`), called for all of them at once (`LoadedRead`, `call_loaded`:
+an error of a nullable one is its null and its error, in the order the calls complete, as
+the resolvers'); a field
 guarded per LAO inside them (`schema.root.PLACE_GUARDED_FIELDS`: who set a value, an
 assessor's name) is decided per object at its LAO (`PlaceRead`), its error at the path the
 `Building` follows.
@@ -67,13 +72,21 @@ and goes to the resolvers.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, GraphQLList, GraphQLNonNull, is_leaf_type
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    is_leaf_type,
+    located_error,
+)
 from graphql.execution.values import get_argument_values
 from sqlalchemy import ColumnElement, Integer, bindparam, func, select
 from strawberry.types.arguments import convert_arguments
@@ -105,6 +118,7 @@ from schema.geography import (
     villages_statement,
 )
 from schema.limits import check_page_size
+from schema.loaders import Loaders
 from schema.mission_help import MissionHelpFilter
 from schema.pagination import decode_cursor
 from schema.permissions import PlaceGuard, argument_rules, identity_decision, place_guard
@@ -127,6 +141,7 @@ from schema.root import (
     CALLER_ROOTS,
     COMPUTED_FIELDS,
     COMPUTED_ROOTS,
+    LOADED_FIELDS,
     MOMENT_ROOTS,
     PLACE_GUARDED_FIELDS,
     mission_help_where,
@@ -628,6 +643,13 @@ class Building:
     path: list[Any] = field(default_factory=list)
     errors: list[GraphQLError] = field(default_factory=list)
     reads: PersonalReads | None = None
+    # The loaded fields still to call (`LoadedRead`: the read, the object, the answer to
+    # fill, its key, the path to it), and the DataLoaders they load through (the request's,
+    # else `fill` makes some for the caller).
+    loaded: list[tuple[LoadedRead, Any, dict[str, Any], str, tuple[Any, ...]]] = field(
+        default_factory=list
+    )
+    loaders: Any = None
 
 
 @dataclass(frozen=True)
@@ -658,6 +680,42 @@ class BatchedRead:
     field: Batched
     arguments: dict[str, Any]
     build: Callable[[Any, Building], Any]
+
+
+@dataclass(frozen=True)
+class LoadedRead:
+    """A field its resolver computes by a function over the request's DataLoaders
+    (`schema.root.LOADED_FIELDS`: a round's dates for a province, a final score's
+    provisional score at inspection, an LAO-year's LPA scores): the function, the field's
+    arguments as the resolver gets them, its answer's builder, the document's nodes (an
+    error's locations) and whether its type is nullable. The planned path calls the function
+    for every object of an answer at once, so the loaders batch the calls (`fill`)."""
+
+    function: Callable[..., Awaitable[Any]]
+    arguments: dict[str, Any]
+    build: Callable[[Any, Building], Any]
+    nodes: list[FieldNode]
+    nullable: bool
+
+
+def loaded_read(
+    strawberry_schema: Any,
+    type_name: str,
+    node: FieldNode,
+    variables: Any,
+    function: Callable[..., Awaitable[Any]],
+    compiling: Compiling | None = None,
+) -> LoadedRead:
+    """The `LoadedRead` of `type_name`'s field `node` computed by `function`."""
+    name = node.name.value
+    field_type = strawberry_schema._schema.get_type(type_name).fields[name].type
+    return LoadedRead(
+        function,
+        python_arguments(strawberry_schema, type_name, name, node, variables),
+        value_builder(strawberry_schema, field_type, node, variables, compiling),
+        compiling.nodes_of(node) if compiling is not None else [node],
+        not isinstance(field_type, GraphQLNonNull),
+    )
 
 
 @dataclass
@@ -763,7 +821,7 @@ def _object_builder(
     graphql_schema = strawberry_schema._schema
     graphql_fields = graphql_schema.get_type(type_name).fields
     parts: list[tuple[str, Any, Any]] = []
-    for f in _fields(node.selection_set):
+    for f in _fields(node.selection_set, any_twice=True):
         name = f.name.value
         if name == TYPENAME:
             parts.append((_key(f), None, type_name))
@@ -794,6 +852,12 @@ def _object_builder(
                 compiling.nodes_of(f),
             )
             parts.append((_key(f), read_place, None))
+        elif (type_name, name) in LOADED_FIELDS:
+            function = LOADED_FIELDS[(type_name, name)]
+            read_loaded = loaded_read(
+                strawberry_schema, type_name, f, variables, function, compiling
+            )
+            parts.append((_key(f), read_loaded, None))
         elif (type_name, name) in BATCHED_FIELDS:
             arguments = python_arguments(strawberry_schema, type_name, name, f, variables)
             build = value_builder(
@@ -819,6 +883,9 @@ def _object_builder(
             b.path.append(key)
             if isinstance(read, PlaceRead):
                 out[key] = read.decide(value, b)
+            elif isinstance(read, LoadedRead):
+                out[key] = None  # filled in once every object's is computed
+                b.loaded.append((read, value, out, key, tuple(b.path)))
             elif isinstance(read, BatchedRead):
                 out[key] = None  # filled in once every object's data is loaded
                 object_key = getattr(value, read.field.key)
@@ -857,18 +924,54 @@ def python_arguments(
     )
 
 
+async def call_loaded(building: Building) -> None:
+    """Calls the loaded fields' functions `building` holds, all at once (a task each, as
+    graphql-core runs the resolvers, so the DataLoaders batch them), and builds each answer
+    as its call completes, in that order, as the resolvers complete them: a field's error
+    (null, the error at its path) and the errors its answer's fields meet come in the same
+    order as theirs. A non-null field's failure fails the plan (the root's error): nothing
+    in the answer may stand for its null parent."""
+    loaded, building.loaded = building.loaded, []
+    loaders, now = building.loaders, building.now
+    done: list[tuple[int, Any, Exception | None]] = []
+
+    async def call(index: int, read: LoadedRead, value: Any) -> None:
+        try:
+            result = await read.function(value, loaders, now, **read.arguments)
+        except Exception as exc:
+            if not read.nullable:
+                raise
+            done.append((index, None, exc))
+        else:
+            done.append((index, result, None))
+
+    await asyncio.gather(*(call(i, one[0], one[1]) for i, one in enumerate(loaded)))
+    for index, result, failure in done:
+        read, _, out, key, path = loaded[index]
+        building.path = list(path)
+        if failure is not None:
+            out[key] = None
+            building.errors.append(located_error(failure, read.nodes, list(path)))
+        else:
+            out[key] = read.build(result, building)
+
+
 async def run_computed(
-    plan: ComputedListPlan, engine: Any, now: Any, reads: PersonalReads | None = None
+    plan: ComputedListPlan,
+    engine: Any,
+    now: Any,
+    reads: PersonalReads | None = None,
+    loaders: Any = None,
 ) -> tuple[Any, list[GraphQLError]]:
     if (refused := refusal(plan)) is not None:
         return None, [refused]
     for rule in plan.argument_rules:
         if not await rule.allows_for(engine, plan.identity, **plan.arguments):
             return None, [forbidden(rule.message, plan.root_nodes, [plan.root_key])]
-    building = Building(now, plan.identity, path=[plan.root_key], reads=reads)
+    building = Building(now, plan.identity, path=[plan.root_key], reads=reads, loaders=loaders)
     arguments = {**plan.arguments, "now": now} if plan.with_now else plan.arguments
     answer = plan.build(await plan.fetch(engine, **arguments), building)
-    if building.pending or building.batched:
+    if building.pending or building.batched or building.loaded:
         async with engine.connect() as conn:
             await fill(building, conn)
     return answer, building.errors
@@ -876,9 +979,14 @@ async def run_computed(
 
 async def fill(building: Building, conn: Any) -> None:
     """Reads what `building` still holds to read and fills the answers in: the objects named
-    by id, one statement per selection, and the batched fields, one load per field for every
-    object; rounds again for what those answers name in turn (a role's LAO)."""
-    while building.pending or building.batched:
+    by id, one statement per selection, the batched fields, one load per field for every
+    object, and the loaded fields, every call at once (`call_loaded`); rounds again for what
+    those answers name in turn (a role's LAO, a round's figures' provinces)."""
+    while building.pending or building.batched or building.loaded:
+        if building.loaded:
+            if building.loaders is None:
+                building.loaders = Loaders(conn.engine, building.identity)
+            await call_loaded(building)
         pending, building.pending = building.pending, []
         batched, building.batched = building.batched, []
         wanted: dict[int, tuple[ObjectsById, list[tuple[dict[str, Any], str, Any]]]] = {}

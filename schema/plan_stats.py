@@ -351,25 +351,34 @@ async def run(
     now: dt.datetime,
     shared: dict[Any, Any] | None = None,
     reads: PersonalReads | None = None,
+    request_loaders: Any = None,
 ) -> tuple[Any, list[GraphQLError]]:
     """The answer under the root key: the figures of every area of the level, built as the
     resolvers build them, in one connection. `shared` (one per request) holds the figures
     already computed for other root fields of the operation: a roll-up is computed once per
     distinct (figure, level, year, moment), as the resolvers' DataLoaders do and as
     `schema.costs` charges it. The errors are those of the fields guarded per LAO in one
-    area's LPA list (an assessor's name), whose reads are noted in `reads`."""
+    area's LPA list (an assessor's name), whose reads are noted in `reads`; its loaded fields
+    (a final score's provisional score at inspection) load through `request_loaders`, the
+    request's DataLoaders."""
     shared = {} if shared is None else shared
     errors: list[GraphQLError] = []
     async with engine.connect() as conn:
         if plan.level == "nation":
             if plan.report is not None:
-                building = Building(now, plan.report.identity, path=[plan.root_key], reads=reads)
+                building = Building(
+                    now,
+                    plan.report.identity,
+                    path=[plan.root_key],
+                    reads=reads,
+                    loaders=request_loaders,
+                )
                 (report,) = await _reports(conn, plan, [(None, None)], now, shared, building)
                 return report, building.errors
             computed = await _figures(conn, plan, now, shared)
             return _area_stats(plan, computed, None), []
         areas = await _areas(conn, plan)
-        answer = await _answer(conn, plan, areas, now, shared, reads, errors)
+        answer = await _answer(conn, plan, areas, now, shared, reads, errors, request_loaders)
     if plan.code is not None:
         # No area has that code: null, as the resolver answers.
         return (answer[0] if answer else None), errors
@@ -460,6 +469,7 @@ async def _answer(
     shared: dict[Any, Any],
     reads: PersonalReads | None = None,
     errors: list[GraphQLError] | None = None,
+    request_loaders: Any = None,
 ) -> list[dict[str, Any]]:
     """Each area's answer, keys in the order selected; a province's districts (by code, as
     `Province.districts` lists them) are read for all the provinces at once."""
@@ -472,7 +482,11 @@ async def _answer(
         # (its `laos` page), at the path of its key.
         report_key = next(k for k, attribute, _ in plan.area_leaves if attribute == REPORT)
         building = Building(
-            now, plan.report.identity, path=[plan.root_key, report_key], reads=reads
+            now,
+            plan.report.identity,
+            path=[plan.root_key, report_key],
+            reads=reads,
+            loaders=request_loaders,
         )
         reports = await _reports(conn, plan, places, now, shared, building)
         if errors is not None:

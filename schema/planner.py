@@ -58,7 +58,10 @@ returns None for everything else, and the view then runs the resolvers:
   `phase`, `provinceDeadlines`; the fields their resolvers load through a DataLoader, loaded
   for every object of the answer at once, `schema.shapes.Batched`: an account's roles, waiting
   code, `manageable`, `mayIssue`; and the objects the rows name by id,
-  `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
+  `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows; and the
+  fields their resolvers compute by a function over the request's DataLoaders, called for
+  every object at once, `schema.root.LOADED_FIELDS`: a round's `datesFor`, a final score's
+  `provisionalAtInspection`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
@@ -68,7 +71,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a round's `datesFor` or figures, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
+  (a round's figures, standings and reminders, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -203,15 +206,17 @@ from schema.plan_connections import (
     Building,
     ComputedListPlan,
     ConnectionPlan,
+    LoadedRead,
     TableListPlan,
+    call_loaded,
     compile_computed_root,
     compile_list_root,
     compile_root,
-    python_arguments,
+    fill,
+    loaded_read,
     refusal,
     run_computed,
     run_list,
-    value_builder,
 )
 from schema.plan_connections import run as run_connection
 from schema.plan_document import TYPENAME, Normalised, normalise_operation, type_name_of
@@ -292,20 +297,6 @@ class SectionPlan:
     records: list[RecordsPlan]
     build: Any = None  # `compile_object(fields)` with the record lists to fill, on first run
     record_slots: list[tuple[str, int]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LoadedRead:
-    """A field of the LAO-year its resolver loads through the request's DataLoaders
-    (`schema.lao_year.LOADED_FIELDS`: LPA scores, timeliness): the same function, called for
-    every LAO-year of the answer once the answer is built (the loaders batch the calls: a
-    statement per loader, whatever the number of LAO-years), its value built into the answer
-    as GraphQL would (`schema.plan_connections.value_builder`)."""
-
-    function: Callable[..., Any]
-    arguments: dict[str, Any]
-    build: Callable[[Any, Building], Any]
-    year_of: Callable[[Row], YearOf]
 
 
 @dataclass
@@ -689,21 +680,18 @@ class Compiler:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
 
-    def _loaded(self, node: FieldNode, year_type: str, year: Any) -> LoadedRead:
-        """A field of `LOADED_FIELDS`: its function, its arguments as the resolver gets them,
-        the builder of its answer and what the function reads of the LAO-year's row."""
-        schema, name = self.planner.schema, node.name.value
-        field_def = self.planner.graphql_schema.get_type(year_type).fields[name]
+    def _loaded(
+        self, node: FieldNode, year_type: str, year: Any
+    ) -> tuple[LoadedRead, Callable[[Row], YearOf]]:
+        """A field of `LOADED_FIELDS`: its function with its arguments as the resolver gets
+        them and the builder of its answer, and what the function reads of the row."""
+        function = LOADED_FIELDS[node.name.value]
+        read = loaded_read(self.planner.schema, year_type, node, self.variables, function)
         c = self.columns
         year_id = c.add("y_id", year.c.id)
         fiscal_year = c.add("y_fiscal_year", year.c.fiscal_year)
         place = self._place()
-        return LoadedRead(
-            LOADED_FIELDS[name],
-            python_arguments(schema, year_type, name, node, self.variables),
-            value_builder(schema, field_def.type, node, self.variables),
-            lambda row: YearOf(row[year_id], row[fiscal_year], place(row)),
-        )
+        return read, lambda row: YearOf(row[year_id], row[fiscal_year], place(row))
 
     def _year_rule(self, name: str, year: Any) -> Callable[[Row], Any]:
         """A computed field of the LAO-year: the function its resolver calls
@@ -1010,9 +998,10 @@ class YearData:
 
     lists: list[dict[int, list[Row]]] = field(default_factory=list)
     records: dict[int, list[dict[int, list[Row]]]] = field(default_factory=dict)
-    # The loaded fields met while building (`LoadedRead`): the read, its LAO-year, the
-    # answer to fill and its key, and the path to it; `fill_loaded` fills them in.
-    loaded: list[tuple[LoadedRead, YearOf, dict[str, Any], str, list[Any]]] = field(
+    # The loaded fields met while building (`schema.plan_connections.LoadedRead`): the
+    # read, its LAO-year, the answer to fill and its key, and the path to it; `fill_loaded`
+    # fills them in.
+    loaded: list[tuple[LoadedRead, YearOf, dict[str, Any], str, tuple[Any, ...]]] = field(
         default_factory=list
     )
 
@@ -1265,18 +1254,19 @@ async def _run(plan: PagePlan, context: Any) -> tuple[Any, list[GraphQLError]]:
 
 async def fill_loaded(fetched: Fetched, context: Any) -> None:
     """Fills in the loaded fields the answer holds (`LoadedRead`): every call at once, so
-    the request's DataLoaders (`context.loaders`, the resolvers' own) batch them."""
-    pending = fetched.year.loaded + fetched.years.loaded
-    if not pending:
+    the request's DataLoaders (`context.loaders`, the resolvers' own) batch them; a nullable
+    one's failure (null, its error) comes after the answer's other errors."""
+    loaded = fetched.year.loaded + fetched.years.loaded
+    if not loaded:
         return
-    loaders, now = context.loaders, context.now
-    values = await asyncio.gather(
-        *(read.function(year, loaders, now, **read.arguments) for read, year, *_ in pending)
-    )
-    building = Building(now, context.identity)
-    for (read, _, out, key, path), value in zip(pending, values, strict=True):
-        building.path = path
-        out[key] = read.build(value, building)
+    building = Building(context.now, context.identity, loaders=context.loaders)
+    building.loaded = list(loaded)
+    while building.loaded:
+        await call_loaded(building)
+    if building.pending or building.batched:
+        async with context.read_engine.connect() as conn:
+            await fill(building, conn)
+    fetched.last.extend(building.errors)
 
 
 async def fetch_laos(
@@ -1462,7 +1452,8 @@ def _year(
             continue
         if get[0] == "loaded":
             out[key] = None  # filled in once every LAO-year's is loaded (`fill_loaded`)
-            data.loaded.append((get[1], get[1].year_of(row), out, key, [*path, key]))
+            read, year_of = get[1]
+            data.loaded.append((read, year_of(row), out, key, (*path, key)))
             continue
         if get[0] == "list":
             lp = year.lists[get[1]]
@@ -1993,13 +1984,15 @@ async def _run_root(
     reads = context.personal_reads
     laos = functools.partial(fetch_laos, reads=reads)
     if isinstance(plan, StatsPlan):
-        return await run_stats(plan, context.read_engine, context.now, shared, reads)
+        return await run_stats(
+            plan, context.read_engine, context.now, shared, reads, context.loaders
+        )
     if isinstance(plan, ConnectionPlan):
         return await run_connection(plan, context.read_engine, reads)
     if isinstance(plan, TableListPlan):
         return await run_list(plan, context.read_engine)
     if isinstance(plan, ComputedListPlan):
-        return await run_computed(plan, context.read_engine, context.now, reads)
+        return await run_computed(plan, context.read_engine, context.now, reads, context.loaders)
     if isinstance(plan, ChangesPlan):
         values = functools.partial(year_value, reads=reads)
         return await run_changes(plan, context, (laos, lao_node), (fetch_years_by_id, values))

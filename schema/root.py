@@ -40,7 +40,7 @@ from hub.rules import enums, lpa
 from hub.rules.identity import Identity
 from hub.rules.mission_help import waiting_on
 from hub.rules.thai_text import search_key
-from schema import accounts, rounds, shapes
+from schema import accounts, lao_year, rounds, shapes
 from schema.accounts import Account, AccountFilter
 from schema.catalogue import Catalogue, CatalogueDiff, catalogue_diff
 from schema.catalogue import catalogue as catalogue_of_year
@@ -73,6 +73,7 @@ from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all, find_lao
+from schema.lpa import LOADED_FIELDS as LPA_LOADED
 from schema.lpa import PLACE_GUARDED_FIELDS as LPA_GUARDED
 from schema.lpa import LpaAssessor, LpaRubric, rubric_type
 from schema.lpa_report import COMPUTED_FIELDS as LPA_REPORT_FIELDS
@@ -263,6 +264,14 @@ BATCHED_FIELDS = accounts.BATCHED_FIELDS
 # path, which reads the attribute their resolver returns (who set a value, an assessor).
 PLACE_GUARDED_FIELDS = {**PROVENANCE_GUARDED, **LPA_GUARDED}
 COMPUTED_FIELDS = {**rounds.COMPUTED_FIELDS, **LPA_REPORT_FIELDS}
+# Fields computed by a function over the request's DataLoaders, the one their resolver calls:
+# (type, field) → function(object, loaders, now, **arguments); the planned path calls it for
+# every object of an answer at once (`schema.plan_connections.LoadedRead`).
+LOADED_FIELDS = {
+    **rounds.LOADED_FIELDS,
+    **LPA_LOADED,
+    **{("LaoYear", name): function for name, function in lao_year.LOADED_FIELDS.items()},
+}
 
 
 @strawberry.type(

@@ -10,7 +10,7 @@ the same list, so neither the areas nor the LAOs of an answer add statements.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -35,6 +35,7 @@ from hub.services import rounds as service
 from schema.context import Info
 from schema.enums import MissionRoundStatus, Punctuality, ReminderStage, RoundKind, RoundPhase
 from schema.geography import AreaLevel, District, Province
+from schema.loaders import Loaders
 from schema.pagination import Connection, build_connection, decode_cursor, page_size
 
 if TYPE_CHECKING:
@@ -47,10 +48,6 @@ def _area_order(item: tuple[int | None, AreaTimeliness]) -> int:
 
 def _as_of(info: Info, as_of: dt.datetime | None) -> dt.datetime:
     return utc(as_of or info.context.now)
-
-
-def _today(info: Info) -> dt.date:
-    return rules.thai_date(info.context.now)
 
 
 def round_phase(round_: Round, now: dt.datetime, on: dt.date | None = None) -> str:
@@ -97,9 +94,13 @@ def _readable(info: Info, round_: RoundInfo) -> None:
 
 
 async def _province_id(info: Info, code: str | None) -> int | None:
+    return await _province_id_of(info.context.loaders, code)
+
+
+async def _province_id_of(loaders: Loaders, code: str | None) -> int | None:
     if code is None:
         return None
-    row = await info.context.loaders.province_by_code.load(code)
+    row = await loaders.province_by_code.load(code)
     if row is None:
         raise not_found(f"Province {code}", f"จังหวัดรหัส {code}")
     return int(row.id)
@@ -428,9 +429,7 @@ class Round:
         description="กำหนดการของจังหวัด — the round's dates as they apply to a province."
     )
     async def dates_for(self, info: Info, province_code: str) -> RoundDates | None:
-        province_id = await _province_id(info, province_code)
-        r = self.round_info
-        return RoundDates.of(r.dates_for(province_id), r.phase(_today(info), province_id).name)
+        return await round_dates_for(self, info.context.loaders, info.context.now, province_code)
 
     async def _standings(
         self,
@@ -600,3 +599,22 @@ class LaoYearTimeliness:
     @strawberry.field(description="รอบ — the fiscal year's INFO round.")
     def round(self) -> Round:
         return Round.of(self.round_info)
+
+
+async def round_dates_for(
+    round_: Round, loaders: Loaders, now: dt.datetime, province_code: str
+) -> RoundDates | None:
+    """`Round.datesFor`: the round's dates and phase (on the Thai day of `now`) as they
+    apply to a province; NOT_FOUND for an unknown province."""
+    province_id = await _province_id_of(loaders, province_code)
+    r = round_.round_info
+    phase = r.phase(rules.thai_date(now), province_id).name
+    return RoundDates.of(r.dates_for(province_id), phase)
+
+
+# Fields computed by a function over the request's DataLoaders, which their resolver calls:
+# (type, field) → function(object, loaders, now, **arguments). The planned read path calls
+# the same function for every object of an answer at once (`schema.plan_connections`).
+LOADED_FIELDS: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {
+    ("Round", "datesFor"): round_dates_for,
+}

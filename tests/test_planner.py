@@ -233,6 +233,8 @@ def _year_loaded(rng: random.Random) -> list[str]:
             out.append(f'past: lpaScore(asOf: "{rng.choice(AS_OF)}") {{ score asOf }}')
     if rng.random() < 0.4:
         final = [f for f in LPA_FINAL if f != "assessorName"] + ["lpaYear", "recordedAt"]
+        if rng.random() < 0.3:  # a loaded field inside a loaded field's answer
+            final.append("provisionalAtInspection { score rule asOf }")
         out.append(f"lpaFinalScore{as_of()} {{ {' '.join(_some(rng, final))} }}")
     if not out or rng.random() < 0.4:
         timeliness = _some(rng, ["deadline", "provinceDeadline", "__typename"], 0)
@@ -799,6 +801,13 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
             if rng.random() < 0.5:  # an object named by id (`schema.shapes.OBJECTS_BY_ID`)
                 inner += f" province {{ {_shaped(rng, shapes.PROVINCE)} }}"
             selection += f" provinceDeadlines {{ {inner} }}"
+        for alias in ("", "again: ")[: rng.choice([0, 1, 1, 2])]:
+            # a function over the request's DataLoaders (`schema.root.LOADED_FIELDS`), for
+            # a province known or not (NOT_FOUND, the round's dates null)
+            code = rng.choice([p.province_code, p.province_code, "99"])
+            dates = ["opensOn", "deadline", "districtDeadline", "provinceDeadline", "closesOn"]
+            dates += ["phase", "__typename"]
+            selection += f' {alias}datesFor(provinceCode: "{code}") {{ {" ".join(_some(rng, dates))} }}'
     for (type_name, name), (_, shape) in shapes.OBJECTS_BY_ID.items():
         if type_name == item and rng.random() < 0.5:
             selection += f" {name} {{ {_shaped(rng, shape, 0.5)} }}"
@@ -878,7 +887,10 @@ def _lpa_laos(rng: random.Random, now: bool) -> str:
             score.append("timeliness { status statusTh deadline certifiedLateAt daysLate }")
         node.append(f"provisional {{ {' '.join(score)} }}")
     if not node or rng.random() < 0.4:
-        node.append(f"final {{ {' '.join(_some(rng, LPA_FINAL))} }}")
+        final = _some(rng, LPA_FINAL)
+        if rng.random() < 0.3:  # the provisional score at inspection, over DataLoaders
+            final.append("provisionalAtInspection { score rule stateAsOf asOf }")
+        node.append(f"final {{ {' '.join(final)} }}")
     page = _some(rng, ["totalCount", "pageInfo { hasNextPage endCursor }", "EDGES"])
     edges = f"edges {{ cursor node {{ {' '.join(node)} }} }}"
     body = " ".join(edges if i == "EDGES" else i for i in page)
@@ -1183,9 +1195,8 @@ RESOLVED = [
     "{ viewer { laos { year(fiscalYear: 2568) { lpaScore { score } } } } }",
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
-    '{ rounds { id kind fiscalYear number deadline datesFor(provinceCode: "10") { deadline } } }',
-    "{ nationalLpa(lpaYear: 2567) { laos(first: 2) { edges { node { final {"
-    " provisionalAtInspection { score } } } } } } }",
+    "{ round(id: 1) { id kind fiscalYear number deadline timeliness { total } } }",
+    "{ round(id: 1) { id standings(first: 2) { totalCount } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 
