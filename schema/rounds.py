@@ -72,29 +72,13 @@ def round_province_deadlines(
     ]
 
 
-# Fields computed from the object and the request's moment alone (no database), by the
-# function their resolver calls: (type, field) → function(object, now, **arguments). The
-# planned read path calls the same function (`schema.plan_connections`).
-COMPUTED_FIELDS: dict[tuple[str, str], Callable[..., Any]] = {
-    ("Round", "phase"): round_phase,
-    ("Round", "provinceDeadlines"): round_province_deadlines,
-    ("LaoYearTimeliness", "round"): lambda timeliness, now: Round.of(timeliness.round_info),
-}
-
-
-def _readable(info: Info, round_: RoundInfo) -> None:
+def _readable(identity: Any, round_: RoundInfo) -> None:
     """A missions round's figures are missions data: clients need the scope `missions`."""
-    if round_.kind is RoundKindEnum.MISSIONS and not permissions.can_read_missions(
-        info.context.identity
-    ):
+    if round_.kind is RoundKindEnum.MISSIONS and not permissions.can_read_missions(identity):
         raise Forbidden(
             "Transferred missions: this client has not been granted the scope 'missions'.",
             "ภารกิจถ่ายโอน: ไคลเอนต์นี้ไม่ได้รับสิทธิ์ขอบเขต 'missions'",
         )
-
-
-async def _province_id(info: Info, code: str | None) -> int | None:
-    return await _province_id_of(info.context.loaders, code)
 
 
 async def _province_id_of(loaders: Loaders, code: str | None) -> int | None:
@@ -106,10 +90,10 @@ async def _province_id_of(loaders: Loaders, code: str | None) -> int | None:
     return int(row.id)
 
 
-async def _district_id(info: Info, code: str | None) -> int | None:
+async def _district_id_of(loaders: Loaders, code: str | None) -> int | None:
     if code is None:
         return None
-    row = await info.context.loaders.district_by_code.load(code)
+    row = await loaders.district_by_code.load(code)
     if row is None:
         raise not_found(f"District {code}", f"อำเภอรหัส {code}")
     return int(row.id)
@@ -262,43 +246,64 @@ class AreaRoundTimeliness:
         description="การดำเนินการของ อปท. — INFO: the LAOs' certification; missions: checked in the round."
     )
     def done(self) -> PunctualityCounts:
-        return PunctualityCounts.of(self.area.done)
+        return area_done(self)
 
     @strawberry.field(
         description="การรับรองของจังหวัด — INFO with a province deadline; null otherwise."
     )
     def province_step(self) -> PunctualityCounts | None:
-        return PunctualityCounts.of(self.area.province) if self.area.province_deadline else None
+        return area_province_step(self)
 
     @strawberry.field(description="สถานะภารกิจในรอบ — missions rounds only; null otherwise.")
     def mission_statuses(self) -> MissionStatusCounts | None:
-        counts = self.area.mission_statuses
-        if not counts:
-            return None
-        return MissionStatusCounts(
-            checked=counts.get(MissionRoundStatusEnum.CHECKED, 0),
-            recorded=counts.get(MissionRoundStatusEnum.RECORDED, 0),
-            not_yet=counts.get(MissionRoundStatusEnum.NOT_YET, 0),
-        )
+        return area_mission_statuses(self)
 
     @strawberry.field(
         description="ยอดสะสมรายวัน — one entry per Thai day on which the counts changed, oldest "
         "first; between entries the counts stay as the entry before."
     )
     def series(self) -> list[RoundDayCount]:
-        return [self._day(p) for p in self.area.series]
+        return area_series(self)
 
     @strawberry.field(description="ยอด ณ วันที่ — how many had done the step by the end of `day`.")
     def done_by(self, day: dt.date) -> RoundDayCount:
-        return self._day(rules.count_by(day, self.area.series))
+        return area_done_by(self, None, day)
 
-    def _day(self, point: rules.DayCount) -> RoundDayCount:
-        return RoundDayCount(
-            day=point.day,
-            done=point.done,
-            province_done=point.province_done,
-            days_after_deadline=(point.day - self.deadline).days,
-        )
+
+def area_done(area: AreaRoundTimeliness, now: Any = None) -> PunctualityCounts:
+    return PunctualityCounts.of(area.area.done)
+
+
+def area_province_step(area: AreaRoundTimeliness, now: Any = None) -> PunctualityCounts | None:
+    return PunctualityCounts.of(area.area.province) if area.area.province_deadline else None
+
+
+def area_mission_statuses(area: AreaRoundTimeliness, now: Any = None) -> MissionStatusCounts | None:
+    counts = area.area.mission_statuses
+    if not counts:
+        return None
+    return MissionStatusCounts(
+        checked=counts.get(MissionRoundStatusEnum.CHECKED, 0),
+        recorded=counts.get(MissionRoundStatusEnum.RECORDED, 0),
+        not_yet=counts.get(MissionRoundStatusEnum.NOT_YET, 0),
+    )
+
+
+def area_series(area: AreaRoundTimeliness, now: Any = None) -> list[RoundDayCount]:
+    return [_day(area, p) for p in area.area.series]
+
+
+def area_done_by(area: AreaRoundTimeliness, now: Any, day: dt.date) -> RoundDayCount:
+    return _day(area, rules.count_by(day, area.area.series))
+
+
+def _day(area: AreaRoundTimeliness, point: rules.DayCount) -> RoundDayCount:
+    return RoundDayCount(
+        day=point.day,
+        done=point.done,
+        province_done=point.province_done,
+        days_after_deadline=(point.day - area.deadline).days,
+    )
 
 
 @strawberry.type(
@@ -433,7 +438,7 @@ class Round:
 
     async def _standings(
         self,
-        info: Info,
+        loaders: Loaders,
         as_of: dt.datetime,
         visible: bool,
         province_code: str | None = None,
@@ -444,15 +449,15 @@ class Round:
             from hub.db.rounds import not_supported
 
             raise not_supported(r)
-        _readable(info, r)
+        _readable(loaders.identity, r)
         key = (
             r.id,
             as_of,
             visible and r.kind is RoundKindEnum.INFO,  # missions are public: one list for both
-            await _province_id(info, province_code),
-            await _district_id(info, district_code),
+            await _province_id_of(loaders, province_code),
+            await _district_id_of(loaders, district_code),
         )
-        rows = await info.context.loaders.round_standings.load(key)
+        rows = await loaders.round_standings.load(key)
         return rows or []
 
     def _areas(self, rows: list[Standing], level: AreaLevel | None) -> list[AreaRoundTimeliness]:
@@ -487,9 +492,7 @@ class Round:
     async def timeliness(
         self, info: Info, as_of: dt.datetime | None = None
     ) -> AreaRoundTimeliness | None:
-        rows = await self._standings(info, _as_of(info, as_of), False)
-        areas = self._areas(rows, None)
-        return areas[0] if areas else None
+        return await round_timeliness(self, info.context.loaders, info.context.now, as_of)
 
     @strawberry.field(
         description="ความทันกำหนดรายพื้นที่ — the same per province or per district (within "
@@ -502,8 +505,9 @@ class Round:
         province_code: str | None = None,
         as_of: dt.datetime | None = None,
     ) -> list[AreaRoundTimeliness] | None:
-        rows = await self._standings(info, _as_of(info, as_of), False, province_code)
-        return self._areas(rows, level)
+        return await round_timeliness_by_area(
+            self, info.context.loaders, info.context.now, level, province_code, as_of
+        )
 
     @strawberry.field(
         description="สถานะราย อปท. — each LAO's standing in the round, as of `asOf` (default: "
@@ -523,7 +527,9 @@ class Round:
     ) -> Connection[RoundStanding] | None:
         size = page_size(first)
         after_key = decode_cursor(after)
-        rows = await self._standings(info, _as_of(info, as_of), True, province_code, district_code)
+        rows = await self._standings(
+            info.context.loaders, _as_of(info, as_of), True, province_code, district_code
+        )
         if punctuality is not None:
             wanted = PunctualityEnum[punctuality.value]
             rows = [s for s in rows if s.done.punctuality is wanted]
@@ -612,9 +618,48 @@ async def round_dates_for(
     return RoundDates.of(r.dates_for(province_id), phase)
 
 
+async def round_timeliness(
+    round_: Round, loaders: Loaders, now: dt.datetime, as_of: dt.datetime | None = None
+) -> AreaRoundTimeliness | None:
+    """`Round.timeliness`: the nation's counts as of `as_of` (default `now`)."""
+    rows = await round_._standings(loaders, utc(as_of or now), False)
+    areas = round_._areas(rows, None)
+    return areas[0] if areas else None
+
+
+async def round_timeliness_by_area(
+    round_: Round,
+    loaders: Loaders,
+    now: dt.datetime,
+    level: AreaLevel,
+    province_code: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> list[AreaRoundTimeliness]:
+    """`Round.timelinessByArea`: the counts of each area of `level` (within a province)."""
+    rows = await round_._standings(loaders, utc(as_of or now), False, province_code)
+    return round_._areas(rows, level)
+
+
+# Fields computed from the object and the request's moment alone (no database), by the
+# function their resolver calls: (type, field) → function(object, now, **arguments). The
+# planned read path calls the same function (`schema.plan_connections`).
+COMPUTED_FIELDS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("Round", "phase"): round_phase,
+    ("Round", "provinceDeadlines"): round_province_deadlines,
+    ("LaoYearTimeliness", "round"): lambda timeliness, now: Round.of(timeliness.round_info),
+    ("AreaRoundTimeliness", "done"): area_done,
+    ("AreaRoundTimeliness", "provinceStep"): area_province_step,
+    ("AreaRoundTimeliness", "missionStatuses"): area_mission_statuses,
+    ("AreaRoundTimeliness", "series"): area_series,
+    ("AreaRoundTimeliness", "doneBy"): area_done_by,
+}
+
+
 # Fields computed by a function over the request's DataLoaders, which their resolver calls:
 # (type, field) → function(object, loaders, now, **arguments). The planned read path calls
 # the same function for every object of an answer at once (`schema.plan_connections`).
 LOADED_FIELDS: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {
     ("Round", "datesFor"): round_dates_for,
+    ("Round", "timeliness"): round_timeliness,
+    ("Round", "timelinessByArea"): round_timeliness_by_area,
 }

@@ -298,6 +298,8 @@ OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
     ("MissionRollupRow", "province"): ("province_id", PROVINCE),
     ("MissionRollupRow", "mission"): ("mission_id", MISSION),
     ("ProvinceRoundDeadlines", "province"): ("province_id", PROVINCE),
+    ("AreaRoundTimeliness", "province"): ("province_id", PROVINCE),
+    ("AreaRoundTimeliness", "district"): ("district_id", DISTRICT),
     ("AccountRole", "lao"): ("lao_id", LAO),
     ("AccountRole", "district"): ("district_id", DISTRICT),
     ("AccountRole", "province"): ("province_id", PROVINCE),

@@ -808,10 +808,46 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
             dates = ["opensOn", "deadline", "districtDeadline", "provinceDeadline", "closesOn"]
             dates += ["phase", "__typename"]
             selection += f' {alias}datesFor(provinceCode: "{code}") {{ {" ".join(_some(rng, dates))} }}'
+        if root == "round" and rng.random() < 0.6:  # the round's figures, one round's
+            selection += " " + _round_figures(rng, p)
     for (type_name, name), (_, shape) in shapes.OBJECTS_BY_ID.items():
         if type_name == item and rng.random() < 0.5:
             selection += f" {name} {{ {_shaped(rng, shape, 0.5)} }}"
     return f"{head} {{ {call} {{ {selection} }} }}", variables
+
+
+def _area_timeliness(rng: random.Random) -> str:
+    """Some of an area's round figures (`AreaRoundTimeliness`): counts, the series, a day's
+    counts, its place (`schema.shapes.OBJECTS_BY_ID`)."""
+    counts = " ".join(_some(rng, ["onTime", "late", "pending", "overdue"]))
+    day = " ".join(_some(rng, ["day", "done", "provinceDone", "daysAfterDeadline"]))
+    items = _some(rng, ["total", "deadline", "provinceDeadline", "__typename"], 0)
+    items += [
+        f"done {{ {counts} }}",
+        f"provinceStep {{ {counts} }}",
+        "missionStatuses { checked recorded notYet }",
+        f"series {{ {day} }}",
+        f'doneBy(day: "{rng.choice(["2024-01-01", "2025-06-30", "2026-03-31"])}") {{ {day} }}',
+        f"province {{ {_shaped(rng, shapes.PROVINCE, 0)} }}",
+        f"district {{ {_shaped(rng, shapes.DISTRICT, 0)} }}",
+    ][: rng.randint(1, 7)]
+    rng.shuffle(items)
+    return " ".join(items)
+
+
+def _round_figures(rng: random.Random, p: Places) -> str:
+    """A round's figures (`schema.root.LOADED_FIELDS`): the nation's, or by area within a
+    province known or not, as of now or a moment; refused for a KPI-16 round, and a
+    missions round's to a client without `missions`."""
+    as_of = f', asOf: "{rng.choice(AS_OF)}"' if rng.random() < 0.4 else ""
+    if rng.random() < 0.5:
+        arguments = f"({as_of[2:]})" if as_of else ""
+        return f"timeliness{arguments} {{ {_area_timeliness(rng)} }}"
+    level = rng.choice(["NATION", "PROVINCE", "DISTRICT"])
+    within = (
+        f', provinceCode: "{rng.choice([p.province_code, "99"])}"' if rng.random() < 0.5 else ""
+    )
+    return f"timelinessByArea(level: {level}{within}{as_of}) {{ {_area_timeliness(rng)} }}"
 
 
 def random_keyed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
@@ -1195,7 +1231,7 @@ RESOLVED = [
     "{ viewer { laos { year(fiscalYear: 2568) { lpaScore { score } } } } }",
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
-    "{ round(id: 1) { id kind fiscalYear number deadline timeliness { total } } }",
+    "{ round(id: 1) { id kind fiscalYear number deadline reminders(first: 2) { totalCount } } }",
     "{ round(id: 1) { id standings(first: 2) { totalCount } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
