@@ -46,10 +46,6 @@ def _area_order(item: tuple[int | None, AreaTimeliness]) -> int:
     return item[0] or 0
 
 
-def _as_of(info: Info, as_of: dt.datetime | None) -> dt.datetime:
-    return utc(as_of or info.context.now)
-
-
 def round_phase(round_: Round, now: dt.datetime, on: dt.date | None = None) -> str:
     """`Round.phase`: the phase on the Thai day `on`, by default the request's (`now`)."""
     return round_.round_info.phase(on or rules.thai_date(now)).name  # type: ignore[no-any-return]
@@ -525,22 +521,18 @@ class Round:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RoundStanding] | None:
-        size = page_size(first)
-        after_key = decode_cursor(after)
-        rows = await self._standings(
-            info.context.loaders, _as_of(info, as_of), True, province_code, district_code
+        return await round_standings(
+            self,
+            info.context.loaders,
+            info.context.now,
+            province_code,
+            district_code,
+            punctuality,
+            mission_status,
+            as_of,
+            first,
+            after,
         )
-        if punctuality is not None:
-            wanted = PunctualityEnum[punctuality.value]
-            rows = [s for s in rows if s.done.punctuality is wanted]
-        if mission_status is not None:
-            status = MissionRoundStatusEnum[mission_status.value]
-            rows = [s for s in rows if s.mission_status is status]
-        total = len(rows)
-        if after_key is not None:
-            rows = [s for s in rows if s.lao_id > after_key]
-        page = [(RoundStanding.of(s), s.lao_id) for s in rows[: size + 1]]
-        return build_connection(page, size, total, after_key)
 
     @strawberry.field(
         description="อปท. ที่ต้องติดตาม — the LAOs the caller covers with something still to do "
@@ -640,6 +632,37 @@ async def round_timeliness_by_area(
     return round_._areas(rows, level)
 
 
+async def round_standings(
+    round_: Round,
+    loaders: Loaders,
+    now: dt.datetime,
+    province_code: str | None = None,
+    district_code: str | None = None,
+    punctuality: Punctuality | None = None,
+    mission_status: MissionRoundStatus | None = None,
+    as_of: dt.datetime | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[RoundStanding]:
+    """`Round.standings`: a page of the LAOs' standings as of `as_of` (default `now`),
+    filtered, ordered by LAO."""
+    size = page_size(first)
+    after_key = decode_cursor(after)
+    when = utc(as_of or now)
+    rows = await round_._standings(loaders, when, True, province_code, district_code)
+    if punctuality is not None:
+        wanted = PunctualityEnum[punctuality.value]
+        rows = [s for s in rows if s.done.punctuality is wanted]
+    if mission_status is not None:
+        status = MissionRoundStatusEnum[mission_status.value]
+        rows = [s for s in rows if s.mission_status is status]
+    total = len(rows)
+    if after_key is not None:
+        rows = [s for s in rows if s.lao_id > after_key]
+    page = [(RoundStanding.of(s), s.lao_id) for s in rows[: size + 1]]
+    return build_connection(page, size, total, after_key)
+
+
 # Fields computed from the object and the request's moment alone (no database), by the
 # function their resolver calls: (type, field) → function(object, now, **arguments). The
 # planned read path calls the same function (`schema.plan_connections`).
@@ -662,4 +685,5 @@ LOADED_FIELDS: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {
     ("Round", "datesFor"): round_dates_for,
     ("Round", "timeliness"): round_timeliness,
     ("Round", "timelinessByArea"): round_timeliness_by_area,
+    ("Round", "standings"): round_standings,
 }

@@ -840,9 +840,27 @@ def _round_figures(rng: random.Random, p: Places) -> str:
     province known or not, as of now or a moment; refused for a KPI-16 round, and a
     missions round's to a client without `missions`."""
     as_of = f', asOf: "{rng.choice(AS_OF)}"' if rng.random() < 0.4 else ""
-    if rng.random() < 0.5:
+    choice = rng.random()
+    if choice < 0.35:
         arguments = f"({as_of[2:]})" if as_of else ""
         return f"timeliness{arguments} {{ {_area_timeliness(rng)} }}"
+    if choice < 0.7:  # a page of the LAOs' standings, each LAO read by id
+        arguments = [f"first: {rng.choice([0, 2, 20, -1])}"]
+        if rng.random() < 0.4:
+            arguments.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+        if rng.random() < 0.3:
+            arguments.append(f"punctuality: {rng.choice(['ON_TIME', 'LATE', 'PENDING'])}")
+        if rng.random() < 0.2:
+            arguments.append(f'after: "{rng.choice([encode_cursor(300), "nope"])}"')
+        step = " ".join(_some(rng, STEP))
+        node = _some(rng, ["deadline", "provinceDeadline", "missionStatus", "__typename"], 0)
+        node += [f"done {{ {step} }}", f"provinceStep {{ {step} }}"][: rng.randint(0, 2)]
+        if not node or rng.random() < 0.5:
+            node.append(f"lao {{ {_shaped(rng, shapes.LAO, 0.5)} }}")
+        page = [f"edges {{ cursor node {{ {' '.join(node)} }} }}", "totalCount"]
+        page.append("pageInfo { hasNextPage endCursor }")
+        items = " ".join(page[: rng.randint(1, 3)])
+        return f"standings({', '.join(arguments)}{as_of}) {{ {items} }}"
     level = rng.choice(["NATION", "PROVINCE", "DISTRICT"])
     within = (
         f', provinceCode: "{rng.choice([p.province_code, "99"])}"' if rng.random() < 0.5 else ""
@@ -1232,7 +1250,6 @@ RESOLVED = [
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
     "{ round(id: 1) { id kind fiscalYear number deadline reminders(first: 2) { totalCount } } }",
-    "{ round(id: 1) { id standings(first: 2) { totalCount } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 

@@ -233,7 +233,7 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
   source: lao(code: "1234567") { year(fiscalYear: $year) { historicalSections { domain } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  round(id: 1) { id kind standings(provinceCode: $province, first: 2) { totalCount } }
+  round(id: 1) { id kind reminders(provinceCode: $province, first: 2) { totalCount } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -243,7 +243,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an
-    LAO-year's historical sections, `rounds` with a province's standings), in one answer, in the
+    LAO-year's historical sections, a round's reminders), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
