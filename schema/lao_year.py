@@ -215,10 +215,7 @@ class LaoYear:
         extensions=guarded(HistoricalData()),
     )
     async def historical_sections(self, info: Info) -> list[HistoricalSection] | None:
-        if shape_of(self.fiscal_year) is not Shape.PRE_2020:
-            return []
-        rows = await info.context.loaders.historical_sections.load(self.id)
-        return [historical_section(r.domain, r.values_json) for r in rows]
+        return await historical_sections_of(self, info.context.loaders, info.context.now)
 
     @strawberry.field(
         description="ความครบถ้วน — completeness of each of the 8 domains, under the catalogue of "
@@ -360,6 +357,17 @@ async def timeliness_of(
     )
 
 
+async def historical_sections_of(
+    year: Any, loaders: Loaders, now: dt.datetime
+) -> list[HistoricalSection]:
+    """`LaoYear.historicalSections`: a pre-2020 year's domains as imported; none for a year
+    in the current shape."""
+    if shape_of(year.fiscal_year) is not Shape.PRE_2020:
+        return []
+    rows = await loaders.historical_sections.load(year.id)
+    return [historical_section(r.domain, r.values_json) for r in rows]
+
+
 # The LAO-year's fields whose resolvers load through the request's DataLoaders: GraphQL
 # name → function(year, loaders, now, **arguments), which the resolver calls and the planned
 # path calls too, for every LAO-year of its answer at once (the loaders batch them).
@@ -367,6 +375,7 @@ LOADED_FIELDS: dict[str, Callable[..., Awaitable[Any]]] = {
     "lpaScore": lpa_score_of,
     "lpaFinalScore": lpa_final_score_of,
     "timeliness": timeliness_of,
+    "historicalSections": historical_sections_of,
 }
 
 

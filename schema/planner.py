@@ -71,7 +71,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a round's reminders, an LAO-year's historical sections, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
+  (a round's reminders, who assessed an LAO-year's final LPA score, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -86,8 +86,9 @@ returns None for everything else, and the view then runs the resolvers:
   the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
   `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
   the same statement reads, a correlated COUNT per record table among them), its LPA
-  scores and timeliness (`lpaScore`, `lpaFinalScore` without who assessed or the score at
-  inspection, `timeliness`, each any number of times under aliases: the functions their
+  scores, timeliness and a historical year's sections (`lpaScore`, `lpaFinalScore` without
+  who assessed, `timeliness`, `historicalSections` under its guard decided for the caller,
+  each any number of times under aliases: the functions their
   resolvers call, `schema.lao_year.LOADED_FIELDS`, over the request's DataLoaders, for every
   LAO-year of the answer at once once it is built, `fill_loaded`; under `laos` and `lao`
   only, not the viewer's LAOs or a changes feed's) and the 8
@@ -675,7 +676,18 @@ class Compiler:
                 item_type = self._type(year_type, name)
                 plan.fields.append((key, self._section_versions(f, item_type, year)))
             elif name in LOADED_FIELDS and self.loaded:
-                plan.fields.append((key, ("loaded", self._loaded(f, year_type, year))))
+                # Its guard (`historicalSections`: every domain scope), decided for the caller:
+                # refused, it is null with FORBIDDEN, at the time a refused section's is.
+                decision = identity_decision(
+                    self.planner.graphql_schema, year_type, name, self.identity
+                )
+                if decision is None:
+                    raise Unsupported(f"LaoYear.{name}: guarded by the object")
+                if decision.allowed:
+                    plan.fields.append((key, ("loaded", self._loaded(f, year_type, year))))
+                else:
+                    refused = (decision.message, self.normalised.nodes_of(f))
+                    plan.fields.append((key, ("refused", refused)))
             else:
                 raise Unsupported(f"LaoYear.{name}")
         return plan
@@ -1449,6 +1461,10 @@ def _year(
     for key, get in year.fields:
         if not isinstance(get, tuple):
             out[key] = get(row)
+            continue
+        if get[0] == "refused":
+            out[key] = None
+            late.append(forbidden(get[1][0], get[1][1], [*path, key]))
             continue
         if get[0] == "loaded":
             out[key] = None  # filled in once every LAO-year's is loaded (`fill_loaded`)

@@ -95,12 +95,13 @@ def test_the_import_command_stores_a_historical_year_read_in_its_own_shape(world
     )
     assert sections == 3 and logged == 3  # one entry per LAO-year and domain
 
-    async def read_back() -> dict:
-        settings = Settings(database_url=world, environment="test")
+    async def read_back(planner: bool = True) -> dict:
+        settings = Settings(database_url=world, environment="test", planner=planner)
         async with serve(settings) as client:  # the public: the year is published
             return (await graphql(client, HISTORICAL, year=2558))["lao"]["year"]
 
     year = asyncio.run(read_back())
+    assert asyncio.run(read_back(planner=False)) == year  # the planned read, the resolvers' one
     assert year["catalogueShape"] == "PRE_2020" and year["historical"] is True
     # The historical LAO-year arrives certified by its province: counted where it stands.
     assert main(["rollups", "verify"]) == 0

@@ -236,6 +236,9 @@ def _year_loaded(rng: random.Random) -> list[str]:
         if rng.random() < 0.3:  # a loaded field inside a loaded field's answer
             final.append("provisionalAtInspection { score rule asOf }")
         out.append(f"lpaFinalScore{as_of()} {{ {' '.join(_some(rng, final))} }}")
+    if rng.random() < 0.2:  # guarded: every domain scope (a client's FORBIDDEN)
+        values = " ".join(_some(rng, ["name", "labelTh", "unit", "number", "flag", "text"]))
+        out.append(f"historicalSections {{ domain key labelEn values {{ {values} }} }}")
     if not out or rng.random() < 0.4:
         timeliness = _some(rng, ["deadline", "provinceDeadline", "__typename"], 0)
         timeliness.append(f"certification {{ {' '.join(_some(rng, STEP))} }}")
@@ -1244,7 +1247,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    '{ lao(code: "1234567") { year(fiscalYear: 2568) { historicalSections { domain } } } }',
+    '{ lao(code: "1234567") { year(fiscalYear: 2568) { lpaFinalScore { assessorName } } } }',
     # the loaded fields of an LAO-year only under the `laos` and `lao` roots
     "{ viewer { laos { year(fiscalYear: 2568) { lpaScore { score } } } } }",
     # who acted on an LAO's mission records: decided per record only under a page of records
