@@ -71,7 +71,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a round's reminders, who assessed an LAO-year's final LPA score, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
+  (a round's reminders, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -86,8 +86,8 @@ returns None for everything else, and the view then runs the resolvers:
   the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
   `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
   the same statement reads, a correlated COUNT per record table among them), its LPA
-  scores, timeliness and a historical year's sections (`lpaScore`, `lpaFinalScore` without
-  who assessed, `timeliness`, `historicalSections` under its guard decided for the caller,
+  scores, timeliness and a historical year's sections (`lpaScore`, `lpaFinalScore` with who
+  assessed decided per LAO, `timeliness`, `historicalSections` under its guard decided for the caller,
   each any number of times under aliases: the functions their
   resolvers call, `schema.lao_year.LOADED_FIELDS`, over the request's DataLoaders, for every
   LAO-year of the answer at once once it is built, `fill_loaded`; under `laos` and `lao`
@@ -205,6 +205,7 @@ from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import (
     TABLE_ROOTS,
     Building,
+    Compiling,
     ComputedListPlan,
     ConnectionPlan,
     LoadedRead,
@@ -698,7 +699,11 @@ class Compiler:
         """A field of `LOADED_FIELDS`: its function with its arguments as the resolver gets
         them and the builder of its answer, and what the function reads of the row."""
         function = LOADED_FIELDS[node.name.value]
-        read = loaded_read(self.planner.schema, year_type, node, self.variables, function)
+        # Fields guarded per LAO in its answer (who assessed a final score) decided per object.
+        compiling = Compiling(self.identity, self.normalised.nodes_of)
+        read = loaded_read(
+            self.planner.schema, year_type, node, self.variables, function, compiling
+        )
         c = self.columns
         year_id = c.add("y_id", year.c.id)
         fiscal_year = c.add("y_fiscal_year", year.c.fiscal_year)
@@ -1267,11 +1272,15 @@ async def _run(plan: PagePlan, context: Any) -> tuple[Any, list[GraphQLError]]:
 async def fill_loaded(fetched: Fetched, context: Any) -> None:
     """Fills in the loaded fields the answer holds (`LoadedRead`): every call at once, so
     the request's DataLoaders (`context.loaders`, the resolvers' own) batch them; a nullable
-    one's failure (null, its error) comes after the answer's other errors."""
+    one's failure (null, its error) and a refused field of its answer (who assessed a final
+    score, noted in the read audit where allowed) come after the answer's other errors: the
+    resolvers report them once the loads complete, which a refused `actorName` of the
+    certification history also waits for (their order between those two then depends on
+    which of two concurrent loads completes first; GraphQL gives it no meaning)."""
     loaded = fetched.year.loaded + fetched.years.loaded
     if not loaded:
         return
-    building = Building(context.now, context.identity, loaders=context.loaders)
+    building = Building(context.now, context.identity, reads=fetched.reads, loaders=context.loaders)
     building.loaded = list(loaded)
     while building.loaded:
         await call_loaded(building)

@@ -194,8 +194,11 @@ def _year_selection(
     """Some of an LAO-year's scalars, `fewest` to `most` sections and perhaps its history
     and (with probability `loaded`) its LPA scores and timeliness."""
     inner = _some(rng, YEAR_SCALARS, 0)
+    history = rng.random() < lists
     if rng.random() < loaded:
-        inner += _year_loaded(rng)
+        # Who assessed (refused: FORBIDDEN) not beside who certified: the resolvers report
+        # the two refusals as two concurrent loads complete, in either order.
+        inner += _year_loaded(rng, personal=not history)
     if rng.random() < 0.4:
         inner += _some(rng, YEAR_RULES)
     if rng.random() < 0.3:
@@ -203,7 +206,7 @@ def _year_selection(
     if rng.random() < 0.2:  # each section's version (what a save sends back)
         inner.append(f"sectionVersions {{ {' '.join(_some(rng, ['domain', 'version']))} }}")
     inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(fewest, most))]
-    if rng.random() < lists:
+    if history:
         inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
     rng.shuffle(inner)
     return " ".join(inner)
@@ -215,9 +218,10 @@ AS_OF = ["2024-01-01T00:00:00Z", "2025-07-01T12:00:00+07:00", "2030-01-01T00:00:
 STEP = ["punctuality", "labelTh", "deadline", "doneAt", "daysLate", "__typename"]
 
 
-def _year_loaded(rng: random.Random) -> list[str]:
+def _year_loaded(rng: random.Random, personal: bool) -> list[str]:
     """Some of an LAO-year's fields its resolvers load through DataLoaders
-    (`schema.lao_year.LOADED_FIELDS`), with and without `asOf`."""
+    (`schema.lao_year.LOADED_FIELDS`), with and without `asOf`; who assessed a final score
+    (personal data, decided per LAO) only with `personal`."""
     out = []
 
     def as_of() -> str:
@@ -232,7 +236,8 @@ def _year_loaded(rng: random.Random) -> list[str]:
         if rng.random() < 0.3:  # the same field again, as of another moment
             out.append(f'past: lpaScore(asOf: "{rng.choice(AS_OF)}") {{ score asOf }}')
     if rng.random() < 0.4:
-        final = [f for f in LPA_FINAL if f != "assessorName"] + ["lpaYear", "recordedAt"]
+        final = [f for f in LPA_FINAL if personal or f != "assessorName"]
+        final += ["lpaYear", "recordedAt"]
         if rng.random() < 0.3:  # a loaded field inside a loaded field's answer
             final.append("provisionalAtInspection { score rule asOf }")
         out.append(f"lpaFinalScore{as_of()} {{ {' '.join(_some(rng, final))} }}")
@@ -810,7 +815,9 @@ def random_computed_query(rng: random.Random, p: Places) -> tuple[str, dict[str,
             code = rng.choice([p.province_code, p.province_code, "99"])
             dates = ["opensOn", "deadline", "districtDeadline", "provinceDeadline", "closesOn"]
             dates += ["phase", "__typename"]
-            selection += f' {alias}datesFor(provinceCode: "{code}") {{ {" ".join(_some(rng, dates))} }}'
+            selection += (
+                f' {alias}datesFor(provinceCode: "{code}") {{ {" ".join(_some(rng, dates))} }}'
+            )
         if root == "round" and rng.random() < 0.6:  # the round's figures, one round's
             selection += " " + _round_figures(rng, p)
     for (type_name, name), (_, shape) in shapes.OBJECTS_BY_ID.items():
@@ -1247,7 +1254,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    '{ lao(code: "1234567") { year(fiscalYear: 2568) { lpaFinalScore { assessorName } } } }',
+    '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     # the loaded fields of an LAO-year only under the `laos` and `lao` roots
     "{ viewer { laos { year(fiscalYear: 2568) { lpaScore { score } } } } }",
     # who acted on an LAO's mission records: decided per record only under a page of records

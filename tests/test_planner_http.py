@@ -227,11 +227,12 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: who assessed an LAO-year's LPA score (which the planner does not
+# A console page's document: who acted on an LAO's mission records (which the planner does not
 # compile) beside roots it does; the fragment and the variable only `laos` uses go with it
 # (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  source: lao(code: "1234567") { year(fiscalYear: $year) { lpaFinalScore { assessorName } } }
+  source: lao(code: "1234567") { year(fiscalYear: $year) { state }
+    transferredMissions { history { actorName } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   round(id: 1) { id kind reminders(provinceCode: $province, first: 2) { totalCount } }
   fiscalYears { yearBe isOpen }
@@ -243,7 +244,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an
-    assessor of an LAO-year's LPA score, a round's reminders), in one answer, in the
+    who acted on an LAO's mission records, a round's reminders), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {

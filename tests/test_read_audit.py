@@ -258,7 +258,31 @@ async def _mission_lao(url: str) -> str:
         await engine.dispose()
 
 
-def _personal_documents(p: Places, mission_lao: str) -> list[tuple[str, dict]]:
+async def _assessed(url: str) -> tuple[str, int]:
+    """A province with a final LPA score recorded, and the fiscal year it assesses."""
+    from hub.db.models import LaoYear, LpaAssessment
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    select(Province.code, LaoYear.fiscal_year)
+                    .join(Lao, Lao.province_id == Province.id)
+                    .join(LaoYear, LaoYear.lao_id == Lao.id)
+                    .join(LpaAssessment, LpaAssessment.lao_year_id == LaoYear.id)
+                    .order_by(Province.code)
+                    .limit(1)
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    return found[0], found[1]
+
+
+def _personal_documents(
+    p: Places, mission_lao: str, assessed: tuple[str, int]
+) -> list[tuple[str, dict]]:
     """Reads of personal data as clients write them: a page, one LAO through fragments,
     aliases and directives (a skipped field is not read, so not recorded), the viewer's."""
     return [
@@ -299,6 +323,13 @@ def _personal_documents(p: Places, mission_lao: str) -> list[tuple[str, dict]]:
             " { edges { node { history { status actorName } } } } }",
             {"c": mission_lao},
         ),
+        # who assessed a page of LAO-years' final LPA scores (planned, decided per LAO)
+        (
+            "query Assessed($p: String!, $y: Int!) { laos(filter: {provinceCode: $p}, first: 60)"
+            " { edges { node { code year(fiscalYear: $y) { lpaFinalScore { score assessorName"
+            " } } } } } }",
+            {"p": assessed[0], "y": assessed[1]},
+        ),
     ]
 
 
@@ -337,6 +368,7 @@ async def test_the_planned_read_path_records_the_reads_the_resolvers_record(fres
     }
     p = await _places(fresh_demo_url)
     mission_lao = await _mission_lao(fresh_demo_url)
+    assessed = await _assessed(fresh_demo_url)
     settings = oauth_settings(fresh_demo_url)
     last = 0
     for who, identity in identities(p).items():
@@ -344,7 +376,7 @@ async def test_the_planned_read_path_records_the_reads_the_resolvers_record(fres
             serve(settings, identity) as planned,
             serve(dataclasses.replace(settings, planner=False), identity) as resolved,
         ):
-            for query, variables in _personal_documents(p, mission_lao):
+            for query, variables in _personal_documents(p, mission_lao, assessed):
                 body = {"query": query, "variables": variables}
                 response, plans = await post_and_plans(planned, body)
                 assert plans and plans[0] is not None, (who, query)  # the planner answered
