@@ -24,7 +24,8 @@ not the feed's kind is null, as the resolver leaves it.
 
 Contracts: `compile_changes(root, identity, graphql_schema, variables, compile_laos,
 compile_records, compile_years)` returns a `ChangesPlan` or raises `Unsupported`;
-`run_changes(plan, context, (fetch_laos, lao_node), (fetch_years, year_value))` returns (the connection, errors) and raises what `read_changes` raises (the planner reports
+`run_changes(plan, context, (fetch_laos, lao_node, finish), (fetch_years, year_value,
+finish))` returns (the connection, errors) and raises what `read_changes` raises (the planner reports
 it at the root's path, as a resolver's failure).
 """
 
@@ -220,11 +221,11 @@ def _records(
 async def run_changes(
     plan: ChangesPlan,
     context: Any,
-    laos: tuple[FetchLaos, LaoNode],
-    years: tuple[Callable[..., Awaitable[Any]], Callable[..., Any]],
+    laos: tuple[FetchLaos, LaoNode, Callable[[Any], Awaitable[None]]],
+    years: tuple[Callable[..., Awaitable[Any]], Callable[..., Any], Callable[..., Awaitable[None]]],
 ) -> tuple[Any, list[GraphQLError]]:
-    fetch_laos, lao_node = laos
-    fetch_years, year_value = years
+    fetch_laos, lao_node, finish_laos = laos
+    fetch_years, year_value, finish_years = years
     page, baseline = await read_changes(context, plan.kind, plan.after, plan.first)
     errors: list[GraphQLError] = []
     nodes_key = next((key for name, key, _ in plan.connection if name == "nodes"), None)
@@ -241,6 +242,7 @@ async def run_changes(
                 row = rows.get(row_id)
                 path = [plan.root_key, nodes_key, i, plan.value_key]
                 values[i] = None if row is None else lao_node(laos, row, path, fetched)
+            await finish_laos(fetched)  # what the nodes still hold to load
             errors += fetched.errors
         elif plan.years is not None:
             by_year, data = await fetch_years(plan.years, context.engine, ids)
@@ -254,6 +256,7 @@ async def run_changes(
                     if year_row is None
                     else year_value(plan.years, year_row, path, data, late, last)
                 )
+            await finish_years(data, last)  # the LAO-years' loaded fields
             errors += late + last
         elif plan.rows is not None:
             mv = plan.rows

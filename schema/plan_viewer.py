@@ -190,6 +190,9 @@ class _Runner:
     shared: dict[Any, Any]
     fetch_laos: FetchLaos
     lao_node: LaoNode
+    # Fills in what the LAOs' nodes still hold to load (an LAO-year's loaded fields), once
+    # they are built: `schema.planner.fill_loaded`.
+    finish: Callable[[Any], Awaitable[None]]
     errors: list[GraphQLError] = field(default_factory=list)
 
     async def laos(self, plan: Any) -> tuple[list[tuple[int, Any]], Any]:
@@ -213,9 +216,10 @@ async def run_viewer(
     shared: dict[Any, Any],
     fetch_laos: FetchLaos,
     lao_node: LaoNode,
+    finish: Callable[[Any], Awaitable[None]],
 ) -> tuple[Any, list[GraphQLError]]:
     """The viewer's answer and its errors (a field rule refusing part of an LAO)."""
-    run = _Runner(engine, now, shared, fetch_laos, lao_node)
+    run = _Runner(engine, now, shared, fetch_laos, lao_node, finish)
     out: dict[str, Any] = {}
     for what, key, detail in plan.fields:
         if what == "value":
@@ -227,6 +231,7 @@ async def run_viewer(
                 for i, (_, row) in enumerate(rows)
             ]
             if fetched is not None:
+                await run.finish(fetched)
                 run.errors += fetched.errors
         elif what == "areas":
             out[key] = [answer for _, answer in await run.areas(detail)]
@@ -315,5 +320,6 @@ async def _run_grants(run: _Runner, plan: GrantsPlan, path: list[Any]) -> list[d
         answer.append(one)
     for _, fetched in laos.values():
         if fetched is not None:
+            await run.finish(fetched)
             run.errors += fetched.errors
     return answer

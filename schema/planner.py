@@ -90,8 +90,8 @@ returns None for everything else, and the view then runs the resolvers:
   assessed decided per LAO, `timeliness`, `historicalSections` under its guard decided for the caller,
   each any number of times under aliases: the functions their
   resolvers call, `schema.lao_year.LOADED_FIELDS`, over the request's DataLoaders, for every
-  LAO-year of the answer at once once it is built, `fill_loaded`; under `laos` and `lao`
-  only, not the viewer's LAOs or a changes feed's) and the 8
+  LAO-year of the answer at once once it is built, `fill_loaded`: under `laos` and
+  `lao`, the viewer's LAOs and a changes feed's LAOs and LAO-years alike) and the 8
   sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
   lists above, personal data among them (`recorders`, `infoAdministrators`,
@@ -388,17 +388,12 @@ class Compiler:
         self.normalised = normalised or Normalised([])
         self.columns = Columns()
         self.joins: list[Join] = []
-        # The LAO-year's loaded fields (`LoadedRead`) are filled in by the `laos`/`lao` roots'
-        # runner (`_run`); the other plans that build LAOs (the viewer's, a changes feed's)
-        # do not, and refuse them.
-        self.loaded = False
 
     def _type(self, parent: str, name: str) -> str:
         """The name of the object type `parent.name` returns, from the GraphQL schema."""
         return type_name_of(self.planner.graphql_schema, parent, name)
 
     def compile(self, root: FieldNode) -> PagePlan:
-        self.loaded = True
         if root.name.value == "lao":
             return self.compile_single(root)
         field_def = self.planner.graphql_schema.query_type.fields["laos"]
@@ -616,7 +611,6 @@ class Compiler:
         """`years`: the same selection compiled into its own statement's columns (a compiler
         of its own: the page's columns and joins are not its statement's)."""
         inner = Compiler(self.planner, self.identity, self.variables, self.normalised)
-        inner.loaded = self.loaded
         year = _alias(LaoYear.__table__, "planned_years")
         lao_id = operator.itemgetter(inner.columns.add("y_lao_id", year.c.lao_id))
         plan = inner._year_plan(node, year_type, year, None)
@@ -646,7 +640,7 @@ class Compiler:
             sections=[],
             table=year,
         )
-        for f in _fields(node.selection_set, repeatable=LOADED_FIELDS if self.loaded else ()):
+        for f in _fields(node.selection_set, repeatable=LOADED_FIELDS):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.fields.append((key, _const(year_type)))
@@ -676,7 +670,7 @@ class Compiler:
             elif name == "sectionVersions" and not f.arguments:
                 item_type = self._type(year_type, name)
                 plan.fields.append((key, self._section_versions(f, item_type, year)))
-            elif name in LOADED_FIELDS and self.loaded:
+            elif name in LOADED_FIELDS:
                 # Its guard (`historicalSections`: every domain scope), decided for the caller:
                 # refused, it is null with FORBIDDEN, at the time a refused section's is.
                 decision = identity_decision(
@@ -1277,17 +1271,28 @@ async def fill_loaded(fetched: Fetched, context: Any) -> None:
     resolvers report them once the loads complete, which a refused `actorName` of the
     certification history also waits for (their order between those two then depends on
     which of two concurrent loads completes first; GraphQL gives it no meaning)."""
-    loaded = fetched.year.loaded + fetched.years.loaded
+    await _fill_loaded([fetched.year, fetched.years], fetched.reads, fetched.last, context)
+
+
+async def fill_loaded_years(data: YearData, errors: list[GraphQLError], context: Any) -> None:
+    """`fill_loaded` for the LAO-years of `fetch_years_by_id` (their errors to `errors`)."""
+    await _fill_loaded([data], context.personal_reads, errors, context)
+
+
+async def _fill_loaded(
+    datas: list[YearData], reads: PersonalReads | None, errors: list[GraphQLError], context: Any
+) -> None:
+    loaded = [one for data in datas for one in data.loaded]
     if not loaded:
         return
-    building = Building(context.now, context.identity, reads=fetched.reads, loaders=context.loaders)
-    building.loaded = list(loaded)
+    building = Building(context.now, context.identity, reads=reads, loaders=context.loaders)
+    building.loaded = loaded
     while building.loaded:
         await call_loaded(building)
     if building.pending or building.batched:
         async with context.read_engine.connect() as conn:
             await fill(building, conn)
-    fetched.last.extend(building.errors)
+    errors.extend(building.errors)
 
 
 async def fetch_laos(
@@ -2008,6 +2013,7 @@ async def _run_root(
     # The reads of personal data the plan answers are noted in the request's context.
     reads = context.personal_reads
     laos = functools.partial(fetch_laos, reads=reads)
+    finish = functools.partial(fill_loaded, context=context)  # the LAO-years' loaded fields
     if isinstance(plan, StatsPlan):
         return await run_stats(
             plan, context.read_engine, context.now, shared, reads, context.loaders
@@ -2020,9 +2026,14 @@ async def _run_root(
         return await run_computed(plan, context.read_engine, context.now, reads, context.loaders)
     if isinstance(plan, ChangesPlan):
         values = functools.partial(year_value, reads=reads)
-        return await run_changes(plan, context, (laos, lao_node), (fetch_years_by_id, values))
+        years = functools.partial(fill_loaded_years, context=context)
+        return await run_changes(
+            plan, context, (laos, lao_node, finish), (fetch_years_by_id, values, years)
+        )
     if isinstance(plan, ViewerPlan):
-        return await run_viewer(plan, context.read_engine, context.now, shared, laos, lao_node)
+        return await run_viewer(
+            plan, context.read_engine, context.now, shared, laos, lao_node, finish
+        )
     return await _run(plan, context)
 
 
