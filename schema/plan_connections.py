@@ -134,7 +134,7 @@ from schema.plan_common import (
     forbidden,
 )
 from schema.plan_document import TYPENAME, type_name_of
-from schema.plan_lists import Children, note_read, shape_getters
+from schema.plan_lists import Children, Deferred, note_read, shape_getters
 from schema.read_audit import audited_fields
 from schema.root import (
     BATCHED_FIELDS,
@@ -511,6 +511,7 @@ class TableListPlan:
     build: Any
     root_nodes: list[FieldNode] = field(default_factory=list)
     one: bool = False  # a keyed root: the row or null
+    deferred: bool = False  # it holds loaded fields (`Deferred`), filled in by `run_list`
 
     @property
     def single(self) -> bool:
@@ -537,7 +538,18 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     columns = Columns()
     joins: list[tuple[Any, Any]] = []
     item_type = type_name_of(schema, "Query", root.name.value)
-    fields = shape_getters(shape, shape.table, root, columns, joins, "a", schema, item_type)
+    found: list[LoadedRead] = []
+    fields = shape_getters(
+        shape,
+        shape.table,
+        root,
+        columns,
+        joins,
+        "a",
+        schema,
+        item_type,
+        loaded=_noting(loaded_on_rows(compiler), found),
+    )
     # A selection of `__typename` alone reads a column too: the key.
     columns.add("key", next(iter(shape.table.primary_key.columns)))
     joined = shape.table
@@ -547,15 +559,69 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     plan = TableListPlan(_key(root), statement, compile_object(fields))
     plan.root_nodes = compiler.normalised.nodes_of(root)
     plan.one = name in KEYED_ROOTS
+    plan.deferred = bool(found)
     return plan
 
 
-async def run_list(plan: TableListPlan, engine: Any) -> tuple[Any, list[GraphQLError]]:
+def _noting(read: Callable[[FieldNode, str], Any], found: list[Any]) -> Any:
+    """`read`, noting in `found` each read it gives."""
+
+    def noted(node: FieldNode, type_name: str) -> Any:
+        result = read(node, type_name)
+        if result is not None:
+            found.append(result)
+        return result
+
+    return noted
+
+
+async def run_list(
+    plan: TableListPlan, engine: Any, context: Any = None
+) -> tuple[Any, list[GraphQLError]]:
+    """The rows' answer, the loaded fields among them (`Deferred`) filled in through the
+    request's DataLoaders (`context.loaders`)."""
     async with engine.connect() as conn:
         rows = (await conn.execute(plan.statement)).all()
-    if plan.one:
-        return (plan.build(rows[0]) if rows else None), []
-    return [plan.build(row) for row in rows], []
+        if plan.one:
+            answer: Any = plan.build(rows[0]) if rows else None
+        else:
+            answer = [plan.build(row) for row in rows]
+        if not plan.deferred:
+            return answer, []
+        building = Building(context.now, context.identity, path=[plan.root_key])
+        building.loaders = context.loaders
+        _take_deferred(answer, [plan.root_key], building)
+        await fill(building, conn)
+    return answer, building.errors
+
+
+def _take_deferred(value: Any, path: list[Any], building: Building) -> None:
+    """Moves every `Deferred` of an answer to `building.loaded`, its place null till filled."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, Deferred):
+                value[key] = None
+                building.loaded.append((item.read, item.value, value, key, (*path, key)))
+            elif isinstance(item, (dict, list)):
+                _take_deferred(item, [*path, key], building)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _take_deferred(item, [*path, i], building)
+
+
+def loaded_on_rows(compiler: Any) -> Callable[[FieldNode, str], LoadedRead | None]:
+    """The `LoadedRead` of a field of `schema.root.LOADED_FIELDS` selected on a shape's rows
+    (`schema.plan_lists.shape_getters`), None for any other field."""
+
+    def read(node: FieldNode, type_name: str) -> LoadedRead | None:
+        function = LOADED_FIELDS.get((type_name, node.name.value))
+        if function is None:
+            return None
+        compiling = Compiling(compiler.identity, compiler.normalised.nodes_of)
+        schema, variables = compiler.planner.schema, compiler.variables
+        return loaded_read(schema, type_name, node, variables, function, compiling)
+
+    return read
 
 
 # --- roots the resolvers' functions compute ---------------------------------------------------

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from graphql import FieldNode, GraphQLError
@@ -334,6 +335,7 @@ def shape_getters(
     children: Children | None = None,
     guarded: list[FieldNode] | None = None,
     at: tuple[str, ...] = (),
+    loaded: Callable[[FieldNode, str], Any] | None = None,
 ) -> list[Any]:
     """`node`'s selection on `shape` (read from `table`, an alias or the table): its (key,
     getter) pairs, the columns they read added to `columns` and the objects they reach
@@ -341,7 +343,9 @@ def shape_getters(
     (`LISTS`) added there, each read by a `ChildList` getter (else they are refused); with
     `guarded`, its fields looked up in SQL (`Shape.lookups`) that are guarded per LAO read
     too and their nodes added there, for the list to decide (else refused; an unguarded one
-    is read wherever it stands)."""
+    is read wherever it stands); with `loaded`, a field it gives a read of (a function over
+    the request's DataLoaders: `schema.plan_connections.loaded_on_rows`) is a `Deferred`
+    getter, over an object holding the shape's fields, for the runner to fill in."""
     getters: list[tuple[str, Any]] = []
     for f in _fields(node.selection_set):
         name, key = f.name.value, _key(f)
@@ -383,6 +387,12 @@ def shape_getters(
                 getters.append((key, ("object", present, inner)))
             else:
                 getters.append((key, ("object", inner)))
+        elif (
+            loaded is not None
+            and type_name is not None
+            and (read := loaded(f, type_name)) is not None
+        ):
+            getters.append((key, _deferred(read, shape, table, columns, prefix)))
         elif children is not None and type_name is not None and is_list(type_name, name):
             parent_id = columns.add(f"{prefix}_id", table.c.id)
             getters.append(
@@ -400,6 +410,29 @@ def shape_getters(
         else:
             raise Unsupported(f"{name} in a list")
     return getters
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A value still to compute (`shape_getters`' `loaded`): the read, and the object its
+    function takes. The runner replaces it in the answer (`schema.plan_connections`)."""
+
+    read: Any
+    value: Any
+
+
+def _deferred(read: Any, shape: Shape, table: Any, columns: Any, prefix: str) -> Any:
+    """A getter of a `Deferred` whose object holds every field of `shape`, as the resolver
+    type built from the row does (`Shape.python_values`)."""
+    names = {reads.column for reads in shape.fields.values()}
+    names |= {reads.when for reads in shape.fields.values() if reads.when is not None}
+    positions = {name: columns.add(f"{prefix}_{name}", table.c[name]) for name in sorted(names)}
+
+    def get(row: Any) -> Deferred:
+        source = SimpleNamespace(**{name: row[i] for name, i in positions.items()})
+        return Deferred(read, SimpleNamespace(**shape.python_values(source)))
+
+    return get
 
 
 # --- lists under the items of a list -----------------------------------------------------------

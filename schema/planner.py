@@ -43,7 +43,8 @@ returns None for everything else, and the view then runs the resolvers:
   reports' figures, and one area's `laos` page), which
   `schema.plan_stats` compiles, or `waterSupplySystems` / `touristSites` /
   `transferredMissions` / `missionCatalogue` / `subdistricts` / `villages` or the whole-table
-  lists `agencies`, `fiscalYears` and `kpi16Rounds` and the rows by key
+  lists `agencies`, `fiscalYears` (with each year's `round`, a function over the request's
+  DataLoaders: `schema.plan_lists.Deferred`) and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
   declares), and the roots whose resolver calls one function of the engine and its
   arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
@@ -2021,7 +2022,7 @@ async def _run_root(
     if isinstance(plan, ConnectionPlan):
         return await run_connection(plan, context.read_engine, reads)
     if isinstance(plan, TableListPlan):
-        return await run_list(plan, context.read_engine)
+        return await run_list(plan, context.read_engine, context)
     if isinstance(plan, ComputedListPlan):
         return await run_computed(plan, context.read_engine, context.now, reads, context.loaders)
     if isinstance(plan, ChangesPlan):

@@ -264,14 +264,6 @@ BATCHED_FIELDS = accounts.BATCHED_FIELDS
 # path, which reads the attribute their resolver returns (who set a value, an assessor).
 PLACE_GUARDED_FIELDS = {**PROVENANCE_GUARDED, **LPA_GUARDED}
 COMPUTED_FIELDS = {**rounds.COMPUTED_FIELDS, **LPA_REPORT_FIELDS}
-# Fields computed by a function over the request's DataLoaders, the one their resolver calls:
-# (type, field) → function(object, loaders, now, **arguments); the planned path calls it for
-# every object of an answer at once (`schema.plan_connections.LoadedRead`).
-LOADED_FIELDS = {
-    **rounds.LOADED_FIELDS,
-    **LPA_LOADED,
-    **{("LaoYear", name): function for name, function in lao_year.LOADED_FIELDS.items()},
-}
 
 
 @strawberry.type(
@@ -295,8 +287,24 @@ class FiscalYear:
         "province too), closing, and the LAOs' timeliness."
     )
     async def round(self, info: Info) -> Round | None:
-        found = await info.context.loaders.info_round.load(self.year_be)
-        return Round.of(found) if found is not None else None
+        return await fiscal_year_round(self, info.context.loaders, info.context.now)
+
+
+async def fiscal_year_round(year: Any, loaders: Any, now: Any) -> Round | None:
+    """`FiscalYear.round`: the year's INFO round, or None."""
+    found = await loaders.info_round.load(year.year_be)
+    return Round.of(found) if found is not None else None
+
+
+# Fields computed by a function over the request's DataLoaders, the one their resolver calls:
+# (type, field) → function(object, loaders, now, **arguments); the planned path calls it for
+# every object of an answer at once (`schema.plan_connections.LoadedRead`).
+LOADED_FIELDS = {
+    **rounds.LOADED_FIELDS,
+    **LPA_LOADED,
+    **{("LaoYear", name): function for name, function in lao_year.LOADED_FIELDS.items()},
+    ("FiscalYear", "round"): fiscal_year_round,
+}
 
 
 @strawberry.type(description="สิทธิ์ของผู้เรียกใช้ — one role the caller holds, with its place.")

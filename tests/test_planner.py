@@ -695,7 +695,15 @@ def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[st
         return f"query Counts {{ laoCountsByType {{ {' '.join(fields)} }} }}", {}
     root = rng.choice(sorted(shapes.TABLE_LISTS))
     shape, _ = shapes.TABLE_LISTS[root]
-    return f"query Lists {{ {root} {{ {_shaped(rng, shape)} }} }}", {}
+    selection = _shaped(rng, shape)
+    if root == "fiscalYears" and rng.random() < 0.5:
+        # the year's round (`schema.root.LOADED_FIELDS`), its dates for a province known or not
+        round_ = _some(rng, ["id", "kind", "deadline", "closesOn", "phase", "__typename"])
+        if rng.random() < 0.5:
+            code = rng.choice([p.province_code, "99"])
+            round_.append(f'datesFor(provinceCode: "{code}") {{ deadline phase }}')
+        selection += f" round {{ {' '.join(round_)} }}"
+    return f"query Lists {{ {root} {{ {selection} }} }}", {}
 
 
 def random_selection(
@@ -1237,7 +1245,6 @@ UNSUPPORTED = [
     "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) { state } } } } }",
     "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     "{ districts { code } }",
-    "{ fiscalYears { yearBe round { kind } } }",
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
     '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
