@@ -554,6 +554,9 @@ async def test_batch_with_javascript_off_select_all_and_cancel_with_a_reason(
     assert "ยังไม่ได้เลือก อปท." in await page.inner_text(".error-summary")
     # "Select all and certify" without JavaScript: every LAO-year listed.
     await page.click("button:has-text('เลือกทั้งหมดและรับรอง')")
+    # The click returns once the next page starts: wait for its results table before counting
+    # (on a loaded machine the count could run against a page still arriving).
+    await page.locator("table.results tbody tr").first.wait_for(timeout=120_000)
     assert await page.locator("table.results tr[data-result=ok]").count() == len(waiting)
     assert all(
         s is State.PROVINCE_CERTIFIED for c, s in (await states(hub.database_url, waiting)).items()
@@ -573,6 +576,7 @@ async def test_batch_with_javascript_off_select_all_and_cancel_with_a_reason(
         await page.check(f"#i-{code}")
     await page.fill("#reason", "ข้อมูลประปาหมู่บ้านไม่ตรงกับฐานข้อมูลอ้างอิง")
     await page.click("button:has-text('ยกเลิกการรับรองรายการที่เลือก')")
+    await page.locator("table.results tbody tr").first.wait_for(timeout=120_000)
     assert await page.locator("table.results tr[data-result=ok]").count() == 2
     assert all(s is State.LAO_CERTIFIED for s in (await states(hub.database_url, two)).values())
     await screenshot(page, "certify-batch-cancelled-nojs")  # (axe needs JavaScript)
