@@ -51,7 +51,7 @@ resolvers load per object through a DataLoader (`schema.root.BATCHED_FIELDS`, de
 `schema.shapes.Batched`: an account's roles and waiting code), loaded afterwards once per
 field for all of them by the function that DataLoader batches with (`fill`), and the
 fields their resolvers compute by a function over the request's DataLoaders
-(`schema.root.LOADED_FIELDS`: a round's `datesFor`, figures and standings, a final
+(`schema.root.LOADED_FIELDS`: a round's `datesFor`, figures, standings and reminders, a final
 score's `provisionalAtInspection`), called for all of them at once (`LoadedRead`, `call_loaded`:
 an error of a nullable one is its null and its error, in the order the calls complete, as
 the resolvers'); a field

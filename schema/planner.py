@@ -62,7 +62,8 @@ returns None for everything else, and the view then runs the resolvers:
   `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows; and the
   fields their resolvers compute by a function over the request's DataLoaders, called for
   every object at once, `schema.root.LOADED_FIELDS`: a round's `datesFor`, `timeliness`,
-  `timelinessByArea` and `standings`, a final score's `provisionalAtInspection`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
+  `timelinessByArea`, `standings` and `reminders`, a final score's
+  `provisionalAtInspection`), which `schema.plan_connections` compiles; or a root whose answer is a pure function of its
   arguments (`schema.root.CONSTANT_ROOTS`: `catalogue`, `catalogueDiff`, `modules`,
   `sourceSystems`), which the resolvers answer once per (document, variables), and the
   planner remembers for every caller (`Planner._answers`: data encoded, bounded in bytes;
@@ -72,7 +73,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a round's reminders, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
+  (a KPI-16 round's references and reports, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;

@@ -549,33 +549,16 @@ class Round:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Reminder] | None:
-        size = page_size(first)
-        after_key = decode_cursor(after)
-        found = await service.reminders(
-            info.context.engine,
-            info.context.identity,
-            round_id=self.id,
-            province_code=province_code,
-            district_code=district_code,
-            stages=[ReminderStageEnum[s.value] for s in stages] if stages else None,
-            as_of=info.context.now,
+        return await round_reminders(
+            self,
+            info.context.loaders,
+            info.context.now,
+            province_code,
+            district_code,
+            stages,
+            first,
+            after,
         )
-        rows = [r for r in found.rows if after_key is None or r.lao_id > after_key]
-        page = [
-            (
-                Reminder(
-                    lao_id=r.lao_id,
-                    stage=r.stage.name,
-                    stage_label_th=r.stage.label_th,
-                    complete_domains=r.complete_domains,
-                    deadline=r.done.deadline,
-                    days_overdue=r.done.days_late if not r.done.done else None,
-                ),
-                r.lao_id,
-            )
-            for r in rows[: size + 1]
-        ]
-        return build_connection(page, size, len(found.rows), after_key)
 
 
 @strawberry.type(
@@ -663,6 +646,48 @@ async def round_standings(
     return build_connection(page, size, total, after_key)
 
 
+async def round_reminders(
+    round_: Round,
+    loaders: Loaders,
+    now: dt.datetime,
+    province_code: str | None = None,
+    district_code: str | None = None,
+    stages: list[ReminderStage] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[Reminder]:
+    """`Round.reminders`: a page of the LAOs the caller covers with something still to do
+    (`hub.services.rounds.reminders`, on the request's plain reads: officers' and DLA's,
+    who may write, read the primary)."""
+    size = page_size(first)
+    after_key = decode_cursor(after)
+    found = await service.reminders(
+        loaders.engine,
+        loaders.identity,
+        round_id=round_.id,
+        province_code=province_code,
+        district_code=district_code,
+        stages=[ReminderStageEnum[s.value] for s in stages] if stages else None,
+        as_of=now,
+    )
+    rows = [r for r in found.rows if after_key is None or r.lao_id > after_key]
+    page = [
+        (
+            Reminder(
+                lao_id=r.lao_id,
+                stage=r.stage.name,
+                stage_label_th=r.stage.label_th,
+                complete_domains=r.complete_domains,
+                deadline=r.done.deadline,
+                days_overdue=r.done.days_late if not r.done.done else None,
+            ),
+            r.lao_id,
+        )
+        for r in rows[: size + 1]
+    ]
+    return build_connection(page, size, len(found.rows), after_key)
+
+
 # Fields computed from the object and the request's moment alone (no database), by the
 # function their resolver calls: (type, field) → function(object, now, **arguments). The
 # planned read path calls the same function (`schema.plan_connections`).
@@ -686,4 +711,5 @@ LOADED_FIELDS: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {
     ("Round", "timeliness"): round_timeliness,
     ("Round", "timelinessByArea"): round_timeliness_by_area,
     ("Round", "standings"): round_standings,
+    ("Round", "reminders"): round_reminders,
 }

@@ -301,6 +301,7 @@ OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
     ("AreaRoundTimeliness", "province"): ("province_id", PROVINCE),
     ("AreaRoundTimeliness", "district"): ("district_id", DISTRICT),
     ("RoundStanding", "lao"): ("lao_id", LAO),
+    ("Reminder", "lao"): ("lao_id", LAO),
     ("AccountRole", "lao"): ("lao_id", LAO),
     ("AccountRole", "district"): ("district_id", DISTRICT),
     ("AccountRole", "province"): ("province_id", PROVINCE),

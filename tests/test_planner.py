@@ -880,6 +880,18 @@ def _round_figures(rng: random.Random, p: Places) -> str:
         page.append("pageInfo { hasNextPage endCursor }")
         items = " ".join(page[: rng.randint(1, 3)])
         return f"standings({', '.join(arguments)}{as_of}) {{ {items} }}"
+    if choice < 0.85:  # the LAOs to remind (officers and DLA only: FORBIDDEN to the others)
+        arguments = [f"first: {rng.choice([0, 2, 20])}"]
+        if rng.random() < 0.4:
+            arguments.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+        if rng.random() < 0.4:
+            stages = _some(rng, ["NOTHING_RECORDED", "INCOMPLETE", "NOT_CERTIFIED"])
+            arguments.append(f"stages: [{', '.join(stages)}]")
+        node = _some(rng, ["stage", "stageLabelTh", "completeDomains", "deadline", "daysOverdue"])
+        if rng.random() < 0.5:
+            node.append(f"lao {{ {_shaped(rng, shapes.LAO, 0.5)} }}")
+        page = f"totalCount edges {{ cursor node {{ {' '.join(node)} }} }}"
+        return f"reminders({', '.join(arguments)}) {{ {page} }}"
     level = rng.choice(["NATION", "PROVINCE", "DISTRICT"])
     within = (
         f', provinceCode: "{rng.choice([p.province_code, "99"])}"' if rng.random() < 0.5 else ""
@@ -1264,7 +1276,7 @@ RESOLVED = [
     '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
-    "{ round(id: 1) { id kind fiscalYear number deadline reminders(first: 2) { totalCount } } }",
+    "{ kpi16Round(fiscalYear: 2568, roundNo: 1) { roundNo references(first: 2) { totalCount } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 

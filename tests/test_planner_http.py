@@ -234,7 +234,7 @@ MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
   source: lao(code: "1234567") { year(fiscalYear: $year) { state }
     transferredMissions { history { actorName } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  round(id: 1) { id kind reminders(provinceCode: $province, first: 2) { totalCount } }
+  kpi16Round(fiscalYear: $year, roundNo: 1) { roundNo references(first: 2) { totalCount } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -244,7 +244,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an
-    who acted on an LAO's mission records, a round's reminders), in one answer, in the
+    who acted on an LAO's mission records, a KPI-16 round's references), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
@@ -261,7 +261,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
             "ResolverRoot",
             "TableListPlan",
         ]
-    assert list(planned.json()["data"]) == ["source", "page", "round", "fiscalYears"]
+    assert list(planned.json()["data"]) == ["source", "page", "kpi16Round", "fiscalYears"]
     async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
