@@ -721,18 +721,30 @@ async def test_an_areas_lpa_list_is_planned(demo_database_url: str, places: Plac
         database_url=demo_database_url, environment="test", count_statements=True, planner=True
     )
     for who in ("assessor", "dla"):
-        identity = identities(places)[who]
-        statements = []
-        for first in (3, 30):
-            variables = {"code": places.province_code, "year": places.year - 1, "first": first}
-            body = {"query": LPA_LIST_QUERY, "variables": variables}
-            planned, new = await planned_beside_resolved(settings, identity, body)
-            assert [type(p).__name__ for p in new] == ["StatsPlan"], new
-            assert "errors" not in planned.json()
-            page = planned.json()["data"]["province"]["lpa"]["laos"]
+        answers = await _planned_at_sizes(
+            settings, identities(places)[who], places, LPA_LIST_QUERY, "StatsPlan"
+        )
+        for first, (data, _) in zip((3, 30), answers, strict=True):
+            page = data["province"]["lpa"]["laos"]
             assert len(page["edges"]) == min(first, page["totalCount"]) and page["totalCount"] > 3
-            statements.append(int(planned.headers["x-sql-statements"]))
-        assert statements[0] == statements[1], (who, statements)
+        assert answers[0][1] == answers[1][1], (who, answers)
+
+
+async def _planned_at_sizes(
+    settings: Settings, identity: Any, places: Places, query: str, plan: str
+) -> list[tuple[Any, int]]:
+    """`query` (variables `code`, `year`, `first`: a province, the year before, a page of 3
+    then 30) planned as one `plan` and answered as the resolvers answer it, without errors:
+    each answer's data and the SQL statements it ran."""
+    answers = []
+    for first in (3, 30):
+        variables = {"code": places.province_code, "year": places.year - 1, "first": first}
+        body = {"query": query, "variables": variables}
+        planned, new = await planned_beside_resolved(settings, identity, body)
+        assert [type(p).__name__ for p in new] == [plan], new
+        assert "errors" not in planned.json()
+        answers.append((planned.json()["data"], int(planned.headers["x-sql-statements"])))
+    return answers
 
 
 LAO_YEAR_LPA_QUERY = """
@@ -756,15 +768,11 @@ async def test_an_lao_years_lpa_scores_are_planned(demo_database_url: str, place
     )
     for who in ("public", "dla"):
         identity = identities(places)[who]
-        statements = []
-        for first in (3, 30):
-            variables = {"code": places.province_code, "year": places.year - 1, "first": first}
-            body = {"query": LAO_YEAR_LPA_QUERY, "variables": variables}
-            planned, new = await planned_beside_resolved(settings, identity, body)
-            assert [type(p).__name__ for p in new] == ["PagePlan"], new
-            assert "errors" not in planned.json()
-            edges = planned.json()["data"]["laos"]["edges"]
+        answers = await _planned_at_sizes(
+            settings, identity, places, LAO_YEAR_LPA_QUERY, "PagePlan"
+        )
+        for first, (data, _) in zip((3, 30), answers, strict=True):
+            edges = data["laos"]["edges"]
             assert len(edges) == first
             assert any(e["node"]["year"] and e["node"]["year"]["lpaScore"] for e in edges)
-            statements.append(int(planned.headers["x-sql-statements"]))
-        assert statements[0] == statements[1], (who, statements)
+        assert answers[0][1] == answers[1][1], (who, answers)
