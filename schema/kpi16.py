@@ -10,6 +10,7 @@ load per page); the reports are `hub.db.kpi16.report_board`, each against its de
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -27,7 +28,8 @@ from schema.enums import (
     Role,
 )
 from schema.geography import District, Province, Village
-from schema.pagination import Connection, paginate
+from schema.loaders import Loaders
+from schema.pagination import Connection, paginate_on
 from schema.permissions import Kpi16References, Kpi16Reports, guarded
 
 if TYPE_CHECKING:
@@ -141,33 +143,41 @@ class Kpi16ReferenceSystem:
 
     @strawberry.field(description="เหตุผลของผลการจับคู่ — which record matched and which rule applied.")
     async def explanation(self, info: Info) -> Kpi16MatchExplanation:
-        found = await info.context.loaders.kpi16_candidates.load(self.reference_code)
-        by_id = {c.candidate.record_id: c for c in found}
-        explained = explain_match(
-            self.reference_code, self.fiscal_year, self.opened_on, [c.candidate for c in found]
-        )
-        deciding = explained.deciding.record_id if explained.deciding else None
-        records = []
-        for judged in explained.judged:
-            record = by_id[judged.candidate.record_id]
-            records.append(
-                Kpi16MatchedRecord(
-                    lao_id=judged.candidate.lao_id,
-                    fiscal_year=judged.candidate.fiscal_year,
-                    record_key=record.record_key if record.visible else None,
-                    name=record.name if record.visible else None,
-                    last_checked_on=judged.candidate.last_checked_on,
-                    retired_on=judged.candidate.retired_on,
-                    verdict=judged.verdict.name,
-                    deciding=judged.candidate.record_id == deciding,
-                )
+        return await reference_explanation(self, info.context.loaders, info.context.now)
+
+
+async def reference_explanation(
+    system: Kpi16ReferenceSystem, loaders: Loaders, now: dt.datetime
+) -> Kpi16MatchExplanation:
+    """`Kpi16ReferenceSystem.explanation`: the records carrying its code (one batched load for
+    every system asked), judged by `hub.rules.kpi16.explain_match`."""
+    found = await loaders.kpi16_candidates.load(system.reference_code)
+    by_id = {c.candidate.record_id: c for c in found}
+    explained = explain_match(
+        system.reference_code, system.fiscal_year, system.opened_on, [c.candidate for c in found]
+    )
+    deciding = explained.deciding.record_id if explained.deciding else None
+    records = []
+    for judged in explained.judged:
+        record = by_id[judged.candidate.record_id]
+        records.append(
+            Kpi16MatchedRecord(
+                lao_id=judged.candidate.lao_id,
+                fiscal_year=judged.candidate.fiscal_year,
+                record_key=record.record_key if record.visible else None,
+                name=record.name if record.visible else None,
+                last_checked_on=judged.candidate.last_checked_on,
+                retired_on=judged.candidate.retired_on,
+                verdict=judged.verdict.name,
+                deciding=judged.candidate.record_id == deciding,
             )
-        return Kpi16MatchExplanation(
-            match=explained.match.name,
-            because=explained.because_en,
-            because_th=explained.because_th,
-            records=records,
         )
+    return Kpi16MatchExplanation(
+        match=explained.match.name,
+        because=explained.because_en,
+        because_th=explained.because_th,
+        records=records,
+    )
 
 
 @strawberry.input(description="ตัวกรองฐานข้อมูลอ้างอิง — filters for a round's reference list.")
@@ -293,14 +303,20 @@ def report_status(
 
 
 async def _board(
-    info: Info, round_id: int, level: enums.Kpi16ReportLevel, **area: str | None
+    loaders: Loaders,
+    now: dt.datetime,
+    round_id: int,
+    level: enums.Kpi16ReportLevel,
+    **area: str | None,
 ) -> Kpi16ReportBoard:
-    async with info.context.engine.connect() as conn:
+    """The areas of `level` the caller sees expected to report in the round, each with its
+    report or how late it is as of `now`, counted by timeliness (on the request's plain
+    reads: the callers, offices and DLA, who may write, read the primary)."""
+    async with loaders.engine.connect() as conn:
         book = await kpi16_sql.report_deadlines(conn, round_id)
-        rows = await kpi16_sql.report_board(conn, round_id, level, info.context.identity, **area)
+        rows = await kpi16_sql.report_board(conn, round_id, level, loaders.identity, **area)
     items = [
-        report_status(row, book.of(level, row.province_id) if book else None, info.context.now)
-        for row in rows
+        report_status(row, book.of(level, row.province_id) if book else None, now) for row in rows
     ]
     counts = {t: 0 for t in enums.ReportTimeliness}
     for item in items:
@@ -351,18 +367,8 @@ class Kpi16Round:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Kpi16ReferenceSystem] | None:
-        f = filter or Kpi16ReferenceFilter()
-        statement = kpi16_sql.references(
-            self.id,
-            info.context.identity,
-            province_code=f.province_code,
-            district_code=f.district_code,
-            lao_code=f.lao_code,
-            match=enums.Kpi16Match[f.match.value] if f.match is not None else None,
-        )
-        key = statement.selected_columns.id
-        return await paginate(
-            info, statement, key, first, after, lambda r: Kpi16ReferenceSystem.from_row(r, self)
+        return await round_references(
+            self, info.context.loaders, info.context.now, filter=filter, first=first, after=after
         )
 
     @strawberry.field(
@@ -373,10 +379,10 @@ class Kpi16Round:
     async def district_reports(
         self, info: Info, province_code: str | None = None, district_code: str | None = None
     ) -> Kpi16ReportBoard | None:
-        return await _board(
-            info,
-            self.id,
-            enums.Kpi16ReportLevel.DISTRICT,
+        return await round_district_reports(
+            self,
+            info.context.loaders,
+            info.context.now,
             province_code=province_code,
             district_code=district_code,
         )
@@ -388,6 +394,75 @@ class Kpi16Round:
     async def province_reports(
         self, info: Info, province_code: str | None = None
     ) -> Kpi16ReportBoard | None:
-        return await _board(
-            info, self.id, enums.Kpi16ReportLevel.PROVINCE, province_code=province_code
+        return await round_province_reports(
+            self, info.context.loaders, info.context.now, province_code=province_code
         )
+
+
+async def round_references(
+    round_: Kpi16Round,
+    loaders: Loaders,
+    now: dt.datetime,
+    filter: Kpi16ReferenceFilter | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[Kpi16ReferenceSystem]:
+    """`Kpi16Round.references`: a page of the caller's area's references with their match
+    (`hub.db.kpi16.references`), ordered by id, on the request's plain reads."""
+    f = filter or Kpi16ReferenceFilter()
+    statement = kpi16_sql.references(
+        round_.id,
+        loaders.identity,
+        province_code=f.province_code,
+        district_code=f.district_code,
+        lao_code=f.lao_code,
+        match=enums.Kpi16Match[f.match.value] if f.match is not None else None,
+    )
+    key = statement.selected_columns.id
+    return await paginate_on(
+        loaders.engine,
+        statement,
+        key,
+        first,
+        after,
+        lambda r: Kpi16ReferenceSystem.from_row(r, round_),
+    )
+
+
+async def round_district_reports(
+    round_: Kpi16Round,
+    loaders: Loaders,
+    now: dt.datetime,
+    province_code: str | None = None,
+    district_code: str | None = None,
+) -> Kpi16ReportBoard:
+    """`Kpi16Round.districtReports`: the districts' board (`_board`)."""
+    return await _board(
+        loaders,
+        now,
+        round_.id,
+        enums.Kpi16ReportLevel.DISTRICT,
+        province_code=province_code,
+        district_code=district_code,
+    )
+
+
+async def round_province_reports(
+    round_: Kpi16Round, loaders: Loaders, now: dt.datetime, province_code: str | None = None
+) -> Kpi16ReportBoard:
+    """`Kpi16Round.provinceReports`: the provinces' board (`_board`)."""
+    return await _board(
+        loaders, now, round_.id, enums.Kpi16ReportLevel.PROVINCE, province_code=province_code
+    )
+
+
+# Fields computed by a function over the request's DataLoaders, which their resolver calls:
+# (type, field) → function(object, loaders, now, **arguments); the planned read path calls
+# the same function for every object of an answer at once, under the field's own guard
+# decided for the caller (`schema.plan_connections.loaded_read`).
+LOADED_FIELDS: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {
+    ("Kpi16Round", "references"): round_references,
+    ("Kpi16Round", "districtReports"): round_district_reports,
+    ("Kpi16Round", "provinceReports"): round_province_reports,
+    ("Kpi16ReferenceSystem", "explanation"): reference_explanation,
+}

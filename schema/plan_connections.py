@@ -52,9 +52,10 @@ resolvers load per object through a DataLoader (`schema.root.BATCHED_FIELDS`, de
 field for all of them by the function that DataLoader batches with (`fill`), and the
 fields their resolvers compute by a function over the request's DataLoaders
 (`schema.root.LOADED_FIELDS`: a round's `datesFor`, figures, standings and reminders, a final
-score's `provisionalAtInspection`), called for all of them at once (`LoadedRead`, `call_loaded`:
-an error of a nullable one is its null and its error, in the order the calls complete, as
-the resolvers'); a field
+score's `provisionalAtInspection`, a KPI-16 round's reference list and report boards), called
+for all of them at once (`LoadedRead`, `call_loaded`: an error of a nullable one is its null
+and its error, in the order the calls complete, as the resolvers'; its own guard decided for
+the caller, a refusal null with FORBIDDEN where the permission extension reports it); a field
 guarded per LAO inside them (`schema.root.PLACE_GUARDED_FIELDS`: who set a value, an
 assessor's name) is decided per object at its LAO (`PlaceRead`), its error at the path the
 `Building` follows.
@@ -121,7 +122,13 @@ from schema.limits import check_page_size
 from schema.loaders import Loaders
 from schema.mission_help import MissionHelpFilter
 from schema.pagination import decode_cursor
-from schema.permissions import PlaceGuard, argument_rules, identity_decision, place_guard
+from schema.permissions import (
+    PlaceGuard,
+    argument_rules,
+    identity_decision,
+    is_guarded,
+    place_guard,
+)
 from schema.plan_common import (
     Columns,
     Unsupported,
@@ -762,6 +769,9 @@ class LoadedRead:
     build: Callable[[Any, Building], Any]
     nodes: list[FieldNode]
     nullable: bool
+    # The field's own `guarded(...)` declaration refused the caller (its message): the
+    # field is null with FORBIDDEN, reported when its call would have been made.
+    refused: str | None = None
 
 
 def loaded_read(
@@ -772,15 +782,30 @@ def loaded_read(
     function: Callable[..., Awaitable[Any]],
     compiling: Compiling | None = None,
 ) -> LoadedRead:
-    """The `LoadedRead` of `type_name`'s field `node` computed by `function`."""
+    """The `LoadedRead` of `type_name`'s field `node` computed by `function`, under the
+    field's own guard (`KPI-16 reports`: the offices and DLA) decided for the caller as its
+    permission extension decides it: refused, the read answers null with FORBIDDEN (a
+    non-null field so refused, or one guarded by the object, goes to the resolvers)."""
     name = node.name.value
-    field_type = strawberry_schema._schema.get_type(type_name).fields[name].type
+    graphql_schema = strawberry_schema._schema
+    field_type = graphql_schema.get_type(type_name).fields[name].type
+    nullable = not isinstance(field_type, GraphQLNonNull)
+    refused: str | None = None
+    if is_guarded(graphql_schema, type_name, name):
+        if compiling is None:
+            raise Unsupported(f"{type_name}.{name}: guarded")
+        decision = identity_decision(graphql_schema, type_name, name, compiling.identity)
+        if decision is None or not (decision.allowed or nullable):
+            raise Unsupported(f"{type_name}.{name}: guarded by the object")
+        if not decision.allowed:
+            refused = decision.message
     return LoadedRead(
         function,
         python_arguments(strawberry_schema, type_name, name, node, variables),
         value_builder(strawberry_schema, field_type, node, variables, compiling),
         compiling.nodes_of(node) if compiling is not None else [node],
-        not isinstance(field_type, GraphQLNonNull),
+        nullable,
+        refused,
     )
 
 
@@ -990,6 +1015,14 @@ def python_arguments(
     )
 
 
+class _Refused(Exception):
+    """A loaded field its guard refused the caller (`LoadedRead.refused`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 async def call_loaded(building: Building) -> None:
     """Calls the loaded fields' functions `building` holds, all at once (a task each, as
     graphql-core runs the resolvers, so the DataLoaders batch them), and builds each answer
@@ -1002,6 +1035,9 @@ async def call_loaded(building: Building) -> None:
     done: list[tuple[int, Any, Exception | None]] = []
 
     async def call(index: int, read: LoadedRead, value: Any) -> None:
+        if read.refused is not None:  # as the permission extension raises: before any await
+            done.append((index, None, _Refused(read.refused)))
+            return
         try:
             result = await read.function(value, loaders, now, **read.arguments)
         except Exception as exc:
@@ -1015,7 +1051,10 @@ async def call_loaded(building: Building) -> None:
     for index, result, failure in done:
         read, _, out, key, path = loaded[index]
         building.path = list(path)
-        if failure is not None:
+        if isinstance(failure, _Refused):
+            out[key] = None
+            building.errors.append(forbidden(failure.message, read.nodes, list(path)))
+        elif failure is not None:
             out[key] = None
             building.errors.append(located_error(failure, read.nodes, list(path)))
         else:

@@ -347,7 +347,18 @@ def shape_getters(
     the request's DataLoaders: `schema.plan_connections.loaded_on_rows`) is a `Deferred`
     getter, over an object holding the shape's fields, for the runner to fill in."""
     getters: list[tuple[str, Any]] = []
-    for f in _fields(node.selection_set):
+    repeatable: set[str] = set()
+    if loaded is not None and node.selection_set is not None:
+        # A field a function computes joins nothing: it may be asked under several aliases
+        # (a KPI-16 round's references filtered two ways); objects and lists may not.
+        repeatable = {
+            s.name.value
+            for s in node.selection_set.selections
+            if isinstance(s, FieldNode)
+            and s.name.value not in shape.objects
+            and not (type_name is not None and is_list(type_name, s.name.value))
+        }
+    for f in _fields(node.selection_set, repeatable=repeatable):
         name, key = f.name.value, _key(f)
         if name == TYPENAME:
             if type_name is None:
@@ -422,15 +433,19 @@ class Deferred:
 
 
 def _deferred(read: Any, shape: Shape, table: Any, columns: Any, prefix: str) -> Any:
-    """A getter of a `Deferred` whose object holds every field of `shape`, as the resolver
-    type built from the row does (`Shape.python_values`)."""
+    """A getter of a `Deferred` whose object holds every field of `shape` and the row's
+    primary key, as the resolver type built from the row does (`Shape.python_values`; a
+    KPI-16 round's functions read its `id`)."""
     names = {reads.column for reads in shape.fields.values()}
     names |= {reads.when for reads in shape.fields.values() if reads.when is not None}
+    keys = [column.name for column in table.primary_key.columns]
+    names |= set(keys)
     positions = {name: columns.add(f"{prefix}_{name}", table.c[name]) for name in sorted(names)}
 
     def get(row: Any) -> Deferred:
         source = SimpleNamespace(**{name: row[i] for name, i in positions.items()})
-        return Deferred(read, SimpleNamespace(**shape.python_values(source)))
+        values = {name: getattr(source, name) for name in keys}
+        return Deferred(read, SimpleNamespace(**{**values, **shape.python_values(source)}))
 
     return get
 

@@ -46,7 +46,9 @@ returns None for everything else, and the view then runs the resolvers:
   lists `agencies`, `fiscalYears` (with each year's `round`, a function over the request's
   DataLoaders: `schema.plan_lists.Deferred`) and `kpi16Rounds` and the rows by key
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
-  declares), and the roots whose resolver calls one function of the engine and its
+  declares, and a KPI-16 round's `references`, each system's `explanation`, and its
+  `districtReports` and `provinceReports`, functions over the request's DataLoaders too, each
+  under its own guard decided for the caller: refused, null with FORBIDDEN), and the roots whose resolver calls one function of the engine and its
   arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
   `webhookDeliveries` and the accounts (`me`, `account`, `manageableAccounts`,
   `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`), `provenance` (who set a
@@ -73,7 +75,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a KPI-16 round's references and reports, who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
+  (who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;

@@ -69,6 +69,7 @@ from schema.geography import (
     supervised_areas,
     villages_statement,
 )
+from schema.kpi16 import LOADED_FIELDS as KPI16_LOADED
 from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
 from schema.limits import QueryLimits, limit_extensions
@@ -302,6 +303,7 @@ async def fiscal_year_round(year: Any, loaders: Any, now: Any) -> Round | None:
 LOADED_FIELDS = {
     **rounds.LOADED_FIELDS,
     **LPA_LOADED,
+    **KPI16_LOADED,
     **{("LaoYear", name): function for name, function in lao_year.LOADED_FIELDS.items()},
     ("FiscalYear", "round"): fiscal_year_round,
 }

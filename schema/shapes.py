@@ -308,6 +308,13 @@ OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
     ("Lao", "province"): ("province_id", PROVINCE),
     ("Lao", "district"): ("district_id", DISTRICT),
     ("Lao", "subdistrict"): ("subdistrict_id", SUBDISTRICT),
+    ("Kpi16ReferenceSystem", "province"): ("province_id", PROVINCE),
+    ("Kpi16ReferenceSystem", "district"): ("district_id", DISTRICT),
+    ("Kpi16ReferenceSystem", "lao"): ("lao_id", LAO),
+    ("Kpi16ReferenceSystem", "village"): ("village_id", VILLAGE),
+    ("Kpi16MatchedRecord", "lao"): ("lao_id", LAO),
+    ("Kpi16ReportStatus", "province"): ("province_id", PROVINCE),
+    ("Kpi16ReportStatus", "district"): ("district_id", DISTRICT),
 }
 LAO_MISSION = Shape(
     LaoMission.__table__,

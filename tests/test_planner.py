@@ -703,6 +703,10 @@ def random_table_list_query(rng: random.Random, p: Places) -> tuple[str, dict[st
             code = rng.choice([p.province_code, "99"])
             round_.append(f'datesFor(provinceCode: "{code}") {{ deadline phase }}')
         selection += f" round {{ {' '.join(round_)} }}"
+    if root == "kpi16Rounds" and rng.random() < 0.5:
+        # each round's provinces' report board, under its guard (the offices and DLA)
+        board = _some(rng, ["level", "expected", "onTime", "late", "due", "overdue"])
+        selection += f" provinceReports {{ {' '.join(board)} }}"
     return f"query Lists {{ {root} {{ {selection} }} }}", {}
 
 
@@ -915,7 +919,71 @@ def random_keyed_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
         year = rng.choice([p.year, p.year - 1, 2500])
         number = rng.choice(["", ", roundNo: 1", ", roundNo: 2"])
         head, root, variables = "query Keyed", f"kpi16Round(fiscalYear: {year}{number})", {}
+        if rng.random() < 0.7:  # its reference list and report boards, under their guards
+            fields = " ".join([_shaped(rng, shape), *_kpi16_loaded(rng, p)])
+            return f"{head} {{ {root} {{ {fields} }} }}", variables
     return f"{head} {{ {root} {{ {_shaped(rng, shape)} }} }}", variables
+
+
+def _kpi16_loaded(rng: random.Random, p: Places) -> list[str]:
+    """A KPI-16 round's fields computed by a function over the request's DataLoaders
+    (`schema.root.LOADED_FIELDS`), each guarded (FORBIDDEN to the public, clients and
+    assessors): a page of its reference list, filtered, each system with its places and the
+    explanation of its match; the districts' and provinces' report boards, within an area."""
+    out = []
+    for alias in rng.sample(["", "again: "], rng.randint(1, 2)):
+        arguments = [f"first: {rng.choice([0, 2, 5, -1])}"]
+        if rng.random() < 0.2:
+            arguments.append(f'after: "{rng.choice([encode_cursor(3), "nope"])}"')
+        wanted = []
+        if rng.random() < 0.4:
+            wanted.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+        if rng.random() < 0.3:
+            wanted.append(f'districtCode: "{p.district_code}"')
+        if rng.random() < 0.2:
+            wanted.append(f'laoCode: "{rng.choice([p.draft_sao_code, p.certified_code])}"')
+        if rng.random() < 0.4:
+            wanted.append(f"match: {rng.choice(['CHECKED', 'RECORDED', 'MISSING'])}")
+        if wanted:
+            arguments.append(f"filter: {{{', '.join(wanted)}}}")
+        node = _some(rng, ["referenceCode", "name", "latitude", "longitude", "match", "__typename"])
+        for place, shape in (("province", shapes.PROVINCE), ("district", shapes.DISTRICT)):
+            if rng.random() < 0.3:
+                node.append(f"{place} {{ {_shaped(rng, shape)} }}")
+        if rng.random() < 0.3:
+            node.append(f"lao {{ {_shaped(rng, shapes.LAO, 0.3)} }}")
+        if rng.random() < 0.2:
+            node.append(f"village {{ {_shaped(rng, shapes.VILLAGE, 0.3)} }}")
+        if rng.random() < 0.5:
+            record = _some(rng, ["fiscalYear", "recordKey", "name", "lastCheckedOn", "verdict"])
+            if rng.random() < 0.3:
+                record.append("lao { code nameTh }")
+            explained = _some(rng, ["match", "because", "becauseTh"])
+            explained.append(f"records {{ {' '.join(record)} retiredOn deciding }}")
+            node.append(f"explanation {{ {' '.join(explained)} }}")
+        page = ["totalCount", "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"]
+        page.append(f"edges {{ cursor node {{ {' '.join(node)} }} }}")
+        out.append(f"{alias}references({', '.join(arguments)}) {{ {' '.join(_some(rng, page))} }}")
+    for board in ("districtReports", "provinceReports"):
+        if rng.random() < 0.4:
+            arguments = []
+            if rng.random() < 0.5:
+                arguments.append(f'provinceCode: "{rng.choice([p.province_code, "99"])}"')
+            if board == "districtReports" and rng.random() < 0.3:
+                arguments.append(f'districtCode: "{p.district_code}"')
+            fields = _some(rng, ["level", "expected", "onTime", "late", "due", "overdue"])
+            if rng.random() < 0.6:
+                item = _some(
+                    rng, ["level", "referenceSystems", "deadline", "timeliness", "daysLate"]
+                )
+                item.append(f"report {{ {random_selection(rng, 'Kpi16Report', 1)} }}")
+                item.append(f"province {{ {_shaped(rng, shapes.PROVINCE)} }}")
+                if rng.random() < 0.5:
+                    item.append(f"district {{ {_shaped(rng, shapes.DISTRICT, 0.5)} }}")
+                fields.append(f"items {{ {' '.join(item)} }}")
+            head = f"{board}({', '.join(arguments)})" if arguments else board
+            out.append(f"{head} {{ {' '.join(fields)} }}")
+    return out
 
 
 CERTIFICATION = ["draft", "laoCertified", "provinceCertified", "total"]
@@ -1276,7 +1344,6 @@ RESOLVED = [
     '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     # who acted on an LAO's mission records: decided per record only under a page of records
     "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
-    "{ kpi16Round(fiscalYear: 2568, roundNo: 1) { roundNo references(first: 2) { totalCount } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 
@@ -1392,7 +1459,7 @@ async def test_planned_and_resolver_paths_agree(
         cases += [random_table_list_query(rng, places) for _ in range(3)]
         cases += [random_computed_query(rng, places) for _ in range(4)]
         cases += [random_places_query(rng, places) for _ in range(6)]
-        cases += [random_keyed_query(rng, places) for _ in range(3)]
+        cases += [random_keyed_query(rng, places) for _ in range(5)]
         cases += [random_constant_query(rng, places) for _ in range(4)]
         cases += [random_viewer_query(rng, places) for _ in range(8)]
         cases += [random_changes_query(rng, places) for _ in range(6)]

@@ -228,13 +228,13 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
 
 
 # A console page's document: who acted on an LAO's mission records (which the planner does not
-# compile) beside roots it does; the fragment and the variable only `laos` uses go with it
+# compile, under an LAO or the viewer's LAOs) beside roots it does; the fragment and the variable only `laos` uses go with it
 # (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
   source: lao(code: "1234567") { year(fiscalYear: $year) { state }
     transferredMissions { history { actorName } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  kpi16Round(fiscalYear: $year, roundNo: 1) { roundNo references(first: 2) { totalCount } }
+  viewer { subject laos { code transferredMissions { history { actorName } } } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -244,7 +244,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an
-    who acted on an LAO's mission records, a KPI-16 round's references), in one answer, in the
+    who acted on an LAO's mission records, under an LAO and under the viewer's LAOs), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
@@ -261,7 +261,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
             "ResolverRoot",
             "TableListPlan",
         ]
-    assert list(planned.json()["data"]) == ["source", "page", "kpi16Round", "fiscalYears"]
+    assert list(planned.json()["data"]) == ["source", "page", "viewer", "fiscalYears"]
     async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
