@@ -65,8 +65,8 @@ class, whatever the arguments: the root field's own `guarded(...)` declaration, 
 the caller by `schema.permissions.identity_decision`. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
 node { … } }` and `__typename` at every level; a record's scalar fields and `village {
 number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
-`agency { … }` and `lao { … }` with its places and its `history` (not its `actorName`,
-nor `helpRequests`); a catalogue mission's scalar fields and
+`agency { … }` and `lao { … }` with its places, and its `history` (who acted) and
+`helpRequests`, decided at its LAO; a catalogue mission's scalar fields and
 `agency { … }`. Anything else raises `Unsupported`
 and goes to the resolvers.
 """

@@ -256,10 +256,13 @@ def compile_list(
     identity: Any,
     graphql_schema: Any,
     nodes_of: Callable[[FieldNode], list[FieldNode]] | None = None,
+    placed: bool = False,
 ) -> ListPlan:
     """`type_name.node` compiled under its declared guards, decided for `identity` (those
     decided per LAO bound to it); `nodes_of`: the document's nodes behind a collected field
-    (`Normalised.nodes_of`), for the errors of its items' guarded fields."""
+    (`Normalised.nodes_of`), for the errors of its items' guarded fields; `placed`: whoever
+    answers the list knows its items' LAO (an LAO's own mission records) and decides the
+    lists under them guarded per LAO (`Children.decide` with that place)."""
     found = LISTS.get((type_name, node.name.value))
     if found is None or node.arguments:
         raise Unsupported(f"{type_name}.{node.name.value}")
@@ -274,7 +277,7 @@ def compile_list(
     columns.add("parent", shape.table.c[parent])
     plan = ListPlan(_key(node), node, shape.table, parent, order_by, columns, [], [])
     item_type = _type_of(graphql_schema, type_name, node.name.value)
-    children = Children(identity, nodes_of=nodes_of)
+    children = Children(identity, placed=placed, nodes_of=nodes_of)
     guarded: list[FieldNode] = []
     plan.fields = shape_getters(
         shape,
@@ -531,16 +534,19 @@ class Children:
         early: list[GraphQLError],
         last: list[GraphQLError],
         reads: PersonalReads | None,
+        place: LaoPlace | None = None,
     ) -> dict[str, Any]:
         """`item` (built from `row`, at `path`) with its lists guarded per LAO decided at
-        the item's LAO, as the resolvers' permission classes decide them: a refused list
-        null with FORBIDDEN at its path (to `early`: the resolvers decide a list before its
-        items' fields), a refused field of its items null with FORBIDDEN at each (to
-        `last`, `ListPlan.answer_at`); every read let through noted for the read audit."""
+        the item's LAO (`place`, else `self.place` of its row), as the resolvers'
+        permission classes decide them: a refused list null with FORBIDDEN at its path (to
+        `early`: the resolvers decide a list before its items' fields), a refused field of
+        its items null with FORBIDDEN at each (to `last`, `ListPlan.answer_at`); every read
+        let through noted for the read audit."""
         if not self.guarded:
             return item
-        assert self.place is not None
-        place = self.place(row)
+        if place is None:
+            assert self.place is not None
+            place = self.place(row)
         for key, getter in self.guarded:
             pending = item.get(key)
             if not isinstance(pending, Undecided):

@@ -75,7 +75,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (who acted on a mission record under an LAO's list, a refused argument) are answered by the resolvers
+  (an account's LAOs' years, a refused argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -99,7 +99,9 @@ returns None for everything else, and the view then runs the resolvers:
   sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
   lists above, personal data among them (`recorders`, `infoAdministrators`,
-  `certificationHistory { actorName }`: guarded per LAO from the row's place, each read let
+  `certificationHistory { actorName }`, and under the LAO's own mission records who acted
+  on each, `history { actorName }`, and its `helpRequests`, `_placed_items`: guarded per
+  LAO from the row's place, each read let
   through noted in the request's `personal_reads` and recorded with
   `schema.read_audit.record_noted_reads` once the plans have run; no entry, no answer), and
   `changeLog(first:, after:)`, a page per LAO (`schema.plan_change_log`);
@@ -566,7 +568,7 @@ class Compiler:
                 plan.node_fields.append((key, ("log", len(plan.logs) - 1)))
             elif is_list("Lao", name):
                 lp = self._list(lao_type, f)
-                if lp.guard is not None or lp.item_guards:
+                if lp.guard is not None or lp.item_guards or _decides_children(lp):
                     plan.place = self._place()
                 plan.lists.append(lp)
                 plan.node_fields.append((key, ("list", len(plan.lists) - 1)))
@@ -574,8 +576,16 @@ class Compiler:
                 raise Unsupported(f"Lao.{name}")
 
     def _list(self, type_name: str, node: FieldNode) -> ListPlan:
+        # An LAO's mission records are its own: the LAO's place decides the lists under them
+        # guarded per LAO (who acted on a record, its help requests), `_node`.
+        placed = (type_name, node.name.value) == ("Lao", "transferredMissions")
         lp = compile_list(
-            type_name, node, self.identity, self.planner.graphql_schema, self.normalised.nodes_of
+            type_name,
+            node,
+            self.identity,
+            self.planner.graphql_schema,
+            self.normalised.nodes_of,
+            placed=placed,
         )
         lp.nodes = self.normalised.nodes_of(node)
         return lp
@@ -1237,6 +1247,11 @@ class Fetched:
     # Errors at the items of lists the resolvers load (a refused `actorName`): they come
     # once those loads complete, after every section's.
     last: list[GraphQLError] = field(default_factory=list)
+    # Errors under an LAO's mission records (`_placed_items`): the resolvers decide each
+    # record's help requests once its LAO is loaded (a load after the records'), and who
+    # acted on it once its history is (one more): after every other error of the page.
+    helps: list[GraphQLError] = field(default_factory=list)
+    acted: list[GraphQLError] = field(default_factory=list)
     # Where the reads of personal data the nodes answer are noted: the request's
     # (`HubContext.personal_reads`), which `Planner.execute` records once the plans have run.
     reads: PersonalReads | None = None
@@ -1244,7 +1259,7 @@ class Fetched:
 
     @property
     def errors(self) -> list[GraphQLError]:
-        return self.early + self.late + self.last
+        return self.early + self.late + self.last + self.helps + self.acted
 
 
 async def _run(plan: PagePlan, context: Any) -> tuple[Any, list[GraphQLError]]:
@@ -1403,6 +1418,8 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             lp = plan.lists[get[1]]
             if lp.guard is not None or lp.item_guards:
                 node[key] = _guarded_list(plan, lp, row, [*path, key], fetched, get[1])
+            elif lp.allowed and _decides_children(lp):
+                node[key] = _placed_items(plan, lp, row, [*path, key], fetched, get[1])
             elif lp.allowed:
                 node[key] = lp.answer(fetched.lists[get[1]].get(lao_id, []))
             else:
@@ -1440,6 +1457,30 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
                 for i, r in enumerate(fetched.years_rows.get(lao_id, ()))
             ]
     return node
+
+
+def _decides_children(lp: ListPlan) -> bool:
+    """Whether lists guarded per LAO stand under `lp`'s items (decided by `_placed_items`)."""
+    return lp.children is not None and bool(lp.children.guarded)
+
+
+def _placed_items(
+    plan: PagePlan, lp: ListPlan, row: Row, path: list[Any], fetched: Fetched, index: int
+) -> list[dict[str, Any]]:
+    """An LAO's own mission records, the lists under each guarded per LAO decided at the
+    row's LAO (`Children.decide`): a refused `helpRequests` null with FORBIDDEN at each
+    record (`fetched.helps`), a refused `actorName` at each event (`fetched.acted`), as the
+    resolvers report them once their loads complete; reads let through noted."""
+    assert plan.place is not None and lp.children is not None
+    place = plan.place(row)
+    rows = fetched.lists[index].get(place.lao_id, [])
+    items = []
+    for i, r in enumerate(rows):
+        item = lp.value(r)
+        at = [*path, i]
+        lp.children.decide(r, item, at, fetched.helps, fetched.acted, fetched.reads, place)
+        items.append(item)
+    return items
 
 
 def _guarded_list(
@@ -1907,16 +1948,12 @@ class Planner:
                 self._remember(constant, resolved)
             if resolved.data is None:
                 # A non-null root failed, so there are no data at all. As when the
-                # resolvers answer the whole operation: its errors, and those of the other
-                # roots whose guard refused at once; nothing is read for the others.
+                # resolvers answer the whole operation: its errors, and those the other
+                # roots met by their first await (a refused guard, `provenance` of an
+                # unknown field); nothing else is answered for them.
                 assert isinstance(plan, RootsPlan)
-                refused = [
-                    error
-                    for one in plan.plans
-                    if isinstance(one, (ConnectionPlan, ComputedListPlan))
-                    and (error := refusal(one)) is not None
-                ]
-                return ExecutionResult(data=None, errors=[*refused, *(resolved.errors or ())])
+                met = await _first_step_errors(plan.plans, context)
+                return ExecutionResult(data=None, errors=[*met, *(resolved.errors or ())])
             errors.extend(resolved.errors or ())
         for one in plans:
             if isinstance(one, ResolverRoot):
@@ -1964,13 +2001,8 @@ async def _feed_mistakes(
     """A `changes` root's mistakes that need no database (`schema.changes.check_changes`): its
     resolver raises them before its first await, so graphql-core fails the non-null root, and
     with it the whole data, once every root's resolver has run to its first await; the
-    errors are those met by then, in the document's order: every refused guard's, those a
-    computed root's function raises before its first await (`provenance` of an unknown
-    field) and the first feed's mistake. None when every feed's rules pass.
-
-    A computed root's function is started as graphql-core starts the resolvers (a task
-    each, one turn of the event loop), and the ones still running are let finish, their
-    answers dropped, as the resolvers' are."""
+    errors are those met by then (`_first_step_errors`), then the first feed's mistake.
+    None when every feed's rules pass."""
     failed: GraphQLError | None = None
     for one in plans:
         if isinstance(one, ChangesPlan):
@@ -1982,6 +2014,19 @@ async def _feed_mistakes(
                 break
     if failed is None:
         return None
+    errors = await _first_step_errors(plans, context)
+    return ExecutionResult(data=None, errors=[*errors, failed])
+
+
+async def _first_step_errors(
+    plans: tuple[Plan | ResolverRoot, ...], context: Any
+) -> list[GraphQLError]:
+    """The errors the planned roots meet by their resolvers' first await, in the
+    document's order, for an operation whose data a non-null root fails (`_feed_mistakes`,
+    a resolved root's failure): every refused guard's and those a computed root's function
+    raises before its first await (started as graphql-core starts the resolvers, a task
+    each, one turn of the event loop; the ones still running are let finish, their answers
+    dropped, as the resolvers' are)."""
     errors: list[GraphQLError] = []
     started: list[tuple[ComputedListPlan, asyncio.Task[Any]]] = []
     for one in plans:
@@ -2001,7 +2046,7 @@ async def _feed_mistakes(
                 errors.append(located_error(raised, one.root_nodes, [one.root_key]))
         await asyncio.gather(*(task for _, task in started), return_exceptions=True)
     errors.sort(key=lambda e: _root_order(plans, e))
-    return ExecutionResult(data=None, errors=[*errors, failed])
+    return errors
 
 
 def _root_order(plans: tuple[Plan | ResolverRoot, ...], error: GraphQLError) -> int:

@@ -93,9 +93,12 @@ def _section(rng: random.Random, domain: Any) -> str:
     return f"{to_camel_case(domain.key)} {{ {' '.join(inner)} }}"
 
 
-def _lists(rng: random.Random) -> list[str]:
+def _lists(rng: random.Random, placed: bool = False) -> list[str]:
     """Some of Lao's lists: code, type and name history, transferred missions and mergers
-    (nested objects)."""
+    (nested objects); with `placed`, who acted on its mission records and their help
+    requests (decided at the LAO), and no mergers: an LAO a merger names is loaded through
+    the DataLoader who acted waits on, so the resolvers' refusals would come in the order
+    two concurrent loads complete."""
     out = []
     if rng.random() < 0.4:
         out.append(f"codeHistory {{ {' '.join(_some(rng, ['code', 'validFrom', 'validTo']))} }}")
@@ -103,11 +106,11 @@ def _lists(rng: random.Random) -> list[str]:
         out.append(f"typeHistory {{ {' '.join(_some(rng, ['type', 'validFrom', 'validTo']))} }}")
     if rng.random() < 0.5:
         # its mission (and the mission's agency), its agency, its LAO and the LAO's places
-        out.append(f"transferredMissions {{ {_mission_record(rng)} }}")
+        out.append(f"transferredMissions {{ {_mission_record(rng, placed)} }}")
     if rng.random() < 0.3:
         out.append(f"nameHistory {{ {_shaped(rng, shapes.NAME_PERIOD)} }}")
     for merger in ("absorbed", "mergedInto"):  # the LAOs either side of a merger
-        if rng.random() < 0.3:
+        if not placed and rng.random() < 0.3:
             out.append(f"{merger} {{ {_shaped(rng, shapes.LAO_MERGER, 0.6)} }}")
     for contacts in ("recorders", "infoAdministrators"):  # personal data, guarded per LAO
         if rng.random() < 0.2:
@@ -169,8 +172,14 @@ def _node(
     for place, (_, shape) in shapes.LAO.objects.items():
         if rng.random() < 0.4:
             node.append(f"{place} {{ {_shaped(rng, shape)} }}")
+    # Who acted on its mission records and their help requests, refused once loads complete:
+    # not beside the other refusals that wait on concurrent loads (who certified a year, the
+    # loaded fields), whose order against them the resolvers leave to those loads.
+    placed = rng.random() < 0.35
+    if placed:
+        loaded = 0.0
     if rng.random() < lists:
-        node += _lists(rng)
+        node += _lists(rng, placed)
     if rng.random() < 0.85:
         year = rng.choice([p.year, p.year - 1, p.year + 5])
         if rng.random() < 0.5:
@@ -179,20 +188,27 @@ def _node(
             year_arg = "$year"
         else:
             year_arg = str(year)
-        year_selection = _year_selection(rng, 1, 4, lists, loaded)
+        year_selection = _year_selection(rng, 1, 4, lists, loaded, not placed)
         node.append(f"year(fiscalYear: {year_arg}) {{ {year_selection} }}")
     if rng.random() < 0.3:
         # every LAO-year the caller may see: the same selection, its own statement
-        node.append(f"years {{ {_year_selection(rng, 0, 2, lists, loaded) or 'fiscalYear'} }}")
+        years = _year_selection(rng, 0, 2, lists, loaded, not placed) or "fiscalYear"
+        node.append(f"years {{ {years} }}")
     rng.shuffle(node)
     return " ".join(node)
 
 
 def _year_selection(
-    rng: random.Random, fewest: int, most: int, lists: float, loaded: float = 0.0
+    rng: random.Random,
+    fewest: int,
+    most: int,
+    lists: float,
+    loaded: float = 0.0,
+    who_certified: bool = True,
 ) -> str:
     """Some of an LAO-year's scalars, `fewest` to `most` sections and perhaps its history
-    and (with probability `loaded`) its LPA scores and timeliness."""
+    (who certified only with `who_certified`) and (with probability `loaded`) its LPA
+    scores and timeliness."""
     inner = _some(rng, YEAR_SCALARS, 0)
     history = rng.random() < lists
     if rng.random() < loaded:
@@ -207,7 +223,8 @@ def _year_selection(
         inner.append(f"sectionVersions {{ {' '.join(_some(rng, ['domain', 'version']))} }}")
     inner += [_section(rng, d) for d in rng.sample(DOMAINS, rng.randint(fewest, most))]
     if history:
-        inner.append(f"certificationHistory {{ {' '.join(_some(rng, EVENT))} }}")
+        events = EVENT if who_certified else [e for e in EVENT if e != "actorName"]
+        inner.append(f"certificationHistory {{ {' '.join(_some(rng, events))} }}")
     rng.shuffle(inner)
     return " ".join(inner)
 
@@ -1290,6 +1307,9 @@ REAL_CLIENT = [
     # and what another root's resolver raises before its first await (an unknown field)
     '{ p: provenance(laoCode: "x", fiscalYear: 2568, field: "nope") { domain }'
     " c: changes(kind: CERTIFICATION, first: -1) { baseline } }",
+    # the same beside a root the resolvers answer, failing the whole data (a page too large)
+    '{ p: provenance(laoCode: "x", fiscalYear: 2568, field: "nope") { domain }'
+    " l: laos(first: 5000) { totalCount } }",
     # personal data, guarded per LAO and noted in the read audit (`_guarded_list`)
     "{ laos(first: 2) { edges { node { code recorders { name } } } } }",
     '{ lao(code: "x") { code recorders { name } } }',
@@ -1309,6 +1329,11 @@ REAL_CLIENT = [
     " id subject waitingOn lao { code } missionRecord { id mission { code } } messages {"
     " at party body authorName } } } } }",
     "{ missionHelpRequest(id: 1) { id subject lao { code } messages { body authorName } } }",
+    # who acted on an LAO's own mission records and their help requests, decided at the LAO
+    '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
+    "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
+    "{ viewer { subject laos { code transferredMissions { history { actorName } helpRequests"
+    " { id } } } } }",
     # a computed root whose rows depend on the caller (`schema.root.CALLER_ROOTS`)
     "{ lpaAssessors { username displayName provinceCode grantedAt } }",
     # objects a computed root's rows name by id (`schema.shapes.OBJECTS_BY_ID`)
@@ -1328,7 +1353,6 @@ UNSUPPORTED = [
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
     '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
-    "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
     "{ waterSupplySystems(first: 5000) { edges { node { id } } } }",
@@ -1341,9 +1365,7 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
-    # who acted on an LAO's mission records: decided per record only under a page of records
-    "{ viewer { subject laos { code transferredMissions { history { actorName } } } } }",
+    "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
 ]
 

@@ -227,14 +227,13 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A console page's document: who acted on an LAO's mission records (which the planner does not
-# compile, under an LAO or the viewer's LAOs) beside roots it does; the fragment and the variable only `laos` uses go with it
-# (schema.plan_mixed).
+# A dashboard's document: an account's LAOs' years and whether the caller supervises a
+# district (which the planner does not compile) beside roots it does; the fragment and the variable only `laos` uses go with
+# it (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  source: lao(code: "1234567") { year(fiscalYear: $year) { state }
-    transferredMissions { history { actorName } } }
+  source: me { username roles { lao { code year(fiscalYear: $year) { state } } } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  viewer { subject laos { code transferredMissions { history { actorName } } } }
+  area: laos(first: 1) { edges { node { district { viewerSupervises } } } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -244,8 +243,8 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an
-    who acted on an LAO's mission records, under an LAO and under the viewer's LAOs), in one answer, in the
-    document's order, as the resolvers alone answer it."""
+    account's LAOs' years, whether the caller supervises a district), in one answer, in the document's order, as the
+    resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
         "query": MIXED_QUERY,
@@ -261,7 +260,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
             "ResolverRoot",
             "TableListPlan",
         ]
-    assert list(planned.json()["data"]) == ["source", "page", "viewer", "fiscalYears"]
+    assert list(planned.json()["data"]) == ["source", "page", "area", "fiscalYears"]
     async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()

@@ -304,13 +304,18 @@ def _personal_documents(
             " toState who: actorName } } } } } }",
             {"p": p.province_code, "y": p.year},
         ),
-        # one root planned, one the resolvers answer (who acted on the LAO's mission
-        # records, under the LAO), both reading the same LAO's people: one row for that LAO,
-        # with both roots' fields; who set a value (planned); and who acted on a page of
-        # mission records (planned)
+        # one root planned, one the resolvers answer (the recorders of the LAO a mission
+        # record names), both reading the same LAO's people: one row for that LAO, with both
+        # roots' fields; who acted on the LAO's own mission records (planned, decided at the
+        # LAO); who set a value (planned); and who acted on a page of mission records (planned)
         (
             "query Mixed($c: String!) { lao(code: $c) { code recorders { name } }"
-            " records: lao(code: $c) { transferredMissions { history { status actorName } } } }",
+            " records: lao(code: $c) { transferredMissions { lao { recorders { phone } } } } }",
+            {"c": p.draft_sao_code},
+        ),
+        (
+            "query Acted($c: String!) { lao(code: $c) { code recorders { name }"
+            " transferredMissions { history { status actorName } } } }",
             {"c": p.draft_sao_code},
         ),
         (
