@@ -46,7 +46,9 @@ caller, `CALLER_ROOTS`: `lpaAssessors`, the caller's own export jobs and webhook
 fields through their GraphQL types' `serialize`, the fields computed from the object and the
 request's moment by the function their resolver calls (`schema.rounds.COMPUTED_FIELDS`), and
 the objects they name by id (`schema.shapes.OBJECTS_BY_ID`), read afterwards in one
-statement per selection for all of them (`Building`, `ObjectsById`), and the fields their
+statement per selection for all of them (`Building`, `ObjectsById`; an LAO with more than
+its profile selected, its year or lists, by the LAO compiler as the viewer's LAOs:
+`LaosById`, `LaoObjects`), and the fields their
 resolvers load per object through a DataLoader (`schema.root.BATCHED_FIELDS`, declared as
 `schema.shapes.Batched`: an account's roles and waiting code), loaded afterwards once per
 field for all of them by the function that DataLoader batches with (`fill`), and the
@@ -78,6 +80,7 @@ import functools
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from graphql import (
@@ -155,6 +158,7 @@ from schema.root import (
 )
 from schema.shapes import (
     KEYED_ROOTS,
+    LAO,
     LAO_MISSION,
     MISSION,
     MISSION_HELP_REQUEST,
@@ -595,7 +599,9 @@ async def run_list(
             answer = [plan.build(row) for row in rows]
         if not plan.deferred:
             return answer, []
-        building = Building(context.now, context.identity, path=[plan.root_key])
+        building = Building(
+            context.now, context.identity, path=[plan.root_key], reads=context.personal_reads
+        )
         building.loaders = context.loaders
         _take_deferred(answer, [plan.root_key], building)
         await fill(building, conn)
@@ -624,7 +630,7 @@ def loaded_on_rows(compiler: Any) -> Callable[[FieldNode, str], LoadedRead | Non
         function = LOADED_FIELDS.get((type_name, node.name.value))
         if function is None:
             return None
-        compiling = Compiling(compiler.identity, compiler.normalised.nodes_of)
+        compiling = _compiling(compiler)
         schema, variables = compiler.planner.schema, compiler.variables
         return loaded_read(schema, type_name, node, variables, function, compiling)
 
@@ -662,7 +668,7 @@ def compile_computed_root(compiler: Any, root: FieldNode) -> ComputedListPlan:
     field_def = schema.query_type.fields[name]
     arguments = get_argument_values(field_def, root, compiler.variables)
     strawberry_schema = compiler.planner.schema
-    compiling = Compiling(compiler.identity, compiler.normalised.nodes_of)
+    compiling = _compiling(compiler)
     build = value_builder(strawberry_schema, field_def.type, root, compiler.variables, compiling)
     # As strawberry hands them to the resolver: Python names, input objects as their classes.
     resolver_field = strawberry_schema.get_field_for_type(name, "Query")
@@ -702,12 +708,14 @@ class Building:
     """What building a computed root's answer needs besides the values: the request's moment
     (computed fields read it), the caller (batched fields may decide by it), and what is
     still to read: the objects named by id (`pending`: the lookup, the answer to fill, its
-    key, the id) and the batched fields (`batched`: the field, the answer to fill, its key,
+    key, the id, the path to it) and the batched fields (`batched`: the field, the answer to fill, its key,
     the object's key), which `run_computed` reads and fills in."""
 
     now: Any
     identity: Any = None
-    pending: list[tuple[ObjectsById, dict[str, Any], str, Any]] = field(default_factory=list)
+    pending: list[tuple[ObjectsById | LaosById, dict[str, Any], str, Any, tuple[Any, ...]]] = field(
+        default_factory=list
+    )
     batched: list[tuple[BatchedRead, dict[str, Any], str, Any, tuple[Any, ...]]] = field(
         default_factory=list
     )
@@ -841,12 +849,44 @@ def _objects_by_id(graphql_schema: Any, shape: Any, node: FieldNode, type_name: 
 
 
 @dataclass(frozen=True)
+class LaoObjects:
+    """How the LAOs a row names by id are answered when their selection reaches beyond
+    `schema.shapes.LAO` (a year with its sections, lists, personal data): as the viewer's
+    LAOs are, by the LAO compiler (`schema.planner`): its plan for those ids (`compile`),
+    their rows and what their nodes read (`fetch(plan, engine, reads)`), each LAO's answer
+    at a path (`node(plan, row, path, fetched)`) and their LAO-years' loaded fields
+    (`finish(fetched, context)`)."""
+
+    compile: Callable[[FieldNode, frozenset[int]], Any]
+    fetch: Callable[..., Awaitable[Any]]
+    node: Callable[..., Any]
+    finish: Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class Compiling:
     """What compiling fields guarded per LAO needs: the caller (a plan is per caller) and
-    the document's nodes behind a collected field (the locations of their errors)."""
+    the document's nodes behind a collected field (the locations of their errors); and
+    for LAOs named by id with more than their shape selected, the LAO compiler (`laos`)."""
 
     identity: Any
     nodes_of: Callable[[FieldNode], list[FieldNode]]
+    laos: LaoObjects | None = None
+
+
+def _compiling(compiler: Any) -> Compiling:
+    """The `Compiling` of a root compiled by `compiler` (`schema.planner.Compiler`)."""
+    laos = compiler.lao_objects() if hasattr(compiler, "lao_objects") else None
+    return Compiling(compiler.identity, compiler.normalised.nodes_of, laos)
+
+
+@dataclass(frozen=True)
+class LaosById:
+    """LAOs named by id whose selection `node` reaches beyond their shape, answered through
+    the LAO compiler (`LaoObjects`) for every id the answer holds at once (`_fill_laos`)."""
+
+    node: FieldNode
+    objects: LaoObjects
 
 
 def value_builder(
@@ -960,7 +1000,15 @@ def _object_builder(
         elif (type_name, name) in OBJECTS_BY_ID and not f.arguments:
             attribute, shape = OBJECTS_BY_ID[(type_name, name)]
             target = type_name_of(graphql_schema, type_name, name)
-            lookup = _objects_by_id(graphql_schema, shape, f, target)
+            lookup: ObjectsById | LaosById
+            try:
+                lookup = _objects_by_id(graphql_schema, shape, f, target)
+            except Unsupported:
+                # An LAO with more than its shape (its year, lists): the LAO compiler's.
+                if shape is not LAO or compiling is None or compiling.laos is None:
+                    raise
+                compiling.laos.compile(f, frozenset())  # refuses now what it cannot plan
+                lookup = LaosById(f, compiling.laos)
             parts.append((_key(f), operator.attrgetter(attribute), lookup))
         else:
             raise Unsupported(f"{type_name}.{name}")
@@ -984,10 +1032,10 @@ def _object_builder(
             elif isinstance(read, tuple):
                 compute, arguments = read
                 out[key] = build(compute(value, b.now, **arguments), b)
-            elif isinstance(build, ObjectsById):
+            elif isinstance(build, (ObjectsById, LaosById)):
                 out[key] = None  # filled in once every object named is read
                 if (object_id := read(value)) is not None:
-                    b.pending.append((build, out, key, object_id))
+                    b.pending.append((build, out, key, object_id, tuple(b.path)))
             else:
                 out[key] = build(read(value), b)
             b.path.pop()
@@ -1094,12 +1142,15 @@ async def fill(building: Building, conn: Any) -> None:
             await call_loaded(building)
         pending, building.pending = building.pending, []
         batched, building.batched = building.batched, []
-        wanted: dict[int, tuple[ObjectsById, list[tuple[dict[str, Any], str, Any]]]] = {}
-        for lookup, out, key, object_id in pending:
-            wanted.setdefault(id(lookup), (lookup, []))[1].append((out, key, object_id))
+        wanted: dict[int, tuple[Any, list[tuple[dict[str, Any], str, Any, Any]]]] = {}
+        for lookup, out, key, object_id, path in pending:
+            wanted.setdefault(id(lookup), (lookup, []))[1].append((out, key, object_id, path))
         for lookup, places in wanted.values():
-            found = await lookup.fetch(conn, {object_id for _, _, object_id in places})
-            for out, key, object_id in places:
+            if isinstance(lookup, LaosById):
+                await _fill_laos(lookup, places, building, conn)
+                continue
+            found = await lookup.fetch(conn, {object_id for _, _, object_id, _ in places})
+            for out, key, object_id, _ in places:
                 out[key] = found.get(object_id)
         loads: dict[int, tuple[Batched, list[Any]]] = {}
         for read, out, key, object_key, path in batched:
@@ -1117,3 +1168,31 @@ async def fill(building: Building, conn: Any) -> None:
                     **read.arguments,
                 )
                 out[key] = read.build(value, building)
+
+
+async def _fill_laos(
+    lookup: LaosById,
+    places: list[tuple[dict[str, Any], str, Any, Any]],
+    building: Building,
+    conn: Any,
+) -> None:
+    """The LAOs `places` name, answered by the LAO compiler's plan for all of them (one
+    read, as the viewer's LAOs), each at its path; their errors after the answer's others,
+    as the resolvers report them once the LAOs they load are in."""
+    objects = lookup.objects
+    plan = objects.compile(lookup.node, frozenset(object_id for _, _, object_id, _ in places))
+    found, fetched = await objects.fetch(plan, conn.engine, building.reads)
+    rows = {lao_id: row for lao_id, _, row in found}
+    for out, key, object_id, path in places:
+        row = rows.get(object_id)
+        out[key] = None if row is None else objects.node(plan, row, list(path), fetched)
+    if building.loaders is None:
+        building.loaders = Loaders(conn.engine, building.identity)
+    context = SimpleNamespace(
+        now=building.now,
+        identity=building.identity,
+        loaders=building.loaders,
+        read_engine=conn.engine,
+    )
+    await objects.finish(fetched, context)  # their LAO-years' loaded fields
+    building.errors += fetched.errors

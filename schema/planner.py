@@ -61,7 +61,9 @@ returns None for everything else, and the view then runs the resolvers:
   `phase`, `provinceDeadlines`; the fields their resolvers load through a DataLoader, loaded
   for every object of the answer at once, `schema.shapes.Batched`: an account's roles, waiting
   code, `manageable`, `mayIssue`; and the objects the rows name by id,
-  `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows; and the
+  `schema.shapes.OBJECTS_BY_ID`: one statement per selection for all the rows, an LAO with
+  more than its profile selected (its year, lists, personal data) by this module's compiler
+  as the viewer's LAOs, `Compiler.lao_objects`; and the
   fields their resolvers compute by a function over the request's DataLoaders, called for
   every object at once, `schema.root.LOADED_FIELDS`: a round's `datesFor`, `timeliness`,
   `timelinessByArea`, `standings` and `reminders`, a final score's
@@ -75,7 +77,8 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (an account's LAOs' years, a refused argument) are answered by the resolvers
+  (one object field under two aliases, whether the caller supervises an LAO's district, a refused
+  argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
@@ -214,6 +217,7 @@ from schema.plan_connections import (
     Compiling,
     ComputedListPlan,
     ConnectionPlan,
+    LaoObjects,
     LoadedRead,
     TableListPlan,
     call_loaded,
@@ -456,6 +460,25 @@ class Compiler:
         plan.root_nodes = self.normalised.nodes_of(root)
         self._node(root, plan)
         return plan
+
+    def lao_objects(self) -> LaoObjects:
+        """How the LAOs an answer names by id are answered when more than their shape is
+        selected (`schema.plan_connections.LaosById`): as the viewer's LAOs, a fresh
+        compiler's plan for their ids."""
+        planner, identity, variables, normalised = (
+            self.planner,
+            self.identity,
+            self.variables,
+            self.normalised,
+        )
+        return LaoObjects(
+            lambda node, ids: Compiler(planner, identity, variables, normalised).compile_listed(
+                node, ids
+            ),
+            fetch_laos,
+            lao_node,
+            fill_loaded,
+        )
 
     def compile_listed(self, node: FieldNode, ids: frozenset[int]) -> PagePlan:
         """The LAOs of `ids` with `node`'s selection (the viewer's `laos`, its grants' `lao`),

@@ -457,9 +457,10 @@ ACCOUNT_FIELDS = [
 ]
 
 
-def _account_selection(rng: random.Random) -> str:
+def _account_selection(rng: random.Random, p: Places) -> str:
     """A random selection on `Account`: data fields, the batched ones (schema.shapes.Batched)
-    and its roles with the places they name (schema.shapes.OBJECTS_BY_ID)."""
+    and its roles with the places they name (schema.shapes.OBJECTS_BY_ID; an LAO with more
+    than its shape sometimes, `_lao_object`)."""
     items = _some(rng, ACCOUNT_FIELDS)
     if rng.random() < 0.6:
         revoked = rng.choice(["", "(includeRevoked: true)", "(includeRevoked: false)"])
@@ -467,10 +468,21 @@ def _account_selection(rng: random.Random) -> str:
         places = (("lao", shapes.LAO), ("district", shapes.DISTRICT), ("province", shapes.PROVINCE))
         for name, shape in places:
             if rng.random() < 0.4:
-                inner.append(f"{name} {{ {_shaped(rng, shape, 0.3)} }}")
+                inner.append(f"{name} {{ {_lao_object(rng, p, shape)} }}")
         items.append(f"roles{revoked} {{ {' '.join(inner)} }}")
     rng.shuffle(items)
     return " ".join(items)
+
+
+def _lao_object(rng: random.Random, p: Places, shape: shapes.Shape = shapes.LAO) -> str:
+    """A selection on an object a row names by id: its shape's fields; for an LAO, sometimes
+    more (its year and sections, lists, personal data: the LAO compiler answers it,
+    `schema.plan_connections.LaosById`), the year given literally."""
+    if shape is not shapes.LAO or rng.random() < 0.6:
+        return _shaped(rng, shape, 0.3)
+    variables: dict[str, Any] = {}
+    node = _node(rng, p, variables, [], 0.3, loaded=0.2)
+    return node.replace("$year", str(variables.get("year", p.year)))
 
 
 def random_account_query(rng: random.Random, p: Places) -> tuple[str, dict[str, Any]]:
@@ -530,11 +542,11 @@ def random_account_query(rng: random.Random, p: Places) -> tuple[str, dict[str, 
     ]
     choice = rng.random()
     if choice < 0.2:
-        return f"{{ me {{ {_account_selection(rng)} }} }}", {}
+        return f"{{ me {{ {_account_selection(rng, p)} }} }}", {}
     if choice < 0.45:
         name = rng.choice(usernames)
         return (
-            "query A($u: String!) { account(username: $u) { " + _account_selection(rng) + " } }",
+            "query A($u: String!) { account(username: $u) { " + _account_selection(rng, p) + " } }",
             {"u": name},
         )
     if choice < 0.85:
@@ -551,7 +563,7 @@ def random_account_query(rng: random.Random, p: Places) -> tuple[str, dict[str, 
         if filters:
             args.append(f"filter: {{ {', '.join(filters)} }}")
         inner = _some(rng, ["totalCount", "pageInfo { hasNextPage endCursor }", "EDGES"])
-        edges = f"edges {{ cursor node {{ {_account_selection(rng)} }} }}"
+        edges = f"edges {{ cursor node {{ {_account_selection(rng, p)} }} }}"
         body = " ".join(edges if i == "EDGES" else i for i in inner)
         return f"{{ manageableAccounts({', '.join(args)}) {{ {body} }} }}", {}
     name = rng.choice(usernames)
@@ -896,7 +908,7 @@ def _round_figures(rng: random.Random, p: Places) -> str:
         node = _some(rng, ["deadline", "provinceDeadline", "missionStatus", "__typename"], 0)
         node += [f"done {{ {step} }}", f"provinceStep {{ {step} }}"][: rng.randint(0, 2)]
         if not node or rng.random() < 0.5:
-            node.append(f"lao {{ {_shaped(rng, shapes.LAO, 0.5)} }}")
+            node.append(f"lao {{ {_lao_object(rng, p)} }}")
         page = [f"edges {{ cursor node {{ {' '.join(node)} }} }}", "totalCount"]
         page.append("pageInfo { hasNextPage endCursor }")
         items = " ".join(page[: rng.randint(1, 3)])
@@ -910,7 +922,7 @@ def _round_figures(rng: random.Random, p: Places) -> str:
             arguments.append(f"stages: [{', '.join(stages)}]")
         node = _some(rng, ["stage", "stageLabelTh", "completeDomains", "deadline", "daysOverdue"])
         if rng.random() < 0.5:
-            node.append(f"lao {{ {_shaped(rng, shapes.LAO, 0.5)} }}")
+            node.append(f"lao {{ {_lao_object(rng, p)} }}")
         page = f"totalCount edges {{ cursor node {{ {' '.join(node)} }} }}"
         return f"reminders({', '.join(arguments)}) {{ {page} }}"
     level = rng.choice(["NATION", "PROVINCE", "DISTRICT"])
@@ -968,7 +980,7 @@ def _kpi16_loaded(rng: random.Random, p: Places) -> list[str]:
             if rng.random() < 0.3:
                 node.append(f"{place} {{ {_shaped(rng, shape)} }}")
         if rng.random() < 0.3:
-            node.append(f"lao {{ {_shaped(rng, shapes.LAO, 0.3)} }}")
+            node.append(f"lao {{ {_lao_object(rng, p)} }}")
         if rng.random() < 0.2:
             node.append(f"village {{ {_shaped(rng, shapes.VILLAGE, 0.3)} }}")
         if rng.random() < 0.5:
@@ -1332,6 +1344,8 @@ REAL_CLIENT = [
     # who acted on an LAO's own mission records and their help requests, decided at the LAO
     '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
+    # an LAO a row names by id, with more than its profile (the LAO compiler's)
+    "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
     "{ viewer { subject laos { code transferredMissions { history { actorName } helpRequests"
     " { id } } } } }",
     # a computed root whose rows depend on the caller (`schema.root.CALLER_ROOTS`)
@@ -1366,7 +1380,8 @@ UNSUPPORTED = [
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
-    "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
+    "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) {"
+    " fiscalYear } } }",
 ]
 
 
