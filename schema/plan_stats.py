@@ -17,7 +17,8 @@ the root `provinces` (every province, by code), `province(code:)` or `district(c
 or null), and the provinces or districts of given ids (`StatsCompiler.areas`: the viewer's
 own), with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typename`,
 `viewerSupervises` (the rule, for the caller: such a plan is the caller's own),
-one `stats(fiscalYear:, asOf:)` and, in a province, its `districts` with the same (a
+`stats(fiscalYear:, asOf:)` (under several keys too: two years side by side, each computed
+once a request, `StatsPlan.extra_stats`) and, in a province, its `districts` with the same (a
 provincial office's dashboard: one statement for every province's districts), in a district
 its `province` with the same (one statement for every district's province); the root
 `nationalStats(fiscalYear:, asOf:)`; in
@@ -82,12 +83,15 @@ from schema.plan_document import TYPENAME, Normalised, type_name_of
 # key, then: a Python attribute to read (STATS: the area's figures), or the type name
 # `__typename` answers.
 Leaf = tuple[str, str | None, str | None]
+# An area's key: as a `Leaf`, or (EXTRA, index) for `stats` under another key.
+AreaLeaf = tuple[str, str | tuple[str, int] | None, str | None]
 STATS = "\x00stats"  # not a Python name: no attribute is ever called that
 DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
 PROVINCE = "\x00province"  # a district's province (`StatsPlan.province`)
 SUPERVISES = "\x00supervises"  # `viewerSupervises`, for `StatsPlan.identity`
 REPORT = "\x00lpa"  # the area's LPA report (`StatsPlan.report`)
 LAOS = "\x00laos"  # a report's `laos` page
+EXTRA = "\x00more stats"  # `stats(…)` under another key (`StatsPlan.extra_stats`)
 DEADLINES = "deadlines"  # a report input: the year's deadlines (its `laos` page judges by them)
 
 
@@ -119,7 +123,7 @@ class StatsPlan:
 
     root_key: str
     level: Breakdown  # "province" (`provinces`, `province`), "district" or "nation"
-    area_leaves: list[Leaf]  # a province's keys in order, `stats` included (not the nation)
+    area_leaves: list[AreaLeaf]  # a province's keys in order, `stats` included (not the nation)
     stats_key: str | None  # where the province's stats go (None: not selected)
     fiscal_year: int
     as_of: dt.datetime | None
@@ -132,6 +136,9 @@ class StatsPlan:
     ids: tuple[int, ...] | None = None  # the areas of these ids only (the viewer's own)
     identity: Any = None  # the caller, when `viewerSupervises` is selected
     report: ReportPlan | None = None  # the area's `lpa(…)` (the nation's: `nationalLpa`)
+    # `stats(…)` asked again under other keys (another year, another moment: a dashboard's
+    # comparison), each with its own year, moment and figures; its leaf is (EXTRA, index).
+    extra_stats: list[StatsPlan] = field(default_factory=list)
 
 
 # The report's fields that hold data (the rest are `REPORT_FIGURES` or the `laos` list).
@@ -226,7 +233,8 @@ class StatsCompiler:
         area_type, area_class = AREAS[plan.level]
         names = _python_names(self.schema, area_class)
         seen_stats = False
-        for f in _fields(node.selection_set):
+        # `stats` may be asked under several keys (two years side by side): each its own.
+        for f in _fields(node.selection_set, repeatable=("stats",)):
             field_name = f.name.value
             if field_name == TYPENAME:
                 plan.area_leaves.append((_key(f), None, area_type))
@@ -245,6 +253,16 @@ class StatsCompiler:
                 plan.area_leaves.append((_key(f), STATS, None))
                 plan.fiscal_year, plan.as_of = args["fiscalYear"], args.get("asOf")
                 plan.figures = self._stats(f, area_type, "stats")
+            elif field_name == "stats":
+                args = get_argument_values(
+                    self.graphql_schema.get_type(area_type).fields["stats"], f, self.variables
+                )
+                extra = StatsPlan(
+                    _key(f), plan.level, [], _key(f), args["fiscalYear"], args.get("asOf"),
+                    self._stats(f, area_type, "stats"),
+                )  # fmt: skip
+                plan.area_leaves.append((_key(f), (EXTRA, len(plan.extra_stats)), None))
+                plan.extra_stats.append(extra)
             elif (
                 field_name == "districts"
                 and plan.level == "province"
@@ -474,6 +492,7 @@ async def _answer(
     """Each area's answer, keys in the order selected; a province's districts (by code, as
     `Province.districts` lists them) are read for all the provinces at once."""
     computed = await _figures(conn, plan, now, shared) if plan.stats_key is not None else {}
+    more = [await _figures(conn, extra, now, shared) for extra in plan.extra_stats]
     reports: list[dict[str, Any]] = []
     if plan.report is not None:
         province_of = {"province": lambda a: a.id, "district": lambda a: a.province_id}
@@ -511,6 +530,8 @@ async def _answer(
             key: (
                 _area_stats(plan, computed, area.id)
                 if attribute == STATS
+                else _area_stats(plan.extra_stats[attribute[1]], more[attribute[1]], area.id)
+                if isinstance(attribute, tuple)
                 else reports[i]
                 if attribute == REPORT
                 else children.get(area.id, [])

@@ -77,7 +77,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (one object field under two aliases, whether the caller supervises an LAO's district, a refused
+  (an LAO's `year` under two aliases, whether the caller supervises an LAO's district, a refused
   argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by

@@ -1133,7 +1133,11 @@ def random_stats_query(rng: random.Random, p: Places) -> tuple[str, dict[str, An
     else:
         own = _some(rng, ["code", "nameTh", "nameEn", "viewerSupervises"], at_least=0)
         own.insert(rng.randint(0, len(own)), f"lpa{report}" if lpa else f"stats{stats}")
-        if choice < 0.8 and rng.random() < 0.4:  # a province's districts, with their stats
+        if not lpa and rng.random() < 0.3:  # another year's beside it, under an alias
+            other = rng.choice([p.year - 1, p.year - 2])
+            figures = _some(rng, ["fiscalYear", f"certification {{ {CERTIFICATION[0]} total }}"])
+            own.append(f"before: stats(fiscalYear: {other}) {{ {' '.join(figures)} }}")
+        elif choice < 0.8 and rng.random() < 0.4:  # a province's districts, with their stats
             inner = _some(rng, ["code", "nameTh", "viewerSupervises"], at_least=0)
             if rng.random() < 0.7:
                 inner.append(f"stats{stats}")
@@ -1344,6 +1348,8 @@ REAL_CLIENT = [
     # who acted on an LAO's own mission records and their help requests, decided at the LAO
     '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
+    # a province's figures of two years side by side (`StatsPlan.extra_stats`)
+    "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     # an LAO a row names by id, with more than its profile (the LAO compiler's)
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
     "{ viewer { subject laos { code transferredMissions { history { actorName } helpRequests"
@@ -1362,7 +1368,6 @@ REAL_CLIENT = [
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
     "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) { state } } } } }",
-    "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     "{ districts { code } }",
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
@@ -1380,8 +1385,8 @@ UNSUPPORTED = [
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
-    "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) {"
-    " fiscalYear } } }",
+    '{ lao(code: "1234567") { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) {'
+    " state } } }",
 ]
 
 
