@@ -77,7 +77,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (an LAO's `year` under two aliases, whether the caller supervises an LAO's district, a refused
+  (an LAO's `years` under two aliases, whether the caller supervises an LAO's district, a refused
   argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
@@ -112,8 +112,11 @@ returns None for everything else, and the view then runs the resolvers:
   and `__typename` anywhere below the root, as Apollo, Relay and dashboards send them:
   the operation is first normalised as GraphQL's CollectFields does (fields merged by
   response key, in first-appearance order), and every answer key is the response key;
-* but one object field under two response keys (two aliased `year`s, a section twice)
-  goes to the resolvers: it would join the same table twice under one name.
+* `year(fiscalYear:)` under several keys (this year against last): the first joined to the
+  page, each other one more statement of its fiscal year's LAO-years (`PagePlan.extra_years`,
+  a `YearsPlan` of one year); but another object field under two response keys (a section
+  twice, `years` twice) goes to the resolvers: it would join the same table twice under one
+  name.
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
 `first` or `after`: all go to the resolvers, which produce the errors. Validation and the
@@ -347,6 +350,9 @@ class YearsPlan:
     # LAO-years by their own ids, which the caller has already been allowed to see (a
     # changes feed's items: `Compiler.compile_year_values`), not every year of some LAOs.
     by_id: bool = False
+    # Only this fiscal year's: a `year(fiscalYear:)` beside another under its own key (this
+    # year against last, `PagePlan.extra_years`).
+    fiscal_year: int | None = None
 
 
 @dataclass
@@ -366,6 +372,9 @@ class PagePlan:
     node_fields: list[tuple[str, Any]] = field(default_factory=list)
     year: YearPlan | None = None
     years: YearsPlan | None = None
+    # `year(fiscalYear:)` again under other keys: each one more statement (`YearsPlan` of
+    # its fiscal year), answered at its key from the LAO's row of it, or null.
+    extra_years: list[YearsPlan] = field(default_factory=list)
     lao_id: Getter = operator.itemgetter(0)
     lists: list[ListPlan] = field(default_factory=list)  # codeHistory, transferredMissions, …
     build: Any = None  # `compile_object(node_fields)` with lists and year to fill, on first run
@@ -540,7 +549,7 @@ class Compiler:
     def _node(self, node: FieldNode, plan: PagePlan) -> None:
         c = self.columns
         lao_type = self._type("Query", "lao")
-        for f in _fields(node.selection_set):
+        for f in _fields(node.selection_set, repeatable=("year",)):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.node_fields.append((key, _const(lao_type)))
@@ -568,9 +577,14 @@ class Compiler:
             elif name == "missionsEditable":
                 _leaf(f)
                 plan.node_fields.append((key, self._missions_editable()))
+            elif name == "year" and plan.year is not None:
+                # Another year beside the first (this year against last): its own statement.
+                field_def = self.planner.graphql_schema.get_type("Lao").fields["year"]
+                extra = self._years(f, self._type(lao_type, name))
+                extra.fiscal_year = get_argument_values(field_def, f, self.variables)["fiscalYear"]
+                plan.extra_years.append(extra)
+                plan.node_fields.append((key, ("year_more", len(plan.extra_years) - 1)))
             elif name == "year":
-                if plan.year is not None:
-                    raise Unsupported("year twice")
                 plan.year = self._year(f, self._type(lao_type, name))
                 plan.node_fields.append((key, ("year", None)))
             elif name == "years":
@@ -1173,16 +1187,17 @@ def _years_statement(years: YearsPlan, extra: list[Any]) -> Select[Any]:
     joined: Any = alias.join(Lao.__table__, Lao.id == alias.c.lao_id)
     for table, on, *_ in years.joins:
         joined = joined.outerjoin(table, on)
+    where = (
+        [alias.c.id.in_(bindparam("ids", expanding=True))]
+        if years.by_id
+        else [alias.c.lao_id.in_(bindparam("ids", expanding=True)), years.visible]
+    )
+    if years.fiscal_year is not None:  # one year's (written in the text, as `year`'s join)
+        where.append(alias.c.fiscal_year == _inline(years.fiscal_year))
     return (
         select(*years.columns.columns, *extra)
         .select_from(joined)
-        .where(
-            *(
-                [alias.c.id.in_(bindparam("ids", expanding=True))]
-                if years.by_id
-                else [alias.c.lao_id.in_(bindparam("ids", expanding=True)), years.visible]
-            )
-        )
+        .where(*where)
         .order_by(alias.c.lao_id, alias.c.fiscal_year.desc())
     )
 
@@ -1265,6 +1280,8 @@ class Fetched:
     year: YearData = field(default_factory=YearData)
     years_rows: dict[int, list[Row]] = field(default_factory=dict)
     years: YearData = field(default_factory=YearData)
+    # Each `PagePlan.extra_years`' rows by LAO and what they read besides.
+    extra_years: list[tuple[dict[int, list[Row]], YearData]] = field(default_factory=list)
     early: list[GraphQLError] = field(default_factory=list)
     late: list[GraphQLError] = field(default_factory=list)
     # Errors at the items of lists the resolvers load (a refused `actorName`): they come
@@ -1313,7 +1330,8 @@ async def fill_loaded(fetched: Fetched, context: Any) -> None:
     resolvers report them once the loads complete, which a refused `actorName` of the
     certification history also waits for (their order between those two then depends on
     which of two concurrent loads completes first; GraphQL gives it no meaning)."""
-    await _fill_loaded([fetched.year, fetched.years], fetched.reads, fetched.last, context)
+    datas = [fetched.year, fetched.years, *(data for _, data in fetched.extra_years)]
+    await _fill_loaded(datas, fetched.reads, fetched.last, context)
 
 
 async def fill_loaded_years(data: YearData, errors: list[GraphQLError], context: Any) -> None:
@@ -1398,6 +1416,8 @@ async def _fetch(
             fetched.years_rows, fetched.years = await _fetch_years(
                 conn, plan.years, lao_ids, engine.dialect
             )
+        for extra in plan.extra_years:
+            fetched.extra_years.append(await _fetch_years(conn, extra, lao_ids, engine.dialect))
         for log in plan.logs:
             fetched.logs.append(await log.fetch(conn, lao_ids))
     return rows, total, fetched
@@ -1429,7 +1449,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         plan.node_slots = [
             (key, get)
             for key, get in plan.node_fields
-            if isinstance(get, tuple) and get[0] in ("list", "year", "years", "log")
+            if isinstance(get, tuple) and get[0] in ("list", "year", "years", "year_more", "log")
         ]
         plan.build = compile_object(plan.node_fields, placeholders=True)
     node: dict[str, Any] = plan.build(row)
@@ -1463,6 +1483,23 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
                 fetched.late,
                 fetched.reads,
                 fetched.last,
+            )
+        elif get[0] == "year_more":
+            extra = plan.extra_years[get[1]]
+            by_lao, data = fetched.extra_years[get[1]]
+            found = by_lao.get(lao_id)
+            node[key] = (
+                _year(
+                    extra.year,
+                    found[0],
+                    [*path, key],
+                    data,
+                    fetched.late,
+                    fetched.reads,
+                    fetched.last,
+                )
+                if found
+                else None
             )
         else:
             assert plan.years is not None

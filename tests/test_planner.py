@@ -190,6 +190,10 @@ def _node(
             year_arg = str(year)
         year_selection = _year_selection(rng, 1, 4, lists, loaded, not placed)
         node.append(f"year(fiscalYear: {year_arg}) {{ {year_selection} }}")
+    if rng.random() < 0.2:  # another year beside it, under an alias (this year against last)
+        other = rng.choice([p.year - 1, p.year - 2, 2500])
+        before = _year_selection(rng, 0, 2, lists, loaded, not placed) or "fiscalYear"
+        node.append(f"before: year(fiscalYear: {other}) {{ {before} }}")
     if rng.random() < 0.3:
         # every LAO-year the caller may see: the same selection, its own statement
         years = _year_selection(rng, 0, 2, lists, loaded, not placed) or "fiscalYear"
@@ -1348,7 +1352,10 @@ REAL_CLIENT = [
     # who acted on an LAO's own mission records and their help requests, decided at the LAO
     '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
-    # a province's figures of two years side by side (`StatsPlan.extra_stats`)
+    # an LAO's years side by side (`PagePlan.extra_years`), a province's figures too
+    # (`StatsPlan.extra_stats`)
+    "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear:"
+    " 2568) { state } } } } }",
     "{ provinces { a: stats(fiscalYear: 2568) { fiscalYear } b: stats(fiscalYear: 2569) { fiscalYear } } }",
     # an LAO a row names by id, with more than its profile (the LAO compiler's)
     "{ me { username roles { lao { code year(fiscalYear: 2568) { state } } } } }",
@@ -1367,7 +1374,6 @@ REAL_CLIENT = [
 ]
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
-    "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) { state } } } } }",
     "{ districts { code } }",
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
@@ -1385,8 +1391,7 @@ UNSUPPORTED = [
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
     "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
-    '{ lao(code: "1234567") { a: year(fiscalYear: 2567) { state } b: year(fiscalYear: 2568) {'
-    " state } } }",
+    '{ lao(code: "1234567") { years { fiscalYear } all: years { state } } }',
 ]
 
 
