@@ -20,7 +20,6 @@ from hub.db.models import Province as ProvinceRow
 from hub.db.models import Subdistrict as SubdistrictRow
 from hub.db.models import Village as VillageRow
 from hub.rules import permissions
-from hub.rules.permissions import Area
 from hub.rules.thai_text import search_key
 from schema import shapes
 from schema.context import Info
@@ -114,9 +113,11 @@ class District:
 
 
 def viewer_supervises(identity: Any, level: str, place: Province | District) -> bool:
-    """`viewerSupervises` of a province or a district (the planned path answers it too)."""
-    province_id = place.province_id if isinstance(place, District) else place.id
-    return permissions.supervises_area(identity, Area(level, place.id, province_id))
+    """`viewerSupervises` of a province or a district: the rule its shape declares
+    (`schema.shapes.ForCaller`), which the planned path calls too."""
+    if isinstance(place, District):
+        return shapes.supervises_district(identity, place.id, place.province_id)
+    return shapes.supervises_province(identity, place.id)
 
 
 @strawberry.enum(description="ระดับพื้นที่ — the level of an area.")

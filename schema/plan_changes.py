@@ -183,6 +183,7 @@ def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> RowValues:
         graphql_schema,
         item_type,
         children=children,
+        identity=identity,
     )
     id_position = columns.add("m_id", table.c.id)
     joined: Any = table

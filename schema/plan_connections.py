@@ -144,7 +144,7 @@ from schema.plan_common import (
     forbidden,
 )
 from schema.plan_document import TYPENAME, type_name_of
-from schema.plan_lists import Children, Deferred, note_read, shape_getters
+from schema.plan_lists import UNKNOWN_CALLER, Children, Deferred, note_read, shape_getters
 from schema.read_audit import audited_fields
 from schema.root import (
     BATCHED_FIELDS,
@@ -294,6 +294,7 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
             schema,
             plan.node_type,
             children=children,
+            identity=compiler.identity,
         )
     elif node is not None:
         records = compiler.records_plan(
@@ -560,6 +561,7 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
         schema,
         item_type,
         loaded=_noting(loaded_on_rows(compiler), found),
+        identity=compiler.identity,
     )
     # A selection of `__typename` alone reads a column too: the key.
     columns.add("key", next(iter(shape.table.primary_key.columns)))
@@ -831,11 +833,16 @@ class ObjectsById:
         return {row[self.id_position]: self.build(row) for row in rows}
 
 
-def _objects_by_id(graphql_schema: Any, shape: Any, node: FieldNode, type_name: str) -> ObjectsById:
-    """The objects of `shape` selected by `node`, read by id (the places they reach joined)."""
+def _objects_by_id(
+    graphql_schema: Any, shape: Any, node: FieldNode, type_name: str, identity: Any
+) -> ObjectsById:
+    """The objects of `shape` selected by `node`, read by id (the places they reach joined),
+    their fields decided for the caller for `identity` (`UNKNOWN_CALLER`: refused)."""
     columns = Columns()
     joins: list[tuple[Any, Any]] = []
-    fields = shape_getters(shape, shape.table, node, columns, joins, "o", graphql_schema, type_name)
+    fields = shape_getters(
+        shape, shape.table, node, columns, joins, "o", graphql_schema, type_name, identity=identity
+    )
     id_position = columns.add("o_id", shape.table.c.id)
     joined = shape.table
     for alias, on in joins:
@@ -1002,7 +1009,8 @@ def _object_builder(
             target = type_name_of(graphql_schema, type_name, name)
             lookup: ObjectsById | LaosById
             try:
-                lookup = _objects_by_id(graphql_schema, shape, f, target)
+                caller = compiling.identity if compiling is not None else UNKNOWN_CALLER
+                lookup = _objects_by_id(graphql_schema, shape, f, target, caller)
             except Unsupported:
                 # An LAO with more than its shape (its year, lists): the LAO compiler's.
                 if shape is not LAO or compiling is None or compiling.laos is None:

@@ -290,6 +290,7 @@ def compile_list(
         item_type,
         children=children,
         guarded=guarded,
+        identity=identity,
     )
     for f in guarded:
         assert item_type is not None
@@ -319,6 +320,10 @@ def compile_list(
     return plan
 
 
+# `shape_getters` without a caller: fields decided for the caller are refused.
+UNKNOWN_CALLER: Any = object()
+
+
 def _type_of(graphql_schema: Any, parent: str, name: str) -> str | None:
     if graphql_schema is None:
         return None
@@ -339,6 +344,7 @@ def shape_getters(
     guarded: list[FieldNode] | None = None,
     at: tuple[str, ...] = (),
     loaded: Callable[[FieldNode, str], Any] | None = None,
+    identity: Any = UNKNOWN_CALLER,
 ) -> list[Any]:
     """`node`'s selection on `shape` (read from `table`, an alias or the table): its (key,
     getter) pairs, the columns they read added to `columns` and the objects they reach
@@ -348,7 +354,9 @@ def shape_getters(
     too and their nodes added there, for the list to decide (else refused; an unguarded one
     is read wherever it stands); with `loaded`, a field it gives a read of (a function over
     the request's DataLoaders: `schema.plan_connections.loaded_on_rows`) is a `Deferred`
-    getter, over an object holding the shape's fields, for the runner to fill in."""
+    getter, over an object holding the shape's fields, for the runner to fill in; with
+    `identity` (a plan is per caller), its fields decided for the caller (`Shape.callers`:
+    `viewerSupervises`), by the rule over the row's columns."""
     getters: list[tuple[str, Any]] = []
     repeatable: set[str] = set()
     if loaded is not None and node.selection_set is not None:
@@ -369,6 +377,10 @@ def shape_getters(
             getters.append((key, _const(type_name)))
         elif name in shape.by_graphql_name:
             getters.append((key, shape.getter(_leaf(f), columns, table, prefix)))
+        elif name in shape.callers and identity is not UNKNOWN_CALLER:
+            rule = shape.callers[_leaf(f)]
+            positions = [columns.add(f"{prefix}_{c}", table.c[c]) for c in rule.columns]
+            getters.append((key, _for_caller(rule.decide, identity, positions)))
         elif name in shape.lookups and type_name is not None:
             if is_guarded(graphql_schema, type_name, name):
                 if guarded is None:
@@ -395,6 +407,7 @@ def shape_getters(
                 target_type,
                 children=children,
                 at=(*at, key),
+                identity=identity,
             )
             if table.c[fk].nullable:  # no object: null, not an object of nulls
                 present = columns.add(f"{prefix}_{name}_id", alias.c.id)
@@ -424,6 +437,11 @@ def shape_getters(
         else:
             raise Unsupported(f"{name} in a list")
     return getters
+
+
+def _for_caller(decide: Callable[..., Any], identity: Any, positions: list[int]) -> Any:
+    """A getter of a field decided for `identity` over the row's values at `positions`."""
+    return lambda row: decide(identity, *(row[i] for i in positions))
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (an LAO's `years` under two aliases, whether the caller supervises an LAO's district, a refused
+  (an LAO's `years` or a section under two aliases, a refused
   argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
@@ -87,9 +87,10 @@ returns None for everything else, and the view then runs the resolvers:
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
 * on `Lao`: its scalar fields, `missionsEditable` (the rule, for the caller), `province`,
-  `district`, `subdistrict` (their scalar fields and
-  the places they reach: a subdistrict's district, a district's province), and at
-  most one `year(fiscalYear:)` with its scalar fields, the fields its resolvers compute by
+  `district`, `subdistrict` (their scalar fields, `viewerSupervises` by the rule their shape
+  declares for the caller, `schema.shapes.ForCaller`, and
+  the places they reach: a subdistrict's district, a district's province), and
+  `year(fiscalYear:)` (several years under aliases: below) with its scalar fields, the fields its resolvers compute by
   the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
   `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
   the same statement reads, a correlated COUNT per record table among them), its LPA
@@ -572,6 +573,7 @@ class Compiler:
                     f"g_{name}",
                     self.planner.graphql_schema,
                     self._type(lao_type, name),
+                    identity=self.identity,
                 )
                 plan.node_fields.append((key, ("object", getters)))
             elif name == "missionsEditable":

@@ -57,9 +57,11 @@ from hub.db.models import (
     User,
     Village,
 )
+from hub.rules import permissions
 from hub.rules.completeness import ALL_DOMAINS_MASK
 from hub.rules.enums import CertificationState, ContactKind
 from hub.rules.mission_help import waiting_on
+from hub.rules.permissions import Area
 from hub.rules.validation import camel
 from schema.plan_common import Columns, Getter, _float, _int, _iso, _name, _same
 
@@ -130,6 +132,26 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class ForCaller:
+    """A field decided for the caller from the row's columns (`viewerSupervises`): the
+    resolver calls `decide(identity, *values)` with the object's values of `columns`; the
+    planned path, whose plans are per caller, calls it per row over the same columns."""
+
+    columns: tuple[str, ...]
+    decide: Callable[..., Any]
+
+
+def supervises_province(identity: Any, province_id: int) -> bool:
+    """`Province.viewerSupervises` (`hub.rules.permissions.supervises_area`)."""
+    return permissions.supervises_area(identity, Area("province", province_id, province_id))
+
+
+def supervises_district(identity: Any, district_id: int, province_id: int) -> bool:
+    """`District.viewerSupervises` (`hub.rules.permissions.supervises_area`)."""
+    return permissions.supervises_area(identity, Area("district", district_id, province_id))
+
+
+@dataclass(frozen=True)
 class Batched:
     """A field its resolver loads per object through a DataLoader (an account's grants):
     `load(conn, keys)` reads the data of every key at once (the DataLoader's batch: the
@@ -149,12 +171,14 @@ class Shape:
     """A GraphQL object type over `table`: its fields read from the row, by Python name
     (the GraphQL name is its camelCase, as strawberry names it), its object fields
     (GraphQL name → (foreign-key column, shape)) and its fields looked up through a
-    foreign key (GraphQL name → `Lookup`: guarded ones, such as who acted)."""
+    foreign key (GraphQL name → `Lookup`: guarded ones, such as who acted), and its fields
+    decided for the caller (GraphQL name → `ForCaller`)."""
 
     table: Any
     fields: dict[str, Reads]
     objects: dict[str, tuple[str, Shape]] = field(default_factory=dict)
     lookups: dict[str, Lookup | Derived] = field(default_factory=dict)
+    callers: dict[str, ForCaller] = field(default_factory=dict)
 
     @cached_property
     def by_graphql_name(self) -> dict[str, Reads]:
@@ -206,11 +230,13 @@ def _all_complete(mask: Any) -> bool:
 PROVINCE = Shape(
     Province.__table__,
     {"code": Reads("code"), "name_th": Reads("name_th"), "name_en": Reads("name_en")},
+    callers={"viewerSupervises": ForCaller(("id",), supervises_province)},
 )
 DISTRICT = Shape(
     District.__table__,
     {"code": Reads("code"), "name_th": Reads("name_th")},
     {"province": ("province_id", PROVINCE)},
+    callers={"viewerSupervises": ForCaller(("id", "province_id"), supervises_district)},
 )
 SUBDISTRICT = Shape(
     Subdistrict.__table__,

@@ -61,6 +61,8 @@ def _shaped(rng: random.Random, shape: shapes.Shape, objects: float = 0.4) -> st
     """A random selection on `shape`: some of its fields, and each object it reaches (a
     village's subdistrict, its district, its province) with probability `objects`."""
     items = _some(rng, shape.graphql_names())
+    if shape.callers and rng.random() < 0.3:  # decided for the caller (`viewerSupervises`)
+        items += list(shape.callers)
     for name, (_, target) in shape.objects.items():
         if rng.random() < objects:
             items.append(f"{name} {{ {_shaped(rng, target, objects)} }}")
@@ -1352,6 +1354,8 @@ REAL_CLIENT = [
     # who acted on an LAO's own mission records and their help requests, decided at the LAO
     '{ lao(code: "1234567") { transferredMissions { history { actorName } } } }',
     "{ laos(first: 2) { edges { node { transferredMissions { helpRequests { id } } } } } }",
+    # whether the caller supervises an LAO's district (`schema.shapes.ForCaller`)
+    "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     # an LAO's years side by side (`PagePlan.extra_years`), a province's figures too
     # (`StatsPlan.extra_stats`)
     "{ laos(first: 2) { edges { node { a: year(fiscalYear: 2567) { state } b: year(fiscalYear:"
@@ -1375,7 +1379,6 @@ REAL_CLIENT = [
 UNSUPPORTED = [
     # other roots, filters it does not compile, personal fields, the same object twice
     "{ districts { code } }",
-    "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
     "{ laos(first: 2) { edges { node { years { fiscalYear } all: years { state } } } } }",
     '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
     # and the errors the resolvers report: page size, cursor, validation, limits
@@ -1390,7 +1393,8 @@ UNSUPPORTED = [
 # Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
 # and the resolvers these (schema.plan_mixed).
 RESOLVED = [
-    "{ laos(first: 1) { edges { node { district { viewerSupervises } } } } }",
+    '{ lao(code: "1234567") { year(fiscalYear: 2568) { a: governance { staff } b: governance {'
+    " staff } } } }",
     '{ lao(code: "1234567") { years { fiscalYear } all: years { state } } }',
 ]
 

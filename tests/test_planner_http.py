@@ -227,14 +227,15 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A dashboard's document: an LAO's years twice and whether the caller supervises a district
-# (which the planner does not compile) beside roots it does; the fragment and the variable
+# A dashboard's document: an LAO's years twice and a section twice (which the planner does
+# not compile) beside roots it does; the fragment and the variable
 # only `laos` uses go with it (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
   source: lao(code: "1234567") { year(fiscalYear: $year) { state } years { fiscalYear }
     all: years { state } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  area: laos(first: 1) { edges { node { district { viewerSupervises } } } }
+  area: lao(code: "1234567") { year(fiscalYear: $year) { a: governance { staff }
+    b: governance { staff } } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -244,7 +245,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
     """The planner answers the roots it compiles and the resolvers the others (an LAO's
-    years twice, whether the caller supervises a district), in one answer, in the
+    years twice, a section twice), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
