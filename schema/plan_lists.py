@@ -11,8 +11,10 @@ Compiled here:
 * `LaoYear.certificationHistory`, with `actorName` (personal data: `ItemGuard`, below);
 * `Lao.recorders` and `Lao.infoAdministrators` (personal data: `ListPlan.guard`, below);
 * lists under a list's item or a connection's node (`Children`): a mission record's
-  `history` (without `actorName`: its LAO's place is not at hand there), a subdistrict's
-  `villages`.
+  `history` and `helpRequests` (who acted and the help requests decided at the record's LAO
+  where its place is at hand: a page of records joins it, an LAO's own records are its; a
+  list compiled `placed` is answered by whoever knows that place, `Children.decide`), a
+  subdistrict's `villages`.
 
 Each list becomes `SELECT parent key, <the selected columns> FROM table JOIN <selected
 objects> WHERE parent key IN (:ids) ORDER BY <the DataLoader's order in schema.loaders>`, so
