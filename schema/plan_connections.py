@@ -710,8 +710,8 @@ class Building:
     """What building a computed root's answer needs besides the values: the request's moment
     (computed fields read it), the caller (batched fields may decide by it), and what is
     still to read: the objects named by id (`pending`: the lookup, the answer to fill, its
-    key, the id, the path to it) and the batched fields (`batched`: the field, the answer to fill, its key,
-    the object's key), which `run_computed` reads and fills in."""
+    key, the id, the path to it) and the batched fields (`batched`: the field, the answer
+    to fill, its key, the object's key), which `run_computed` reads and fills in."""
 
     now: Any
     identity: Any = None

@@ -48,8 +48,9 @@ returns None for everything else, and the view then runs the resolvers:
   `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)` (the fields `schema.shapes`
   declares, and a KPI-16 round's `references`, each system's `explanation`, and its
   `districtReports` and `provinceReports`, functions over the request's DataLoaders too, each
-  under its own guard decided for the caller: refused, null with FORBIDDEN), and the roots whose resolver calls one function of the engine and its
-  arguments, and the caller for `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
+  under its own guard decided for the caller: refused, null with FORBIDDEN), and the roots
+  whose resolver calls one function of the engine and its arguments, and the caller for
+  `lpaAssessors`, `exportJob`, `webhookSubscriptions`,
   `webhookDeliveries` and the accounts (`me`, `account`, `manageableAccounts`,
   `accountChangeLog`; with the request's moment: `MOMENT_ROOTS`), `provenance` (who set a
   value decided per object at its LAO, `schema.root.PLACE_GUARDED_FIELDS`), and `personalDataReads`
@@ -90,8 +91,9 @@ returns None for everything else, and the view then runs the resolvers:
   `district`, `subdistrict` (their scalar fields, `viewerSupervises` by the rule their shape
   declares for the caller, `schema.shapes.ForCaller`, and
   the places they reach: a subdistrict's district, a district's province), and
-  `year(fiscalYear:)` (several years under aliases: below) with its scalar fields, the fields its resolvers compute by
-  the rules for the caller (`editable`, `allowedActions`, `catalogueShape`, `historical`,
+  `year(fiscalYear:)` (several years under aliases: below) with its scalar fields, the
+  fields its resolvers compute by the rules for the caller (`editable`, `allowedActions`,
+  `catalogueShape`, `historical`,
   `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
   the same statement reads, a correlated COUNT per record table among them), its LPA
   scores, timeliness and a historical year's sections (`lpaScore`, `lpaFinalScore` with who
@@ -1885,9 +1887,7 @@ class Planner:
                 identity,
                 self.graphql_schema,
                 variables,
-                lambda node, ids: Compiler(self, identity, variables, normalised).compile_listed(
-                    node, ids
-                ),
+                Compiler(self, identity, variables, normalised).lao_objects().compile,
                 Compiler(self, identity, variables, normalised).records_plan,
                 Compiler(self, identity, variables, normalised).compile_year_values,
             )
@@ -1900,9 +1900,7 @@ class Planner:
                 identity,
                 self.graphql_schema,
                 normalised,
-                lambda node, ids: Compiler(self, identity, variables, normalised).compile_listed(
-                    node, ids
-                ),
+                Compiler(self, identity, variables, normalised).lao_objects().compile,
                 stats.areas,
             )
         return StatsCompiler(
