@@ -185,7 +185,7 @@ class Lao:
         "and its merger once absorbed (e.g. an SAO before its upgrade, a municipality after)."
     )
     async def as_of(self, info: Info, date: dt.date) -> LaoAsOf:
-        return await lao_as_of(info, self.id, self.name_th, self.name_en, date)
+        return await lao_as_of(self, info.context.loaders, info.context.now, date)
 
     @strawberry.field(
         description="ถูกรวมเข้ากับ — the merger that absorbed this LAO into its successor; null "

@@ -21,6 +21,7 @@ from schema.enums import LaoType
 
 if TYPE_CHECKING:
     from schema.lao import Lao
+    from schema.loaders import Loaders
 
 
 @strawberry.type(description="ชื่อ อปท. ในช่วงเวลาหนึ่ง — a name the LAO had, and when.")
@@ -79,14 +80,17 @@ class LaoAsOf:
         description="การรวม — the merger, when the LAO had been absorbed by that day (its "
         "values are then those it last had)."
     )
-
-    @strawberry.field(description="ถูกรวมแล้ว — whether the LAO had been merged into another.")
-    def merged(self) -> bool:
-        return self.merger is not None
+    # Data, not a resolver: the planned path reads it off the object as the resolvers do.
+    merged: bool = strawberry.field(
+        description="ถูกรวมแล้ว — whether the LAO had been merged into another."
+    )
+    # The successor's id (`mergedInto`, which the planned path reads by id:
+    # `schema.shapes.OBJECTS_BY_ID`).
+    merged_into_id: strawberry.Private[int | None]
 
     @strawberry.field(description="รวมเข้ากับ — the successor it had been merged into, if any.")
     async def merged_into(self, info: Info) -> Annotated[Lao, strawberry.lazy("schema.lao")] | None:
-        return await _lao(info, self.merger.successor_id) if self.merger is not None else None
+        return await _lao(info, self.merged_into_id) if self.merged_into_id is not None else None
 
 
 async def name_periods(info: Info, lao_id: int) -> list[LaoNamePeriod]:
@@ -94,11 +98,12 @@ async def name_periods(info: Info, lao_id: int) -> list[LaoNamePeriod]:
     return [LaoNamePeriod(**shapes.NAME_PERIOD.python_values(r)) for r in rows]
 
 
-async def lao_as_of(
-    info: Info, lao_id: int, name_th: str, name_en: str | None, on: dt.date
-) -> LaoAsOf:
-    """The LAO `lao_id` (current names `name_th`, `name_en`) as it stood on `on`."""
-    loaders = info.context.loaders
+async def lao_as_of(lao: Any, loaders: Loaders, now: dt.datetime, date: dt.date) -> LaoAsOf:
+    """`Lao.asOf`: the LAO `lao` (its `id` and current names `name_th`, `name_en`) as it
+    stood on `date`, through the request's DataLoaders; the resolver calls it, and the
+    planned path for every LAO of an answer at once (`schema.root.LOADED_FIELDS`). `now`
+    is unused: every loaded field takes it."""
+    lao_id, on = lao.id, date
     codes = [
         Period(r.code, r.valid_from, r.valid_to) for r in await loaders.codes_of_lao.load(lao_id)
     ]
@@ -109,8 +114,10 @@ async def lao_as_of(
         Period((r.name_th, r.name_en), r.valid_from, r.valid_to)
         for r in await loaders.names_of_lao.load(lao_id)
     ]
-    names = rules.names_or_current(stored, (name_th, name_en), rules.history_start(codes, types))
-    merger = await loaders.merger_of_lao.load(lao_id)
+    current = (lao.name_th, lao.name_en)
+    names = rules.names_or_current(stored, current, rules.history_start(codes, types))
+    row = await loaders.merger_of_lao.load(lao_id)
+    merger = merger_of_row(row) if row is not None and row.effective_on <= on else None
     lao_type = rules.value_as_of(types, on)
     name = rules.value_as_of(names, on)
     return LaoAsOf(
@@ -119,7 +126,9 @@ async def lao_as_of(
         type=lao_type.name if lao_type is not None else None,
         name_th=name[0] if name is not None else None,
         name_en=name[1] if name is not None else None,
-        merger=merger_of_row(merger) if merger is not None and merger.effective_on <= on else None,
+        merger=merger,
+        merged=merger is not None,
+        merged_into_id=merger.successor_id if merger is not None else None,
     )
 
 

@@ -301,8 +301,7 @@ class LaoYear:
         description="ประวัติคะแนน LPA ขั้นสุดท้าย — every version of the final score, oldest first."
     )
     async def lpa_final_score_history(self, info: Info) -> list[LpaFinalScore]:
-        rows = await info.context.loaders.final_history.load(self.id)
-        return [final_from_row(r, self.lao_place, self.fiscal_year) for r in rows]
+        return await lpa_final_score_history_of(self, info.context.loaders, info.context.now)
 
 
 @dataclass(frozen=True)
@@ -371,9 +370,19 @@ async def historical_sections_of(
 # The LAO-year's fields whose resolvers load through the request's DataLoaders: GraphQL
 # name → function(year, loaders, now, **arguments), which the resolver calls and the planned
 # path calls too, for every LAO-year of its answer at once (the loaders batch them).
+async def lpa_final_score_history_of(
+    year: Any, loaders: Loaders, now: dt.datetime
+) -> list[LpaFinalScore]:
+    """`LaoYear.lpaFinalScoreHistory`: every version of the final score, oldest first
+    (`now` unused: every loaded field takes it)."""
+    rows = await loaders.final_history.load(year.id)
+    return [final_from_row(r, year.lao_place, year.fiscal_year) for r in rows]
+
+
 LOADED_FIELDS: dict[str, Callable[..., Awaitable[Any]]] = {
     "lpaScore": lpa_score_of,
     "lpaFinalScore": lpa_final_score_of,
+    "lpaFinalScoreHistory": lpa_final_score_history_of,
     "timeliness": timeliness_of,
     "historicalSections": historical_sections_of,
 }

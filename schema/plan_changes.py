@@ -109,7 +109,8 @@ def compile_changes(
     args = get_argument_values(graphql_schema.query_type.fields["changes"], root, variables)
     kind = rules.Kind(str(getattr(args["kind"], "value", args["kind"])))
     plan = ChangesPlan(_key(root), kind, args.get("after"), args.get("first"))
-    for f in _fields(root.selection_set):
+    # `pageInfo` under several keys reads the page's bounds; `nodes` may not (below).
+    for f in _fields(root.selection_set, repeatable=("pageInfo",)):
         name, key = f.name.value, _key(f)
         if name == TYPENAME:
             plan.connection.append((TYPENAME, key, "ChangeConnection"))

@@ -4,7 +4,8 @@ Contracts: a converter turns one column value into what strawberry would seriali
 field (None stays None); `Columns` is a statement's select list, each labelled column added
 once and read back by position; `_fields` returns a selection set's fields once `schema.plan_document` has collected them
 (no fragments or directives left; aliases kept, read with `_key`) and raises `Unsupported`
-on an object field selected twice; `compile_object` compiles (key, getter) pairs, where a
+on an object field selected twice where its caller cannot answer that; `join_once` joins an
+object asked under several keys once; `compile_object` compiles (key, getter) pairs, where a
 getter is a callable over the row or ("object", pairs) for a nested object, once per plan
 into one function that builds the object from a row (`Col` and `Const` getters inline);
 `nested_rows` is, on PostgreSQL, a list's statement as one value of its parent's row and
@@ -175,6 +176,15 @@ def _alias(table: Any, name: str) -> Any:
     return table.alias(name)
 
 
+def join_once(joins: list[Any], alias: Any, on: Any, *how: str) -> None:
+    """`(alias, on, *how)` appended to a statement's `joins` unless `alias` is joined there
+    already: an object asked again under another key (`a: province { code } b: province {
+    nameTh }`) reads the same row, its columns shared by name (`Columns`). Aliases are made
+    once per name (`_alias`), so the same name is the same object."""
+    if not any(join[0] is alias for join in joins):
+        joins.append((alias, on, *how))
+
+
 def _not_null(position: int) -> Getter:
     return lambda row: row[position] is not None
 
@@ -185,11 +195,12 @@ def _fields(
     any_twice: bool = False,
 ) -> list[FieldNode]:
     """A selection set's fields, as `schema.plan_document` leaves them: plain fields, merged
-    by response key, no fragments or directives. A field of an object type selected twice
-    under two aliases (two `year`s, a section twice) is not compiled: it would join the same
-    table twice under one name; except the fields of `repeatable`, which join nothing (an
-    LAO-year's LPA score now and as of a past moment), or any with `any_twice` (objects built
-    from a function's values, which join nothing)."""
+    by response key, no fragments or directives. A field of an object type (or with
+    arguments) selected again under another key raises `Unsupported`, unless it is in
+    `repeatable` or `any_twice` is set: the caller then answers each key on its own (its own
+    statement or plan, or a join made once, `join_once`). Only the callers that do say so;
+    a connection's `edges` or a changes feed's `nodes` under two keys still go to the
+    resolvers."""
     if selection_set is None:
         raise Unsupported("a field needs a selection")
     out = []

@@ -5,7 +5,8 @@ and the whole-table lists `agencies`, `fiscalYears` and `kpi16Rounds` (one state
 selected columns in the order `schema.shapes.TABLE_LISTS` declares) and the
 rows by key `subdistrict(code:)` and `kpi16Round(fiscalYear:, roundNo:)`
 (`schema.shapes.KEYED_ROOTS`: the same statement over the row whose columns equal the
-arguments).
+arguments); the lists under their rows (a subdistrict's `villages`) one more statement each
+(`Children`).
 
 Why: a page of 500 water-supply systems is ~10,000 fields; the resolvers build a strawberry
 object per row and resolve each nested object (a village, a mission, its agency) by
@@ -324,7 +325,9 @@ def _place(plan: ConnectionPlan) -> Callable[[Any], LaoPlace]:
 def _connection(plan: ConnectionPlan, root: FieldNode, connection: str) -> FieldNode | None:
     """The connection's selection read into `plan`; the `node` field, if selected."""
     node: FieldNode | None = None
-    for f in _fields(root.selection_set):
+    # `pageInfo` under several keys reads the page's bounds; `edges` may not (each would
+    # be its own node selection).
+    for f in _fields(root.selection_set, repeatable=("pageInfo",)):
         key = _key(f)
         if f.name.value == TYPENAME:
             plan.connection.append((TYPENAME, key, connection))
@@ -516,7 +519,7 @@ TABLE_ROOTS = frozenset({*TABLE_LISTS, *KEYED_ROOTS})
 @dataclass
 class TableListPlan:
     """A compiled list root (`TABLE_LISTS`) or keyed root (`KEYED_ROOTS`, `one`): one
-    statement, the selected columns."""
+    statement, the selected columns, and one more per list under its rows (`children`)."""
 
     root_key: str
     statement: Any
@@ -524,6 +527,7 @@ class TableListPlan:
     root_nodes: list[FieldNode] = field(default_factory=list)
     one: bool = False  # a keyed root: the row or null
     deferred: bool = False  # it holds loaded fields (`Deferred`), filled in by `run_list`
+    children: Children | None = None  # lists under each row (a subdistrict's villages)
 
     @property
     def single(self) -> bool:
@@ -551,6 +555,8 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     joins: list[tuple[Any, Any]] = []
     item_type = type_name_of(schema, "Query", root.name.value)
     found: list[LoadedRead] = []
+    # The lists under each row (a subdistrict's villages): one more statement each.
+    children = Children(compiler.identity, nodes_of=compiler.normalised.nodes_of)
     fields = shape_getters(
         shape,
         shape.table,
@@ -560,6 +566,7 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
         "a",
         schema,
         item_type,
+        children=children,
         loaded=_noting(loaded_on_rows(compiler), found),
         identity=compiler.identity,
     )
@@ -573,6 +580,7 @@ def compile_list_root(compiler: Any, root: FieldNode) -> TableListPlan:
     plan.root_nodes = compiler.normalised.nodes_of(root)
     plan.one = name in KEYED_ROOTS
     plan.deferred = bool(found)
+    plan.children = children.seal(columns)  # after the last column: its rows follow them
     return plan
 
 
@@ -594,7 +602,9 @@ async def run_list(
     """The rows' answer, the loaded fields among them (`Deferred`) filled in through the
     request's DataLoaders (`context.loaders`)."""
     async with engine.connect() as conn:
-        rows = (await conn.execute(plan.statement)).all()
+        rows: list[Any] = list((await conn.execute(plan.statement)).all())
+        if plan.children is not None:
+            rows = await plan.children.extend(conn, rows)
         if plan.one:
             answer: Any = plan.build(rows[0]) if rows else None
         else:

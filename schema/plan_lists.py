@@ -67,6 +67,7 @@ from schema.plan_common import (
     _same,
     compile_object,
     forbidden,
+    join_once,
     nested_rows,
 )
 from schema.plan_document import TYPENAME, type_name_of
@@ -82,6 +83,7 @@ from schema.shapes import (
     MISSION_HELP_MESSAGE,
     MISSION_HELP_REQUEST,
     NAME_PERIOD,
+    SUBDISTRICT,
     TYPE_PERIOD,
     VILLAGE,
     Shape,
@@ -98,6 +100,7 @@ LISTS: dict[tuple[str, str], tuple[Shape, str, tuple[str, ...]]] = {
     ("Lao", "transferredMissions"): (LAO_MISSION, "lao_id", ("id",)),
     ("LaoYear", "certificationHistory"): (CERTIFICATION_EVENT, "lao_year_id", ("at", "id")),
     ("LaoMission", "history"): (MISSION_EVENT, "lao_mission_id", ("at", "id")),
+    ("District", "subdistricts"): (SUBDISTRICT, "district_id", ("code",)),
     ("Subdistrict", "villages"): (VILLAGE, "subdistrict_id", ("number",)),
     ("MissionHelpRequest", "messages"): (MISSION_HELP_MESSAGE, "request_id", ("at", "id")),
     ("LaoMission", "helpRequests"): (MISSION_HELP_REQUEST, "lao_mission_id", ("id",)),
@@ -313,7 +316,7 @@ def compile_list(
     else:  # decided per object, by whoever answers it (`_node`): it knows the LAO's place
         assert guard is not None
         plan.guard = guard
-        selected = [f.name.value for f in _fields(node.selection_set)]
+        selected = [f.name.value for f in _fields(node.selection_set, any_twice=True)]
         plan.audited = tuple(audited_fields(type_name, node.name.value, selected))
     if (type_name, node.name.value) in ONLY:
         column, value = ONLY[(type_name, node.name.value)]
@@ -360,18 +363,10 @@ def shape_getters(
     `identity` (a plan is per caller), its fields decided for the caller (`Shape.callers`:
     `viewerSupervises`), by the rule over the row's columns."""
     getters: list[tuple[str, Any]] = []
-    repeatable: set[str] = set()
-    if loaded is not None and node.selection_set is not None:
-        # A field a function computes joins nothing: it may be asked under several aliases
-        # (a KPI-16 round's references filtered two ways); objects and lists may not.
-        repeatable = {
-            s.name.value
-            for s in node.selection_set.selections
-            if isinstance(s, FieldNode)
-            and s.name.value not in shape.objects
-            and not (type_name is not None and is_list(type_name, s.name.value))
-        }
-    for f in _fields(node.selection_set, repeatable=repeatable):
+    # Any field under several keys: an object the shape reaches is joined once
+    # (`join_once`), its columns shared by name; a list (`children`) or a function's field
+    # (`loaded`) is a read of its own per key.
+    for f in _fields(node.selection_set, any_twice=True):
         name, key = f.name.value, _key(f)
         if name == TYPENAME:
             if type_name is None:
@@ -395,8 +390,9 @@ def shape_getters(
                 raise Unsupported("arguments")
             fk, target = shape.objects[name]
             alias = _alias(target.table, f"{prefix}_{name}")
-            # Joined outer (every consumer of `joins` does): a foreign key may be null.
-            joins.append((alias, alias.c.id == table.c[fk]))
+            # Joined outer (every consumer of `joins` does): a foreign key may be null; once,
+            # however many keys ask for it.
+            join_once(joins, alias, alias.c.id == table.c[fk])
             target_type = _type_of(graphql_schema, type_name, name) if type_name else None
             inner = shape_getters(
                 target,

@@ -20,7 +20,9 @@ own), with their scalar fields (`code`, `nameTh`, a province's `nameEn`), `__typ
 `stats(fiscalYear:, asOf:)` (under several keys too: two years side by side, each computed
 once a request, `StatsPlan.extra_stats`) and, in a province, its `districts` with the same (a
 provincial office's dashboard: one statement for every province's districts), in a district
-its `province` with the same (one statement for every district's province); the root
+its `province` with the same (one statement for every district's province) and its
+`subdistricts` (a list, `schema.plan_lists.LISTS`, with their villages: one statement each
+for every district); any of these under several keys, each a plan of its own; the root
 `nationalStats(fiscalYear:, asOf:)`; in
 `stats`, `fiscalYear`, `__typename`, `certification`, `lpaDistribution` and `kpi16` with
 their scalar fields. And an area's LPA report, `lpa(lpaYear:, asOf:)` on a province or a
@@ -30,10 +32,12 @@ the deadline, the counts, the distributions, timeliness), each computed by the f
 declared there from the inputs it needs, read once for every area of the level (one grouped
 statement for the counts, as the resolvers' `lpa_figures` DataLoader); and one area's
 report's `laos` page (the nation's, a province's or district's by code; every province's
-would be a page per province, and goes to the resolvers), by the function its resolver
+would be a page per province, and goes to the resolvers, though the query limits refuse it
+at the default cost limit anyway), by the function its resolver
 calls (`schema.lpa_report.lpa_laos_of`), each listed LAO's data fields read off its row and
 the places it names read by id for the whole page (`schema.plan_connections.fill`); an
-assessor's name is not planned. Anything else raises `Unsupported` and goes to the
+assessor's name is not planned. `lpa(…)` may be asked under several keys (this LPA year
+against last): a report plan each (`StatsPlan.extra_reports`). Anything else raises `Unsupported` and goes to the
 resolvers.
 """
 
@@ -79,11 +83,14 @@ from schema.plan_connections import (
     value_builder,
 )
 from schema.plan_document import TYPENAME, Normalised, type_name_of
+from schema.plan_lists import ListPlan, compile_list, is_list
 
 # key, then: a Python attribute to read (STATS: the area's figures), or the type name
 # `__typename` answers.
 Leaf = tuple[str, str | None, str | None]
-# An area's key: as a `Leaf`, or (EXTRA, index) for `stats` under another key.
+# An area's key: as a `Leaf`, or (EXTRA, index) for `stats` under another key, (REPORT,
+# index) for its `lpa` (0: `StatsPlan.report`, then each of `extra_reports`), (DISTRICTS,
+# index) and (PROVINCE, index) for its districts and province, each key its own plan.
 AreaLeaf = tuple[str, str | tuple[str, int] | None, str | None]
 STATS = "\x00stats"  # not a Python name: no attribute is ever called that
 DISTRICTS = "\x00districts"  # a province's districts (`StatsPlan.districts`)
@@ -92,6 +99,7 @@ SUPERVISES = "\x00supervises"  # `viewerSupervises`, for `StatsPlan.identity`
 REPORT = "\x00lpa"  # the area's LPA report (`StatsPlan.report`)
 LAOS = "\x00laos"  # a report's `laos` page
 EXTRA = "\x00more stats"  # `stats(…)` under another key (`StatsPlan.extra_stats`)
+LIST = "\x00list"  # a list under each area (a district's subdistricts: `StatsPlan.lists`)
 DEADLINES = "deadlines"  # a report input: the year's deadlines (its `laos` page judges by them)
 
 
@@ -131,14 +139,22 @@ class StatsPlan:
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # the root is a list (provinces) or one object (nationalStats)
     code: str | None = None  # `province(code:)`, `district(code:)`: the one area asked for
-    districts: StatsPlan | None = None  # a province's `districts { … }`, planned as an area
-    province: StatsPlan | None = None  # a district's `province { … }`, planned as an area
+    # A province's `districts { … }`, a district's `province { … }`, each planned as an area,
+    # under as many keys as the document asks them.
+    districts: list[StatsPlan] = field(default_factory=list)
+    province: list[StatsPlan] = field(default_factory=list)
     ids: tuple[int, ...] | None = None  # the areas of these ids only (the viewer's own)
     identity: Any = None  # the caller, when `viewerSupervises` is selected
     report: ReportPlan | None = None  # the area's `lpa(…)` (the nation's: `nationalLpa`)
     # `stats(…)` asked again under other keys (another year, another moment: a dashboard's
     # comparison), each with its own year, moment and figures; its leaf is (EXTRA, index).
     extra_stats: list[StatsPlan] = field(default_factory=list)
+    # `lpa(…)` asked again under other keys (this LPA year against last), each its own
+    # report plan; its leaf is (REPORT, index).
+    extra_reports: list[ReportPlan] = field(default_factory=list)
+    # The lists under each area (`schema.plan_lists.LISTS`: a district's subdistricts, with
+    # their villages), one statement each for every area; its leaf is (LIST, index).
+    lists: list[ListPlan] = field(default_factory=list)
 
 
 # The report's fields that hold data (the rest are `REPORT_FIGURES` or the `laos` list).
@@ -234,7 +250,8 @@ class StatsCompiler:
         names = _python_names(self.schema, area_class)
         seen_stats = False
         # `stats` may be asked under several keys (two years side by side): each its own.
-        for f in _fields(node.selection_set, repeatable=("stats",)):
+        # Any field under several keys (two years' figures side by side): a plan each.
+        for f in _fields(node.selection_set, any_twice=True):
             field_name = f.name.value
             if field_name == TYPENAME:
                 plan.area_leaves.append((_key(f), None, area_type))
@@ -263,27 +280,32 @@ class StatsCompiler:
                 )  # fmt: skip
                 plan.area_leaves.append((_key(f), (EXTRA, len(plan.extra_stats)), None))
                 plan.extra_stats.append(extra)
-            elif (
-                field_name == "districts"
-                and plan.level == "province"
-                and plan.districts is None
-                and not f.arguments
-            ):
-                plan.districts = StatsPlan(_key(f), "district", [], None, 0, None, [])
-                self._area(plan.districts, f)
-                plan.area_leaves.append((_key(f), DISTRICTS, None))
-            elif (
-                field_name == "province"
-                and plan.level == "district"
-                and plan.province is None
-                and not f.arguments
-            ):
-                plan.province = StatsPlan(_key(f), "province", [], None, 0, None, [])
-                self._area(plan.province, f)
-                plan.area_leaves.append((_key(f), PROVINCE, None))
-            elif field_name == "lpa" and plan.report is None:
-                plan.report = self._report(f, area_type, "lpa", one_area=plan.code is not None)
-                plan.area_leaves.append((_key(f), REPORT, None))
+            elif is_list(area_type, field_name):
+                lp = compile_list(
+                    area_type, f, self.identity, self.graphql_schema, self.normalised.nodes_of
+                )
+                if not lp.allowed or lp.guard is not None or lp.item_guards:
+                    raise Unsupported(f"{area_type}.{field_name}: guarded")
+                plan.area_leaves.append((_key(f), (LIST, len(plan.lists)), None))
+                plan.lists.append(lp)
+            elif field_name == "districts" and plan.level == "province" and not f.arguments:
+                districts = StatsPlan(_key(f), "district", [], None, 0, None, [])
+                self._area(districts, f)
+                plan.area_leaves.append((_key(f), (DISTRICTS, len(plan.districts)), None))
+                plan.districts.append(districts)
+            elif field_name == "province" and plan.level == "district" and not f.arguments:
+                province = StatsPlan(_key(f), "province", [], None, 0, None, [])
+                self._area(province, f)
+                plan.area_leaves.append((_key(f), (PROVINCE, len(plan.province)), None))
+                plan.province.append(province)
+            elif field_name == "lpa":  # under several keys (LPA years side by side): a plan each
+                report = self._report(f, area_type, "lpa", one_area=plan.code is not None)
+                if plan.report is None:
+                    plan.report = report
+                    plan.area_leaves.append((_key(f), (REPORT, 0), None))
+                else:
+                    plan.extra_reports.append(report)
+                    plan.area_leaves.append((_key(f), (REPORT, len(plan.extra_reports)), None))
             else:
                 raise Unsupported(f"{area_type}.{field_name}")
 
@@ -303,7 +325,8 @@ class StatsCompiler:
         names = _python_names(self.schema, LpaReport)
         needs: set[str] = set()
         parts: list[tuple[str, str | None, Any]] = []
-        for f in _fields(node.selection_set):
+        # Any field under several keys (its `laos` page filtered two ways): a part each.
+        for f in _fields(node.selection_set, any_twice=True):
             field_name = f.name.value
             python_name = names.get(field_name)
             if field_name == TYPENAME:
@@ -341,7 +364,7 @@ class StatsCompiler:
             "lpaDistribution": stats.LpaScoreCount,
             "kpi16": stats.Kpi16Coverage,
         }
-        for f in _fields(node.selection_set):
+        for f in _fields(node.selection_set, any_twice=True):  # a figure under each key
             field_name = f.name.value
             if field_name == TYPENAME:
                 figures.append(Figure(TYPENAME, _key(f), [(_key(f), None, stats_type)]))
@@ -391,8 +414,10 @@ async def run(
                     reads=reads,
                     loaders=request_loaders,
                 )
-                (report,) = await _reports(conn, plan, [(None, None)], now, shared, building)
-                return report, building.errors
+                (nation,) = await _reports(
+                    conn, plan, plan.report, [(None, None)], now, shared, building
+                )
+                return nation, building.errors
             computed = await _figures(conn, plan, now, shared)
             return _area_stats(plan, computed, None), []
         areas = await _areas(conn, plan)
@@ -493,77 +518,93 @@ async def _answer(
     `Province.districts` lists them) are read for all the provinces at once."""
     computed = await _figures(conn, plan, now, shared) if plan.stats_key is not None else {}
     more = [await _figures(conn, extra, now, shared) for extra in plan.extra_stats]
-    reports: list[dict[str, Any]] = []
+    # Each report's answers by area, `plan.report`'s first, then each of `extra_reports`.
+    reports: list[list[dict[str, Any]]] = []
     if plan.report is not None:
         province_of = {"province": lambda a: a.id, "district": lambda a: a.province_id}
         places = [(a.id, province_of[plan.level](a)) for a in areas]
-        # One area's (`province(code:)`): the only report whose fields may be refused
-        # (its `laos` page), at the path of its key.
-        report_key = next(k for k, attribute, _ in plan.area_leaves if attribute == REPORT)
-        building = Building(
-            now,
-            plan.report.identity,
-            path=[plan.root_key, report_key],
-            reads=reads,
-            loaders=request_loaders,
-        )
-        reports = await _reports(conn, plan, places, now, shared, building)
-        if errors is not None:
-            errors.extend(building.errors)
-    parents: dict[int, dict[str, Any]] = {}
-    if plan.province is not None and areas:
+        report_keys = [k for k, attribute, _ in plan.area_leaves if _kind(attribute) == REPORT]
+        for report, report_key in zip([plan.report, *plan.extra_reports], report_keys, strict=True):
+            # One area's (`province(code:)`): the only report whose fields may be refused
+            # (its `laos` page), at the path of its key.
+            building = Building(
+                now,
+                report.identity,
+                path=[plan.root_key, report_key],
+                reads=reads,
+                loaders=request_loaders,
+            )
+            reports.append(await _reports(conn, plan, report, places, now, shared, building))
+            if errors is not None:
+                errors.extend(building.errors)
+    # Each list's rows by area.
+    rows_of = [await lp.fetch(conn, [a.id for a in areas]) for lp in plan.lists]
+    # Each `province { … }`'s answers by province id.
+    parents: list[dict[int, dict[str, Any]]] = []
+    if plan.province and areas:
         ids = tuple(sorted({a.province_id for a in areas}))
-        parents = dict(await run_areas(plan.province, conn, now, shared, ids))
-    children: dict[int, list[dict[str, Any]]] = {}
-    if plan.districts is not None and areas:
+        for province in plan.province:
+            parents.append(dict(await run_areas(province, conn, now, shared, ids)))
+    # Each `districts { … }`'s answers by province id (the districts read once).
+    children: list[dict[int, list[dict[str, Any]]]] = []
+    if plan.districts and areas:
         statement = (
             select(*DistrictRow.__table__.c)
             .where(DistrictRow.province_id.in_([a.id for a in areas]))
             .order_by(DistrictRow.code)
         )
         districts = [District.from_row(r) for r in (await conn.execute(statement)).all()]
-        built = await _answer(conn, plan.districts, districts, now, shared)
-        for district, answer in zip(districts, built, strict=True):
-            children.setdefault(district.province_id, []).append(answer)
+        for district_plan in plan.districts:
+            built = await _answer(conn, district_plan, districts, now, shared)
+            by_province: dict[int, list[dict[str, Any]]] = {}
+            for district, answer in zip(districts, built, strict=True):
+                by_province.setdefault(district.province_id, []).append(answer)
+            children.append(by_province)
+
+    def value(i: int, area: Any, attribute: Any, type_name: str | None) -> Any:
+        kind = _kind(attribute)
+        if kind == STATS:
+            return _area_stats(plan, computed, area.id)
+        if kind == EXTRA:
+            return _area_stats(plan.extra_stats[attribute[1]], more[attribute[1]], area.id)
+        if kind == REPORT:
+            return reports[attribute[1]][i]
+        if kind == DISTRICTS:
+            return children[attribute[1]].get(area.id, [])
+        if kind == LIST:
+            return plan.lists[attribute[1]].answer(rows_of[attribute[1]].get(area.id, []))
+        if kind == PROVINCE:
+            return parents[attribute[1]].get(area.province_id)
+        if kind == SUPERVISES:
+            return viewer_supervises(plan.identity, plan.level, area)
+        if attribute is None:
+            return type_name
+        return getattr(area, attribute)
+
     return [
-        {
-            key: (
-                _area_stats(plan, computed, area.id)
-                if attribute == STATS
-                else _area_stats(plan.extra_stats[attribute[1]], more[attribute[1]], area.id)
-                if isinstance(attribute, tuple)
-                else reports[i]
-                if attribute == REPORT
-                else children.get(area.id, [])
-                if attribute == DISTRICTS
-                else parents.get(area.province_id)
-                if attribute == PROVINCE
-                else viewer_supervises(plan.identity, plan.level, area)
-                if attribute == SUPERVISES
-                else type_name
-                if attribute is None
-                else getattr(area, attribute)
-            )
-            for key, attribute, type_name in plan.area_leaves
-        }
+        {key: value(i, area, attribute, name) for key, attribute, name in plan.area_leaves}
         for i, area in enumerate(areas)
     ]
+
+
+def _kind(attribute: Any) -> Any:
+    """A leaf's kind: the marker of a (marker, index) pair, else the attribute itself."""
+    return attribute[0] if isinstance(attribute, tuple) else attribute
 
 
 async def _reports(
     conn: Any,
     plan: StatsPlan,
+    report: ReportPlan,
     places: list[tuple[int | None, int | None]],
     now: dt.datetime,
     shared: dict[Any, Any],
     building: Building,
 ) -> list[dict[str, Any]]:
-    """The LPA report of each area of `places` ((area id, its province's id): (None, None)
+    """The LPA report `report` of each area of `places` ((area id, its province's id): (None, None)
     for the nation): the inputs its figures need read once a request for the whole level
     (`shared`), each figure computed by `REPORT_FIGURES`' function, as the resolvers do;
     `building` holds the report's path and gathers its errors."""
-    report = plan.report
-    assert report is not None
     when = stats.moment(now, report.as_of)
     fiscal_year = lpa.fiscal_year_assessed(report.lpa_year)
     counts: dict[int | None, lpa_sql.LpaCounts] = {}

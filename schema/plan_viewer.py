@@ -90,7 +90,8 @@ def compile_viewer(
         "scopes": sorted(identity.scopes),
     }
     plan = ViewerPlan(_key(root), [])
-    for f in _fields(root.selection_set):
+    # Any field under several keys: each key's LAOs or areas are a plan of their own.
+    for f in _fields(root.selection_set, any_twice=True):
         name, key = f.name.value, _key(f)
         if name in values:
             if name != TYPENAME:
@@ -122,7 +123,7 @@ def _grants(
     areas: Callable[[FieldNode, Any, frozenset[int]], StatsPlan],
 ) -> GrantsPlan:
     plan = GrantsPlan(identity.grants, [])
-    for f in _fields(node.selection_set):
+    for f in _fields(node.selection_set, any_twice=True):  # each key's places: a plan each
         name, key = f.name.value, _key(f)
         if name == TYPENAME:
             plan.fields.append(("value", key, type_name))
@@ -161,7 +162,7 @@ def _areas(
 ) -> AreasPlan:
     supervised = list(supervised_areas(identity))
     plan = AreasPlan(supervised, [])
-    for f in _fields(node.selection_set):
+    for f in _fields(node.selection_set, any_twice=True):  # each key's places: a plan each
         name, key = f.name.value, _key(f)
         if name == TYPENAME:
             plan.fields.append(("value", key, type_name))

@@ -78,7 +78,7 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (an LAO's `years` or a section under two aliases, a refused
+  (a connection's `edges` under two keys, a refused
   argument) are answered by the resolvers
   in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
@@ -87,7 +87,10 @@ returns None for everything else, and the view then runs the resolvers:
   `merged`, and `state` in `fiscalYear` (the current open year by default) over the
   LAO-years the caller may see, as the resolver's JOIN (an EXISTS here);
 * in the connection: `totalCount`, `pageInfo { ... }`, `edges { cursor node { ... } }`;
-* on `Lao`: its scalar fields, `missionsEditable` (the rule, for the caller), `province`,
+* on `Lao`: its scalar fields, `missionsEditable` (the rule, for the caller), `asOf(date:)`
+  (the LAO as it stood on a day: the function its resolver calls over the request's
+  DataLoaders, `schema.root.LOADED_FIELDS`, for every LAO of the answer at once, its
+  successor read by id, `fill_loaded`), `province`,
   `district`, `subdistrict` (their scalar fields, `viewerSupervises` by the rule their shape
   declares for the caller, `schema.shapes.ForCaller`, and
   the places they reach: a subdistrict's district, a district's province), and
@@ -96,13 +99,15 @@ returns None for everything else, and the view then runs the resolvers:
   `catalogueShape`, `historical`,
   `completeness` with `missingFields`, `sectionVersions`: the functions of `schema.lao_year`, over stored values
   the same statement reads, a correlated COUNT per record table among them), its LPA
-  scores, timeliness and a historical year's sections (`lpaScore`, `lpaFinalScore` with who
-  assessed decided per LAO, `timeliness`, `historicalSections` under its guard decided for the caller,
+  scores, timeliness and a historical year's sections (`lpaScore`, `lpaFinalScore` and
+  `lpaFinalScoreHistory` with who assessed decided per LAO, `timeliness`,
+  `historicalSections` under its guard decided for the caller,
   each any number of times under aliases: the functions their
   resolvers call, `schema.lao_year.LOADED_FIELDS`, over the request's DataLoaders, for every
   LAO-year of the answer at once once it is built, `fill_loaded`: under `laos` and
   `lao`, the viewer's LAOs and a changes feed's LAOs and LAO-years alike) and the 8
-  sections' fields and record tables (a record's `village { number nameTh }` included), the same selection under
+  sections' fields and record tables (a record's `village` included, with the places it
+  reaches, as `schema.shapes.VILLAGE` declares them), the same selection under
   `years` (every LAO-year the caller may see: one more statement, `YearsPlan`), and the
   lists above, personal data among them (`recorders`, `infoAdministrators`,
   `certificationHistory { actorName }`, and under the LAO's own mission records who acted
@@ -115,11 +120,14 @@ returns None for everything else, and the view then runs the resolvers:
   and `__typename` anywhere below the root, as Apollo, Relay and dashboards send them:
   the operation is first normalised as GraphQL's CollectFields does (fields merged by
   response key, in first-appearance order), and every answer key is the response key;
-* `year(fiscalYear:)` under several keys (this year against last): the first joined to the
-  page, each other one more statement of its fiscal year's LAO-years (`PagePlan.extra_years`,
-  a `YearsPlan` of one year); but another object field under two response keys (a section
-  twice, `years` twice) goes to the resolvers: it would join the same table twice under one
-  name.
+* any field under several keys (`a: governance { … } b: governance { … }`, this year
+  against last): `year(fiscalYear:)` again, or `years` again, is one more statement of
+  LAO-years (`PagePlan.extra_years`, a `YearsPlan` of one year or of all); a section, a
+  place or a record's village again reads the same join, made once (`join_once`), its
+  columns shared by name; a list, a change log, `stats`, `lpa`, a province's `districts`, a
+  district's `province`, the viewer's LAOs and areas again are plans of their own. Only a
+  connection's `edges` (or a changes feed's `nodes`, or a change's value) under two keys
+  goes to the resolvers: each would be a node selection of its own over the same page.
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
 `first` or `after`: all go to the resolvers, which produce the errors. Validation and the
@@ -138,7 +146,7 @@ import functools
 import hashlib
 import operator
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +222,7 @@ from schema.plan_common import (
     compile_object,
     connection_answer,
     forbidden,
+    join_once,
     nested_rows,
 )
 from schema.plan_connections import ROOTS as CONNECTION_ROOTS
@@ -226,6 +235,7 @@ from schema.plan_connections import (
     LaoObjects,
     LoadedRead,
     TableListPlan,
+    _compiling,
     call_loaded,
     compile_computed_root,
     compile_list_root,
@@ -245,7 +255,8 @@ from schema.plan_stats import run as run_stats
 from schema.plan_viewer import ViewerPlan, compile_viewer, run_viewer
 from schema.read_audit import UNRECORDED, held_reads, record_noted_reads
 from schema.root import COMPUTED_ROOTS, CONSTANT_ROOTS, lao_name_contains
-from schema.shapes import LAO, LAO_YEAR, Shape
+from schema.root import LOADED_FIELDS as TYPED_LOADED_FIELDS
+from schema.shapes import LAO, LAO_YEAR, VILLAGE, Shape
 from schema.text_guard import (
     DEFAULT_TEXT_LIMITS,
     TextLimits,
@@ -298,7 +309,7 @@ class RecordsPlan:
     key: str
     fields: list[tuple[str, Slot]]
     columns: Columns
-    villages: dict[str, Any]  # village field name → alias joined
+    villages: dict[str, Any]  # alias name → (alias, ON): each village and the places it reaches
     statement: Any = None  # built on first run
     build: Any = None  # `compile_object(fields)`, on first run
 
@@ -376,7 +387,8 @@ class PagePlan:
     year: YearPlan | None = None
     years: YearsPlan | None = None
     # `year(fiscalYear:)` again under other keys: each one more statement (`YearsPlan` of
-    # its fiscal year), answered at its key from the LAO's row of it, or null.
+    # its fiscal year), answered at its key from the LAO's row of it, or null; and `years`
+    # again under other keys: one more statement each too (`YearsPlan` of every year).
     extra_years: list[YearsPlan] = field(default_factory=list)
     lao_id: Getter = operator.itemgetter(0)
     lists: list[ListPlan] = field(default_factory=list)  # codeHistory, transferredMissions, …
@@ -429,7 +441,9 @@ class Compiler:
         connection = self._type("Query", "laos")
         plan.page_info_type = self._type(connection, "pageInfo")
         plan.edge_type = self._type(connection, "edges")
-        for f in _fields(root.selection_set):
+        # `pageInfo` under several keys reads the page's bounds; `edges` may not (each would
+        # be its own node selection).
+        for f in _fields(root.selection_set, repeatable=("pageInfo",)):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.connection.append((name, key, connection))
@@ -552,7 +566,9 @@ class Compiler:
     def _node(self, node: FieldNode, plan: PagePlan) -> None:
         c = self.columns
         lao_type = self._type("Query", "lao")
-        for f in _fields(node.selection_set, repeatable=("year",)):
+        # Any field under several keys: places join once (`join_once`), another `year` or
+        # `years` is one more statement, another list or change log one more read.
+        for f in _fields(node.selection_set, any_twice=True):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.node_fields.append((key, _const(lao_type)))
@@ -563,7 +579,7 @@ class Compiler:
                 alias = _alias(table, f"g_{name}")
                 if f.arguments:
                     raise Unsupported("arguments")
-                self.joins.append((alias, alias.c.id == fk))
+                join_once(self.joins, alias, alias.c.id == fk)
                 # The place's fields and the places it reaches (a district's province), as
                 # the shape declares them: joined, every foreign key being non-null.
                 getters = shape_getters(
@@ -591,6 +607,10 @@ class Compiler:
             elif name == "year":
                 plan.year = self._year(f, self._type(lao_type, name))
                 plan.node_fields.append((key, ("year", None)))
+            elif name == "years" and plan.years is not None:
+                # `years` again under another key: its own statement, as another `year`'s.
+                plan.extra_years.append(self._years(f, self._type(lao_type, name)))
+                plan.node_fields.append((key, ("years_more", len(plan.extra_years) - 1)))
             elif name == "years":
                 if f.arguments:
                     raise Unsupported("arguments")
@@ -607,6 +627,10 @@ class Compiler:
                 plan.place = self._place()
                 plan.logs.append(log)
                 plan.node_fields.append((key, ("log", len(plan.logs) - 1)))
+            elif ("Lao", name) in TYPED_LOADED_FIELDS:
+                # `asOf(date:)`: the function its resolver calls, over the request's
+                # DataLoaders, for every LAO of the answer at once (`fill_loaded`).
+                plan.node_fields.append((key, ("lao_loaded", self._lao_loaded(f, lao_type))))
             elif is_list("Lao", name):
                 lp = self._list(lao_type, f)
                 if lp.guard is not None or lp.item_guards or _decides_children(lp):
@@ -615,6 +639,18 @@ class Compiler:
                 plan.node_fields.append((key, ("list", len(plan.lists) - 1)))
             else:
                 raise Unsupported(f"Lao.{name}")
+
+    def _lao_loaded(
+        self, node: FieldNode, lao_type: str
+    ) -> tuple[LoadedRead, Callable[[Row], LaoOf]]:
+        """A field of the LAO's `schema.root.LOADED_FIELDS`: its read (the function with its
+        arguments, the builder of its answer) and the object it takes, from the row."""
+        function = TYPED_LOADED_FIELDS[("Lao", node.name.value)]
+        read = loaded_read(
+            self.planner.schema, lao_type, node, self.variables, function, _compiling(self)
+        )
+        at = [self.columns.add(f"l_{c}", Lao.__table__.c[c]) for c in ("id", "name_th", "name_en")]
+        return read, lambda row: LaoOf(*(row[i] for i in at))
 
     def _list(self, type_name: str, node: FieldNode) -> ListPlan:
         # An LAO's mission records are its own: the LAO's place decides the lists under them
@@ -695,7 +731,9 @@ class Compiler:
             sections=[],
             table=year,
         )
-        for f in _fields(node.selection_set, repeatable=LOADED_FIELDS):
+        # Any field under several keys: a section reads the one join of its table
+        # (`_section`), a list is one more read, computed fields read shared columns.
+        for f in _fields(node.selection_set, any_twice=True):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.fields.append((key, _const(year_type)))
@@ -940,7 +978,8 @@ class Compiler:
             records=[],
         )
         prefix = f"d{domain.number}_"
-        for f in _fields(node.selection_set):
+        # A record table under several keys is a statement (or a nested column) each.
+        for f in _fields(node.selection_set, any_twice=True):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.fields.append((key, _const(section_type)))
@@ -965,8 +1004,10 @@ class Compiler:
             else:
                 raise Unsupported(f"{domain.type_name}.{name}")
             plan.fields.append((key, c.getter(prefix + column, table.c[column], convert)))
+        # The section under another key of the same LAO-year (`a: governance b: governance`)
+        # reads the same row: joined once, its columns shared by name.
         if allowed:
-            self.joins.append((table, table.c.lao_year_id == year.c.id, "outer"))
+            join_once(self.joins, table, table.c.lao_year_id == year.c.id, "outer")
         return plan
 
     def records_plan(self, records: RecordTable, node: FieldNode, records_type: str) -> RecordsPlan:
@@ -983,7 +1024,8 @@ class Compiler:
             to_camel_case(f.name): f for f in records.fields if f.kind is Kind.VILLAGE
         }
         plan = RecordsPlan(records, _key(node), [], c, {})
-        for f in _fields(node.selection_set):
+        # A village under several keys reads the one join of its alias (`plan.villages`).
+        for f in _fields(node.selection_set, any_twice=True):
             name, key = f.name.value, _key(f)
             if name == TYPENAME:
                 plan.fields.append((key, _const(records_type)))
@@ -994,24 +1036,25 @@ class Compiler:
                 v = villages_by_name[name]
                 if f.arguments:
                     raise Unsupported("arguments")
-                alias = _alias(Village.__table__, f"planned_v_{v.name}")
-                plan.villages[v.name] = (alias, alias.c.id == table.c[v.column])
-                present = c.add(f"{v.name}__id", alias.c.id)
-                village_type = self._type(records_type, name)
-                getters: list[tuple[str, Any]] = []
-                for leaf in _fields(f.selection_set):
-                    lkey = _key(leaf)
-                    if leaf.name.value == TYPENAME:
-                        getters.append((lkey, _const(village_type)))
-                    elif leaf.name.value == "number":
-                        getters.append((lkey, c.getter(f"{v.name}__number", alias.c.number, _int)))
-                    elif leaf.name.value == "nameTh":
-                        getters.append(
-                            (lkey, c.getter(f"{v.name}__name_th", alias.c.name_th, _same))
-                        )
-                    else:
-                        raise Unsupported(f"Village.{leaf.name.value}")
-                    _leaf(leaf)
+                # The village and the places it reaches, as `schema.shapes.VILLAGE` declares
+                # them; joined once however many keys ask for it (`join_once`).
+                prefix = f"planned_v_{v.name}"
+                alias = _alias(Village.__table__, prefix)
+                joins: list[Any] = [(alias, alias.c.id == table.c[v.column])]
+                getters = shape_getters(
+                    VILLAGE,
+                    alias,
+                    f,
+                    c,
+                    joins,
+                    prefix,
+                    self.planner.graphql_schema,
+                    self._type(records_type, name),
+                    identity=self.identity,
+                )
+                for join in joins:
+                    plan.villages.setdefault(join[0].name, (join[0], join[1]))
+                present = c.add(f"{prefix}_id", alias.c.id)
                 plan.fields.append((key, ("village", present, getters)))
             else:
                 raise Unsupported(f"{records.type_name}.{name}")
@@ -1055,6 +1098,16 @@ def _live_records(rp: RecordsPlan, of_years: Any) -> list[Any]:
 def _add_column(extra: list[Any], clause: Any) -> None:
     """A nested list's column, appended to a statement's `extra` columns under a fresh label."""
     extra.append(clause.label(f"nested_{len(extra)}"))
+
+
+@dataclass(frozen=True)
+class LaoOf:
+    """What an LAO's loaded fields read of it (`Lao.asOf`): the resolvers pass the `Lao`
+    itself, the planned path this, from its row."""
+
+    id: int
+    name_th: str
+    name_en: str | None
 
 
 @dataclass
@@ -1300,6 +1353,10 @@ class Fetched:
     # (`HubContext.personal_reads`), which `Planner.execute` records once the plans have run.
     reads: PersonalReads | None = None
     logs: list[dict[int, tuple[int | None, list[Row]]]] = field(default_factory=list)
+    # The LAOs' own loaded fields (`Lao.asOf`), as `YearData.loaded` holds the LAO-years'.
+    loaded: list[tuple[LoadedRead, LaoOf, dict[str, Any], str, tuple[Any, ...]]] = field(
+        default_factory=list
+    )
 
     @property
     def errors(self) -> list[GraphQLError]:
@@ -1335,7 +1392,7 @@ async def fill_loaded(fetched: Fetched, context: Any) -> None:
     certification history also waits for (their order between those two then depends on
     which of two concurrent loads completes first; GraphQL gives it no meaning)."""
     datas = [fetched.year, fetched.years, *(data for _, data in fetched.extra_years)]
-    await _fill_loaded(datas, fetched.reads, fetched.last, context)
+    await _fill_loaded(datas, fetched.reads, fetched.last, context, fetched.loaded)
 
 
 async def fill_loaded_years(data: YearData, errors: list[GraphQLError], context: Any) -> None:
@@ -1344,9 +1401,13 @@ async def fill_loaded_years(data: YearData, errors: list[GraphQLError], context:
 
 
 async def _fill_loaded(
-    datas: list[YearData], reads: PersonalReads | None, errors: list[GraphQLError], context: Any
+    datas: list[YearData],
+    reads: PersonalReads | None,
+    errors: list[GraphQLError],
+    context: Any,
+    laos: Sequence[Any] = (),  # the LAOs' own (`Fetched.loaded`)
 ) -> None:
-    loaded = [one for data in datas for one in data.loaded]
+    loaded = [*laos, *(one for data in datas for one in data.loaded)]
     if not loaded:
         return
     building = Building(context.now, context.identity, reads=reads, loaders=context.loaders)
@@ -1453,7 +1514,8 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
         plan.node_slots = [
             (key, get)
             for key, get in plan.node_fields
-            if isinstance(get, tuple) and get[0] in ("list", "year", "years", "year_more", "log")
+            if isinstance(get, tuple)
+            and get[0] in ("list", "year", "years", "year_more", "years_more", "log", "lao_loaded")
         ]
         plan.build = compile_object(plan.node_fields, placeholders=True)
     node: dict[str, Any] = plan.build(row)
@@ -1472,6 +1534,10 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             else:
                 node[key] = None
                 fetched.early.append(forbidden(lp.message, lp.nodes or [lp.node], [*path, key]))
+        elif get[0] == "lao_loaded":
+            node[key] = None  # filled in once every LAO's is loaded (`fill_loaded`)
+            read, lao_of = get[1]
+            fetched.loaded.append((read, lao_of(row), node, key, (*path, key)))
         elif get[0] == "log":
             assert plan.place is not None
             log = plan.logs[get[1]]
@@ -1505,6 +1571,21 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
                 if found
                 else None
             )
+        elif get[0] == "years_more":
+            extra = plan.extra_years[get[1]]
+            by_lao, data = fetched.extra_years[get[1]]
+            node[key] = [
+                _year(
+                    extra.year,
+                    r,
+                    [*path, key, i],
+                    data,
+                    fetched.late,
+                    fetched.reads,
+                    fetched.last,
+                )
+                for i, r in enumerate(by_lao.get(lao_id, ()))
+            ]
         else:
             assert plan.years is not None
             year = plan.years.year
@@ -2007,13 +2088,16 @@ class Planner:
                     )
                 self._remember(constant, resolved)
             if resolved.data is None:
-                # A non-null root failed, so there are no data at all. As when the
-                # resolvers answer the whole operation: its errors, and those the other
-                # roots met by their first await (a refused guard, `provenance` of an
-                # unknown field); nothing else is answered for them.
-                assert isinstance(plan, RootsPlan)
-                met = await _first_step_errors(plan.plans, context)
-                return ExecutionResult(data=None, errors=[*met, *(resolved.errors or ())])
+                # A non-null root failed, so there are no data at all. With only constant
+                # roots, their (remembered) answer is the answer. Beside planned roots,
+                # which errors those met by then depends on when the failing resolver
+                # raised: before its first await, or (a synchronous resolver,
+                # `catalogueDiff` of a pre-2020 year) at once, so that the other roots'
+                # coroutines never even start. Only the resolvers can say: they answer it
+                # all, as any failed document.
+                if all(isinstance(one, ResolverRoot) for one in plans):
+                    return ExecutionResult(data=None, errors=list(resolved.errors or ()))
+                return None
             errors.extend(resolved.errors or ())
         for one in plans:
             if isinstance(one, ResolverRoot):
@@ -2082,11 +2166,11 @@ async def _first_step_errors(
     plans: tuple[Plan | ResolverRoot, ...], context: Any
 ) -> list[GraphQLError]:
     """The errors the planned roots meet by their resolvers' first await, in the
-    document's order, for an operation whose data a non-null root fails (`_feed_mistakes`,
-    a resolved root's failure): every refused guard's and those a computed root's function
-    raises before its first await (started as graphql-core starts the resolvers, a task
-    each, one turn of the event loop; the ones still running are let finish, their answers
-    dropped, as the resolvers' are)."""
+    document's order, for an operation whose data a feed's mistake fails (`_feed_mistakes`:
+    its resolver raises before its first await): every refused guard's and those a computed
+    root's function raises before its first await (started as graphql-core starts the
+    resolvers, a task each, one turn of the event loop; the ones still running are let
+    finish, their answers dropped, as the resolvers' are)."""
     errors: list[GraphQLError] = []
     started: list[tuple[ComputedListPlan, asyncio.Task[Any]]] = []
     for one in plans:

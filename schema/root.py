@@ -72,6 +72,7 @@ from schema.geography import (
 from schema.kpi16 import LOADED_FIELDS as KPI16_LOADED
 from schema.kpi16 import Kpi16Round
 from schema.lao import ChangeLogEntry, Lao
+from schema.lao_registry import lao_as_of
 from schema.limits import QueryLimits, limit_extensions
 from schema.loaders import fetch_all, find_lao
 from schema.lpa import LOADED_FIELDS as LPA_LOADED
@@ -306,6 +307,7 @@ LOADED_FIELDS = {
     **KPI16_LOADED,
     **{("LaoYear", name): function for name, function in lao_year.LOADED_FIELDS.items()},
     ("FiscalYear", "round"): fiscal_year_round,
+    ("Lao", "asOf"): lao_as_of,
 }
 
 

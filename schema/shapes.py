@@ -341,6 +341,9 @@ OBJECTS_BY_ID: dict[tuple[str, str], tuple[str, Shape]] = {
     ("Kpi16MatchedRecord", "lao"): ("lao_id", LAO),
     ("Kpi16ReportStatus", "province"): ("province_id", PROVINCE),
     ("Kpi16ReportStatus", "district"): ("district_id", DISTRICT),
+    ("LaoAsOf", "mergedInto"): ("merged_into_id", LAO),
+    ("LaoMerger", "absorbed"): ("lao_id", LAO),
+    ("LaoMerger", "successor"): ("successor_id", LAO),
 }
 LAO_MISSION = Shape(
     LaoMission.__table__,

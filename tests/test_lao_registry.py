@@ -224,7 +224,7 @@ mutation($code: String!, $into: String!, $on: Date!) {
 
 
 async def test_a_merger_leaves_the_absorbed_lao_readable_as_merged_into_its_successor(
-    hub: Any,
+    hub: Any, fresh_demo_url: str
 ) -> None:
     saos = (
         await graphql(
@@ -270,6 +270,20 @@ async def test_a_merger_leaves_the_absorbed_lao_readable_as_merged_into_its_succ
         "absorbed": [{"effectiveOn": "2026-06-01", "absorbed": {"code": absorbed}}],
         "mergedInto": None,
     }
+    # The planned path (`Lao.asOf` over the request's DataLoaders, the successor read by id)
+    # answers both LAOs, either side of the merger, as the resolvers do.
+    either_side = """query($a: String!, $s: String!) { laos(filter: {provinceCode: "11"},
+        first: 1000) { edges { node { code
+          then: asOf(date: "2026-06-01") { code merged merger { effectiveOn absorbed { code }
+            successor { code nameTh } } mergedInto { code year(fiscalYear: 2568) { state } } }
+          before: asOf(date: "2026-05-31") { merged mergedInto { code } } } } }
+        a: lao(code: $a) { asOf(date: "2027-01-01") { mergedInto { code } } }
+        s: lao(code: $s) { asOf(date: "2027-01-01") { merged } } }"""
+    planned = await graphql(hub, either_side, a=absorbed, s=successor)
+    settings = Settings(database_url=fresh_demo_url, environment="test", planner=False)
+    async with serve(settings, DLA) as resolvers:
+        assert await graphql(resolvers, either_side, a=absorbed, s=successor) == planned
+    assert planned["a"]["asOf"]["mergedInto"] == {"code": successor}
     # Lists may leave merged LAOs out, or list only them.
     listed = """query($merged: Boolean) { laos(filter: {provinceCode: "11", merged: $merged},
         first: 1000) { totalCount edges { node { code } } } }"""

@@ -227,15 +227,14 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A dashboard's document: an LAO's years twice and a section twice (which the planner does
-# not compile) beside roots it does; the fragment and the variable
+# A dashboard's document: two connections' edges under two keys each (which the planner
+# does not compile) beside roots it does; the fragment and the variable
 # only `laos` uses go with it (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  source: lao(code: "1234567") { year(fiscalYear: $year) { state } years { fiscalYear }
-    all: years { state } }
+  source: lao(code: "1234567") { year(fiscalYear: $year) { state } } x: laos(first: 2) {
+    a: edges { node { code } } b: edges { cursor } }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
-  area: lao(code: "1234567") { year(fiscalYear: $year) { a: governance { staff }
-    b: governance { staff } } }
+  area: waterSupplySystems(first: 2) { a: edges { node { id } } b: edges { cursor } }
   fiscalYears { yearBe isOpen }
 }
 fragment Page on LaoConnection { totalCount edges { node { code } } }"""
@@ -244,8 +243,8 @@ fragment Page on LaoConnection { totalCount edges { node { code } } }"""
 async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
-    """The planner answers the roots it compiles and the resolvers the others (an LAO's
-    years twice, a section twice), in one answer, in the
+    """The planner answers the roots it compiles and the resolvers the others (a
+    connection's edges under two keys), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
@@ -257,12 +256,13 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
         assert planned.status_code == 200, planned.text
         assert len(new) == 1 and new[0] is not None  # planned, not sent whole to the resolvers
         assert [type(p).__name__ for p in new[0].plans] == [
+            "PagePlan",
             "ResolverRoot",
             "PagePlan",
             "ResolverRoot",
             "TableListPlan",
         ]
-    assert list(planned.json()["data"]) == ["source", "page", "area", "fiscalYears"]
+    assert list(planned.json()["data"]) == ["source", "x", "page", "area", "fiscalYears"]
     async with serve(dataclasses.replace(settings, planner=False), PUBLIC) as hub:
         resolved = await hub.post("/graphql", json=body)
     assert resolved.json() == planned.json()
