@@ -367,9 +367,6 @@ async def historical_sections_of(
     return [historical_section(r.domain, r.values_json) for r in rows]
 
 
-# The LAO-year's fields whose resolvers load through the request's DataLoaders: GraphQL
-# name → function(year, loaders, now, **arguments), which the resolver calls and the planned
-# path calls too, for every LAO-year of its answer at once (the loaders batch them).
 async def lpa_final_score_history_of(
     year: Any, loaders: Loaders, now: dt.datetime
 ) -> list[LpaFinalScore]:
@@ -379,6 +376,9 @@ async def lpa_final_score_history_of(
     return [final_from_row(r, year.lao_place, year.fiscal_year) for r in rows]
 
 
+# The LAO-year's fields whose resolvers load through the request's DataLoaders: GraphQL
+# name → function(year, loaders, now, **arguments), which the resolver calls and the planned
+# path calls too, for every LAO-year of its answer at once (the loaders batch them).
 LOADED_FIELDS: dict[str, Callable[..., Awaitable[Any]]] = {
     "lpaScore": lpa_score_of,
     "lpaFinalScore": lpa_final_score_of,

@@ -249,7 +249,6 @@ class StatsCompiler:
         area_type, area_class = AREAS[plan.level]
         names = _python_names(self.schema, area_class)
         seen_stats = False
-        # `stats` may be asked under several keys (two years side by side): each its own.
         # Any field under several keys (two years' figures side by side): a plan each.
         for f in _fields(node.selection_set, any_twice=True):
             field_name = f.name.value

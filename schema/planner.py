@@ -1522,6 +1522,7 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
     if not plan.node_slots:
         return node
     lao_id = plan.lao_id(row)
+    errors_of = (fetched.late, fetched.reads, fetched.last)  # where a year's errors go
     for key, get in plan.node_slots:
         if get[0] == "list":
             lp = plan.lists[get[1]]
@@ -1545,61 +1546,24 @@ def _node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dict[s
             node[key] = log.answer_at(found, plan.place(row), [*path, key], fetched.early)
         elif get[0] == "year":
             assert plan.year is not None
-            node[key] = _year(
-                plan.year,
-                row,
-                [*path, key],
-                fetched.year,
-                fetched.late,
-                fetched.reads,
-                fetched.last,
-            )
+            node[key] = _year(plan.year, row, [*path, key], fetched.year, *errors_of)
         elif get[0] == "year_more":
             extra = plan.extra_years[get[1]]
             by_lao, data = fetched.extra_years[get[1]]
             found = by_lao.get(lao_id)
             node[key] = (
-                _year(
-                    extra.year,
-                    found[0],
-                    [*path, key],
-                    data,
-                    fetched.late,
-                    fetched.reads,
-                    fetched.last,
-                )
-                if found
-                else None
+                _year(extra.year, found[0], [*path, key], data, *errors_of) if found else None
             )
-        elif get[0] == "years_more":
-            extra = plan.extra_years[get[1]]
-            by_lao, data = fetched.extra_years[get[1]]
+        else:  # every year: `years`, or `years` again under another key ("years_more")
+            if get[0] == "years":
+                assert plan.years is not None
+                yp, rows, data = plan.years, fetched.years_rows, fetched.years
+            else:
+                yp = plan.extra_years[get[1]]
+                rows, data = fetched.extra_years[get[1]]
             node[key] = [
-                _year(
-                    extra.year,
-                    r,
-                    [*path, key, i],
-                    data,
-                    fetched.late,
-                    fetched.reads,
-                    fetched.last,
-                )
-                for i, r in enumerate(by_lao.get(lao_id, ()))
-            ]
-        else:
-            assert plan.years is not None
-            year = plan.years.year
-            node[key] = [
-                _year(
-                    year,
-                    r,
-                    [*path, key, i],
-                    fetched.years,
-                    fetched.late,
-                    fetched.reads,
-                    fetched.last,
-                )
-                for i, r in enumerate(fetched.years_rows.get(lao_id, ()))
+                _year(yp.year, r, [*path, key, i], data, *errors_of)
+                for i, r in enumerate(rows.get(lao_id, ()))
             ]
     return node
 
