@@ -46,9 +46,10 @@ from schema.plan_common import (
     _key,
     compile_object,
     connection_answer,
+    connection_fields,
     forbidden,
 )
-from schema.plan_connections import _connection, _inline
+from schema.plan_connections import _inline
 from schema.plan_document import type_name_of
 from schema.plan_lists import shape_getters
 from schema.shapes import CHANGE_LOG_ENTRY
@@ -59,7 +60,7 @@ _TABLE = CHANGE_LOG_ENTRY.table
 @dataclass
 class ChangeLogPlan:
     """A compiled `changeLog` selection: the page's size and cursor, the connection's
-    selection (`connection`, `edge_fields`, as `ConnectionPlan`) and each entry's getters."""
+    selection (`connection`, as `ConnectionPlan`) and each entry's getters under each key."""
 
     key: str
     nodes: list[FieldNode]
@@ -69,13 +70,14 @@ class ChangeLogPlan:
     edge_type: str
     page_info_type: str
     connection: list[tuple[str, str, Any]] = field(default_factory=list)
-    edge_fields: list[tuple[str, str]] = field(default_factory=list)
     columns: Columns = field(default_factory=Columns)
-    fields: list[tuple[str, Any]] = field(default_factory=list)
+    # An entry's getters under each (edges key, node key) it is selected at: the same row
+    # answers every key (its columns shared by name).
+    fields: dict[tuple[str, str], list[tuple[str, Any]]] = field(default_factory=dict)
     id_position: int = 0
     page: Any = None  # the statements, built on first fetch (a plan is cached and reused)
     count: Any = None
-    build: Any = None
+    builds: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @property
     def wants_total(self) -> bool:
@@ -99,7 +101,7 @@ class ChangeLogPlan:
             .order_by(numbered.c.parent, numbered.c.entry_number)
         )
         self.count = select(_TABLE.c.lao_id, func.count()).where(ids).group_by(_TABLE.c.lao_id)
-        self.build = compile_object(self.fields)
+        self.builds = {keys: compile_object(fields) for keys, fields in self.fields.items()}
 
     async def fetch(
         self, conn: AsyncConnection, lao_ids: list[int]
@@ -132,8 +134,9 @@ class ChangeLogPlan:
             return None
         total, rows = found.get(place.lao_id, (0, []))
         at = operator.itemgetter(self.id_position)
+        builds = self.builds
         return connection_answer(
-            self, rows, total if self.wants_total else None, at, lambda i, r, k: self.build(r)
+            self, rows, total if self.wants_total else None, at, lambda i, r, *k: builds[k](r)
         )
 
 
@@ -166,11 +169,10 @@ def compile_change_log(
         edge_type,
         type_name_of(graphql_schema, connection, "pageInfo"),
     )
-    entry = _connection(plan, node, connection)  # type: ignore[arg-type]
-    if entry is not None:
-        entry_type = type_name_of(graphql_schema, edge_type, "node")
+    entry_type = type_name_of(graphql_schema, edge_type, "node")
+    for edges_key, node_key, entry in connection_fields(node.selection_set, connection, plan):
         joins: list[Any] = []
-        plan.fields = shape_getters(
+        plan.fields[edges_key, node_key] = shape_getters(
             CHANGE_LOG_ENTRY, _TABLE, entry, plan.columns, joins, "g", graphql_schema, entry_type
         )
         if joins:  # its shape reaches no object

@@ -63,8 +63,9 @@ _PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 CompileLaos = Callable[[FieldNode, frozenset[int]], Any]
 CompileRecords = Callable[[Any, FieldNode, str], Any]  # `Compiler.records_plan`
 CompileYears = Callable[[FieldNode, str], Any]  # `Compiler.compile_year_values`
-FetchLaos = Callable[[Any, Any], Awaitable[tuple[list[tuple[int, str, Any]], Any]]]
+FetchLaos = Callable[..., Awaitable[tuple[list[tuple[int, str, Any]], Any]]]
 LaoNode = Callable[[Any, Any, list[Any], Any], dict[str, Any]]
+FinishLaos = Callable[[Any, list[Any]], Awaitable[None]]  # `fill_loaded(first, more)`
 
 
 @dataclass
@@ -79,6 +80,19 @@ class RowValues:
 
 
 @dataclass
+class ValuePlan:
+    """The feed's value field (`lao`, `laoYear`, `missionRecord`, a record) under one key of
+    one `nodes` key: a dashboard may ask it under several, each read on its own."""
+
+    nodes_key: str
+    key: str
+    lao_node: FieldNode | None = None  # LAO_PROFILE: its selection, compiled per page
+    compile_laos: CompileLaos | None = None
+    rows: RowValues | None = None  # a mission record's or a record's
+    years: Any = None  # LAO_YEAR, CERTIFICATION: the `YearsPlan` of `laoYear`
+
+
+@dataclass
 class ChangesPlan:
     """A compiled `changes(kind:, after:, first:)` root."""
 
@@ -86,13 +100,10 @@ class ChangesPlan:
     kind: rules.Kind
     after: str | None
     first: int | None
-    connection: list[tuple[str, str, Any]] = field(default_factory=list)  # (field, key, sub)
-    item_fields: list[tuple[str, str]] = field(default_factory=list)  # (field, key) of Change
-    value_key: str | None = None  # the kind's value field, when selected
-    lao_node: FieldNode | None = None  # LAO_PROFILE: its selection, compiled per page
-    compile_laos: CompileLaos | None = None
-    rows: RowValues | None = None  # a mission record's or a record's
-    years: Any = None  # LAO_YEAR, CERTIFICATION: the `YearsPlan` of `laoYear`
+    # (field, key, sub): `nodes`' sub is its items' (field, key) pairs, "value" for the
+    # kind's value field, "null" for another kind's
+    connection: list[tuple[str, str, Any]] = field(default_factory=list)
+    values: list[ValuePlan] = field(default_factory=list)
     root_nodes: list[FieldNode] = field(default_factory=list)
     single: bool = False  # `changes` is non-null: a failure answers the whole data null
 
@@ -109,8 +120,9 @@ def compile_changes(
     args = get_argument_values(graphql_schema.query_type.fields["changes"], root, variables)
     kind = rules.Kind(str(getattr(args["kind"], "value", args["kind"])))
     plan = ChangesPlan(_key(root), kind, args.get("after"), args.get("first"))
-    # `pageInfo` under several keys reads the page's bounds; `nodes` may not (below).
-    for f in _fields(root.selection_set, repeatable=("pageInfo",)):
+    # `pageInfo` under several keys reads the page's bounds; `nodes` under several keys
+    # answers the same page's items, each key with its own selection.
+    for f in _fields(root.selection_set, repeatable=("pageInfo", "nodes")):
         name, key = f.name.value, _key(f)
         if name == TYPENAME:
             plan.connection.append((TYPENAME, key, "ChangeConnection"))
@@ -124,12 +136,9 @@ def compile_changes(
                 sub.append((p.name.value, _key(p)))
             plan.connection.append(("pageInfo", key, sub))
         elif name == "nodes":
-            if any(c[0] == "nodes" for c in plan.connection):
-                raise Unsupported("nodes twice")
-            plan.connection.append(("nodes", key, None))
-            _items(
-                plan, f, identity, graphql_schema, (compile_laos, compile_records, compile_years)
-            )
+            compilers = (compile_laos, compile_records, compile_years)
+            items = _items(plan, key, f, identity, graphql_schema, compilers)
+            plan.connection.append(("nodes", key, items))
         else:
             raise Unsupported(f"ChangeConnection.{name}")
     return plan
@@ -137,35 +146,39 @@ def compile_changes(
 
 def _items(
     plan: ChangesPlan,
+    nodes_key: str,
     nodes: FieldNode,
     identity: Any,
     graphql_schema: Any,
     compilers: tuple[CompileLaos, CompileRecords, CompileYears],
-) -> None:
+) -> list[tuple[str, str]]:
+    """The items' fields under `nodes_key`; the value field under each of its keys a
+    `ValuePlan` of `plan`'s."""
     compile_laos, compile_records, compile_years = compilers
-    for f in _fields(nodes.selection_set):
+    items: list[tuple[str, str]] = []
+    for f in _fields(nodes.selection_set, any_twice=True):
         name, key = f.name.value, _key(f)
         if name in _ITEM_FIELDS:
-            plan.item_fields.append((name, key))
+            items.append((name, key))
             continue
         if name not in _VALUE_FIELDS:
             raise Unsupported(f"Change.{name}")
         if plan.kind not in _VALUE_FIELDS[name]:
-            plan.item_fields.append(("null", key))  # another kind's field: always null
+            items.append(("null", key))  # another kind's field: always null
             continue
-        if plan.value_key is not None:
-            raise Unsupported(f"Change.{name} twice")
-        plan.value_key = key
+        value = ValuePlan(nodes_key, key)
         if plan.kind is rules.Kind.LAO_PROFILE:
-            plan.lao_node, plan.compile_laos = f, compile_laos
+            value.lao_node, value.compile_laos = f, compile_laos
             compile_laos(f, frozenset())  # refuses now what it cannot plan
         elif plan.kind is rules.Kind.MISSION_RECORD:
-            plan.rows = _missions(f, identity, graphql_schema)
+            value.rows = _missions(f, identity, graphql_schema)
         elif plan.kind in _YEAR_KINDS:
-            plan.years = compile_years(f, type_name_of(graphql_schema, "Change", name))
+            value.years = compile_years(f, type_name_of(graphql_schema, "Change", name))
         else:  # a record feed (`rules.RECORD_KINDS`)
-            plan.rows = _records(plan.kind, f, graphql_schema, name, compile_records)
-        plan.item_fields.append(("value", key))
+            value.rows = _records(plan.kind, f, graphql_schema, name, compile_records)
+        plan.values.append(value)
+        items.append(("value", key))
+    return items
 
 
 def _missions(node: FieldNode, identity: Any, graphql_schema: Any) -> RowValues:
@@ -223,53 +236,44 @@ def _records(
 async def run_changes(
     plan: ChangesPlan,
     context: Any,
-    laos: tuple[FetchLaos, LaoNode, Callable[[Any], Awaitable[None]]],
+    laos: tuple[FetchLaos, LaoNode, FinishLaos],
     years: tuple[Callable[..., Awaitable[Any]], Callable[..., Any], Callable[..., Awaitable[None]]],
 ) -> tuple[Any, list[GraphQLError]]:
+    """The page (read by the resolver's own function) and its items' values: every value
+    plan's rows read first, then the values built in the document's order (`nodes` key by
+    key, item by item, value key by value key), as the resolvers complete them, so the
+    errors met building them come in the resolvers' order; then the loaded fields of all."""
     fetch_laos, lao_node, finish_laos = laos
     fetch_years, year_value, finish_years = years
     page, baseline = await read_changes(context, plan.kind, plan.after, plan.first)
-    errors: list[GraphQLError] = []
-    nodes_key = next((key for name, key, _ in plan.connection if name == "nodes"), None)
-    values: list[Any] = [None] * len(page.items)
     # (position on the page, row id) of each item with a value (a tombstone has none)
     at = [(i, item.row.id) for i, item in enumerate(page.items) if item.row is not None]
     ids = [row_id for _, row_id in at]
-    if plan.value_key is not None and nodes_key is not None and ids:
-        if plan.lao_node is not None and plan.compile_laos is not None:
-            laos = plan.compile_laos(plan.lao_node, frozenset(ids))
-            found, fetched = await fetch_laos(laos, context.engine)
+    builders: dict[tuple[str, str], Callable[[int, int, list[Any]], Any]] = {}
+    lao_fetches: list[Any] = []  # each LAO value's `Fetched`, its errors in the first one's
+    year_datas: list[Any] = []
+    late: list[GraphQLError] = []  # the LAO-years' forbidden sections, then refused fields
+    last: list[GraphQLError] = []
+    for value in plan.values if ids else ():
+        keys = (value.nodes_key, value.key)
+        if value.lao_node is not None and value.compile_laos is not None:
+            laos_plan = value.compile_laos(value.lao_node, frozenset(ids))
+            first = lao_fetches[0] if lao_fetches else None
+            found, fetched = await fetch_laos(laos_plan, context.engine, errors_to=first)
+            lao_fetches.append(fetched)
             rows = {lao_id: row for lao_id, _, row in found}
-            for i, row_id in at:
-                row = rows.get(row_id)
-                path = [plan.root_key, nodes_key, i, plan.value_key]
-                values[i] = None if row is None else lao_node(laos, row, path, fetched)
-            await finish_laos(fetched)  # what the nodes still hold to load
-            errors += fetched.errors
-        elif plan.years is not None:
-            by_year, data = await fetch_years(plan.years, context.engine, ids)
-            late: list[GraphQLError] = []
-            last: list[GraphQLError] = []
-            for i, row_id in at:
-                year_row = by_year.get(row_id)
-                path = [plan.root_key, nodes_key, i, plan.value_key]
-                values[i] = (
-                    None
-                    if year_row is None
-                    else year_value(plan.years, year_row, path, data, late, last)
-                )
-            await finish_years(data, last)  # the LAO-years' loaded fields
-            errors += late + last
-        elif plan.rows is not None:
-            mv = plan.rows
+            builders[keys] = _lao_builder(rows, laos_plan, fetched, lao_node)
+        elif value.years is not None:
+            by_year, data = await fetch_years(value.years, context.engine, ids)
+            year_datas.append(data)
+            builders[keys] = _year_builder(by_year, value.years, data, late, last, year_value)
+        elif value.rows is not None:
+            mv = value.rows
             async with context.engine.connect() as conn:
                 result = list((await conn.execute(mv.statement, {"ids": ids})).all())
                 if mv.children is not None:
                     result = await mv.children.extend(conn, result)
-            by_id = {r[mv.id_position]: r for r in result}
-            for i, row_id in at:
-                found_row = by_id.get(row_id)
-                values[i] = None if found_row is None else mv.build(found_row)
+            builders[keys] = _row_builder({r[mv.id_position]: r for r in result}, mv)
     out: dict[str, Any] = {}
     for name, key, sub in plan.connection:
         if name == TYPENAME:
@@ -288,13 +292,62 @@ async def run_changes(
             }
             out[key] = {k: info[n] for n, k in sub}
         else:
-            out[key] = [_item(plan, item, values[i]) for i, item in enumerate(page.items)]
+            out[key] = [
+                _item(plan, key, sub, i, item, builders) for i, item in enumerate(page.items)
+            ]
+    errors: list[GraphQLError] = []
+    if lao_fetches:
+        await finish_laos(lao_fetches[0], lao_fetches[1:])  # what the nodes still hold to load
+        errors += lao_fetches[0].errors
+    if year_datas:
+        await finish_years(year_datas, last)  # the LAO-years' loaded fields
+        errors += late + last
     return out, errors
 
 
-def _item(plan: ChangesPlan, item: Any, value: Any) -> dict[str, Any]:
+def _lao_builder(
+    rows: dict[int, Any], laos_plan: Any, fetched: Any, lao_node: LaoNode
+) -> Callable[[int, int, list[Any]], Any]:
+    def build(i: int, row_id: int, path: list[Any]) -> Any:
+        row = rows.get(row_id)
+        return None if row is None else lao_node(laos_plan, row, path, fetched)
+
+    return build
+
+
+def _row_builder(by_id: dict[Any, Any], mv: RowValues) -> Callable[[int, int, list[Any]], Any]:
+    def build(i: int, row_id: int, path: list[Any]) -> Any:
+        row = by_id.get(row_id)
+        return None if row is None else mv.build(row)
+
+    return build
+
+
+def _year_builder(
+    by_year: dict[int, Any],
+    years: Any,
+    data: Any,
+    late: list[GraphQLError],
+    last: list[GraphQLError],
+    year_value: Callable[..., Any],
+) -> Callable[[int, int, list[Any]], Any]:
+    def build(i: int, row_id: int, path: list[Any]) -> Any:
+        year_row = by_year.get(row_id)
+        return None if year_row is None else year_value(years, year_row, path, data, late, last)
+
+    return build
+
+
+def _item(
+    plan: ChangesPlan,
+    nodes_key: str,
+    fields: list[tuple[str, str]],
+    i: int,
+    item: Any,
+    builders: dict[tuple[str, str], Callable[[int, int, list[Any]], Any]],
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, key in plan.item_fields:
+    for name, key in fields:
         if name == TYPENAME:
             out[key] = "Change"
         elif name == "key":
@@ -305,8 +358,8 @@ def _item(plan: ChangesPlan, item: Any, value: Any) -> dict[str, Any]:
             out[key] = item.lao_code
         elif name == "fiscalYear":
             out[key] = item.fiscal_year
-        elif name == "value":
-            out[key] = value
+        elif name == "value" and item.row is not None and (nodes_key, key) in builders:
+            out[key] = builders[nodes_key, key](i, item.row.id, [plan.root_key, nodes_key, i, key])
         else:
             out[key] = None
     return out

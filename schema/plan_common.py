@@ -19,8 +19,8 @@ import functools
 from collections.abc import Callable, Collection
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, SelectionSetNode
-from sqlalchemy import Float, Numeric, func, select
+from graphql import FieldNode, GraphQLError, NameNode, SelectionSetNode
+from sqlalchemy import Float, Numeric, bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from hub.rules.catalogue import Kind
@@ -199,8 +199,7 @@ def _fields(
     arguments) selected again under another key raises `Unsupported`, unless it is in
     `repeatable` or `any_twice` is set: the caller then answers each key on its own (its own
     statement or plan, or a join made once, `join_once`). Only the callers that do say so;
-    a connection's `edges` or a changes feed's `nodes` under two keys still go to the
-    resolvers."""
+    a changes feed's `nodes` under two keys still goes to the resolvers."""
     if selection_set is None:
         raise Unsupported("a field needs a selection")
     out = []
@@ -221,24 +220,16 @@ def connection_answer(
     rows: list[Any],
     total: int | None,
     cursor_of: Callable[[Any], int],
-    node_of: Callable[[int, Any, str], Any],
+    node_of: Callable[[int, Any, str, str], Any],
 ) -> dict[str, Any]:
     """A page of a connection root as GraphQL answers it, from its rows (one more than the
     page when there is a next) and the COUNT: `plan` holds the selection (`connection`,
-    `edge_fields`, `edge_type`, `page_info_type`) and the page (`size`, `after`);
-    `cursor_of(row)` is the id a cursor encodes, `node_of(i, row, key)` the i-th node."""
+    each `edges` entry with its own edge fields, `edge_type`, `page_info_type`) and the
+    page (`size`, `after`); `cursor_of(row)` is the id a cursor encodes, `node_of(i, row,
+    edges_key, node_key)` the i-th node under those keys. The nodes are built in the
+    document's order, `edges` key by key and edge by edge, as the resolvers complete them
+    (so the errors met building them come in the resolvers' order)."""
     page = rows[: plan.size]
-    edges = []
-    for i, row in enumerate(page):
-        edge: dict[str, Any] = {}
-        for name, key in plan.edge_fields:
-            if name == "cursor":
-                edge[key] = encode_cursor(cursor_of(row))
-            elif name == "__typename":
-                edge[key] = plan.edge_type
-            else:
-                edge[key] = node_of(i, row, key)
-        edges.append(edge)
     out: dict[str, Any] = {}
     for name, key, sub in plan.connection:
         if name == "totalCount":
@@ -255,8 +246,79 @@ def connection_answer(
             }
             out[key] = {k: info[n] for n, k in sub}
         else:
+            edges = []
+            for i, row in enumerate(page):
+                edge: dict[str, Any] = {}
+                for field_name, field_key in sub:
+                    if field_name == "cursor":
+                        edge[field_key] = encode_cursor(cursor_of(row))
+                    elif field_name == "__typename":
+                        edge[field_key] = plan.edge_type
+                    else:
+                        edge[field_key] = node_of(i, row, key, field_key)
+                edges.append(edge)
             out[key] = edges
     return out
+
+
+def connection_fields(
+    selection_set: SelectionSetNode | None, connection: str, plan: Any
+) -> list[tuple[str, str, FieldNode]]:
+    """A connection's selection read into `plan.connection`: `totalCount`, `pageInfo` and
+    `__typename`, and each `edges` key with its own edge fields (`cursor`, `__typename`,
+    `node`), any of them under several keys (a dashboard's two views of one page). Returns
+    the `node` fields, each with the keys it answers at: (edges key, node key, node)."""
+    nodes: list[tuple[str, str, FieldNode]] = []
+    for f in _fields(selection_set, repeatable=("pageInfo", "edges")):
+        name, key = f.name.value, _key(f)
+        if name == "__typename":
+            plan.connection.append((name, key, connection))
+        elif name == "totalCount":
+            plan.connection.append((_leaf(f), key, None))
+        elif name == "pageInfo":
+            plan.connection.append(
+                (name, key, [(_leaf(x), _key(x)) for x in _fields(f.selection_set)])
+            )
+        elif name == "edges":
+            edge_fields: list[tuple[str, str]] = []
+            for e in _fields(f.selection_set, repeatable=("node",)):
+                if e.name.value in ("cursor", "__typename"):
+                    edge_fields.append((_leaf(e), _key(e)))
+                elif e.name.value == "node":
+                    edge_fields.append(("node", _key(e)))
+                    nodes.append((key, _key(e), e))
+                else:
+                    raise Unsupported(f"edges.{e.name.value}")
+            plan.connection.append((name, key, edge_fields))
+        else:
+            raise Unsupported(name)
+    return nodes
+
+
+def node_root(root: FieldNode, edges_key: str, node: FieldNode) -> FieldNode:
+    """`root` with only `edges { node }` under the given keys selected (the same arguments):
+    what a `node` under another key is compiled from, a plan of its own (`page_ids`)."""
+    edges = FieldNode(
+        name=NameNode(value="edges"),
+        alias=NameNode(value=edges_key),
+        arguments=(),
+        directives=(),
+        selection_set=SelectionSetNode(selections=(node,)),
+    )
+    return FieldNode(
+        name=root.name,
+        alias=root.alias,
+        arguments=root.arguments,
+        directives=(),
+        selection_set=SelectionSetNode(selections=(edges,)),
+    )
+
+
+def page_ids(id_column: Any) -> Any:
+    """The WHERE clause of a `node_root` plan: the rows of the page its first plan read,
+    whose ids the run passes as `page_ids` (so both read the same page, whatever was
+    written in between)."""
+    return id_column.in_(bindparam("page_ids", expanding=True))
 
 
 def forbidden(message: str, nodes: list[FieldNode], path: list[Any]) -> GraphQLError:

@@ -66,7 +66,8 @@ assessor's name) is decided per object at its LAO (`PlaceRead`), its error at th
 A caller the guard refuses gets null and FORBIDDEN at the root, as from the permission
 class, whatever the arguments: the root field's own `guarded(...)` declaration, decided for
 the caller by `schema.permissions.identity_decision`. Supported: `totalCount`, `pageInfo { … }`, `edges { cursor
-node { … } }` and `__typename` at every level; a record's scalar fields and `village {
+node { … } }` and `__typename` at every level, any of them under several keys (a `node`
+under another key is a plan of its own over the page's ids, `ConnectionPlan.more`); a record's scalar fields and `village {
 number nameTh }`; a mission record's scalar fields, `mission { … agency { … } }` and
 `agency { … }` and `lao { … }` with its places, and its `history` (who acted) and
 `helpRequests`, decided at its LAO; a catalogue mission's scalar fields and
@@ -139,10 +140,12 @@ from schema.plan_common import (
     _alias,
     _fields,
     _key,
-    _leaf,
     compile_object,
     connection_answer,
+    connection_fields,
     forbidden,
+    node_root,
+    page_ids,
 )
 from schema.plan_document import TYPENAME, type_name_of
 from schema.plan_lists import UNKNOWN_CALLER, Children, Deferred, note_read, shape_getters
@@ -211,7 +214,6 @@ class ConnectionPlan:
     size: int = 0
     after: int | None = None
     connection: list[tuple[str, str, Any]] = field(default_factory=list)
-    edge_fields: list[tuple[str, str]] = field(default_factory=list)
     edge_type: str = ""
     page_info_type: str = ""
     node_type: str = ""
@@ -224,6 +226,10 @@ class ConnectionPlan:
     build: Any = None
     children: Children | None = None  # lists under each node
     one: bool = False  # one object by id (`missionHelpRequest`): the node or null
+    # The (edges key, node key) this plan's nodes answer at; a `node` under other keys (a
+    # dashboard's two views of one page) is a plan of its own over the page's ids (`more`).
+    node_keys: tuple[str, str] = ("edges", "node")
+    more: list[tuple[tuple[str, str], ConnectionPlan]] = field(default_factory=list)
 
 
 def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
@@ -276,7 +282,14 @@ def compile_root(compiler: Any, root: FieldNode) -> ConnectionPlan:
         plan.page_info_type = compiler._type(connection, "pageInfo")
         plan.edge_type = compiler._type(connection, "edges")
         plan.node_type = compiler._type(plan.edge_type, "node")
-        node = _connection(plan, root, connection)
+        nodes = connection_fields(root.selection_set, connection, plan)
+        node = nodes[0][2] if nodes else None
+        if nodes:
+            plan.node_keys = (nodes[0][0], nodes[0][1])
+        for edges_key, node_key, other in nodes[1:]:
+            sub = compile_root(compiler, node_root(root, edges_key, other))
+            sub.where, sub.after, sub.root_nodes = [page_ids(sub.table.c.id)], None, plan.root_nodes
+            plan.more.append(((edges_key, node_key), sub))
     shaped = HELP_ROOT if name == HELP_ONE else name  # one request: a page's node
     if node is not None and shaped in _SHAPED:
         table, shape, prefix = _SHAPED[shaped]
@@ -320,35 +333,6 @@ def _place(plan: ConnectionPlan) -> Callable[[Any], LaoPlace]:
         for c in ("id", "type", "district_id", "province_id")
     ]
     return lambda row: LaoPlace(*(row[i] for i in at))
-
-
-def _connection(plan: ConnectionPlan, root: FieldNode, connection: str) -> FieldNode | None:
-    """The connection's selection read into `plan`; the `node` field, if selected."""
-    node: FieldNode | None = None
-    # `pageInfo` under several keys reads the page's bounds; `edges` may not (each would
-    # be its own node selection).
-    for f in _fields(root.selection_set, repeatable=("pageInfo",)):
-        key = _key(f)
-        if f.name.value == TYPENAME:
-            plan.connection.append((TYPENAME, key, connection))
-        elif f.name.value == "totalCount":
-            plan.connection.append((_leaf(f), key, None))
-        elif f.name.value == "pageInfo":
-            sub = [(_leaf(x), _key(x)) for x in _fields(f.selection_set)]
-            plan.connection.append(("pageInfo", key, sub))
-        elif f.name.value == "edges":
-            plan.connection.append(("edges", key, None))
-            for e in _fields(f.selection_set):
-                if e.name.value in ("cursor", TYPENAME):
-                    plan.edge_fields.append((_leaf(e), _key(e)))
-                elif e.name.value == "node" and node is None:
-                    plan.edge_fields.append(("node", _key(e)))
-                    node = e
-                else:
-                    raise Unsupported(f"edges.{e.name.value}")
-        else:
-            raise Unsupported(f.name.value)
-    return node
 
 
 def _records_base(name: str) -> Any:
@@ -475,37 +459,64 @@ async def run(
     personal data it answers noted in `reads`."""
     if (refused := refusal(plan)) is not None:
         return None, [refused]
+    total, rows = await _page(plan, engine)
+    if plan.one:
+        return (plan.build(rows[0]) if rows else None), []
+    at = operator.itemgetter(plan.id_position)
+    # A `node` under other keys: its own plan's rows for the page's ids, matched by id (a
+    # row gone in between answers null there).
+    more: dict[tuple[str, str], tuple[ConnectionPlan, dict[Any, Any]]] = {}
+    if plan.more:
+        ids = [at(row) for row in rows[: plan.size]]
+        for keys, sub in plan.more:
+            _, sub_rows = await _page(sub, engine, {"page_ids": ids})
+            more[keys] = (sub, {row[sub.id_position]: row for row in sub_rows})
+    early: list[GraphQLError] = []  # refused lists, then their items' refused fields
+    last: list[GraphQLError] = []
+
+    def node(i: int, row: Any, edges_key: str, node_key: str) -> Any:
+        path = [plan.root_key, edges_key, i, node_key]
+        if (edges_key, node_key) == plan.node_keys:
+            return _built(plan, row, path, early, last, reads)
+        sub, by_id = more[edges_key, node_key]
+        sub_row = by_id.get(at(row))
+        return None if sub_row is None else _built(sub, sub_row, path, early, last, reads)
+
+    out = connection_answer(plan, rows, total, at, node)
+    return out, [*early, *last]
+
+
+async def _page(
+    plan: ConnectionPlan, engine: Any, params: dict[str, Any] | None = None
+) -> tuple[int | None, list[Any]]:
+    """The COUNT when selected and the page's rows (one more than the page, to tell whether
+    there is a next), with the lists under each node (`Children`)."""
     if plan.statement is None:  # built once per plan (plans are cached and never change)
         _statements(plan)
     wants_total = any(name == "totalCount" for name, _, _ in plan.connection)
     async with engine.connect() as conn:
         total = (await conn.execute(plan.count)).scalar_one() if wants_total else None
-        rows: list[Any] = list((await conn.execute(plan.statement)).all())
+        rows: list[Any] = list((await conn.execute(plan.statement, params or {})).all())
         if plan.children is not None:
             # The row past the page only says there is a next page: nothing under it is read.
             page = await plan.children.extend(conn, rows[: plan.size])
             rows = [*page, *rows[plan.size :]]
-    if plan.one:
-        return (plan.build(rows[0]) if rows else None), []
-    at = plan.id_position
-    early: list[GraphQLError] = []  # refused lists, then their items' refused fields
-    last: list[GraphQLError] = []
+    return total, rows
+
+
+def _built(
+    plan: ConnectionPlan,
+    row: Any,
+    path: list[Any],
+    early: list[GraphQLError],
+    last: list[GraphQLError],
+    reads: PersonalReads | None,
+) -> Any:
+    """One node from its row, its lists decided per LAO where guarded (errors at `path`)."""
     children = plan.children
     if children is not None and children.guarded:
-        edges = next(key for name, key, _ in plan.connection if name == "edges")
-
-        def node(i: int, row: Any, key: str) -> Any:
-            assert children is not None
-            path = [plan.root_key, edges, i, key]
-            return children.decide(row, plan.build(row), path, early, last, reads)
-
-    else:
-
-        def node(i: int, row: Any, key: str) -> Any:
-            return plan.build(row)
-
-    out = connection_answer(plan, rows, total, operator.itemgetter(at), node)
-    return out, [*early, *last]
+        return children.decide(row, plan.build(row), path, early, last, reads)
+    return plan.build(row)
 
 
 # --- plain lists over one table ---------------------------------------------------------------

@@ -78,9 +78,8 @@ returns None for everything else, and the view then runs the resolvers:
   those types.
   Several root fields (a dashboard's) are planned one by one and answered in the
   document's order (`RootsPlan`); the roots among them the planner does not compile
-  (a connection's `edges` under two keys, a refused
-  argument) are answered by the resolvers
-  in one execution of the same document with the planned roots blanked out
+  (an argument the resolvers refuse: a page too large, a cursor not ours, whose error is
+  theirs) are answered by the resolvers in one execution of the same document with the planned roots blanked out
   (`schema.plan_mixed`), unless every root is such a root, the text was changed by
   normalisation or root fields sit in fragments: then the resolvers answer it all;
 * `filter`, every field of it: `provinceCode`, `districtCode`, `nameContains`, `type`,
@@ -125,9 +124,13 @@ returns None for everything else, and the view then runs the resolvers:
   LAO-years (`PagePlan.extra_years`, a `YearsPlan` of one year or of all); a section, a
   place or a record's village again reads the same join, made once (`join_once`), its
   columns shared by name; a list, a change log, `stats`, `lpa`, a province's `districts`, a
-  district's `province`, the viewer's LAOs and areas again are plans of their own. Only a
-  connection's `edges` (or a changes feed's `nodes`, or a change's value) under two keys
-  goes to the resolvers: each would be a node selection of its own over the same page.
+  district's `province`, the viewer's LAOs and areas again are plans of their own; a
+  connection's `node` under another key (in another `edges`, or twice in one) is a plan
+  of its own over the ids of the page the first key's plan read (`PagePlan.more`,
+  `schema.plan_common.page_ids`), its rows matched by id, its errors joined to the page's
+  phase by phase (the resolvers report each phase's errors of every key together), as a
+  changes feed's `nodes` or a change's value under another key is
+  (`schema.plan_changes.ValuePlan`).
 
 A document that fails parsing, validation or the query limits, bad variables, an invalid
 `first` or `after`: all go to the resolvers, which produce the errors. Validation and the
@@ -221,9 +224,11 @@ from schema.plan_common import (
     _str,
     compile_object,
     connection_answer,
+    connection_fields,
     forbidden,
     join_once,
     nested_rows,
+    page_ids,
 )
 from schema.plan_connections import ROOTS as CONNECTION_ROOTS
 from schema.plan_connections import (
@@ -380,9 +385,9 @@ class PagePlan:
     columns: Columns
     joins: list[Join]
     # (field name, response key, detail): ("totalCount", key, None), ("pageInfo", key,
-    # [(name, key), ...]), ("edges", key, None), ("__typename", key, the type's name)
+    # [(name, key), ...]), ("edges", key, [(name, key), ...]), ("__typename", key, the
+    # type's name): `schema.plan_common.connection_fields`
     connection: list[tuple[str, str, Any]]
-    edge_fields: list[tuple[str, str]] = field(default_factory=list)  # (name, response key)
     node_fields: list[tuple[str, Any]] = field(default_factory=list)
     year: YearPlan | None = None
     years: YearsPlan | None = None
@@ -406,6 +411,11 @@ class PagePlan:
     # The LAO's place (`LaoPlace`) from a row, for the guards decided per LAO (personal data).
     place: Callable[[Row], LaoPlace] | None = None
     logs: list[ChangeLogPlan] = field(default_factory=list)  # `changeLog` pages
+    # The (edges key, node key) this plan's nodes answer at; a `node` under other keys (a
+    # dashboard's two views of one page) is a plan of its own over the page's ids
+    # (`Compiler.compile_more`), its rows read after the page's, matched by id.
+    node_keys: tuple[str, str] = ("edges", "node")
+    more: list[tuple[tuple[str, str], PagePlan]] = field(default_factory=list)
 
 
 class Compiler:
@@ -441,29 +451,23 @@ class Compiler:
         connection = self._type("Query", "laos")
         plan.page_info_type = self._type(connection, "pageInfo")
         plan.edge_type = self._type(connection, "edges")
-        # `pageInfo` under several keys reads the page's bounds; `edges` may not (each would
-        # be its own node selection).
-        for f in _fields(root.selection_set, repeatable=("pageInfo",)):
-            name, key = f.name.value, _key(f)
-            if name == TYPENAME:
-                plan.connection.append((name, key, connection))
-            elif name == "totalCount":
-                plan.connection.append((_leaf(f), key, None))
-            elif name == "pageInfo":
-                sub = [(_leaf(x), _key(x)) for x in _fields(f.selection_set)]
-                plan.connection.append((name, key, sub))
-            elif name == "edges":
-                plan.connection.append((name, key, None))
-                for e in _fields(f.selection_set):
-                    if e.name.value in ("cursor", TYPENAME):
-                        plan.edge_fields.append((_leaf(e), _key(e)))
-                    elif e.name.value == "node":
-                        plan.edge_fields.append(("node", _key(e)))
-                        self._node(e, plan)
-                    else:
-                        raise Unsupported(e.name.value)
-            else:
-                raise Unsupported(name)
+        nodes = connection_fields(root.selection_set, connection, plan)
+        if nodes:
+            plan.node_keys = (nodes[0][0], nodes[0][1])
+            self._node(nodes[0][2], plan)
+        for edges_key, node_key, node in nodes[1:]:
+            more = Compiler(self.planner, self.identity, self.variables, self.normalised)
+            plan.more.append(((edges_key, node_key), more.compile_more(plan, node)))
+        return plan
+
+    def compile_more(self, page: PagePlan, node: FieldNode) -> PagePlan:
+        """`node` (a `laos` page's node under keys other than the first one's) for the LAOs
+        of `page`, whose ids the run passes (`page_ids`)."""
+        self.columns.add("l_id", Lao.id)
+        where: list[ColumnElement[bool]] = [page_ids(Lao.id)]
+        plan = PagePlan(page.root_key, where, page.size, None, self.columns, self.joins, [])
+        plan.root_nodes = page.root_nodes
+        self._node(node, plan)
         return plan
 
     def compile_single(self, root: FieldNode) -> PagePlan:
@@ -1371,19 +1375,31 @@ async def _run(plan: PagePlan, context: Any) -> tuple[Any, list[GraphQLError]]:
         value = _node(plan, page[0], [plan.root_key], fetched) if page else None
         await fill_loaded(fetched, context)
         return value, fetched.errors
-    edges_key = next((key for name, key, _ in plan.connection if name == "edges"), "edges")
-    out = connection_answer(
-        plan,
-        rows,
-        total,
-        plan.lao_id,
-        lambda i, row, key: _node(plan, row, [plan.root_key, edges_key, i, key], fetched),
-    )
-    await fill_loaded(fetched, context)
+    # A `node` under other keys: its own plan's rows for the page's LAOs, matched by id (an
+    # LAO gone in between answers null there); its errors join the page's, phase by phase.
+    more: dict[tuple[str, str], tuple[PagePlan, dict[int, Row], Fetched]] = {}
+    if plan.more:
+        ids = [plan.lao_id(row) for row in page]
+        for keys, sub in plan.more:
+            sub_rows, _, sub_fetched = await _fetch(
+                sub, context.read_engine, context.personal_reads, {"page_ids": ids}, fetched
+            )
+            more[keys] = (sub, {sub.lao_id(row): row for row in sub_rows}, sub_fetched)
+
+    def node(i: int, row: Row, edges_key: str, node_key: str) -> Any:
+        path = [plan.root_key, edges_key, i, node_key]
+        if (edges_key, node_key) == plan.node_keys:
+            return _node(plan, row, path, fetched)
+        sub, by_id, sub_fetched = more[edges_key, node_key]
+        sub_row = by_id.get(plan.lao_id(row))
+        return None if sub_row is None else _node(sub, sub_row, path, sub_fetched)
+
+    out = connection_answer(plan, rows, total, plan.lao_id, node)
+    await fill_loaded(fetched, context, [one for _, _, one in more.values()])
     return out, fetched.errors
 
 
-async def fill_loaded(fetched: Fetched, context: Any) -> None:
+async def fill_loaded(fetched: Fetched, context: Any, more: Sequence[Fetched] = ()) -> None:
     """Fills in the loaded fields the answer holds (`LoadedRead`): every call at once, so
     the request's DataLoaders (`context.loaders`, the resolvers' own) batch them; a nullable
     one's failure (null, its error) and a refused field of its answer (who assessed a final
@@ -1391,13 +1407,21 @@ async def fill_loaded(fetched: Fetched, context: Any) -> None:
     resolvers report them once the loads complete, which a refused `actorName` of the
     certification history also waits for (their order between those two then depends on
     which of two concurrent loads completes first; GraphQL gives it no meaning)."""
-    datas = [fetched.year, fetched.years, *(data for _, data in fetched.extra_years)]
-    await _fill_loaded(datas, fetched.reads, fetched.last, context, fetched.loaded)
+    everything = [fetched, *more]  # the page's, then its nodes' under other keys
+    datas = [
+        data
+        for one in everything
+        for data in (one.year, one.years, *(data for _, data in one.extra_years))
+    ]
+    laos = [loaded for one in everything for loaded in one.loaded]
+    await _fill_loaded(datas, fetched.reads, fetched.last, context, laos)
 
 
-async def fill_loaded_years(data: YearData, errors: list[GraphQLError], context: Any) -> None:
-    """`fill_loaded` for the LAO-years of `fetch_years_by_id` (their errors to `errors`)."""
-    await _fill_loaded([data], context.personal_reads, errors, context)
+async def fill_loaded_years(
+    datas: list[YearData], errors: list[GraphQLError], context: Any
+) -> None:
+    """`fill_loaded` for the LAO-years of `fetch_years_by_id` calls (errors to `errors`)."""
+    await _fill_loaded(datas, context.personal_reads, errors, context)
 
 
 async def _fill_loaded(
@@ -1421,12 +1445,16 @@ async def _fill_loaded(
 
 
 async def fetch_laos(
-    plan: PagePlan, engine: Any, reads: PersonalReads | None = None
+    plan: PagePlan,
+    engine: Any,
+    reads: PersonalReads | None = None,
+    errors_to: Fetched | None = None,
 ) -> tuple[list[tuple[int, str, Row]], Fetched]:
     """The LAOs of a `Compiler.compile_listed` plan: (id, code, row) of each, by code, and
-    what their nodes read besides (`lao_node` builds them; personal reads noted in `reads`)."""
+    what their nodes read besides (`lao_node` builds them; personal reads noted in `reads`;
+    their errors in `errors_to`'s lists where given, as `_fetch`)."""
     assert plan.code is not None
-    rows, _, fetched = await _fetch(plan, engine, reads)
+    rows, _, fetched = await _fetch(plan, engine, reads, errors_to=errors_to)
     found = [(plan.lao_id(row), row[plan.code], row) for row in rows]
     # As `Viewer.laos` orders them: an LAO without a code of its own (Bangkok) first.
     return sorted(found, key=lambda one: one[1] or ""), fetched
@@ -1438,10 +1466,17 @@ def lao_node(plan: PagePlan, row: Row, path: list[Any], fetched: Fetched) -> dic
 
 
 async def _fetch(
-    plan: PagePlan, engine: Any, reads: PersonalReads | None
+    plan: PagePlan,
+    engine: Any,
+    reads: PersonalReads | None,
+    params: dict[str, Any] | None = None,
+    errors_to: Fetched | None = None,
 ) -> tuple[list[Row], int | None, Fetched]:
     """The page's rows (one more than the page, to tell whether there is a next), the COUNT
-    when selected, and what the page's nodes read besides (lists, LAO-years, records)."""
+    when selected, and what the page's nodes read besides (lists, LAO-years, records).
+    `params` binds the statement's parameters (`page_ids`); the errors met building the
+    nodes go to `errors_to`'s lists where given (a node under another key: the resolvers
+    report each phase's errors of every key together)."""
     nested = None
     if engine.dialect.name == "postgresql":
         if plan.nested is None:
@@ -1454,6 +1489,9 @@ async def _fetch(
         statement = plan.statement
     wants_total = any(name == "totalCount" for name, _, _ in plan.connection)
     fetched = Fetched(reads=reads)
+    if errors_to is not None:
+        fetched.early, fetched.late, fetched.last = errors_to.early, errors_to.late, errors_to.last
+        fetched.helps, fetched.acted = errors_to.helps, errors_to.acted
     async with engine.connect() as conn:
         total = (
             (
@@ -1462,7 +1500,7 @@ async def _fetch(
             if wants_total
             else None
         )
-        rows = (await conn.execute(statement)).all()
+        rows = (await conn.execute(statement, params or {})).all()
         page = rows[: plan.size]
         lao_ids = [plan.lao_id(r) for r in page]
         if nested is not None:
@@ -2170,7 +2208,10 @@ async def _run_root(
     # The reads of personal data the plan answers are noted in the request's context.
     reads = context.personal_reads
     laos = functools.partial(fetch_laos, reads=reads)
-    finish = functools.partial(fill_loaded, context=context)  # the LAO-years' loaded fields
+
+    async def finish(fetched: Fetched, more: Sequence[Fetched] = ()) -> None:
+        await fill_loaded(fetched, context, more)  # the LAOs' and LAO-years' loaded fields
+
     if isinstance(plan, StatsPlan):
         return await run_stats(
             plan, context.read_engine, context.now, shared, reads, context.loaders

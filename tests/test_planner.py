@@ -1323,7 +1323,32 @@ REAL_CLIENT = [
     "{ all: laos(first: 3) { p: pageInfo { __typename more: hasNextPage } e: edges { n: node {"
     " __typename code ...Y } } } } fragment Y on Lao { y: year(fiscalYear: 2568) { __typename"
     " state ...on LaoYear { fiscalYear } } province { __typename c: code } }",
-    # an object under several keys, as dashboards ask two views of one thing
+    # an object under several keys, as dashboards ask two views of one thing; a page's
+    # nodes under two keys (each key's node a plan of its own over the page's ids)
+    "{ laos(first: 2) { a: edges { node { code } } b: edges { cursor } } }",
+    "{ laos(first: 2) { a: edges { node { code } } b: edges { node { nameTh year(fiscalYear:"
+    " 2568) { state } } } } }",
+    "{ laos(first: 2) { edges { cursor a: node { code } b: node { province { code } } } } }",
+    "{ waterSupplySystems(first: 2) { a: edges { node { id } } b: edges { cursor } } }",
+    # ... with errors of every phase under both keys (a refused list, a forbidden section,
+    # a refused name, loaded fields): the resolvers report each phase's errors of both keys
+    # together, the first key's first
+    "{ laos(first: 3) { a: edges { node { code recorders { name } transferredMissions { id"
+    " history { actorName } } year(fiscalYear: 2568) { governance { staff }"
+    " healthEnvironment { villageHealthVolunteers } lpaScore { score } certificationHistory"
+    " { actorName } } } } b: edges { node { infoAdministrators { name } year(fiscalYear:"
+    " 2567) { governance { staff } lpaFinalScore { score assessorName } timeliness { deadline"
+    " } certificationHistory { actorName } } } } } }",
+    "{ transferredMissions(first: 3) { a: edges { node { id history { at } } } b: edges {"
+    " node { lao { code } } } } }",
+    '{ lao(code: "x") { changeLog(first: 2) { a: edges { node { id } } b: edges { c: node {'
+    " id } d: node { at } } } } }",
+    "{ changes(kind: LAO_PROFILE, first: 2) { a: nodes { key } b: nodes { laoCode lao { code"
+    " } } } }",
+    "{ changes(kind: LAO_YEAR, first: 2) { nodes { a: laoYear { state governance { staff } }"
+    " b: laoYear { certificationHistory { actorName } } } } }",
+    "{ changes(kind: WATER_SUPPLY_SYSTEM, first: 2) { a: nodes { w: waterSupplySystem { id }"
+    " v: waterSupplySystem { village { nameTh } } } b: nodes { waterSupplySystem { id } } } }",
     "{ laos(first: 3) { edges { node { year(fiscalYear: 2568) { a: governance { staff }"
     " b: governance { staff updatedAt } d1: waterManagement { waterSupplySystems { id } w: "
     "waterSupplySystems { village { number subdistrict { code } } v: village { nameTh } } }"
@@ -1417,9 +1442,8 @@ REAL_CLIENT = [
     '{ rounds(fiscalYear: 2568) { id p: phase(on: "2025-01-01") provinceDeadlines { deadline } } }',
 ]
 UNSUPPORTED = [
-    # other roots, filters it does not compile, personal fields, a connection's edges twice
+    # other roots, filters it does not compile, personal fields
     "{ districts { code } }",
-    "{ laos(first: 2) { a: edges { node { code } } b: edges { cursor } } }",
     '{ lao(code: "x") { code changeLog(first: 5000) { totalCount } } }',
     # and the errors the resolvers report: page size, cursor, validation, limits
     "{ laos(first: 5000) { edges { node { code } } } }",
@@ -1433,17 +1457,17 @@ UNSUPPORTED = [
     "{ a: waterSupplySystems(first: 2) { totalCount } b: catalogueDiff(from: 2560, to: 2560)"
     " { retired { name } } }",
     "{ waterSupplySystems(first: 5000) { edges { node { id } } } }",
-    '{ touristSites(first: 2, after: "nope") { edges { node { id } } } }',
     '{ laos(first: 2, after: "nope") { edges { node { code } } } }',
     "{ laos(first: 2) { edges { node { nope } } } }",
 ]
 
 
-# Roots only the resolvers answer, alone; beside a planned root, the planner answers that one
-# and the resolvers these (schema.plan_mixed).
+# Roots only the resolvers answer (arguments they refuse: the error is theirs), alone;
+# beside a planned root, the planner answers that one and the resolvers these
+# (schema.plan_mixed).
 RESOLVED = [
-    "{ laos(first: 2) { a: edges { node { code } } b: edges { node { nameTh } } } }",
-    "{ waterSupplySystems(first: 2) { a: edges { node { id } } b: edges { cursor } } }",
+    "{ waterSupplySystems(first: 5000) { totalCount } }",
+    '{ touristSites(first: 2, after: "nope") { edges { node { id } } } }',
 ]
 
 
@@ -1483,15 +1507,8 @@ def dressed(rng: random.Random, query: str) -> str:
             return " ".join(items)
         for f in ss.selections:
             # An object asked again under another key, dressed anew (a dashboard's two
-            # views of one thing); not a connection's `edges`, `node` or `nodes`, nor a
-            # change's value (left to the resolvers: `schema.planner`'s module docstring).
-            if (
-                isinstance(f, FieldNode)
-                and f.selection_set is not None
-                and f.name.value not in ("edges", "node", "nodes")
-                and parent.name != "Change"
-                and rng.random() < 0.08
-            ):
+            # views of one thing, a page's nodes and a change's value among them).
+            if isinstance(f, FieldNode) and f.selection_set is not None and rng.random() < 0.08:
                 items.append(field_text(f, parent, f"dup{next(counter)}"))
         if rng.random() < 0.6:
             items.insert(rng.randint(0, len(items)), "__typename")

@@ -227,12 +227,13 @@ async def test_a_document_of_several_root_fields_is_answered_by_the_planner(
     assert int(resolved.headers["x-sql-statements"]) >= planned_statements
 
 
-# A dashboard's document: two connections' edges under two keys each (which the planner
-# does not compile) beside roots it does; the fragment and the variable
-# only `laos` uses go with it (schema.plan_mixed).
+# A dashboard's document: a connection whose arguments the resolvers refuse (a page too
+# large: the error is theirs) beside roots the planner compiles (a page's nodes under two
+# keys among them); the fragment and the variable only `laos` uses go with it
+# (schema.plan_mixed).
 MIXED_QUERY = """query Mixed($province: String!, $year: Int!) {
-  source: lao(code: "1234567") { year(fiscalYear: $year) { state } } x: laos(first: 2) {
-    a: edges { node { code } } b: edges { cursor } }
+  source: lao(code: "1234567") { year(fiscalYear: $year) { state } }
+  x: waterSupplySystems(first: 5000) { totalCount }
   page: laos(filter: {provinceCode: $province}, first: 5) { ...Page }
   area: waterSupplySystems(first: 2) { a: edges { node { id } } b: edges { cursor } }
   fiscalYears { yearBe isOpen }
@@ -243,8 +244,8 @@ fragment Page on LaoConnection { totalCount edges { node { code } } }"""
 async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
     demo_database_url: str, places: Places
 ) -> None:
-    """The planner answers the roots it compiles and the resolvers the others (a
-    connection's edges under two keys), in one answer, in the
+    """The planner answers the roots it compiles and the resolvers the others (arguments
+    they refuse, whose errors are theirs), in one answer, in the
     document's order, as the resolvers alone answer it."""
     settings = Settings(database_url=demo_database_url, environment="test", planner=True)
     body = {
@@ -259,7 +260,7 @@ async def test_a_document_with_a_root_the_planner_leaves_is_still_planned(
             "PagePlan",
             "ResolverRoot",
             "PagePlan",
-            "ResolverRoot",
+            "ConnectionPlan",
             "TableListPlan",
         ]
     assert list(planned.json()["data"]) == ["source", "x", "page", "area", "fiscalYears"]
