@@ -35,8 +35,9 @@ report's `laos` page (the nation's, a province's or district's by code; every pr
 would be a page per province, and goes to the resolvers, though the query limits refuse it
 at the default cost limit anyway), by the function its resolver
 calls (`schema.lpa_report.lpa_laos_of`), each listed LAO's data fields read off its row and
-the places it names read by id for the whole page (`schema.plan_connections.fill`); an
-assessor's name is not planned. `lpa(…)` may be asked under several keys (this LPA year
+the places it names read by id for the whole page (`schema.plan_connections.fill`), an
+assessor's name decided per LAO for the caller (`schema.plan_connections.PlaceRead`, its
+read noted in the read audit). `lpa(…)` may be asked under several keys (this LPA year
 against last): a report plan each (`StatsPlan.extra_reports`). Anything else raises `Unsupported` and goes to the
 resolvers.
 """
