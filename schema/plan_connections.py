@@ -466,7 +466,7 @@ async def run(
     # A `node` under other keys: its own plan's rows for the page's ids, matched by id (a
     # row gone in between answers null there).
     more: dict[tuple[str, str], tuple[ConnectionPlan, dict[Any, Any]]] = {}
-    if plan.more:
+    if plan.more and plan.size > 0 and rows:  # an empty page has no node to answer
         ids = [at(row) for row in rows[: plan.size]]
         for keys, sub in plan.more:
             _, sub_rows = await _page(sub, engine, {"page_ids": ids})

@@ -1378,7 +1378,7 @@ async def _run(plan: PagePlan, context: Any) -> tuple[Any, list[GraphQLError]]:
     # A `node` under other keys: its own plan's rows for the page's LAOs, matched by id (an
     # LAO gone in between answers null there); its errors join the page's, phase by phase.
     more: dict[tuple[str, str], tuple[PagePlan, dict[int, Row], Fetched]] = {}
-    if plan.more:
+    if plan.more and page:  # an empty page has no node to answer
         ids = [plan.lao_id(row) for row in page]
         for keys, sub in plan.more:
             sub_rows, _, sub_fetched = await _fetch(
